@@ -1,0 +1,222 @@
+#include "kernels/matmul.h"
+
+#include <cblas.h>
+#include <immintrin.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/quant.h"
+
+namespace reach::run {
+
+namespace {
+
+// Rows per task so that a thread's slice of W starts on a cache line-ish
+// boundary and threads do not share output cache lines.
+constexpr int64_t kRowGrain = 16;
+// Rows of a quantized W expanded to F32 at a time for sgemm: 64 rows of
+// 5632 floats is 1.4 MiB, about what one core's L2 holds.
+constexpr int64_t kGemmTileRows = 64;
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Eight partial sums of x·y for 32 signed bytes each (ggml's
+// mul_sum_i8_pairs_float: maddubs wants one unsigned operand, so move x's
+// sign onto y).
+inline __m256 dot_i8_32(__m256i x, __m256i y) {
+  const __m256i ax = _mm256_sign_epi8(x, x);
+  const __m256i sy = _mm256_sign_epi8(y, x);
+  const __m256i pairs = _mm256_maddubs_epi16(ax, sy);
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
+
+// ---- decode: one row of W at a time --------------------------------------
+
+float dot_f32(const float* w, const float* x, int64_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+  }
+  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+  float s = hsum(_mm256_add_ps(a0, a1));
+  for (; i < n; ++i) s += w[i] * x[i];
+  return s;
+}
+
+float dot_f16(const uint16_t* w, const float* x, int64_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
+    const __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 8)));
+    a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + i), a0);
+    a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + i + 8), a1);
+  }
+  for (; i + 8 <= n; i += 8)
+    a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))),
+                         _mm256_loadu_ps(x + i), a0);
+  float s = hsum(_mm256_add_ps(a0, a1));
+  for (; i < n; ++i) s += fp16_to_fp32(w[i]) * x[i];
+  return s;
+}
+
+float dot_bf16(const uint16_t* w, const float* x, int64_t n) {
+  __m256 a0 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
+    a0 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(h, 16)), _mm256_loadu_ps(x + i), a0);
+  }
+  float s = hsum(a0);
+  for (; i < n; ++i) s += bf16_to_fp32(w[i]) * x[i];
+  return s;
+}
+
+float dot_q8_0(const BlockQ8_0* w, const BlockQ8_0* x, int64_t blocks) {
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    const __m256 d = _mm256_set1_ps(fp16_to_fp32(w[b].d) * fp16_to_fp32(x[b].d));
+    const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].q));
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
+    acc = _mm256_fmadd_ps(d, dot_i8_32(qw, qx), acc);
+  }
+  return hsum(acc);
+}
+
+float dot_q4_0(const BlockQ4_0* w, const BlockQ8_0* x, int64_t blocks) {
+  const __m256i low_mask = _mm256_set1_epi8(0x0F);
+  const __m256i eight = _mm256_set1_epi8(8);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    const __m256 d = _mm256_set1_ps(fp16_to_fp32(w[b].d) * fp16_to_fp32(x[b].d));
+    // Low nibbles are elements 0..15, high nibbles 16..31.
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].q));
+    const __m256i nibbles = _mm256_and_si256(
+        low_mask, _mm256_inserti128_si256(_mm256_castsi128_si256(packed), _mm_srli_epi16(packed, 4), 1));
+    const __m256i qw = _mm256_sub_epi8(nibbles, eight);
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
+    acc = _mm256_fmadd_ps(d, dot_i8_32(qw, qx), acc);
+  }
+  return hsum(acc);
+}
+
+// Runs row_dot(row_index) for every row of W on the pool.
+template <class RowDot>
+void for_each_row(const TensorView& w, float* y, ThreadPool& pool, const RowDot& row_dot) {
+  pool.parallel_for(w.rows(), kRowGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) y[r] = row_dot(r);
+  });
+}
+
+const std::byte* row_ptr(const TensorView& w, int64_t r) { return w.data + static_cast<size_t>(r) * w.row_bytes(); }
+
+void gemv_f32(const TensorView& w, const float* x, float* y, ThreadPool& pool) {
+  const int64_t n = w.cols();
+  for_each_row(w, y, pool, [&](int64_t r) { return dot_f32(reinterpret_cast<const float*>(row_ptr(w, r)), x, n); });
+}
+
+void gemv_f16(const TensorView& w, const float* x, float* y, ThreadPool& pool) {
+  const int64_t n = w.cols();
+  thread_local std::vector<float> xh;
+  xh.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) xh[i] = fp16_to_fp32(fp32_to_fp16(x[i]));  // llama.cpp's vec_dot_type
+  // A pointer, not the thread_local itself: workers must read this thread's copy.
+  const float* x_half = xh.data();
+  for_each_row(w, y, pool,
+               [&](int64_t r) { return dot_f16(reinterpret_cast<const uint16_t*>(row_ptr(w, r)), x_half, n); });
+}
+
+void gemv_bf16(const TensorView& w, const float* x, float* y, ThreadPool& pool) {
+  const int64_t n = w.cols();
+  for_each_row(w, y, pool,
+               [&](int64_t r) { return dot_bf16(reinterpret_cast<const uint16_t*>(row_ptr(w, r)), x, n); });
+}
+
+const BlockQ8_0* quantize_activation(const float* x, int64_t n) {
+  thread_local std::vector<BlockQ8_0> xq;
+  xq.resize(static_cast<size_t>(n / kQuantBlock));
+  quantize_row_q8_0(x, xq.data(), n);
+  return xq.data();
+}
+
+void gemv_q8_0(const TensorView& w, const float* x, float* y, ThreadPool& pool) {
+  const int64_t blocks = w.cols() / kQuantBlock;
+  const BlockQ8_0* xq = quantize_activation(x, w.cols());
+  for_each_row(w, y, pool,
+               [&](int64_t r) { return dot_q8_0(reinterpret_cast<const BlockQ8_0*>(row_ptr(w, r)), xq, blocks); });
+}
+
+void gemv_q4_0(const TensorView& w, const float* x, float* y, ThreadPool& pool) {
+  const int64_t blocks = w.cols() / kQuantBlock;
+  const BlockQ8_0* xq = quantize_activation(x, w.cols());
+  for_each_row(w, y, pool,
+               [&](int64_t r) { return dot_q4_0(reinterpret_cast<const BlockQ4_0*>(row_ptr(w, r)), xq, blocks); });
+}
+
+// ---- prefill: Y = X · Wᵀ with sgemm --------------------------------------
+// Each pool thread takes a slice of W's rows (a slice of Y's columns) and
+// runs a single-threaded sgemm on it, so OpenBLAS's own threads never
+// compete with the pool for the cores.
+
+void sgemm_rows(const float* x, int64_t n, int64_t in, const float* w_rows, int64_t rows, float* y_cols,
+                int64_t ldy) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(rows),
+              static_cast<int>(in), 1.0f, x, static_cast<int>(in), w_rows, static_cast<int>(in), 0.0f, y_cols,
+              static_cast<int>(ldy));
+}
+
+void gemm_f32(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+  const int64_t in = w.cols(), out = w.rows();
+  pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
+    sgemm_rows(x, n, in, reinterpret_cast<const float*>(row_ptr(w, begin)), end - begin, y + begin, out);
+  });
+}
+
+void gemm_dequantized(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+  const int64_t in = w.cols(), out = w.rows();
+  pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> tile;
+    tile.resize(static_cast<size_t>(kGemmTileRows * in));
+    for (int64_t r0 = begin; r0 < end; r0 += kGemmTileRows) {
+      const int64_t rows = std::min(kGemmTileRows, end - r0);
+      for (int64_t r = 0; r < rows; ++r) dequantize_row(w.dtype, row_ptr(w, r0 + r), tile.data() + r * in, in);
+      sgemm_rows(x, n, in, tile.data(), rows, y + r0, out);
+    }
+  });
+}
+
+const MatMulKernel kKernels[] = {
+    {DType::F32, gemv_f32, gemm_f32},
+    {DType::F16, gemv_f16, gemm_dequantized},
+    {DType::BF16, gemv_bf16, gemm_dequantized},
+    {DType::Q8_0, gemv_q8_0, gemm_dequantized},
+    {DType::Q4_0, gemv_q4_0, gemm_dequantized},
+};
+
+}  // namespace
+
+const MatMulKernel& matmul_kernel_for(const TensorView& w) {
+  // The pool does the threading; OpenBLAS runs on whichever thread calls it.
+  static const bool single_threaded_blas = (openblas_set_num_threads(1), true);
+  (void)single_threaded_blas;
+  if (w.shape.size() != 2)
+    throw std::invalid_argument("matmul: weight '" + w.name + "' is not a matrix");
+  const auto info = dtype_info(w.dtype);
+  if (w.cols() % info.block_elems != 0)
+    throw std::invalid_argument("matmul: weight '" + w.name + "' has rows of " + std::to_string(w.cols()) +
+                                " elements, not a multiple of the " + std::string(info.name) + " block");
+  for (const MatMulKernel& k : kKernels)
+    if (k.weight_type == w.dtype) return k;
+  throw std::invalid_argument("matmul: no kernel for " + std::string(info.name) + " weights ('" + w.name + "')");
+}
+
+}  // namespace reach::run

@@ -1,0 +1,37 @@
+#pragma once
+// Half precision and ggml's block quantization, as the kernels see them.
+// Layouts are ggml's (see formats/tensor.h): a block covers 32 consecutive
+// elements of one row.
+#include <cstddef>
+#include <cstdint>
+
+#include "formats/tensor.h"
+
+namespace reach::run {
+
+inline constexpr int kQuantBlock = 32;
+
+struct BlockQ8_0 {
+  uint16_t d;      // scale, IEEE half
+  int8_t q[32];    // x = q * d
+};
+struct BlockQ4_0 {
+  uint16_t d;      // scale, IEEE half
+  uint8_t q[16];   // x = (nibble - 8) * d; low nibbles are elements 0..15, high 16..31
+};
+static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_0) == 18);
+
+float fp16_to_fp32(uint16_t h);
+uint16_t fp32_to_fp16(float f);  // round to nearest even, as F16C does
+float bf16_to_fp32(uint16_t h);
+
+// Quantizes n floats (n a multiple of 32) to Q8_0 the way llama.cpp does
+// for activations: d = max|x| / 127, q = round(x / d).
+void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n);
+// Quantizes weights to Q4_0 as ggml does (used by tests and writers of test data).
+void quantize_row_q4_0(const float* x, BlockQ4_0* out, int64_t n);
+
+// Expands n elements of one row stored as `type` into floats.
+void dequantize_row(DType type, const std::byte* row, float* out, int64_t n);
+
+}  // namespace reach::run
