@@ -1,0 +1,117 @@
+#include "kernels/matmul.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "reference.h"
+
+namespace reach::run {
+namespace {
+
+// The activation as each kernel sees it (llama.cpp's vec_dot_type): F32 as is,
+// rounded to F16 for F16 weights, quantized to Q8_0 for Q8_0/Q4_0 weights.
+std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x) {
+  std::vector<float> seen = x;
+  if (w_type == DType::F16)
+    for (float& v : seen) v = fp16_to_fp32(fp32_to_fp16(v));
+  if (w_type == DType::Q8_0 || w_type == DType::Q4_0) {
+    std::vector<BlockQ8_0> q(x.size() / 32);
+    quantize_row_q8_0(x.data(), q.data(), static_cast<int64_t>(x.size()));
+    dequantize_row(DType::Q8_0, reinterpret_cast<const std::byte*>(q.data()), seen.data(),
+                   static_cast<int64_t>(x.size()));
+  }
+  return seen;
+}
+
+struct Case {
+  DType type;
+  int64_t rows, cols;
+};
+
+class MatMul : public ::testing::TestWithParam<Case> {};
+
+// GEMV against a double-precision loop over the decoded weights and the
+// activation the kernel is documented to see: only float summation order
+// differs, so 1e-5 of sum |w·x| bounds the error.
+TEST_P(MatMul, GemvMatchesDoubleReference) {
+  const auto [type, rows, cols] = GetParam();
+  const auto w = testing::store_matrix(testing::random_floats(rows * cols, 1), rows, cols, type);
+  const auto x = testing::random_floats(cols, 2);
+  const auto seen = activation_as_seen(type, x);
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    std::vector<float> y(rows, NAN);
+    matmul_kernel_for(w.view).gemv(w.view, x.data(), y.data(), pool);
+    for (int64_t r = 0; r < rows; ++r) {
+      double ref = 0, mag = 0;
+      for (int64_t c = 0; c < cols; ++c) {
+        ref += static_cast<double>(w.decoded[r * cols + c]) * seen[c];
+        mag += std::fabs(static_cast<double>(w.decoded[r * cols + c]) * seen[c]);
+      }
+      ASSERT_NEAR(y[r], ref, 1e-5 * mag + 1e-6) << "row " << r << " threads " << threads;
+    }
+  }
+}
+
+// Quantized activations are an approximation: against the exact product of
+// the decoded weights and the unrounded x, Q8_0 activations stay within
+// 1% of sum |w·x| (half a step of 1/127 of the block maximum per element).
+TEST_P(MatMul, GemvWithinStatedToleranceOfExactActivation) {
+  const auto [type, rows, cols] = GetParam();
+  const auto w = testing::store_matrix(testing::random_floats(rows * cols, 3), rows, cols, type);
+  const auto x = testing::random_floats(cols, 4);
+  ThreadPool pool(2);
+  std::vector<float> y(rows);
+  matmul_kernel_for(w.view).gemv(w.view, x.data(), y.data(), pool);
+  for (int64_t r = 0; r < rows; ++r) {
+    double ref = 0, mag = 0;
+    for (int64_t c = 0; c < cols; ++c) {
+      ref += static_cast<double>(w.decoded[r * cols + c]) * x[c];
+      mag += std::fabs(static_cast<double>(w.decoded[r * cols + c]) * x[c]);
+    }
+    ASSERT_NEAR(y[r], ref, 1e-2 * mag) << r;
+  }
+}
+
+// GEMM (prefill): F32 activations times the decoded weights.
+TEST_P(MatMul, GemmMatchesDoubleReference) {
+  const auto [type, rows, cols] = GetParam();
+  const auto w = testing::store_matrix(testing::random_floats(rows * cols, 5), rows, cols, type);
+  const int64_t n = 5;
+  const auto x = testing::random_floats(n * cols, 6);
+  for (int threads : {1, 2}) {
+    ThreadPool pool(threads);
+    std::vector<float> y(n * rows, NAN);
+    matmul_kernel_for(w.view).gemm(w.view, x.data(), n, y.data(), pool);
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t r = 0; r < rows; ++r) {
+        double ref = 0, mag = 0;
+        for (int64_t c = 0; c < cols; ++c) {
+          ref += static_cast<double>(w.decoded[r * cols + c]) * x[t * cols + c];
+          mag += std::fabs(static_cast<double>(w.decoded[r * cols + c]) * x[t * cols + c]);
+        }
+        ASSERT_NEAR(y[t * rows + r], ref, 1e-5 * mag + 1e-6) << "token " << t << " row " << r;
+      }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, MatMul,
+                         ::testing::Values(Case{DType::F32, 37, 45}, Case{DType::F32, 130, 256},
+                                           Case{DType::F16, 37, 45}, Case{DType::F16, 67, 160},
+                                           Case{DType::BF16, 29, 41}, Case{DType::Q8_0, 37, 96},
+                                           Case{DType::Q8_0, 200, 320}, Case{DType::Q4_0, 37, 96},
+                                           Case{DType::Q4_0, 130, 512}),
+                         [](const auto& info) {
+                           return std::string(dtype_info(info.param.type).name) + "_" +
+                                  std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
+                         });
+
+TEST(MatMulKernel, RejectsRowsThatAreNotWholeBlocks) {
+  std::vector<std::byte> bytes(34 * 3);
+  TensorView w{"bad", DType::Q8_0, {3, 40}, bytes.data(), bytes.size()};
+  EXPECT_THROW(matmul_kernel_for(w), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace reach::run

@@ -1,0 +1,44 @@
+#include "kernels/thread_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <vector>
+
+namespace reach::run {
+namespace {
+
+TEST(ThreadPool, CoversEveryIndexExactlyOnce) {
+  for (int threads : {1, 2, 3, 5}) {
+    ThreadPool pool(threads);
+    EXPECT_EQ(pool.size(), threads);
+    for (int64_t n : {1, 2, 7, 16, 33, 1000}) {
+      for (int64_t grain : {1, 4, 16}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.parallel_for(n, grain, [&](int64_t b, int64_t e) {
+          ASSERT_LE(0, b);
+          ASSERT_LE(e, n);
+          for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+        });
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << "threads " << threads << " n " << n << " i " << i;
+      }
+    }
+  }
+}
+
+TEST(ThreadPool, UsesSeveralThreadsAndSurvivesManyRounds) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> total{0};
+  for (int round = 0; round < 2000; ++round)
+    pool.parallel_for(64, 1, [&](int64_t b, int64_t e) { total += e - b; });
+  EXPECT_EQ(total.load(), 64 * 2000);
+}
+
+TEST(ThreadPool, ZeroMeansAllCores) {
+  ThreadPool pool(0);
+  EXPECT_EQ(pool.size(), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+}  // namespace
+}  // namespace reach::run
