@@ -35,6 +35,9 @@ enum class RopeStyle { HalfSplit, AdjacentPairs };
 //   model.layers.{i}.mlp.down_proj.weight          {dim, ffn_dim}
 //   model.norm.weight                              {dim}
 //   lm_head.weight                                 {vocab, dim}  (absent when tied)
+//   rope_freqs.weight                              {head_dim/2}  (GGUF only, Llama-3 rope
+//       scaling: llama.cpp stores per-frequency divisors instead of the
+//       rope_scaling parameters, so config().rope_scaling stays empty there)
 // The GGUF loader maps blk.{i}.attn_q.weight etc. onto these names.
 class ModelSource {
  public:

@@ -1,0 +1,440 @@
+#include "formats/gguf.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include "formats/checked_math.h"
+#include "formats/format_error.h"
+
+namespace reach::run {
+namespace {
+
+constexpr uint32_t kMaxDims = 4;
+constexpr int kMaxArrayNesting = 4;  // bounds recursion on nested arrays
+
+// A bounds-checked little-endian reader over the file. Every read names
+// what it reads, so a truncation says which field ran out.
+class Cursor {
+ public:
+  Cursor(std::span<const std::byte> bytes, const std::string& file) : bytes_(bytes), file_(file) {}
+
+  uint64_t pos() const { return pos_; }
+  uint64_t remaining() const { return bytes_.size() - pos_; }
+  const std::byte* here() const { return bytes_.data() + pos_; }
+
+  [[noreturn]] void fail(uint64_t at, const std::string& rule) const { throw FormatError(file_, at, rule); }
+
+  void need(uint64_t n, const char* what) const {
+    if (n > remaining()) {
+      fail(pos_, std::string("truncated: ") + what + " needs " + std::to_string(n) + " bytes, " +
+                     std::to_string(remaining()) + " remain");
+    }
+  }
+  void skip(uint64_t n, const char* what) {
+    need(n, what);
+    pos_ += n;
+  }
+  template <typename T>
+  T read(const char* what) {
+    need(sizeof(T), what);
+    T v;
+    std::memcpy(&v, here(), sizeof(T));  // the file is little-endian, as is every target we build for
+    pos_ += sizeof(T);
+    return v;
+  }
+  std::string read_string(const char* what) {
+    const uint64_t at = pos_;
+    const uint64_t len = read<uint64_t>(what);
+    if (len > remaining()) {
+      fail(at, std::string(what) + " length " + std::to_string(len) + " runs past end of file (" +
+                   std::to_string(remaining()) + " bytes remain)");
+    }
+    std::string s(reinterpret_cast<const char*>(here()), len);
+    pos_ += len;
+    return s;
+  }
+
+ private:
+  std::span<const std::byte> bytes_;
+  const std::string& file_;
+  uint64_t pos_ = 0;
+};
+
+// Bytes of one fixed-size value; 0 for strings and arrays.
+uint64_t fixed_size(GgufType t) {
+  switch (t) {
+    case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
+    case GgufType::U16: case GgufType::I16: return 2;
+    case GgufType::U32: case GgufType::I32: case GgufType::F32: return 4;
+    case GgufType::U64: case GgufType::I64: case GgufType::F64: return 8;
+    case GgufType::STRING: case GgufType::ARRAY: return 0;
+  }
+  return 0;
+}
+
+bool known_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); }
+
+// The smallest number of bytes one element of type t can occupy, for
+// bounding a count against the bytes that remain before allocating.
+uint64_t min_element_bytes(GgufType t) {
+  if (t == GgufType::STRING) return 8;   // u64 length
+  if (t == GgufType::ARRAY) return 12;   // u32 type + u64 count
+  return fixed_size(t);
+}
+
+void read_scalar(Cursor& c, GgufValue& v) {
+  switch (v.type) {
+    case GgufType::U8: v.u = c.read<uint8_t>("u8 value"); v.i = static_cast<int64_t>(v.u); break;
+    case GgufType::I8: v.i = c.read<int8_t>("i8 value"); break;
+    case GgufType::U16: v.u = c.read<uint16_t>("u16 value"); v.i = static_cast<int64_t>(v.u); break;
+    case GgufType::I16: v.i = c.read<int16_t>("i16 value"); break;
+    case GgufType::U32: v.u = c.read<uint32_t>("u32 value"); v.i = static_cast<int64_t>(v.u); break;
+    case GgufType::I32: v.i = c.read<int32_t>("i32 value"); break;
+    case GgufType::U64: v.u = c.read<uint64_t>("u64 value"); v.i = static_cast<int64_t>(v.u); break;
+    case GgufType::I64: v.i = c.read<int64_t>("i64 value"); break;
+    case GgufType::F32: v.f = c.read<float>("f32 value"); break;
+    case GgufType::F64: v.f = c.read<double>("f64 value"); break;
+    case GgufType::BOOL: {
+      const uint64_t at = c.pos();
+      const uint8_t b = c.read<uint8_t>("bool value");
+      if (b > 1) c.fail(at, "bool value " + std::to_string(b) + " is neither 0 nor 1");
+      v.u = b;
+      v.i = b;
+      break;
+    }
+    case GgufType::STRING: v.str = c.read_string("string value"); break;
+    case GgufType::ARRAY: break;  // handled by read_value
+  }
+  if (v.type != GgufType::U64 && v.type != GgufType::F32 && v.type != GgufType::F64 && v.i >= 0) {
+    v.u = static_cast<uint64_t>(v.i);
+  }
+}
+
+void read_value(Cursor& c, GgufValue& v, int depth) {
+  v.offset = c.pos();
+  if (v.type != GgufType::ARRAY) {
+    read_scalar(c, v);
+    return;
+  }
+  if (depth >= kMaxArrayNesting) c.fail(v.offset, "arrays nested deeper than 4 levels");
+  const uint64_t type_at = c.pos();
+  const uint32_t elem_type = c.read<uint32_t>("array element type");
+  if (!known_type(elem_type)) c.fail(type_at, "unknown array element type " + std::to_string(elem_type));
+  v.elem_type = static_cast<GgufType>(elem_type);
+  const uint64_t count_at = c.pos();
+  v.count = c.read<uint64_t>("array count");
+  const uint64_t min_bytes = min_element_bytes(v.elem_type);
+  if (v.count > c.remaining() / min_bytes) {
+    c.fail(count_at, "array count " + std::to_string(v.count) + " cannot fit in the " +
+                         std::to_string(c.remaining()) + " bytes that remain");
+  }
+  if (v.elem_type == GgufType::STRING) {
+    v.strings.reserve(v.count);
+    for (uint64_t k = 0; k < v.count; ++k) v.strings.push_back(c.read_string("array string"));
+  } else if (v.elem_type == GgufType::ARRAY) {
+    v.arrays.resize(v.count);
+    for (auto& inner : v.arrays) {
+      inner.type = GgufType::ARRAY;
+      read_value(c, inner, depth + 1);
+    }
+  } else {
+    v.raw = c.here();
+    if (v.elem_type == GgufType::BOOL) {
+      for (uint64_t k = 0; k < v.count; ++k) {
+        if (static_cast<uint8_t>(v.raw[k]) > 1) c.fail(c.pos() + k, "bool array element is neither 0 nor 1");
+      }
+    }
+    c.skip(v.count * min_bytes, "array elements");
+  }
+}
+
+struct GgmlTypeInfo {
+  uint32_t id;
+  const char* name;
+  bool supported;
+  DType dtype;
+};
+
+constexpr GgmlTypeInfo kGgmlTypes[] = {
+    {0, "F32", true, DType::F32},     {1, "F16", true, DType::F16},    {2, "Q4_0", true, DType::Q4_0},
+    {3, "Q4_1", false, DType::F32},   {6, "Q5_0", false, DType::F32},  {7, "Q5_1", false, DType::F32},
+    {8, "Q8_0", true, DType::Q8_0},   {9, "Q8_1", false, DType::F32},  {10, "Q2_K", false, DType::F32},
+    {11, "Q3_K", false, DType::F32},  {12, "Q4_K", false, DType::F32}, {13, "Q5_K", false, DType::F32},
+    {14, "Q6_K", false, DType::F32},  {15, "Q8_K", false, DType::F32}, {16, "IQ2_XXS", false, DType::F32},
+    {17, "IQ2_XS", false, DType::F32}, {18, "IQ3_XXS", false, DType::F32}, {19, "IQ1_S", false, DType::F32},
+    {20, "IQ4_NL", false, DType::F32}, {21, "IQ3_S", false, DType::F32}, {22, "IQ2_S", false, DType::F32},
+    {23, "IQ4_XS", false, DType::F32}, {24, "I8", false, DType::F32},  {25, "I16", false, DType::F32},
+    {26, "I32", false, DType::F32},   {27, "I64", false, DType::F32},  {28, "F64", false, DType::F32},
+    {29, "IQ1_M", false, DType::F32}, {30, "BF16", true, DType::BF16}, {34, "TQ1_0", false, DType::F32},
+    {35, "TQ2_0", false, DType::F32}, {39, "MXFP4", false, DType::F32},
+};
+
+const GgmlTypeInfo* find_ggml_type(uint32_t id) {
+  for (const auto& t : kGgmlTypes) {
+    if (t.id == id) return &t;
+  }
+  return nullptr;
+}
+
+const char* gguf_type_name(GgufType t) {
+  static const char* const names[] = {"u8", "i8", "u16", "i16", "u32", "i32", "f32",
+                                      "bool", "string", "array", "u64", "i64", "f64"};
+  const auto i = static_cast<uint32_t>(t);
+  return i < std::size(names) ? names[i] : "?";
+}
+
+}  // namespace
+
+std::string ggml_type_name(uint32_t type) {
+  const GgmlTypeInfo* t = find_ggml_type(type);
+  return t ? t->name : "type " + std::to_string(type);
+}
+
+bool GgufValue::is_integer() const {
+  switch (type) {
+    case GgufType::U8: case GgufType::I8: case GgufType::U16: case GgufType::I16:
+    case GgufType::U32: case GgufType::I32: case GgufType::U64: case GgufType::I64: return true;
+    default: return false;
+  }
+}
+
+GgufFile parse_gguf(std::span<const std::byte> bytes, const std::string& file_name) {
+  GgufFile out;
+  out.file_name = file_name;
+  Cursor c(bytes, out.file_name);
+
+  c.need(4, "magic");
+  if (std::memcmp(c.here(), "GGUF", 4) != 0) c.fail(0, "bad magic: not a GGUF file");
+  c.skip(4, "magic");
+  out.version = c.read<uint32_t>("version");
+  if (out.version != 2 && out.version != 3) {
+    const bool swapped = __builtin_bswap32(out.version) == 2 || __builtin_bswap32(out.version) == 3;
+    c.fail(4, "unsupported GGUF version " + std::to_string(out.version) +
+                  (swapped ? " (a big-endian file; only little-endian is supported)" : " (supported: 2, 3)"));
+  }
+  const uint64_t n_tensors_at = c.pos();
+  const uint64_t n_tensors = c.read<uint64_t>("tensor count");
+  const uint64_t n_kv_at = c.pos();
+  const uint64_t n_kv = c.read<uint64_t>("metadata count");
+  // Each tensor info takes at least 32 bytes (name length, n_dims, one dim,
+  // type, offset) and each key/value at least 13; counts that cannot fit
+  // in the file are lies, refused before anything is sized by them.
+  if (n_tensors > c.remaining() / 32) {
+    c.fail(n_tensors_at, "tensor count " + std::to_string(n_tensors) + " cannot fit in a file of " +
+                             std::to_string(bytes.size()) + " bytes");
+  }
+  if (n_kv > c.remaining() / 13) {
+    c.fail(n_kv_at, "metadata count " + std::to_string(n_kv) + " cannot fit in a file of " +
+                        std::to_string(bytes.size()) + " bytes");
+  }
+
+  for (uint64_t k = 0; k < n_kv; ++k) {
+    const uint64_t key_at = c.pos();
+    std::string key = c.read_string("metadata key");
+    const uint64_t type_at = c.pos();
+    const uint32_t type = c.read<uint32_t>("metadata value type");
+    if (!known_type(type)) c.fail(type_at, "key '" + key + "': unknown value type " + std::to_string(type));
+    GgufValue value;
+    value.type = static_cast<GgufType>(type);
+    read_value(c, value, 0);
+    if (out.metadata.contains(key)) c.fail(key_at, "metadata key '" + key + "' appears twice");
+    out.metadata.emplace(std::move(key), std::move(value));
+  }
+
+  if (const GgufValue* a = out.find("general.alignment")) {
+    if (!a->is_integer() || a->i <= 0 || !is_power_of_two(static_cast<uint64_t>(a->i)) || a->i > (1 << 30)) {
+      c.fail(a->offset, "general.alignment must be a power of two integer (up to 2^30), got " +
+                            (a->is_integer() ? std::to_string(a->i) : std::string(gguf_type_name(a->type))));
+    }
+    out.alignment = static_cast<uint64_t>(a->i);
+  }
+
+  struct Info {
+    uint64_t info_at, offset, nbytes;
+    size_t index;
+  };
+  std::vector<Info> infos;
+  infos.reserve(n_tensors);
+  out.tensors.reserve(n_tensors);
+  std::set<std::string, std::less<>> names;
+  for (uint64_t t = 0; t < n_tensors; ++t) {
+    const uint64_t info_at = c.pos();
+    TensorView view;
+    view.name = c.read_string("tensor name");
+    const std::string what = "tensor '" + view.name + "'";
+    if (!names.insert(view.name).second) c.fail(info_at, what + " appears twice");
+    const uint64_t dims_at = c.pos();
+    const uint32_t n_dims = c.read<uint32_t>("tensor n_dims");
+    if (n_dims == 0 || n_dims > kMaxDims) {
+      c.fail(dims_at, what + ": n_dims " + std::to_string(n_dims) + " is outside 1..4");
+    }
+    uint64_t ne[kMaxDims];
+    uint64_t numel = 1;
+    for (uint32_t d = 0; d < n_dims; ++d) {
+      const uint64_t dim_at = c.pos();
+      ne[d] = c.read<uint64_t>("tensor dim");
+      if (ne[d] == 0) c.fail(dim_at, what + ": dim " + std::to_string(d) + " is zero");
+      if (!checked_mul(numel, ne[d], &numel) || numel > static_cast<uint64_t>(INT64_MAX)) {
+        c.fail(dim_at, what + ": element count overflows");
+      }
+    }
+    const uint64_t type_at = c.pos();
+    const uint32_t type = c.read<uint32_t>("tensor type");
+    const GgmlTypeInfo* tinfo = find_ggml_type(type);
+    if (tinfo == nullptr) c.fail(type_at, what + ": unknown ggml type " + std::to_string(type));
+    if (!tinfo->supported) {
+      c.fail(type_at, what + ": unsupported ggml type " + std::string(tinfo->name) +
+                          " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+    }
+    view.dtype = tinfo->dtype;
+    const auto dinfo = dtype_info(view.dtype);
+    if (ne[0] % static_cast<uint64_t>(dinfo.block_elems) != 0) {
+      c.fail(dims_at, what + ": row length " + std::to_string(ne[0]) + " is not a multiple of the " +
+                          std::string(dinfo.name) + " block size " + std::to_string(dinfo.block_elems));
+    }
+    const uint64_t nbytes = numel / static_cast<uint64_t>(dinfo.block_elems) * static_cast<uint64_t>(dinfo.block_bytes);
+    const uint64_t offset_at = c.pos();
+    const uint64_t offset = c.read<uint64_t>("tensor offset");
+    if (offset % out.alignment != 0) {
+      c.fail(offset_at, what + ": data offset " + std::to_string(offset) + " is not aligned to " +
+                            std::to_string(out.alignment) + " bytes");
+    }
+    for (uint32_t d = n_dims; d-- > 0;) view.shape.push_back(static_cast<int64_t>(ne[d]));  // outermost first
+    view.nbytes = static_cast<size_t>(nbytes);
+    infos.push_back({offset_at, offset, nbytes, out.tensors.size()});
+    out.tensors.push_back(std::move(view));
+  }
+
+  // The data section starts at the next multiple of the alignment.
+  if (!checked_align_up(c.pos(), out.alignment, &out.data_offset)) c.fail(c.pos(), "data offset overflows");
+  if (n_tensors > 0 && out.data_offset > bytes.size()) {
+    c.fail(c.pos(), "data section (aligned to " + std::to_string(out.data_offset) + ") starts past end of file");
+  }
+  const uint64_t data_size = n_tensors > 0 ? bytes.size() - out.data_offset : 0;
+  for (const Info& info : infos) {
+    TensorView& view = out.tensors[info.index];
+    uint64_t end;
+    if (!checked_add(info.offset, info.nbytes, &end) || end > data_size) {
+      c.fail(info.info_at, "tensor '" + view.name + "': data [" + std::to_string(info.offset) + ", +" +
+                               std::to_string(info.nbytes) + ") runs past end of file (data section is " +
+                               std::to_string(data_size) + " bytes from offset " + std::to_string(out.data_offset) + ")");
+    }
+    view.data = bytes.data() + out.data_offset + info.offset;
+  }
+  std::sort(infos.begin(), infos.end(), [](const Info& a, const Info& b) { return a.offset < b.offset; });
+  for (size_t k = 1; k < infos.size(); ++k) {
+    if (infos[k].offset < infos[k - 1].offset + infos[k - 1].nbytes) {
+      c.fail(infos[k].info_at, "tensor '" + out.tensors[infos[k].index].name + "' overlaps tensor '" +
+                                   out.tensors[infos[k - 1].index].name + "'");
+    }
+  }
+  return out;
+}
+
+// ---- typed metadata getters ----
+
+const GgufValue* GgufFile::find(std::string_view key) const {
+  const auto it = metadata.find(key);
+  return it == metadata.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+const GgufValue& require(const GgufFile& f, std::string_view key) {
+  const GgufValue* v = f.find(key);
+  if (v == nullptr) throw FormatError(f.file_name, "missing metadata key '" + std::string(key) + "'");
+  return *v;
+}
+
+[[noreturn]] void wrong_type(const GgufFile& f, std::string_view key, const GgufValue& v, const char* wanted) {
+  throw FormatError(f.file_name, v.offset,
+                    "metadata key '" + std::string(key) + "' is " + gguf_type_name(v.type) +
+                        (v.type == GgufType::ARRAY ? std::string(" of ") + gguf_type_name(v.elem_type) : "") +
+                        ", expected " + wanted);
+}
+
+template <typename T>
+T load_le(const std::byte* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+}  // namespace
+
+int64_t GgufFile::get_int(std::string_view key) const {
+  const GgufValue& v = require(*this, key);
+  if (!v.is_integer()) wrong_type(*this, key, v, "an integer");
+  if (v.type == GgufType::U64 && v.u > static_cast<uint64_t>(INT64_MAX)) wrong_type(*this, key, v, "an integer below 2^63");
+  return v.i;
+}
+int64_t GgufFile::get_int(std::string_view key, int64_t fallback) const {
+  return has(key) ? get_int(key) : fallback;
+}
+double GgufFile::get_float(std::string_view key) const {
+  const GgufValue& v = require(*this, key);
+  if (v.type == GgufType::F32 || v.type == GgufType::F64) return v.f;
+  if (v.is_integer()) return static_cast<double>(v.i);
+  wrong_type(*this, key, v, "a number");
+}
+double GgufFile::get_float(std::string_view key, double fallback) const {
+  return has(key) ? get_float(key) : fallback;
+}
+bool GgufFile::get_bool(std::string_view key, bool fallback) const {
+  const GgufValue* v = find(key);
+  if (v == nullptr) return fallback;
+  if (v->type != GgufType::BOOL) wrong_type(*this, key, *v, "a bool");
+  return v->u != 0;
+}
+std::string GgufFile::get_string(std::string_view key) const {
+  const GgufValue& v = require(*this, key);
+  if (v.type != GgufType::STRING) wrong_type(*this, key, v, "a string");
+  return v.str;
+}
+std::string GgufFile::get_string(std::string_view key, const std::string& fallback) const {
+  return has(key) ? get_string(key) : fallback;
+}
+std::vector<std::string> GgufFile::get_string_array(std::string_view key) const {
+  const GgufValue& v = require(*this, key);
+  if (v.type != GgufType::ARRAY || v.elem_type != GgufType::STRING) wrong_type(*this, key, v, "an array of strings");
+  return v.strings;
+}
+std::vector<float> GgufFile::get_float_array(std::string_view key) const {
+  const GgufValue& v = require(*this, key);
+  if (v.type != GgufType::ARRAY || (v.elem_type != GgufType::F32 && v.elem_type != GgufType::F64)) {
+    wrong_type(*this, key, v, "an array of floats");
+  }
+  std::vector<float> out(v.count);
+  for (uint64_t k = 0; k < v.count; ++k) {
+    out[k] = v.elem_type == GgufType::F32 ? load_le<float>(v.raw + 4 * k)
+                                          : static_cast<float>(load_le<double>(v.raw + 8 * k));
+  }
+  return out;
+}
+std::vector<int32_t> GgufFile::get_int32_array(std::string_view key) const {
+  const GgufValue& v = require(*this, key);
+  if (v.type != GgufType::ARRAY || (v.elem_type != GgufType::I32 && v.elem_type != GgufType::U32 &&
+                                    v.elem_type != GgufType::I8 && v.elem_type != GgufType::U8)) {
+    wrong_type(*this, key, v, "an array of 32-bit integers");
+  }
+  std::vector<int32_t> out(v.count);
+  for (uint64_t k = 0; k < v.count; ++k) {
+    switch (v.elem_type) {
+      case GgufType::I32: out[k] = load_le<int32_t>(v.raw + 4 * k); break;
+      case GgufType::U32: {
+        const uint32_t x = load_le<uint32_t>(v.raw + 4 * k);
+        if (x > static_cast<uint32_t>(INT32_MAX)) wrong_type(*this, key, v, "32-bit integers below 2^31");
+        out[k] = static_cast<int32_t>(x);
+        break;
+      }
+      case GgufType::I8: out[k] = load_le<int8_t>(v.raw + k); break;
+      default: out[k] = load_le<uint8_t>(v.raw + k); break;
+    }
+  }
+  return out;
+}
+
+}  // namespace reach::run

@@ -1,0 +1,33 @@
+#pragma once
+// A whole file mapped read-only into memory. Tensors are views into it, so
+// the mapping must outlive every TensorView made from it; the ModelSource
+// that owns the MappedFile guarantees that.
+#include <cstddef>
+#include <filesystem>
+#include <span>
+
+namespace reach::run {
+
+class MappedFile {
+ public:
+  // Throws FormatError (naming the file) when it cannot be opened or mapped.
+  explicit MappedFile(const std::filesystem::path& path);
+  ~MappedFile();
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  std::span<const std::byte> bytes() const { return {data_, size_}; }
+  size_t size() const { return size_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void release() noexcept;
+
+  std::filesystem::path path_;
+  const std::byte* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace reach::run

@@ -1,0 +1,219 @@
+// open_model: an HF folder (config.json + safetensors + tokenizer.json) or a
+// .gguf file, both presented under Hugging Face tensor names and checked
+// against the config before anyone multiplies by them.
+#include "formats/model_source.h"
+
+#include <cstring>
+#include <map>
+
+#include "formats/config_json.h"
+#include "formats/format_error.h"
+#include "formats/gguf.h"
+#include "formats/gguf_model.h"
+#include "formats/mapped_file.h"
+#include "formats/safetensors.h"
+
+namespace reach::run {
+namespace {
+
+namespace fs = std::filesystem;
+using TensorMap = std::map<std::string, TensorView, std::less<>>;
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// Every tensor the config implies must be there with the shape it implies;
+// `display` maps a canonical name to the name the file uses, for messages.
+void check_tensors(const ModelConfig& c, const TensorMap& tensors, const std::string& file,
+                   const std::map<std::string, std::string>& display) {
+  const auto expect = [&](const std::string& name, std::vector<int64_t> shape) {
+    const auto it = tensors.find(name);
+    const auto shown = display.count(name) ? display.at(name) : name;
+    if (it == tensors.end()) throw FormatError(file, "missing tensor '" + shown + "'");
+    if (it->second.shape != shape) {
+      throw FormatError(file, "tensor '" + shown + "' has shape " + shape_string(it->second.shape) +
+                                  ", but the config implies " + shape_string(shape));
+    }
+  };
+  const int64_t q_dim = int64_t{c.n_heads} * c.head_dim;
+  const int64_t kv_dim = int64_t{c.n_kv_heads} * c.head_dim;
+  expect("model.embed_tokens.weight", {c.vocab_size, c.dim});
+  expect("model.norm.weight", {c.dim});
+  if (!c.tied_embeddings) expect("lm_head.weight", {c.vocab_size, c.dim});
+  for (int32_t i = 0; i < c.n_layers; ++i) {
+    const std::string l = "model.layers." + std::to_string(i) + ".";
+    expect(l + "input_layernorm.weight", {c.dim});
+    expect(l + "self_attn.q_proj.weight", {q_dim, c.dim});
+    expect(l + "self_attn.k_proj.weight", {kv_dim, c.dim});
+    expect(l + "self_attn.v_proj.weight", {kv_dim, c.dim});
+    expect(l + "self_attn.o_proj.weight", {c.dim, q_dim});
+    if (c.qkv_bias) {
+      expect(l + "self_attn.q_proj.bias", {q_dim});
+      expect(l + "self_attn.k_proj.bias", {kv_dim});
+      expect(l + "self_attn.v_proj.bias", {kv_dim});
+    }
+    if (c.qk_norm) {
+      expect(l + "self_attn.q_norm.weight", {c.head_dim});
+      expect(l + "self_attn.k_norm.weight", {c.head_dim});
+    }
+    expect(l + "post_attention_layernorm.weight", {c.dim});
+    expect(l + "mlp.gate_proj.weight", {c.ffn_dim, c.dim});
+    expect(l + "mlp.up_proj.weight", {c.ffn_dim, c.dim});
+    expect(l + "mlp.down_proj.weight", {c.dim, c.ffn_dim});
+  }
+  if (tensors.count("rope_freqs.weight")) expect("rope_freqs.weight", {c.head_dim / 2});
+}
+
+class TensorLookup : public ModelSource {
+ public:
+  const TensorView* find(std::string_view name) const override {
+    const auto it = tensors_.find(name);
+    return it == tensors_.end() ? nullptr : &it->second;
+  }
+  const TensorView& get(std::string_view name) const override {
+    const TensorView* t = find(name);
+    if (t == nullptr) throw FormatError(path().string(), "missing tensor '" + std::string(name) + "'");
+    return *t;
+  }
+
+ protected:
+  TensorMap tensors_;
+};
+
+// ---- Hugging Face folder ----
+
+class HfFolderSource final : public TensorLookup {
+ public:
+  explicit HfFolderSource(const fs::path& folder) : folder_(folder) {
+    const fs::path config_path = folder / "config.json";
+    if (!fs::exists(config_path)) throw FormatError(folder.string(), "missing config.json in " + folder.string());
+    config_ = read_config_json(config_path);
+    checkpoint_ = load_safetensors_checkpoint(folder);
+    tensors_ = checkpoint_.tensors;  // views; the mapped files stay in checkpoint_
+    // Some checkpoints say tie_word_embeddings = false yet ship no lm_head;
+    // the embedding is then the only output matrix there is.
+    config_.tied_embeddings = !tensors_.contains("lm_head.weight");
+    check_tensors(config_, tensors_, folder.string(), {});
+    tokenizer_.tokenizer_json = folder / "tokenizer.json";
+    tokenizer_.tokenizer_config = folder / "tokenizer_config.json";
+    if (!fs::exists(tokenizer_.tokenizer_json)) {
+      throw FormatError(folder.string(), "missing tokenizer: no tokenizer.json in " + folder.string() +
+                                             " (only tokenizer.json is supported, not tokenizer.model)");
+    }
+  }
+
+  const ModelConfig& config() const override { return config_; }
+  RopeStyle rope_style() const override { return RopeStyle::HalfSplit; }
+  TokenizerSource tokenizer() const override { return tokenizer_; }
+  const fs::path& path() const override { return folder_; }
+
+ private:
+  fs::path folder_;
+  ModelConfig config_;
+  SafetensorsCheckpoint checkpoint_;
+  TokenizerJsonFile tokenizer_;
+};
+
+// ---- GGUF file ----
+
+// llama.cpp's per-layer tensor names -> Hugging Face's.
+constexpr std::pair<const char*, const char*> kLayerNames[] = {
+    {"attn_norm.weight", "input_layernorm.weight"},
+    {"attn_q.weight", "self_attn.q_proj.weight"},
+    {"attn_k.weight", "self_attn.k_proj.weight"},
+    {"attn_v.weight", "self_attn.v_proj.weight"},
+    {"attn_q.bias", "self_attn.q_proj.bias"},
+    {"attn_k.bias", "self_attn.k_proj.bias"},
+    {"attn_v.bias", "self_attn.v_proj.bias"},
+    {"attn_output.weight", "self_attn.o_proj.weight"},
+    {"attn_q_norm.weight", "self_attn.q_norm.weight"},
+    {"attn_k_norm.weight", "self_attn.k_norm.weight"},
+    {"ffn_norm.weight", "post_attention_layernorm.weight"},
+    {"ffn_gate.weight", "mlp.gate_proj.weight"},
+    {"ffn_up.weight", "mlp.up_proj.weight"},
+    {"ffn_down.weight", "mlp.down_proj.weight"},
+};
+constexpr std::pair<const char*, const char*> kGlobalNames[] = {
+    {"token_embd.weight", "model.embed_tokens.weight"},
+    {"output_norm.weight", "model.norm.weight"},
+    {"output.weight", "lm_head.weight"},
+    {"rope_freqs.weight", "rope_freqs.weight"},
+};
+
+// "" when llama.cpp's name has no canonical counterpart reach-run uses.
+std::string canonical_name(const std::string& gguf_name) {
+  for (const auto& [from, to] : kGlobalNames) {
+    if (gguf_name == from) return to;
+  }
+  if (gguf_name.rfind("blk.", 0) != 0) return "";
+  const size_t dot = gguf_name.find('.', 4);
+  if (dot == std::string::npos || dot == 4) return "";
+  const std::string layer = gguf_name.substr(4, dot - 4);
+  if (layer.find_first_not_of("0123456789") != std::string::npos) return "";
+  const std::string rest = gguf_name.substr(dot + 1);
+  for (const auto& [from, to] : kLayerNames) {
+    if (rest == from) return "model.layers." + layer + "." + to;
+  }
+  return "";
+}
+
+class GgufSource final : public TensorLookup {
+ public:
+  explicit GgufSource(const fs::path& path) : path_(path), file_(path) {
+    gguf_ = parse_gguf(file_.bytes(), path.string());
+    config_ = model_config_from_gguf(gguf_);
+    if (!gguf_.has("tokenizer.ggml.model")) {
+      throw FormatError(path.string(), "missing tokenizer: no tokenizer.ggml.model in the GGUF metadata");
+    }
+    vocab_ = vocab_from_gguf(gguf_);
+    std::map<std::string, std::string> display;
+    for (const TensorView& t : gguf_.tensors) {
+      const std::string name = canonical_name(t.name);
+      if (name.empty()) continue;  // tensors reach-run does not use
+      TensorView view = t;
+      view.name = name;
+      display[name] = t.name;
+      tensors_.emplace(name, std::move(view));
+    }
+    // llama.cpp ties the output to token_embd when output.weight is absent.
+    config_.tied_embeddings = !tensors_.contains("lm_head.weight");
+    check_tensors(config_, tensors_, path.string(), display);
+  }
+
+  const ModelConfig& config() const override { return config_; }
+  // llama.cpp's converter permutes Llama's q/k rows for adjacent-pair RoPE;
+  // Qwen checkpoints are written unpermuted and use NeoX-style (half-split).
+  RopeStyle rope_style() const override {
+    return config_.arch == Arch::Llama || config_.arch == Arch::Mistral ? RopeStyle::AdjacentPairs
+                                                                         : RopeStyle::HalfSplit;
+  }
+  TokenizerSource tokenizer() const override { return vocab_; }
+  const fs::path& path() const override { return path_; }
+
+ private:
+  fs::path path_;
+  MappedFile file_;
+  GgufFile gguf_;
+  ModelConfig config_;
+  GgufVocab vocab_;
+};
+
+bool starts_with_gguf_magic(const fs::path& path) {
+  MappedFile f(path);
+  return f.size() >= 4 && std::memcmp(f.bytes().data(), "GGUF", 4) == 0;
+}
+
+}  // namespace
+
+std::unique_ptr<ModelSource> open_model(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return std::make_unique<HfFolderSource>(path);
+  if (!fs::exists(path, ec)) throw FormatError(path.string(), "no such file or folder");
+  if (path.extension() == ".gguf" || starts_with_gguf_magic(path)) return std::make_unique<GgufSource>(path);
+  throw FormatError(path.string(), "--model takes a folder (config.json + *.safetensors + tokenizer.json) or a .gguf file");
+}
+
+}  // namespace reach::run

@@ -1,0 +1,265 @@
+#include "formats/safetensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "formats/checked_math.h"
+#include "formats/format_error.h"
+
+namespace reach::run {
+namespace {
+
+using nlohmann::json;
+
+// The reference implementation refuses headers above 100 MB; so do we, so
+// that a lying length never makes us parse (or allocate for) gigabytes.
+constexpr uint64_t kMaxHeaderBytes = 100u << 20;
+constexpr size_t kMaxRank = 8;
+
+struct DTypeName {
+  const char* name;
+  bool supported;
+  DType dtype;
+  uint64_t elem_bytes;
+};
+
+constexpr DTypeName kDTypes[] = {
+    {"F32", true, DType::F32, 4},      {"F16", true, DType::F16, 2},
+    {"BF16", true, DType::BF16, 2},    {"F64", false, DType::F32, 8},
+    {"I64", false, DType::F32, 8},     {"U64", false, DType::F32, 8},
+    {"I32", false, DType::F32, 4},     {"U32", false, DType::F32, 4},
+    {"I16", false, DType::F32, 2},     {"U16", false, DType::F32, 2},
+    {"I8", false, DType::F32, 1},      {"U8", false, DType::F32, 1},
+    {"BOOL", false, DType::F32, 1},    {"F8_E4M3", false, DType::F32, 1},
+    {"F8_E5M2", false, DType::F32, 1},
+};
+
+// Where in the file the header mentions `key` (for messages); the header
+// start when it cannot be found verbatim (escaped names).
+uint64_t key_offset(const std::string& header, const std::string& key) {
+  const size_t at = header.find("\"" + key + "\"");
+  return 8 + (at == std::string::npos ? 0 : at);
+}
+
+uint64_t read_u64_le(const std::byte* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+}  // namespace
+
+SafetensorsFile parse_safetensors(std::span<const std::byte> bytes, const std::string& file_name) {
+  const auto fail = [&](uint64_t offset, const std::string& rule) -> FormatError {
+    return FormatError(file_name, offset, rule);
+  };
+  if (bytes.size() < 8) {
+    throw fail(0, "truncated: " + std::to_string(bytes.size()) +
+                      " bytes, but a safetensors file starts with an 8-byte header length");
+  }
+  const uint64_t header_len = read_u64_le(bytes.data());
+  if (header_len > kMaxHeaderBytes) {
+    throw fail(0, "header length " + std::to_string(header_len) + " exceeds the 100 MiB limit");
+  }
+  if (header_len > bytes.size() - 8) {
+    throw fail(0, "header length " + std::to_string(header_len) + " runs past end of file (" +
+                      std::to_string(bytes.size()) + " bytes)");
+  }
+  const std::string header(reinterpret_cast<const char*>(bytes.data()) + 8, header_len);
+  const uint64_t data_start = 8 + header_len;
+  const uint64_t data_size = bytes.size() - data_start;
+
+  // Parse, noting top-level keys as they arrive: JSON objects keep only the
+  // last of two equal keys, which would hide a file that lies twice.
+  std::set<std::string> seen;
+  std::string duplicate;
+  json root;
+  try {
+    root = json::parse(header, [&](int depth, json::parse_event_t event, json& parsed) {
+      if (depth == 1 && event == json::parse_event_t::key) {
+        const auto& key = parsed.get_ref<const std::string&>();
+        if (!seen.insert(key).second && duplicate.empty()) duplicate = key;
+      }
+      return true;
+    });
+  } catch (const json::parse_error& e) {
+    throw fail(8 + (e.byte > 0 ? e.byte - 1 : 0), std::string("header is not valid JSON: ") + e.what());
+  }
+  if (!root.is_object()) throw fail(8, "header must be a JSON object");
+  if (!duplicate.empty()) throw fail(key_offset(header, duplicate), "tensor '" + duplicate + "' is listed twice");
+
+  SafetensorsFile out;
+  struct Span { uint64_t begin, end; size_t index; };
+  std::vector<Span> spans;
+  for (const auto& [name, entry] : root.items()) {
+    const uint64_t at = key_offset(header, name);
+    if (name == "__metadata__") {
+      if (!entry.is_object()) throw fail(at, "__metadata__ must be an object of strings");
+      for (const auto& [k, v] : entry.items()) {
+        if (!v.is_string()) throw fail(at, "__metadata__ value '" + k + "' is not a string");
+        out.metadata[k] = v.get<std::string>();
+      }
+      continue;
+    }
+    const std::string what = "tensor '" + name + "'";
+    if (!entry.is_object()) throw fail(at, what + ": entry must be an object");
+    const auto dtype_it = entry.find("dtype");
+    const auto shape_it = entry.find("shape");
+    const auto offs_it = entry.find("data_offsets");
+    if (dtype_it == entry.end() || !dtype_it->is_string()) throw fail(at, what + ": missing string 'dtype'");
+    if (shape_it == entry.end() || !shape_it->is_array()) throw fail(at, what + ": missing array 'shape'");
+    if (offs_it == entry.end() || !offs_it->is_array() || offs_it->size() != 2 ||
+        !(*offs_it)[0].is_number_unsigned() || !(*offs_it)[1].is_number_unsigned()) {
+      throw fail(at, what + ": 'data_offsets' must be [begin, end] of non-negative integers");
+    }
+
+    const std::string dtype_name = dtype_it->get<std::string>();
+    const DTypeName* dt = nullptr;
+    for (const auto& d : kDTypes) {
+      if (dtype_name == d.name) dt = &d;
+    }
+    if (dt == nullptr) throw fail(at, what + ": unknown dtype '" + dtype_name + "'");
+    if (!dt->supported) {
+      throw fail(at, what + ": unsupported dtype '" + dtype_name + "' (supported: F32, F16, BF16)");
+    }
+
+    if (shape_it->size() > kMaxRank) throw fail(at, what + ": rank " + std::to_string(shape_it->size()) + " exceeds 8");
+    TensorView view;
+    view.name = name;
+    view.dtype = dt->dtype;
+    uint64_t numel = 1;
+    for (const auto& d : *shape_it) {
+      if (!d.is_number_unsigned()) throw fail(at, what + ": shape entries must be non-negative integers");
+      const uint64_t dim = d.get<uint64_t>();
+      if (dim > static_cast<uint64_t>(INT64_MAX) || !checked_mul(numel, dim, &numel) ||
+          numel > static_cast<uint64_t>(INT64_MAX)) {
+        throw fail(at, what + ": element count of shape overflows");
+      }
+      view.shape.push_back(static_cast<int64_t>(dim));
+    }
+    uint64_t expected_bytes;
+    if (!checked_mul(numel, dt->elem_bytes, &expected_bytes)) throw fail(at, what + ": byte size of shape overflows");
+
+    const uint64_t begin = (*offs_it)[0].get<uint64_t>();
+    const uint64_t end = (*offs_it)[1].get<uint64_t>();
+    if (begin > end) {
+      throw fail(at, what + ": data_offsets begin " + std::to_string(begin) + " > end " + std::to_string(end));
+    }
+    if (end > data_size) {
+      throw fail(data_start + std::min(begin, data_size),
+                 what + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                     "] run past end of data section (" + std::to_string(data_size) + " bytes)");
+    }
+    if (end - begin != expected_bytes) {
+      throw fail(data_start + begin, what + ": dtype " + dtype_name + " x shape needs " +
+                                         std::to_string(expected_bytes) + " bytes but data_offsets span " +
+                                         std::to_string(end - begin));
+    }
+    if ((data_start + begin) % dt->elem_bytes != 0) {
+      throw fail(data_start + begin, what + ": data is not aligned to its " + std::to_string(dt->elem_bytes) +
+                                         "-byte elements");
+    }
+    view.data = bytes.data() + data_start + begin;
+    view.nbytes = static_cast<size_t>(expected_bytes);
+    spans.push_back({begin, end, out.tensors.size()});
+    out.tensors.push_back(std::move(view));
+  }
+
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  for (size_t i = 1; i < spans.size(); ++i) {
+    const Span& prev = spans[i - 1];
+    const Span& cur = spans[i];
+    if (cur.begin < prev.end && cur.begin != cur.end) {
+      throw fail(data_start + cur.begin, "tensor '" + out.tensors[cur.index].name + "' overlaps tensor '" +
+                                             out.tensors[prev.index].name + "'");
+    }
+  }
+  // Return in data order, which is the order a reader streams them in.
+  std::vector<TensorView> ordered;
+  ordered.reserve(spans.size());
+  for (const Span& s : spans) ordered.push_back(std::move(out.tensors[s.index]));
+  out.tensors = std::move(ordered);
+  return out;
+}
+
+namespace {
+
+void add_shard(SafetensorsCheckpoint& ckpt, const std::filesystem::path& file,
+               const std::map<std::string, std::string>* expected_names) {
+  auto mapped = std::make_unique<MappedFile>(file);
+  SafetensorsFile parsed = parse_safetensors(mapped->bytes(), file.string());
+  for (auto& view : parsed.tensors) {
+    if (expected_names != nullptr) {
+      const auto it = expected_names->find(view.name);
+      if (it == expected_names->end() || it->second != file.filename().string()) {
+        // Tensors the index does not assign to this shard are not ours to
+        // use; a second copy elsewhere would be ambiguous.
+        continue;
+      }
+    }
+    const std::string name = view.name;
+    if (!ckpt.tensors.emplace(name, std::move(view)).second) {
+      throw FormatError(file.string(), "tensor '" + name + "' appears in more than one shard");
+    }
+  }
+  ckpt.files.push_back(std::move(mapped));
+}
+
+}  // namespace
+
+SafetensorsCheckpoint load_safetensors_checkpoint(const std::filesystem::path& folder) {
+  namespace fs = std::filesystem;
+  SafetensorsCheckpoint ckpt;
+  const fs::path index_path = folder / "model.safetensors.index.json";
+  const fs::path single_path = folder / "model.safetensors";
+  if (fs::exists(index_path)) {
+    MappedFile index_file(index_path);
+    const auto bytes = index_file.bytes();
+    json index;
+    try {
+      index = json::parse(reinterpret_cast<const char*>(bytes.data()),
+                          reinterpret_cast<const char*>(bytes.data()) + bytes.size());
+    } catch (const json::parse_error& e) {
+      throw FormatError(index_path.string(), e.byte > 0 ? e.byte - 1 : 0, std::string("not valid JSON: ") + e.what());
+    }
+    if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
+      throw FormatError(index_path.string(), "missing object 'weight_map'");
+    }
+    std::map<std::string, std::string> weight_map;
+    std::set<std::string> shards;
+    for (const auto& [name, shard] : index["weight_map"].items()) {
+      if (!shard.is_string()) throw FormatError(index_path.string(), "weight_map['" + name + "'] is not a string");
+      const std::string shard_name = shard.get<std::string>();
+      // Shards live beside the index; a path would let a file point anywhere.
+      if (shard_name.empty() || shard_name.find('/') != std::string::npos || shard_name == "." ||
+          shard_name == "..") {
+        throw FormatError(index_path.string(), "weight_map['" + name + "'] names '" + shard_name +
+                                                   "', which is not a file name in the same folder");
+      }
+      weight_map[name] = shard_name;
+      shards.insert(shard_name);
+    }
+    for (const auto& shard : shards) {
+      if (!fs::exists(folder / shard)) {
+        throw FormatError(index_path.string(), "lists shard '" + shard + "', which does not exist in " + folder.string());
+      }
+      add_shard(ckpt, folder / shard, &weight_map);
+    }
+    for (const auto& [name, shard] : weight_map) {
+      if (!ckpt.tensors.contains(name)) {
+        throw FormatError((folder / shard).string(), "index lists tensor '" + name + "' but the shard does not hold it");
+      }
+    }
+    return ckpt;
+  }
+  if (fs::exists(single_path)) {
+    add_shard(ckpt, single_path, nullptr);
+    return ckpt;
+  }
+  throw FormatError(folder.string(), "no model.safetensors or model.safetensors.index.json in this folder");
+}
+
+}  // namespace reach::run
