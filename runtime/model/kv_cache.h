@@ -1,0 +1,38 @@
+#pragma once
+// Keys and values of every position seen so far, per layer, in F32 (as
+// llama.cpp with an F32 cache type). Layout per layer: {capacity, kv_dim},
+// so a batch of new positions is one contiguous block the projections can
+// write straight into.
+#include <cstdint>
+#include <vector>
+
+#include "formats/model_config.h"
+
+namespace reach::run {
+
+class KVCache {
+ public:
+  KVCache(const ModelConfig& config, int64_t capacity);
+
+  int64_t capacity() const { return capacity_; }
+  int64_t length() const { return length_; }  // positions filled
+  int64_t kv_dim() const { return kv_dim_; }
+
+  // Row `pos` of layer `layer`; rows up to capacity are addressable.
+  float* keys(int32_t layer, int64_t pos) { return keys_.data() + offset(layer, pos); }
+  float* values(int32_t layer, int64_t pos) { return values_.data() + offset(layer, pos); }
+
+  void advance(int64_t n) { length_ += n; }  // after a forward pass filled n more rows
+  void clear() { length_ = 0; }
+
+ private:
+  size_t offset(int32_t layer, int64_t pos) const {
+    return static_cast<size_t>((int64_t{layer} * capacity_ + pos) * kv_dim_);
+  }
+  int64_t capacity_;
+  int64_t kv_dim_;
+  int64_t length_ = 0;
+  std::vector<float> keys_, values_;  // {n_layers, capacity, kv_dim}
+};
+
+}  // namespace reach::run

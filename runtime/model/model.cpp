@@ -1,0 +1,127 @@
+#include "model/model.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "kernels/attention.h"
+#include "kernels/ops.h"
+#include "kernels/quant.h"
+
+namespace reach::run {
+
+namespace {
+
+void add_bias(float* y, const std::vector<float>& bias, int64_t n_rows) {
+  const auto width = static_cast<int64_t>(bias.size());
+  for (int64_t r = 0; r < n_rows; ++r) add_inplace(y + r * width, bias.data(), width);
+}
+
+// RMSNorm over each head_dim-wide piece of rows (Qwen3's q/k norm).
+void norm_heads(float* x, const std::vector<float>& w, int64_t n_pieces, float eps) {
+  const auto hd = static_cast<int64_t>(w.size());
+  for (int64_t i = 0; i < n_pieces; ++i) rmsnorm(x + i * hd, w.data(), x + i * hd, hd, eps);
+}
+
+}  // namespace
+
+void Model::Activations::resize(const ModelConfig& c, int64_t n) {
+  const auto sz = [n](int64_t width) { return static_cast<size_t>(n * width); };
+  x.resize(sz(c.dim));
+  xb.resize(sz(c.dim));
+  q.resize(sz(int64_t{c.n_heads} * c.head_dim));
+  att.resize(sz(int64_t{c.n_heads} * c.head_dim));
+  gate.resize(sz(c.ffn_dim));
+  up.resize(sz(c.ffn_dim));
+  cos.resize(sz(c.head_dim / 2));
+  sin.resize(sz(c.head_dim / 2));
+  logits.resize(static_cast<size_t>(c.vocab_size));
+}
+
+Model::Model(const ModelSource& source, ThreadPool& pool)
+    : source_(source),
+      config_(source.config()),
+      rope_style_(source.rope_style()),
+      weights_(load_weights(source)),
+      rope_inv_freq_(rope_inv_freq(config_.head_dim, config_.rope_theta, config_.rope_scaling)),
+      pool_(pool) {}
+
+void Model::linear(const Linear& l, const float* x, int64_t n, float* y) {
+  if (n == 1) l.kernel->gemv(*l.w, x, y, pool_);
+  else l.kernel->gemm(*l.w, x, n, y, pool_);
+}
+
+std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& cache) {
+  const ModelConfig& c = config_;
+  const auto n = static_cast<int64_t>(tokens.size());
+  const int64_t pos0 = cache.length();
+  if (n == 0) throw std::invalid_argument("forward: no tokens");
+  if (pos0 + n > cache.capacity())
+    throw std::out_of_range("forward: " + std::to_string(pos0 + n) + " positions exceed the context of " +
+                            std::to_string(cache.capacity()));
+  const int64_t dim = c.dim, hd = c.head_dim, q_dim = c.n_heads * hd, kv_dim = c.n_kv_heads * hd;
+  act_.resize(c, n);
+  float* x = act_.x.data();
+  float* xb = act_.xb.data();
+  float* q = act_.q.data();
+
+  // Embedding rows, in whatever type the file stores them.
+  for (int64_t t = 0; t < n; ++t) {
+    const int32_t id = tokens[static_cast<size_t>(t)];
+    if (id < 0 || id >= c.vocab_size)
+      throw std::out_of_range("forward: token id " + std::to_string(id) + " outside the vocabulary of " +
+                              std::to_string(c.vocab_size));
+    dequantize_row(weights_.embed->dtype, weights_.embed->data + static_cast<size_t>(id) * weights_.embed->row_bytes(),
+                   x + t * dim, dim);
+  }
+  for (int64_t t = 0; t < n; ++t)
+    rope_cos_sin(pos0 + t, rope_inv_freq_, act_.cos.data() + t * hd / 2, act_.sin.data() + t * hd / 2);
+
+  for (int32_t layer = 0; layer < c.n_layers; ++layer) {
+    const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
+    // The new keys and values go straight into their rows of the cache.
+    float* k = cache.keys(layer, pos0);
+    float* v = cache.values(layer, pos0);
+
+    // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) ----
+    for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.attn_norm.data(), xb + t * dim, dim, c.rms_eps);
+    linear(w.q, xb, n, q);
+    linear(w.k, xb, n, k);
+    linear(w.v, xb, n, v);
+    if (c.qkv_bias) {
+      add_bias(q, w.q_bias, n);
+      add_bias(k, w.k_bias, n);
+      add_bias(v, w.v_bias, n);
+    }
+    if (c.qk_norm) {
+      norm_heads(q, w.q_norm, n * c.n_heads, c.rms_eps);
+      norm_heads(k, w.k_norm, n * c.n_kv_heads, c.rms_eps);
+    }
+    for (int64_t t = 0; t < n; ++t) {
+      const float* cos = act_.cos.data() + t * hd / 2;
+      const float* sin = act_.sin.data() + t * hd / 2;
+      rope(q + t * q_dim, c.n_heads, c.head_dim, cos, sin, rope_style_);
+      rope(k + t * kv_dim, c.n_kv_heads, c.head_dim, cos, sin, rope_style_);
+    }
+    attention(q, n, pos0, cache.keys(layer, 0), cache.values(layer, 0), {c.n_heads, c.n_kv_heads, c.head_dim},
+              act_.att.data(), pool_);
+    linear(w.o, act_.att.data(), n, xb);
+    add_inplace(x, xb, n * dim);
+
+    // ---- feed-forward block: x += down(silu(gate(h)) * up(h)) ----
+    for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.ffn_norm.data(), xb + t * dim, dim, c.rms_eps);
+    linear(w.gate, xb, n, act_.gate.data());
+    linear(w.up, xb, n, act_.up.data());
+    silu_mul(act_.gate.data(), act_.up.data(), n * c.ffn_dim);
+    linear(w.down, act_.gate.data(), n, xb);
+    add_inplace(x, xb, n * dim);
+  }
+  cache.advance(n);
+
+  // Only the last token's logits are needed to pick the next one.
+  float* last = x + (n - 1) * dim;
+  rmsnorm(last, weights_.final_norm.data(), xb, dim, c.rms_eps);
+  linear(weights_.lm_head, xb, 1, act_.logits.data());
+  return act_.logits;
+}
+
+}  // namespace reach::run

@@ -1,0 +1,58 @@
+#pragma once
+// A Llama-family decoder (Llama, Mistral, Qwen2, Qwen3) over weights viewed
+// in a ModelSource. `forward` runs a batch of new tokens through every layer,
+// appending their keys and values to the cache, and returns the logits of
+// the last one: the whole prompt in one call (GEMM), then one token per call
+// (GEMV).
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "formats/model_source.h"
+#include "kernels/thread_pool.h"
+#include "model/kv_cache.h"
+#include "model/weights.h"
+
+namespace reach::run {
+
+class Model {
+ public:
+  // `source` and `pool` must outlive the model.
+  Model(const ModelSource& source, ThreadPool& pool);
+
+  const ModelConfig& config() const { return config_; }
+  KVCache make_cache(int64_t capacity) const { return KVCache(config_, capacity); }
+
+  // Tokens sit at positions cache.length() onward. Returns {vocab} logits of
+  // the last token, valid until the next call. Throws std::out_of_range for a
+  // token id outside the vocabulary or a batch that does not fit the cache.
+  std::span<const float> forward(std::span<const int32_t> tokens, KVCache& cache);
+
+ private:
+  // Scratch for a batch of n tokens, grown on demand and reused.
+  struct Activations {
+    std::vector<float> x;       // {n, dim}        the residual stream
+    std::vector<float> xb;      // {n, dim}        normed input / block output
+    std::vector<float> q;       // {n, n_heads*head_dim}
+    std::vector<float> att;     // {n, n_heads*head_dim}  attention output
+    std::vector<float> gate;    // {n, ffn_dim}
+    std::vector<float> up;      // {n, ffn_dim}
+    std::vector<float> cos;     // {n, head_dim/2} rotation of each new position
+    std::vector<float> sin;     // {n, head_dim/2}
+    std::vector<float> logits;  // {vocab}
+    void resize(const ModelConfig& c, int64_t n);
+  };
+
+  // y = x · Wᵀ for n rows of x: GEMV for one token, GEMM for a batch.
+  void linear(const Linear& l, const float* x, int64_t n, float* y);
+
+  const ModelSource& source_;
+  ModelConfig config_;
+  RopeStyle rope_style_;
+  Weights weights_;
+  std::vector<float> rope_inv_freq_;  // {head_dim/2}
+  ThreadPool& pool_;
+  Activations act_;
+};
+
+}  // namespace reach::run

@@ -1,0 +1,49 @@
+#pragma once
+// The model's parameters. Matrices are views into the file mapping that the
+// ModelSource owns (zero-copy), each paired with the kernel for its storage
+// type, chosen once here. Vectors (norms, biases) are a few KiB per layer and
+// are expanded to F32 so the per-row ops need only one implementation.
+#include <cstdint>
+#include <vector>
+
+#include "formats/model_source.h"
+#include "kernels/matmul.h"
+
+namespace reach::run {
+
+// A weight matrix and the kernel that multiplies by it.
+struct Linear {
+  const TensorView* w = nullptr;  // {out, in}
+  const MatMulKernel* kernel = nullptr;
+};
+
+struct LayerWeights {
+  std::vector<float> attn_norm;  // {dim}           input_layernorm
+  Linear q;                      // {n_heads*head_dim, dim}
+  Linear k;                      // {n_kv_heads*head_dim, dim}
+  Linear v;                      // {n_kv_heads*head_dim, dim}
+  std::vector<float> q_bias;     // {n_heads*head_dim}     Qwen2 only, else empty
+  std::vector<float> k_bias;     // {n_kv_heads*head_dim}  Qwen2 only
+  std::vector<float> v_bias;     // {n_kv_heads*head_dim}  Qwen2 only
+  std::vector<float> q_norm;     // {head_dim}             Qwen3 only
+  std::vector<float> k_norm;     // {head_dim}             Qwen3 only
+  Linear o;                      // {dim, n_heads*head_dim}
+  std::vector<float> ffn_norm;   // {dim}           post_attention_layernorm
+  Linear gate;                   // {ffn_dim, dim}
+  Linear up;                     // {ffn_dim, dim}
+  Linear down;                   // {dim, ffn_dim}
+};
+
+struct Weights {
+  const TensorView* embed = nullptr;  // {vocab, dim}, rows read one token at a time
+  std::vector<LayerWeights> layers;   // n_layers
+  std::vector<float> final_norm;      // {dim}
+  Linear lm_head;                     // {vocab, dim}; the embedding itself when tied
+};
+
+// Looks up every tensor the config calls for and checks its shape; throws
+// FormatError naming the model path and the tensor when one is missing, has
+// the wrong shape, or is stored in a type without a kernel.
+Weights load_weights(const ModelSource& source);
+
+}  // namespace reach::run
