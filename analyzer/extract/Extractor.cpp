@@ -1,0 +1,614 @@
+#include "extract/Extractor.h"
+
+#include "clang/AST/ASTConsumer.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Attr.h"
+#include "clang/AST/DeclTemplate.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Index/USRGeneration.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+using namespace clang;
+
+namespace reach {
+namespace {
+
+class Visitor : public RecursiveASTVisitor<Visitor> {
+  using Base = RecursiveASTVisitor<Visitor>;
+
+public:
+  Visitor(ASTContext &Ctx, std::string Root, TUSummary &Out)
+      : Ctx(Ctx), SM(Ctx.getSourceManager()), Root(std::move(Root)), Out(Out) {}
+
+  // Instantiations are walked so that calls resolved only after substitution
+  // are seen; their edges are attributed to the pattern (folding).
+  bool shouldVisitTemplateInstantiations() const { return true; }
+  // Implicit code carries implicit special members, default arguments and
+  // default member initializers (CXXDefaultArgExpr / CXXDefaultInitExpr).
+  bool shouldVisitImplicitCode() const { return true; }
+  bool shouldWalkTypesOfTypeLocs() const { return false; }
+
+  bool TraverseDecl(Decl *D);
+  bool TraverseLambdaExpr(LambdaExpr *E);
+
+  bool VisitCallExpr(CallExpr *E);
+  bool VisitCXXConstructExpr(CXXConstructExpr *E);
+  bool VisitCXXNewExpr(CXXNewExpr *E);
+  bool VisitCXXDeleteExpr(CXXDeleteExpr *E);
+  bool VisitInitListExpr(InitListExpr *E);
+  bool VisitDeclRefExpr(DeclRefExpr *E);
+  bool VisitMemberExpr(MemberExpr *E);
+  bool VisitUnresolvedLookupExpr(UnresolvedLookupExpr *E);
+  bool VisitUnresolvedMemberExpr(UnresolvedMemberExpr *E);
+
+  void finish();
+
+private:
+  // --- classification -----------------------------------------------------
+  /// Relative path for project files, nullopt otherwise (cached per FileID).
+  const std::optional<std::string> &projectFile(SourceLocation L);
+  bool isProject(const Decl *D) {
+    return D && projectFile(D->getLocation()).has_value();
+  }
+  const Decl *fold(const Decl *D);
+  bool isNodeCandidate(const Decl *D);
+  const std::string &usr(const Decl *D);
+  Loc loc(SourceLocation L, bool WithOffset = false);
+
+  // --- recording -----------------------------------------------------------
+  void recordFunction(FunctionDecl *FD);
+  void recordVariable(VarDecl *VD);
+  void recordClass(CXXRecordDecl *RD);
+  void fillRange(Node &N, const Decl *D);
+  void addEdge(const Decl *Target, EdgeKind K, SourceLocation Site);
+  void addEdgeUsr(const std::string &To, EdgeKind K, SourceLocation Site);
+  void addRegistrations(const FunctionDecl *Callee, const CallExpr *E);
+  bool traverseNonProject(Decl *D);
+  bool traverseWithContext(Decl *D, const Decl *Owner);
+
+  ASTContext &Ctx;
+  SourceManager &SM;
+  std::string Root;
+  TUSummary &Out;
+
+  llvm::DenseMap<FileID, std::optional<std::string>> FileCache;
+  llvm::DenseMap<const Decl *, std::string> UsrCache;
+  llvm::DenseSet<const Decl *> Recorded, Walked;
+  llvm::DenseSet<const Expr *> Consumed; // callee expressions of calls
+  llvm::StringSet<> EdgeKeys;
+  std::vector<std::string> Context;      // USR of the definition being walked
+  std::string Empty;
+};
+
+const std::optional<std::string> &Visitor::projectFile(SourceLocation L) {
+  static const std::optional<std::string> None;
+  if (L.isInvalid())
+    return None;
+  L = SM.getExpansionLoc(L);
+  FileID FID = SM.getFileID(L);
+  auto It = FileCache.find(FID);
+  if (It != FileCache.end())
+    return It->second;
+  std::optional<std::string> Result;
+  if (!SM.isInSystemHeader(L)) {
+    if (auto FE = SM.getFileEntryRefForID(FID)) {
+      llvm::SmallString<256> Path(FE->getName());
+      SM.getFileManager().makeAbsolutePath(Path);
+      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+      llvm::StringRef P = Path;
+      if (P.consume_front(Root) && P.consume_front("/"))
+        Result = P.str();
+    }
+  }
+  return FileCache[FID] = std::move(Result);
+}
+
+Loc Visitor::loc(SourceLocation L, bool WithOffset) {
+  Loc R;
+  if (L.isInvalid())
+    return R;
+  L = SM.getExpansionLoc(L);
+  const auto &PF = projectFile(L);
+  if (PF)
+    R.File = *PF;
+  else if (auto FE = SM.getFileEntryRefForID(SM.getFileID(L)))
+    R.File = FE->getName().str();
+  R.Line = SM.getExpansionLineNumber(L);
+  R.Column = SM.getExpansionColumnNumber(L);
+  if (WithOffset)
+    R.Offset = SM.getFileOffset(L);
+  return R;
+}
+
+/// Template instantiations of project templates fold into their pattern, so
+/// that `f<int>` and `f<long>` are one node. Library instantiations are kept
+/// apart: they are not reported, and keeping them distinct keeps paths exact.
+const Decl *Visitor::fold(const Decl *D) {
+  if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+    if (FunctionDecl *P = FD->getTemplateInstantiationPattern(); P && isProject(P))
+      return P;
+  } else if (auto *RD = dyn_cast<CXXRecordDecl>(D)) {
+    if (const CXXRecordDecl *P = RD->getTemplateInstantiationPattern(); P && isProject(P))
+      return P;
+  } else if (auto *VD = dyn_cast<VarDecl>(D)) {
+    if (VarDecl *P = VD->getTemplateInstantiationPattern(); P && isProject(P))
+      return P;
+  }
+  return D;
+}
+
+/// Only edges to possible nodes are worth keeping: project declarations and
+/// library template instantiations (through which library code calls back).
+bool Visitor::isNodeCandidate(const Decl *D) {
+  if (isProject(D))
+    return true;
+  if (auto *FD = dyn_cast<FunctionDecl>(D))
+    return FD->getTemplateInstantiationPattern() != nullptr ||
+           (isa<CXXMethodDecl>(FD) && cast<CXXMethodDecl>(FD)->getParent()->isLambda());
+  return false;
+}
+
+const std::string &Visitor::usr(const Decl *D) {
+  auto [It, New] = UsrCache.try_emplace(D);
+  if (New) {
+    llvm::SmallString<128> Buf;
+    if (!index::generateUSRForDecl(D, Buf))
+      It->second = Buf.str().str();
+  }
+  return It->second;
+}
+
+void Visitor::addEdgeUsr(const std::string &To, EdgeKind K, SourceLocation Site) {
+  if (Context.empty() || To.empty())
+    return;
+  const std::string &From = Context.back();
+  if (From == To && K != EdgeKind::VirtualCall)
+    return;
+  std::string Key = From + '\x1f' + To + '\x1f' + char('a' + int(K));
+  if (!EdgeKeys.insert(Key).second)
+    return;
+  Out.Edges.push_back(Edge{From, To, K, loc(Site)});
+}
+
+void Visitor::addEdge(const Decl *Target, EdgeKind K, SourceLocation Site) {
+  if (!Target || Context.empty())
+    return;
+  Target = fold(Target);
+  if (!isNodeCandidate(Target))
+    return;
+  addEdgeUsr(usr(Target), K, Site);
+}
+
+static NodeKind kindOf(const FunctionDecl *FD) {
+  if (isa<CXXConstructorDecl>(FD)) return NodeKind::Constructor;
+  if (isa<CXXDestructorDecl>(FD)) return NodeKind::Destructor;
+  if (isa<CXXConversionDecl>(FD)) return NodeKind::Conversion;
+  if (auto *MD = dyn_cast<CXXMethodDecl>(FD)) {
+    if (MD->getParent()->isLambda()) return NodeKind::Lambda;
+    if (MD->isOverloadedOperator()) return NodeKind::Operator;
+    return NodeKind::Method;
+  }
+  if (FD->isOverloadedOperator()) return NodeKind::Operator;
+  return NodeKind::Function;
+}
+
+void Visitor::fillRange(Node &N, const Decl *D) {
+  const Decl *Outer = D;
+  if (auto *FD = dyn_cast<FunctionDecl>(D))
+    if (auto *T = FD->getDescribedFunctionTemplate())
+      Outer = T;
+  if (auto *RD = dyn_cast<CXXRecordDecl>(D))
+    if (auto *T = RD->getDescribedClassTemplate())
+      Outer = T;
+  SourceLocation B = SM.getExpansionLoc(Outer->getBeginLoc());
+  if (const RawComment *C = Ctx.getRawCommentForDeclNoCache(D)) {
+    SourceLocation CB = SM.getExpansionLoc(C->getBeginLoc());
+    if (SM.isBeforeInTranslationUnit(CB, B))
+      B = CB;
+  }
+  SourceLocation E = SM.getExpansionLoc(Outer->getEndLoc());
+  E = Lexer::getLocForEndOfToken(E, 0, SM, Ctx.getLangOpts());
+  N.RangeBegin = loc(B, true);
+  N.RangeEnd = loc(E, true);
+}
+
+void Visitor::recordFunction(FunctionDecl *FD) {
+  if (!Recorded.insert(FD).second)
+    return;
+  Node N;
+  N.Usr = usr(FD);
+  N.Kind = kindOf(FD);
+  N.Project = isProject(FD);
+  N.Implicit = FD->isImplicit();
+  if (auto *MD = dyn_cast<CXXMethodDecl>(FD)) {
+    N.VirtualMethod = MD->isVirtual();
+    N.Parent = usr(fold(MD->getParent()));
+    if (MD->getParent()->isLambda()) {
+      // Closure types print as "(lambda at ...)": name the lambda by its
+      // enclosing function and position instead.
+      std::string Enclosing;
+      if (auto *DC = dyn_cast_or_null<NamedDecl>(
+              Decl::castFromDeclContext(MD->getParent()->getDeclContext())))
+        Enclosing = DC->getQualifiedNameAsString() + "::";
+      Loc L = loc(MD->getParent()->getLocation());
+      N.Name = Enclosing + "(lambda at " + L.File + ":" + std::to_string(L.Line) + ")";
+      N.Parent.clear();
+    }
+  }
+  if (N.Name.empty())
+    N.Name = FD->getQualifiedNameAsString();
+  N.Where = loc(FD->getLocation());
+  fillRange(N, FD);
+  for (const auto *A : FD->specific_attrs<AnnotateAttr>())
+    N.Annotations.push_back(A->getAnnotation().str());
+  Out.Nodes.push_back(std::move(N));
+
+  if (auto *MD = dyn_cast<CXXMethodDecl>(FD)) {
+    for (const CXXMethodDecl *O : MD->overridden_methods())
+      Out.Overrides.push_back({usr(MD), usr(fold(O)), !isProject(O)});
+  }
+}
+
+void Visitor::recordVariable(VarDecl *VD) {
+  if (!Recorded.insert(VD).second)
+    return;
+  Node N;
+  N.Usr = usr(VD);
+  N.Name = VD->getQualifiedNameAsString();
+  N.Kind = NodeKind::Variable;
+  N.Where = loc(VD->getLocation());
+  fillRange(N, VD);
+  // Dynamic initialization (or destruction) is start-up code: a root.
+  bool Dynamic = VD->getInit() && !VD->getType()->isDependentType() &&
+                 !VD->getInit()->isValueDependent() && !VD->hasConstantInitialization();
+  N.DynamicInit = Dynamic || VD->needsDestruction(Ctx) != QualType::DK_none;
+  for (const auto *A : VD->specific_attrs<AnnotateAttr>())
+    N.Annotations.push_back(A->getAnnotation().str());
+  Out.Nodes.push_back(std::move(N));
+}
+
+void Visitor::recordClass(CXXRecordDecl *RD) {
+  const Decl *F = fold(RD);
+  if (!Recorded.insert(RD).second)
+    return;
+  const std::string &U = usr(F);
+  if (F == RD) {
+    Node N;
+    N.Usr = U;
+    N.Name = RD->getQualifiedNameAsString();
+    N.Kind = NodeKind::Class;
+    N.Where = loc(RD->getLocation());
+    fillRange(N, RD);
+    for (const auto *A : RD->specific_attrs<AnnotateAttr>())
+      N.Annotations.push_back(A->getAnnotation().str());
+    Out.Nodes.push_back(std::move(N));
+  }
+  ClassInfo CI{U, {}};
+  std::vector<std::string> Saved = std::move(Context);
+  Context = {U};
+  for (const CXXBaseSpecifier &B : RD->bases()) {
+    if (const CXXRecordDecl *BD = B.getType()->getAsCXXRecordDecl()) {
+      BD = BD->getDefinition();
+      if (!BD) continue;
+      CI.Bases.push_back(usr(fold(BD)));
+      addEdge(BD, EdgeKind::Member, B.getBeginLoc()); // a base subobject is instantiated too
+    }
+  }
+  // Structural edges: an instantiated class runs its destructor, and library
+  // code may call its overrides of library virtuals.
+  if (!RD->isDependentContext()) {
+    if (const CXXDestructorDecl *Dtor = RD->getDestructor())
+      addEdge(Dtor, EdgeKind::Member, RD->getLocation());
+  }
+  for (const CXXMethodDecl *M : RD->methods()) {
+    for (const CXXMethodDecl *O : M->overridden_methods())
+      if (!isProject(O)) {
+        addEdge(M, EdgeKind::Member, M->getLocation());
+        break;
+      }
+  }
+  Context = std::move(Saved);
+  Out.Classes.push_back(std::move(CI));
+}
+
+/// Library code: only template instantiations can call back into the
+/// project (through a template argument), so only those bodies are walked.
+bool Visitor::traverseNonProject(Decl *D) {
+  if (isa<TranslationUnitDecl, NamespaceDecl, LinkageSpecDecl, ExportDecl>(D))
+    return Base::TraverseDecl(D);
+  if (!Walked.insert(D).second)
+    return true;
+  if (auto *FTD = dyn_cast<FunctionTemplateDecl>(D)) {
+    for (FunctionDecl *S : FTD->specializations())
+      if (S->isTemplateInstantiation())
+        TraverseDecl(S);
+    return true;
+  }
+  if (auto *CTD = dyn_cast<ClassTemplateDecl>(D)) {
+    for (ClassTemplateSpecializationDecl *S : CTD->specializations())
+      if (S->getSpecializationKind() != TSK_ExplicitSpecialization && S->getSpecializationKind() != TSK_Undeclared)
+        TraverseDecl(S);
+    return true;
+  }
+  if (auto *RD = dyn_cast<CXXRecordDecl>(D)) {
+    if (!RD->isCompleteDefinition() || RD->isDependentContext())
+      return true;
+    for (Decl *M : RD->decls())
+      TraverseDecl(M);
+    return true;
+  }
+  if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+    bool Callback = FD->getTemplateInstantiationPattern() ||
+                    (isa<CXXMethodDecl>(FD) && cast<CXXMethodDecl>(FD)->getParent()->isLambda());
+    if (Callback && FD->doesThisDeclarationHaveABody() && !FD->isDependentContext()) {
+      recordFunction(FD);
+      return traverseWithContext(FD, FD);
+    }
+  }
+  return true;
+}
+
+bool Visitor::traverseWithContext(Decl *D, const Decl *Owner) {
+  Context.push_back(usr(Owner));
+  bool R = Base::TraverseDecl(D);
+  Context.pop_back();
+  return R;
+}
+
+bool Visitor::TraverseDecl(Decl *D) {
+  if (!D)
+    return true;
+  if (isa<TranslationUnitDecl>(D))
+    return Base::TraverseDecl(D);
+  if (!isProject(D))
+    return traverseNonProject(D);
+
+  if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+    if (FD->isThisDeclarationADefinition() && !isa<CXXDeductionGuideDecl>(FD)) {
+      const Decl *Owner = fold(FD);
+      if (Owner == FD)
+        recordFunction(FD);
+      return traverseWithContext(D, Owner);
+    }
+    // A declaration: its default arguments are walked from call sites.
+    return true;
+  }
+  if (auto *VD = dyn_cast<VarDecl>(D)) {
+    bool Global = VD->hasGlobalStorage() && !VD->isStaticLocal() && !isa<ParmVarDecl>(VD);
+    if (Global && VD->isThisDeclarationADefinition() == VarDecl::Definition) {
+      const Decl *Owner = fold(VD);
+      if (Owner == VD)
+        recordVariable(VD);
+      return traverseWithContext(D, Owner);
+    }
+    return Base::TraverseDecl(D);
+  }
+  if (auto *RD = dyn_cast<CXXRecordDecl>(D)) {
+    if (RD->isCompleteDefinition() && !RD->isLambda() && !RD->isImplicit() &&
+        !RD->isInjectedClassName())
+      recordClass(RD);
+    if (!RD->isLambda() && RD->isCompleteDefinition()) {
+      // In-class member initializers belong to the class: an instantiated
+      // class reaches them (constructors also reach them via
+      // CXXDefaultInitExpr).
+      Context.push_back(usr(fold(RD)));
+      bool R = Base::TraverseDecl(D);
+      Context.pop_back();
+      return R;
+    }
+  }
+  return Base::TraverseDecl(D);
+}
+
+bool Visitor::TraverseLambdaExpr(LambdaExpr *E) {
+  if (CXXMethodDecl *Op = E->getCallOperator())
+    addEdge(Op, EdgeKind::Construction, E->getBeginLoc());
+  return Base::TraverseLambdaExpr(E);
+}
+
+static const Expr *calleeExpr(const CallExpr *E) {
+  return E->getCallee()->IgnoreParenImpCasts();
+}
+
+bool Visitor::VisitCallExpr(CallExpr *E) {
+  const Expr *Callee = calleeExpr(E);
+  Consumed.insert(Callee);
+  FunctionDecl *FD = E->getDirectCallee();
+  if (!FD)
+    return true;
+  EdgeKind K = isa<CXXOperatorCallExpr>(E) ? EdgeKind::Implicit : EdgeKind::Call;
+  if (auto *MD = dyn_cast<CXXMethodDecl>(FD)) {
+    if (isa<CXXConversionDecl>(MD))
+      K = EdgeKind::Implicit;
+    bool Qualified = false;
+    if (auto *ME = dyn_cast<MemberExpr>(Callee))
+      Qualified = ME->hasQualifier();
+    if (MD->isVirtual() && !Qualified && !MD->hasAttr<FinalAttr>() &&
+        !MD->getParent()->hasAttr<FinalAttr>())
+      K = EdgeKind::VirtualCall;
+  }
+  addEdge(FD, K, E->getBeginLoc());
+  addRegistrations(FD, E);
+  return true;
+}
+
+/// Functions whose address (or a lambda) is passed as an argument, so that
+/// `registered-by` rules can make them roots.
+void Visitor::addRegistrations(const FunctionDecl *Callee, const CallExpr *E) {
+  if (!isProject(Callee) && !isProject(fold(Callee)))
+    return; // only project registration functions can be named by rules
+  std::string Name = cast<FunctionDecl>(fold(Callee))->getQualifiedNameAsString();
+  std::function<void(const Stmt *, int)> Find = [&](const Stmt *S, int Depth) {
+    if (!S || Depth > 6)
+      return;
+    if (auto *DRE = dyn_cast<DeclRefExpr>(S)) {
+      if (auto *F = dyn_cast<FunctionDecl>(DRE->getDecl()))
+        Out.Registrations.push_back({Name, usr(fold(F)), loc(E->getBeginLoc())});
+      return;
+    }
+    if (auto *L = dyn_cast<LambdaExpr>(S)) {
+      Out.Registrations.push_back({Name, usr(fold(L->getCallOperator())), loc(E->getBeginLoc())});
+      return;
+    }
+    for (const Stmt *C : S->children())
+      Find(C, Depth + 1);
+  };
+  for (const Expr *A : E->arguments())
+    Find(A, 0);
+}
+
+bool Visitor::VisitCXXConstructExpr(CXXConstructExpr *E) {
+  CXXConstructorDecl *Ctor = E->getConstructor();
+  addEdge(Ctor, EdgeKind::Construction, E->getBeginLoc());
+  if (Ctor)
+    addEdge(Ctor->getParent(), EdgeKind::Construction, E->getBeginLoc());
+  return true;
+}
+
+bool Visitor::VisitCXXNewExpr(CXXNewExpr *E) {
+  if (const CXXRecordDecl *RD = E->getAllocatedType()->getAsCXXRecordDecl())
+    addEdge(RD, EdgeKind::Construction, E->getBeginLoc());
+  addEdge(E->getOperatorNew(), EdgeKind::Implicit, E->getBeginLoc());
+  return true;
+}
+
+bool Visitor::VisitCXXDeleteExpr(CXXDeleteExpr *E) {
+  QualType T = E->getDestroyedType();
+  if (const CXXRecordDecl *RD = T.isNull() ? nullptr : T->getAsCXXRecordDecl())
+    if (RD->hasDefinition())
+      if (const CXXDestructorDecl *D = RD->getDestructor())
+        addEdge(D, D->isVirtual() ? EdgeKind::VirtualCall : EdgeKind::Delete, E->getBeginLoc());
+  addEdge(E->getOperatorDelete(), EdgeKind::Implicit, E->getBeginLoc());
+  return true;
+}
+
+bool Visitor::VisitInitListExpr(InitListExpr *E) {
+  // Aggregate initialization constructs without a constructor call.
+  if (const CXXRecordDecl *RD = E->getType()->getAsCXXRecordDecl())
+    addEdge(RD, EdgeKind::Construction, E->getBeginLoc());
+  return true;
+}
+
+bool Visitor::VisitDeclRefExpr(DeclRefExpr *E) {
+  if (Consumed.contains(E))
+    return true;
+  ValueDecl *D = E->getDecl();
+  if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+    // The address escapes (table, callback, library): the function is
+    // reachable wherever this reference is. A member pointer to a virtual
+    // is a dispatched call.
+    auto *MD = dyn_cast<CXXMethodDecl>(FD);
+    addEdge(FD, MD && MD->isVirtual() ? EdgeKind::VirtualCall : EdgeKind::AddressTaken,
+            E->getBeginLoc());
+  } else if (auto *VD = dyn_cast<VarDecl>(D)) {
+    if (VD->hasGlobalStorage() && !VD->isStaticLocal())
+      addEdge(VD->getDefinition() ? VD->getDefinition() : VD, EdgeKind::InitializerUse,
+              E->getBeginLoc());
+  }
+  return true;
+}
+
+bool Visitor::VisitMemberExpr(MemberExpr *E) {
+  if (Consumed.contains(E))
+    return true;
+  if (auto *MD = dyn_cast<CXXMethodDecl>(E->getMemberDecl()))
+    addEdge(MD, MD->isVirtual() ? EdgeKind::VirtualCall : EdgeKind::AddressTaken, E->getBeginLoc());
+  else if (auto *VD = dyn_cast<VarDecl>(E->getMemberDecl()))
+    addEdge(VD->getDefinition() ? VD->getDefinition() : VD, EdgeKind::InitializerUse,
+            E->getBeginLoc());
+  return true;
+}
+
+// In a template pattern a call to a dependent name is unresolved: every
+// candidate is a possible callee.
+bool Visitor::VisitUnresolvedLookupExpr(UnresolvedLookupExpr *E) {
+  for (const NamedDecl *D : E->decls()) {
+    D = D->getUnderlyingDecl();
+    if (auto *T = dyn_cast<FunctionTemplateDecl>(D))
+      D = T->getTemplatedDecl();
+    if (isa<FunctionDecl>(D))
+      addEdge(D, EdgeKind::Call, E->getBeginLoc());
+  }
+  return true;
+}
+
+bool Visitor::VisitUnresolvedMemberExpr(UnresolvedMemberExpr *E) {
+  for (const NamedDecl *D : E->decls()) {
+    D = D->getUnderlyingDecl();
+    if (auto *T = dyn_cast<FunctionTemplateDecl>(D))
+      D = T->getTemplatedDecl();
+    if (auto *MD = dyn_cast<CXXMethodDecl>(D))
+      addEdge(MD, MD->isVirtual() ? EdgeKind::VirtualCall : EdgeKind::Call, E->getBeginLoc());
+  }
+  return true;
+}
+
+void Visitor::finish() {
+  for (auto It = SM.fileinfo_begin(), End = SM.fileinfo_end(); It != End; ++It) {
+    llvm::SmallString<256> Path(It->first.getName());
+    SM.getFileManager().makeAbsolutePath(Path);
+    llvm::sys::path::remove_dots(Path, true);
+    llvm::StringRef P = Path;
+    if (P.consume_front(Root) && P.consume_front("/"))
+      Out.FilesSeen.push_back(P.str());
+  }
+}
+
+class Consumer : public ASTConsumer {
+public:
+  Consumer(std::string Root, TUSummary &Out) : Root(std::move(Root)), Out(Out) {}
+  void HandleTranslationUnit(ASTContext &Ctx) override {
+    Visitor V(Ctx, Root, Out);
+    V.TraverseDecl(Ctx.getTranslationUnitDecl());
+    V.finish();
+  }
+
+private:
+  std::string Root;
+  TUSummary &Out;
+};
+
+} // namespace
+
+std::unique_ptr<ASTConsumer> makeExtractor(CompilerInstance &, std::string Root,
+                                           TUSummary &Out) {
+  return std::make_unique<Consumer>(std::move(Root), Out);
+}
+
+const char *toString(NodeKind K) {
+  switch (K) {
+  case NodeKind::Function: return "function";
+  case NodeKind::Method: return "method";
+  case NodeKind::Constructor: return "constructor";
+  case NodeKind::Destructor: return "destructor";
+  case NodeKind::Operator: return "operator";
+  case NodeKind::Conversion: return "conversion";
+  case NodeKind::Lambda: return "lambda";
+  case NodeKind::Variable: return "variable";
+  case NodeKind::Class: return "class";
+  }
+  return "?";
+}
+
+const char *toString(EdgeKind K) {
+  switch (K) {
+  case EdgeKind::Call: return "call";
+  case EdgeKind::AddressTaken: return "address-taken";
+  case EdgeKind::Construction: return "construction";
+  case EdgeKind::Implicit: return "implicit";
+  case EdgeKind::Delete: return "delete";
+  case EdgeKind::VirtualCall: return "virtual-call";
+  case EdgeKind::InitializerUse: return "initializer-use";
+  case EdgeKind::RegisteredBy: return "registered-by";
+  case EdgeKind::Member: return "member";
+  }
+  return "?";
+}
+
+} // namespace reach

@@ -1,0 +1,179 @@
+#include "extract/Runner.h"
+
+#include "extract/Extractor.h"
+
+#include "clang/Basic/Diagnostic.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendAction.h"
+#include "clang/Tooling/ArgumentsAdjusters.h"
+#include "clang/Tooling/CompilationDatabase.h"
+#include "clang/Tooling/Tooling.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Support/VirtualFileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+using namespace clang;
+using namespace clang::tooling;
+
+namespace reach {
+namespace {
+
+/// Flags that GCC accepts and clang rejects outright (the others clang only
+/// warns about, and -Wno-unknown-warning-option silences those).
+bool isGccOnly(llvm::StringRef A) {
+  static const char *Prefixes[] = {
+      "-fconcepts-diagnostics-depth", "-fno-canonical-system-headers",
+      "-fstack-usage", "-fno-var-tracking-assignments", "-fcompare-debug-second",
+      "-mabi=lp64", "-fdeps-", "-fmodules-ts", "-fmodule-mapper",
+      "-fno-fat-lto-objects", "-flto-partition", "-fipa-", "-fno-ipa-",
+  };
+  for (const char *P : Prefixes)
+    if (A.starts_with(P))
+      return true;
+  return false;
+}
+
+class FirstErrorConsumer : public DiagnosticConsumer {
+public:
+  void HandleDiagnostic(DiagnosticsEngine::Level Level, const Diagnostic &Info) override {
+    DiagnosticConsumer::HandleDiagnostic(Level, Info);
+    if (Level < DiagnosticsEngine::Error || !First.empty())
+      return;
+    llvm::SmallString<256> Msg;
+    Info.FormatDiagnostic(Msg);
+    llvm::raw_string_ostream OS(First);
+    if (Info.hasSourceManager() && Info.getLocation().isValid()) {
+      PresumedLoc P = Info.getSourceManager().getPresumedLoc(Info.getLocation());
+      if (P.isValid())
+        OS << P.getFilename() << ":" << P.getLine() << ":" << P.getColumn() << ": ";
+    }
+    OS << (Level == DiagnosticsEngine::Fatal ? "fatal error: " : "error: ") << Msg;
+  }
+  std::string First;
+};
+
+class Action : public ASTFrontendAction {
+public:
+  Action(std::string Root, TUSummary &Out) : Root(std::move(Root)), Out(Out) {}
+  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &CI, StringRef) override {
+    return makeExtractor(CI, Root, Out);
+  }
+
+private:
+  std::string Root;
+  TUSummary &Out;
+};
+
+class Factory : public FrontendActionFactory {
+public:
+  Factory(std::string Root, TUSummary &Out) : Root(std::move(Root)), Out(Out) {}
+  std::unique_ptr<FrontendAction> create() override {
+    return std::make_unique<Action>(Root, Out);
+  }
+
+private:
+  std::string Root;
+  TUSummary &Out;
+};
+
+/// The already-adjusted commands of one file; read-only, so each worker can
+/// own one without sharing the database.
+class FixedCommands : public CompilationDatabase {
+public:
+  explicit FixedCommands(std::vector<CompileCommand> C) : Commands(std::move(C)) {}
+  std::vector<CompileCommand> getCompileCommands(StringRef) const override { return Commands; }
+  std::vector<std::string> getAllFiles() const override {
+    return Commands.empty() ? std::vector<std::string>{} : std::vector<std::string>{Commands[0].Filename};
+  }
+
+private:
+  std::vector<CompileCommand> Commands;
+};
+
+} // namespace
+
+std::vector<std::string> adjustCommand(std::vector<std::string> Args, const std::string &File,
+                                       const std::vector<std::string> &Extra) {
+  ArgumentsAdjuster Adjust = combineAdjusters(
+      getClangStripOutputAdjuster(),
+      combineAdjusters(getClangStripDependencyFileAdjuster(), getClangSyntaxOnlyAdjuster()));
+  Args = Adjust(Args, File);
+  std::vector<std::string> R;
+  for (size_t I = 0; I < Args.size(); ++I) {
+    if (I > 0 && isGccOnly(Args[I]))
+      continue;
+    R.push_back(Args[I]);
+    if (I == 0) {
+      R.push_back("-resource-dir=" REACH_RESOURCE_DIR);
+      R.push_back("-Qunused-arguments");
+      R.push_back("-Wno-unknown-warning-option");
+    }
+  }
+  // Extra arguments go before the file name (and any "--").
+  auto Pos = std::find(R.begin(), R.end(), "--");
+  if (Pos == R.end() && !R.empty() && R.back() == File)
+    Pos = R.end() - 1;
+  R.insert(Pos, Extra.begin(), Extra.end());
+  return R;
+}
+
+std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
+                                  const std::vector<std::string> &Files,
+                                  const RunOptions &Opts) {
+  std::vector<std::vector<CompileCommand>> Commands(Files.size());
+  for (size_t I = 0; I < Files.size(); ++I) {
+    Commands[I] = DB.getCompileCommands(Files[I]);
+    for (CompileCommand &C : Commands[I])
+      C.CommandLine = adjustCommand(std::move(C.CommandLine), C.Filename, Opts.ExtraArgs);
+  }
+
+  std::vector<TUSummary> Results(Files.size());
+  std::atomic<size_t> Next{0}, Done{0};
+  std::mutex ProgressMutex;
+  auto Work = [&] {
+    for (size_t I; (I = Next++) < Files.size();) {
+      TUSummary &S = Results[I];
+      S.MainFile = Files[I];
+      FixedCommands One(Commands[I]);
+      // A private physical file system per tool: the real one is process-wide
+      // and changing its working directory would race between workers.
+      ClangTool Tool(One, {Files[I]}, std::make_shared<PCHContainerOperations>(),
+                     llvm::vfs::createPhysicalFileSystem());
+      FirstErrorConsumer Diags;
+      Tool.setDiagnosticConsumer(&Diags);
+      Tool.setPrintErrorMessage(false);
+      Factory F(Opts.Root, S);
+      int RC = Tool.run(&F);
+      if (RC != 0 || Diags.getNumErrors() > 0) {
+        S.Failed = true;
+        S.FirstError = Diags.First.empty() ? "could not run the compile command" : Diags.First;
+      }
+      size_t N = ++Done;
+      if (Opts.Progress) {
+        std::lock_guard<std::mutex> Lock(ProgressMutex);
+        llvm::StringRef Shown = Files[I];
+        if (Shown.starts_with(Opts.Root + "/"))
+          Shown = Shown.drop_front(Opts.Root.size() + 1);
+        llvm::errs() << "\r\x1b[K[" << N << "/" << Files.size() << "] " << Shown;
+        if (N == Files.size())
+          llvm::errs() << "\n";
+      }
+    }
+  };
+  unsigned Jobs = Opts.Jobs ? Opts.Jobs : std::max(1u, std::thread::hardware_concurrency());
+  Jobs = std::min<unsigned>(Jobs, std::max<size_t>(1, Files.size()));
+  std::vector<std::thread> Threads;
+  for (unsigned T = 1; T < Jobs; ++T)
+    Threads.emplace_back(Work);
+  Work();
+  for (auto &T : Threads)
+    T.join();
+  return Results;
+}
+
+} // namespace reach

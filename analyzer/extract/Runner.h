@@ -1,0 +1,32 @@
+// Runs the extractor over every translation unit of a compilation database,
+// in parallel. Each TU's AST is dropped as soon as its summary is taken.
+#pragma once
+
+#include "extract/Summary.h"
+
+#include <string>
+#include <vector>
+
+namespace clang::tooling { class CompilationDatabase; }
+
+namespace reach {
+
+struct RunOptions {
+  std::string Root;                   // absolute, no trailing slash
+  unsigned Jobs = 0;                  // 0: all cores
+  bool Progress = false;              // "[37/412] src/foo.cpp" on stderr
+  std::vector<std::string> ExtraArgs; // appended to every command
+};
+
+/// Compile-command adjustments shared by every tool that re-parses the
+/// build: syntax-only, no outputs, the clang resource dir, gcc-only flags
+/// dropped.
+std::vector<std::string> adjustCommand(std::vector<std::string> Args,
+                                       const std::string &File,
+                                       const std::vector<std::string> &Extra);
+
+std::vector<TUSummary> extractAll(const clang::tooling::CompilationDatabase &DB,
+                                  const std::vector<std::string> &Files,
+                                  const RunOptions &Opts);
+
+} // namespace reach

@@ -1,0 +1,92 @@
+// Plain data describing one translation unit: what it defines, what each
+// definition references, and which classes it instantiates. Summaries are
+// produced per TU (no AST outlives its TU) and linked by USR in graph/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reach {
+
+enum class NodeKind : uint8_t {
+  Function, Method, Constructor, Destructor, Operator, Conversion, Lambda,
+  Variable, Class,
+};
+const char *toString(NodeKind K);
+
+enum class EdgeKind : uint8_t {
+  Call,          // direct call of a known function
+  AddressTaken,  // &f, a function decaying to a pointer, a member pointer
+  Construction,  // T{}, new T, temporaries: instantiates T
+  Implicit,      // overloaded operators, conversions, implicit special members
+  Delete,        // delete p: the destructor
+  VirtualCall,   // dispatched call; resolved by RTA in graph/
+  InitializerUse,// use of a global variable (reaches what its initializer references)
+  RegisteredBy,  // address passed to a registered-by function (rules)
+  Member,        // structural: class -> destructor, base class, library overrides
+};
+const char *toString(EdgeKind K);
+
+/// A position in a file; File is relative to the root for project files.
+struct Loc {
+  std::string File;
+  unsigned Line = 0, Column = 0;
+  unsigned Offset = 0;  // byte offset, for the later `fix` command
+};
+
+/// A definition. Nodes outside the project (library template
+/// instantiations) are kept so that paths through them are not lost, but are
+/// never reported.
+struct Node {
+  std::string Usr;
+  std::string Name;     // qualified name as Clang prints it
+  NodeKind Kind = NodeKind::Function;
+  Loc Where;            // the name's location
+  Loc RangeBegin, RangeEnd; // whole definition including attached comment
+  bool Project = true;  // defined in a file under the root
+  bool Implicit = false;// compiler-generated (implicit special members)
+  bool DynamicInit = false; // global variable with dynamic init/destruction
+  bool VirtualMethod = false;
+  std::string Parent;   // USR of the enclosing class for methods, if any
+  std::vector<std::string> Annotations;
+};
+
+struct Edge {
+  std::string From, To; // USRs
+  EdgeKind Kind = EdgeKind::Call;
+  Loc Site;             // call site
+};
+
+/// An address passed as an argument to a call: `registered-by` rules match
+/// on the callee's qualified name.
+struct Registration {
+  std::string Callee;   // qualified name of the called function
+  std::string Target;   // USR of the function whose address is passed
+  Loc Site;
+};
+
+struct ClassInfo {
+  std::string Usr;
+  std::vector<std::string> Bases; // USRs of direct bases
+};
+
+struct OverrideInfo {
+  std::string Method;     // USR of the overriding method
+  std::string Overridden; // USR of the overridden method
+  bool OverriddenOutsideRoot = false; // declared in a library class
+};
+
+struct TUSummary {
+  std::string MainFile;              // as in the compile command (absolute)
+  std::vector<Node> Nodes;
+  std::vector<Edge> Edges;
+  std::vector<Registration> Registrations;
+  std::vector<ClassInfo> Classes;
+  std::vector<OverrideInfo> Overrides;
+  std::vector<std::string> FilesSeen; // project files (relative) read by this TU
+  bool Failed = false;
+  std::string FirstError;            // "file:line:col: error: message"
+};
+
+} // namespace reach

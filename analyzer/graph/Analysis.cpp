@@ -1,0 +1,172 @@
+#include "graph/Analysis.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_set>
+
+namespace reach {
+
+const char *toString(Status S) {
+  switch (S) {
+  case Status::Live: return "live";
+  case Status::TestOnly: return "test-only";
+  case Status::Dead: return "dead";
+  case Status::Unknown: return "unknown";
+  case Status::Orphaned: return "orphaned";
+  }
+  return "?";
+}
+
+size_t Analysis::count(Status S) const {
+  return std::count_if(Symbols.begin(), Symbols.end(), [&](const SymbolVerdict &V) { return V.S == S; });
+}
+size_t Analysis::orphanCount() const {
+  return std::count_if(Files.begin(), Files.end(), [](const FileVerdict &F) { return F.S == Status::Orphaned; });
+}
+
+namespace {
+
+/// Lower is better: the best verdict of a file's definitions is its verdict.
+int rank(Status S) {
+  switch (S) {
+  case Status::Live: return 0;
+  case Status::TestOnly: return 1;
+  case Status::Unknown: return 2;
+  case Status::Dead: return 3;
+  case Status::Orphaned: return 4;
+  }
+  return 5;
+}
+
+bool reported(const Node &N) { return N.Project && !N.Implicit && !N.Where.File.empty(); }
+
+std::vector<std::string> names(const Graph &G, const std::vector<unsigned> &Path) {
+  std::vector<std::string> R;
+  for (unsigned I : Path)
+    R.push_back(G.Nodes[I].Name);
+  return R;
+}
+
+} // namespace
+
+Analysis analyze(AnalysisInput In) {
+  Analysis A;
+  A.Root = In.Root;
+  A.TranslationUnits = In.TUs.size();
+  A.G = link(In.TUs);
+  const Graph &G = A.G;
+  const Rules &R = In.R;
+
+  // --- roots ---------------------------------------------------------------
+  std::vector<unsigned> ProdRoots, TestRoots;
+  std::vector<char> IsRoot(G.Nodes.size(), 0);
+  auto AddEntry = [&](unsigned Id, const std::string &Rule) {
+    if (IsRoot[Id])
+      return;
+    IsRoot[Id] = 1;
+    ProdRoots.push_back(Id);
+    A.Entries.push_back({Id, Rule});
+  };
+  std::vector<char> InTests(G.Nodes.size(), 0);
+  for (unsigned I = 0; I < G.Nodes.size(); ++I) {
+    const Node &N = G.Nodes[I];
+    if (!N.Project)
+      continue;
+    InTests[I] = R.isTestFile(N.Where.File);
+    if (InTests[I]) {
+      TestRoots.push_back(I); // test files' definitions and initializers
+      continue;
+    }
+    for (const EntryRule &E : R.Entries) {
+      bool Hit = false;
+      switch (E.K) {
+      case EntryRule::Function: Hit = N.Name == E.Value; break;
+      case EntryRule::Match: Hit = Rules::matches(E.Value, N.Name); break;
+      case EntryRule::Annotation:
+        Hit = std::find(N.Annotations.begin(), N.Annotations.end(), E.Value) != N.Annotations.end();
+        break;
+      case EntryRule::RegisteredBy: break;
+      }
+      if (Hit)
+        AddEntry(I, E.kindName());
+    }
+    for (const KeepRule &K : R.Keep)
+      if (N.Name == K.Symbol || N.Usr == K.Symbol)
+        AddEntry(I, "keep");
+  }
+  for (const Registration &Reg : G.Registrations)
+    for (const EntryRule &E : R.Entries)
+      if (E.K == EntryRule::RegisteredBy && E.Value == Reg.Callee)
+        if (auto Id = G.find(Reg.Target); Id && !InTests[*Id])
+          AddEntry(*Id, "registered-by");
+  // Dynamic initializers run at start-up, in production and test binaries.
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    if (G.Nodes[I].Project && G.Nodes[I].DynamicInit && !InTests[I]) {
+      AddEntry(I, "dynamic-initializer");
+      TestRoots.push_back(I);
+    }
+
+  A.Prod = computeReach(G, ProdRoots);
+  A.Test = computeReach(G, TestRoots);
+
+  // --- failed translation units: what they touch is not called dead --------
+  std::unordered_set<std::string> Touched;
+  std::set<std::string> TouchedFiles;
+  for (const TUSummary &TU : In.TUs) {
+    if (!TU.Failed)
+      continue;
+    A.Failures.push_back({TU.MainFile, TU.FirstError});
+    for (const Node &N : TU.Nodes) Touched.insert(N.Usr);
+    for (const Edge &E : TU.Edges) Touched.insert(E.To);
+    for (const std::string &F : TU.FilesSeen) TouchedFiles.insert(F);
+  }
+
+  // --- verdicts ------------------------------------------------------------
+  std::vector<Status> St(G.Nodes.size(), Status::Dead);
+  for (unsigned I = 0; I < G.Nodes.size(); ++I) {
+    if (A.Prod.reached(I)) St[I] = Status::Live;
+    else if (A.Test.reached(I)) St[I] = Status::TestOnly;
+    else if (Touched.count(G.Nodes[I].Usr) || TouchedFiles.count(G.Nodes[I].Where.File))
+      St[I] = Status::Unknown;
+  }
+  // A class is as alive as its best member, or its own instantiation.
+  std::vector<int> BestMember(G.Nodes.size(), -1);
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    if (int C = G.ParentClass[I]; C >= 0 && rank(St[I]) < rank(St[C])) {
+      St[C] = St[I];
+      BestMember[C] = int(I);
+    }
+
+  std::map<std::string, Status> FileStatus;
+  for (unsigned I = 0; I < G.Nodes.size(); ++I) {
+    const Node &N = G.Nodes[I];
+    if (!reported(N))
+      continue;
+    SymbolVerdict V{I, St[I], {}};
+    unsigned Via = BestMember[I] >= 0 ? unsigned(BestMember[I]) : I;
+    if (St[I] == Status::Live)
+      V.Why = names(G, A.Prod.path(Via));
+    else if (St[I] == Status::TestOnly)
+      V.Why = names(G, A.Test.path(Via));
+    A.Symbols.push_back(std::move(V));
+    auto [It, New] = FileStatus.try_emplace(N.Where.File, St[I]);
+    if (!New && rank(St[I]) < rank(It->second))
+      It->second = St[I];
+  }
+  // Built files with no definitions (declarations only) are not dead code.
+  for (const std::string &F : G.FilesBuilt)
+    FileStatus.try_emplace(F, Status::Live);
+  for (const std::string &O : In.Orphans)
+    FileStatus.try_emplace(O, Status::Orphaned);
+  for (auto &[Path, S] : FileStatus)
+    A.Files.push_back({Path, S});
+
+  std::sort(A.Symbols.begin(), A.Symbols.end(), [&](const SymbolVerdict &X, const SymbolVerdict &Y) {
+    const Node &NX = G.Nodes[X.Id], &NY = G.Nodes[Y.Id];
+    return std::tie(NX.Where.File, NX.Where.Line, NX.Where.Column, NX.Name) <
+           std::tie(NY.Where.File, NY.Where.Line, NY.Where.Column, NY.Name);
+  });
+  return A;
+}
+
+} // namespace reach

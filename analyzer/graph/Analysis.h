@@ -1,0 +1,60 @@
+// Verdicts: roots from the rules, reachability from production and from
+// test roots, and a status per symbol and per file. Printers consume this.
+#pragma once
+
+#include "graph/Graph.h"
+#include "graph/Reachability.h"
+#include "rules/Rules.h"
+
+#include <string>
+#include <vector>
+
+namespace reach {
+
+enum class Status { Live, TestOnly, Dead, Unknown, Orphaned };
+const char *toString(Status S);
+
+struct SymbolVerdict {
+  unsigned Id;                   // node in Analysis::G
+  Status S;
+  std::vector<std::string> Why;  // root -> ... -> symbol (names)
+};
+
+struct FileVerdict {
+  std::string Path;
+  Status S;
+};
+
+struct EntryPoint {
+  unsigned Id;
+  std::string Rule; // function, match, annotation, registered-by, keep, dynamic-initializer
+};
+
+struct TUFailure {
+  std::string File;
+  std::string Error;
+};
+
+struct Analysis {
+  std::string Root;
+  Graph G;
+  Reach Prod, Test;
+  std::vector<EntryPoint> Entries;
+  std::vector<SymbolVerdict> Symbols; // reported definitions, by file and line
+  std::vector<FileVerdict> Files;     // by path
+  std::vector<TUFailure> Failures;
+  size_t TranslationUnits = 0;
+  size_t count(Status S) const;
+  size_t orphanCount() const;
+};
+
+struct AnalysisInput {
+  std::string Root;
+  std::vector<TUSummary> TUs;
+  Rules R;
+  std::vector<std::string> Orphans; // from findOrphans
+};
+
+Analysis analyze(AnalysisInput In);
+
+} // namespace reach

@@ -1,0 +1,54 @@
+// The whole-program graph: TU summaries linked by USR. Inline functions seen
+// in many TUs become one node; edges keep their kind and first call site.
+#pragma once
+
+#include "extract/Summary.h"
+
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace reach {
+
+struct GraphEdge {
+  unsigned To;
+  EdgeKind Kind;
+  Loc Site;
+};
+
+/// A dispatched call from a node to a method (which may have no node of its
+/// own, e.g. a pure virtual); RTA resolves it to implementations.
+struct VirtualSite {
+  std::string Method;
+  Loc Site;
+};
+
+struct Graph {
+  std::vector<Node> Nodes;
+  std::unordered_map<std::string, unsigned> ByUsr;
+  std::vector<std::vector<GraphEdge>> Out;
+  std::vector<std::vector<VirtualSite>> Virtual;
+  /// Method USR -> USRs of the methods directly overriding it.
+  std::unordered_map<std::string, std::vector<std::string>> Overriders;
+  /// Node -> node of its class (methods), or -1.
+  std::vector<int> ParentClass;
+  std::vector<Registration> Registrations;
+  /// Project files (relative) that some TU compiles or includes.
+  std::set<std::string> FilesBuilt;
+
+  std::optional<unsigned> find(const std::string &Usr) const {
+    auto It = ByUsr.find(Usr);
+    if (It == ByUsr.end())
+      return std::nullopt;
+    return It->second;
+  }
+  /// Nodes implementing Method: itself (if defined) and every transitive
+  /// override that has a definition.
+  std::vector<unsigned> implementations(const std::string &Method) const;
+};
+
+Graph link(const std::vector<TUSummary> &TUs);
+
+} // namespace reach

@@ -1,0 +1,52 @@
+#include "report/JsonReport.h"
+
+#include <nlohmann/json.hpp>
+
+namespace reach {
+
+std::string renderJsonReport(const Analysis &A) {
+  using nlohmann::json;
+  json J;
+  J["version"] = 1;
+  J["root"] = A.Root;
+  json Entries = json::array();
+  for (const EntryPoint &E : A.Entries)
+    Entries.push_back({{"name", A.G.Nodes[E.Id].Name}, {"rule", E.Rule}});
+  J["entries"] = Entries;
+  json Symbols = json::array();
+  for (const SymbolVerdict &V : A.Symbols) {
+    const Node &N = A.G.Nodes[V.Id];
+    auto Pos = [](const Loc &L) {
+      return json{{"line", L.Line}, {"column", L.Column}, {"offset", L.Offset}};
+    };
+    Symbols.push_back({{"usr", N.Usr},
+                       {"name", N.Name},
+                       {"kind", toString(N.Kind)},
+                       {"file", N.Where.File},
+                       {"line", N.Where.Line},
+                       {"range", {{"begin", Pos(N.RangeBegin)}, {"end", Pos(N.RangeEnd)}}},
+                       {"status", toString(V.S)},
+                       {"why", V.Why}});
+  }
+  J["symbols"] = Symbols;
+  json Files = json::array();
+  for (const FileVerdict &F : A.Files)
+    Files.push_back({{"path", F.Path}, {"status", toString(F.S)}});
+  J["files"] = Files;
+  json Summary = {{"live", A.count(Status::Live)},
+                  {"test-only", A.count(Status::TestOnly)},
+                  {"dead", A.count(Status::Dead)},
+                  {"orphaned", A.orphanCount()}};
+  if (size_t U = A.count(Status::Unknown))
+    Summary["unknown"] = U;
+  J["summary"] = Summary;
+  if (!A.Failures.empty()) {
+    json Errors = json::array();
+    for (const TUFailure &F : A.Failures)
+      Errors.push_back({{"file", F.File}, {"error", F.Error}});
+    J["errors"] = Errors;
+  }
+  return J.dump(2) + "\n";
+}
+
+} // namespace reach

@@ -1,0 +1,59 @@
+#include "report/TextReport.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace reach {
+
+static void printGroup(const Analysis &A, Status S, const char *Title, llvm::raw_ostream &OS) {
+  std::string Current;
+  bool Any = false;
+  for (const SymbolVerdict &V : A.Symbols) {
+    if (V.S != S)
+      continue;
+    const Node &N = A.G.Nodes[V.Id];
+    if (!Any)
+      OS << "\n" << Title << ":\n";
+    Any = true;
+    if (N.Where.File != Current) {
+      Current = N.Where.File;
+      OS << Current << "\n";
+    }
+    OS << "  " << N.Where.File << ":" << N.Where.Line << ": " << toString(S) << " "
+       << toString(N.Kind) << " '" << N.Name << "'\n";
+  }
+}
+
+void printTextReport(const Analysis &A, llvm::raw_ostream &OS) {
+  for (const TUFailure &F : A.Failures)
+    OS << "error: " << F.File << " does not compile: " << F.Error << "\n";
+  OS << "reach-audit: " << A.TranslationUnits << " translation units, " << A.Symbols.size()
+     << " definitions\n";
+  OS << "  live: " << A.count(Status::Live) << "  test-only: " << A.count(Status::TestOnly)
+     << "  dead: " << A.count(Status::Dead) << "  orphaned files: " << A.orphanCount();
+  if (size_t U = A.count(Status::Unknown))
+    OS << "  unknown: " << U;
+  OS << "\n";
+  printGroup(A, Status::Dead, "dead code", OS);
+  printGroup(A, Status::TestOnly, "test-only code", OS);
+  printGroup(A, Status::Unknown, "unknown (a translation unit that uses it did not compile)", OS);
+  bool Any = false;
+  for (const FileVerdict &F : A.Files) {
+    if (F.S != Status::Orphaned)
+      continue;
+    if (!Any)
+      OS << "\norphaned files (built by no compile command):\n";
+    Any = true;
+    OS << "  " << F.Path << ": orphaned file\n";
+  }
+  Any = false;
+  for (const FileVerdict &F : A.Files) {
+    if (F.S != Status::Dead && F.S != Status::TestOnly)
+      continue;
+    if (!Any)
+      OS << "\nfiles:\n";
+    Any = true;
+    OS << "  " << F.Path << ": " << toString(F.S) << " file\n";
+  }
+}
+
+} // namespace reach

@@ -1,0 +1,258 @@
+#include "rules/Rules.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/GlobPattern.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Regex.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLParser.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace reach {
+
+const char *EntryRule::kindName() const {
+  switch (K) {
+  case Function: return "function";
+  case Match: return "match";
+  case Annotation: return "annotation";
+  case RegisteredBy: return "registered-by";
+  }
+  return "?";
+}
+
+Rules Rules::defaults() {
+  Rules R;
+  R.Entries.push_back({EntryRule::Function, "main"});
+  return R;
+}
+
+bool Rules::isTestFile(const std::string &RelPath) const {
+  for (const std::string &G : TestGlobs) {
+    auto P = llvm::GlobPattern::create(G);
+    if (P && P->match(RelPath))
+      return true;
+  }
+  return false;
+}
+
+bool Rules::matches(const std::string &Regex, const std::string &Name) {
+  llvm::Regex R("^(" + Regex + ")$");
+  return R.match(Name);
+}
+
+namespace {
+
+std::string format(const llvm::SMDiagnostic &D) {
+  return (D.getFilename() + ":" + llvm::Twine(D.getLineNo()) + ":" +
+          llvm::Twine(D.getColumnNo() + 1) + ": error: " + D.getMessage()).str();
+}
+
+/// A small recursive-descent reader over the YAML node tree. The first error
+/// wins; it is printed by the SourceMgr as file:line:col.
+class Reader {
+public:
+  Reader(llvm::SourceMgr &SM, std::string &Error) : SM(SM), Error(Error) {}
+
+  bool fail(llvm::yaml::Node *N, const llvm::Twine &Msg) {
+    if (!Error.empty())
+      return false;
+    llvm::SMDiagnostic D = SM.GetMessage(N->getSourceRange().Start, llvm::SourceMgr::DK_Error, Msg);
+    Error = format(D);
+    return false;
+  }
+
+  bool scalar(llvm::yaml::Node *N, std::string &Out) {
+    auto *S = llvm::dyn_cast_or_null<llvm::yaml::ScalarNode>(N);
+    if (!S)
+      return fail(N, "expected a string");
+    llvm::SmallString<64> Storage;
+    Out = S->getValue(Storage).str();
+    if (Out.empty())
+      return fail(N, "expected a non-empty string");
+    return true;
+  }
+
+  bool regex(llvm::yaml::Node *N, const std::string &R) {
+    llvm::Regex Re(R);
+    std::string Why;
+    if (!Re.isValid(Why))
+      return fail(N, "invalid regular expression '" + R + "': " + Why);
+    return true;
+  }
+
+  bool glob(llvm::yaml::Node *N, const std::string &G) {
+    if (auto P = llvm::GlobPattern::create(G); !P) {
+      std::string Why = llvm::toString(P.takeError());
+      return fail(N, "invalid glob '" + G + "': " + Why);
+    }
+    return true;
+  }
+
+  template <typename Fn> bool sequence(llvm::yaml::Node *N, Fn Each) {
+    auto *Seq = llvm::dyn_cast<llvm::yaml::SequenceNode>(N);
+    if (!Seq)
+      return fail(N, "expected a list");
+    for (llvm::yaml::Node &Item : *Seq)
+      if (!Each(&Item))
+        return false;
+    return true;
+  }
+
+  /// Reads a mapping whose keys must be among Allowed; calls Each(key, value).
+  template <typename Fn>
+  bool mapping(llvm::yaml::Node *N, std::initializer_list<llvm::StringRef> Allowed, Fn Each) {
+    auto *Map = llvm::dyn_cast_or_null<llvm::yaml::MappingNode>(N);
+    if (!Map)
+      return fail(N, "expected a mapping");
+    for (llvm::yaml::KeyValueNode &KV : *Map) {
+      std::string Key;
+      if (!scalar(KV.getKey(), Key))
+        return false;
+      if (std::find(Allowed.begin(), Allowed.end(), Key) == Allowed.end()) {
+        std::string List;
+        for (llvm::StringRef A : Allowed)
+          List += (List.empty() ? "" : ", ") + A.str();
+        return fail(KV.getKey(), "unknown key '" + Key + "' (expected one of: " + List + ")");
+      }
+      if (!KV.getValue())
+        return fail(KV.getKey(), "missing value for '" + Key + "'");
+      if (!Each(Key, KV.getValue(), KV.getKey()))
+        return false;
+    }
+    return true;
+  }
+
+  bool entry(llvm::yaml::Node *N, Rules &R) {
+    int Count = 0;
+    bool OK = mapping(N, {"function", "match", "annotation", "registered-by"},
+                      [&](const std::string &K, llvm::yaml::Node *V, llvm::yaml::Node *) {
+      EntryRule E{llvm::StringSwitch<EntryRule::Kind>(K)
+                      .Case("function", EntryRule::Function)
+                      .Case("match", EntryRule::Match)
+                      .Case("annotation", EntryRule::Annotation)
+                      .Default(EntryRule::RegisteredBy), {}};
+      if (!scalar(V, E.Value))
+        return false;
+      if (E.K == EntryRule::Match && !regex(V, E.Value))
+        return false;
+      ++Count;
+      R.Entries.push_back(std::move(E));
+      return true;
+    });
+    if (OK && Count != 1)
+      return fail(N, "an entry has exactly one of: function, match, annotation, registered-by");
+    return OK;
+  }
+
+  bool policy(llvm::yaml::Node *N, Rules &R) {
+    return mapping(N, {"forbid", "single-implementation"},
+                   [&](const std::string &K, llvm::yaml::Node *V, llvm::yaml::Node *) {
+      PolicyRule P{K == "forbid" ? PolicyRule::Forbid : PolicyRule::SingleImplementation, {}, {}};
+      bool Forbid = P.K == PolicyRule::Forbid;
+      bool OK = mapping(V, Forbid ? std::initializer_list<llvm::StringRef>{"from", "to"}
+                                  : std::initializer_list<llvm::StringRef>{"base", "per"},
+                        [&](const std::string &PK, llvm::yaml::Node *PV, llvm::yaml::Node *) {
+        std::string &Slot = (PK == "from" || PK == "base") ? P.A : P.B;
+        if (!scalar(PV, Slot))
+          return false;
+        return !Forbid || glob(PV, Slot);
+      });
+      if (!OK)
+        return false;
+      if (P.A.empty() || (Forbid && P.B.empty()))
+        return fail(V, Forbid ? "forbid needs 'from' and 'to'"
+                              : "single-implementation needs 'base'");
+      R.Policies.push_back(std::move(P));
+      return true;
+    });
+  }
+
+  bool document(llvm::yaml::Node *Root, Rules &R) {
+    if (!Root || llvm::isa<llvm::yaml::NullNode>(Root))
+      return true;
+    return mapping(Root, {"entries", "tests", "keep", "policies"},
+                   [&](const std::string &K, llvm::yaml::Node *V, llvm::yaml::Node *) {
+      if (K == "entries")
+        return sequence(V, [&](llvm::yaml::Node *I) { return entry(I, R); });
+      if (K == "tests")
+        return sequence(V, [&](llvm::yaml::Node *I) {
+          return mapping(I, {"path"}, [&](const std::string &, llvm::yaml::Node *PV, llvm::yaml::Node *) {
+            std::string G;
+            if (!scalar(PV, G) || !glob(PV, G))
+              return false;
+            R.TestGlobs.push_back(G);
+            return true;
+          });
+        });
+      if (K == "keep")
+        return sequence(V, [&](llvm::yaml::Node *I) {
+          KeepRule Keep;
+          if (!mapping(I, {"symbol", "reason"}, [&](const std::string &KK, llvm::yaml::Node *KV, llvm::yaml::Node *) {
+                return scalar(KV, KK == "symbol" ? Keep.Symbol : Keep.Reason);
+              }))
+            return false;
+          if (Keep.Symbol.empty())
+            return fail(I, "keep entry needs a 'symbol'");
+          if (Keep.Reason.empty())
+            return fail(I, "keep entry for '" + Keep.Symbol + "' needs a 'reason'");
+          R.Keep.push_back(std::move(Keep));
+          return true;
+        });
+      return sequence(V, [&](llvm::yaml::Node *I) { return policy(I, R); });
+    });
+  }
+
+private:
+  llvm::SourceMgr &SM;
+  std::string &Error;
+};
+
+} // namespace
+
+std::optional<Rules> parseRules(const std::string &Text, const std::string &FileName,
+                                std::string &Error) {
+  Error.clear();
+  llvm::SourceMgr SM;
+  std::string ParseError;
+  SM.setDiagHandler([](const llvm::SMDiagnostic &D, void *Ctx) {
+    auto *Err = static_cast<std::string *>(Ctx);
+    if (Err->empty())
+      *Err = format(D);
+  }, &ParseError);
+  llvm::yaml::Stream Stream(llvm::MemoryBufferRef(Text, FileName), SM);
+  Rules R;
+  Reader Rd(SM, Error);
+  bool First = true;
+  for (llvm::yaml::Document &Doc : Stream) {
+    llvm::yaml::Node *Root = Doc.getRoot();
+    if (!ParseError.empty())
+      break;
+    if (!First) {
+      Rd.fail(Root, "a rules file holds one YAML document");
+      break;
+    }
+    First = false;
+    if (!Rd.document(Root, R))
+      break;
+    Doc.skip();
+  }
+  if (Error.empty() && !ParseError.empty())
+    Error = ParseError;
+  if (Error.empty() && Stream.failed())
+    Error = FileName + ": error: malformed YAML";
+  if (!Error.empty())
+    return std::nullopt;
+  return R;
+}
+
+std::optional<Rules> loadRules(const std::string &Path, std::string &Error) {
+  auto Buf = llvm::MemoryBuffer::getFile(Path);
+  if (!Buf) {
+    Error = Path + ": error: cannot read rules file: " + Buf.getError().message();
+    return std::nullopt;
+  }
+  return parseRules((*Buf)->getBuffer().str(), Path, Error);
+}
+
+} // namespace reach

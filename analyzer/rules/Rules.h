@@ -1,0 +1,46 @@
+// The rules file (reach.yaml): entry points, test globs, suppressions and
+// policies. Parsing reports errors as file:line:col.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace reach {
+
+struct EntryRule {
+  enum Kind { Function, Match, Annotation, RegisteredBy } K;
+  std::string Value;
+  const char *kindName() const;
+};
+
+struct KeepRule {
+  std::string Symbol; // qualified name or USR
+  std::string Reason;
+};
+
+struct PolicyRule {
+  enum Kind { Forbid, SingleImplementation } K;
+  std::string A, B; // forbid: from/to globs; single-implementation: base/per
+};
+
+struct Rules {
+  std::vector<EntryRule> Entries;
+  std::vector<std::string> TestGlobs;
+  std::vector<KeepRule> Keep;
+  std::vector<PolicyRule> Policies;
+
+  /// The rules used when no reach.yaml exists: `main` is the entry.
+  static Rules defaults();
+  bool isTestFile(const std::string &RelPath) const;
+  /// Full-match of a `match:` regex against a qualified name.
+  static bool matches(const std::string &Regex, const std::string &Name);
+};
+
+/// Parses YAML text; on error returns nullopt and sets Error to
+/// "file:line:col: error: message".
+std::optional<Rules> parseRules(const std::string &Text, const std::string &FileName,
+                                std::string &Error);
+std::optional<Rules> loadRules(const std::string &Path, std::string &Error);
+
+} // namespace reach

@@ -1,0 +1,32 @@
+// Options every subcommand shares (-p, --rules, --root, -j) and the inputs
+// they resolve to. Later subcommands (why, blast, check, fix) reuse
+// loadProject() and add their own options.
+#pragma once
+
+#include "graph/Analysis.h"
+
+#include "llvm/Support/CommandLine.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace reach {
+
+struct CommonOptions {
+  std::string BuildPath;
+  std::string RulesPath; // empty: <root>/reach.yaml
+  std::string Root;      // empty: current directory
+  unsigned Jobs = 0;
+  std::vector<std::string> ExtraArgs; // after "--"
+};
+
+enum ExitCode { ExitOk = 0, ExitFindings = 1, ExitUsage = 2 };
+
+/// Reads the compile database and rules, extracts every TU and analyses the
+/// program. Prints errors and returns nullopt on input errors.
+std::optional<Analysis> loadProject(const CommonOptions &Opts);
+
+int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing);
+
+} // namespace reach

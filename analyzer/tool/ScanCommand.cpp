@@ -1,0 +1,115 @@
+#include "tool/Options.h"
+
+#include "extract/Runner.h"
+#include "graph/Orphans.h"
+#include "report/JsonReport.h"
+#include "report/TextReport.h"
+#include "rules/Rules.h"
+
+#include "clang/Tooling/CompilationDatabase.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+
+namespace reach {
+
+static std::string absolutePath(llvm::StringRef P) {
+  llvm::SmallString<256> Abs(P);
+  llvm::sys::fs::make_absolute(Abs);
+  llvm::SmallString<256> Real;
+  if (!llvm::sys::fs::real_path(Abs, Real))
+    Abs = Real;
+  llvm::sys::path::remove_dots(Abs, true);
+  std::string S(Abs.str());
+  while (S.size() > 1 && S.back() == '/')
+    S.pop_back();
+  return S;
+}
+
+std::optional<Analysis> loadProject(const CommonOptions &Opts) {
+  std::string Root = absolutePath(Opts.Root.empty() ? "." : Opts.Root);
+  if (!llvm::sys::fs::is_directory(Root)) {
+    llvm::errs() << "reach-audit: error: --root " << Root << " is not a directory\n";
+    return std::nullopt;
+  }
+  if (Opts.BuildPath.empty()) {
+    llvm::errs() << "reach-audit: error: no build directory; pass -p BUILD_DIR (the folder "
+                    "holding compile_commands.json, e.g. from -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)\n";
+    return std::nullopt;
+  }
+  std::string DBError;
+  auto DB = clang::tooling::CompilationDatabase::loadFromDirectory(Opts.BuildPath, DBError);
+  if (!DB) {
+    llvm::errs() << "reach-audit: error: " << Opts.BuildPath
+                 << ": cannot load compile_commands.json: " << DBError
+                 << "\n  configure the build with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON\n";
+    return std::nullopt;
+  }
+
+  Rules R;
+  std::string RulesPath = Opts.RulesPath.empty() ? Root + "/reach.yaml" : Opts.RulesPath;
+  if (!Opts.RulesPath.empty() || llvm::sys::fs::exists(RulesPath)) {
+    std::string Error;
+    auto Loaded = loadRules(RulesPath, Error);
+    if (!Loaded) {
+      llvm::errs() << Error << "\n";
+      return std::nullopt;
+    }
+    R = std::move(*Loaded);
+  } else {
+    R = Rules::defaults();
+  }
+
+  std::vector<std::string> Files = DB->getAllFiles();
+  std::sort(Files.begin(), Files.end());
+  Files.erase(std::unique(Files.begin(), Files.end()), Files.end());
+
+  RunOptions Run;
+  Run.Root = Root;
+  Run.Jobs = Opts.Jobs;
+  Run.ExtraArgs = Opts.ExtraArgs;
+  Run.Progress = llvm::sys::Process::StandardErrIsDisplayed();
+  AnalysisInput In;
+  In.Root = Root;
+  In.R = std::move(R);
+  In.TUs = extractAll(*DB, Files, Run);
+
+  std::set<std::string> Built;
+  for (const TUSummary &TU : In.TUs) {
+    Built.insert(TU.FilesSeen.begin(), TU.FilesSeen.end());
+    llvm::StringRef Main = TU.MainFile;
+    std::string Abs = absolutePath(Main);
+    llvm::StringRef Rel = Abs;
+    if (Rel.consume_front(Root) && Rel.consume_front("/"))
+      Built.insert(Rel.str()); // a TU that failed early still counts as built
+  }
+  In.Orphans = findOrphans(Root, {absolutePath(Opts.BuildPath)}, Built);
+  return analyze(std::move(In));
+}
+
+int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing) {
+  std::optional<Analysis> A = loadProject(Common);
+  if (!A)
+    return ExitUsage;
+  printTextReport(*A, llvm::outs());
+  if (!JsonPath.empty()) {
+    std::error_code EC;
+    llvm::raw_fd_ostream OS(JsonPath, EC);
+    if (EC) {
+      llvm::errs() << "reach-audit: error: cannot write " << JsonPath << ": " << EC.message() << "\n";
+      return ExitUsage;
+    }
+    OS << renderJsonReport(*A);
+  }
+  if (!A->Failures.empty() && !KeepGoing) {
+    llvm::errs() << "reach-audit: error: " << A->Failures.size()
+                 << " translation unit(s) did not compile; fix them or pass --keep-going\n";
+    return ExitUsage;
+  }
+  return ExitOk;
+}
+
+} // namespace reach

@@ -1,0 +1,58 @@
+// reach-audit: the command-line driver. Subcommands share the options in
+// Options.h; each lives in its own <Name>Command.cpp.
+#include "tool/Options.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace {
+
+cl::SubCommand ScanCmd("scan", "Analyse the program: verdicts for every definition and file");
+
+cl::OptionCategory Category("reach-audit options");
+cl::opt<std::string> BuildPath("p", cl::desc("Build directory holding compile_commands.json"),
+                               cl::value_desc("BUILD_DIR"), cl::sub(ScanCmd), cl::cat(Category));
+cl::opt<std::string> RulesPath("rules", cl::desc("Rules file (default: <root>/reach.yaml)"),
+                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
+cl::opt<std::string> Root("root", cl::desc("Project root (default: current directory)"),
+                          cl::value_desc("DIR"), cl::sub(ScanCmd), cl::cat(Category));
+cl::opt<unsigned> Jobs("j", cl::desc("Parallel translation units (default: all cores)"),
+                       cl::init(0), cl::sub(ScanCmd), cl::cat(Category));
+cl::opt<std::string> JsonPath("json", cl::desc("Write the version-1 JSON report"),
+                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
+cl::opt<bool> KeepGoing("keep-going",
+                        cl::desc("Report even when some translation units do not compile"),
+                        cl::sub(ScanCmd), cl::cat(Category));
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM X(argc, argv);
+  // Arguments after "--" go to every compile command (clang-tool convention).
+  std::vector<std::string> Extra;
+  int Own = argc;
+  for (int I = 1; I < argc; ++I)
+    if (std::strcmp(argv[I], "--") == 0) {
+      Own = I;
+      for (int J = I + 1; J < argc; ++J)
+        Extra.push_back(argv[J]);
+      break;
+    }
+  std::string Errors;
+  raw_string_ostream ErrOS(Errors);
+  if (!cl::ParseCommandLineOptions(Own, argv, "reach-audit: whole-program reachability for C++\n",
+                                   &ErrOS)) {
+    errs() << Errors;
+    return reach::ExitUsage;
+  }
+  reach::CommonOptions Common{BuildPath, RulesPath, Root, Jobs, Extra};
+  if (ScanCmd)
+    return reach::runScan(Common, JsonPath, KeepGoing);
+  errs() << "reach-audit: error: no subcommand; try 'reach-audit scan -p BUILD_DIR' or --help\n";
+  return reach::ExitUsage;
+}

@@ -1,0 +1,21 @@
+# lit configuration for reach-audit: each test is a small C++ program split
+# into files with split-file, given a compile_commands.json by Inputs/mkdb.py,
+# scanned, and checked with FileCheck.
+import os
+import lit.formats
+
+config.name = "reach-audit"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".cpp", ".test"]
+config.excludes = ["Inputs", "unit"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(os.path.dirname(config.reach_audit), "..", "test", "analyzer")
+
+config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+inputs = os.path.join(config.test_source_root, "Inputs")
+config.substitutions.append(("%reach-audit", config.reach_audit))
+config.substitutions.append(("%mkdb", "python3 " + os.path.join(inputs, "mkdb.py")))
+config.substitutions.append(("%jsonnorm", "python3 " + os.path.join(inputs, "jsonnorm.py")))
+config.substitutions.append(("%inputs", inputs))
+config.substitutions.append(("%cmake", config.cmake))
+config.substitutions.append(("%clangxx", config.clangxx))

@@ -1,0 +1,47 @@
+// RTA on hand-built summaries, without parsing C++.
+#include "graph/Graph.h"
+#include "graph/Reachability.h"
+
+#include <gtest/gtest.h>
+
+using namespace reach;
+
+namespace {
+Node node(std::string Usr, NodeKind K = NodeKind::Function, std::string Parent = "") {
+  Node N;
+  N.Usr = N.Name = std::move(Usr);
+  N.Kind = K;
+  N.Parent = std::move(Parent);
+  return N;
+}
+} // namespace
+
+TEST(Reachability, VirtualCallNeedsInstantiatedClass) {
+  TUSummary S;
+  S.Nodes = {node("main"), node("B", NodeKind::Class), node("C", NodeKind::Class),
+             node("D", NodeKind::Class), node("C::f", NodeKind::Method, "C"),
+             node("D::f", NodeKind::Method, "D"), node("make")};
+  S.Overrides = {{"C::f", "B::f", false}, {"D::f", "B::f", false}};
+  S.Edges = {{"main", "B::f", EdgeKind::VirtualCall, {}},
+             {"main", "make", EdgeKind::Call, {}},
+             {"make", "C", EdgeKind::Construction, {}}};
+  Graph G = link({S});
+  Reach R = computeReach(G, {*G.find("main")});
+  EXPECT_TRUE(R.reached(*G.find("C::f")));
+  EXPECT_FALSE(R.reached(*G.find("D::f")));
+  std::vector<unsigned> P = R.path(*G.find("C::f"));
+  ASSERT_EQ(P.size(), 2u);
+  EXPECT_EQ(G.Nodes[P[0]].Name, "main");
+}
+
+TEST(Reachability, InlineFunctionsLinkAcrossTUs) {
+  TUSummary A, B;
+  A.Nodes = {node("main"), node("inl")};
+  A.Edges = {{"main", "inl", EdgeKind::Call, {}}};
+  B.Nodes = {node("inl"), node("g")};
+  B.Edges = {{"inl", "g", EdgeKind::Call, {}}};
+  Graph G = link({A, B});
+  EXPECT_EQ(G.Nodes.size(), 3u);
+  Reach R = computeReach(G, {*G.find("main")});
+  EXPECT_TRUE(R.reached(*G.find("g")));
+}
