@@ -21,6 +21,7 @@ class Model {
   Model(const ModelSource& source, ThreadPool& pool);
 
   const ModelConfig& config() const { return config_; }
+  const Weights& weights() const { return weights_; }
   KVCache make_cache(int64_t capacity) const { return KVCache(config_, capacity); }
 
   // Tokens sit at positions cache.length() onward. Returns {vocab} logits of

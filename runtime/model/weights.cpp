@@ -52,6 +52,30 @@ class Loader {
 
 }  // namespace
 
+namespace {
+template <class Fn>
+void for_each_matrix(const Weights& w, Fn fn) {
+  for (const LayerWeights& l : w.layers)
+    for (const Linear* m : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) fn(*m->w);
+  fn(*w.lm_head.w);
+}
+}  // namespace
+
+size_t weight_bytes_per_token(const Weights& w) {
+  size_t bytes = w.embed->row_bytes();
+  for_each_matrix(w, [&](const TensorView& t) { bytes += t.nbytes; });
+  return bytes;
+}
+
+DType main_weight_type(const Weights& w) {
+  size_t by_type[5] = {};
+  for_each_matrix(w, [&](const TensorView& t) { by_type[static_cast<int>(t.dtype)] += t.nbytes; });
+  int best = 0;
+  for (int i = 1; i < 5; ++i)
+    if (by_type[i] > by_type[best]) best = i;
+  return static_cast<DType>(best);
+}
+
 Weights load_weights(const ModelSource& source) {
   const ModelConfig& c = source.config();
   const Loader load(source);

@@ -41,6 +41,13 @@ struct Weights {
   Linear lm_head;                     // {vocab, dim}; the embedding itself when tied
 };
 
+// What one decode step streams from memory: every matrix once (the
+// embedding contributes only its one row, unless it is also the lm_head).
+// The bandwidth roofline is bandwidth / this.
+size_t weight_bytes_per_token(const Weights& w);
+// The dominant storage type of the matrices (by bytes), for reports.
+DType main_weight_type(const Weights& w);
+
 // Looks up every tensor the config calls for and checks its shape; throws
 // FormatError naming the model path and the tensor when one is missing, has
 // the wrong shape, or is stored in a type without a kernel.

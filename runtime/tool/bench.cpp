@@ -1,0 +1,90 @@
+// reach-run bench: llama-bench-style prompt processing (ppN: one batched
+// forward of N tokens) and text generation (tgN: N single-token forwards
+// from an empty cache) throughput, mean ± standard deviation over repeats.
+#include <chrono>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "formats/model_source.h"
+#include "model/model.h"
+#include "tool/args.h"
+#include "tool/commands.h"
+
+namespace reach::run::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Stats {
+  double mean, sd;
+};
+
+Stats stats(const std::vector<double>& xs) {
+  double mean = 0, var = 0;
+  for (double x : xs) mean += x / static_cast<double>(xs.size());
+  for (double x : xs) var += (x - mean) * (x - mean);
+  return {mean, xs.size() > 1 ? std::sqrt(var / static_cast<double>(xs.size() - 1)) : 0.0};
+}
+
+// Tokens per second of one run of `n` tokens, in one batch or one at a time.
+double run_once(Model& model, KVCache& cache, const std::vector<int32_t>& tokens, bool batched) {
+  cache.clear();
+  const auto t0 = Clock::now();
+  if (batched) {
+    model.forward(tokens, cache);
+  } else {
+    for (const int32_t& t : tokens) model.forward({&t, 1}, cache);
+  }
+  return static_cast<double>(tokens.size()) / std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+int bench(int argc, char** argv) {
+  const Args a(argc, argv, 2, {"--model", "-p", "-n", "-r", "--threads"});
+  const std::string path = a.str("--model");
+  const int64_t n_prompt = a.integer("-p", 512, 0, 1 << 20);
+  const int64_t n_gen = a.integer("-n", 128, 0, 1 << 20);
+  const int reps = static_cast<int>(a.integer("-r", 3, 1, 1000));
+  const auto source = open_model(path);
+  ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
+  Model model(*source, pool);
+  const ModelConfig& c = model.config();
+  KVCache cache = model.make_cache(std::max<int64_t>({n_prompt, n_gen, int64_t{1}}));
+
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int32_t> any_token(0, c.vocab_size - 1);
+  auto random_tokens = [&](int64_t n) {
+    std::vector<int32_t> t(static_cast<size_t>(n));
+    for (auto& id : t) id = any_token(rng);
+    return t;
+  };
+
+  const Weights& w = model.weights();
+  const double mib = static_cast<double>(weight_bytes_per_token(w)) / (1024.0 * 1024.0);
+  const std::string name = std::filesystem::path(path).filename().string();
+  std::printf("| model | type | weights read/token | threads | test | t/s |\n");
+  std::printf("| --- | --- | ---: | ---: | ---: | ---: |\n");
+  auto row = [&](const std::string& test, const std::vector<int32_t>& tokens, bool batched) {
+    run_once(model, cache, {tokens.begin(), tokens.begin() + std::min<size_t>(tokens.size(), 4)}, batched);  // warm-up
+    std::vector<double> tps;
+    for (int r = 0; r < reps; ++r) tps.push_back(run_once(model, cache, tokens, batched));
+    const Stats s = stats(tps);
+    std::printf("| %s | %s | %.2f MiB | %d | %s | %.2f ± %.2f |\n", name.c_str(),
+                std::string(dtype_info(main_weight_type(w)).name).c_str(), mib, pool.size(), test.c_str(), s.mean,
+                s.sd);
+    std::fflush(stdout);
+  };
+  if (n_prompt > 0) row("pp" + std::to_string(n_prompt), random_tokens(n_prompt), true);
+  if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);
+  std::printf("weight_bytes_per_token: %zu\n", weight_bytes_per_token(w));
+  return 0;
+}
+
+}  // namespace reach::run::cli

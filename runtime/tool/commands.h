@@ -1,0 +1,9 @@
+#pragma once
+// The reach-run subcommands. Each returns the process exit status and
+// throws UsageError / FormatError for main to report (exit 2).
+namespace reach::run::cli {
+
+int generate(int argc, char** argv);
+int bench(int argc, char** argv);
+
+}  // namespace reach::run::cli

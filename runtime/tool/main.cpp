@@ -1,0 +1,45 @@
+// reach-run: load a Llama-family model (HF folder or .gguf) and generate
+// text or measure speed on the CPU.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+
+#include "formats/format_error.h"
+#include "kernels/cpu_features.h"
+#include "tool/args.h"
+#include "tool/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: reach-run generate --model PATH --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K]\n"
+    "                          [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]...\n"
+    "                          [--threads N] [--ctx-size N] [--output text|json]\n"
+    "       reach-run bench --model PATH [-p 512] [-n 128] [-r 3] [--threads N]\n"
+    "PATH is a folder with config.json, *.safetensors and tokenizer.json, or a .gguf file.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace reach::run;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  try {
+    require_cpu_features();
+    if (!std::strcmp(argv[1], "generate")) return cli::generate(argc, argv);
+    if (!std::strcmp(argv[1], "bench")) return cli::bench(argc, argv);
+    throw cli::UsageError(std::string("unknown command '") + argv[1] + "'");
+  } catch (const cli::UsageError& e) {
+    std::fprintf(stderr, "reach-run: %s\n%s", e.what(), kUsage);
+    return 2;
+  } catch (const FormatError& e) {
+    std::fprintf(stderr, "reach-run: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "reach-run: internal error: %s\n", e.what());
+    return 1;
+  }
+}
