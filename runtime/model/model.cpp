@@ -22,6 +22,20 @@ void norm_heads(float* x, const std::vector<float>& w, int64_t n_pieces, float e
   for (int64_t i = 0; i < n_pieces; ++i) rmsnorm(x + i * hd, w.data(), x + i * hd, hd, eps);
 }
 
+// The rotation frequencies: from config.json's rope_scaling, or, in GGUF,
+// from rope_freqs.weight, where llama.cpp's converter stores the Llama-3
+// scaling as one divisor per frequency.
+std::vector<float> rope_frequencies(const ModelSource& source) {
+  const ModelConfig& c = source.config();
+  const TensorView* divisors = source.find("rope_freqs.weight");
+  if (!divisors) return rope_inv_freq(c.head_dim, c.rope_theta, c.rope_scaling);
+  std::vector<float> freq = rope_inv_freq(c.head_dim, c.rope_theta, RopeScaling{});
+  std::vector<float> div(freq.size());
+  dequantize_row(divisors->dtype, divisors->data, div.data(), static_cast<int64_t>(div.size()));
+  for (size_t i = 0; i < freq.size(); ++i) freq[i] /= div[i];
+  return freq;
+}
+
 }  // namespace
 
 void Model::Activations::resize(const ModelConfig& c, int64_t n) {
@@ -42,7 +56,7 @@ Model::Model(const ModelSource& source, ThreadPool& pool)
       config_(source.config()),
       rope_style_(source.rope_style()),
       weights_(load_weights(source)),
-      rope_inv_freq_(rope_inv_freq(config_.head_dim, config_.rope_theta, config_.rope_scaling)),
+      rope_inv_freq_(rope_frequencies(source)),
       pool_(pool) {}
 
 void Model::linear(const Linear& l, const float* x, int64_t n, float* y) {
