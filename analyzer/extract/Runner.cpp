@@ -112,6 +112,7 @@ std::vector<std::string> adjustCommand(std::vector<std::string> Args, const std:
       R.push_back("-resource-dir=" REACH_RESOURCE_DIR);
       R.push_back("-Qunused-arguments");
       R.push_back("-Wno-unknown-warning-option");
+      R.push_back("-fno-caret-diagnostics"); // also silences 'N errors generated.'
     }
   }
   // Extra arguments go before the file name (and any "--").

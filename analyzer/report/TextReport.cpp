@@ -24,8 +24,6 @@ static void printGroup(const Analysis &A, Status S, const char *Title, llvm::raw
 }
 
 void printTextReport(const Analysis &A, llvm::raw_ostream &OS) {
-  for (const TUFailure &F : A.Failures)
-    OS << "error: " << F.File << " does not compile: " << F.Error << "\n";
   OS << "reach-audit: " << A.TranslationUnits << " translation units, " << A.Symbols.size()
      << " definitions\n";
   OS << "  live: " << A.count(Status::Live) << "  test-only: " << A.count(Status::TestOnly)

@@ -94,7 +94,19 @@ int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepG
   std::optional<Analysis> A = loadProject(Common);
   if (!A)
     return ExitUsage;
+  // Errors first, on stderr, paths relative to the root like the report.
+  for (const TUFailure &F : A->Failures) {
+    auto Rel = [&](std::string S) {
+      for (size_t P; (P = S.find(A->Root + "/")) != std::string::npos;)
+        S.erase(P, A->Root.size() + 1);
+      return S;
+    };
+    llvm::errs() << "reach-audit: error: " << Rel(F.File) << " does not compile: " << Rel(F.Error)
+                 << "\n";
+  }
+  llvm::errs().flush();
   printTextReport(*A, llvm::outs());
+  llvm::outs().flush();
   if (!JsonPath.empty()) {
     std::error_code EC;
     llvm::raw_fd_ostream OS(JsonPath, EC);

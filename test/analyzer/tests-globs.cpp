@@ -1,0 +1,47 @@
+// `tests:` globs: every definition in a matching file is a test root; code
+// reached only from there is test-only, and so is a file whose best
+// definition is test-only. GoogleTest-style static registrars in test files
+// are test roots, not production start-up code.
+// RUN: rm -rf %t && split-file %s %t && %mkdb %t src/main.cpp src/train.cpp test/train_test.cpp
+// RUN: %reach-audit scan -p %t --root %t --rules %t/reach.yaml --json %t/out.json > %t/out.txt
+// RUN: FileCheck %s < %t/out.txt
+// RUN: FileCheck --check-prefix=NEG %s < %t/out.txt
+// RUN: FileCheck --check-prefix=JSON %s < %t/out.json
+
+// CHECK: dead code:
+// CHECK-NEXT: src/train.cpp
+// CHECK-NEXT:   src/train.cpp:3: dead function 'train::never'
+// CHECK: test-only code:
+// CHECK-NEXT: src/train.cpp
+// CHECK-NEXT:   src/train.cpp:1: test-only function 'train::loss'
+// CHECK-NEXT:   src/train.cpp:2: test-only function 'train::step'
+// CHECK: files:
+// CHECK-NEXT: src/train.cpp: test-only file
+// NEG-NOT: dead{{.*}}'run'
+// NEG-NOT: dead{{.*}}'TestCase
+
+// JSON:      "path": "src/main.cpp",
+// JSON-NEXT: "status": "live"
+// JSON:      "path": "src/train.cpp",
+// JSON-NEXT: "status": "test-only"
+// JSON:      "path": "test/train_test.cpp",
+// JSON-NEXT: "status": "test-only"
+// JSON:      "test-only": 5
+
+//--- reach.yaml
+entries:
+  - function: main
+tests:
+  - path: test/**
+//--- src/main.cpp
+int run() { return 0; }
+int main() { return run(); }
+//--- src/train.cpp
+namespace train { int loss(int x) { return x; }
+int step(int x) { return loss(x); } }
+namespace train { int never() { return 0; } }
+//--- test/train_test.cpp
+namespace train { int step(int); }
+struct TestCase { TestCase() { train::step(1); } };
+static TestCase registrar;
+int main() { return 0; }
