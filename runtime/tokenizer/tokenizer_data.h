@@ -21,6 +21,8 @@ struct GgufVocab {
   int32_t bos_id = -1, eos_id = -1, unk_id = -1, pad_id = -1;
   bool add_bos = false;              // tokenizer.ggml.add_bos_token
   bool add_eos = false;
+  bool add_space_prefix = true;      // tokenizer.ggml.add_space_prefix (SentencePiece; llama.cpp's default is true)
+  std::string file;                  // the .gguf path, named in tokenizer errors (may be empty)
 };
 
 struct TokenizerJsonFile {
