@@ -257,6 +257,8 @@ json parse_tokenizer_json_text(const std::string& file, std::string_view text) {
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
     throw FormatError(file, e.byte, std::string("invalid JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double (found by the fuzzer)
+    throw FormatError(file, std::string("invalid JSON: ") + e.what());
   }
 }
 
