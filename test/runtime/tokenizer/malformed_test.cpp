@@ -74,6 +74,13 @@ TEST_F(MalformedTokenizerJson, BadJsonNamesFileAndOffset) {
   EXPECT_NE(e.find("invalid JSON"), std::string::npos) << e;
 }
 
+// Found by tokenizer_json_fuzzer: nlohmann::json reports a number too large
+// for a double as out_of_range, not parse_error.
+TEST_F(MalformedTokenizerJson, NumberOverflowIsAFormatError) {
+  const std::string e = load_error("{\"model\": 666.6E040000029853253468622}");
+  EXPECT_NE(e.find("invalid JSON"), std::string::npos) << e;
+}
+
 TEST_F(MalformedTokenizerJson, MissingFile) {
   try {
     Tokenizer::load(TokenizerJsonFile{dir_ / "no-such-tokenizer.json", {}});
