@@ -37,7 +37,9 @@ nlohmann::json tiny_byte_level() {
 
 class MalformedTokenizerJson : public ::testing::Test {
  protected:
-  fs::path dir_ = fs::path(::testing::TempDir()) / "reach_tokenizer_malformed";
+  // One folder per test: ctest runs tests in parallel processes.
+  fs::path dir_ = fs::path(::testing::TempDir()) /
+                  (std::string("reach_tokenizer_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
   void SetUp() override { fs::create_directories(dir_); }
 
   fs::path write(const std::string& name, const std::string& text) {
