@@ -15,15 +15,21 @@
 
 namespace reach::run {
 
+// Lets the token map be searched with a string_view, without building a string.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct BpeVocab {
-  std::vector<std::string> tokens;                     // id -> token text (as the vocabulary spells it)
-  std::unordered_map<std::string, int32_t> ids;        // token text -> id
+  std::vector<std::string> tokens;                                        // id -> token text (as the vocabulary spells it)
+  std::unordered_map<std::string, int32_t, TextHash, std::equal_to<>> ids;  // token text -> id
   // Ranked merges: (left id, right id) -> (rank, merged id). Empty when scored.
   std::unordered_map<uint64_t, std::pair<int32_t, int32_t>> merges;
   std::vector<float> scores;                           // id -> score; used when merges is empty
 
   int32_t find(std::string_view text) const {
-    auto it = ids.find(std::string(text));
+    auto it = ids.find(text);
     return it == ids.end() ? -1 : it->second;
   }
   static uint64_t pair_key(int32_t left, int32_t right) {
