@@ -23,7 +23,7 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(GoldenTest, EncodeMatchesJavaScriptTokenizer) {
   const Tokenizer& tok = tokenizer(GetParam());
   const auto cases = golden_cases(GetParam());
-  ASSERT_EQ(cases.size(), 50u);
+  ASSERT_EQ(cases.size(), 60u);
   for (const GoldenCase& c : cases) {
     EXPECT_EQ(tok.encode(c.text, false), c.ids) << "text " << show(c.text);
     EXPECT_EQ(tok.encode(c.text, true), c.ids_with_special) << "text " << show(c.text) << " with BOS";

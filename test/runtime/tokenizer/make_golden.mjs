@@ -66,6 +66,16 @@ const texts = [
   "Ġbyte Ċlevel ĉchars",
   "null\u0000byte and control \u0007 bell",
   "supercalifragilisticexpialidocious antidisestablishmentarianism",
+  "<think>\nreasoning here\n</think>\n\nanswer <tool_call>{}</tool_call>",
+  "non\u00a0breaking and ideographic\u3000space",
+  "vertical\u000btab and form\u000cfeed",
+  "\ufeffbyte order mark",
+  "Numbers of other scripts: \u00bd \u00b2 \u216b \u0663\u0664 \u0967",
+  "I'M SHOUTING, WE'LL SEE, THEY'VE GONE",
+  "Price: $1,234.56 (\u20ac1.100,00) \u00a3 \u00a5 50% off!!",
+  "Tiếng Việt có dấu: Hà Nội, Thành phố Hồ Chí Minh",
+  "हिन्दी पाठ और ภาษาไทย",
+  "The model said: \"It's   done.\"\n\n\tNext line\twith tabs   \n",
 ];
 
 const packages = ["llama2", "llama3", "qwen3"];
