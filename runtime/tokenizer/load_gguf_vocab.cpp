@@ -48,7 +48,8 @@ TokenizerSpec load_gguf_vocab(const GgufVocab& v) {
   if (v.model == "gpt2") {
     spec.family = TokenizerFamily::kByteLevel;
     const auto pre = pre_tokenizer_from_gguf_name(v.pre);
-    if (!pre) throw FormatError(file, "unsupported tokenizer.ggml.pre '" + v.pre + "'");
+    if (!pre)
+      throw FormatError(file, "unsupported tokenizer.ggml.pre '" + v.pre + "' (supported: llama-bpe, qwen2, gpt-2)");
     spec.pre_tokenizer = *pre;
     // Llama-3's tokenizer takes a word that is itself a token whole (llama.cpp: ignore_merges).
     spec.ignore_merges = *pre == PreTokenizer::kLlama3;

@@ -100,10 +100,11 @@ std::optional<PreTokenizer> pre_tokenizer_from_regex(std::string_view regex) {
 }
 
 std::optional<PreTokenizer> pre_tokenizer_from_gguf_name(std::string_view name) {
-  // The names llama.cpp's converter writes for these three regexes.
-  if (name == "llama-bpe" || name == "llama3" || name == "smaug-bpe") return PreTokenizer::kLlama3;
+  // The names llama.cpp maps onto these three regexes. Its "default" is a
+  // different, multi-regex split, so it is not accepted for GPT-2's.
+  if (name == "llama-bpe" || name == "llama3" || name == "llama-v3" || name == "smaug-bpe") return PreTokenizer::kLlama3;
   if (name == "qwen2" || name == "deepseek-r1-qwen") return PreTokenizer::kQwen2;
-  if (name == "default" || name == "gpt2" || name == "gpt-2" || name.empty()) return PreTokenizer::kGpt2;
+  if (name == "gpt-2" || name == "phi-2") return PreTokenizer::kGpt2;
   return std::nullopt;
 }
 

@@ -233,7 +233,9 @@ TEST(MalformedGgufVocab, Rejected) {
   EXPECT_NE(gguf_error(v).find("lacks the token for byte"), std::string::npos);
   v.pre = "tekken";
   EXPECT_NE(gguf_error(v).find("unsupported tokenizer.ggml.pre 'tekken'"), std::string::npos);
-  v.pre = "default";
+  v.pre = "default";  // llama.cpp's "default" is not GPT-2's regex
+  EXPECT_NE(gguf_error(v).find("unsupported tokenizer.ggml.pre 'default'"), std::string::npos);
+  v.pre = "gpt-2";
   v.merges = {"a q"};
   EXPECT_NE(gguf_error(v).find("merge 0 ('a' 'q') names a token not in the vocabulary"), std::string::npos);
 }
