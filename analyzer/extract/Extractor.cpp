@@ -66,6 +66,8 @@ private:
   void recordVariable(VarDecl *VD);
   void recordClass(CXXRecordDecl *RD);
   void fillRange(Node &N, const Decl *D);
+  void rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro);
+  void recordRedeclaration(const Decl *D);
   void addEdge(const Decl *Target, EdgeKind K, SourceLocation Site);
   void addEdgeUsr(const std::string &To, EdgeKind K, SourceLocation Site);
   void addRegistrations(const FunctionDecl *Callee, const CallExpr *E);
@@ -199,6 +201,12 @@ static NodeKind kindOf(const FunctionDecl *FD) {
 }
 
 void Visitor::fillRange(Node &N, const Decl *D) {
+  rangeOf(D, N.RangeBegin, N.RangeEnd, N.RangeInMacro);
+}
+
+/// The whole declaration, `template <...>` and attached comment included.
+/// InMacro: written (partly) by a macro, so its text is not the definition's.
+void Visitor::rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro) {
   const Decl *Outer = D;
   if (auto *FD = dyn_cast<FunctionDecl>(D))
     if (auto *T = FD->getDescribedFunctionTemplate())
@@ -206,6 +214,7 @@ void Visitor::fillRange(Node &N, const Decl *D) {
   if (auto *RD = dyn_cast<CXXRecordDecl>(D))
     if (auto *T = RD->getDescribedClassTemplate())
       Outer = T;
+  InMacro = Outer->getBeginLoc().isMacroID() || Outer->getEndLoc().isMacroID();
   SourceLocation B = SM.getExpansionLoc(Outer->getBeginLoc());
   if (const RawComment *C = Ctx.getRawCommentForDeclNoCache(D)) {
     SourceLocation CB = SM.getExpansionLoc(C->getBeginLoc());
@@ -214,8 +223,30 @@ void Visitor::fillRange(Node &N, const Decl *D) {
   }
   SourceLocation E = SM.getExpansionLoc(Outer->getEndLoc());
   E = Lexer::getLocForEndOfToken(E, 0, SM, Ctx.getLangOpts());
-  N.RangeBegin = loc(B, true);
-  N.RangeEnd = loc(E, true);
+  Begin = loc(B, true);
+  End = loc(E, true);
+}
+
+/// Non-defining declarations in project files, for `fix`: friends and
+/// members of instantiations are not declarations one can delete alone.
+void Visitor::recordRedeclaration(const Decl *D) {
+  if (D->isImplicit() || D->getFriendObjectKind() != Decl::FOK_None)
+    return;
+  if (auto *FD = dyn_cast<FunctionDecl>(D))
+    if (FD->isTemplateInstantiation() || FD->getInstantiatedFromMemberFunction() ||
+        FD->isLocalExternDecl())
+      return;
+  if (!isa<NamespaceDecl, TranslationUnitDecl, LinkageSpecDecl, CXXRecordDecl>(D->getDeclContext()))
+    return;
+  if (auto *RD = dyn_cast<CXXRecordDecl>(D->getDeclContext()))
+    if (isa<ClassTemplateSpecializationDecl>(RD) || RD->isLambda())
+      return;
+  Redeclaration R;
+  R.Usr = usr(D);
+  if (R.Usr.empty())
+    return;
+  rangeOf(D, R.RangeBegin, R.RangeEnd, R.RangeInMacro);
+  Out.Redeclarations.push_back(std::move(R));
 }
 
 void Visitor::recordFunction(FunctionDecl *FD) {
@@ -377,6 +408,8 @@ bool Visitor::TraverseDecl(Decl *D) {
       return traverseWithContext(D, Owner);
     }
     // A declaration: its default arguments are walked from call sites.
+    if (!isa<CXXDeductionGuideDecl>(FD))
+      recordRedeclaration(FD);
     return true;
   }
   if (auto *VD = dyn_cast<VarDecl>(D)) {
@@ -387,6 +420,8 @@ bool Visitor::TraverseDecl(Decl *D) {
         recordVariable(VD);
       return traverseWithContext(D, Owner);
     }
+    if (Global && VD->isThisDeclarationADefinition() == VarDecl::DeclarationOnly)
+      recordRedeclaration(VD);
     return Base::TraverseDecl(D);
   }
   if (auto *RD = dyn_cast<CXXRecordDecl>(D)) {

@@ -95,6 +95,20 @@ private:
   std::vector<CompileCommand> Commands;
 };
 
+/// A private physical file system, with the overlay's contents on top.
+llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fileSystem(const RunOptions &Opts) {
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Physical(
+      llvm::vfs::createPhysicalFileSystem().release());
+  if (!Opts.Overlay || Opts.Overlay->empty())
+    return Physical;
+  auto Memory = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
+  for (const auto &[Path, Text] : *Opts.Overlay)
+    Memory->addFile(Path, 0, llvm::MemoryBuffer::getMemBufferCopy(Text, Path));
+  auto Both = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(Physical);
+  Both->pushOverlay(Memory);
+  return Both;
+}
+
 } // namespace
 
 std::vector<std::string> adjustCommand(std::vector<std::string> Args, const std::string &File,
@@ -144,7 +158,7 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
       // A private physical file system per tool: the real one is process-wide
       // and changing its working directory would race between workers.
       ClangTool Tool(One, {Files[I]}, std::make_shared<PCHContainerOperations>(),
-                     llvm::vfs::createPhysicalFileSystem());
+                     fileSystem(Opts));
       FirstErrorConsumer Diags;
       Tool.setDiagnosticConsumer(&Diags);
       Tool.setPrintErrorMessage(false);

@@ -4,6 +4,8 @@
 
 #include "extract/Summary.h"
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,9 @@ struct RunOptions {
   unsigned Jobs = 0;                  // 0: all cores
   bool Progress = false;              // "[37/412] src/foo.cpp" on stderr
   std::vector<std::string> ExtraArgs; // appended to every command
+  /// Absolute path -> contents that replace the file on disk: `fix`
+  /// re-analyses its edits before writing them.
+  std::shared_ptr<const std::map<std::string, std::string>> Overlay;
 };
 
 /// Compile-command adjustments shared by every tool that re-parses the

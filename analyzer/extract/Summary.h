@@ -44,6 +44,7 @@ struct Node {
   NodeKind Kind = NodeKind::Function;
   Loc Where;            // the name's location
   Loc RangeBegin, RangeEnd; // whole definition including attached comment
+  bool RangeInMacro = false; // begins or ends inside a macro expansion: `fix` must not edit it as text
   bool Project = true;  // defined in a file under the root
   bool Implicit = false;// compiler-generated (implicit special members)
   bool DynamicInit = false; // global variable with dynamic init/destruction
@@ -77,6 +78,15 @@ struct OverrideInfo {
   bool OverriddenOutsideRoot = false; // declared in a library class
 };
 
+/// A non-defining declaration in a project file (`int f();` in a header, an
+/// in-class declaration of an out-of-line method, `extern int x;`). Nodes
+/// hold definitions only; `fix` deletes these together with a dead symbol.
+struct Redeclaration {
+  std::string Usr;
+  Loc RangeBegin, RangeEnd; // including attached comment, like Node's
+  bool RangeInMacro = false;
+};
+
 struct TUSummary {
   std::string MainFile;              // as in the compile command (absolute)
   std::vector<Node> Nodes;
@@ -84,6 +94,7 @@ struct TUSummary {
   std::vector<Registration> Registrations;
   std::vector<ClassInfo> Classes;
   std::vector<OverrideInfo> Overrides;
+  std::vector<Redeclaration> Redeclarations;
   std::vector<std::string> FilesSeen; // project files (relative) read by this TU
   bool Failed = false;
   std::string FirstError;            // "file:line:col: error: message"

@@ -23,6 +23,14 @@ Graph link(const std::vector<TUSummary> &TUs) {
     }
     for (const std::string &F : TU.FilesSeen)
       G.FilesBuilt.insert(F);
+    for (const Redeclaration &R : TU.Redeclarations) {
+      auto &List = G.Redeclarations[R.Usr];
+      bool Seen = std::any_of(List.begin(), List.end(), [&](const Redeclaration &O) {
+        return O.RangeBegin.File == R.RangeBegin.File && O.RangeBegin.Offset == R.RangeBegin.Offset;
+      });
+      if (!Seen)
+        List.push_back(R);
+    }
   }
   size_t N = G.Nodes.size();
   G.Out.resize(N);

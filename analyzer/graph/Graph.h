@@ -35,6 +35,9 @@ struct Graph {
   /// Node -> node of its class (methods), or -1.
   std::vector<int> ParentClass;
   std::vector<Registration> Registrations;
+  /// USR -> its non-defining declarations in project files, deduplicated by
+  /// position (a header's declarations are seen by every TU including it).
+  std::unordered_map<std::string, std::vector<Redeclaration>> Redeclarations;
   /// Project files (relative) that some TU compiles or includes.
   std::set<std::string> FilesBuilt;
 

@@ -7,7 +7,9 @@
 
 #include "llvm/Support/CommandLine.h"
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,9 +25,17 @@ struct CommonOptions {
 
 enum ExitCode { ExitOk = 0, ExitFindings = 1, ExitUsage = 2 };
 
+/// Edits not yet written to disk (fix's fixpoint re-analyses them): absolute
+/// path -> new contents, and absolute paths of files taken out of the build.
+struct SourceOverlay {
+  std::map<std::string, std::string> Contents;
+  std::set<std::string> Removed;
+};
+
 /// Reads the compile database and rules, extracts every TU and analyses the
 /// program. Prints errors and returns nullopt on input errors.
-std::optional<Analysis> loadProject(const CommonOptions &Opts);
+std::optional<Analysis> loadProject(const CommonOptions &Opts,
+                                    const SourceOverlay *Overlay = nullptr);
 
 int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing);
 

@@ -29,7 +29,7 @@ static std::string absolutePath(llvm::StringRef P) {
   return S;
 }
 
-std::optional<Analysis> loadProject(const CommonOptions &Opts) {
+std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
   std::string Root = absolutePath(Opts.Root.empty() ? "." : Opts.Root);
   if (!llvm::sys::fs::is_directory(Root)) {
     llvm::errs() << "reach-audit: error: --root " << Root << " is not a directory\n";
@@ -66,12 +66,16 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts) {
   std::vector<std::string> Files = DB->getAllFiles();
   std::sort(Files.begin(), Files.end());
   Files.erase(std::unique(Files.begin(), Files.end()), Files.end());
+  if (Overlay)
+    std::erase_if(Files, [&](const std::string &F) { return Overlay->Removed.count(absolutePath(F)); });
 
   RunOptions Run;
   Run.Root = Root;
   Run.Jobs = Opts.Jobs;
   Run.ExtraArgs = Opts.ExtraArgs;
   Run.Progress = llvm::sys::Process::StandardErrIsDisplayed();
+  if (Overlay)
+    Run.Overlay = std::make_shared<const std::map<std::string, std::string>>(Overlay->Contents);
   AnalysisInput In;
   In.Root = Root;
   In.R = std::move(R);
@@ -87,6 +91,8 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts) {
       Built.insert(Rel.str()); // a TU that failed early still counts as built
   }
   In.Orphans = findOrphans(Root, {absolutePath(Opts.BuildPath)}, Built);
+  if (Overlay) // removed files are still on disk until fix writes its edits
+    std::erase_if(In.Orphans, [&](const std::string &O) { return Overlay->Removed.count(Root + "/" + O); });
   return analyze(std::move(In));
 }
 
