@@ -1,0 +1,40 @@
+#include "safetensors_writer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "byte_sink.h"
+
+namespace reach::test {
+
+std::vector<std::byte> safetensors_bytes(const std::vector<SafetensorsEntry>& tensors,
+                                         const std::vector<std::pair<std::string, std::string>>& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) {
+    auto& m = header["__metadata__"];
+    for (const auto& [k, v] : metadata) m[k] = v;
+  }
+  uint64_t offset = 0;
+  for (const auto& t : tensors) {
+    header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.data.size()}}};
+    offset += t.data.size();
+  }
+  std::string text = header.dump();
+  text.resize((text.size() + 7) / 8 * 8, ' ');
+  std::vector<std::byte> out;
+  append_le<uint64_t>(out, text.size());
+  append_bytes(out, text.data(), text.size());
+  for (const auto& t : tensors) out.insert(out.end(), t.data.begin(), t.data.end());
+  return out;
+}
+
+void write_safetensors(const std::filesystem::path& path, const std::vector<SafetensorsEntry>& tensors) {
+  const auto b = safetensors_bytes(tensors);
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+}  // namespace reach::test
