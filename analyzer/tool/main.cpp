@@ -1,5 +1,6 @@
 // reach-audit: the command-line driver. Subcommands share the options in
 // Options.h; each lives in its own <Name>Command.cpp.
+#include "tool/Commands.h"
 #include "tool/Options.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -16,13 +17,13 @@ cl::SubCommand ScanCmd("scan", "Analyse the program: verdicts for every definiti
 
 cl::OptionCategory Category("reach-audit options");
 cl::opt<std::string> BuildPath("p", cl::desc("Build directory holding compile_commands.json"),
-                               cl::value_desc("BUILD_DIR"), cl::sub(ScanCmd), cl::cat(Category));
+                               cl::value_desc("BUILD_DIR"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<std::string> RulesPath("rules", cl::desc("Rules file (default: <root>/reach.yaml)"),
-                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
+                               cl::value_desc("FILE"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<std::string> Root("root", cl::desc("Project root (default: current directory)"),
-                          cl::value_desc("DIR"), cl::sub(ScanCmd), cl::cat(Category));
+                          cl::value_desc("DIR"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<unsigned> Jobs("j", cl::desc("Parallel translation units (default: all cores)"),
-                       cl::init(0), cl::sub(ScanCmd), cl::cat(Category));
+                       cl::init(0), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<std::string> JsonPath("json", cl::desc("Write the version-1 JSON report"),
                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
 cl::opt<bool> KeepGoing("keep-going",
@@ -53,6 +54,9 @@ int main(int argc, char **argv) {
   reach::CommonOptions Common{BuildPath, RulesPath, Root, Jobs, Extra};
   if (ScanCmd)
     return reach::runScan(Common, JsonPath, KeepGoing);
+  for (const reach::Command &C : reach::commands()) // why, blast, check, ...
+    if (*C.Sub)
+      return C.Run(Common);
   errs() << "reach-audit: error: no subcommand; try 'reach-audit scan -p BUILD_DIR' or --help\n";
   return reach::ExitUsage;
 }

@@ -1,0 +1,14 @@
+// Focused drawings for `why` and `blast`: only the definitions of the
+// answer, coloured by verdict, edges labelled with kind and site.
+#pragma once
+
+#include "query/Blast.h"
+#include "query/Why.h"
+#include "report/Graphviz.h"
+
+namespace reach {
+
+DrawGraph drawWhy(const Analysis &A, const WhyAnswer &W);
+DrawGraph drawBlast(const Analysis &A, const BlastAnswer &B);
+
+} // namespace reach
