@@ -1,0 +1,257 @@
+#include "fix/Edits.h"
+
+#include "clang/Format/Format.h"
+#include "clang/Tooling/Core/Replacement.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+namespace reach {
+namespace {
+
+bool blank(char C) { return C == ' ' || C == '\t' || C == '\r'; }
+
+unsigned lineStart(const std::string &C, unsigned P) {
+  while (P > 0 && C[P - 1] != '\n')
+    --P;
+  return P;
+}
+/// Offset just past the '\n' ending the line that holds P (or the end).
+unsigned nextLine(const std::string &C, unsigned P) {
+  while (P < C.size() && C[P] != '\n')
+    ++P;
+  return P < C.size() ? P + 1 : P;
+}
+bool onlyBlanks(const std::string &C, unsigned B, unsigned E) {
+  for (unsigned I = B; I < E; ++I)
+    if (!blank(C[I]) && C[I] != '\n')
+      return false;
+  return true;
+}
+bool blankLine(const std::string &C, unsigned LineBegin) {
+  return LineBegin < C.size() && onlyBlanks(C, LineBegin, nextLine(C, LineBegin));
+}
+std::string trimmed(const std::string &C, unsigned B, unsigned E) {
+  while (B < E && (blank(C[B]) || C[B] == '\n')) ++B;
+  while (E > B && (blank(C[E - 1]) || C[E - 1] == '\n')) --E;
+  return C.substr(B, E - B);
+}
+
+/// `int a = 1, b = 2;`: one declarator cannot be cut out as a range.
+bool sharesDeclaration(const std::string &C, unsigned B, unsigned E) {
+  int Depth = 0;
+  for (unsigned I = B; I < E; ++I) {
+    char Ch = C[I];
+    if (Ch == '(' || Ch == '{' || Ch == '[' || Ch == '<') ++Depth;
+    else if (Ch == ')' || Ch == '}' || Ch == ']' || Ch == '>') --Depth;
+    else if (Ch == ',' && Depth == 0) return true;
+  }
+  unsigned J = E;
+  while (J < C.size() && (blank(C[J]) || C[J] == '\n')) ++J;
+  return J < C.size() && C[J] == ',';
+}
+
+/// Whole lines, with the trailing ';' and the comment lines right above.
+void widen(const std::string &C, unsigned &B, unsigned &E) {
+  unsigned J = E;
+  while (J < C.size() && blank(C[J])) ++J;
+  if (J < C.size() && C[J] == ';')
+    E = J + 1;
+  unsigned LS = lineStart(C, B);
+  if (!onlyBlanks(C, LS, B))
+    return; // shares its first line with other code: delete the span only
+  while (LS > 0) {
+    unsigned Prev = lineStart(C, LS - 1);
+    std::string T = trimmed(C, Prev, LS);
+    if (T.rfind("//", 0) != 0)
+      break;
+    LS = Prev;
+  }
+  unsigned EOL = nextLine(C, E);
+  if (!onlyBlanks(C, E, EOL))
+    return;
+  B = LS;
+  E = EOL;
+  // Between two blank lines (or at the top): take one of them along.
+  bool BlankAbove = B == 0 || blankLine(C, lineStart(C, B - 1));
+  if (BlankAbove && blankLine(C, E))
+    E = nextLine(C, E);
+}
+
+/// Does `#include "Spelled"` in file From name the root-relative file Target?
+bool namesFile(const std::string &From, const std::string &Spelled, const std::string &Target) {
+  llvm::SmallString<256> Local(llvm::sys::path::parent_path(From));
+  llvm::sys::path::append(Local, Spelled);
+  llvm::sys::path::remove_dots(Local, true);
+  if (Local.str() == Target || Spelled == Target)
+    return true;
+  llvm::StringRef T = Target; // found through an include path (-Isrc)
+  return T.ends_with("/" + Spelled);
+}
+
+struct Span { unsigned B, E; };
+
+std::vector<Span> includeLines(const std::string &From, const std::string &C,
+                               const std::set<std::string> &Removed) {
+  static const std::regex Include(R"(^[ \t]*#[ \t]*include[ \t]*["<]([^">]+)[">].*$)");
+  std::vector<Span> R;
+  for (unsigned B = 0; B < C.size();) {
+    unsigned E = nextLine(C, B);
+    std::string Line = C.substr(B, E - B);
+    if (!Line.empty() && Line.back() == '\n') Line.pop_back();
+    std::smatch M;
+    if (std::regex_match(Line, M, Include))
+      for (const std::string &T : Removed)
+        if (namesFile(From, M[1].str(), T)) {
+          R.push_back({B, E});
+          break;
+        }
+    B = E;
+  }
+  return R;
+}
+
+} // namespace
+
+bool declaresNothing(const std::string &Code) {
+  static const std::regex Comments(R"(//[^\n]*|/\*[\s\S]*?\*/)");
+  static const std::regex Scaffold(R"((namespace[ \t\n]*[A-Za-z_:0-9]*[ \t\n]*\{)|(extern[ \t\n]*"C[+]*"[ \t\n]*\{))");
+  std::string S = std::regex_replace(Code, Comments, " ");
+  std::string Kept;
+  for (size_t B = 0; B < S.size();) {
+    size_t E = S.find('\n', B);
+    if (E == std::string::npos) E = S.size();
+    std::string Line = S.substr(B, E - B);
+    // Directives that declare nothing; a #define with a value is content
+    // (includers may use the macro), a bare one is an include guard.
+    static const std::regex Directive(R"(^[ \t]*#[ \t]*(include|pragma|ifndef|ifdef|endif|if|else|elif)\b.*$)");
+    static const std::regex Guard(R"(^[ \t]*#[ \t]*define[ \t]+[A-Za-z_0-9]+[ \t]*$)");
+    if (!std::regex_match(Line, Directive) && !std::regex_match(Line, Guard))
+      Kept += Line + "\n";
+    B = E + 1;
+  }
+  Kept = std::regex_replace(Kept, Scaffold, " ");
+  return Kept.find_first_not_of(" \t\r\n{};") == std::string::npos;
+}
+
+std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
+                                     const SourceReader &Read,
+                                     const std::vector<std::string> &Includers,
+                                     std::vector<std::string> &Notes) {
+  std::map<std::string, std::vector<const Deletion *>> ByFile;
+  for (const Deletion &D : P.Deletions)
+    ByFile[D.File].push_back(&D);
+
+  std::map<std::string, std::string> Before, After;
+  auto Load = [&](const std::string &F) -> bool {
+    if (Before.count(F))
+      return true;
+    auto Text = Read(F);
+    if (!Text) {
+      Notes.push_back(F + ": cannot be read; left as it is");
+      return false;
+    }
+    Before[F] = *Text;
+    return true;
+  };
+
+  // 1. Symbol deletions, as text ranges per file.
+  std::map<std::string, std::vector<Span>> Spans;
+  for (auto &[File, Ds] : ByFile) {
+    if (!Load(File))
+      continue;
+    const std::string &C = Before[File];
+    for (const Deletion *D : Ds) {
+      if (D->End > C.size() || D->Begin >= D->End) {
+        Notes.push_back(File + ": kept " + D->What + ": its range is stale");
+        continue;
+      }
+      if (D->Variable && sharesDeclaration(C, D->Begin, D->End)) {
+        Notes.push_back(File + ":" + std::to_string(1 + std::count(C.begin(), C.begin() + D->Begin, '\n')) +
+                        ": kept " + D->What + ": declared together with other variables");
+        continue;
+      }
+      unsigned B = D->Begin, E = D->End;
+      widen(C, B, E);
+      Spans[File].push_back({B, E});
+    }
+  }
+
+  // 2. Which files go whole: orphans, and dead files with nothing left.
+  std::set<std::string> Removed = P.OrphanFiles;
+  auto Remaining = [&](const std::string &F, const std::string &C) {
+    auto It = Spans.find(F);
+    if (It == Spans.end())
+      return C;
+    std::vector<Span> S = It->second;
+    std::sort(S.begin(), S.end(), [](Span X, Span Y) { return X.B > Y.B; });
+    std::string R = C;
+    unsigned Limit = unsigned(R.size());
+    for (Span X : S) { // highest first; overlapping spans clipped
+      unsigned E = std::min(X.E, Limit);
+      if (X.B < E)
+        R.erase(X.B, E - X.B);
+      Limit = std::min(Limit, X.B);
+    }
+    return R;
+  };
+  for (const std::string &F : P.DeadFiles)
+    if (Load(F) && declaresNothing(Remaining(F, Before[F])))
+      Removed.insert(F);
+
+  // 3. #include lines naming a removed file.
+  if (!Removed.empty())
+    for (const std::string &F : Includers) {
+      if (Removed.count(F) || !Load(F))
+        continue;
+      for (Span S : includeLines(F, Before[F], Removed))
+        Spans[F].push_back(S);
+    }
+
+  // 4. Replacements per file, cleaned up in the project's style.
+  std::vector<FileChange> Changes;
+  for (auto &[File, S] : Spans) {
+    if (Removed.count(File) || S.empty())
+      continue;
+    const std::string &C = Before[File];
+    std::sort(S.begin(), S.end(), [](Span X, Span Y) { return X.B < Y.B; });
+    std::vector<Span> Merged;
+    for (Span X : S)
+      if (!Merged.empty() && X.B <= Merged.back().E)
+        Merged.back().E = std::max(Merged.back().E, X.E);
+      else
+        Merged.push_back(X);
+    std::string Abs = Root + "/" + File;
+    clang::tooling::Replacements Rs;
+    for (Span X : Merged)
+      if (auto Err = Rs.add(clang::tooling::Replacement(Abs, X.B, X.E - X.B, "")))
+        llvm::consumeError(std::move(Err)); // merged above: cannot conflict
+    clang::format::FormatStyle Style = clang::format::getLLVMStyle();
+    if (auto St = clang::format::getStyle("file", Abs, "LLVM", C))
+      Style = *St;
+    else
+      llvm::consumeError(St.takeError());
+    auto Cleaned = clang::format::cleanupAroundReplacements(C, Rs, Style);
+    if (!Cleaned) {
+      llvm::consumeError(Cleaned.takeError());
+      Cleaned = Rs;
+    }
+    auto New = clang::tooling::applyAllReplacements(C, *Cleaned);
+    if (!New) {
+      Notes.push_back(File + ": edits could not be applied: " + llvm::toString(New.takeError()));
+      continue;
+    }
+    if (*New != C)
+      Changes.push_back({File, C, *New, false});
+  }
+  for (const std::string &F : Removed)
+    if (Load(F))
+      Changes.push_back({F, Before[F], "", true});
+  std::sort(Changes.begin(), Changes.end(),
+            [](const FileChange &X, const FileChange &Y) { return X.Path < Y.Path; });
+  return Changes;
+}
+
+} // namespace reach

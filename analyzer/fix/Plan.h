@@ -1,0 +1,43 @@
+// From an Analysis to the list of deletions `fix` would make: which dead
+// definitions, declarations and files go, and which are skipped and why.
+// Pure: reads no files; Edits.cpp turns the plan into text.
+#pragma once
+
+#include "graph/Analysis.h"
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace reach {
+
+struct FixOptions {
+  std::vector<std::string> Only;    // globs over root-relative paths (--only)
+  std::vector<std::string> Symbols; // qualified names or USRs (--symbol)
+  bool IncludeTestOnly = false;     // also delete test-only code
+};
+
+/// A byte range [Begin, End) of a root-relative file to delete.
+struct Deletion {
+  std::string File;
+  unsigned Begin = 0, End = 0;
+  std::string What; // "function 'g'", "declaration of 'g'"
+  bool Variable = false; // a global: refused when declared together with others
+};
+
+struct Plan {
+  std::vector<Deletion> Deletions;
+  std::set<std::string> OrphanFiles; // built by nothing: removed whole
+  std::set<std::string> DeadFiles;   // every definition goes: removed when nothing else remains
+  std::vector<std::string> Skipped;  // "file:line: kept NAME: reason"
+};
+
+/// Editable(File) says whether fix may touch a root-relative file at all
+/// (not generated, not in the build directory); Gone lists files already
+/// removed by an earlier round of the fixpoint.
+Plan planDeletions(const Analysis &A, const FixOptions &O,
+                   const std::function<bool(const std::string &)> &Editable,
+                   const std::set<std::string> &Gone);
+
+} // namespace reach
