@@ -1,0 +1,222 @@
+// reach-audit fix: deletes dead code. Prints a unified diff by default;
+// --apply writes it (all files or none), --verify runs a command afterwards
+// and restores every file byte for byte if it fails.
+#include "tool/Commands.h"
+#include "tool/Options.h"
+
+#include "fix/Apply.h"
+#include "fix/CMakeEdit.h"
+#include "fix/Edits.h"
+#include "fix/Guard.h"
+#include "fix/Plan.h"
+#include "fix/UnifiedDiff.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace reach {
+namespace {
+
+cl::SubCommand FixCmd("fix", "Delete dead definitions and files (a diff; --apply writes it)");
+cl::OptionCategory FixCategory("reach-audit fix options");
+cl::opt<bool> Apply("apply", cl::desc("Write the deletions (default: print them as a diff)"),
+                    cl::sub(FixCmd), cl::cat(FixCategory));
+cl::opt<std::string> Verify("verify", cl::desc("After --apply, run CMD in the root; undo everything if it fails"),
+                            cl::value_desc("CMD"), cl::sub(FixCmd), cl::cat(FixCategory));
+cl::list<std::string> Only("only", cl::desc("Only delete in files matching this glob (root-relative)"),
+                           cl::value_desc("PATH_GLOB"), cl::sub(FixCmd), cl::cat(FixCategory));
+cl::list<std::string> Symbols("symbol", cl::desc("Only delete this symbol (qualified name or USR)"),
+                              cl::value_desc("NAME"), cl::sub(FixCmd), cl::cat(FixCategory));
+cl::opt<bool> IncludeTestOnly("include-test-only", cl::desc("Also delete test-only code"),
+                              cl::sub(FixCmd), cl::cat(FixCategory));
+cl::opt<bool> Force("force", cl::desc("Edit files that have uncommitted changes"),
+                    cl::sub(FixCmd), cl::cat(FixCategory));
+cl::opt<bool> EditCMake("edit-cmake", cl::desc("Remove deleted files from add_library/add_executable lists"),
+                        cl::sub(FixCmd), cl::cat(FixCategory));
+
+constexpr int MaxRounds = 10;
+
+std::string realPath(const std::string &P) {
+  SmallString<256> R;
+  if (P.empty() || sys::fs::real_path(P, R))
+    return P;
+  return std::string(R.str());
+}
+
+std::optional<std::string> readDisk(const std::string &Abs) {
+  auto Buf = MemoryBuffer::getFile(Abs, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!Buf)
+    return std::nullopt;
+  return (*Buf)->getBuffer().str();
+}
+
+/// Deletion can make more code removable (a header's last includer goes, so
+/// the header is orphaned): plan, edit in memory, re-analyse the edited
+/// sources, until a round deletes nothing. Returns the changes against disk.
+struct Fixpoint {
+  std::vector<FileChange> Changes;
+  std::vector<std::string> Notes;
+  int Rounds = 0;
+  std::string Root, BuildDir;
+  bool InGit = false; // removed files are staged with git rm
+};
+
+std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOptions &FO) {
+  Fixpoint F;
+  F.BuildDir = realPath(Common.BuildPath);
+  SourceOverlay Overlay, Previous;
+  std::map<std::string, std::string> Original; // root-relative -> bytes on disk
+  std::set<std::string> Gone, NoteSeen;
+  std::optional<TreeGuard> Guard;
+  for (int Round = 1; Round <= MaxRounds; ++Round) {
+    std::optional<Analysis> A = loadProject(Common, Round == 1 ? nullptr : &Overlay);
+    if (!A)
+      return std::nullopt;
+    if (!A->Failures.empty()) {
+      if (Round == 1) {
+        for (const TUFailure &T : A->Failures)
+          errs() << "reach-audit: error: " << T.File << " does not compile: " << T.Error << "\n";
+        errs() << "reach-audit: error: fix needs every translation unit to compile; fix them first\n";
+        return std::nullopt;
+      }
+      // This round's edits broke a translation unit: keep the rounds before.
+      errs() << "reach-audit: warning: after round " << Round - 1 << " " << A->Failures[0].File
+             << " no longer compiles (" << A->Failures[0].Error << "); that round is dropped\n";
+      Overlay = Previous;
+      break;
+    }
+    if (Round == 1) {
+      F.Root = A->Root;
+      Guard.emplace(A->Root, F.BuildDir, Force);
+    }
+    Plan P = planDeletions(*A, FO, [&](const std::string &R) { return Guard->editable(R); }, Gone);
+    auto Read = [&](const std::string &Rel) -> std::optional<std::string> {
+      std::string Abs = F.Root + "/" + Rel;
+      if (auto It = Overlay.Contents.find(Abs); It != Overlay.Contents.end())
+        return It->second;
+      return readDisk(Abs);
+    };
+    std::vector<std::string> Includers;
+    for (const FileVerdict &V : A->Files)
+      if (V.S != Status::Orphaned && !Gone.count(V.Path) && Guard->editable(V.Path))
+        Includers.push_back(V.Path);
+    std::vector<std::string> Notes = P.Skipped;
+    std::vector<FileChange> Changes = buildChanges(F.Root, P, Read, Includers, Notes);
+    // Later rounds see edited text: the same note at another line is no news.
+    for (const std::string &N : Notes) {
+      std::string Key = N;
+      if (size_t C = Key.find(':'); C != std::string::npos)
+        Key.erase(C, Key.find(':', C + 1) - C);
+      if (NoteSeen.insert(Key).second)
+        F.Notes.push_back(N);
+    }
+    if (Changes.empty())
+      break;
+    F.Rounds = Round;
+    Previous = Overlay;
+    for (const FileChange &C : Changes) {
+      Original.try_emplace(C.Path, C.Before); // the first touch reads the disk
+      std::string Abs = F.Root + "/" + C.Path;
+      if (C.Removed) {
+        Gone.insert(C.Path);
+        Overlay.Contents.erase(Abs);
+        Overlay.Removed.insert(Abs);
+      } else {
+        Overlay.Contents[Abs] = C.After;
+      }
+    }
+  }
+  for (const auto &[Rel, Bytes] : Original) {
+    std::string Abs = F.Root + "/" + Rel;
+    if (Overlay.Removed.count(Abs))
+      F.Changes.push_back({Rel, Bytes, "", true});
+    else if (auto It = Overlay.Contents.find(Abs); It != Overlay.Contents.end() && It->second != Bytes)
+      F.Changes.push_back({Rel, Bytes, It->second, false});
+  }
+  if (EditCMake) {
+    std::set<std::string> Removed;
+    for (const FileChange &C : F.Changes)
+      if (C.Removed)
+        Removed.insert(C.Path);
+    for (FileChange &C : editCMakeLists(F.Root, F.BuildDir, Removed))
+      if (Guard->editable(C.Path))
+        F.Changes.push_back(std::move(C));
+  }
+  // Refusals are decided on the final set: uncommitted work is never touched.
+  bool Refused = false;
+  for (const FileChange &C : F.Changes)
+    if (Guard->dirty(C.Path)) {
+      errs() << "reach-audit: error: " << C.Path
+             << " has uncommitted changes; commit or stash them, or pass --force\n";
+      Refused = true;
+    }
+  if (Refused && Apply)
+    return std::nullopt;
+  F.InGit = Guard->inGit();
+  return F;
+}
+
+int runFix(const CommonOptions &Common) {
+  if (!Verify.empty() && !Apply) {
+    errs() << "reach-audit: error: --verify needs --apply (without it nothing is written to verify)\n";
+    return ExitUsage;
+  }
+  FixOptions FO;
+  FO.Only.assign(Only.begin(), Only.end());
+  FO.Symbols.assign(Symbols.begin(), Symbols.end());
+  FO.IncludeTestOnly = IncludeTestOnly;
+  std::optional<Fixpoint> F = runFixpoint(Common, FO);
+  if (!F)
+    return ExitUsage;
+
+  for (const FileChange &C : F->Changes)
+    outs() << unifiedDiff(C.Path, C.Before, C.After, C.Removed);
+  outs().flush();
+  size_t Edited = 0;
+  std::vector<std::string> Removed;
+  for (const FileChange &C : F->Changes)
+    C.Removed ? Removed.push_back(C.Path) : void(++Edited);
+  errs() << "reach-audit fix: " << Edited << " file(s) edited, " << Removed.size()
+         << " file(s) removed, in " << F->Rounds << " round(s)" << (Apply ? "" : " (not applied)")
+         << "\n";
+  for (const std::string &R : Removed)
+    errs() << "  removed " << R << (EditCMake ? "" : " (drop it from the build files)") << "\n";
+  for (const std::string &N : F->Notes)
+    errs() << "  " << N << "\n";
+  if (!Apply || F->Changes.empty())
+    return ExitOk;
+
+  Transaction T(F->Root);
+  std::string Error;
+  if (!T.apply(F->Changes, Error)) {
+    errs() << "reach-audit: error: " << Error << "; nothing was changed\n";
+    return ExitUsage;
+  }
+  if (!Verify.empty()) {
+    errs() << "reach-audit fix: verifying: " << Verify << "\n";
+    int RC = runShell(F->Root, Verify);
+    if (RC != 0) {
+      std::string RestoreError;
+      if (!T.rollback(RestoreError)) {
+        errs() << "reach-audit: error: verify failed and some files could not be restored:\n"
+               << RestoreError;
+        return ExitUsage;
+      }
+      errs() << "reach-audit: verify command failed (exit " << RC
+             << "); every file was restored as it was\n";
+      return ExitFindings;
+    }
+    errs() << "reach-audit fix: verify passed\n";
+  }
+  if (F->InGit && !TreeGuard(F->Root, F->BuildDir, true).gitRemove(Removed, Error))
+    errs() << "reach-audit: warning: " << Error << "\n";
+  return ExitOk;
+}
+
+RegisterCommand Registered(FixCmd, runFix);
+
+} // namespace
+} // namespace reach
