@@ -20,6 +20,9 @@ constexpr int64_t kRowGrain = 16;
 // 5632 floats is 1.4 MiB, about what one core's L2 holds.
 constexpr int64_t kGemmTileRows = 64;
 
+// Inlined here: a call per 32-element block would cost as much as the block.
+inline float half_to_float(uint16_t h) { return _cvtsh_ss(h); }
+
 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -65,7 +68,7 @@ float dot_f16(const uint16_t* w, const float* x, int64_t n) {
     a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))),
                          _mm256_loadu_ps(x + i), a0);
   float s = hsum(_mm256_add_ps(a0, a1));
-  for (; i < n; ++i) s += fp16_to_fp32(w[i]) * x[i];
+  for (; i < n; ++i) s += half_to_float(w[i]) * x[i];
   return s;
 }
 
@@ -81,32 +84,35 @@ float dot_bf16(const uint16_t* w, const float* x, int64_t n) {
   return s;
 }
 
-float dot_q8_0(const BlockQ8_0* w, const BlockQ8_0* x, int64_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
+// x_scale[b] is x[b].d already widened to float (once per GEMV, not per row).
+// Two accumulators alternate between blocks so consecutive FMAs do not wait
+// on each other's latency.
+float dot_q8_0(const BlockQ8_0* w, const BlockQ8_0* x, const float* x_scale, int64_t blocks) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   for (int64_t b = 0; b < blocks; ++b) {
-    const __m256 d = _mm256_set1_ps(fp16_to_fp32(w[b].d) * fp16_to_fp32(x[b].d));
+    const __m256 d = _mm256_set1_ps(half_to_float(w[b].d) * x_scale[b]);
     const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].q));
     const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
-    acc = _mm256_fmadd_ps(d, dot_i8_32(qw, qx), acc);
+    acc[b & 1] = _mm256_fmadd_ps(d, dot_i8_32(qw, qx), acc[b & 1]);
   }
-  return hsum(acc);
+  return hsum(_mm256_add_ps(acc[0], acc[1]));
 }
 
-float dot_q4_0(const BlockQ4_0* w, const BlockQ8_0* x, int64_t blocks) {
+float dot_q4_0(const BlockQ4_0* w, const BlockQ8_0* x, const float* x_scale, int64_t blocks) {
   const __m256i low_mask = _mm256_set1_epi8(0x0F);
   const __m256i eight = _mm256_set1_epi8(8);
-  __m256 acc = _mm256_setzero_ps();
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   for (int64_t b = 0; b < blocks; ++b) {
-    const __m256 d = _mm256_set1_ps(fp16_to_fp32(w[b].d) * fp16_to_fp32(x[b].d));
+    const __m256 d = _mm256_set1_ps(half_to_float(w[b].d) * x_scale[b]);
     // Low nibbles are elements 0..15, high nibbles 16..31.
     const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].q));
     const __m256i nibbles = _mm256_and_si256(
         low_mask, _mm256_inserti128_si256(_mm256_castsi128_si256(packed), _mm_srli_epi16(packed, 4), 1));
     const __m256i qw = _mm256_sub_epi8(nibbles, eight);
     const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
-    acc = _mm256_fmadd_ps(d, dot_i8_32(qw, qx), acc);
+    acc[b & 1] = _mm256_fmadd_ps(d, dot_i8_32(qw, qx), acc[b & 1]);
   }
-  return hsum(acc);
+  return hsum(_mm256_add_ps(acc[0], acc[1]));
 }
 
 // Runs row_dot(row_index) for every row of W on the pool.
@@ -141,25 +147,36 @@ void gemv_bf16(const TensorView& w, const float* x, float* y, ThreadPool& pool) 
                [&](int64_t r) { return dot_bf16(reinterpret_cast<const uint16_t*>(row_ptr(w, r)), x, n); });
 }
 
-const BlockQ8_0* quantize_activation(const float* x, int64_t n) {
+// The activation quantized to Q8_0, and each block's scale as a float.
+struct QuantizedActivation {
+  const BlockQ8_0* blocks;
+  const float* scales;
+};
+
+QuantizedActivation quantize_activation(const float* x, int64_t n) {
   thread_local std::vector<BlockQ8_0> xq;
+  thread_local std::vector<float> scales;
   xq.resize(static_cast<size_t>(n / kQuantBlock));
+  scales.resize(xq.size());
   quantize_row_q8_0(x, xq.data(), n);
-  return xq.data();
+  for (size_t b = 0; b < xq.size(); ++b) scales[b] = half_to_float(xq[b].d);
+  return {xq.data(), scales.data()};
 }
 
 void gemv_q8_0(const TensorView& w, const float* x, float* y, ThreadPool& pool) {
   const int64_t blocks = w.cols() / kQuantBlock;
-  const BlockQ8_0* xq = quantize_activation(x, w.cols());
-  for_each_row(w, y, pool,
-               [&](int64_t r) { return dot_q8_0(reinterpret_cast<const BlockQ8_0*>(row_ptr(w, r)), xq, blocks); });
+  const QuantizedActivation xq = quantize_activation(x, w.cols());
+  for_each_row(w, y, pool, [&](int64_t r) {
+    return dot_q8_0(reinterpret_cast<const BlockQ8_0*>(row_ptr(w, r)), xq.blocks, xq.scales, blocks);
+  });
 }
 
 void gemv_q4_0(const TensorView& w, const float* x, float* y, ThreadPool& pool) {
   const int64_t blocks = w.cols() / kQuantBlock;
-  const BlockQ8_0* xq = quantize_activation(x, w.cols());
-  for_each_row(w, y, pool,
-               [&](int64_t r) { return dot_q4_0(reinterpret_cast<const BlockQ4_0*>(row_ptr(w, r)), xq, blocks); });
+  const QuantizedActivation xq = quantize_activation(x, w.cols());
+  for_each_row(w, y, pool, [&](int64_t r) {
+    return dot_q4_0(reinterpret_cast<const BlockQ4_0*>(row_ptr(w, r)), xq.blocks, xq.scales, blocks);
+  });
 }
 
 // ---- prefill: Y = X · Wᵀ with sgemm --------------------------------------
