@@ -223,6 +223,10 @@ std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
         Merged.back().E = std::max(Merged.back().E, X.E);
       else
         Merged.push_back(X);
+    // Deleting up to the end of the file: no blank lines left dangling.
+    if (Span &Last = Merged.back(); Last.E == C.size())
+      while (Last.B > 0 && C[Last.B - 1] == '\n' && blankLine(C, lineStart(C, Last.B - 1)))
+        Last.B = lineStart(C, Last.B - 1);
     std::string Abs = Root + "/" + File;
     clang::tooling::Replacements Rs;
     for (Span X : Merged)
