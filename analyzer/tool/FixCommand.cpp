@@ -145,6 +145,8 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
       if (Guard->editable(C.Path))
         F.Changes.push_back(std::move(C));
   }
+  std::sort(F.Changes.begin(), F.Changes.end(),
+            [](const FileChange &X, const FileChange &Y) { return X.Path < Y.Path; });
   // Refusals are decided on the final set: uncommitted work is never touched.
   bool Refused = false;
   for (const FileChange &C : F.Changes)
