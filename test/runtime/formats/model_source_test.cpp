@@ -1,0 +1,138 @@
+// open_model's refusals: what is missing or inconsistent, and where.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "format_error_matchers.h"
+#include "formats/model_source.h"
+#include "formats/safetensors.h"
+#include "formats/mapped_file.h"
+#include "gguf_writer.h"
+#include "safetensors_writer.h"
+#include "test_model_writer.h"
+
+namespace reach::run {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::expect_format_error;
+
+test::TestModelFiles small_model(const std::string& name) {
+  test::TestModelSpec spec;
+  spec.dim = 32;
+  spec.n_layers = 1;
+  spec.n_heads = 2;
+  spec.n_kv_heads = 1;
+  spec.ffn_dim = 64;
+  spec.tokenizer_dir = testing::tokenizer_dir("llama2");
+  spec.gguf_types = {DType::F32};
+  return test::write_test_model(spec, testing::scratch_dir(name));
+}
+
+void edit_config(const fs::path& dir, const std::function<void(nlohmann::json&)>& edit) {
+  nlohmann::json c = nlohmann::json::parse(std::ifstream(dir / "config.json"));
+  edit(c);
+  std::ofstream(dir / "config.json") << c.dump();
+}
+
+TEST(OpenModel, NoSuchPath) {
+  expect_format_error([] { open_model("/nonexistent/model"); }, "/nonexistent/model", -1, "no such file or folder");
+}
+
+TEST(OpenModel, NeitherFolderNorGguf) {
+  const auto dir = testing::scratch_dir("not_a_model");
+  std::ofstream(dir / "weights.bin") << "hello";
+  expect_format_error([&] { open_model(dir / "weights.bin"); }, (dir / "weights.bin").string(), -1,
+                      "takes a folder (config.json + *.safetensors + tokenizer.json) or a .gguf file");
+}
+
+TEST(OpenModel, MissingTokenizerSaysWhereItLooked) {
+  const auto files = small_model("no_tokenizer");
+  fs::remove(files.hf_dir / "tokenizer.json");
+  expect_format_error([&] { open_model(files.hf_dir); }, files.hf_dir.string(), -1,
+                      "missing tokenizer: no tokenizer.json in " + files.hf_dir.string());
+}
+
+TEST(OpenModel, MissingConfig) {
+  const auto files = small_model("no_config");
+  fs::remove(files.hf_dir / "config.json");
+  expect_format_error([&] { open_model(files.hf_dir); }, files.hf_dir.string(), -1, "missing config.json");
+}
+
+TEST(OpenModel, UnknownArchitectureInConfig) {
+  const auto files = small_model("unknown_arch");
+  edit_config(files.hf_dir, [](nlohmann::json& c) { c["architectures"] = {"FalconForCausalLM"}; });
+  expect_format_error([&] { open_model(files.hf_dir); }, (files.hf_dir / "config.json").string(), -1,
+                      "unknown architecture 'FalconForCausalLM'");
+}
+
+TEST(OpenModel, ShapeThatDisagreesWithConfig) {
+  const auto files = small_model("wrong_shape");
+  edit_config(files.hf_dir, [](nlohmann::json& c) { c["intermediate_size"] = 96; });
+  expect_format_error([&] { open_model(files.hf_dir); }, files.hf_dir.string(), -1,
+                      "tensor 'model.layers.0.mlp.gate_proj.weight' has shape [64, 32], but the config implies [96, 32]");
+}
+
+TEST(OpenModel, MissingTensor) {
+  const auto files = small_model("missing_tensor");
+  std::vector<test::SafetensorsEntry> kept;
+  {
+    MappedFile f(files.hf_dir / "model.safetensors");
+    for (const auto& t : parse_safetensors(f.bytes(), "x").tensors) {
+      if (t.name == "model.layers.0.self_attn.v_proj.weight") continue;
+      kept.push_back({t.name, "F32", t.shape, std::vector<std::byte>(t.data, t.data + t.nbytes)});
+    }
+  }
+  test::write_safetensors(files.hf_dir / "model.safetensors", kept);
+  expect_format_error([&] { open_model(files.hf_dir); }, files.hf_dir.string(), -1,
+                      "missing tensor 'model.layers.0.self_attn.v_proj.weight'");
+}
+
+TEST(OpenModel, GgufMissingTensorUsesLlamaCppName) {
+  test::GgufWriter w;
+  w.add_string("general.architecture", "llama");
+  for (const char* k : {"llama.embedding_length", "llama.feed_forward_length"}) w.add_u32(k, 32);
+  w.add_u32("llama.attention.head_count", 2);
+  w.add_u32("llama.block_count", 1);
+  w.add_u32("llama.context_length", 64);
+  w.add_string("tokenizer.ggml.model", "llama");
+  w.add_string_array("tokenizer.ggml.tokens", {"a", "b"});
+  w.add_tensor("token_embd.weight", GgmlType::F32, {2, 32}, std::vector<std::byte>(2 * 32 * 4));
+  const auto dir = testing::scratch_dir("gguf_missing");
+  w.write(dir / "m.gguf");
+  expect_format_error([&] { open_model(dir / "m.gguf"); }, (dir / "m.gguf").string(), -1,
+                      "missing tensor 'model.norm.weight'");
+}
+
+TEST(OpenModel, GgufUnknownArchitecture) {
+  test::GgufWriter w;
+  w.add_string("general.architecture", "gpt2");
+  const auto dir = testing::scratch_dir("gguf_arch");
+  w.write(dir / "m.gguf");
+  expect_format_error([&] { open_model(dir / "m.gguf"); }, (dir / "m.gguf").string(), 24 + 8 + 20 + 4,
+                      "unknown architecture 'gpt2'");
+}
+
+TEST(OpenModel, GgufWithoutTokenizer) {
+  test::GgufWriter w;
+  w.add_string("general.architecture", "llama");
+  for (const char* k : {"llama.embedding_length", "llama.feed_forward_length"}) w.add_u32(k, 32);
+  w.add_u32("llama.attention.head_count", 2);
+  w.add_u32("llama.block_count", 1);
+  w.add_u32("llama.context_length", 64);
+  const auto dir = testing::scratch_dir("gguf_no_tok");
+  w.write(dir / "m.gguf");
+  expect_format_error([&] { open_model(dir / "m.gguf"); }, (dir / "m.gguf").string(), -1,
+                      "missing metadata key 'tokenizer.ggml.tokens'");
+}
+
+TEST(OpenModel, TruncatedGgufNamesFileAndOffset) {
+  const auto files = small_model("gguf_truncated");
+  const fs::path p = files.gguf.at(DType::F32);
+  fs::resize_file(p, fs::file_size(p) - 100);
+  expect_format_error([&] { open_model(p); }, p.string(), -1, "runs past end of file");
+}
+
+}  // namespace
+}  // namespace reach::run
