@@ -153,9 +153,27 @@ Analysis analyze(AnalysisInput In) {
     if (!New && rank(St[I]) < rank(It->second))
       It->second = St[I];
   }
-  // Built files with no definitions (declarations only) are not dead code.
-  for (const std::string &F : G.FilesBuilt)
-    FileStatus.try_emplace(F, Status::Live);
+  // A file without definitions (declarations only) is as alive as the best
+  // translation unit that includes it.
+  std::map<std::string, Status> Inherited;
+  for (const TUSummary &TU : In.TUs) {
+    std::string Main = TU.MainFile;
+    if (Main.rfind(A.Root + "/", 0) == 0)
+      Main = Main.substr(A.Root.size() + 1);
+    auto MS = FileStatus.find(Main);
+    Status S = MS != FileStatus.end() ? MS->second : Status::Live;
+    if (TU.Failed)
+      S = Status::Unknown;
+    for (const std::string &F : TU.FilesSeen) {
+      if (FileStatus.count(F))
+        continue;
+      auto [It, New] = Inherited.try_emplace(F, S);
+      if (!New && rank(S) < rank(It->second))
+        It->second = S;
+    }
+  }
+  for (auto &[F, S] : Inherited)
+    FileStatus.try_emplace(F, S);
   for (const std::string &O : In.Orphans)
     FileStatus.try_emplace(O, Status::Orphaned);
   for (auto &[Path, S] : FileStatus)

@@ -1,0 +1,5 @@
+#pragma once
+namespace kernels {
+int run_kernel(const char *name, int n);
+extern "C" int abi_version();
+}

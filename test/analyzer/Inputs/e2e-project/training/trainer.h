@@ -1,0 +1,4 @@
+#pragma once
+namespace training {
+int train_epoch(int steps);
+}
