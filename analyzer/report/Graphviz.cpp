@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 #include <map>
+#include <unordered_map>
 
 namespace reach {
 
@@ -30,6 +32,54 @@ void set(void *Obj, const char *Name, const std::string &Value) {
   agsafeset(Obj, cs(Name), cs(Value), cs(""));
 }
 
+// cgraph's default IDs for named objects are the addresses of their
+// interned names, and agwrite orders subgraphs and nodes by ID: the DOT text
+// would depend on the heap. This discipline numbers objects in creation
+// order instead, so the same drawing always gives the same DOT.
+struct SequentialIds {
+  Agraph_t *G;
+  std::vector<char *> Names; // interned with agstrdup: cgraph reads their header
+  std::unordered_map<std::string, IDTYPE> ByName;
+  IDTYPE NextAnonymous = 1;  // odd: anonymous; even: named (as cgraph does)
+};
+
+void *idOpen(Agraph_t *G, Agdisc_t *) { return new SequentialIds{G, {}, {}, 1}; }
+long idMap(void *State, int, char *Str, IDTYPE *Id, int Create) {
+  auto *S = static_cast<SequentialIds *>(State);
+  if (!Str) {
+    *Id = S->NextAnonymous;
+    S->NextAnonymous += 2;
+    return 1;
+  }
+  if (auto It = S->ByName.find(Str); It != S->ByName.end()) {
+    *Id = It->second;
+    return 1;
+  }
+  if (!Create)
+    return 0;
+  S->Names.push_back(agstrdup(S->G, Str));
+  *Id = IDTYPE(2 * S->Names.size());
+  S->ByName.emplace(Str, *Id);
+  return 1;
+}
+long idAlloc(void *, int, IDTYPE) { return 0; } // callers never pick IDs here
+void idFree(void *, int, IDTYPE) {}
+char *idPrint(void *State, int, IDTYPE Id) {
+  auto *S = static_cast<SequentialIds *>(State);
+  if (Id % 2 == 1 || Id / 2 == 0 || Id / 2 > S->Names.size())
+    return nullptr;
+  return S->Names[Id / 2 - 1];
+}
+void idClose(void *State) {
+  auto *S = static_cast<SequentialIds *>(State);
+  for (char *N : S->Names)
+    agstrfree(S->G, N);
+  delete S;
+}
+void idRegister(void *, int, void *) {}
+
+Agiddisc_t SequentialIdDisc = {idOpen, idMap, idAlloc, idFree, idPrint, idClose, idRegister};
+
 Agraph_t *cluster(Agraph_t *Root, std::map<std::string, Agraph_t *> &Clusters, const std::string &Path) {
   if (Path.empty())
     return Root;
@@ -51,7 +101,8 @@ Agraph_t *cluster(Agraph_t *Root, std::map<std::string, Agraph_t *> &Clusters, c
 bool renderGraph(const DrawGraph &D, const std::string &Format, std::string &Out, std::string &Error) {
   // Declare every attribute on the root first, so subgraphs, nodes and edges
   // share one set of defaults and the DOT text does not depend on order.
-  Agraph_t *G = agopen(cs(D.Name), Agdirected, nullptr);
+  Agdisc_t Disc = {&AgMemDisc, &SequentialIdDisc, &AgIoDisc};
+  Agraph_t *G = agopen(cs(D.Name), Agdirected, &Disc);
   agattr(G, AGRAPH, cs("rankdir"), cs(D.LeftToRight ? "LR" : "TB"));
   agattr(G, AGRAPH, cs("fontname"), cs("Helvetica"));
   agattr(G, AGNODE, cs("shape"), cs("box"));

@@ -37,6 +37,8 @@ struct SourceOverlay {
 std::optional<Analysis> loadProject(const CommonOptions &Opts,
                                     const SourceOverlay *Overlay = nullptr);
 
-int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing);
+struct ReportOutputs; // tool/ReportOutputs.h: --sarif, --dot, --svg, --html
+int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing,
+            const ReportOutputs *Reports = nullptr);
 
 } // namespace reach

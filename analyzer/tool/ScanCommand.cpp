@@ -4,6 +4,7 @@
 #include "graph/Orphans.h"
 #include "report/JsonReport.h"
 #include "report/TextReport.h"
+#include "tool/ReportOutputs.h"
 #include "rules/Rules.h"
 
 #include "clang/Tooling/CompilationDatabase.h"
@@ -96,7 +97,8 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   return analyze(std::move(In));
 }
 
-int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing) {
+int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing,
+            const ReportOutputs *Reports) {
   std::optional<Analysis> A = loadProject(Common);
   if (!A)
     return ExitUsage;
@@ -122,6 +124,9 @@ int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepG
     }
     OS << renderJsonReport(*A);
   }
+  if (Reports)
+    if (int RC = writeScanReports(*A, Common, *Reports))
+      return RC;
   if (!A->Failures.empty() && !KeepGoing) {
     llvm::errs() << "reach-audit: error: " << A->Failures.size()
                  << " translation unit(s) did not compile; fix them or pass --keep-going\n";

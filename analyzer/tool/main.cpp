@@ -2,6 +2,7 @@
 // Options.h; each lives in its own <Name>Command.cpp.
 #include "tool/Commands.h"
 #include "tool/Options.h"
+#include "tool/ReportOutputs.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -25,6 +26,14 @@ cl::opt<std::string> Root("root", cl::desc("Project root (default: current direc
 cl::opt<unsigned> Jobs("j", cl::desc("Parallel translation units (default: all cores)"),
                        cl::init(0), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<std::string> JsonPath("json", cl::desc("Write the version-1 JSON report"),
+                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
+cl::opt<std::string> SarifPath("sarif", cl::desc("Write SARIF 2.1.0 (code scanning)"),
+                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
+cl::opt<std::string> DotPath("dot", cl::desc("Write the module graph as Graphviz DOT"),
+                             cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
+cl::opt<std::string> SvgPath("svg", cl::desc("Write the module graph as SVG"),
+                             cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
+cl::opt<std::string> HtmlPath("html", cl::desc("Write the self-contained HTML report"),
                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
 cl::opt<bool> KeepGoing("keep-going",
                         cl::desc("Report even when some translation units do not compile"),
@@ -52,8 +61,10 @@ int main(int argc, char **argv) {
     return reach::ExitUsage;
   }
   reach::CommonOptions Common{BuildPath, RulesPath, Root, Jobs, Extra};
-  if (ScanCmd)
-    return reach::runScan(Common, JsonPath, KeepGoing);
+  if (ScanCmd) {
+    reach::ReportOutputs Reports{SarifPath, DotPath, SvgPath, HtmlPath};
+    return reach::runScan(Common, JsonPath, KeepGoing, &Reports);
+  }
   for (const reach::Command &C : reach::commands()) // why, blast, check, ...
     if (*C.Sub)
       return C.Run(Common);

@@ -99,7 +99,8 @@ def main():
             rp = p + ".results[%d]" % i
             if not obj(res, rp, ["message"], ["ruleId", "ruleIndex", "level", "locations", "partialFingerprints", "baselineState"]):
                 continue
-            message(res["message"], rp + ".message")
+            if "message" in res:
+                message(res["message"], rp + ".message")
             if "level" in res:
                 string(res["level"], rp + ".level", LEVELS)
             if "baselineState" in res:
