@@ -13,6 +13,8 @@ packages=(
   libopenblas-dev libcpp-httplib-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm git
+  # reach-audit's HTML report test renders it in headless Chromium
+  chromium
 )
 
 missing=()
