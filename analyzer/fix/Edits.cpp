@@ -113,6 +113,46 @@ std::vector<Span> includeLines(const std::string &From, const std::string &C,
   return R;
 }
 
+/// clang-format's cleanup removes an emptied namespace but leaves its line
+/// breaks: no more blank lines in a row, at the top or at the end of the file
+/// than the original had.
+std::string tidyBlankLines(const std::string &Before, std::string After) {
+  auto LongestRun = [](const std::string &S) {
+    size_t Best = 0, Run = 0;
+    for (size_t B = 0; B < S.size();) {
+      size_t E = S.find('\n', B);
+      bool Blank = S.find_first_not_of(" \t\r", B) >= (E == std::string::npos ? S.size() : E);
+      Run = Blank && E != std::string::npos ? Run + 1 : 0;
+      Best = std::max(Best, Run);
+      if (E == std::string::npos)
+        break;
+      B = E + 1;
+    }
+    return Best;
+  };
+  size_t Allowed = std::max<size_t>(1, LongestRun(Before));
+  std::string Out;
+  size_t Run = 0;
+  bool Top = true, OrigTopBlank = !Before.empty() && Before[0] == '\n';
+  for (size_t B = 0; B < After.size();) {
+    size_t E = After.find('\n', B);
+    size_t End = E == std::string::npos ? After.size() : E + 1;
+    std::string Line = After.substr(B, End - B);
+    bool Blank = Line.find_first_not_of(" \t\r\n") == std::string::npos && E != std::string::npos;
+    Run = Blank ? Run + 1 : 0;
+    if (!(Blank && ((Top && !OrigTopBlank) || Run > Allowed)))
+      Out += Line;
+    if (!Blank)
+      Top = false;
+    B = End;
+  }
+  // Trailing blank lines the original did not end with.
+  bool OrigEndsBlank = Before.size() >= 2 && Before.compare(Before.size() - 2, 2, "\n\n") == 0;
+  while (!OrigEndsBlank && Out.size() >= 2 && Out.compare(Out.size() - 2, 2, "\n\n") == 0)
+    Out.pop_back();
+  return Out;
+}
+
 } // namespace
 
 bool declaresNothing(const std::string &Code) {
@@ -247,8 +287,9 @@ std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
       Notes.push_back(File + ": edits could not be applied: " + llvm::toString(New.takeError()));
       continue;
     }
-    if (*New != C)
-      Changes.push_back({File, C, *New, false});
+    std::string Tidy = tidyBlankLines(C, *New);
+    if (Tidy != C)
+      Changes.push_back({File, C, Tidy, false});
   }
   for (const std::string &F : Removed)
     if (Load(F))
