@@ -137,6 +137,8 @@ ModelConfig parse_config_json(std::string_view text, const std::string& file) {
     root = json::parse(text);
   } catch (const json::parse_error& e) {
     throw FormatError(file, e.byte > 0 ? e.byte - 1 : 0, std::string("not valid JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double (out_of_range 406)
+    throw FormatError(file, 0, std::string("not valid JSON: ") + e.what());
   }
   if (!root.is_object()) throw FormatError(file, 0, "config must be a JSON object");
   const ConfigReader r(root, file);

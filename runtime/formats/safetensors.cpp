@@ -87,6 +87,8 @@ SafetensorsFile parse_safetensors(std::span<const std::byte> bytes, const std::s
     });
   } catch (const json::parse_error& e) {
     throw fail(8 + (e.byte > 0 ? e.byte - 1 : 0), std::string("header is not valid JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double (out_of_range 406)
+    throw fail(8, std::string("header is not valid JSON: ") + e.what());
   }
   if (!root.is_object()) throw fail(8, "header must be a JSON object");
   if (!duplicate.empty()) throw fail(key_offset(header, duplicate), "tensor '" + duplicate + "' is listed twice");
@@ -224,6 +226,8 @@ SafetensorsCheckpoint load_safetensors_checkpoint(const std::filesystem::path& f
                           reinterpret_cast<const char*>(bytes.data()) + bytes.size());
     } catch (const json::parse_error& e) {
       throw FormatError(index_path.string(), e.byte > 0 ? e.byte - 1 : 0, std::string("not valid JSON: ") + e.what());
+    } catch (const json::exception& e) {  // e.g. a number too large for a double
+      throw FormatError(index_path.string(), std::string("not valid JSON: ") + e.what());
     }
     if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
       throw FormatError(index_path.string(), "missing object 'weight_map'");

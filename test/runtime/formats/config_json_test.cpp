@@ -110,6 +110,10 @@ TEST(ConfigJson, WrongTypesAndBounds) {
       "c.json", -1, "unsupported rope_scaling type 'yarn'");
 }
 
+TEST(ConfigJson, NumberTooLargeForADoubleIsAFormatError) {
+  expect_format_error([] { parse_config_json(R"({"rope_theta": 1e400})", "c.json"); }, "c.json", 0, "not valid JSON");
+}
+
 TEST(ConfigJson, NotJsonNamesTheOffset) {
   expect_format_error([] { parse_config_json(R"({"hidden_size": 64,,})", "c.json"); }, "c.json", 19, "not valid JSON");
 }
