@@ -80,16 +80,18 @@ void idRegister(void *, int, void *) {}
 
 Agiddisc_t SequentialIdDisc = {idOpen, idMap, idAlloc, idFree, idPrint, idClose, idRegister};
 
-Agraph_t *cluster(Agraph_t *Root, std::map<std::string, Agraph_t *> &Clusters, const std::string &Path) {
+Agraph_t *cluster(Agraph_t *Root, std::map<std::string, Agraph_t *> &Clusters, const std::string &Path,
+                  bool Folders) {
   if (Path.empty())
     return Root;
   if (auto It = Clusters.find(Path); It != Clusters.end())
     return It->second;
   size_t Slash = Path.rfind('/');
-  Agraph_t *Parent = cluster(Root, Clusters, Slash == std::string::npos ? "" : Path.substr(0, Slash));
+  Agraph_t *Parent =
+      cluster(Root, Clusters, Slash == std::string::npos ? "" : Path.substr(0, Slash), Folders);
   std::string Name = "cluster_" + Path;
   Agraph_t *Sub = agsubg(Parent, cs(Name), 1);
-  set(Sub, "label", (Slash == std::string::npos ? Path : Path.substr(Slash + 1)) + "/");
+  set(Sub, "label", (Slash == std::string::npos ? Path : Path.substr(Slash + 1)) + (Folders ? "/" : ""));
   set(Sub, "style", "rounded");
   set(Sub, "color", "#999999");
   Clusters[Path] = Sub;
@@ -113,7 +115,7 @@ bool renderGraph(const DrawGraph &D, const std::string &Format, std::string &Out
   std::map<std::string, Agraph_t *> Clusters;
   std::map<std::string, Agnode_t *> Nodes;
   for (const DrawNode &N : D.Nodes) {
-    Agnode_t *V = agnode(cluster(G, Clusters, N.Cluster), cs(N.Id), 1);
+    Agnode_t *V = agnode(cluster(G, Clusters, N.Cluster, D.FolderClusters), cs(N.Id), 1);
     Nodes[N.Id] = V;
     set(V, "label", N.Label);
     set(V, "fillcolor", N.Fill);

@@ -31,6 +31,7 @@ struct DrawGraph {
   std::vector<DrawNode> Nodes;
   std::vector<DrawEdge> Edges;
   bool LeftToRight = false;
+  bool FolderClusters = false; // clusters are folders: label them "name/"
 };
 
 /// Fill colour per verdict (shared by every drawing and the HTML legend).

@@ -10,6 +10,7 @@ DrawGraph drawModules(const Analysis &A) {
   DrawGraph D;
   D.Name = "modules";
   D.LeftToRight = true;
+  D.FolderClusters = true;
   struct Counts { size_t Live = 0, TestOnly = 0, Dead = 0; };
   std::map<std::string, Counts> PerFile;
   for (const SymbolVerdict &V : A.Symbols) {

@@ -13,6 +13,18 @@
 // RUN: %reach-audit why -p %t --root %t gpu_kernel --json > %t/why.json
 // RUN: python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(j['status'], [s['name'] for s in j['mentions'][0]], [s['edge'] for s in j['mentions'][0]])" %t/why.json | FileCheck --check-prefix=JSON %s
 
+// RUN: %reach-audit why -p %t --root %t gpu_kernel --svg %t/why.svg --dot %t/why.dot > /dev/null
+// RUN: python3 %inputs/svg_fills.py %t/why.svg | FileCheck --check-prefix=FILL %s
+// RUN: FileCheck --check-prefix=DOT %s < %t/why.dot
+// FILL:      c:@F@gpu_kernel# #ef8a7a
+// FILL-NEXT: c:@F@main# #8fd18f
+// FILL-NEXT: c:@S@Gpu@F@run# #ef8a7a
+// DOT: "c:@F@main#" -> "c:@S@Gpu@F@run#"
+// DOT-SAME: label="virtual-call via RTA
+// DOT-NEXT: main.cpp:5",
+// DOT-NEXT: style=dashed];
+// DOT: "c:@S@Gpu@F@run#" -> "c:@F@gpu_kernel#"
+
 // VIRT: method 'Gpu::run' (a.cpp:4) is dead
 // VIRT-NEXT: no production entry point and no test reaches it
 // VIRT-NEXT: nearest live code that mentions it: 'main' (main.cpp:3)
