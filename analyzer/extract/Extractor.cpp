@@ -428,6 +428,10 @@ bool Visitor::TraverseDecl(Decl *D) {
     if (RD->isCompleteDefinition() && !RD->isLambda() && !RD->isImplicit() &&
         !RD->isInjectedClassName())
       recordClass(RD);
+    // `class Old;`: a forward declaration fix removes with a dead class.
+    if (!RD->isThisDeclarationADefinition() && RD->isFreeStanding() && !RD->isImplicit() &&
+        !RD->isInjectedClassName() && !isa<ClassTemplateSpecializationDecl>(RD))
+      recordRedeclaration(RD);
     if (!RD->isLambda() && RD->isCompleteDefinition()) {
       // In-class member initializers belong to the class: an instantiated
       // class reaches them (constructors also reach them via

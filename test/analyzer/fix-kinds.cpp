@@ -1,6 +1,6 @@
 // Each deletion kind: a dead class whole (with its out-of-line members), a
 // dead template, a dead global, a dead method of a live class with its
-// in-class declaration. Kept, with a reason: a definition written by a macro,
+// in-class declaration, a dead class's forward declaration. Kept, with a reason: a definition written by a macro,
 // a variable declared together with a live one, a virtual of a live class.
 // RUN: rm -rf %t && split-file %s %t && %mkdb %t main.cpp shapes.cpp
 // RUN: %reach-audit fix -p %t --root %t > %t/diff.txt 2> %t/err.txt
@@ -22,6 +22,7 @@
 // CHECK-NEXT: -};
 // CHECK-NEXT: -int Unused::f() const { return 2; }
 // CHECK-NEXT: --- a/shapes.h
+// CHECK:      -struct Unused;
 // CHECK:      -  int dead_area() const;
 // NEG-NOT: -{{.*}}MAKE_GETTER
 // NEG-NOT: -int a = 1, b = 2;
@@ -34,6 +35,7 @@
 
 //--- shapes.h
 #pragma once
+struct Unused;
 struct Circle {
   int r = 1;
   int area() const;
