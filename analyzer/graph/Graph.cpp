@@ -1,14 +1,55 @@
 #include "graph/Graph.h"
 
 #include <algorithm>
+#include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace reach {
 
+namespace {
+
+std::string definitionSite(const Node &N) {
+  return N.Where.File + ':' + std::to_string(N.Where.Offset);
+}
+
+/// USRs defined at more than one place. Inline functions and templates seen
+/// in many TUs share one definition site; two sites for one USR are two
+/// programs of the build (each tool's `main`, a function every test binary
+/// defines), which the one-definition rule says never link together.
+std::unordered_set<std::string> usrsDefinedTwice(const std::vector<TUSummary> &TUs) {
+  std::unordered_map<std::string, std::string> FirstSite;
+  std::unordered_set<std::string> Twice;
+  for (const TUSummary &TU : TUs)
+    for (const Node &N : TU.Nodes) {
+      auto [It, New] = FirstSite.try_emplace(N.Usr, definitionSite(N));
+      if (!New && It->second != definitionSite(N))
+        Twice.insert(N.Usr);
+    }
+  return Twice;
+}
+
+} // namespace
+
 Graph link(const std::vector<TUSummary> &TUs) {
   Graph G;
+  // A USR defined at several places becomes one node per place, keyed
+  // "USR@file"; references resolve to the referring TU's own definition, or
+  // to every definition when the TU has none (never a false "dead").
+  const std::unordered_set<std::string> Twice = usrsDefinedTwice(TUs);
+  std::unordered_map<std::string, std::vector<unsigned>> Alternatives;
   for (const TUSummary &TU : TUs) {
-    for (const Node &N : TU.Nodes) {
+    for (Node N : TU.Nodes) {
+      if (Twice.count(N.Usr)) {
+        std::string Usr = N.Usr;
+        N.Usr += '@' + N.Where.File;
+        auto [It, New] = G.ByUsr.try_emplace(N.Usr, unsigned(G.Nodes.size()));
+        if (New) {
+          Alternatives[Usr].push_back(It->second);
+          G.Nodes.push_back(std::move(N));
+        }
+        continue;
+      }
       auto [It, New] = G.ByUsr.try_emplace(N.Usr, unsigned(G.Nodes.size()));
       if (New) {
         G.Nodes.push_back(N);
@@ -44,21 +85,32 @@ Graph link(const std::vector<TUSummary> &TUs) {
   std::unordered_set<uint64_t> EdgeSeen;
   std::unordered_set<std::string> VirtualSeen, OverrideSeen;
   for (const TUSummary &TU : TUs) {
-    for (const Edge &E : TU.Edges) {
-      auto From = G.find(E.From);
-      if (!From)
-        continue;
-      if (E.Kind == EdgeKind::VirtualCall) {
-        if (VirtualSeen.insert(E.From + '\x1f' + E.To).second)
-          G.Virtual[*From].push_back({E.To, E.Site});
-        continue;
+    // The nodes this TU defines, for USRs defined at several places.
+    auto Resolve = [&](const std::string &Usr) -> std::vector<unsigned> {
+      auto Alt = Alternatives.find(Usr);
+      if (Alt == Alternatives.end()) {
+        if (auto Id = G.find(Usr))
+          return {*Id};
+        return {}; // a declaration without a definition anywhere (library)
       }
-      auto To = G.find(E.To);
-      if (!To)
-        continue; // a declaration without a definition anywhere (library)
-      uint64_t Key = (uint64_t(*From) << 32) | (uint64_t(*To) << 4) | uint64_t(E.Kind);
-      if (EdgeSeen.insert(Key).second)
-        G.Out[*From].push_back({*To, E.Kind, E.Site});
+      for (const Node &N : TU.Nodes)
+        if (N.Usr == Usr)
+          return {*G.find(Usr + '@' + N.Where.File)};
+      return Alt->second;
+    };
+    for (const Edge &E : TU.Edges) {
+      for (unsigned From : Resolve(E.From)) {
+        if (E.Kind == EdgeKind::VirtualCall) {
+          if (VirtualSeen.insert(std::to_string(From) + '\x1f' + E.To).second)
+            G.Virtual[From].push_back({E.To, E.Site});
+          continue;
+        }
+        for (unsigned To : Resolve(E.To)) {
+          uint64_t Key = (uint64_t(From) << 32) | (uint64_t(To) << 4) | uint64_t(E.Kind);
+          if (EdgeSeen.insert(Key).second)
+            G.Out[From].push_back({To, E.Kind, E.Site});
+        }
+      }
     }
     for (const OverrideInfo &O : TU.Overrides)
       if (OverrideSeen.insert(O.Overridden + '\x1f' + O.Method).second)

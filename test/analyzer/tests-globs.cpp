@@ -26,7 +26,8 @@
 // JSON-NEXT: "status": "test-only"
 // JSON:      "path": "test/train_test.cpp",
 // JSON-NEXT: "status": "test-only"
-// JSON:      "test-only": 5
+// The test binary's own main is a node of its own (test-only), not the app's.
+// JSON:      "test-only": 6
 
 //--- reach.yaml
 entries:
