@@ -62,6 +62,7 @@ void widen(const std::string &C, unsigned &B, unsigned &E) {
   unsigned LS = lineStart(C, B);
   if (!onlyBlanks(C, LS, B))
     return; // shares its first line with other code: delete the span only
+  unsigned Code = LS;
   while (LS > 0) {
     unsigned Prev = lineStart(C, LS - 1);
     std::string T = trimmed(C, Prev, LS);
@@ -69,7 +70,16 @@ void widen(const std::string &C, unsigned &B, unsigned &E) {
       break;
     LS = Prev;
   }
+  // A comment block that opens the file is the file's header, not this
+  // definition's.
+  if (LS == 0)
+    LS = Code;
   unsigned EOL = nextLine(C, E);
+  // A trailing `// comment` on the last line belongs to the definition.
+  unsigned J2 = E;
+  while (J2 < EOL && blank(C[J2])) ++J2;
+  if (C.compare(J2, 2, "//") == 0)
+    E = EOL;
   if (!onlyBlanks(C, E, EOL))
     return;
   B = LS;
