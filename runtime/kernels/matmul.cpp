@@ -84,35 +84,104 @@ float dot_bf16(const uint16_t* w, const float* x, int64_t n) {
   return s;
 }
 
+// ---- Q8_0 / Q4_0 weights × Q8_0 activation --------------------------------
 // x_scale[b] is x[b].d already widened to float (once per GEMV, not per row).
-// Two accumulators alternate between blocks so consecutive FMAs do not wait
-// on each other's latency.
-float dot_q8_0(const BlockQ8_0* w, const BlockQ8_0* x, const float* x_scale, int64_t blocks) {
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+// R rows of W are multiplied in one pass over the activation, so each
+// activation block is loaded once for R rows and the R accumulators are R
+// independent FMA chains. Per row the arithmetic is llama.cpp's
+// ggml_vec_dot_q8_0_q8_0 / _q4_0_q8_0 on AVX2: an exact integer dot product
+// per block (the weight's sign moved onto the activation so that maddubs
+// sees one unsigned operand), times d_w·d_x, FMA'd into one 8-lane
+// accumulator in block order, horizontally summed at the end.
+
+// Weight block b of a Q8_0 row as 32 signed bytes.
+inline __m256i load_q8_0(const BlockQ8_0& b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.q)); }
+
+template <int R, class Block, class Load>
+inline void dot_rows(const Block* const* w, const BlockQ8_0* x, const float* x_scale, int64_t blocks, float* out,
+                     Load load) {
+  constexpr int kPrefetchBlocks = 16;  // ~300-600 bytes ahead in each row
+  __m256 acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
   for (int64_t b = 0; b < blocks; ++b) {
-    const __m256 d = _mm256_set1_ps(half_to_float(w[b].d) * x_scale[b]);
-    const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].q));
     const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
-    acc[b & 1] = _mm256_fmadd_ps(d, dot_i8_32(qw, qx), acc[b & 1]);
+    const float xd = x_scale[b];
+    for (int r = 0; r < R; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(w[r] + b + kPrefetchBlocks), _MM_HINT_T0);
+      const __m256 d = _mm256_set1_ps(half_to_float(w[r][b].d) * xd);
+      acc[r] = _mm256_fmadd_ps(d, dot_i8_32(load(w[r][b]), qx), acc[r]);
+    }
   }
-  return hsum(_mm256_add_ps(acc[0], acc[1]));
+  for (int r = 0; r < R; ++r) out[r] = hsum(acc[r]);
 }
 
-float dot_q4_0(const BlockQ4_0* w, const BlockQ8_0* x, const float* x_scale, int64_t blocks) {
-  const __m256i low_mask = _mm256_set1_epi8(0x0F);
-  const __m256i eight = _mm256_set1_epi8(8);
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (int64_t b = 0; b < blocks; ++b) {
-    const __m256 d = _mm256_set1_ps(half_to_float(w[b].d) * x_scale[b]);
-    // Low nibbles are elements 0..15, high nibbles 16..31.
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].q));
-    const __m256i nibbles = _mm256_and_si256(
-        low_mask, _mm256_inserti128_si256(_mm256_castsi128_si256(packed), _mm_srli_epi16(packed, 4), 1));
-    const __m256i qw = _mm256_sub_epi8(nibbles, eight);
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
-    acc[b & 1] = _mm256_fmadd_ps(d, dot_i8_32(qw, qx), acc[b & 1]);
+// y[r] for rows [begin, end) of a Q8_0 matrix, four rows per pass.
+void gemv_q8_0_rows(const TensorView& w, const BlockQ8_0* x, const float* x_scale, int64_t begin, int64_t end,
+                    float* y) {
+  constexpr int R = 4;
+  const int64_t blocks = w.cols() / kQuantBlock;
+  const size_t row_bytes = w.row_bytes();
+  const BlockQ8_0* rows[R];
+  int64_t r = begin;
+  for (; r + R <= end; r += R) {
+    for (int i = 0; i < R; ++i)
+      rows[i] = reinterpret_cast<const BlockQ8_0*>(w.data + static_cast<size_t>(r + i) * row_bytes);
+    dot_rows<R>(rows, x, x_scale, blocks, y + r, load_q8_0);
   }
-  return hsum(_mm256_add_ps(acc[0], acc[1]));
+  for (; r < end; ++r) {
+    rows[0] = reinterpret_cast<const BlockQ8_0*>(w.data + static_cast<size_t>(r) * row_bytes);
+    dot_rows<1>(rows, x, x_scale, blocks, y + r, load_q8_0);
+  }
+}
+
+// Q4_0 without the sign trick: the nibbles u = q + 8 are already unsigned,
+// so maddubs(u, x) needs no sign moves, and each 32-bit lane's
+// sum_{4 elements} (u - 8)·x = madd(maddubs(u, x)) - 8·sum_{4 elements} x, with
+// the second term computed once per GEMV (x_corr, one vector per block).
+// Integer arithmetic is exact, so every lane holds the very integer that
+// ggml's sign-trick path computes, and the float arithmetic after it is the
+// same.
+template <int R>
+inline void dot_rows_q4_0(const BlockQ4_0* const* w, const BlockQ8_0* x, const __m256i* x_corr,
+                          const float* x_scale, int64_t blocks, float* out) {
+  constexpr int kPrefetchBlocks = 24;
+  const __m256i low_mask = _mm256_set1_epi8(0x0F);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
+    const __m256i corr = _mm256_load_si256(x_corr + b);
+    const float xd = x_scale[b];
+    for (int r = 0; r < R; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(w[r] + b + kPrefetchBlocks), _MM_HINT_T0);
+      const __m256 d = _mm256_set1_ps(half_to_float(w[r][b].d) * xd);
+      const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[r][b].q));
+      const __m256i u = _mm256_and_si256(
+          low_mask, _mm256_inserti128_si256(_mm256_castsi128_si256(packed), _mm_srli_epi16(packed, 4), 1));
+      const __m256i lanes = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(u, qx), ones), corr);
+      acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(lanes), acc[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) out[r] = hsum(acc[r]);
+}
+
+void gemv_q4_0_rows(const TensorView& w, const BlockQ8_0* x, const __m256i* x_corr, const float* x_scale,
+                    int64_t begin, int64_t end, float* y) {
+  constexpr int R = 4;
+  const int64_t blocks = w.cols() / kQuantBlock;
+  const size_t row_bytes = w.row_bytes();
+  const BlockQ4_0* rows[R];
+  int64_t r = begin;
+  for (; r + R <= end; r += R) {
+    for (int i = 0; i < R; ++i)
+      rows[i] = reinterpret_cast<const BlockQ4_0*>(w.data + static_cast<size_t>(r + i) * row_bytes);
+    dot_rows_q4_0<R>(rows, x, x_corr, x_scale, blocks, y + r);
+  }
+  for (; r < end; ++r) {
+    rows[0] = reinterpret_cast<const BlockQ4_0*>(w.data + static_cast<size_t>(r) * row_bytes);
+    dot_rows_q4_0<1>(rows, x, x_corr, x_scale, blocks, y + r);
+  }
 }
 
 // Runs row_dot(row_index) for every row of W on the pool.
@@ -151,31 +220,44 @@ void gemv_bf16(const TensorView& w, const float* x, float* y, ThreadPool& pool) 
 struct QuantizedActivation {
   const BlockQ8_0* blocks;
   const float* scales;
+  const __m256i* q4_corr;  // per block, 8·(sum of each 32-bit lane's 4 elements); Q4_0 weights only
 };
 
-QuantizedActivation quantize_activation(const float* x, int64_t n) {
+struct AlignedVec {
+  alignas(32) int32_t v[8];
+};
+
+QuantizedActivation quantize_activation(const float* x, int64_t n, bool q4_corr = false) {
   thread_local std::vector<BlockQ8_0> xq;
   thread_local std::vector<float> scales;
+  thread_local std::vector<AlignedVec> corr;
   xq.resize(static_cast<size_t>(n / kQuantBlock));
   scales.resize(xq.size());
   quantize_row_q8_0(x, xq.data(), n);
   for (size_t b = 0; b < xq.size(); ++b) scales[b] = half_to_float(xq[b].d);
-  return {xq.data(), scales.data()};
+  if (q4_corr) {
+    corr.resize(xq.size());
+    const __m256i eight = _mm256_set1_epi8(8), ones = _mm256_set1_epi16(1);
+    for (size_t b = 0; b < xq.size(); ++b) {
+      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[b].q));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(corr[b].v),
+                         _mm256_madd_epi16(_mm256_maddubs_epi16(eight, qx), ones));
+    }
+  }
+  return {xq.data(), scales.data(), reinterpret_cast<const __m256i*>(corr.data())};
 }
 
 void gemv_q8_0(const TensorView& w, const float* x, float* y, ThreadPool& pool) {
-  const int64_t blocks = w.cols() / kQuantBlock;
   const QuantizedActivation xq = quantize_activation(x, w.cols());
-  for_each_row(w, y, pool, [&](int64_t r) {
-    return dot_q8_0(reinterpret_cast<const BlockQ8_0*>(row_ptr(w, r)), xq.blocks, xq.scales, blocks);
+  pool.parallel_for(w.rows(), kRowGrain, [&](int64_t begin, int64_t end) {
+    gemv_q8_0_rows(w, xq.blocks, xq.scales, begin, end, y);
   });
 }
 
 void gemv_q4_0(const TensorView& w, const float* x, float* y, ThreadPool& pool) {
-  const int64_t blocks = w.cols() / kQuantBlock;
-  const QuantizedActivation xq = quantize_activation(x, w.cols());
-  for_each_row(w, y, pool, [&](int64_t r) {
-    return dot_q4_0(reinterpret_cast<const BlockQ4_0*>(row_ptr(w, r)), xq.blocks, xq.scales, blocks);
+  const QuantizedActivation xq = quantize_activation(x, w.cols(), true);
+  pool.parallel_for(w.rows(), kRowGrain, [&](int64_t begin, int64_t end) {
+    gemv_q4_0_rows(w, xq.blocks, xq.q4_corr, xq.scales, begin, end, y);
   });
 }
 

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
+#include "kernels/quant.h"
 #include "reference.h"
 
 namespace reach::run {
@@ -112,6 +114,61 @@ INSTANTIATE_TEST_SUITE_P(Types, MatMul,
                            return std::string(dtype_info(info.param.type).name) + "_" +
                                   std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
                          });
+
+// llama.cpp's AVX2 ggml_vec_dot_q8_0_q8_0 / _q4_0_q8_0, written out in
+// scalar code: eight 32-bit lanes, each the exact integer dot product of 4
+// consecutive elements of a block, FMA'd per lane in block order with
+// d = d_w·d_x, then hsum_float_8's order. The GEMV kernels (several rows per
+// pass, Q4_0 without the sign trick) must give these very bits, so decode
+// computes what llama.cpp computes.
+float ggml_avx2_vec_dot(const std::byte* row, DType type, const std::vector<BlockQ8_0>& x) {
+  float acc[8] = {};
+  for (size_t b = 0; b < x.size(); ++b) {
+    int8_t w[32];
+    float dw;
+    if (type == DType::Q8_0) {
+      const auto* blk = reinterpret_cast<const BlockQ8_0*>(row) + b;
+      std::memcpy(w, blk->q, 32);
+      dw = fp16_to_fp32(blk->d);
+    } else {
+      const auto* blk = reinterpret_cast<const BlockQ4_0*>(row) + b;
+      for (int i = 0; i < 16; ++i) {
+        w[i] = static_cast<int8_t>((blk->q[i] & 0x0F) - 8);
+        w[i + 16] = static_cast<int8_t>((blk->q[i] >> 4) - 8);
+      }
+      dw = fp16_to_fp32(blk->d);
+    }
+    const float d = dw * fp16_to_fp32(x[b].d);
+    for (int l = 0; l < 8; ++l) {
+      int32_t p = 0;
+      for (int i = 4 * l; i < 4 * l + 4; ++i) p += int32_t{w[i]} * x[b].q[i];
+      acc[l] = std::fma(d, static_cast<float>(p), acc[l]);
+    }
+  }
+  float s[4];
+  for (int i = 0; i < 4; ++i) s[i] = acc[i] + acc[i + 4];
+  return (s[0] + s[2]) + (s[1] + s[3]);
+}
+
+TEST(MatMulKernel, QuantizedGemvGivesLlamaCppBits) {
+  for (DType type : {DType::Q8_0, DType::Q4_0})
+    for (int64_t rows : {1, 3, 4, 5, 37, 130})
+      for (int64_t cols : {32, 96, 2048}) {
+        const auto w = testing::store_matrix(testing::random_floats(rows * cols, 7), rows, cols, type);
+        const auto x = testing::random_floats(cols, 8);
+        std::vector<BlockQ8_0> xq(cols / 32);
+        quantize_row_q8_0(x.data(), xq.data(), cols);
+        const size_t row_bytes = w.bytes.size() / static_cast<size_t>(rows);
+        for (int threads : {1, 2, 3}) {
+          ThreadPool pool(threads);
+          std::vector<float> y(rows, NAN);
+          matmul_kernel_for(w.view).gemv(w.view, x.data(), y.data(), pool);
+          for (int64_t r = 0; r < rows; ++r)
+            ASSERT_EQ(y[r], ggml_avx2_vec_dot(w.bytes.data() + r * row_bytes, type, xq))
+                << dtype_info(type).name << " " << rows << "x" << cols << " row " << r << " threads " << threads;
+        }
+      }
+}
 
 TEST(MatMulKernel, RejectsRowsThatAreNotWholeBlocks) {
   std::vector<std::byte> bytes(34 * 3);

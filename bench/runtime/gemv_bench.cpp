@@ -1,0 +1,111 @@
+// Google Benchmark for the decode GEMV and prefill GEMM kernels on
+// TinyLlama-1.1B's matrix shapes (random weights, Q8_0 / Q4_0 / F16), so
+// kernel speed can be tracked apart from the model. bytes_per_second is the
+// weight bytes each product reads, i.e. the figure to hold against
+// reach-membw's read bandwidth.
+//   build/bench/runtime/reach-gemv-bench [--benchmark_filter=Q4_0] [--benchmark_repetitions=5]
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/matmul.h"
+#include "kernels/quant.h"
+
+namespace reach::run {
+namespace {
+
+struct Matrix {
+  std::vector<std::byte> bytes;
+  TensorView view;
+};
+
+Matrix random_matrix(DType type, int64_t rows, int64_t cols) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> dist(0.0f, 0.02f);
+  std::vector<float> row(static_cast<size_t>(cols));
+  const size_t row_bytes = type == DType::Q8_0   ? static_cast<size_t>(cols / 32 * 34)
+                           : type == DType::Q4_0 ? static_cast<size_t>(cols / 32 * 18)
+                                                 : static_cast<size_t>(cols * 2);
+  Matrix m;
+  m.bytes.resize(row_bytes * static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (float& v : row) v = dist(rng);
+    std::byte* dst = m.bytes.data() + static_cast<size_t>(r) * row_bytes;
+    if (type == DType::Q8_0) quantize_row_q8_0(row.data(), reinterpret_cast<BlockQ8_0*>(dst), cols);
+    else if (type == DType::Q4_0) quantize_row_q4_0(row.data(), reinterpret_cast<BlockQ4_0*>(dst), cols);
+    else
+      for (int64_t c = 0; c < cols; ++c) {
+        const uint16_t h = fp32_to_fp16(row[static_cast<size_t>(c)]);
+        std::memcpy(dst + 2 * c, &h, 2);
+      }
+  }
+  m.view = TensorView{"w", type, {rows, cols}, m.bytes.data(), m.bytes.size()};
+  return m;
+}
+
+// args: dtype, rows, cols, threads
+void BM_Gemv(benchmark::State& state) {
+  const auto type = static_cast<DType>(state.range(0));
+  const Matrix w = random_matrix(type, state.range(1), state.range(2));
+  ThreadPool pool(static_cast<int>(state.range(3)));
+  std::vector<float> x(static_cast<size_t>(state.range(2))), y(static_cast<size_t>(state.range(1)));
+  std::mt19937 rng(2);
+  std::normal_distribution<float> dist;
+  for (float& v : x) v = dist(rng);
+  const MatMulKernel& k = matmul_kernel_for(w.view);
+  for (auto _ : state) {
+    k.gemv(w.view, x.data(), y.data(), pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(w.bytes.size()));
+  state.SetLabel(std::string(dtype_info(type).name));
+}
+
+// args: dtype, rows, cols, threads, batch
+void BM_Gemm(benchmark::State& state) {
+  const auto type = static_cast<DType>(state.range(0));
+  const int64_t n = state.range(4);
+  const Matrix w = random_matrix(type, state.range(1), state.range(2));
+  ThreadPool pool(static_cast<int>(state.range(3)));
+  std::vector<float> x(static_cast<size_t>(n * state.range(2))), y(static_cast<size_t>(n * state.range(1)));
+  std::mt19937 rng(2);
+  std::normal_distribution<float> dist;
+  for (float& v : x) v = dist(rng);
+  const MatMulKernel& k = matmul_kernel_for(w.view);
+  for (auto _ : state) {
+    k.gemm(w.view, x.data(), n, y.data(), pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  // Multiply-adds per second, as "items".
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * n * state.range(1) * state.range(2));
+  state.SetLabel(std::string(dtype_info(type).name));
+}
+
+void gemv_shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"type", "rows", "cols", "threads"});
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::F16})
+    for (int threads : {1, 2}) {
+      b->Args({static_cast<int64_t>(t), 2048, 2048, threads});   // q_proj, o_proj
+      b->Args({static_cast<int64_t>(t), 5632, 2048, threads});   // gate, up
+      b->Args({static_cast<int64_t>(t), 2048, 5632, threads});   // down
+      b->Args({static_cast<int64_t>(t), 32000, 2048, threads});  // lm_head
+    }
+}
+
+void gemm_shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"type", "rows", "cols", "threads", "n"});
+  for (DType t : {DType::Q8_0, DType::Q4_0})
+    for (int threads : {1, 2}) b->Args({static_cast<int64_t>(t), 5632, 2048, threads, 64});
+}
+
+BENCHMARK(BM_Gemv)->Apply(gemv_shapes)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Gemm)->Apply(gemm_shapes)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace reach::run
+
+BENCHMARK_MAIN();
