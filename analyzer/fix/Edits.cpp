@@ -53,6 +53,14 @@ bool sharesDeclaration(const std::string &C, unsigned B, unsigned E) {
   return J < C.size() && C[J] == ',';
 }
 
+/// `A(const A &) = delete;` is never called, by design: deleting it would
+/// make the class copyable. `= default` members likewise define what a class
+/// can do (traits, aggregate-ness) beyond the calls the graph sees.
+bool explicitlyDeletedOrDefaulted(const std::string &C, unsigned B, unsigned E) {
+  static const std::regex Tail(R"(=\s*(delete|default)\s*$)");
+  return std::regex_search(C.substr(B, E - B), Tail);
+}
+
 /// Whole lines, with the trailing ';' and the comment lines right above.
 void widen(const std::string &C, unsigned &B, unsigned &E) {
   unsigned J = E;
@@ -221,6 +229,11 @@ std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
       if (D->Variable && sharesDeclaration(C, D->Begin, D->End)) {
         Notes.push_back(File + ":" + std::to_string(1 + std::count(C.begin(), C.begin() + D->Begin, '\n')) +
                         ": kept " + D->What + ": declared together with other variables");
+        continue;
+      }
+      if (explicitlyDeletedOrDefaulted(C, D->Begin, D->End)) {
+        Notes.push_back(File + ":" + std::to_string(1 + std::count(C.begin(), C.begin() + D->Begin, '\n')) +
+                        ": kept " + D->What + ": '= delete' / '= default' shape the class's interface");
         continue;
       }
       unsigned B = D->Begin, E = D->End;

@@ -1,7 +1,8 @@
 // Each deletion kind: a dead class whole (with its out-of-line members), a
 // dead template, a dead global, a dead method of a live class with its
 // in-class declaration, a dead class's forward declaration. Kept, with a reason: a definition written by a macro,
-// a variable declared together with a live one, a virtual of a live class.
+// a variable declared together with a live one, a virtual of a live class,
+// a '= delete' copy constructor (never called, by design).
 // RUN: rm -rf %t && split-file %s %t && %mkdb %t main.cpp shapes.cpp
 // RUN: %reach-audit fix -p %t --root %t > %t/diff.txt 2> %t/err.txt
 // RUN: FileCheck %s < %t/diff.txt
@@ -29,9 +30,12 @@
 // NEG-NOT: -  virtual
 // NEG-NOT: -  int area() const;
 // NEG-NOT: -int Circle::area
+// NEG-NOT: -{{.*}}= delete
+// NEG-NOT: -{{.*}}= default
 // ERR-DAG: kept function 'macro_made': written by a macro expansion
 // ERR-DAG: kept variable 'b': declared together with other variables
 // ERR-DAG: kept method 'Circle::dead_virtual': virtual method of a class that stays
+// ERR-DAG: kept constructor 'Circle::Circle': '= delete' / '= default' shape the class's interface
 
 //--- shapes.h
 #pragma once
@@ -42,6 +46,8 @@ struct Circle {
   int dead_area() const;
   virtual int dead_virtual() const { return 0; }
   virtual ~Circle() = default;
+  Circle() = default;
+  Circle(const Circle &) = delete;
 };
 //--- shapes.cpp
 #include "shapes.h"
