@@ -29,6 +29,12 @@ bool is_byte_token(const std::string& s) {
          std::isxdigit(static_cast<unsigned char>(s[4]));
 }
 
+// Bytes in the UTF-8 sequence that starts with `lead`.
+int utf8_length(char lead) {
+  const auto c = static_cast<unsigned char>(lead);
+  return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
 }  // namespace
 
 run::GgufVocab gguf_vocab_from_hf_tokenizer(const std::filesystem::path& folder) {
@@ -75,13 +81,32 @@ run::GgufVocab gguf_vocab_from_hf_tokenizer(const std::filesystem::path& folder)
 
   for (const auto& [id, special] : added) v.token_types[id] = special ? 3 : 4;  // control / user-defined
   if (sentencepiece) {
-    // SentencePiece merges the highest-scoring pair; HF's merge ranks for a
-    // converted SentencePiece model follow the merged piece's id, so -id
-    // gives llama.cpp the same order.
-    v.scores.resize(n);
+    // llama.cpp's SentencePiece tokenizer merges the adjacent pair whose
+    // concatenation has the highest score; HF's BPE applies the lowest-rank
+    // merge. Scoring each piece by minus the rank of the first merge that
+    // makes it gives both the same order. Pieces no merge makes (whitespace
+    // runs like "\u2581\u2581" in some vocabularies) must never win: -1e9.
+    v.scores.assign(n, 0.0f);
+    std::vector<bool> made(n, false);
+    int64_t rank = 0;
+    for (const auto& m : model.at("merges")) {
+      const std::string merged = m.is_string() ? [&] {
+        const std::string s = m.get<std::string>();
+        const size_t space = s.find(' ');
+        return s.substr(0, space) + s.substr(space + 1);
+      }() : m.at(0).get<std::string>() + m.at(1).get<std::string>();
+      const auto it = id_of.find(merged);
+      if (it != id_of.end() && !made[it->second]) {
+        made[it->second] = true;
+        v.scores[it->second] = -static_cast<float>(rank);
+      }
+      ++rank;
+    }
     for (int32_t id = 0; id < n; ++id) {
       if (is_byte_token(v.tokens[id])) v.token_types[id] = 6;
-      v.scores[id] = v.token_types[id] == 1 ? -static_cast<float>(id) : 0.0f;
+      const bool single_char = !v.tokens[id].empty() &&
+                               v.tokens[id].size() == static_cast<size_t>(utf8_length(v.tokens[id][0]));
+      if (v.token_types[id] == 1 && !made[id] && !single_char) v.scores[id] = -1e9f;
     }
     if (v.unk_id >= 0) v.token_types[v.unk_id] = 2;
     v.pre = "default";
