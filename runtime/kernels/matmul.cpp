@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <immintrin.h>
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -284,26 +285,31 @@ void gemm_f32(const TensorView& w, const float* x, int64_t n, float* y, ThreadPo
 // (rounded to F16, or quantized to Q8_0 and back), so that a batched prefill
 // computes the same products as token-by-token decode and as llama.cpp's
 // CPU backend; only the summation order differs.
-const float* activation_rows_as_seen(DType w_type, const float* x, int64_t n, int64_t in) {
+// Rows are split over the pool: for a 512-token prompt this is millions of
+// elements per product.
+const float* activation_rows_as_seen(DType w_type, const float* x, int64_t n, int64_t in, ThreadPool& pool) {
   if (w_type != DType::F16 && w_type != DType::Q8_0 && w_type != DType::Q4_0) return x;
-  thread_local std::vector<float> seen;
-  thread_local std::vector<BlockQ8_0> blocks;
-  seen.resize(static_cast<size_t>(n * in));
-  if (w_type == DType::F16) {
-    for (int64_t i = 0; i < n * in; ++i) seen[static_cast<size_t>(i)] = fp16_to_fp32(fp32_to_fp16(x[i]));
-    return seen.data();
-  }
-  blocks.resize(static_cast<size_t>(in / kQuantBlock));
-  for (int64_t t = 0; t < n; ++t) {
-    quantize_row_q8_0(x + t * in, blocks.data(), in);
-    dequantize_row(DType::Q8_0, reinterpret_cast<const std::byte*>(blocks.data()), seen.data() + t * in, in);
-  }
-  return seen.data();
+  thread_local std::vector<float> seen_rows;
+  seen_rows.resize(static_cast<size_t>(n * in));
+  float* seen = seen_rows.data();  // workers write the caller's copy
+  pool.parallel_for(n, 1, [&](int64_t begin, int64_t end) {
+    if (w_type == DType::F16) {
+      for (int64_t i = begin * in; i < end * in; ++i) seen[i] = fp16_to_fp32(fp32_to_fp16(x[i]));
+      return;
+    }
+    thread_local std::vector<BlockQ8_0> blocks;
+    blocks.resize(static_cast<size_t>(in / kQuantBlock));
+    for (int64_t t = begin; t < end; ++t) {
+      quantize_row_q8_0(x + t * in, blocks.data(), in);
+      dequantize_row(DType::Q8_0, reinterpret_cast<const std::byte*>(blocks.data()), seen + t * in, in);
+    }
+  });
+  return seen;
 }
 
 void gemm_dequantized(const TensorView& w, const float* x_in, int64_t n, float* y, ThreadPool& pool) {
   const int64_t in = w.cols(), out = w.rows();
-  const float* x = activation_rows_as_seen(w.dtype, x_in, n, in);
+  const float* x = activation_rows_as_seen(w.dtype, x_in, n, in, pool);
   pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> tile;
     tile.resize(static_cast<size_t>(kGemmTileRows * in));
@@ -315,12 +321,134 @@ void gemm_dequantized(const TensorView& w, const float* x_in, int64_t n, float* 
   });
 }
 
+// Q4_0 prefill: an int8 GEMM over the Q8_0-quantized activation rows, laid
+// out like llama.cpp's repacked ggml_gemm_q4_0_8x8_q8_0 but computing exactly
+// what decode's GEMV computes. Each thread repacks eight weight rows at a time
+// (once per batch, into a buffer that stays in L2) so that vector k of a block
+// holds nibbles 4k..4k+3 of each of the 8 rows; a broadcast of the
+// activation's bytes 4k..4k+3 then gives, per maddubs + madd, the 32-bit lane
+// k of the GEMV for 8 rows at once. Lane k is accumulated with the same FMA,
+// the same scale d_w·d_x, in the same block order, and the 8 lanes are summed
+// in hsum's order, so prefill gives decode's bits (tested), not merely
+// numbers within a tolerance.
+struct Q4Tile {
+  // [block][k = 0..7] 32 bytes: lane r (4 bytes) = nibbles 4k..4k+3 of row r.
+  std::vector<__m256i> u;
+  std::vector<__m256> d;  // [block] the 8 rows' scales
+};
+
+void repack_q4_0_rows(const TensorView& w, int64_t r0, int64_t rows, int64_t blocks, Q4Tile& tile) {
+  tile.u.resize(static_cast<size_t>(blocks * 8));
+  tile.d.resize(static_cast<size_t>(blocks));
+  alignas(32) uint8_t bytes[8][32];  // [k][4·row + j]
+  alignas(32) float d[8];
+  for (int64_t b = 0; b < blocks; ++b) {
+    for (int r = 0; r < 8; ++r) {
+      if (r >= rows) {  // padding rows: scale 0, never stored
+        d[r] = 0.0f;
+        for (int k = 0; k < 8; ++k)
+          for (int j = 0; j < 4; ++j) bytes[k][4 * r + j] = 0;
+        continue;
+      }
+      const BlockQ4_0& blk = reinterpret_cast<const BlockQ4_0*>(row_ptr(w, r0 + r))[b];
+      d[r] = half_to_float(blk.d);
+      uint8_t u[32];
+      for (int i = 0; i < 16; ++i) {
+        u[i] = blk.q[i] & 0x0F;
+        u[i + 16] = blk.q[i] >> 4;
+      }
+      for (int k = 0; k < 8; ++k)
+        for (int j = 0; j < 4; ++j) bytes[k][4 * r + j] = u[4 * k + j];
+    }
+    for (int k = 0; k < 8; ++k)
+      tile.u[static_cast<size_t>(b * 8 + k)] = _mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[k]));
+    tile.d[static_cast<size_t>(b)] = _mm256_load_ps(d);
+  }
+}
+
+// Activation rows quantized to Q8_0 for the int8 GEMM, with float scales and,
+// per block, 8·(sum of each 4-byte group) for the unsigned-nibble correction.
+struct QuantizedRows {
+  std::vector<BlockQ8_0> q;
+  std::vector<float> d;
+  std::vector<int32_t> corr;  // [row][block][k = 0..7]
+};
+
+void quantize_rows(const float* x, int64_t n, int64_t in, QuantizedRows& out, ThreadPool& pool) {
+  const int64_t blocks = in / kQuantBlock;
+  out.q.resize(static_cast<size_t>(n * blocks));
+  out.d.resize(out.q.size());
+  out.corr.resize(out.q.size() * 8);
+  pool.parallel_for(n, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      BlockQ8_0* q = out.q.data() + t * blocks;
+      quantize_row_q8_0(x + t * in, q, in);
+      for (int64_t b = 0; b < blocks; ++b) {
+        const size_t i = static_cast<size_t>(t * blocks + b);
+        out.d[i] = half_to_float(q[b].d);
+        for (int k = 0; k < 8; ++k)
+          out.corr[i * 8 + k] = 8 * (q[b].q[4 * k] + q[b].q[4 * k + 1] + q[b].q[4 * k + 2] + q[b].q[4 * k + 3]);
+      }
+    }
+  });
+}
+
+// y[t·ldy + 0..rows) for activation row t.
+inline void q4_tile_times_row(const Q4Tile& tile, int64_t blocks, const QuantizedRows& x, int64_t t, float* y,
+                              int64_t ldy, int64_t rows) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[8];
+  for (int k = 0; k < 8; ++k) acc[k] = _mm256_setzero_ps();
+  const BlockQ8_0* xq = x.q.data() + t * blocks;
+  const float* xd = x.d.data() + t * blocks;
+  const int32_t* corr = x.corr.data() + t * blocks * 8;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const __m256 d = _mm256_mul_ps(tile.d[static_cast<size_t>(b)], _mm256_set1_ps(xd[b]));
+    const __m256i* u = tile.u.data() + b * 8;
+    for (int k = 0; k < 8; ++k) {
+      int32_t four;
+      std::memcpy(&four, xq[b].q + 4 * k, 4);
+      const __m256i lane = _mm256_sub_epi32(
+          _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_load_si256(u + k), _mm256_set1_epi32(four)), ones),
+          _mm256_set1_epi32(corr[b * 8 + k]));
+      acc[k] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(lane), acc[k]);
+    }
+  }
+  // hsum's order, for 8 rows at once.
+  __m256 s[4];
+  for (int i = 0; i < 4; ++i) s[i] = _mm256_add_ps(acc[i], acc[i + 4]);
+  const __m256 sum = _mm256_add_ps(_mm256_add_ps(s[0], s[2]), _mm256_add_ps(s[1], s[3]));
+  float* out = y + t * ldy;
+  if (rows == 8) {
+    _mm256_storeu_ps(out, sum);
+  } else {
+    alignas(32) float tmp[8];
+    _mm256_store_ps(tmp, sum);
+    for (int64_t r = 0; r < rows; ++r) out[r] = tmp[r];
+  }
+}
+
+void gemm_q4_0(const TensorView& w, const float* x_in, int64_t n, float* y, ThreadPool& pool) {
+  const int64_t in = w.cols(), out = w.rows(), blocks = in / kQuantBlock;
+  thread_local QuantizedRows xq;
+  quantize_rows(x_in, n, in, xq, pool);
+  const QuantizedRows& x = xq;  // workers read the caller's copy
+  pool.parallel_for(out, 8, [&](int64_t begin, int64_t end) {
+    thread_local Q4Tile tile;
+    for (int64_t r0 = begin; r0 < end; r0 += 8) {
+      const int64_t rows = std::min<int64_t>(8, end - r0);
+      repack_q4_0_rows(w, r0, rows, blocks, tile);
+      for (int64_t t = 0; t < n; ++t) q4_tile_times_row(tile, blocks, x, t, y + r0, out, rows);
+    }
+  });
+}
+
 const MatMulKernel kKernels[] = {
     {DType::F32, gemv_f32, gemm_f32},
     {DType::F16, gemv_f16, gemm_dequantized},
     {DType::BF16, gemv_bf16, gemm_dequantized},
     {DType::Q8_0, gemv_q8_0, gemm_dequantized},
-    {DType::Q4_0, gemv_q4_0, gemm_dequantized},
+    {DType::Q4_0, gemv_q4_0, gemm_q4_0},
 };
 
 }  // namespace
