@@ -107,6 +107,9 @@ bool renderGraph(const DrawGraph &D, const std::string &Format, std::string &Out
   Agraph_t *G = agopen(cs(D.Name), Agdirected, &Disc);
   agattr(G, AGRAPH, cs("rankdir"), cs(D.LeftToRight ? "LR" : "TB"));
   agattr(G, AGRAPH, cs("fontname"), cs("Helvetica"));
+  // The classic ranker fails ("trouble in init_rank") on large clustered
+  // graphs; the newer one does not.
+  agattr(G, AGRAPH, cs("newrank"), cs("true"));
   agattr(G, AGNODE, cs("shape"), cs("box"));
   agattr(G, AGNODE, cs("style"), cs("filled"));
   agattr(G, AGNODE, cs("fontname"), cs("Helvetica"));
