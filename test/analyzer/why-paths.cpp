@@ -8,6 +8,9 @@
 // RUN: %reach-audit why -p %t --root %t --rules %t/reach.yaml Impl::work | FileCheck --check-prefix=VIRT %s
 // RUN: %reach-audit why -p %t --root %t --rules %t/reach.yaml on_ping | FileCheck --check-prefix=REG %s
 // RUN: %reach-audit why -p %t --root %t --rules %t/reach.yaml only_tests | FileCheck --check-prefix=TEST %s
+// --json: the same path as data, compared whole with a golden file.
+// RUN: %reach-audit why -p %t --root %t --rules %t/reach.yaml Impl::work --json > %t/why.json
+// RUN: diff -u %inputs/golden-why.json %t/why.json
 
 // HELPER: function 'helper' (src/lib.cpp:2) is live
 // HELPER-NEXT: path from production entry 'main' (function), 3 steps:
