@@ -321,48 +321,67 @@ void gemm_dequantized(const TensorView& w, const float* x_in, int64_t n, float* 
   });
 }
 
-// Q4_0 prefill: an int8 GEMM over the Q8_0-quantized activation rows, laid
+// Q8_0/Q4_0 prefill: an int8 GEMM over the Q8_0-quantized activation rows, laid
 // out like llama.cpp's repacked ggml_gemm_q4_0_8x8_q8_0 but computing exactly
 // what decode's GEMV computes. Each thread repacks eight weight rows at a time
 // (once per batch, into a buffer that stays in L2) so that vector k of a block
-// holds nibbles 4k..4k+3 of each of the 8 rows; a broadcast of the
+// holds weights 4k..4k+3 of each of the 8 rows; a broadcast of the
 // activation's bytes 4k..4k+3 then gives, per maddubs + madd, the 32-bit lane
 // k of the GEMV for 8 rows at once. Lane k is accumulated with the same FMA,
 // the same scale d_w·d_x, in the same block order, and the 8 lanes are summed
 // in hsum's order, so prefill gives decode's bits (tested), not merely
 // numbers within a tolerance.
-struct Q4Tile {
-  // [block][k = 0..7] 32 bytes: lane r (4 bytes) = nibbles 4k..4k+3 of row r.
-  std::vector<__m256i> u;
-  std::vector<__m256> d;  // [block] the 8 rows' scales
+struct QTile {
+  // [block][k = 0..7] 32 bytes: lane r (4 bytes) = weight bytes 4k..4k+3 of
+  // row r, as maddubs' unsigned operand: Q4_0's nibbles q + 8, Q8_0's |q|.
+  struct alignas(32) Bytes32 { int8_t b[32]; };
+  struct alignas(32) Floats8 { float f[8]; };
+  std::vector<Bytes32> u;
+  std::vector<Bytes32> sign;  // Q8_0 only: q itself, whose sign moves onto x
+  std::vector<Floats8> d;     // [block] the 8 rows' scales
+  const __m256i* u_at(int64_t b) const { return reinterpret_cast<const __m256i*>(u.data() + b * 8); }
+  const __m256i* sign_at(int64_t b) const { return reinterpret_cast<const __m256i*>(sign.data() + b * 8); }
 };
 
-void repack_q4_0_rows(const TensorView& w, int64_t r0, int64_t rows, int64_t blocks, Q4Tile& tile) {
+template <DType T>
+void repack_rows(const TensorView& w, int64_t r0, int64_t rows, int64_t blocks, QTile& tile) {
   tile.u.resize(static_cast<size_t>(blocks * 8));
+  if (T == DType::Q8_0) tile.sign.resize(tile.u.size());
   tile.d.resize(static_cast<size_t>(blocks));
-  alignas(32) uint8_t bytes[8][32];  // [k][4·row + j]
+  alignas(32) int8_t bytes[8][32];  // [k][4·row + j], the signed weights
   alignas(32) float d[8];
   for (int64_t b = 0; b < blocks; ++b) {
     for (int r = 0; r < 8; ++r) {
-      if (r >= rows) {  // padding rows: scale 0, never stored
-        d[r] = 0.0f;
-        for (int k = 0; k < 8; ++k)
-          for (int j = 0; j < 4; ++j) bytes[k][4 * r + j] = 0;
-        continue;
-      }
-      const BlockQ4_0& blk = reinterpret_cast<const BlockQ4_0*>(row_ptr(w, r0 + r))[b];
-      d[r] = half_to_float(blk.d);
-      uint8_t u[32];
-      for (int i = 0; i < 16; ++i) {
-        u[i] = blk.q[i] & 0x0F;
-        u[i + 16] = blk.q[i] >> 4;
+      int8_t q[32] = {};
+      d[r] = 0.0f;  // padding rows: scale 0, never stored
+      if (r < rows) {
+        if constexpr (T == DType::Q4_0) {
+          const BlockQ4_0& blk = reinterpret_cast<const BlockQ4_0*>(row_ptr(w, r0 + r))[b];
+          d[r] = half_to_float(blk.d);
+          for (int i = 0; i < 16; ++i) {
+            q[i] = static_cast<int8_t>(blk.q[i] & 0x0F);  // unsigned nibbles, corrected via x_corr
+            q[i + 16] = static_cast<int8_t>(blk.q[i] >> 4);
+          }
+        } else {
+          const BlockQ8_0& blk = reinterpret_cast<const BlockQ8_0*>(row_ptr(w, r0 + r))[b];
+          d[r] = half_to_float(blk.d);
+          std::memcpy(q, blk.q, 32);
+        }
       }
       for (int k = 0; k < 8; ++k)
-        for (int j = 0; j < 4; ++j) bytes[k][4 * r + j] = u[4 * k + j];
+        for (int j = 0; j < 4; ++j) bytes[k][4 * r + j] = q[4 * k + j];
     }
-    for (int k = 0; k < 8; ++k)
-      tile.u[static_cast<size_t>(b * 8 + k)] = _mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[k]));
-    tile.d[static_cast<size_t>(b)] = _mm256_load_ps(d);
+    for (int k = 0; k < 8; ++k) {
+      const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[k]));
+      auto* u = reinterpret_cast<__m256i*>(tile.u[static_cast<size_t>(b * 8 + k)].b);
+      if constexpr (T == DType::Q4_0) {
+        _mm256_store_si256(u, v);
+      } else {
+        _mm256_store_si256(u, _mm256_sign_epi8(v, v));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(tile.sign[static_cast<size_t>(b * 8 + k)].b), v);
+      }
+    }
+    std::memcpy(tile.d[static_cast<size_t>(b)].f, d, sizeof d);
   }
 }
 
@@ -394,7 +413,8 @@ void quantize_rows(const float* x, int64_t n, int64_t in, QuantizedRows& out, Th
 }
 
 // y[t·ldy + 0..rows) for activation row t.
-inline void q4_tile_times_row(const Q4Tile& tile, int64_t blocks, const QuantizedRows& x, int64_t t, float* y,
+template <DType T>
+inline void tile_times_row(const QTile& tile, int64_t blocks, const QuantizedRows& x, int64_t t, float* y,
                               int64_t ldy, int64_t rows) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[8];
@@ -403,14 +423,20 @@ inline void q4_tile_times_row(const Q4Tile& tile, int64_t blocks, const Quantize
   const float* xd = x.d.data() + t * blocks;
   const int32_t* corr = x.corr.data() + t * blocks * 8;
   for (int64_t b = 0; b < blocks; ++b) {
-    const __m256 d = _mm256_mul_ps(tile.d[static_cast<size_t>(b)], _mm256_set1_ps(xd[b]));
-    const __m256i* u = tile.u.data() + b * 8;
+    const __m256 d = _mm256_mul_ps(_mm256_load_ps(tile.d[static_cast<size_t>(b)].f), _mm256_set1_ps(xd[b]));
+    const __m256i* u = tile.u_at(b);
+    const __m256i* sg = T == DType::Q8_0 ? tile.sign_at(b) : nullptr;
     for (int k = 0; k < 8; ++k) {
       int32_t four;
       std::memcpy(&four, xq[b].q + 4 * k, 4);
-      const __m256i lane = _mm256_sub_epi32(
-          _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_load_si256(u + k), _mm256_set1_epi32(four)), ones),
-          _mm256_set1_epi32(corr[b * 8 + k]));
+      const __m256i xk = _mm256_set1_epi32(four);
+      __m256i lane;
+      if constexpr (T == DType::Q4_0)
+        lane = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_load_si256(u + k), xk), ones),
+                                _mm256_set1_epi32(corr[b * 8 + k]));
+      else  // |q| times x with q's sign: pairs reach at most 2·128·127 < 2^15
+        lane = _mm256_madd_epi16(
+            _mm256_maddubs_epi16(_mm256_load_si256(u + k), _mm256_sign_epi8(xk, _mm256_load_si256(sg + k))), ones);
       acc[k] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(lane), acc[k]);
     }
   }
@@ -428,17 +454,18 @@ inline void q4_tile_times_row(const Q4Tile& tile, int64_t blocks, const Quantize
   }
 }
 
-void gemm_q4_0(const TensorView& w, const float* x_in, int64_t n, float* y, ThreadPool& pool) {
+template <DType T>
+void gemm_quant(const TensorView& w, const float* x_in, int64_t n, float* y, ThreadPool& pool) {
   const int64_t in = w.cols(), out = w.rows(), blocks = in / kQuantBlock;
   thread_local QuantizedRows xq;
   quantize_rows(x_in, n, in, xq, pool);
   const QuantizedRows& x = xq;  // workers read the caller's copy
   pool.parallel_for(out, 8, [&](int64_t begin, int64_t end) {
-    thread_local Q4Tile tile;
+    thread_local QTile tile;
     for (int64_t r0 = begin; r0 < end; r0 += 8) {
       const int64_t rows = std::min<int64_t>(8, end - r0);
-      repack_q4_0_rows(w, r0, rows, blocks, tile);
-      for (int64_t t = 0; t < n; ++t) q4_tile_times_row(tile, blocks, x, t, y + r0, out, rows);
+      repack_rows<T>(w, r0, rows, blocks, tile);
+      for (int64_t t = 0; t < n; ++t) tile_times_row<T>(tile, blocks, x, t, y + r0, out, rows);
     }
   });
 }
@@ -447,8 +474,8 @@ const MatMulKernel kKernels[] = {
     {DType::F32, gemv_f32, gemm_f32},
     {DType::F16, gemv_f16, gemm_dequantized},
     {DType::BF16, gemv_bf16, gemm_dequantized},
-    {DType::Q8_0, gemv_q8_0, gemm_dequantized},
-    {DType::Q4_0, gemv_q4_0, gemm_q4_0},
+    {DType::Q8_0, gemv_q8_0, gemm_quant<DType::Q8_0>},
+    {DType::Q4_0, gemv_q4_0, gemm_quant<DType::Q4_0>},
 };
 
 }  // namespace
