@@ -153,6 +153,17 @@ bool Visitor::isNodeCandidate(const Decl *D) {
   if (auto *FD = dyn_cast<FunctionDecl>(D))
     return FD->getTemplateInstantiationPattern() != nullptr ||
            (isa<CXXMethodDecl>(FD) && cast<CXXMethodDecl>(FD)->getParent()->isLambda());
+  // A library class template specialization is a node too: constructing
+  // `unique_ptr<FILE, Closer>` reaches its destructor (which calls the
+  // deleter), and `new _State_impl<F>` its overrides of library virtuals
+  // (std::thread runs F through one).
+  if (auto *RD = dyn_cast<CXXRecordDecl>(D))
+    return !RD->isLambda() && RD->getTemplateInstantiationPattern() != nullptr;
+  // Static data members of specializations and variable template
+  // specializations: their initializers can name the project's functions
+  // (std::visit's table of `__visit_invoke` pointers).
+  if (auto *VD = dyn_cast<VarDecl>(D))
+    return VD->hasGlobalStorage() && VD->getTemplateInstantiationPattern() != nullptr;
   return false;
 }
 
@@ -256,7 +267,13 @@ void Visitor::recordFunction(FunctionDecl *FD) {
   N.Usr = usr(FD);
   N.Kind = kindOf(FD);
   N.Project = isProject(FD);
-  N.Implicit = FD->isImplicit();
+  // Defaulted on its first declaration (`T(T&&) = default;`): the compiler
+  // writes the body, like an implicit member's, so the node exists for its
+  // edges (member constructors, default member initializers) but is not
+  // reported on its own: it goes with its class. Removing just the line
+  // would change which special members the class has. Defaulted out of line
+  // (`T::T() = default;` in a .cpp) is user-provided: reported as written.
+  N.Implicit = FD->isImplicit() || (FD->isExplicitlyDefaulted() && !FD->isUserProvided());
   if (auto *MD = dyn_cast<CXXMethodDecl>(FD)) {
     N.VirtualMethod = MD->isVirtual();
     N.Parent = usr(fold(MD->getParent()));
@@ -293,6 +310,7 @@ void Visitor::recordVariable(VarDecl *VD) {
   N.Usr = usr(VD);
   N.Name = VD->getQualifiedNameAsString();
   N.Kind = NodeKind::Variable;
+  N.Project = isProject(VD);
   N.Where = loc(VD->getLocation());
   fillRange(N, VD);
   // Dynamic initialization (or destruction) is start-up code: a root.
@@ -314,6 +332,7 @@ void Visitor::recordClass(CXXRecordDecl *RD) {
     N.Usr = U;
     N.Name = RD->getQualifiedNameAsString();
     N.Kind = NodeKind::Class;
+    N.Project = isProject(RD);
     N.Where = loc(RD->getLocation());
     fillRange(N, RD);
     for (const auto *A : RD->specific_attrs<AnnotateAttr>())
@@ -353,12 +372,39 @@ void Visitor::recordClass(CXXRecordDecl *RD) {
 bool Visitor::traverseNonProject(Decl *D) {
   if (isa<TranslationUnitDecl, NamespaceDecl, LinkageSpecDecl, ExportDecl>(D))
     return Base::TraverseDecl(D);
+  // Declarations inside a body being walked (`auto c = _M_hash_code(k);`,
+  // `if (node_ptr n = _M_find_node(...))`, a local class) are part of that
+  // body: their initializers are walked in its context. Skipping them lost
+  // every call made in a local variable's initializer, e.g. libstdc++'s
+  // hashtable calling the project's hash functor.
+  if (!Context.empty() && D->getParentFunctionOrMethod())
+    return Base::TraverseDecl(D);
   if (!Walked.insert(D).second)
     return true;
   if (auto *FTD = dyn_cast<FunctionTemplateDecl>(D)) {
     for (FunctionDecl *S : FTD->specializations())
       if (S->isTemplateInstantiation())
         TraverseDecl(S);
+    return true;
+  }
+  if (auto *VTD = dyn_cast<VarTemplateDecl>(D)) {
+    for (VarTemplateSpecializationDecl *S : VTD->specializations())
+      if (clang::isTemplateInstantiation(S->getSpecializationKind()))
+        TraverseDecl(S);
+    return true;
+  }
+  // A hidden friend defined in a class template is instantiated with it.
+  if (auto *Friend = dyn_cast<FriendDecl>(D)) {
+    if (NamedDecl *ND = Friend->getFriendDecl())
+      return TraverseDecl(ND);
+    return true;
+  }
+  if (auto *VD = dyn_cast<VarDecl>(D)) {
+    if (isNodeCandidate(VD) && VD->getInit() && !VD->getDeclContext()->isDependentContext() &&
+        !VD->getType()->isDependentType()) {
+      recordVariable(VD);
+      return traverseWithContext(VD, VD);
+    }
     return true;
   }
   if (auto *CTD = dyn_cast<ClassTemplateDecl>(D)) {
@@ -370,6 +416,8 @@ bool Visitor::traverseNonProject(Decl *D) {
   if (auto *RD = dyn_cast<CXXRecordDecl>(D)) {
     if (!RD->isCompleteDefinition() || RD->isDependentContext())
       return true;
+    if (isNodeCandidate(RD))
+      recordClass(RD);
     for (Decl *M : RD->decls())
       TraverseDecl(M);
     return true;
@@ -401,6 +449,10 @@ bool Visitor::TraverseDecl(Decl *D) {
     return traverseNonProject(D);
 
   if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+    // `= delete`: no code to reach or to delete (nothing can call it), so
+    // neither a node nor a declaration `fix` may remove.
+    if (FD->isDeleted())
+      return true;
     if (FD->isThisDeclarationADefinition() && !isa<CXXDeductionGuideDecl>(FD)) {
       const Decl *Owner = fold(FD);
       if (Owner == FD)
