@@ -124,6 +124,8 @@ GgufVocab vocab_from_gguf(const GgufFile& f) {
   const bool llama3_pre = v.pre == "llama-bpe" || v.pre == "llama3" || v.pre == "llama-v3";
   v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token", v.model == "llama" || (v.model == "gpt2" && llama3_pre));
   v.add_eos = f.get_bool("tokenizer.ggml.add_eos_token", false);
+  v.add_space_prefix = f.get_bool("tokenizer.ggml.add_space_prefix", true);
+  v.file = f.file_name;
   return v;
 }
 
