@@ -140,7 +140,7 @@ Analysis analyze(AnalysisInput In) {
   std::map<std::string, Status> FileStatus;
   for (unsigned I = 0; I < G.Nodes.size(); ++I) {
     const Node &N = G.Nodes[I];
-    if (!reported(N))
+    if (!reported(N) || R.isExcluded(N.Where.File))
       continue;
     SymbolVerdict V{I, St[I], {}};
     unsigned Via = BestMember[I] >= 0 ? unsigned(BestMember[I]) : I;
@@ -175,9 +175,11 @@ Analysis analyze(AnalysisInput In) {
   for (auto &[F, S] : Inherited)
     FileStatus.try_emplace(F, S);
   for (const std::string &O : In.Orphans)
-    FileStatus.try_emplace(O, Status::Orphaned);
+    if (!R.isExcluded(O))
+      FileStatus.try_emplace(O, Status::Orphaned);
   for (auto &[Path, S] : FileStatus)
-    A.Files.push_back({Path, S});
+    if (!R.isExcluded(Path))
+      A.Files.push_back({Path, S});
 
   std::sort(A.Symbols.begin(), A.Symbols.end(), [&](const SymbolVerdict &X, const SymbolVerdict &Y) {
     const Node &NX = G.Nodes[X.Id], &NY = G.Nodes[Y.Id];

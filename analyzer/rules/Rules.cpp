@@ -27,14 +27,18 @@ Rules Rules::defaults() {
   return R;
 }
 
-bool Rules::isTestFile(const std::string &RelPath) const {
-  for (const std::string &G : TestGlobs) {
+static bool matchesAny(const std::vector<std::string> &Globs, const std::string &RelPath) {
+  for (const std::string &G : Globs) {
     auto P = llvm::GlobPattern::create(G);
     if (P && P->match(RelPath))
       return true;
   }
   return false;
 }
+
+bool Rules::isTestFile(const std::string &RelPath) const { return matchesAny(TestGlobs, RelPath); }
+
+bool Rules::isExcluded(const std::string &RelPath) const { return matchesAny(ExcludeGlobs, RelPath); }
 
 bool Rules::matches(const std::string &Regex, const std::string &Name) {
   llvm::Regex R("^(" + Regex + ")$");
@@ -171,20 +175,22 @@ public:
   bool document(llvm::yaml::Node *Root, Rules &R) {
     if (!Root || llvm::isa<llvm::yaml::NullNode>(Root))
       return true;
-    return mapping(Root, {"entries", "tests", "keep", "policies"},
+    return mapping(Root, {"entries", "tests", "exclude", "keep", "policies"},
                    [&](const std::string &K, llvm::yaml::Node *V, llvm::yaml::Node *) {
       if (K == "entries")
         return sequence(V, [&](llvm::yaml::Node *I) { return entry(I, R); });
-      if (K == "tests")
+      if (K == "tests" || K == "exclude") {
+        std::vector<std::string> &Globs = K == "tests" ? R.TestGlobs : R.ExcludeGlobs;
         return sequence(V, [&](llvm::yaml::Node *I) {
           return mapping(I, {"path"}, [&](const std::string &, llvm::yaml::Node *PV, llvm::yaml::Node *) {
             std::string G;
             if (!scalar(PV, G) || !glob(PV, G))
               return false;
-            R.TestGlobs.push_back(G);
+            Globs.push_back(G);
             return true;
           });
         });
+      }
       if (K == "keep")
         return sequence(V, [&](llvm::yaml::Node *I) {
           KeepRule Keep;

@@ -27,12 +27,17 @@ struct PolicyRule {
 struct Rules {
   std::vector<EntryRule> Entries;
   std::vector<std::string> TestGlobs;
+  /// Sources no build is meant to compile (test inputs, examples, vendored
+  /// code): never reported as orphaned, and their definitions (if some
+  /// database compiles them) are left out of the report.
+  std::vector<std::string> ExcludeGlobs;
   std::vector<KeepRule> Keep;
   std::vector<PolicyRule> Policies;
 
   /// The rules used when no reach.yaml exists: `main` is the entry.
   static Rules defaults();
   bool isTestFile(const std::string &RelPath) const;
+  bool isExcluded(const std::string &RelPath) const;
   /// Full-match of a `match:` regex against a qualified name.
   static bool matches(const std::string &Regex, const std::string &Name);
 };
