@@ -613,6 +613,13 @@ bool Visitor::VisitMemberExpr(MemberExpr *E) {
   else if (auto *VD = dyn_cast<VarDecl>(E->getMemberDecl()))
     addEdge(VD->getDefinition() ? VD->getDefinition() : VD, EdgeKind::InitializerUse,
             E->getBeginLoc());
+  else if (auto *FD = dyn_cast<FieldDecl>(E->getMemberDecl())) {
+    // Reading a field means an object of its class exists, even one never
+    // constructed in code: a block struct read through reinterpret_cast of
+    // mapped bytes (`reinterpret_cast<const BlockQ4_0*>(p)->d`).
+    if (auto *RD = dyn_cast<CXXRecordDecl>(FD->getParent()); RD && isProject(fold(RD)))
+      addEdge(RD, EdgeKind::Member, E->getMemberLoc());
+  }
   return true;
 }
 
