@@ -188,11 +188,6 @@ const char* gguf_type_name(GgufType t) {
 
 }  // namespace
 
-std::string ggml_type_name(uint32_t type) {
-  const GgmlTypeInfo* t = find_ggml_type(type);
-  return t ? t->name : "type " + std::to_string(type);
-}
-
 bool GgufValue::is_integer() const {
   switch (type) {
     case GgufType::U8: case GgufType::I8: case GgufType::U16: case GgufType::I16:
@@ -370,9 +365,6 @@ int64_t GgufFile::get_int(std::string_view key) const {
   if (!v.is_integer()) wrong_type(*this, key, v, "an integer");
   if (v.type == GgufType::U64 && v.u > static_cast<uint64_t>(INT64_MAX)) wrong_type(*this, key, v, "an integer below 2^63");
   return v.i;
-}
-int64_t GgufFile::get_int(std::string_view key, int64_t fallback) const {
-  return has(key) ? get_int(key) : fallback;
 }
 double GgufFile::get_float(std::string_view key) const {
   const GgufValue& v = require(*this, key);

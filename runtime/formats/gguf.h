@@ -58,7 +58,6 @@ class GgufFile {
   // Typed getters: throw FormatError naming the file, the value's offset
   // and the key when it is missing, of the wrong type or out of range.
   int64_t get_int(std::string_view key) const;
-  int64_t get_int(std::string_view key, int64_t fallback) const;
   double get_float(std::string_view key) const;
   double get_float(std::string_view key, double fallback) const;
   bool get_bool(std::string_view key, bool fallback) const;
@@ -72,8 +71,5 @@ class GgufFile {
 // Parses a GGUF image; views point into `bytes`. Throws FormatError naming
 // the file, the offset and the rule.
 GgufFile parse_gguf(std::span<const std::byte> bytes, const std::string& file_name);
-
-// "Q4_K" for ggml type 12, "type 99" for ids it does not know.
-std::string ggml_type_name(uint32_t type);
 
 }  // namespace reach::run

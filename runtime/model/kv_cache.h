@@ -16,7 +16,6 @@ class KVCache {
 
   int64_t capacity() const { return capacity_; }
   int64_t length() const { return length_; }  // positions filled
-  int64_t kv_dim() const { return kv_dim_; }
 
   // Row `pos` of layer `layer`; rows up to capacity are addressable.
   float* keys(int32_t layer, int64_t pos) { return keys_.data() + offset(layer, pos); }
