@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "byte_sink.h"
-#include "formats/half.h"
+#include "half.h"
 
 namespace reach::test {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <random>
 
-#include "formats/half.h"
+#include "half.h"
 #include "quantize_ref.h"
 
 namespace reach::run {

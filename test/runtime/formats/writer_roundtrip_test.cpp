@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "format_error_matchers.h"
-#include "formats/half.h"
+#include "half.h"
 #include "formats/model_source.h"
 #include "quantize_ref.h"
 #include "test_model_writer.h"

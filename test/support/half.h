@@ -1,5 +1,7 @@
 #pragma once
-// IEEE half (F16) and bfloat16 (BF16) <-> float, bit-exact and portable.
+// IEEE half (F16) and bfloat16 (BF16) <-> float, bit-exact and portable: the
+// test-model writer's and the tests' conversions (the runtime's kernels convert
+// with F16C).
 // float -> half rounds to nearest even, as F16C's _cvtss_sh(x, 0) and ggml do.
 #include <bit>
 #include <cstdint>
