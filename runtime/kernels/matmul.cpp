@@ -93,7 +93,8 @@ float dot_bf16(const uint16_t* w, const float* x, int64_t n) {
 // activation load for R rows, R independent FMA chains), but on the
 // development VM R = 4 and R = 2 measured slower than R = 1 (single-thread
 // Q4_0 decode 12.7 / 11.8 vs 21.2 t/s): one sequential weight stream per
-// thread suits the hardware prefetcher better, so the callers use R = 1. Per row the arithmetic is llama.cpp's
+// thread suits the hardware prefetcher better, so the callers use R = 1.
+// Per row the arithmetic is llama.cpp's
 // ggml_vec_dot_q8_0_q8_0 / _q4_0_q8_0 on AVX2: an exact integer dot product
 // per block (the weight's sign moved onto the activation so that maddubs
 // sees one unsigned operand), times d_w·d_x, FMA'd into one 8-lane
