@@ -31,25 +31,6 @@ void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n) {
   }
 }
 
-void quantize_row_q4_0(const float* x, BlockQ4_0* out, int64_t n) {
-  for (int64_t b = 0; b < n / kQuantBlock; ++b) {
-    const float* xb = x + b * kQuantBlock;
-    // ggml keeps the sign of the element with the largest magnitude, so
-    // that element maps exactly onto -8.
-    float amax = 0.0f, max = 0.0f;
-    for (int i = 0; i < kQuantBlock; ++i)
-      if (std::fabs(xb[i]) > amax) { amax = std::fabs(xb[i]); max = xb[i]; }
-    const float d = max / -8.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    out[b].d = fp32_to_fp16(d);
-    for (int i = 0; i < kQuantBlock / 2; ++i) {
-      const auto lo = static_cast<uint8_t>(std::min(15.0f, xb[i] * id + 8.5f));
-      const auto hi = static_cast<uint8_t>(std::min(15.0f, xb[i + 16] * id + 8.5f));
-      out[b].q[i] = static_cast<uint8_t>(lo | (hi << 4));
-    }
-  }
-}
-
 void dequantize_row(DType type, const std::byte* row, float* out, int64_t n) {
   switch (type) {
     case DType::F32:

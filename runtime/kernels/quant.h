@@ -28,8 +28,6 @@ float bf16_to_fp32(uint16_t h);
 // Quantizes n floats (n a multiple of 32) to Q8_0 the way llama.cpp does
 // for activations: d = max|x| / 127, q = round(x / d).
 void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n);
-// Quantizes weights to Q4_0 as ggml does (used by tests and writers of test data).
-void quantize_row_q4_0(const float* x, BlockQ4_0* out, int64_t n);
 
 // Expands n elements of one row stored as `type` into floats.
 void dequantize_row(DType type, const std::byte* row, float* out, int64_t n);

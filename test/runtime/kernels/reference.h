@@ -8,6 +8,7 @@
 
 #include "formats/tensor.h"
 #include "kernels/quant.h"
+#include "quantize_ref.h"
 
 namespace reach::run::testing {
 
@@ -52,7 +53,12 @@ inline StoredMatrix store_matrix(const std::vector<float>& w, int64_t rows, int6
         }
         break;
       case DType::Q8_0: quantize_row_q8_0(src, reinterpret_cast<BlockQ8_0*>(dst), cols); break;
-      case DType::Q4_0: quantize_row_q4_0(src, reinterpret_cast<BlockQ4_0*>(dst), cols); break;
+      case DType::Q4_0: {  // weights only: the writer's ggml reference quantizer
+        std::vector<std::byte> q;
+        test::quantize_row_q4_0_ref({src, static_cast<size_t>(cols)}, q);
+        std::memcpy(dst, q.data(), q.size());
+        break;
+      }
     }
   }
   m.view.name = "w";
