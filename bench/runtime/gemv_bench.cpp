@@ -12,6 +12,7 @@
 
 #include "kernels/matmul.h"
 #include "kernels/quant.h"
+#include "quantize_ref.h"
 
 namespace reach::run {
 namespace {
@@ -34,7 +35,11 @@ Matrix random_matrix(DType type, int64_t rows, int64_t cols) {
     for (float& v : row) v = dist(rng);
     std::byte* dst = m.bytes.data() + static_cast<size_t>(r) * row_bytes;
     if (type == DType::Q8_0) quantize_row_q8_0(row.data(), reinterpret_cast<BlockQ8_0*>(dst), cols);
-    else if (type == DType::Q4_0) quantize_row_q4_0(row.data(), reinterpret_cast<BlockQ4_0*>(dst), cols);
+    else if (type == DType::Q4_0) {  // weights: the test-model writer's ggml reference
+      std::vector<std::byte> q;
+      test::quantize_row_q4_0_ref(row, q);
+      std::memcpy(dst, q.data(), q.size());
+    }
     else
       for (int64_t c = 0; c < cols; ++c) {
         const uint16_t h = fp32_to_fp16(row[static_cast<size_t>(c)]);
