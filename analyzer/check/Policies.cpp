@@ -44,6 +44,11 @@ bool forbid(const Analysis &A, const PolicyRule &P, std::vector<Finding> &Out, s
       const Node &T = G.Nodes[E.To];
       if (!T.Project || T.Where.File.empty() || !To->match(T.Where.File))
         continue;
+      // A lambda can only be named where it is written: a (folded) template
+      // that reaches another file's lambda was handed it as an argument by
+      // its caller, which is where the reference really is.
+      if (T.Kind == NodeKind::Lambda && T.Where.File != N.Where.File)
+        continue;
       const Loc &S = E.Site.File.empty() ? N.Where : E.Site;
       Out.push_back({FindingKind::Forbidden, "forbid:" + N.Usr + "->" + T.Usr, N.Name + " -> " + T.Name,
                      S.File, S.Line, S.Column, S.Line,
