@@ -18,6 +18,18 @@ namespace {
 namespace fs = std::filesystem;
 using testing::expect_format_error;
 
+// The metadata of a one-layer Llama (dim 32, 2 heads) and nothing else: no
+// tokenizer, no tensors. Tests add what their case needs.
+test::GgufWriter llama_hyperparameters_only() {
+  test::GgufWriter w;
+  w.add_string("general.architecture", "llama");
+  for (const char* k : {"llama.embedding_length", "llama.feed_forward_length"}) w.add_u32(k, 32);
+  w.add_u32("llama.attention.head_count", 2);
+  w.add_u32("llama.block_count", 1);
+  w.add_u32("llama.context_length", 64);
+  return w;
+}
+
 test::TestModelFiles small_model(const std::string& name) {
   test::TestModelSpec spec;
   spec.dim = 32;
@@ -90,12 +102,7 @@ TEST(OpenModel, MissingTensor) {
 }
 
 TEST(OpenModel, GgufMissingTensorUsesLlamaCppName) {
-  test::GgufWriter w;
-  w.add_string("general.architecture", "llama");
-  for (const char* k : {"llama.embedding_length", "llama.feed_forward_length"}) w.add_u32(k, 32);
-  w.add_u32("llama.attention.head_count", 2);
-  w.add_u32("llama.block_count", 1);
-  w.add_u32("llama.context_length", 64);
+  test::GgufWriter w = llama_hyperparameters_only();
   w.add_string("tokenizer.ggml.model", "llama");
   w.add_string_array("tokenizer.ggml.tokens", {"a", "b"});
   w.add_tensor("token_embd.weight", GgmlType::F32, {2, 32}, std::vector<std::byte>(2 * 32 * 4));
@@ -115,12 +122,7 @@ TEST(OpenModel, GgufUnknownArchitecture) {
 }
 
 TEST(OpenModel, GgufWithoutTokenizer) {
-  test::GgufWriter w;
-  w.add_string("general.architecture", "llama");
-  for (const char* k : {"llama.embedding_length", "llama.feed_forward_length"}) w.add_u32(k, 32);
-  w.add_u32("llama.attention.head_count", 2);
-  w.add_u32("llama.block_count", 1);
-  w.add_u32("llama.context_length", 64);
+  test::GgufWriter w = llama_hyperparameters_only();
   const auto dir = testing::scratch_dir("gguf_no_tok");
   w.write(dir / "m.gguf");
   expect_format_error([&] { open_model(dir / "m.gguf"); }, (dir / "m.gguf").string(), -1,
