@@ -59,9 +59,10 @@ void BM_Gemv(benchmark::State& state) {
   std::mt19937 rng(2);
   std::normal_distribution<float> dist;
   for (float& v : x) v = dist(rng);
-  const MatMulKernel& k = matmul_kernel_for(w.view);
+  PackedStorage storage(PackedMatrix::packed_bytes(w.view));
+  const PackedMatrix k(w.view, storage, pool);
   for (auto _ : state) {
-    k.gemv(w.view, x.data(), y.data(), pool);
+    k.gemv(x.data(), y.data(), pool);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
@@ -79,9 +80,10 @@ void BM_Gemm(benchmark::State& state) {
   std::mt19937 rng(2);
   std::normal_distribution<float> dist;
   for (float& v : x) v = dist(rng);
-  const MatMulKernel& k = matmul_kernel_for(w.view);
+  PackedStorage storage(PackedMatrix::packed_bytes(w.view));
+  const PackedMatrix k(w.view, storage, pool);
   for (auto _ : state) {
-    k.gemm(w.view, x.data(), n, y.data(), pool);
+    k.gemm(x.data(), n, y.data(), pool);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }

@@ -1,27 +1,77 @@
 #pragma once
 // Products with a weight matrix W {out, in} (rows contiguous, any storage
-// type): one kernel per storage type, looked up once when the model loads.
-//   gemv: y[out] = W · x[in]                     decode, AVX2 + thread pool
-//   gemm: Y[n, out] = X[n, in] · Wᵀ              prefill, OpenBLAS sgemm
+// type), through the one kernel for its storage type, chosen once when the
+// model loads:
+//   gemv: y[out] = W · x[in]                     decode
+//   gemm: Y[n, out] = X[n, in] · Wᵀ              prefill
 // As in llama.cpp, F16 weights multiply an activation rounded to F16 and
-// Q8_0/Q4_0 weights an activation quantized to Q8_0, with integer dot
-// products per 32-element block; the prefill GEMM feeds sgemm the same
-// rounded/quantized activations, so prefill and decode agree.
+// Q8_0/Q4_0 weights an activation quantized to Q8_0, with exact integer dot
+// products per 32-element block; the prefill GEMM sees the same rounded or
+// quantized activations, so prefill and decode agree.
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "formats/tensor.h"
 #include "kernels/thread_pool.h"
 
 namespace reach::run {
 
-struct MatMulKernel {
-  DType weight_type;
-  void (*gemv)(const TensorView& w, const float* x, float* y, ThreadPool& pool);
-  void (*gemm)(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool);
+// Memory for the packed matrices of one model: one allocation, in 2 MiB
+// transparent huge pages where the kernel allows it (measured: decode
+// streams weights from them ~8% faster than from 4 KiB pages, for fewer TLB
+// misses). Pages never written cost nothing.
+class PackedStorage {
+ public:
+  PackedStorage() = default;
+  explicit PackedStorage(size_t bytes);
+  // A 64-byte aligned piece of `bytes`; throws std::logic_error when the
+  // pieces taken would exceed the size asked for at construction.
+  std::byte* take(size_t bytes);
+
+ private:
+  struct FreeBytes {
+    void operator()(std::byte* p) const;
+  };
+  std::unique_ptr<std::byte, FreeBytes> base_;
+  size_t size_ = 0, used_ = 0;
 };
 
-// Throws std::invalid_argument naming the type when there is no kernel for it,
-// or when W's row length is not a whole number of blocks.
-const MatMulKernel& matmul_kernel_for(const TensorView& w);
+// W in the layout its kernel reads. F32/F16/BF16: W's rows where the file
+// has them (a view; OpenBLAS sgemm for prefill, AVX2 dot products for
+// decode). Q8_0/Q4_0: repacked here, once, into groups of eight interleaved
+// rows (kernels/row_groups.h), which costs one copy of W in memory and makes
+// decode memory-bound instead of instruction-bound.
+class PackedMatrix {
+ public:
+  PackedMatrix() = default;
+  // Bytes the packed form of `w` takes from a PackedStorage: 0 for the
+  // types read in place.
+  static size_t packed_bytes(const TensorView& w);
+  // Throws std::invalid_argument naming the tensor when its type has no
+  // kernel or its rows are not a whole number of blocks. `w`'s bytes (for
+  // F32/F16/BF16) and `storage` must outlive this object.
+  PackedMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool);
+
+  DType dtype() const { return dtype_; }
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+  // The bytes one product streams: the file's size of W.
+  size_t nbytes() const { return nbytes_; }
+  // What the kernel reads: the file's rows, or the packed copy.
+  const std::byte* data() const { return data_; }
+
+  void gemv(const float* x, float* y, ThreadPool& pool) const;
+  void gemm(const float* x, int64_t n, float* y, ThreadPool& pool) const;
+
+  struct Kernel;  // one per storage type, in matmul.cpp
+
+ private:
+  DType dtype_ = DType::F32;
+  int64_t rows_ = 0, cols_ = 0;
+  size_t nbytes_ = 0;
+  const Kernel* kernel_ = nullptr;
+  const std::byte* data_ = nullptr;  // the file's rows, or their packed form
+};
 
 }  // namespace reach::run

@@ -55,13 +55,13 @@ Model::Model(const ModelSource& source, ThreadPool& pool)
     : source_(source),
       config_(source.config()),
       rope_style_(source.rope_style()),
-      weights_(load_weights(source)),
+      weights_(load_weights(source, pool)),
       rope_inv_freq_(rope_frequencies(source)),
       pool_(pool) {}
 
 void Model::linear(const Linear& l, const float* x, int64_t n, float* y) {
-  if (n == 1) l.kernel->gemv(*l.w, x, y, pool_);
-  else l.kernel->gemm(*l.w, x, n, y, pool_);
+  if (n == 1) l.gemv(x, y, pool_);
+  else l.gemm(x, n, y, pool_);
 }
 
 std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& cache) {

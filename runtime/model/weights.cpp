@@ -1,6 +1,7 @@
 #include "model/weights.h"
 
 #include <string>
+#include <utility>
 
 #include "formats/format_error.h"
 #include "kernels/quant.h"
@@ -17,7 +18,7 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 
 class Loader {
  public:
-  explicit Loader(const ModelSource& source) : source_(source) {}
+  Loader(const ModelSource& source, ThreadPool& pool) : source_(source), pool_(pool) {}
 
   const TensorView& tensor(const std::string& name, std::vector<int64_t> shape) const {
     const TensorView& t = source_.get(name);
@@ -27,13 +28,24 @@ class Loader {
     return t;
   }
 
-  Linear linear(const std::string& name, int64_t out, int64_t in) const { return linear_of(tensor(name, {out, in})); }
+  // Matrices are packed only once all are known, so that one allocation
+  // holds them all: these note where each goes.
+  void linear(Linear& slot, const std::string& name, int64_t out, int64_t in) {
+    linear_of(slot, tensor(name, {out, in}));
+  }
+  void linear_of(Linear& slot, const TensorView& t) { matrices_.push_back({&slot, &t}); }
 
-  Linear linear_of(const TensorView& t) const {
-    try {
-      return {&t, &matmul_kernel_for(t)};
-    } catch (const std::invalid_argument& e) {
-      throw FormatError(source_.path().string(), e.what());
+  // Packs every matrix noted, into `storage`.
+  void pack_matrices(PackedStorage& storage) const {
+    size_t bytes = 0;
+    for (const auto& [slot, t] : matrices_) bytes += PackedMatrix::packed_bytes(*t);
+    storage = PackedStorage(bytes);
+    for (const auto& [slot, t] : matrices_) {
+      try {
+        *slot = PackedMatrix(*t, storage, pool_);
+      } catch (const std::invalid_argument& e) {
+        throw FormatError(source_.path().string(), e.what());
+      }
     }
   }
 
@@ -48,6 +60,8 @@ class Loader {
 
  private:
   const ModelSource& source_;
+  ThreadPool& pool_;
+  std::vector<std::pair<Linear*, const TensorView*>> matrices_;
 };
 
 }  // namespace
@@ -56,41 +70,42 @@ namespace {
 template <class Fn>
 void for_each_matrix(const Weights& w, Fn fn) {
   for (const LayerWeights& l : w.layers)
-    for (const Linear* m : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) fn(*m->w);
-  fn(*w.lm_head.w);
+    for (const Linear* m : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) fn(*m);
+  fn(w.lm_head);
 }
 }  // namespace
 
 size_t weight_bytes_per_token(const Weights& w) {
   size_t bytes = w.embed->row_bytes();
-  for_each_matrix(w, [&](const TensorView& t) { bytes += t.nbytes; });
+  for_each_matrix(w, [&](const Linear& m) { bytes += m.nbytes(); });
   return bytes;
 }
 
 DType main_weight_type(const Weights& w) {
   size_t by_type[5] = {};
-  for_each_matrix(w, [&](const TensorView& t) { by_type[static_cast<int>(t.dtype)] += t.nbytes; });
+  for_each_matrix(w, [&](const Linear& m) { by_type[static_cast<int>(m.dtype())] += m.nbytes(); });
   int best = 0;
   for (int i = 1; i < 5; ++i)
     if (by_type[i] > by_type[best]) best = i;
   return static_cast<DType>(best);
 }
 
-Weights load_weights(const ModelSource& source) {
+Weights load_weights(const ModelSource& source, ThreadPool& pool) {
   const ModelConfig& c = source.config();
-  const Loader load(source);
+  Loader load(source, pool);
   const int64_t q_dim = int64_t{c.n_heads} * c.head_dim;
   const int64_t kv_dim = int64_t{c.n_kv_heads} * c.head_dim;
 
   Weights w;
   w.embed = &load.tensor("model.embed_tokens.weight", {c.vocab_size, c.dim});
+  w.layers.resize(static_cast<size_t>(c.n_layers));  // in place: the loader notes where matrices go
   for (int32_t i = 0; i < c.n_layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
-    LayerWeights l;
+    LayerWeights& l = w.layers[static_cast<size_t>(i)];
     l.attn_norm = load.vector(p + "input_layernorm.weight", c.dim);
-    l.q = load.linear(p + "self_attn.q_proj.weight", q_dim, c.dim);
-    l.k = load.linear(p + "self_attn.k_proj.weight", kv_dim, c.dim);
-    l.v = load.linear(p + "self_attn.v_proj.weight", kv_dim, c.dim);
+    load.linear(l.q, p + "self_attn.q_proj.weight", q_dim, c.dim);
+    load.linear(l.k, p + "self_attn.k_proj.weight", kv_dim, c.dim);
+    load.linear(l.v, p + "self_attn.v_proj.weight", kv_dim, c.dim);
     if (c.qkv_bias) {
       l.q_bias = load.vector(p + "self_attn.q_proj.bias", q_dim);
       l.k_bias = load.vector(p + "self_attn.k_proj.bias", kv_dim);
@@ -100,17 +115,18 @@ Weights load_weights(const ModelSource& source) {
       l.q_norm = load.vector(p + "self_attn.q_norm.weight", c.head_dim);
       l.k_norm = load.vector(p + "self_attn.k_norm.weight", c.head_dim);
     }
-    l.o = load.linear(p + "self_attn.o_proj.weight", c.dim, q_dim);
+    load.linear(l.o, p + "self_attn.o_proj.weight", c.dim, q_dim);
     l.ffn_norm = load.vector(p + "post_attention_layernorm.weight", c.dim);
-    l.gate = load.linear(p + "mlp.gate_proj.weight", c.ffn_dim, c.dim);
-    l.up = load.linear(p + "mlp.up_proj.weight", c.ffn_dim, c.dim);
-    l.down = load.linear(p + "mlp.down_proj.weight", c.dim, c.ffn_dim);
-    w.layers.push_back(std::move(l));
+    load.linear(l.gate, p + "mlp.gate_proj.weight", c.ffn_dim, c.dim);
+    load.linear(l.up, p + "mlp.up_proj.weight", c.ffn_dim, c.dim);
+    load.linear(l.down, p + "mlp.down_proj.weight", c.dim, c.ffn_dim);
   }
   w.final_norm = load.vector("model.norm.weight", c.dim);
   // Tied models have no lm_head tensor: the embedding matrix doubles as it.
   const bool has_head = !c.tied_embeddings && source.find("lm_head.weight") != nullptr;
-  w.lm_head = has_head ? load.linear("lm_head.weight", c.vocab_size, c.dim) : load.linear_of(*w.embed);
+  if (has_head) load.linear(w.lm_head, "lm_head.weight", c.vocab_size, c.dim);
+  else load.linear_of(w.lm_head, *w.embed);
+  load.pack_matrices(w.packed);
   return w;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
-// The model's parameters. Matrices are views into the file mapping that the
-// ModelSource owns (zero-copy), each paired with the kernel for its storage
-// type, chosen once here. Vectors (norms, biases) are a few KiB per layer and
-// are expanded to F32 so the per-row ops need only one implementation.
+// The model's parameters. Matrices are PackedMatrix: views into the file
+// mapping that the ModelSource owns (F32/F16/BF16, zero-copy) or a copy
+// repacked once for the kernel (Q8_0/Q4_0), each with the kernel for its
+// storage type, chosen once here. Vectors (norms, biases) are a few KiB per
+// layer and are expanded to F32 so the per-row ops need only one
+// implementation.
 #include <cstdint>
 #include <vector>
 
@@ -11,11 +13,8 @@
 
 namespace reach::run {
 
-// A weight matrix and the kernel that multiplies by it.
-struct Linear {
-  const TensorView* w = nullptr;  // {out, in}
-  const MatMulKernel* kernel = nullptr;
-};
+// A weight matrix {out, in} and the kernel that multiplies by it.
+using Linear = PackedMatrix;
 
 struct LayerWeights {
   std::vector<float> attn_norm;  // {dim}           input_layernorm
@@ -35,6 +34,7 @@ struct LayerWeights {
 };
 
 struct Weights {
+  PackedStorage packed;               // the Q8_0/Q4_0 matrices below, repacked; first, so it outlives them
   const TensorView* embed = nullptr;  // {vocab, dim}, rows read one token at a time
   std::vector<LayerWeights> layers;   // n_layers
   std::vector<float> final_norm;      // {dim}
@@ -48,9 +48,10 @@ size_t weight_bytes_per_token(const Weights& w);
 // The dominant storage type of the matrices (by bytes), for reports.
 DType main_weight_type(const Weights& w);
 
-// Looks up every tensor the config calls for and checks its shape; throws
-// FormatError naming the model path and the tensor when one is missing, has
-// the wrong shape, or is stored in a type without a kernel.
-Weights load_weights(const ModelSource& source);
+// Looks up every tensor the config calls for, checks its shape and packs the
+// matrices for their kernels (on `pool`); throws FormatError naming the model
+// path and the tensor when one is missing, has the wrong shape, or is stored
+// in a type without a kernel.
+Weights load_weights(const ModelSource& source, ThreadPool& pool);
 
 }  // namespace reach::run

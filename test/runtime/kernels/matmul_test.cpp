@@ -26,6 +26,13 @@ std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x)
   return seen;
 }
 
+// W packed for its kernel, with the storage it takes.
+struct Packed {
+  Packed(const TensorView& w, ThreadPool& pool) : storage(PackedMatrix::packed_bytes(w)), m(w, storage, pool) {}
+  PackedStorage storage;
+  PackedMatrix m;
+};
+
 struct Case {
   DType type;
   int64_t rows, cols;
@@ -44,7 +51,7 @@ TEST_P(MatMul, GemvMatchesDoubleReference) {
   for (int threads : {1, 2, 3}) {
     ThreadPool pool(threads);
     std::vector<float> y(rows, NAN);
-    matmul_kernel_for(w.view).gemv(w.view, x.data(), y.data(), pool);
+    Packed(w.view, pool).m.gemv(x.data(), y.data(), pool);
     for (int64_t r = 0; r < rows; ++r) {
       double ref = 0, mag = 0;
       for (int64_t c = 0; c < cols; ++c) {
@@ -65,7 +72,7 @@ TEST_P(MatMul, GemvWithinStatedToleranceOfExactActivation) {
   const auto x = testing::random_floats(cols, 4);
   ThreadPool pool(2);
   std::vector<float> y(rows);
-  matmul_kernel_for(w.view).gemv(w.view, x.data(), y.data(), pool);
+  Packed(w.view, pool).m.gemv(x.data(), y.data(), pool);
   for (int64_t r = 0; r < rows; ++r) {
     double ref = 0, mag = 0;
     for (int64_t c = 0; c < cols; ++c) {
@@ -91,7 +98,7 @@ TEST_P(MatMul, GemmMatchesDoubleReference) {
   for (int threads : {1, 2}) {
     ThreadPool pool(threads);
     std::vector<float> y(n * rows, NAN);
-    matmul_kernel_for(w.view).gemm(w.view, x_raw.data(), n, y.data(), pool);
+    Packed(w.view, pool).m.gemm(x_raw.data(), n, y.data(), pool);
     for (int64_t t = 0; t < n; ++t)
       for (int64_t r = 0; r < rows; ++r) {
         double ref = 0, mag = 0;
@@ -115,14 +122,13 @@ INSTANTIATE_TEST_SUITE_P(Types, MatMul,
                                   std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
                          });
 
-// llama.cpp's AVX2 ggml_vec_dot_q8_0_q8_0 / _q4_0_q8_0, written out in
-// scalar code: eight 32-bit lanes, each the exact integer dot product of 4
-// consecutive elements of a block, FMA'd per lane in block order with
-// d = d_w·d_x, then hsum_float_8's order. The GEMV kernels (several rows per
-// pass, Q4_0 without the sign trick) must give these very bits, so decode
-// computes what llama.cpp computes.
-float ggml_avx2_vec_dot(const std::byte* row, DType type, const std::vector<BlockQ8_0>& x) {
-  float acc[8] = {};
+// The quantized product as row_groups.h defines it, in scalar code: per
+// block the exact integer dot product of the weight's and the activation's
+// quants, FMA'd in block order with d = d_w·d_x. The kernels (eight rows
+// interleaved, Q4_0's nibbles used unsigned and corrected by 8·Σx) must give
+// these very bits, for every row of every group, the padded last one too.
+float block_dot_reference(const std::byte* row, DType type, const std::vector<BlockQ8_0>& x) {
+  float acc = 0.0f;
   for (size_t b = 0; b < x.size(); ++b) {
     int8_t w[32];
     float dw;
@@ -138,21 +144,16 @@ float ggml_avx2_vec_dot(const std::byte* row, DType type, const std::vector<Bloc
       }
       dw = fp16_to_fp32(blk->d);
     }
-    const float d = dw * fp16_to_fp32(x[b].d);
-    for (int l = 0; l < 8; ++l) {
-      int32_t p = 0;
-      for (int i = 4 * l; i < 4 * l + 4; ++i) p += int32_t{w[i]} * x[b].q[i];
-      acc[l] = std::fma(d, static_cast<float>(p), acc[l]);
-    }
+    int32_t s = 0;
+    for (int i = 0; i < 32; ++i) s += int32_t{w[i]} * x[b].q[i];
+    acc = std::fma(dw * fp16_to_fp32(x[b].d), static_cast<float>(s), acc);
   }
-  float s[4];
-  for (int i = 0; i < 4; ++i) s[i] = acc[i] + acc[i + 4];
-  return (s[0] + s[2]) + (s[1] + s[3]);
+  return acc;
 }
 
-TEST(MatMulKernel, QuantizedGemvGivesLlamaCppBits) {
+TEST(MatMulKernel, QuantizedGemvGivesTheBlockDefinitionBits) {
   for (DType type : {DType::Q8_0, DType::Q4_0})
-    for (int64_t rows : {1, 3, 4, 5, 37, 130})
+    for (int64_t rows : {1, 3, 8, 13, 37, 130})
       for (int64_t cols : {32, 96, 2048}) {
         const auto w = testing::store_matrix(testing::random_floats(rows * cols, 7), rows, cols, type);
         const auto x = testing::random_floats(cols, 8);
@@ -161,17 +162,41 @@ TEST(MatMulKernel, QuantizedGemvGivesLlamaCppBits) {
         const size_t row_bytes = w.bytes.size() / static_cast<size_t>(rows);
         for (int threads : {1, 2, 3}) {
           ThreadPool pool(threads);
-          std::vector<float> y(rows, NAN);
-          matmul_kernel_for(w.view).gemv(w.view, x.data(), y.data(), pool);
+          std::vector<float> y(rows + 1, NAN);
+          Packed(w.view, pool).m.gemv(x.data(), y.data(), pool);
           for (int64_t r = 0; r < rows; ++r)
-            ASSERT_EQ(y[r], ggml_avx2_vec_dot(w.bytes.data() + r * row_bytes, type, xq))
+            ASSERT_EQ(y[r], block_dot_reference(w.bytes.data() + r * row_bytes, type, xq))
                 << dtype_info(type).name << " " << rows << "x" << cols << " row " << r << " threads " << threads;
+          ASSERT_TRUE(std::isnan(y[rows])) << "wrote past the last row";
         }
       }
 }
 
-// Prefill's int8 GEMM against decode's GEMV on each activation row: the same
-// bits, so batched prefill and token-by-token decode cannot drift apart.
+// Extreme quants: weights at the ends of their range against an activation
+// of ±127 everywhere, the case where an int16 partial sum would overflow if
+// the kernel added more products than it may before widening them.
+TEST(MatMulKernel, QuantizedGemvExactAtExtremeQuants) {
+  for (DType type : {DType::Q8_0, DType::Q4_0}) {
+    const int64_t rows = 9, cols = 64;
+    std::vector<float> wf(rows * cols), x(cols);
+    // Q4_0: d = 1, so 7 is nibble 15 and -8 nibble 0; Q8_0: 7 -> 111, -8 -> -127.
+    for (int64_t i = 0; i < rows * cols; ++i) wf[i] = (i / 3) % 2 ? 7.0f : -8.0f;
+    for (int64_t c = 0; c < cols; ++c) x[c] = c % 5 ? -1.0f : 1.0f;
+    const auto w = testing::store_matrix(wf, rows, cols, type);
+    std::vector<BlockQ8_0> xq(cols / 32);
+    quantize_row_q8_0(x.data(), xq.data(), cols);
+    ThreadPool pool(1);
+    std::vector<float> y(rows);
+    Packed(w.view, pool).m.gemv(x.data(), y.data(), pool);
+    const size_t row_bytes = w.bytes.size() / static_cast<size_t>(rows);
+    for (int64_t r = 0; r < rows; ++r)
+      ASSERT_EQ(y[r], block_dot_reference(w.bytes.data() + r * row_bytes, type, xq)) << dtype_info(type).name;
+  }
+}
+
+// Prefill's GEMM (four activation rows per pass, then one at a time) against
+// decode's GEMV on each activation row: the same bits, so batched prefill and
+// token-by-token decode cannot drift apart.
 TEST(MatMulKernel, GemmAgreesWithGemvRowByRow) {
   for (DType type : {DType::Q8_0, DType::Q4_0})
     for (auto [rows, cols] : {std::pair<int64_t, int64_t>{32, 64}, {64, 64}, {13, 96}, {130, 512}})
@@ -181,9 +206,11 @@ TEST(MatMulKernel, GemmAgreesWithGemvRowByRow) {
         for (int threads : {1, 3}) {
           ThreadPool pool(threads);
           std::vector<float> y(n * rows, NAN), yv(rows, NAN);
-          matmul_kernel_for(w.view).gemm(w.view, x.data(), n, y.data(), pool);
+          const Packed packed(w.view, pool);
+          const PackedMatrix& m = packed.m;
+          m.gemm(x.data(), n, y.data(), pool);
           for (int64_t t = 0; t < n; ++t) {
-            matmul_kernel_for(w.view).gemv(w.view, x.data() + t * cols, yv.data(), pool);
+            m.gemv(x.data() + t * cols, yv.data(), pool);
             for (int64_t r = 0; r < rows; ++r)
               ASSERT_EQ(y[t * rows + r], yv[r])
                   << dtype_info(type).name << " " << rows << "x" << cols << " n " << n << " t " << t << " r " << r;
@@ -195,7 +222,8 @@ TEST(MatMulKernel, GemmAgreesWithGemvRowByRow) {
 TEST(MatMulKernel, RejectsRowsThatAreNotWholeBlocks) {
   std::vector<std::byte> bytes(34 * 3);
   TensorView w{"bad", DType::Q8_0, {3, 40}, bytes.data(), bytes.size()};
-  EXPECT_THROW(matmul_kernel_for(w), std::invalid_argument);
+  ThreadPool pool(1);
+  EXPECT_THROW(Packed(w, pool), std::invalid_argument);
 }
 
 }  // namespace

@@ -1,0 +1,195 @@
+#include "kernels/row_groups.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace reach::run::row_groups {
+
+namespace {
+
+constexpr int64_t kTokensPerPass = 4;
+constexpr int64_t kPrefetchBytes = 4096;  // prefill: activation rows per pass over a group's weights
+
+// Bytes of one row group: quants then scales, padded to a cache line.
+size_t group_bytes(DType type, int64_t blocks) {
+  const int64_t quant_bytes = type == DType::Q4_0 ? 16 : 32;
+  const auto bytes = static_cast<size_t>(blocks * kRows * (quant_bytes + 2));
+  return (bytes + 63) / 64 * 64;
+}
+
+int64_t group_count(int64_t rows) { return (rows + kRows - 1) / kRows; }
+
+// n activation rows quantized to Q8_0 as the kernels read them.
+struct Activations {
+  std::vector<BlockQ8_0> q;    // [n][blocks]
+  std::vector<float> d;        // [n][blocks] q's scales as floats
+  std::vector<int32_t> sum8;   // [n][blocks] 8·Σq: what Q4_0's unsigned nibbles add
+};
+
+void quantize(const float* x, int64_t n, int64_t cols, Activations& out, ThreadPool& pool) {
+  const int64_t blocks = cols / kQuantBlock;
+  out.q.resize(static_cast<size_t>(n * blocks));
+  out.d.resize(out.q.size());
+  out.sum8.resize(out.q.size());
+  const auto rows = [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      BlockQ8_0* q = out.q.data() + t * blocks;
+      quantize_row_q8_0(x + t * cols, q, cols);
+      for (int64_t b = 0; b < blocks; ++b) {
+        int32_t sum = 0;
+        for (int8_t v : q[b].q) sum += v;
+        out.d[static_cast<size_t>(t * blocks + b)] = fp16_to_fp32(q[b].d);
+        out.sum8[static_cast<size_t>(t * blocks + b)] = 8 * sum;
+      }
+    }
+  };
+  if (n == 1) rows(0, 1);  // decode: ~2 µs of work, less than waking the pool
+  else pool.parallel_for(n, 1, rows);
+}
+
+// Four activation quants as one 32-bit value in every lane.
+inline __m256i broadcast4(const int8_t* q) {
+  int32_t v;
+  std::memcpy(&v, q, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// The eight rows of one group times activation rows t0..t0+T-1; writes
+// y[(t0 + t) * ldy + r] for the group's `rows` real rows. Integer sums are
+// exact (Q4_0: |nibble · x| pairs ≤ 3840, eight per lane ≤ 30720 fit int16;
+// Q8_0: |w| · x pairs ≤ 32512 fit int16 and are widened at once).
+template <DType Type, int T>
+void group_times_rows(const std::byte* group, int64_t blocks, const Activations& x, int64_t t0, float* y,
+                      int64_t ldy, int64_t rows) {
+  constexpr int kVectors = Type == DType::Q4_0 ? 4 : 8;  // quant vectors per block
+  const auto* quants = reinterpret_cast<const __m256i*>(group);
+  const auto* scales = reinterpret_cast<const __m128i*>(group + blocks * kVectors * 32);
+  const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  __m256 acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    for (int line = 0; line < kVectors / 2; ++line)
+      _mm_prefetch(reinterpret_cast<const char*>(quants + b * kVectors) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
+    const int8_t* xq[T];
+    for (int t = 0; t < T; ++t) xq[t] = x.q[static_cast<size_t>((t0 + t) * blocks + b)].q;
+    __m256i dot[T];
+    for (int t = 0; t < T; ++t) dot[t] = _mm256_setzero_si256();
+    for (int v = 0; v < kVectors; ++v) {
+      const __m256i w = _mm256_load_si256(quants + b * kVectors + v);
+      if constexpr (Type == DType::Q4_0) {
+        // Low nibbles are elements 4v..4v+3 of each row, high ones 16+4v..16+4v+3.
+        const __m256i lo = _mm256_and_si256(w, low4);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
+        for (int t = 0; t < T; ++t)
+          dot[t] = _mm256_add_epi16(dot[t], _mm256_add_epi16(_mm256_maddubs_epi16(lo, broadcast4(xq[t] + 4 * v)),
+                                                             _mm256_maddubs_epi16(hi, broadcast4(xq[t] + 16 + 4 * v))));
+      } else {
+        // maddubs wants an unsigned operand: |w| times x with w's sign.
+        const __m256i abs_w = _mm256_sign_epi8(w, w);
+        for (int t = 0; t < T; ++t)
+          dot[t] = _mm256_add_epi32(
+              dot[t], _mm256_madd_epi16(_mm256_maddubs_epi16(abs_w, _mm256_sign_epi8(broadcast4(xq[t] + 4 * v), w)),
+                                        ones));
+      }
+    }
+    const __m256 d_w = _mm256_cvtph_ps(_mm_load_si128(scales + b));
+    for (int t = 0; t < T; ++t) {
+      const auto i = static_cast<size_t>((t0 + t) * blocks + b);
+      __m256i s = dot[t];
+      if constexpr (Type == DType::Q4_0)  // nibbles are q + 8
+        s = _mm256_sub_epi32(_mm256_madd_epi16(s, ones), _mm256_set1_epi32(x.sum8[i]));
+      acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(d_w, _mm256_set1_ps(x.d[i])), _mm256_cvtepi32_ps(s), acc[t]);
+    }
+  }
+  for (int t = 0; t < T; ++t) {
+    float* out = y + (t0 + t) * ldy;
+    if (rows == kRows) {
+      _mm256_storeu_ps(out, acc[t]);
+    } else {
+      alignas(32) float lanes[kRows];
+      _mm256_store_ps(lanes, acc[t]);
+      std::copy(lanes, lanes + rows, out);
+    }
+  }
+}
+
+template <DType Type>
+void multiply(const std::byte* packed, int64_t rows, int64_t cols, const Activations& x, int64_t n, float* y,
+              ThreadPool& pool) {
+  const int64_t blocks = cols / kQuantBlock;
+  const size_t stride = group_bytes(Type, blocks);
+  pool.parallel_for(group_count(rows), 1, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g) {
+      const std::byte* group = packed + static_cast<size_t>(g) * stride;
+      const int64_t here = std::min(kRows, rows - g * kRows);
+      float* yg = y + g * kRows;
+      int64_t t = 0;
+      for (; t + kTokensPerPass <= n; t += kTokensPerPass)
+        group_times_rows<Type, kTokensPerPass>(group, blocks, x, t, yg, rows, here);
+      for (; t < n; ++t) group_times_rows<Type, 1>(group, blocks, x, t, yg, rows, here);
+    }
+  });
+}
+
+void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
+              ThreadPool& pool) {
+  thread_local Activations quantized;
+  quantize(x, n, cols, quantized, pool);
+  const Activations& xq = quantized;  // workers read the caller's copy
+  if (type == DType::Q4_0) multiply<DType::Q4_0>(packed, rows, cols, xq, n, y, pool);
+  else multiply<DType::Q8_0>(packed, rows, cols, xq, n, y, pool);
+}
+
+}  // namespace
+
+size_t packed_bytes(const TensorView& w) {
+  return static_cast<size_t>(group_count(w.rows())) * group_bytes(w.dtype, w.cols() / kQuantBlock);
+}
+
+void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
+  const int64_t blocks = w.cols() / kQuantBlock, rows = w.rows();
+  const bool q4 = w.dtype == DType::Q4_0;
+  const int64_t vectors = q4 ? 4 : 8;  // 4-byte pieces per row and block
+  const size_t stride = group_bytes(w.dtype, blocks), row_bytes = w.row_bytes();
+  pool.parallel_for(group_count(rows), 1, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g) {
+      std::byte* group = out + static_cast<size_t>(g) * stride;
+      std::memset(group, 0, stride);  // missing rows: zero quants, scale 0
+      auto* scales = reinterpret_cast<uint16_t*>(group + blocks * vectors * 32);
+      for (int64_t r = 0; r < kRows && g * kRows + r < rows; ++r) {
+        const std::byte* row = w.data + static_cast<size_t>(g * kRows + r) * row_bytes;
+        for (int64_t b = 0; b < blocks; ++b) {
+          uint16_t d;
+          const uint8_t* q;
+          if (q4) {
+            const auto& blk = reinterpret_cast<const BlockQ4_0*>(row)[b];
+            d = blk.d;
+            q = blk.q;
+          } else {
+            const auto& blk = reinterpret_cast<const BlockQ8_0*>(row)[b];
+            d = blk.d;
+            q = reinterpret_cast<const uint8_t*>(blk.q);
+          }
+          for (int64_t v = 0; v < vectors; ++v)
+            std::memcpy(group + ((b * vectors + v) * kRows + r) * 4, q + 4 * v, 4);
+          scales[b * kRows + r] = d;
+        }
+      }
+    }
+  });
+}
+
+void gemv(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, float* y,
+          ThreadPool& pool) {
+  multiply(type, packed, rows, cols, x, 1, y, pool);
+}
+
+void gemm(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
+          ThreadPool& pool) {
+  multiply(type, packed, rows, cols, x, n, y, pool);
+}
+
+}  // namespace reach::run::row_groups

@@ -1,0 +1,52 @@
+#pragma once
+// Q8_0 and Q4_0 weights repacked into row groups, and their products with
+// activations quantized to Q8_0. matmul.cpp is the only user.
+//
+// Why repack: in ggml's layout one 32-element block of one row is 18 or 34
+// bytes, so an AVX2 dot product spends ~19 instructions per block on
+// unpacking, sign moves and a horizontal sum, and decode on two cores is
+// bound by instructions, not by memory. Here eight consecutive rows form a
+// group, stored block by block so that 32-bit lane r of every vector belongs
+// to row r: one broadcast of four activation bytes then serves eight rows,
+// the eight results land in the eight lanes of one accumulator (no
+// horizontal sum) and eight scales are one F16 conversion. The bytes per
+// block are ggml's (Q4_0 18, Q8_0 34), so a decode step reads exactly what
+// the file holds.
+//
+// Layout of group g (rows 8g..8g+7; missing rows of the last group are
+// zeros with scale 0), `blocks` = cols / 32:
+//   Q4_0: quants[blocks][4][8 rows][4 bytes]  bytes 4j..4j+3 of each row's
+//                                              16 nibble bytes (j = 0..3)
+//         scales[blocks][8 rows]               F16
+//   Q8_0: quants[blocks][8][8 rows][4 bytes]  quants 4k..4k+3 (k = 0..7)
+//         scales[blocks][8 rows]               F16
+// Groups follow one another, each padded to a 64-byte boundary.
+//
+// Arithmetic, per row and token, identical in GEMV and GEMM (so prefill gives
+// decode's bits): for each block in order, the exact integer dot product s
+// of the weight's and the activation's quants, then
+//   acc = fma(d_w · d_x, float(s), acc).
+#include <cstddef>
+#include <cstdint>
+
+#include "formats/tensor.h"
+#include "kernels/quant.h"
+#include "kernels/thread_pool.h"
+
+namespace reach::run::row_groups {
+
+inline constexpr int64_t kRows = 8;
+
+// Bytes the packed form of W (Q8_0 or Q4_0, {rows, cols}) takes.
+size_t packed_bytes(const TensorView& w);
+// Writes W's packed form to `out` (packed_bytes(w) bytes, 64-byte aligned).
+void pack(const TensorView& w, std::byte* out, ThreadPool& pool);
+
+// y[rows] = W · x[cols], x quantized to Q8_0 first.
+void gemv(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, float* y,
+          ThreadPool& pool);
+// Y[n, rows] = X[n, cols] · Wᵀ, each row of X quantized to Q8_0 first.
+void gemm(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
+          ThreadPool& pool);
+
+}  // namespace reach::run::row_groups
