@@ -70,6 +70,31 @@ void BM_Gemv(benchmark::State& state) {
   state.SetLabel(std::string(dtype_info(type).name));
 }
 
+// args: dtype, rows, cols, threads, copies. The GEMV over `copies` packed
+// copies of one matrix in turn (1 GiB or so in all), so every product
+// streams its weights from main memory as decode does, not from the
+// last-level cache; the one to hold against reach-membw.
+void BM_GemvFromMemory(benchmark::State& state) {
+  const auto type = static_cast<DType>(state.range(0));
+  const int64_t copies = state.range(4);
+  const Matrix w = random_matrix(type, state.range(1), state.range(2));
+  ThreadPool pool(static_cast<int>(state.range(3)));
+  PackedStorage storage(PackedMatrix::packed_bytes(w.view) * static_cast<size_t>(copies));
+  std::vector<PackedMatrix> packed;
+  for (int64_t i = 0; i < copies; ++i) packed.emplace_back(w.view, storage, pool);
+  std::vector<float> x(static_cast<size_t>(state.range(2))), y(static_cast<size_t>(state.range(1)));
+  std::mt19937 rng(2);
+  std::normal_distribution<float> dist;
+  for (float& v : x) v = dist(rng);
+  for (auto _ : state) {
+    for (const PackedMatrix& m : packed) m.gemv(x.data(), y.data(), pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * copies * static_cast<int64_t>(w.bytes.size()));
+  state.SetLabel(std::string(dtype_info(type).name));
+}
+
 // args: dtype, rows, cols, threads, batch
 void BM_Gemm(benchmark::State& state) {
   const auto type = static_cast<DType>(state.range(0));
@@ -103,6 +128,14 @@ void gemv_shapes(benchmark::internal::Benchmark* b) {
     }
 }
 
+void from_memory_shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"type", "rows", "cols", "threads", "copies"});
+  for (int threads : {1, 2}) {
+    b->Args({static_cast<int64_t>(DType::Q8_0), 5632, 2048, threads, 84});   // 12.3 MB each
+    b->Args({static_cast<int64_t>(DType::Q4_0), 5632, 2048, threads, 160});  // 6.5 MB each
+  }
+}
+
 void gemm_shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"type", "rows", "cols", "threads", "n"});
   for (DType t : {DType::Q8_0, DType::Q4_0})
@@ -111,6 +144,7 @@ void gemm_shapes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_Gemv)->Apply(gemv_shapes)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GemvFromMemory)->Apply(from_memory_shapes)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Gemm)->Apply(gemm_shapes)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
