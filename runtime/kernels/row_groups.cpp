@@ -12,16 +12,31 @@ namespace {
 
 constexpr int64_t kTokensPerPass = 4;  // prefill: activation rows per pass over a group's weights
 // How far ahead of its loads the GEMV prefetches: measured with
-// reach-gemv-bench's BM_GemvFromMemory (2 threads), 2560 bytes gave Q8_0
-// 29.0 / Q4_0 27.0 GiB/s, 3072 28.1 / 26.6, 4096 26.6 / 25.2; without
-// prefetching decode ran at about two thirds of the speed.
-constexpr int64_t kPrefetchBytes = 2560;
+// reach-gemv-bench's BM_GemvFromMemory (2 threads), Q8_0 / Q4_0
+// 31.2 / 30.2 GiB/s at 1536 bytes, 29.7 / 30.0 at 2048, 27.3 / 29.1
+// at 3072 and 22.9 / 19.6 at 4096 (the prefetch then shares an L1 set with
+// the load it runs ahead of); without prefetching decode ran at about two
+// thirds of the speed.
+constexpr int64_t kPrefetchBytes = 1536;
 
-// Bytes of one row group: quants then scales, padded to a cache line.
+constexpr int64_t kSuperblock = 4;  // blocks whose scales share one cache line
+
+// Where block b of a group lives (row_groups.h): superblocks of 64 bytes of
+// scales, then those blocks' quants.
+struct GroupLayout {
+  int64_t quant_bytes;  // one block of 8 rows: 128 (Q4_0) or 256 (Q8_0)
+  explicit GroupLayout(DType type) : quant_bytes(type == DType::Q4_0 ? 128 : 256) {}
+  int64_t superblock(int64_t b) const { return b / kSuperblock * (64 + kSuperblock * quant_bytes); }
+  int64_t scales(int64_t b) const { return superblock(b) + 16 * (b % kSuperblock); }
+  int64_t quants(int64_t b) const { return superblock(b) + 64 + quant_bytes * (b % kSuperblock); }
+  int64_t group_bytes(int64_t blocks) const {
+    const int64_t tail = blocks % kSuperblock;
+    return superblock(blocks) + (tail ? 64 + tail * quant_bytes : 0);
+  }
+};
+
 size_t group_bytes(DType type, int64_t blocks) {
-  const int64_t quant_bytes = type == DType::Q4_0 ? 16 : 32;
-  const auto bytes = static_cast<size_t>(blocks * kRows * (quant_bytes + 2));
-  return (bytes + 63) / 64 * 64;
+  return static_cast<size_t>(GroupLayout(type).group_bytes(blocks));
 }
 
 int64_t group_count(int64_t rows) { return (rows + kRows - 1) / kRows; }
@@ -69,20 +84,23 @@ template <DType Type, int T>
 void group_times_rows(const std::byte* group, int64_t blocks, const Activations& x, int64_t t0, float* y,
                       int64_t ldy, int64_t rows) {
   constexpr int kVectors = Type == DType::Q4_0 ? 4 : 8;  // quant vectors per block
-  const auto* quants = reinterpret_cast<const __m256i*>(group);
-  const auto* scales = reinterpret_cast<const __m128i*>(group + blocks * kVectors * 32);
+  const GroupLayout layout(Type);
   const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   for (int64_t b = 0; b < blocks; ++b) {
+    const auto* quants = reinterpret_cast<const __m256i*>(group + layout.quants(b));
+    const auto* scales = reinterpret_cast<const __m128i*>(group + layout.scales(b));
+    // Every line of the group's stream, ahead of its use.
+    if (b % kSuperblock == 0) _mm_prefetch(reinterpret_cast<const char*>(scales) + kPrefetchBytes, _MM_HINT_T0);
     for (int line = 0; line < kVectors / 2; ++line)
-      _mm_prefetch(reinterpret_cast<const char*>(quants + b * kVectors) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(quants) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
     const int8_t* xq[T];
     for (int t = 0; t < T; ++t) xq[t] = x.q[static_cast<size_t>((t0 + t) * blocks + b)].q;
     __m256i dot[T];
     for (int t = 0; t < T; ++t) dot[t] = _mm256_setzero_si256();
     for (int v = 0; v < kVectors; ++v) {
-      const __m256i w = _mm256_load_si256(quants + b * kVectors + v);
+      const __m256i w = _mm256_load_si256(quants + v);
       if constexpr (Type == DType::Q4_0) {
         // Low nibbles are elements 4v..4v+3 of each row, high ones 16+4v..16+4v+3.
         const __m256i lo = _mm256_and_si256(w, low4);
@@ -99,7 +117,7 @@ void group_times_rows(const std::byte* group, int64_t blocks, const Activations&
                                         ones));
       }
     }
-    const __m256 d_w = _mm256_cvtph_ps(_mm_load_si128(scales + b));
+    const __m256 d_w = _mm256_cvtph_ps(_mm_load_si128(scales));
     for (int t = 0; t < T; ++t) {
       const auto i = static_cast<size_t>((t0 + t) * blocks + b);
       __m256i s = dot[t];
@@ -157,12 +175,12 @@ void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
   const int64_t blocks = w.cols() / kQuantBlock, rows = w.rows();
   const bool q4 = w.dtype == DType::Q4_0;
   const int64_t vectors = q4 ? 4 : 8;  // 4-byte pieces per row and block
+  const GroupLayout layout(w.dtype);
   const size_t stride = group_bytes(w.dtype, blocks), row_bytes = w.row_bytes();
   pool.parallel_for(group_count(rows), 1, [&](int64_t g0, int64_t g1) {
     for (int64_t g = g0; g < g1; ++g) {
       std::byte* group = out + static_cast<size_t>(g) * stride;
       std::memset(group, 0, stride);  // missing rows: zero quants, scale 0
-      auto* scales = reinterpret_cast<uint16_t*>(group + blocks * vectors * 32);
       for (int64_t r = 0; r < kRows && g * kRows + r < rows; ++r) {
         const std::byte* row = w.data + static_cast<size_t>(g * kRows + r) * row_bytes;
         for (int64_t b = 0; b < blocks; ++b) {
@@ -178,8 +196,8 @@ void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
             q = reinterpret_cast<const uint8_t*>(blk.q);
           }
           for (int64_t v = 0; v < vectors; ++v)
-            std::memcpy(group + ((b * vectors + v) * kRows + r) * 4, q + 4 * v, 4);
-          scales[b * kRows + r] = d;
+            std::memcpy(group + layout.quants(b) + (v * kRows + r) * 4, q + 4 * v, 4);
+          std::memcpy(group + layout.scales(b) + 2 * r, &d, 2);
         }
       }
     }

@@ -14,13 +14,17 @@
 // the file holds.
 //
 // Layout of group g (rows 8g..8g+7; missing rows of the last group are
-// zeros with scale 0), `blocks` = cols / 32:
-//   Q4_0: quants[blocks][4][8 rows][4 bytes]  bytes 4j..4j+3 of each row's
-//                                              16 nibble bytes (j = 0..3)
-//         scales[blocks][8 rows]               F16
-//   Q8_0: quants[blocks][8][8 rows][4 bytes]  quants 4k..4k+3 (k = 0..7)
-//         scales[blocks][8 rows]               F16
-// Groups follow one another, each padded to a 64-byte boundary.
+// zeros with scale 0), `blocks` = cols / 32, in superblocks of four blocks
+// (the last may hold fewer) so that a group is one sequential stream whose
+// every load is aligned:
+//   superblock: scales[4 blocks][8 rows]       F16, one cache line
+//               quants[4 blocks][...]
+//   Q4_0 quants of a block: [4][8 rows][4 bytes]  bytes 4j..4j+3 of each
+//                                                 row's 16 nibble bytes
+//   Q8_0 quants of a block: [8][8 rows][4 bytes]  quants 4k..4k+3
+// (measured from memory, 2 threads: Q4_0 30.2 GiB/s this way against 26.8
+// with a group's scales stored apart from its quants).
+// Groups follow one another; each is a whole number of cache lines.
 //
 // Arithmetic, per row and token, identical in GEMV and GEMM (so prefill gives
 // decode's bits): for each block in order, the exact integer dot product s
