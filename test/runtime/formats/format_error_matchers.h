@@ -3,14 +3,13 @@
 // "<file>: offset <N>: <rule>", checking each part.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <string>
 
 #include "formats/format_error.h"
+#include "process_dir.h"
 
 namespace reach::run::testing {
 
@@ -31,14 +30,12 @@ inline void expect_format_error(const std::function<void()>& load, const std::st
   }
 }
 
-// A scratch folder under the build tree, fresh for each test name and
-// process: ctest -j runs each test of a suite as its own process, and two of
-// them rewriting one suite's files at once read each other's half-written
-// models.
+// A scratch folder under the build tree, fresh for each test name, in this
+// process's own folder (test/support/process_dir.h).
 inline std::filesystem::path scratch_dir(const std::string& name) {
   const char* root = std::getenv("REACH_TEST_TMP");
   const std::filesystem::path dir =
-      std::filesystem::path(root ? root : "/tmp/reach-formats-test") / (name + "." + std::to_string(getpid()));
+      reach::test::process_dir(root ? root : "/tmp/reach-formats-test") / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "formats/model_source.h"
+#include "process_dir.h"
 #include "reference_forward.h"
 #include "test_model_writer.h"
 
@@ -74,9 +75,10 @@ const std::vector<int32_t> kTokens = {1, 523, 99, 3000, 17, 250, 8, 31999, 4};
 const test::TestModelFiles& files_for(const Shape& shape) {
   static std::map<std::string, test::TestModelFiles> cache;
   auto it = cache.find(shape.name);
-  if (it == cache.end())
-    it = cache.emplace(shape.name, test::write_test_model(shape.spec, fs::path(REACH_TEST_DATA_DIR) / shape.name))
-             .first;
+  if (it == cache.end()) {
+    const auto dir = test::process_dir(REACH_TEST_DATA_DIR) / shape.name;
+    it = cache.emplace(shape.name, test::write_test_model(shape.spec, dir)).first;
+  }
   return it->second;
 }
 

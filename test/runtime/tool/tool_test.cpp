@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "process_dir.h"
 #include "test_model_writer.h"
 
 namespace {
@@ -32,8 +33,10 @@ std::string quote(const std::string& s) {
   return q + "'";
 }
 
+const fs::path& work_dir() { return reach::test::process_dir(REACH_TEST_DATA_DIR); }
+
 Result reach_run(const std::vector<std::string>& args) {
-  const fs::path dir = fs::path(REACH_TEST_DATA_DIR);
+  const fs::path& dir = work_dir();
   fs::create_directories(dir);
   std::string cmd = REACH_RUN_BINARY;
   for (const auto& a : args) cmd += " " + quote(a);
@@ -49,7 +52,7 @@ const reach::test::TestModelFiles& model() {
     spec.context_length = 16;
     spec.init_scale = 0.5f;
     spec.gguf_types = {reach::run::DType::F32};
-    return reach::test::write_test_model(spec, fs::path(REACH_TEST_DATA_DIR) / "tiny");
+    return reach::test::write_test_model(spec, work_dir() / "tiny");
   }();
   return files;
 }
@@ -96,7 +99,7 @@ TEST(ReachRun, MissingModelIsExit2NamingThePath) {
 }
 
 TEST(ReachRun, MissingTokenizerIsExit2) {
-  const fs::path copy = fs::path(REACH_TEST_DATA_DIR) / "no-tokenizer";
+  const fs::path copy = work_dir() / "no-tokenizer";
   fs::remove_all(copy);
   fs::copy(model().hf_dir, copy);
   fs::remove(copy / "tokenizer.json");
