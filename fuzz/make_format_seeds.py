@@ -3,8 +3,9 @@
 safetensors/ (F32, F16+BF16 with __metadata__, an empty file's worth),
 gguf/ (a complete tiny llama model with a SentencePiece vocabulary and
 F32/F16/Q8_0/Q4_0 tensors, a qwen2 one with a byte-level BPE vocabulary
-and nested arrays, a v2 file) and config_json/ (Llama, Llama-3 scaling,
-Qwen2, Qwen3, Mistral). Every seed is a few hundred bytes to a few KB so the
+and nested arrays, a v2 file), config_json/ (Llama, Llama-3 scaling,
+Qwen2, Qwen3, Mistral) and shard_index/ (model.safetensors.index.json with
+one and with three shards, with and without metadata). Every seed is a few hundred bytes to a few KB so the
 fuzzer mutates structure, not bulk data.
 Run from the repository root: python3 fuzz/make_format_seeds.py"""
 import json
@@ -171,6 +172,12 @@ def main():
     write(f"{ROOT}/gguf/v2.gguf", gguf([("general.architecture", STRING, "llama")], [("t", 0, [8], f32([0] * 8))], version=2))
     for name, cfg in CONFIGS.items():
         write(f"{ROOT}/config_json/{name}", json.dumps(cfg, indent=1).encode())
+    write(f"{ROOT}/shard_index/one_shard.json",
+          json.dumps({"weight_map": {"lm_head.weight": "model-00001-of-00001.safetensors"}}).encode())
+    shards = [f"model-0000{i}-of-00003.safetensors" for i in (1, 2, 3)]
+    names = ["model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.norm.weight"]
+    write(f"{ROOT}/shard_index/three_shards.json",
+          json.dumps({"metadata": {"total_size": 123456}, "weight_map": dict(zip(names, shards))}, indent=2).encode())
 
 
 if __name__ == "__main__":

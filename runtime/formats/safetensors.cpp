@@ -212,47 +212,51 @@ void add_shard(SafetensorsCheckpoint& ckpt, const std::filesystem::path& file,
 
 }  // namespace
 
+ShardIndex parse_shard_index(std::span<const std::byte> bytes, const std::string& file_name) {
+  json index;
+  try {
+    index = json::parse(reinterpret_cast<const char*>(bytes.data()),
+                        reinterpret_cast<const char*>(bytes.data()) + bytes.size());
+  } catch (const json::parse_error& e) {
+    throw FormatError(file_name, e.byte > 0 ? e.byte - 1 : 0, std::string("not valid JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double
+    throw FormatError(file_name, std::string("not valid JSON: ") + e.what());
+  }
+  if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
+    throw FormatError(file_name, "missing object 'weight_map'");
+  }
+  ShardIndex out;
+  std::set<std::string> shards;
+  for (const auto& [name, shard] : index["weight_map"].items()) {
+    if (!shard.is_string()) throw FormatError(file_name, "weight_map['" + name + "'] is not a string");
+    const std::string shard_name = shard.get<std::string>();
+    // Shards live beside the index; a path would let a file point anywhere.
+    if (shard_name.empty() || shard_name.find('/') != std::string::npos || shard_name == "." || shard_name == "..") {
+      throw FormatError(file_name, "weight_map['" + name + "'] names '" + shard_name +
+                                       "', which is not a file name in the same folder");
+    }
+    out.weight_map[name] = shard_name;
+    shards.insert(shard_name);
+  }
+  out.shards.assign(shards.begin(), shards.end());
+  return out;
+}
+
 SafetensorsCheckpoint load_safetensors_checkpoint(const std::filesystem::path& folder) {
   namespace fs = std::filesystem;
   SafetensorsCheckpoint ckpt;
   const fs::path index_path = folder / "model.safetensors.index.json";
   const fs::path single_path = folder / "model.safetensors";
   if (fs::exists(index_path)) {
-    MappedFile index_file(index_path);
-    const auto bytes = index_file.bytes();
-    json index;
-    try {
-      index = json::parse(reinterpret_cast<const char*>(bytes.data()),
-                          reinterpret_cast<const char*>(bytes.data()) + bytes.size());
-    } catch (const json::parse_error& e) {
-      throw FormatError(index_path.string(), e.byte > 0 ? e.byte - 1 : 0, std::string("not valid JSON: ") + e.what());
-    } catch (const json::exception& e) {  // e.g. a number too large for a double
-      throw FormatError(index_path.string(), std::string("not valid JSON: ") + e.what());
-    }
-    if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
-      throw FormatError(index_path.string(), "missing object 'weight_map'");
-    }
-    std::map<std::string, std::string> weight_map;
-    std::set<std::string> shards;
-    for (const auto& [name, shard] : index["weight_map"].items()) {
-      if (!shard.is_string()) throw FormatError(index_path.string(), "weight_map['" + name + "'] is not a string");
-      const std::string shard_name = shard.get<std::string>();
-      // Shards live beside the index; a path would let a file point anywhere.
-      if (shard_name.empty() || shard_name.find('/') != std::string::npos || shard_name == "." ||
-          shard_name == "..") {
-        throw FormatError(index_path.string(), "weight_map['" + name + "'] names '" + shard_name +
-                                                   "', which is not a file name in the same folder");
-      }
-      weight_map[name] = shard_name;
-      shards.insert(shard_name);
-    }
-    for (const auto& shard : shards) {
+    const MappedFile index_file(index_path);
+    const ShardIndex index = parse_shard_index(index_file.bytes(), index_path.string());
+    for (const auto& shard : index.shards) {
       if (!fs::exists(folder / shard)) {
         throw FormatError(index_path.string(), "lists shard '" + shard + "', which does not exist in " + folder.string());
       }
-      add_shard(ckpt, folder / shard, &weight_map);
+      add_shard(ckpt, folder / shard, &index.weight_map);
     }
-    for (const auto& [name, shard] : weight_map) {
+    for (const auto& [name, shard] : index.weight_map) {
       if (!ckpt.tensors.contains(name)) {
         throw FormatError((folder / shard).string(), "index lists tensor '" + name + "' but the shard does not hold it");
       }

@@ -25,6 +25,17 @@ struct SafetensorsFile {
 // point into `bytes`. Throws FormatError naming the file, offset and rule.
 SafetensorsFile parse_safetensors(std::span<const std::byte> bytes, const std::string& file_name);
 
+// model.safetensors.index.json: which shard file holds each tensor.
+struct ShardIndex {
+  std::map<std::string, std::string> weight_map;  // tensor name -> shard file name
+  std::vector<std::string> shards;                // the distinct file names, sorted
+};
+
+// Parses an index. Every shard must be a plain file name (no folder, not
+// "." or ".."), so that an index cannot point outside its folder. Throws
+// FormatError naming `file_name` (and the offset for bad JSON).
+ShardIndex parse_shard_index(std::span<const std::byte> bytes, const std::string& file_name);
+
 // A checkpoint in a folder: model.safetensors, or the shards that
 // model.safetensors.index.json lists (each shard mapped once).
 struct SafetensorsCheckpoint {

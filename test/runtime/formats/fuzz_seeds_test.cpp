@@ -49,5 +49,15 @@ TEST(FuzzSeeds, ConfigJsonSeedsParse) {
   EXPECT_GE(n, 5);
 }
 
+TEST(FuzzSeeds, ShardIndexSeedsParse) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(kCorpus / "shard_index")) {
+    MappedFile f(e.path());
+    EXPECT_NO_THROW(parse_shard_index(f.bytes(), e.path().string())) << e.path();
+    ++n;
+  }
+  EXPECT_GE(n, 2);
+}
+
 }  // namespace
 }  // namespace reach::run

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <span>
 
 #include "byte_sink.h"
 #include "format_error_matchers.h"
@@ -208,6 +209,40 @@ TEST(SafetensorsCheckpoint, BadIndexJson) {
   write_text(dir / "model.safetensors.index.json", R"({"weight_map": )");
   expect_format_error([&] { load_safetensors_checkpoint(dir); }, (dir / "model.safetensors.index.json").string(), -1,
                       "not valid JSON");
+}
+
+// The index on its own: what it maps, and each way it can be malformed.
+std::span<const std::byte> text_bytes(const std::string& s) { return std::as_bytes(std::span(s)); }
+
+TEST(ShardIndex, MapsTensorsToDistinctSortedShards) {
+  const std::string text = R"({"metadata": {"total_size": 8},
+    "weight_map": {"b": "s2.safetensors", "a": "s1.safetensors", "c": "s2.safetensors"}})";
+  const ShardIndex index = parse_shard_index(text_bytes(text), "i.json");
+  EXPECT_EQ(index.weight_map.size(), 3u);
+  EXPECT_EQ(index.weight_map.at("c"), "s2.safetensors");
+  EXPECT_EQ(index.shards, (std::vector<std::string>{"s1.safetensors", "s2.safetensors"}));
+}
+
+TEST(ShardIndex, RefusesEachMalformedIndex) {
+  const struct {
+    std::string text;
+    int64_t offset;
+    std::string rule;
+  } cases[] = {
+      {R"({"weight_map": {"a": "s.safetensors")", 36, "not valid JSON"},  // ends at byte 36
+      {R"([1, 2])", -1, "missing object 'weight_map'"},
+      {R"({"weights": {}})", -1, "missing object 'weight_map'"},
+      {R"({"weight_map": ["s.safetensors"]})", -1, "missing object 'weight_map'"},
+      {R"({"weight_map": {"a": 3}})", -1, "weight_map['a'] is not a string"},
+      {R"({"weight_map": {"a": ""}})", -1, "not a file name in the same folder"},
+      {R"({"weight_map": {"a": "."}})", -1, "not a file name in the same folder"},
+      {R"({"weight_map": {"a": ".."}})", -1, "not a file name in the same folder"},
+      {R"({"weight_map": {"a": "sub/s.safetensors"}})", -1, "not a file name in the same folder"},
+      {R"({"weight_map": {"a": "/etc/passwd"}})", -1, "not a file name in the same folder"},
+      {R"({"weight_map": {"a": 1e999}})", -1, "not valid JSON"},
+  };
+  for (const auto& c : cases)
+    expect_format_error([&] { parse_shard_index(text_bytes(c.text), "i.json"); }, "i.json", c.offset, c.rule);
 }
 
 TEST(SafetensorsCheckpoint, NoCheckpointAtAll) {
