@@ -15,24 +15,33 @@ namespace {
 
 const std::filesystem::path kCorpus = std::filesystem::path(REACH_SOURCE_DIR) / "fuzz/corpus";
 
-TEST(FuzzSeeds, SafetensorsSeedsParse) {
+// Runs check(path) on every seed of fuzz/corpus/<target>; returns how many.
+template <class Check>
+int for_each_seed(const char* target, Check check) {
   int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(kCorpus / "safetensors")) {
-    MappedFile f(e.path());
-    EXPECT_NO_THROW(parse_safetensors(f.bytes(), e.path().string())) << e.path();
+  for (const auto& e : std::filesystem::directory_iterator(kCorpus / target)) {
+    check(e.path());
     ++n;
   }
-  EXPECT_GE(n, 3);
+  return n;
+}
+
+TEST(FuzzSeeds, SafetensorsSeedsParse) {
+  EXPECT_GE(for_each_seed("safetensors",
+                          [](const std::filesystem::path& p) {
+                            MappedFile f(p);
+                            EXPECT_NO_THROW(parse_safetensors(f.bytes(), p.string())) << p;
+                          }),
+            3);
 }
 
 TEST(FuzzSeeds, GgufSeedsParseAndTheLlamaOneIsACompleteModel) {
-  int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(kCorpus / "gguf")) {
-    MappedFile f(e.path());
-    EXPECT_NO_THROW(parse_gguf(f.bytes(), e.path().string())) << e.path();
-    ++n;
-  }
-  EXPECT_GE(n, 3);
+  EXPECT_GE(for_each_seed("gguf",
+                          [](const std::filesystem::path& p) {
+                            MappedFile f(p);
+                            EXPECT_NO_THROW(parse_gguf(f.bytes(), p.string())) << p;
+                          }),
+            3);
   MappedFile f(kCorpus / "gguf/llama.gguf");
   const GgufFile g = parse_gguf(f.bytes(), "llama.gguf");
   const ModelConfig c = model_config_from_gguf(g);
@@ -41,22 +50,18 @@ TEST(FuzzSeeds, GgufSeedsParseAndTheLlamaOneIsACompleteModel) {
 }
 
 TEST(FuzzSeeds, ConfigJsonSeedsParse) {
-  int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(kCorpus / "config_json")) {
-    EXPECT_NO_THROW(read_config_json(e.path())) << e.path();
-    ++n;
-  }
-  EXPECT_GE(n, 5);
+  EXPECT_GE(for_each_seed("config_json",
+                          [](const std::filesystem::path& p) { EXPECT_NO_THROW(read_config_json(p)) << p; }),
+            5);
 }
 
 TEST(FuzzSeeds, ShardIndexSeedsParse) {
-  int n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(kCorpus / "shard_index")) {
-    MappedFile f(e.path());
-    EXPECT_NO_THROW(parse_shard_index(f.bytes(), e.path().string())) << e.path();
-    ++n;
-  }
-  EXPECT_GE(n, 2);
+  EXPECT_GE(for_each_seed("shard_index",
+                          [](const std::filesystem::path& p) {
+                            MappedFile f(p);
+                            EXPECT_NO_THROW(parse_shard_index(f.bytes(), p.string())) << p;
+                          }),
+            2);
 }
 
 }  // namespace
