@@ -19,6 +19,12 @@ class MappedFile {
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   size_t size() const { return size_; }
 
+  // Hands the whole pages inside `range` back to the kernel: the process's
+  // resident memory shrinks by them, and a later read faults them in again
+  // from the file, so the bytes stay what they were. Returns false, doing
+  // nothing, when `range` does not lie inside this mapping.
+  bool drop_pages(std::span<const std::byte> range) const;
+
  private:
   void release() noexcept;
 

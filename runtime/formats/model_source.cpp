@@ -109,6 +109,10 @@ class HfFolderSource final : public TensorLookup {
   RopeStyle rope_style() const override { return RopeStyle::HalfSplit; }
   TokenizerSource tokenizer() const override { return tokenizer_; }
   const fs::path& path() const override { return folder_; }
+  void drop_pages(const TensorView& t) const override {
+    for (const auto& file : checkpoint_.files)
+      if (file->drop_pages({t.data, t.nbytes})) return;
+  }
 
  private:
   fs::path folder_;
@@ -192,6 +196,7 @@ class GgufSource final : public TensorLookup {
   }
   TokenizerSource tokenizer() const override { return vocab_; }
   const fs::path& path() const override { return path_; }
+  void drop_pages(const TensorView& t) const override { file_.drop_pages({t.data, t.nbytes}); }
 
  private:
   fs::path path_;

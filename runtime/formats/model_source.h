@@ -54,6 +54,11 @@ class ModelSource {
   virtual TokenizerSource tokenizer() const = 0;
   // For messages: the folder or file this came from.
   virtual const std::filesystem::path& path() const = 0;
+  // Says that `t`'s bytes (one of this source's tensors) will not be read
+  // again soon: the kernels keep Q8_0/Q4_0 matrices repacked, and without
+  // this their file pages would count twice in the process's memory. Reading
+  // `t` later still works (the pages come back from the file).
+  virtual void drop_pages(const TensorView& t) const = 0;
 };
 
 // Throws FormatError for anything malformed, missing or unsupported.

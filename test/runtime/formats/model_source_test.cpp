@@ -1,6 +1,7 @@
 // open_model's refusals: what is missing or inconsistent, and where.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -46,6 +47,36 @@ void edit_config(const fs::path& dir, const std::function<void(nlohmann::json&)>
   nlohmann::json c = nlohmann::json::parse(std::ifstream(dir / "config.json"));
   edit(c);
   std::ofstream(dir / "config.json") << c.dump();
+}
+
+// Dropping a mapping's pages only shrinks the process: the bytes read back
+// the same, partial pages at either end included, and ranges that are not
+// the mapping's are refused untouched.
+TEST(MappedFile, DroppedPagesReadBackUnchanged) {
+  const auto path = testing::scratch_dir("drop_pages") / "pattern.bin";
+  std::vector<char> pattern(3 * 4096 + 100);
+  for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = static_cast<char>(i * 7 + 3);
+  std::ofstream(path, std::ios::binary).write(pattern.data(), static_cast<std::streamsize>(pattern.size()));
+  const MappedFile f(path);
+  const auto bytes = f.bytes();
+  EXPECT_TRUE(f.drop_pages(bytes.subspan(10, 2 * 4096 + 50)));
+  EXPECT_TRUE(f.drop_pages(bytes));
+  EXPECT_EQ(std::memcmp(bytes.data(), pattern.data(), pattern.size()), 0);
+  const std::vector<std::byte> elsewhere(64);
+  EXPECT_FALSE(f.drop_pages(elsewhere));
+  EXPECT_FALSE(f.drop_pages({bytes.data() + 4096, bytes.size()}));  // runs past the end
+}
+
+// What the loader does after repacking a matrix: its bytes stay readable.
+TEST(OpenModel, TensorsReadTheSameAfterTheirPagesAreDropped) {
+  const auto files = small_model("drop_tensor_pages");
+  for (const fs::path& path : {files.hf_dir, files.gguf.at(DType::F32)}) {
+    const auto source = open_model(path);
+    const TensorView& t = source->get("model.layers.0.mlp.up_proj.weight");
+    const std::vector<std::byte> before(t.data, t.data + t.nbytes);
+    source->drop_pages(t);
+    EXPECT_EQ(std::memcmp(t.data, before.data(), before.size()), 0) << path;
+  }
 }
 
 TEST(OpenModel, NoSuchPath) {
