@@ -18,6 +18,10 @@ constexpr int64_t kTokensPerPass = 4;  // prefill: activation rows per pass over
 // the load it runs ahead of); without prefetching decode ran at about two
 // thirds of the speed.
 constexpr int64_t kPrefetchBytes = 1536;
+// A second prefetch, into L2 only, runs further ahead: from memory Q8_0
+// +3-5%, Q4_0 +1-2%; decode Q8_0 28.3 -> 29.8 t/s (hints T1 and T2 and
+// 2.5-3.5 KiB measured alike).
+constexpr int64_t kL2PrefetchBytes = 3072;
 
 constexpr int64_t kSuperblock = 4;  // blocks whose scales share one cache line
 
@@ -91,8 +95,14 @@ void group_times_rows(const std::byte* group, int64_t blocks, const Activations&
   for (int64_t b = 0; b < blocks; ++b) {
     const auto* quants = reinterpret_cast<const __m256i*>(group + layout.quants(b));
     const auto* scales = reinterpret_cast<const __m128i*>(group + layout.scales(b));
-    // Every line of the group's stream, ahead of its use.
-    if (b % kSuperblock == 0) _mm_prefetch(reinterpret_cast<const char*>(scales) + kPrefetchBytes, _MM_HINT_T0);
+    // Every line of the group's stream ahead of its use: into L2 a
+    // superblock at a time, then into L1.
+    if (b % kSuperblock == 0) {
+      const char* superblock = reinterpret_cast<const char*>(scales);
+      for (int64_t line = 0; line < layout.superblock(kSuperblock) / 64; ++line)
+        _mm_prefetch(superblock + kL2PrefetchBytes + 64 * line, _MM_HINT_T1);
+      _mm_prefetch(superblock + kPrefetchBytes, _MM_HINT_T0);
+    }
     for (int line = 0; line < kVectors / 2; ++line)
       _mm_prefetch(reinterpret_cast<const char*>(quants) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
     const int8_t* xq[T];
