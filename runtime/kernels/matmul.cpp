@@ -163,14 +163,12 @@ void gemm_dequantized(const PackedMatrix& w, const float* x_in, int64_t n, float
 
 // ---- Q8_0 / Q4_0: row groups (kernels/row_groups.h) ------------------------
 
-template <DType T>
-void gemv_row_groups(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool) {
-  row_groups::gemv(T, w.data(), w.rows(), w.cols(), x, y, pool);
+void gemm_row_groups(const PackedMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+  row_groups::multiply(w.dtype(), w.data(), w.rows(), w.cols(), x, n, y, pool);
 }
 
-template <DType T>
-void gemm_row_groups(const PackedMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
-  row_groups::gemm(T, w.data(), w.rows(), w.cols(), x, n, y, pool);
+void gemv_row_groups(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool) {
+  gemm_row_groups(w, x, 1, y, pool);
 }
 
 }  // namespace
@@ -187,8 +185,8 @@ const PackedMatrix::Kernel kKernels[] = {
     {DType::F32, false, gemv_f32, gemm_f32},
     {DType::F16, false, gemv_f16, gemm_dequantized},
     {DType::BF16, false, gemv_bf16, gemm_dequantized},
-    {DType::Q8_0, true, gemv_row_groups<DType::Q8_0>, gemm_row_groups<DType::Q8_0>},
-    {DType::Q4_0, true, gemv_row_groups<DType::Q4_0>, gemm_row_groups<DType::Q4_0>},
+    {DType::Q8_0, true, gemv_row_groups, gemm_row_groups},
+    {DType::Q4_0, true, gemv_row_groups, gemm_row_groups},
 };
 }  // namespace
 
@@ -222,7 +220,7 @@ const PackedMatrix::Kernel* kernel_for(DType type) {
 
 size_t PackedMatrix::packed_bytes(const TensorView& w) {
   const Kernel* k = kernel_for(w.dtype);
-  return k && k->packed && w.shape.size() == 2 ? (row_groups::packed_bytes(w) + 63) / 64 * 64 : 0;
+  return k && k->packed && w.shape.size() == 2 ? row_groups::packed_bytes(w) : 0;
 }
 
 PackedMatrix::PackedMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool) {

@@ -151,9 +151,10 @@ void group_times_rows(const std::byte* group, int64_t blocks, const Activations&
   }
 }
 
+// W's row groups times the quantized rows of X, as one pool job.
 template <DType Type>
-void multiply(const std::byte* packed, int64_t rows, int64_t cols, const Activations& x, int64_t n, float* y,
-              ThreadPool& pool) {
+void multiply_groups(const std::byte* packed, int64_t rows, int64_t cols, const Activations& x, int64_t n, float* y,
+                     ThreadPool& pool) {
   const int64_t blocks = cols / kQuantBlock;
   const size_t stride = group_bytes(Type, blocks);
   pool.parallel_for(group_count(rows), 1, [&](int64_t g0, int64_t g1) {
@@ -167,15 +168,6 @@ void multiply(const std::byte* packed, int64_t rows, int64_t cols, const Activat
       for (; t < n; ++t) group_times_rows<Type, 1>(group, blocks, x, t, yg, rows, here);
     }
   });
-}
-
-void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
-              ThreadPool& pool) {
-  thread_local Activations quantized;
-  quantize(x, n, cols, quantized, pool);
-  const Activations& xq = quantized;  // workers read the caller's copy
-  if (type == DType::Q4_0) multiply<DType::Q4_0>(packed, rows, cols, xq, n, y, pool);
-  else multiply<DType::Q8_0>(packed, rows, cols, xq, n, y, pool);
 }
 
 }  // namespace
@@ -217,14 +209,13 @@ void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
   });
 }
 
-void gemv(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, float* y,
-          ThreadPool& pool) {
-  multiply(type, packed, rows, cols, x, 1, y, pool);
-}
-
-void gemm(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
-          ThreadPool& pool) {
-  multiply(type, packed, rows, cols, x, n, y, pool);
+void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
+              ThreadPool& pool) {
+  thread_local Activations quantized;
+  quantize(x, n, cols, quantized, pool);
+  const Activations& xq = quantized;  // workers read the caller's copy
+  if (type == DType::Q4_0) multiply_groups<DType::Q4_0>(packed, rows, cols, xq, n, y, pool);
+  else multiply_groups<DType::Q8_0>(packed, rows, cols, xq, n, y, pool);
 }
 
 }  // namespace reach::run::row_groups

@@ -46,11 +46,9 @@ size_t packed_bytes(const TensorView& w);
 // Writes W's packed form to `out` (packed_bytes(w) bytes, 64-byte aligned).
 void pack(const TensorView& w, std::byte* out, ThreadPool& pool);
 
-// y[rows] = W · x[cols], x quantized to Q8_0 first.
-void gemv(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, float* y,
-          ThreadPool& pool);
-// Y[n, rows] = X[n, cols] · Wᵀ, each row of X quantized to Q8_0 first.
-void gemm(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
-          ThreadPool& pool);
+// Y[n, rows] = X[n, cols] · Wᵀ, each row of X quantized to Q8_0 first;
+// n = 1 is decode's GEMV.
+void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
+              ThreadPool& pool);
 
 }  // namespace reach::run::row_groups
