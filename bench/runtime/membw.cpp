@@ -50,15 +50,11 @@ struct Array {
   Array& operator=(const Array&) = delete;
 };
 
-struct Result {
-  double read_gbps, triad_gbps;
-};
-
-Result measure(int threads, size_t n, bool huge, size_t prefetch) {
-  Array a(n, 1.0f, huge), b(n, 2.0f, huge), c(n, 3.0f, huge);
-  const size_t chunk = n / threads / 8 * 8;
+// GB/s of `threads` threads reading [0, chunk * threads) of `b`, software
+// prefetch `prefetch` bytes ahead (0: none).
+double read_gbps(int threads, const Array& b, size_t chunk, size_t prefetch) {
   std::vector<float> sums(static_cast<size_t>(threads) * 16);
-  const double read_s = best_seconds(threads, [&](int t) {
+  const double s = best_seconds(threads, [&](int t) {
     const float* p = b.p + t * chunk;
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     for (size_t i = 0; i < chunk; i += 16) {
@@ -70,13 +66,16 @@ Result measure(int threads, size_t n, bool huge, size_t prefetch) {
     _mm256_storeu_ps(out, _mm256_add_ps(s0, s1));
     sums[static_cast<size_t>(t) * 16] = out[0];  // keep the loads alive
   });
-  // The triad has no prefetch variant: measured once per page size.
-  const double triad_s = prefetch ? 1e30 : best_seconds(threads, [&](int t) {
+  if (sums[0] == -1.0f) std::puts("");  // never true; stops the read loop from being optimized out
+  return static_cast<double>(chunk) * threads * sizeof(float) / s / 1e9;
+}
+
+// STREAM's triad a = b + 3c over the same ranges; bytes counted: 3 arrays.
+double triad_gbps(int threads, Array& a, const Array& b, const Array& c, size_t chunk) {
+  const double s = best_seconds(threads, [&](int t) {
     for (size_t i = t * chunk; i < (t + 1) * chunk; ++i) a.p[i] = b.p[i] + 3.0f * c.p[i];
   });
-  if (sums[0] == -1.0f) std::puts("");  // never true; stops the read loop from being optimized out
-  const double bytes = static_cast<double>(chunk) * threads * sizeof(float);
-  return {bytes / read_s / 1e9, 3 * bytes / triad_s / 1e9};
+  return 3.0 * static_cast<double>(chunk) * threads * sizeof(float) / s / 1e9;
 }
 
 }  // namespace
@@ -90,17 +89,20 @@ int main(int argc, char** argv) {
   }
   const size_t n = mib * 1024 * 1024 / sizeof(float);
   std::printf("threads %d, %zu MiB per array\n", threads, mib);
+  const size_t chunk = n / threads / 8 * 8;
   double best_read = 0, best_triad = 0;
-  for (bool huge : {false, true})
+  for (bool huge : {false, true}) {
+    Array a(n, 1.0f, huge), b(n, 2.0f, huge), c(n, 3.0f, huge);
+    const char* pages = huge ? "2m" : "4k";
     for (size_t prefetch : {0, 1024, 2560, 4096}) {
-      const Result r = measure(threads, n, huge, prefetch);
-      std::printf("read_GBps_%s_pages_prefetch_%zu %.2f\n", huge ? "2m" : "4k", prefetch, r.read_gbps);
-      best_read = std::max(best_read, r.read_gbps);
-      if (prefetch == 0) {
-        std::printf("triad_GBps_%s_pages %.2f\n", huge ? "2m" : "4k", r.triad_gbps);
-        best_triad = std::max(best_triad, r.triad_gbps);
-      }
+      const double read = read_gbps(threads, b, chunk, prefetch);
+      std::printf("read_GBps_%s_pages_prefetch_%zu %.2f\n", pages, prefetch, read);
+      best_read = std::max(best_read, read);
     }
+    const double triad = triad_gbps(threads, a, b, c, chunk);
+    std::printf("triad_GBps_%s_pages %.2f\n", pages, triad);
+    best_triad = std::max(best_triad, triad);
+  }
   std::printf("read_GBps %.2f\n", best_read);
   std::printf("triad_GBps %.2f\n", best_triad);
   return 0;
