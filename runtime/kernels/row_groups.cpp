@@ -11,18 +11,18 @@ namespace reach::run::row_groups {
 namespace {
 
 constexpr int64_t kTokensPerPass = 4;  // prefill: activation rows per pass over a group's weights
-// How far ahead of its loads the GEMV prefetches into L1: measured with
-// reach-gemv-bench's BM_GemvFromMemory (2 threads, before the L2 prefetch
-// below), Q8_0 / Q4_0
-// 31.2 / 30.2 GiB/s at 1536 bytes, 29.7 / 30.0 at 2048, 27.3 / 29.1
-// at 3072 and 22.9 / 19.6 at 4096 (the prefetch then shares an L1 set with
-// the load it runs ahead of); without prefetching decode ran at about two
-// thirds of the speed.
-constexpr int64_t kPrefetchBytes = 1536;
-// A second prefetch, into L2 only, runs further ahead: from memory Q8_0
-// +3-5%, Q4_0 +1-2%; decode Q8_0 28.3 -> 29.8 t/s (hints T1 and T2 and
-// 2.5-3.5 KiB measured alike).
-constexpr int64_t kL2PrefetchBytes = 3072;
+// Every 64-byte line of a group is prefetched twice, just before the loads
+// of the line itself: into L1 kPrefetchBytes ahead and into L2
+// kL2PrefetchBytes ahead. Measured on decode (reach-run bench -p 0 -n 64,
+// TinyLlama shape, 2 threads; against the same binary with the distances
+// before, 1536 and 3072 issued as a burst per superblock): Q4_0 52.9 ->
+// 57.5 t/s, Q8_0 29.8 -> 32.3 t/s. From memory (a harness walking 1 GiB of
+// Q4_0 groups, 2 threads, GB/s) 2048/4096 34.7, 2048/5120 34.8, 2560/5120
+// 35.0, 1536/3072 33.4, 2560/4096 34.0, 2048/6144 32.7, 1536 with no L2
+// prefetch 31.6. An L1 prefetch exactly 4 KiB ahead shares an L1 set with
+// the load it serves and halves the speed.
+constexpr int64_t kPrefetchBytes = 2048;
+constexpr int64_t kL2PrefetchBytes = 5120;
 
 // Blocks whose scales share one cache line (from memory, 2 threads: 8
 // blocks measured Q8_0 / Q4_0 29 / 29 GiB/s, 4 blocks 32 / 30.5, 2 blocks 32.4 / 30).
@@ -83,44 +83,30 @@ inline __m256i broadcast4(const int8_t* q) {
   return _mm256_set1_epi32(v);
 }
 
-// The eight rows of one group times activation rows t0..t0+T-1; writes
-// y[(t0 + t) * ldy + r] for the group's `rows` real rows. Integer sums are
-// exact (Q4_0: |nibble · x| pairs ≤ 3840, eight per lane ≤ 30720 fit int16;
-// Q8_0: |w| · x pairs ≤ 32512 fit int16 and are widened at once).
+// The products of one block's quants (64-byte lines at `line`) with activation
+// rows' quants xq[t], as exact int32 sums per row in dot[t] (Q4_0: |nibble ·
+// x| pairs ≤ 3840, eight per lane ≤ 30720 fit int16 before widening; Q8_0:
+// |w| · x pairs ≤ 32512 fit int16 and are widened at once). Each line is
+// prefetched kPrefetchBytes ahead just before its loads.
 template <DType Type, int T>
-void group_times_rows(const std::byte* group, int64_t blocks, const Activations& x, int64_t t0, float* y,
-                      int64_t ldy, int64_t rows) {
-  constexpr int kVectors = Type == DType::Q4_0 ? 4 : 8;  // quant vectors per block
-  const GroupLayout layout(Type);
+inline void block_dots(const char* line, const int8_t* const* xq, __m256i* dot) {
+  constexpr int kLines = Type == DType::Q4_0 ? 2 : 4;
   const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
-  __m256 acc[T];
-  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b) {
-    const auto* quants = reinterpret_cast<const __m256i*>(group + layout.quants(b));
-    const auto* scales = reinterpret_cast<const __m128i*>(group + layout.scales(b));
-    // Every line of the group's stream ahead of its use: into L2 a
-    // superblock at a time, then into L1.
-    if (b % kSuperblock == 0) {
-      const char* superblock = reinterpret_cast<const char*>(scales);
-      for (int64_t line = 0; line < layout.superblock(kSuperblock) / 64; ++line)
-        _mm_prefetch(superblock + kL2PrefetchBytes + 64 * line, _MM_HINT_T1);
-      _mm_prefetch(superblock + kPrefetchBytes, _MM_HINT_T0);
-    }
-    for (int line = 0; line < kVectors / 2; ++line)
-      _mm_prefetch(reinterpret_cast<const char*>(quants) + kPrefetchBytes + 64 * line, _MM_HINT_T0);
-    const int8_t* xq[T];
-    for (int t = 0; t < T; ++t) xq[t] = x.q[static_cast<size_t>((t0 + t) * blocks + b)].q;
-    __m256i dot[T];
-    for (int t = 0; t < T; ++t) dot[t] = _mm256_setzero_si256();
-    for (int v = 0; v < kVectors; ++v) {
-      const __m256i w = _mm256_load_si256(quants + v);
+  __m256i sum16[T];
+  for (int t = 0; t < T; ++t) sum16[t] = _mm256_setzero_si256();
+  for (int l = 0; l < kLines; ++l, line += 64) {
+    _mm_prefetch(line + kPrefetchBytes, _MM_HINT_T0);
+    _mm_prefetch(line + kL2PrefetchBytes, _MM_HINT_T1);
+    for (int half = 0; half < 2; ++half) {
+      const int v = 2 * l + half;  // quant vector of the block
+      const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(line) + half);
       if constexpr (Type == DType::Q4_0) {
         // Low nibbles are elements 4v..4v+3 of each row, high ones 16+4v..16+4v+3.
         const __m256i lo = _mm256_and_si256(w, low4);
         const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
         for (int t = 0; t < T; ++t)
-          dot[t] = _mm256_add_epi16(dot[t], _mm256_add_epi16(_mm256_maddubs_epi16(lo, broadcast4(xq[t] + 4 * v)),
-                                                             _mm256_maddubs_epi16(hi, broadcast4(xq[t] + 16 + 4 * v))));
+          sum16[t] = _mm256_add_epi16(sum16[t], _mm256_add_epi16(_mm256_maddubs_epi16(lo, broadcast4(xq[t] + 4 * v)),
+                                                                 _mm256_maddubs_epi16(hi, broadcast4(xq[t] + 16 + 4 * v))));
       } else {
         // maddubs wants an unsigned operand: |w| times x with w's sign.
         const __m256i abs_w = _mm256_sign_epi8(w, w);
@@ -130,13 +116,44 @@ void group_times_rows(const std::byte* group, int64_t blocks, const Activations&
                                         ones));
       }
     }
-    const __m256 d_w = _mm256_cvtph_ps(_mm_load_si128(scales));
-    for (int t = 0; t < T; ++t) {
-      const auto i = static_cast<size_t>((t0 + t) * blocks + b);
-      __m256i s = dot[t];
-      if constexpr (Type == DType::Q4_0)  // nibbles are q + 8
-        s = _mm256_sub_epi32(_mm256_madd_epi16(s, ones), _mm256_set1_epi32(x.sum8[i]));
-      acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(d_w, _mm256_set1_ps(x.d[i])), _mm256_cvtepi32_ps(s), acc[t]);
+  }
+  if constexpr (Type == DType::Q4_0)
+    for (int t = 0; t < T; ++t) dot[t] = _mm256_madd_epi16(sum16[t], ones);
+}
+
+// The eight rows of one group times activation rows t0..t0+T-1; writes
+// y[(t0 + t) * ldy + r] for the group's `rows` real rows. The group is read
+// front to back as one stream, line by line.
+template <DType Type, int T>
+void group_times_rows(const std::byte* group, int64_t blocks, const Activations& x, int64_t t0, float* y,
+                      int64_t ldy, int64_t rows) {
+  constexpr int64_t kQuantBytes = Type == DType::Q4_0 ? 128 : 256;  // one block of 8 rows
+  __m256 acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  const char* line = reinterpret_cast<const char*>(group);
+  for (int64_t b0 = 0; b0 < blocks; b0 += kSuperblock) {
+    const int64_t here = std::min(kSuperblock, blocks - b0);
+    // The superblock's scales line; L2 gets it and the rest of the
+    // superblock further ahead.
+    const auto* scales = reinterpret_cast<const __m128i*>(line);
+    _mm_prefetch(line + kL2PrefetchBytes, _MM_HINT_T1);
+    _mm_prefetch(line + kPrefetchBytes, _MM_HINT_T0);
+    line += 64;
+    for (int64_t j = 0; j < here; ++j, line += kQuantBytes) {
+      const int64_t b = b0 + j;
+      const int8_t* xq[T];
+      for (int t = 0; t < T; ++t) xq[t] = x.q[static_cast<size_t>((t0 + t) * blocks + b)].q;
+      __m256i dot[T];
+      for (int t = 0; t < T; ++t) dot[t] = _mm256_setzero_si256();
+      block_dots<Type, T>(line, xq, dot);
+      const __m256 d_w = _mm256_cvtph_ps(_mm_load_si128(scales + j));
+      for (int t = 0; t < T; ++t) {
+        const auto i = static_cast<size_t>((t0 + t) * blocks + b);
+        __m256i s = dot[t];
+        if constexpr (Type == DType::Q4_0)  // nibbles are q + 8
+          s = _mm256_sub_epi32(s, _mm256_set1_epi32(x.sum8[i]));
+        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(d_w, _mm256_set1_ps(x.d[i])), _mm256_cvtepi32_ps(s), acc[t]);
+      }
     }
   }
   for (int t = 0; t < T; ++t) {
