@@ -1,13 +1,72 @@
 #include "kernels/ops.h"
 
+#include <immintrin.h>
+
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 namespace reach::run {
 
+namespace {
+
+// e^x for 8 floats, within 2 ulp of std::exp: Cephes' expf (x = n·ln 2 + r
+// with ln 2 in two parts, a degree-6 polynomial for e^r), and 2^n applied
+// as two factors so that every n of [-126, 128] stays a normal float.
+// Below ln(FLT_MIN) the result is 0 (the true value is a denormal), above
+// ln(FLT_MAX) it is +inf, and NaN stays NaN. Decode calls it for every FFN
+// element of every layer, where the scalar std::exp loop cost ~1.8% of a
+// token.
+__m256 exp8(__m256 x) {
+  const __m256 lowest = _mm256_set1_ps(-87.33654475f), highest = _mm256_set1_ps(88.72283905f);
+  // min/max return their second operand when either is NaN: NaN passes.
+  const __m256 xc = _mm256_max_ps(lowest, _mm256_min_ps(highest, x));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(std::numbers::log2e_v<float>)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  for (float c : {1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f})
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
+  p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+  const __m256i ni = _mm256_cvtps_epi32(n);
+  const __m256i half = _mm256_srai_epi32(ni, 1);
+  const auto pow2 = [](__m256i e) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127)), 23));
+  };
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, pow2(half)), pow2(_mm256_sub_epi32(ni, half)));
+  y = _mm256_blendv_ps(y, _mm256_setzero_ps(), _mm256_cmp_ps(x, lowest, _CMP_LT_OQ));
+  return _mm256_blendv_ps(y, _mm256_set1_ps(std::numeric_limits<float>::infinity()),
+                          _mm256_cmp_ps(x, highest, _CMP_GT_OQ));
+}
+
+// Calls fn(i, lanes) for i = 0, 8, 16, ... < n; lanes is all ones but for
+// the last, short vector of a row, where it masks lanes [0, n - i).
+template <class Fn>
+void for_each_vector(int64_t n, Fn fn) {
+  const __m256i all = _mm256_set1_epi32(-1);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) fn(i, all);
+  if (i < n)
+    fn(i, _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+}
+
+}  // namespace
+
 void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps) {
-  double sum_sq = 0.0;  // double, as ggml does, so long rows lose nothing
-  for (int64_t i = 0; i < n; ++i) sum_sq += static_cast<double>(x[i]) * x[i];
+  // Σx² in double, as ggml does, so long rows lose nothing; in 8 lanes,
+  // not one chain of dependent adds.
+  __m256d lanes[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+  for_each_vector(n, [&](int64_t i, __m256i mask) {
+    const __m256 v = _mm256_maskload_ps(x + i, mask);
+    for (int h = 0; h < 2; ++h) {
+      const __m256d d = _mm256_cvtps_pd(h ? _mm256_extractf128_ps(v, 1) : _mm256_castps256_ps128(v));
+      lanes[h] = _mm256_fmadd_pd(d, d, lanes[h]);
+    }
+  });
+  alignas(32) double parts[4];
+  _mm256_store_pd(parts, _mm256_add_pd(lanes[0], lanes[1]));
+  const double sum_sq = parts[0] + parts[1] + parts[2] + parts[3];
   const float scale = 1.0f / std::sqrt(static_cast<float>(sum_sq / static_cast<double>(n)) + eps);
   for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * w[i];
 }
@@ -62,17 +121,28 @@ void rope(float* x, int32_t n_heads, int32_t head_dim, const float* cos, const f
 void softmax(float* x, int64_t n) {
   float max = -INFINITY;
   for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
-  double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - max);
-    sum += x[i];
-  }
-  const float inv = static_cast<float>(1.0 / sum);
+  const __m256 shift = _mm256_set1_ps(max);
+  __m256d sum = _mm256_setzero_pd();  // double, so long rows lose nothing
+  for_each_vector(n, [&](int64_t i, __m256i lanes) {
+    const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(_mm256_maskload_ps(x + i, lanes), shift)),
+                                   _mm256_castsi256_ps(lanes));
+    _mm256_maskstore_ps(x + i, lanes, e);
+    sum = _mm256_add_pd(sum, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)),
+                                           _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1))));
+  });
+  alignas(32) double parts[4];
+  _mm256_store_pd(parts, sum);
+  const float inv = static_cast<float>(1.0 / (parts[0] + parts[1] + parts[2] + parts[3]));
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
 void silu_mul(float* gate, const float* up, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+  const __m256 one = _mm256_set1_ps(1.0f);
+  for_each_vector(n, [&](int64_t i, __m256i lanes) {
+    const __m256 g = _mm256_maskload_ps(gate + i, lanes);
+    const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), g))));
+    _mm256_maskstore_ps(gate + i, lanes, _mm256_mul_ps(silu, _mm256_maskload_ps(up + i, lanes)));
+  });
 }
 
 void add_inplace(float* y, const float* x, int64_t n) {

@@ -26,8 +26,10 @@ uint16_t fp32_to_fp16(float f);  // round to nearest even, as F16C does
 float bf16_to_fp32(uint16_t h);
 
 // Quantizes n floats (n a multiple of 32) to Q8_0 the way llama.cpp does
-// for activations: d = max|x| / 127, q = round(x / d).
-void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n);
+// for activations: d = max|x| / 127, q = round(x · 127 / max|x|), ties to
+// even. When `sums` is given, sums[b] = Σ q of block b (what Q4_0's
+// unsigned nibbles need). NaN inputs are outside the contract.
+void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n, int32_t* sums = nullptr);
 
 // Expands n elements of one row stored as `type` into floats.
 void dequantize_row(DType type, const std::byte* row, float* out, int64_t n);

@@ -63,12 +63,11 @@ void quantize(const float* x, int64_t n, int64_t cols, Activations& out, ThreadP
   const auto rows = [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       BlockQ8_0* q = out.q.data() + t * blocks;
-      quantize_row_q8_0(x + t * cols, q, cols);
+      int32_t* sum8 = out.sum8.data() + t * blocks;
+      quantize_row_q8_0(x + t * cols, q, cols, sum8);
       for (int64_t b = 0; b < blocks; ++b) {
-        int32_t sum = 0;
-        for (int8_t v : q[b].q) sum += v;
         out.d[static_cast<size_t>(t * blocks + b)] = fp16_to_fp32(q[b].d);
-        out.sum8[static_cast<size_t>(t * blocks + b)] = 8 * sum;
+        sum8[b] *= 8;
       }
     }
   };

@@ -1,5 +1,6 @@
 #include "quantize_ref.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -21,6 +22,21 @@ void quantize_row_q8_0_ref(std::span<const float> x, std::vector<std::byte>& out
     const float id = d ? 1.0f / d : 0.0f;
     append_le<uint16_t>(out, run::f32_to_f16(d));
     for (size_t j = 0; j < kBlock; ++j) append_le<int8_t>(out, static_cast<int8_t>(std::roundf(v[j] * id)));
+  }
+}
+
+void quantize_row_q8_0_activation_ref(std::span<const float> x, std::vector<std::byte>& out) {
+  if (x.size() % kBlock != 0) throw std::invalid_argument("Q8_0 rows must be a multiple of 32");
+  for (size_t b = 0; b < x.size() / kBlock; ++b) {
+    const float* v = x.data() + b * kBlock;
+    float amax = 0.0f;
+    for (size_t j = 0; j < kBlock; ++j) amax = std::max(amax, std::fabs(v[j]));
+    const float d = amax / 127.0f;
+    // Where 127/amax overflows (amax below 3.7e-37, scale 0 in F16) ggml's
+    // AVX2 code writes -128s; reach-run writes zeros, the same values.
+    const float id = amax != 0.0f && 127.0f / amax != INFINITY ? 127.0f / amax : 0.0f;
+    append_le<uint16_t>(out, run::f32_to_f16(d));
+    for (size_t j = 0; j < kBlock; ++j) append_le<int8_t>(out, static_cast<int8_t>(std::nearbyint(v[j] * id)));
   }
 }
 

@@ -11,6 +11,10 @@ namespace reach::test {
 // n must be a multiple of 32. Appends n/32 blocks of 34 (Q8_0) or 18 (Q4_0) bytes.
 void quantize_row_q8_0_ref(std::span<const float> x, std::vector<std::byte>& out);
 void quantize_row_q4_0_ref(std::span<const float> x, std::vector<std::byte>& out);
+// ggml's AVX2 quantize_row_q8_0, the activation quantizer (127/amax, round
+// half to even; not the _ref above, which rounds half away from zero), as a
+// plain loop: what reach-run's vectorized one must equal bit for bit.
+void quantize_row_q8_0_activation_ref(std::span<const float> x, std::vector<std::byte>& out);
 void convert_row_f16(std::span<const float> x, std::vector<std::byte>& out);
 void convert_row_bf16(std::span<const float> x, std::vector<std::byte>& out);
 

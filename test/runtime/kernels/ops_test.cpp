@@ -140,6 +140,42 @@ TEST(Ops, SiluMulMatchesDouble) {
   }
 }
 
+// The vectorized e^x behind silu_mul, over the whole range where it has
+// work to do and past both ends, against double: the point of the sweep is
+// the range reduction, the two-factor 2^n near ±88 and the masked tail.
+TEST(Ops, SiluMulMatchesDoubleFromEndToEnd) {
+  std::vector<float> g;
+  for (float v = -100.0f; v <= 100.0f; v += 0.37f) g.push_back(v);
+  for (float v : {-88.8f, -88.7f, -87.4f, -87.3f, -0.0f, 0.0f, 1e-30f, 87.3f, 88.5f, 88.7f, 88.8f}) g.push_back(v);
+  const std::vector<float> up(g.size(), 1.5f);
+  const auto orig = g;
+  silu_mul(g.data(), up.data(), static_cast<int64_t>(g.size()));
+  for (size_t i = 0; i < g.size(); ++i) {
+    const double want = orig[i] / (1.0 + std::exp(-static_cast<double>(orig[i]))) * 1.5;
+    // Below -88.7 e^-g overflows and silu gives -0 (as the float formula
+    // with std::exp does), where the exact value is under 4e-37.
+    EXPECT_NEAR(g[i], want, 4e-7 * std::fabs(want) + 4e-37) << "silu(" << orig[i] << ")";
+  }
+}
+
+TEST(Ops, SiluMulKeepsNaNAndInfinity) {
+  std::vector<float> g = {NAN, INFINITY, 2.0f}, up = {1.0f, 1.0f, NAN};
+  silu_mul(g.data(), up.data(), 3);
+  EXPECT_TRUE(std::isnan(g[0]));
+  EXPECT_EQ(g[1], INFINITY);
+  EXPECT_TRUE(std::isnan(g[2]));
+}
+
+TEST(Ops, SoftmaxGivesMaskedEntriesZeroWeight) {
+  std::vector<float> x = {0.0f, -INFINITY, 1.0f, -200.0f};
+  softmax(x.data(), 4);
+  const double e = std::exp(-1.0);
+  EXPECT_NEAR(x[0], e / (1 + e), 1e-7);
+  EXPECT_EQ(x[1], 0.0f);
+  EXPECT_NEAR(x[2], 1 / (1 + e), 1e-7);
+  EXPECT_EQ(x[3], 0.0f);  // e^-201 is below the smallest normal float
+}
+
 TEST(Ops, AddInplace) {
   std::vector<float> y = {1, 2, 3}, x = {0.5f, -2, 4};
   add_inplace(y.data(), x.data(), 3);

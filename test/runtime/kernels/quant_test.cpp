@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
+#include "quantize_ref.h"
 #include "reference.h"
 
 namespace reach::run {
@@ -54,6 +56,45 @@ TEST(Quant, Q4_0RoundTripWithinHalfAStep) {
       EXPECT_NEAR(back[k], x[k], amax / 8.0f * 0.5f + amax * 0x1p-9f) << k;
     }
   }
+}
+
+// The vectorized activation quantizer gives the plain loop's bytes, and
+// its block sums are the sums of those bytes: random rows at several
+// scales, ties that must go to even, zeros, one huge value among tiny ones,
+// denormals.
+TEST(Quant, Q8_0ActivationsEqualThePlainLoopBitForBit) {
+  std::vector<float> x;
+  for (float scale : {1e-3f, 1.0f, 300.0f}) {
+    const auto r = testing::random_floats(32 * 9, 21, scale);
+    x.insert(x.end(), r.begin(), r.end());
+  }
+  std::vector<float> ties = {127.0f, 2.5f, 3.5f, -2.5f, -0.5f, 0.5f, 1.5f, -126.5f};
+  ties.resize(32, 0.0f);
+  x.insert(x.end(), ties.begin(), ties.end());
+  x.insert(x.end(), 32, 0.0f);
+  std::vector<float> spike(32, 1e-6f);
+  spike[17] = -5e4f;
+  x.insert(x.end(), spike.begin(), spike.end());
+  x.insert(x.end(), 32, 1e-41f);
+  const auto n = static_cast<int64_t>(x.size());
+
+  std::vector<BlockQ8_0> q(static_cast<size_t>(n / 32));
+  std::vector<int32_t> sums(q.size());
+  quantize_row_q8_0(x.data(), q.data(), n, sums.data());
+  std::vector<std::byte> want;
+  test::quantize_row_q8_0_activation_ref(x, want);
+  ASSERT_EQ(want.size(), q.size() * sizeof(BlockQ8_0));
+  EXPECT_EQ(std::memcmp(want.data(), q.data(), want.size()), 0);
+  for (size_t b = 0; b < q.size(); ++b) {
+    int32_t sum = 0;
+    for (int8_t v : q[b].q) sum += v;
+    EXPECT_EQ(sums[b], sum) << "block " << b;
+  }
+  EXPECT_EQ(q[27].q[1], 2);  // 2.5 rounds to even
+  EXPECT_EQ(q[27].q[3], -2);
+  EXPECT_EQ(q[27].q[7], -126);
+  for (int8_t v : q[30].q) EXPECT_EQ(v, 0);  // denormals: 127/amax overflows
+  EXPECT_EQ(q[30].d, 0);
 }
 
 TEST(Quant, AllZeroBlockStaysZero) {
