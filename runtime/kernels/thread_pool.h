@@ -1,11 +1,16 @@
 #pragma once
 // A persistent pool of worker threads for splitting row ranges. Decode calls
 // parallel_for a few hundred times per token, so workers spin briefly before
-// sleeping on an atomic (no mutex, no allocation per call). Work is cut into
-// a few chunks per thread that threads claim as they come: on a busy machine
-// a descheduled worker delays one small chunk, not half the job.
+// sleeping on an atomic (no mutex, no allocation per call).
+//
+// Each thread owns one contiguous share of the range and works through it
+// front to back, a piece at a time, so that a matrix-vector product reads
+// its weights as one memory stream per thread. A thread that finishes its
+// share takes pieces from the back of the others' shares, so a slow or
+// descheduled thread delays one small piece, not its whole share.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -31,25 +36,33 @@ class ThreadPool {
 
  private:
   using Invoke = void (*)(const void* fn, int64_t begin, int64_t end);
+  // One thread's share of the current job's pieces, [front, back), in one
+  // word with the job's generation (16 bits | front 24 | back 24), so that a
+  // claim for a finished job fails instead of taking a piece of the next
+  // one. The owner takes pieces at the front, others at the back.
+  struct alignas(64) Share {
+    std::atomic<uint64_t> word{0};
+  };
+
   void run(int64_t n, int64_t grain, const void* fn, Invoke invoke);
-  void worker_loop();
-  // Claims and runs chunks of the current job until none are left.
-  void work_on_current_job();
+  void worker_loop(int self);
+  // Runs pieces of the current job, its own share first, until none is left.
+  void work_on_current_job(int self);
+  // Claims one piece of share `owner` (at the front when self == owner);
+  // returns its index or -1 when the share is empty.
+  int64_t claim(int self, int owner);
 
   int n_threads_;
   std::vector<std::thread> workers_;
-  // The current job. Written by the caller before `claim_` publishes it and
-  // read only by a thread that has claimed one of its chunks (the job cannot
-  // finish, so these cannot change, before that chunk is done).
+  std::unique_ptr<Share[]> shares_;
+  // The current job. Written by the caller before the shares publish it and
+  // read only by a thread that has claimed one of its pieces (the job cannot
+  // finish, so these cannot change, before that piece is done).
   const void* fn_ = nullptr;
   Invoke invoke_ = nullptr;
-  int64_t n_ = 0, chunk_ = 1;
-  // generation (24 bits) | chunk count (20 bits) | next unclaimed chunk (20 bits):
-  // one word, so a claim for a finished job fails instead of taking a chunk
-  // of the next one.
-  std::atomic<uint64_t> claim_{0};
-  std::atomic<int64_t> done_{0};        // chunks of the current job finished
-  std::atomic<uint32_t> wake_{0};       // bumped for every job; workers sleep on it
+  int64_t n_ = 0, piece_ = 1;
+  alignas(64) std::atomic<int64_t> done_{0};  // pieces of the current job finished
+  alignas(64) std::atomic<uint32_t> wake_{0};  // bumped for every job; workers sleep on it
   std::atomic<bool> stop_{false};
   uint64_t generation_ = 0;
 };

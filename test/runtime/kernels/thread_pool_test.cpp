@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 namespace reach::run {
@@ -17,7 +19,10 @@ TEST(ThreadPool, CoversEveryIndexExactlyOnce) {
         std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
         pool.parallel_for(n, grain, [&](int64_t b, int64_t e) {
           ASSERT_LE(0, b);
+          ASSERT_LT(b, e);
           ASSERT_LE(e, n);
+          ASSERT_EQ(b % grain, 0);
+          if (e < n) ASSERT_EQ(e % grain, 0);
           for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
         });
         for (int64_t i = 0; i < n; ++i)
@@ -33,6 +38,27 @@ TEST(ThreadPool, UsesSeveralThreadsAndSurvivesManyRounds) {
   for (int round = 0; round < 2000; ++round)
     pool.parallel_for(64, 1, [&](int64_t b, int64_t e) { total += e - b; });
   EXPECT_EQ(total.load(), 64 * 2000);
+}
+
+// A thread that stalls in its first piece holds up that piece only: the
+// others take the rest of its share from the back. (Without stealing, the
+// caller would run its own half, 32 of the 64 indices, and wait.)
+TEST(ThreadPool, OthersTakeOverTheShareOfAStalledThread) {
+  ThreadPool pool(2);
+  const auto caller = std::this_thread::get_id();
+  for (int round = 0; round < 3; ++round) {
+    std::atomic<int64_t> by_caller{0};
+    std::atomic<bool> stalled{false};
+    pool.parallel_for(64, 1, [&](int64_t b, int64_t e) {
+      if (std::this_thread::get_id() == caller) {
+        by_caller += e - b;
+      } else if (!stalled.exchange(true)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+    // The worker may also not have woken at all; then the caller ran everything.
+    EXPECT_GE(by_caller.load(), 60) << "round " << round;
+  }
 }
 
 TEST(ThreadPool, ZeroMeansAllCores) {
