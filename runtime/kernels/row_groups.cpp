@@ -85,8 +85,8 @@ inline __m256i broadcast4(const int8_t* q) {
 // The products of one block's quants (64-byte lines at `line`) with activation
 // rows' quants xq[t], as exact int32 sums per row in dot[t] (Q4_0: |nibble ·
 // x| pairs ≤ 3840, eight per lane ≤ 30720 fit int16 before widening; Q8_0:
-// |w| · x pairs ≤ 32512 fit int16 and are widened at once). Each line is
-// prefetched kPrefetchBytes ahead just before its loads.
+// |w| · x pairs ≤ 32512 fit int16 and are widened at once). Each line's
+// prefetches go just before its loads.
 template <DType Type, int T>
 inline void block_dots(const char* line, const int8_t* const* xq, __m256i* dot) {
   constexpr int kLines = Type == DType::Q4_0 ? 2 : 4;
@@ -132,8 +132,7 @@ void group_times_rows(const std::byte* group, int64_t blocks, const Activations&
   const char* line = reinterpret_cast<const char*>(group);
   for (int64_t b0 = 0; b0 < blocks; b0 += kSuperblock) {
     const int64_t here = std::min(kSuperblock, blocks - b0);
-    // The superblock's scales line; L2 gets it and the rest of the
-    // superblock further ahead.
+    // The superblock's line of scales, prefetched like every line.
     const auto* scales = reinterpret_cast<const __m128i*>(line);
     _mm_prefetch(line + kL2PrefetchBytes, _MM_HINT_T1);
     _mm_prefetch(line + kPrefetchBytes, _MM_HINT_T0);

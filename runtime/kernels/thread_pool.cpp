@@ -17,7 +17,7 @@ constexpr int kSpinIterations = 20000;
 // thread's pieces are contiguous, so its memory stream runs on across them.
 // Measured on decode (reach-run bench -p 0 -n 64, Q4_0, 2 threads, median
 // of 5-6 interleaved runs): 32 pieces per share 59.1 t/s, 8 pieces 58.7,
-// one share per thread and no stealing 59.6, and the former scheme of 2
+// one share per thread and no stealing 59.7, and the former scheme of 2
 // chunks per thread taken as they come 56.3-57.9 (each chunk a new memory
 // stream). Counting finished pieces in the shared counter one by one
 // instead of once per thread cost 6%.
