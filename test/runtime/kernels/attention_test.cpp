@@ -36,8 +36,11 @@ std::vector<double> attention_ref(const std::vector<float>& q, int64_t n_tokens,
 }
 
 TEST(Attention, CausalGqaMatchesDouble) {
-  for (AttentionShape s : {AttentionShape{4, 4, 8}, AttentionShape{6, 2, 12}, AttentionShape{5, 1, 7}}) {
-    for (auto [n_tokens, pos0] : {std::pair<int64_t, int64_t>{1, 0}, {1, 9}, {6, 0}, {3, 4}}) {
+  // Head sizes below, at and past the kernel's 8-float chunks and 64-float
+  // passes; position counts that do and do not fill batches of eight.
+  for (AttentionShape s : {AttentionShape{4, 4, 8}, AttentionShape{6, 2, 12}, AttentionShape{5, 1, 7},
+                           AttentionShape{8, 2, 64}, AttentionShape{4, 2, 80}, AttentionShape{2, 1, 128}}) {
+    for (auto [n_tokens, pos0] : {std::pair<int64_t, int64_t>{1, 0}, {1, 9}, {6, 0}, {3, 4}, {1, 40}, {9, 15}}) {
       const int64_t total = pos0 + n_tokens;
       const auto q = testing::random_floats(n_tokens * s.n_heads * s.head_dim, 1 + total);
       const auto k = testing::random_floats(total * s.n_kv_heads * s.head_dim, 2 + total);

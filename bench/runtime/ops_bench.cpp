@@ -1,0 +1,91 @@
+// Google Benchmark for the per-token work of decode outside the matrix
+// products, on TinyLlama-1.1B's shapes: attention of one token over the KV
+// cache (32 heads, 4 KV heads, head_dim 64), SwiGLU, RMSNorm and the
+// activation quantizer. Decode calls each once or more per layer, with
+// the other thread waiting, so their time adds straight to a token's.
+//   build/bench/runtime/reach-ops-bench [--benchmark_filter=Attention]
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "kernels/attention.h"
+#include "kernels/ops.h"
+#include "kernels/quant.h"
+
+namespace reach::run {
+namespace {
+
+std::vector<float> random_floats(size_t n, float scale = 1.0f) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+// args: positions in the cache (the new token is the last), threads
+void BM_AttentionOneToken(benchmark::State& state) {
+  const AttentionShape shape{32, 4, 64};
+  const int64_t positions = state.range(0);
+  ThreadPool pool(static_cast<int>(state.range(1)));
+  const auto q = random_floats(static_cast<size_t>(shape.n_heads * shape.head_dim));
+  const auto k = random_floats(static_cast<size_t>(positions * shape.n_kv_heads * shape.head_dim));
+  const auto v = random_floats(k.size());
+  std::vector<float> out(q.size());
+  for (auto _ : state) {
+    attention(q.data(), 1, positions - 1, k.data(), v.data(), shape, out.data(), pool);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * positions * shape.n_heads);  // (head, position) pairs
+}
+BENCHMARK(BM_AttentionOneToken)
+    ->ArgNames({"positions", "threads"})
+    ->ArgsProduct({{128, 512, 2048}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_SiluMul(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0));
+  const auto gate0 = random_floats(n, 3.0f), up = random_floats(n);
+  auto gate = gate0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    gate = gate0;  // silu of silu would drift into denormals
+    state.ResumeTiming();
+    silu_mul(gate.data(), up.data(), static_cast<int64_t>(n));
+    benchmark::DoNotOptimize(gate.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_SiluMul)->Arg(5632)->Unit(benchmark::kMicrosecond);
+
+void BM_RmsNorm(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0));
+  const auto x = random_floats(n), w = random_floats(n);
+  std::vector<float> out(n);
+  for (auto _ : state) {
+    rmsnorm(x.data(), w.data(), out.data(), static_cast<int64_t>(n), 1e-5f);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_RmsNorm)->Arg(2048)->Unit(benchmark::kMicrosecond);
+
+void BM_QuantizeActivationsQ8_0(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0));
+  const auto x = random_floats(n);
+  std::vector<BlockQ8_0> q(n / 32);
+  std::vector<int32_t> sums(q.size());
+  for (auto _ : state) {
+    quantize_row_q8_0(x.data(), q.data(), static_cast<int64_t>(n), sums.data());
+    benchmark::DoNotOptimize(q.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_QuantizeActivationsQ8_0)->Arg(2048)->Arg(5632)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace reach::run
+
+BENCHMARK_MAIN();
