@@ -41,22 +41,27 @@ TEST(ThreadPool, UsesSeveralThreadsAndSurvivesManyRounds) {
 }
 
 // A thread that stalls in its first piece holds up that piece only: the
-// others take the rest of its share from the back. (Without stealing, the
-// caller would run its own half, 32 of the 64 indices, and wait.)
+// others take the rest of its share from the back. The caller waits in its
+// first piece until the worker has begun (so it cannot simply run the
+// whole job before the worker wakes), then the worker stalls. Without
+// stealing the caller would end with its own part, 32 (or, with 2 chunks
+// per thread taken as they come, 48) of the 64 indices.
 TEST(ThreadPool, OthersTakeOverTheShareOfAStalledThread) {
   ThreadPool pool(2);
   const auto caller = std::this_thread::get_id();
   for (int round = 0; round < 3; ++round) {
     std::atomic<int64_t> by_caller{0};
-    std::atomic<bool> stalled{false};
+    std::atomic<bool> worker_began{false};
     pool.parallel_for(64, 1, [&](int64_t b, int64_t e) {
       if (std::this_thread::get_id() == caller) {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!worker_began.load() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
         by_caller += e - b;
-      } else if (!stalled.exchange(true)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      } else if (!worker_began.exchange(true)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
     });
-    // The worker may also not have woken at all; then the caller ran everything.
+    EXPECT_TRUE(worker_began.load()) << "round " << round << ": the worker never took a piece";
     EXPECT_GE(by_caller.load(), 60) << "round " << round;
   }
 }
