@@ -24,6 +24,7 @@ std::vector<std::byte> safetensors_bytes(const std::vector<SafetensorsEntry>& te
   std::string text = header.dump();
   text.resize((text.size() + 7) / 8 * 8, ' ');
   std::vector<std::byte> out;
+  out.reserve(8 + text.size() + offset);  // one allocation (and no GCC 12 -Wstringop-overread false positive)
   append_le<uint64_t>(out, text.size());
   append_bytes(out, text.data(), text.size());
   for (const auto& t : tensors) out.insert(out.end(), t.data.begin(), t.data.end());
