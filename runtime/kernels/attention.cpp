@@ -7,16 +7,13 @@
 #include <vector>
 
 #include "kernels/ops.h"
+#include "kernels/simd.h"
 
 namespace reach::run {
 
 namespace {
 
-// Lanes [0, n) of a vector, n clamped to [0, 8]: the part of an 8-float
-// chunk of a head that lies inside head_dim.
-__m256i lanes_below(int32_t n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(std::clamp(n, 0, 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
+using simd::lanes_below;
 
 // The eight sums of acc[j]'s lanes, as one vector (lane j = Σ acc[j]).
 __m256 lane_sums(const __m256* acc) {

@@ -13,6 +13,7 @@
 
 #include "kernels/quant.h"
 #include "kernels/row_groups.h"
+#include "kernels/simd.h"
 
 namespace reach::run {
 
@@ -28,12 +29,7 @@ constexpr int64_t kGemmTileRows = 64;
 // Inlined here: a call per 32-element block would cost as much as the block.
 inline float half_to_float(uint16_t h) { return _cvtsh_ss(h); }
 
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+using simd::hsum;
 
 // ---- decode: one row of W at a time --------------------------------------
 

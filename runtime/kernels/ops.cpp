@@ -6,6 +6,8 @@
 #include <limits>
 #include <numbers>
 
+#include "kernels/simd.h"
+
 namespace reach::run {
 
 namespace {
@@ -47,8 +49,7 @@ void for_each_vector(int64_t n, Fn fn) {
   const __m256i all = _mm256_set1_epi32(-1);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) fn(i, all);
-  if (i < n)
-    fn(i, _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+  if (i < n) fn(i, simd::lanes_below(n - i));
 }
 
 }  // namespace
@@ -64,9 +65,7 @@ void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps) {
       lanes[h] = _mm256_fmadd_pd(d, d, lanes[h]);
     }
   });
-  alignas(32) double parts[4];
-  _mm256_store_pd(parts, _mm256_add_pd(lanes[0], lanes[1]));
-  const double sum_sq = parts[0] + parts[1] + parts[2] + parts[3];
+  const double sum_sq = simd::hsum(_mm256_add_pd(lanes[0], lanes[1]));
   const float scale = 1.0f / std::sqrt(static_cast<float>(sum_sq / static_cast<double>(n)) + eps);
   for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * w[i];
 }
@@ -130,9 +129,7 @@ void softmax(float* x, int64_t n) {
     sum = _mm256_add_pd(sum, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)),
                                            _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1))));
   });
-  alignas(32) double parts[4];
-  _mm256_store_pd(parts, sum);
-  const float inv = static_cast<float>(1.0 / (parts[0] + parts[1] + parts[2] + parts[3]));
+  const float inv = static_cast<float>(1.0 / simd::hsum(sum));
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 

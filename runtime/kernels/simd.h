@@ -1,0 +1,34 @@
+#pragma once
+// Small AVX2 helpers shared by the kernels' .cpp files (compiled with
+// -mavx2 -mfma -mf16c; not for headers that other libraries include).
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace reach::run::simd {
+
+// Lanes [0, n) of an 8-lane vector set, the rest clear; n is clamped to
+// [0, 8]. The mask for the part of a row, or of a head, that an 8-float
+// chunk still covers.
+inline __m256i lanes_below(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(std::clamp<int64_t>(n, 0, 8))),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// The sum of a vector's lanes.
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// The sum of a vector's lanes, in lane order.
+inline double hsum(__m256d v) {
+  alignas(32) double lanes[4];
+  _mm256_store_pd(lanes, v);
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+}  // namespace reach::run::simd
