@@ -28,11 +28,14 @@ constexpr int64_t kL2PrefetchBytes = 5120;
 // blocks measured Q8_0 / Q4_0 29 / 29 GiB/s, 4 blocks 32 / 30.5, 2 blocks 32.4 / 30).
 constexpr int64_t kSuperblock = 4;
 
+// The quants of one block of a group's 8 rows.
+constexpr int64_t quant_bytes(DType type) { return type == DType::Q4_0 ? 128 : 256; }
+
 // Where block b of a group lives (row_groups.h): superblocks of 64 bytes of
 // scales, then those blocks' quants.
 struct GroupLayout {
-  int64_t quant_bytes;  // one block of 8 rows: 128 (Q4_0) or 256 (Q8_0)
-  explicit GroupLayout(DType type) : quant_bytes(type == DType::Q4_0 ? 128 : 256) {}
+  int64_t quant_bytes;
+  explicit GroupLayout(DType type) : quant_bytes(row_groups::quant_bytes(type)) {}
   int64_t superblock(int64_t b) const { return b / kSuperblock * (64 + kSuperblock * quant_bytes); }
   int64_t scales(int64_t b) const { return superblock(b) + 16 * (b % kSuperblock); }
   int64_t quants(int64_t b) const { return superblock(b) + 64 + quant_bytes * (b % kSuperblock); }
@@ -89,7 +92,7 @@ inline __m256i broadcast4(const int8_t* q) {
 // prefetches go just before its loads.
 template <DType Type, int T>
 inline void block_dots(const char* line, const int8_t* const* xq, __m256i* dot) {
-  constexpr int kLines = Type == DType::Q4_0 ? 2 : 4;
+  constexpr int kLines = quant_bytes(Type) / 64;
   const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256i sum16[T];
   for (int t = 0; t < T; ++t) sum16[t] = _mm256_setzero_si256();
@@ -126,7 +129,7 @@ inline void block_dots(const char* line, const int8_t* const* xq, __m256i* dot) 
 template <DType Type, int T>
 void group_times_rows(const std::byte* group, int64_t blocks, const Activations& x, int64_t t0, float* y,
                       int64_t ldy, int64_t rows) {
-  constexpr int64_t kQuantBytes = Type == DType::Q4_0 ? 128 : 256;  // one block of 8 rows
+  constexpr int64_t kQuantBytes = quant_bytes(Type);
   __m256 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   const char* line = reinterpret_cast<const char*>(group);
@@ -194,7 +197,7 @@ size_t packed_bytes(const TensorView& w) {
 void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
   const int64_t blocks = w.cols() / kQuantBlock, rows = w.rows();
   const bool q4 = w.dtype == DType::Q4_0;
-  const int64_t vectors = q4 ? 4 : 8;  // 4-byte pieces per row and block
+  const int64_t vectors = quant_bytes(w.dtype) / (kRows * 4);  // 4-byte pieces per row and block
   const GroupLayout layout(w.dtype);
   const size_t stride = group_bytes(w.dtype, blocks), row_bytes = w.row_bytes();
   pool.parallel_for(group_count(rows), 1, [&](int64_t g0, int64_t g1) {
