@@ -50,15 +50,22 @@ Matrix random_matrix(DType type, int64_t rows, int64_t cols) {
   return m;
 }
 
+// n activations drawn from N(0, 1), the same for every benchmark.
+std::vector<float> random_activations(int64_t n) {
+  std::mt19937 rng(2);
+  std::normal_distribution<float> dist;
+  std::vector<float> x(static_cast<size_t>(n));
+  for (float& v : x) v = dist(rng);
+  return x;
+}
+
 // args: dtype, rows, cols, threads
 void BM_Gemv(benchmark::State& state) {
   const auto type = static_cast<DType>(state.range(0));
   const Matrix w = random_matrix(type, state.range(1), state.range(2));
   ThreadPool pool(static_cast<int>(state.range(3)));
-  std::vector<float> x(static_cast<size_t>(state.range(2))), y(static_cast<size_t>(state.range(1)));
-  std::mt19937 rng(2);
-  std::normal_distribution<float> dist;
-  for (float& v : x) v = dist(rng);
+  const std::vector<float> x = random_activations(state.range(2));
+  std::vector<float> y(static_cast<size_t>(state.range(1)));
   PackedStorage storage(PackedMatrix::packed_bytes(w.view));
   const PackedMatrix k(w.view, storage, pool);
   for (auto _ : state) {
@@ -82,10 +89,8 @@ void BM_GemvFromMemory(benchmark::State& state) {
   PackedStorage storage(PackedMatrix::packed_bytes(w.view) * static_cast<size_t>(copies));
   std::vector<PackedMatrix> packed;
   for (int64_t i = 0; i < copies; ++i) packed.emplace_back(w.view, storage, pool);
-  std::vector<float> x(static_cast<size_t>(state.range(2))), y(static_cast<size_t>(state.range(1)));
-  std::mt19937 rng(2);
-  std::normal_distribution<float> dist;
-  for (float& v : x) v = dist(rng);
+  const std::vector<float> x = random_activations(state.range(2));
+  std::vector<float> y(static_cast<size_t>(state.range(1)));
   for (auto _ : state) {
     for (const PackedMatrix& m : packed) m.gemv(x.data(), y.data(), pool);
     benchmark::DoNotOptimize(y.data());
@@ -101,10 +106,8 @@ void BM_Gemm(benchmark::State& state) {
   const int64_t n = state.range(4);
   const Matrix w = random_matrix(type, state.range(1), state.range(2));
   ThreadPool pool(static_cast<int>(state.range(3)));
-  std::vector<float> x(static_cast<size_t>(n * state.range(2))), y(static_cast<size_t>(n * state.range(1)));
-  std::mt19937 rng(2);
-  std::normal_distribution<float> dist;
-  for (float& v : x) v = dist(rng);
+  const std::vector<float> x = random_activations(n * state.range(2));
+  std::vector<float> y(static_cast<size_t>(n * state.range(1)));
   PackedStorage storage(PackedMatrix::packed_bytes(w.view));
   const PackedMatrix k(w.view, storage, pool);
   for (auto _ : state) {

@@ -6,8 +6,9 @@
 // repacked weights in huge pages); read_GBps and triad_GBps are the better
 // of the two, the roofline a decode step can hope for. The read loop runs
 // without software prefetch and with it at 1, 2.5 and 4 KiB ahead (the GEMV
-// prefetches 2.5 KiB ahead), and read_GBps is the best of all of them, so the
-// roofline is the fastest this machine was seen to read, not a weak loop.
+// prefetches 2 KiB ahead into L1 and 5 KiB into L2), and read_GBps is the
+// best of all of them, so the roofline is the fastest this machine was seen
+// to read, not a weak loop.
 #include <immintrin.h>
 #include <sys/mman.h>
 
