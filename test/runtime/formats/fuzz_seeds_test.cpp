@@ -26,22 +26,20 @@ int for_each_seed(const char* target, Check check) {
   return n;
 }
 
-TEST(FuzzSeeds, SafetensorsSeedsParse) {
-  EXPECT_GE(for_each_seed("safetensors",
-                          [](const std::filesystem::path& p) {
-                            MappedFile f(p);
-                            EXPECT_NO_THROW(parse_safetensors(f.bytes(), p.string())) << p;
-                          }),
-            3);
+// Expects parse(bytes, file name) to accept every seed of
+// fuzz/corpus/<target>; returns how many there are.
+template <class Parse>
+int expect_seeds_parse(const char* target, Parse parse) {
+  return for_each_seed(target, [&](const std::filesystem::path& p) {
+    MappedFile f(p);
+    EXPECT_NO_THROW(parse(f.bytes(), p.string())) << p;
+  });
 }
 
+TEST(FuzzSeeds, SafetensorsSeedsParse) { EXPECT_GE(expect_seeds_parse("safetensors", parse_safetensors), 3); }
+
 TEST(FuzzSeeds, GgufSeedsParseAndTheLlamaOneIsACompleteModel) {
-  EXPECT_GE(for_each_seed("gguf",
-                          [](const std::filesystem::path& p) {
-                            MappedFile f(p);
-                            EXPECT_NO_THROW(parse_gguf(f.bytes(), p.string())) << p;
-                          }),
-            3);
+  EXPECT_GE(expect_seeds_parse("gguf", parse_gguf), 3);
   MappedFile f(kCorpus / "gguf/llama.gguf");
   const GgufFile g = parse_gguf(f.bytes(), "llama.gguf");
   const ModelConfig c = model_config_from_gguf(g);
@@ -55,14 +53,7 @@ TEST(FuzzSeeds, ConfigJsonSeedsParse) {
             5);
 }
 
-TEST(FuzzSeeds, ShardIndexSeedsParse) {
-  EXPECT_GE(for_each_seed("shard_index",
-                          [](const std::filesystem::path& p) {
-                            MappedFile f(p);
-                            EXPECT_NO_THROW(parse_shard_index(f.bytes(), p.string())) << p;
-                          }),
-            2);
-}
+TEST(FuzzSeeds, ShardIndexSeedsParse) { EXPECT_GE(expect_seeds_parse("shard_index", parse_shard_index), 2); }
 
 }  // namespace
 }  // namespace reach::run
