@@ -10,6 +10,7 @@
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -65,6 +66,7 @@ private:
   void recordFunction(FunctionDecl *FD);
   void recordVariable(VarDecl *VD);
   void recordClass(CXXRecordDecl *RD);
+  void recordOverrides(const CXXMethodDecl *M);
   void fillRange(Node &N, const Decl *D);
   void rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro);
   void recordRedeclaration(const Decl *D);
@@ -296,10 +298,23 @@ void Visitor::recordFunction(FunctionDecl *FD) {
   for (const auto *A : FD->specific_attrs<AnnotateAttr>())
     N.Annotations.push_back(A->getAnnotation().str());
   Out.Nodes.push_back(std::move(N));
+}
 
-  if (auto *MD = dyn_cast<CXXMethodDecl>(FD)) {
-    for (const CXXMethodDecl *O : MD->overridden_methods())
-      Out.Overrides.push_back({usr(MD), usr(fold(O)), !isProject(O)});
+/// Every method M overrides, directly or down a chain. Recorded from the
+/// class for each declared method, defined here or not: a middle class that
+/// only re-declares the virtual (`f() override = 0`, or a declaration defined
+/// in another TU) has no definition to record, and the chain must not break
+/// there. The transitive pairs make each TU's record complete on its own.
+void Visitor::recordOverrides(const CXXMethodDecl *M) {
+  llvm::SmallVector<const CXXMethodDecl *, 4> Work(M->overridden_methods());
+  llvm::SmallPtrSet<const CXXMethodDecl *, 8> Seen;
+  const std::string &Method = usr(fold(M));
+  while (!Work.empty()) {
+    const CXXMethodDecl *O = Work.pop_back_val();
+    if (!Seen.insert(O).second)
+      continue;
+    Out.Overrides.push_back({Method, usr(fold(O)), !isProject(O)});
+    Work.append(O->overridden_methods().begin(), O->overridden_methods().end());
   }
 }
 
@@ -357,6 +372,7 @@ void Visitor::recordClass(CXXRecordDecl *RD) {
       addEdge(Dtor, EdgeKind::Member, RD->getLocation());
   }
   for (const CXXMethodDecl *M : RD->methods()) {
+    recordOverrides(M);
     for (const CXXMethodDecl *O : M->overridden_methods())
       if (!isProject(O)) {
         addEdge(M, EdgeKind::Member, M->getLocation());

@@ -1,5 +1,6 @@
 #include "extract/Runner.h"
 
+#include "extract/DriverIncludes.h"
 #include "extract/Extractor.h"
 
 #include "clang/Basic/Diagnostic.h"
@@ -8,6 +9,7 @@
 #include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/CompilationDatabase.h"
 #include "clang/Tooling/Tooling.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/VirtualFileSystem.h"
@@ -38,11 +40,23 @@ bool isGccOnly(llvm::StringRef A) {
   return false;
 }
 
-class FirstErrorConsumer : public DiagnosticConsumer {
+/// Sorts a TU's errors. Errors in the project's own files, and fatal ones
+/// anywhere (a missing header), fail the TU. Errors only inside headers
+/// outside the root leave an AST clang has recovered and the project's code
+/// whole: a library header written for another compiler (g++'s omp.h has
+/// `__malloc__ (omp_free)`, which clang rejects) must not make every TU that
+/// includes it "not compile". Those are kept as a warning.
+class ErrorSorter : public DiagnosticConsumer {
 public:
+  explicit ErrorSorter(std::string Root) : Root(std::move(Root)) {}
   void HandleDiagnostic(DiagnosticsEngine::Level Level, const Diagnostic &Info) override {
     DiagnosticConsumer::HandleDiagnostic(Level, Info);
-    if (Level < DiagnosticsEngine::Error || !First.empty())
+    if (Level < DiagnosticsEngine::Error)
+      return;
+    bool Foreign = Level != DiagnosticsEngine::Fatal && outsideRoot(Info);
+    std::string &First = Foreign ? FirstForeign : FirstProject;
+    (Foreign ? ForeignErrors : ProjectErrors)++;
+    if (!First.empty())
       return;
     llvm::SmallString<256> Msg;
     Info.FormatDiagnostic(Msg);
@@ -54,7 +68,24 @@ public:
     }
     OS << (Level == DiagnosticsEngine::Fatal ? "fatal error: " : "error: ") << Msg;
   }
-  std::string First;
+  std::string FirstProject, FirstForeign;
+  unsigned ProjectErrors = 0, ForeignErrors = 0;
+
+private:
+  bool outsideRoot(const Diagnostic &Info) const {
+    if (!Info.hasSourceManager() || Info.getLocation().isInvalid())
+      return false;
+    const SourceManager &SM = Info.getSourceManager();
+    SourceLocation L = SM.getExpansionLoc(Info.getLocation());
+    OptionalFileEntryRef FE = SM.getFileEntryRefForID(SM.getFileID(L));
+    if (!FE)
+      return false;
+    llvm::SmallString<256> Path(FE->getName());
+    llvm::sys::fs::make_absolute(Path);
+    llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+    return !llvm::StringRef(Path).starts_with(Root + "/");
+  }
+  std::string Root;
 };
 
 class Action : public ASTFrontendAction {
@@ -141,11 +172,17 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
                                   const std::vector<std::string> &Files,
                                   const RunOptions &Opts) {
   std::vector<std::vector<CompileCommand>> Commands(Files.size());
+  DriverIncludes Drivers;
   for (size_t I = 0; I < Files.size(); ++I) {
     Commands[I] = DB.getCompileCommands(Files[I]);
-    for (CompileCommand &C : Commands[I])
-      C.CommandLine = adjustCommand(std::move(C.CommandLine), C.Filename, Opts.ExtraArgs);
+    for (CompileCommand &C : Commands[I]) {
+      std::vector<std::string> Extra = Drivers.argsFor(C.CommandLine);
+      Extra.insert(Extra.end(), Opts.ExtraArgs.begin(), Opts.ExtraArgs.end());
+      C.CommandLine = adjustCommand(std::move(C.CommandLine), C.Filename, Extra);
+    }
   }
+  for (const std::string &W : Drivers.warnings())
+    llvm::errs() << "reach-audit: warning: " << W << "\n";
 
   std::vector<TUSummary> Results(Files.size());
   std::atomic<size_t> Next{0}, Done{0};
@@ -159,14 +196,18 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
       // and changing its working directory would race between workers.
       ClangTool Tool(One, {Files[I]}, std::make_shared<PCHContainerOperations>(),
                      fileSystem(Opts));
-      FirstErrorConsumer Diags;
+      ErrorSorter Diags(Opts.Root);
       Tool.setDiagnosticConsumer(&Diags);
       Tool.setPrintErrorMessage(false);
       Factory F(Opts.Root, S);
       int RC = Tool.run(&F);
-      if (RC != 0 || Diags.getNumErrors() > 0) {
+      if (Diags.ProjectErrors > 0 || (RC != 0 && Diags.ForeignErrors == 0)) {
         S.Failed = true;
-        S.FirstError = Diags.First.empty() ? "could not run the compile command" : Diags.First;
+        S.FirstError = Diags.FirstProject.empty() ? "could not run the compile command"
+                                                  : Diags.FirstProject;
+      } else if (Diags.ForeignErrors > 0) {
+        S.HeaderErrors = Diags.ForeignErrors;
+        S.FirstHeaderError = Diags.FirstForeign;
       }
       size_t N = ++Done;
       if (Opts.Progress) {

@@ -98,6 +98,10 @@ struct TUSummary {
   std::vector<std::string> FilesSeen; // project files (relative) read by this TU
   bool Failed = false;
   std::string FirstError;            // "file:line:col: error: message"
+  /// Errors only inside headers outside the root: the TU is still read
+  /// (see Runner.cpp), and the first of them is shown as a warning.
+  unsigned HeaderErrors = 0;
+  std::string FirstHeaderError;
 };
 
 } // namespace reach

@@ -113,6 +113,8 @@ Analysis analyze(AnalysisInput In) {
   std::unordered_set<std::string> Touched;
   std::set<std::string> TouchedFiles;
   for (const TUSummary &TU : In.TUs) {
+    if (TU.HeaderErrors)
+      A.HeaderErrors.push_back({TU.MainFile, TU.FirstHeaderError});
     if (!TU.Failed)
       continue;
     A.Failures.push_back({TU.MainFile, TU.FirstError});

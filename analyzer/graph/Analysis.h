@@ -43,6 +43,7 @@ struct Analysis {
   std::vector<SymbolVerdict> Symbols; // reported definitions, by file and line
   std::vector<FileVerdict> Files;     // by path
   std::vector<TUFailure> Failures;
+  std::vector<TUFailure> HeaderErrors; // TUs read despite errors in library headers
   size_t TranslationUnits = 0;
   size_t count(Status S) const;
   size_t orphanCount() const;

@@ -103,15 +103,17 @@ int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepG
   if (!A)
     return ExitUsage;
   // Errors first, on stderr, paths relative to the root like the report.
-  for (const TUFailure &F : A->Failures) {
-    auto Rel = [&](std::string S) {
-      for (size_t P; (P = S.find(A->Root + "/")) != std::string::npos;)
-        S.erase(P, A->Root.size() + 1);
-      return S;
-    };
+  auto Rel = [&](std::string S) {
+    for (size_t P; (P = S.find(A->Root + "/")) != std::string::npos;)
+      S.erase(P, A->Root.size() + 1);
+    return S;
+  };
+  for (const TUFailure &F : A->HeaderErrors)
+    llvm::errs() << "reach-audit: warning: " << Rel(F.File)
+                 << " was read despite errors in a header outside the project: " << F.Error << "\n";
+  for (const TUFailure &F : A->Failures)
     llvm::errs() << "reach-audit: error: " << Rel(F.File) << " does not compile: " << Rel(F.Error)
                  << "\n";
-  }
   llvm::errs().flush();
   printTextReport(*A, llvm::outs());
   llvm::outs().flush();

@@ -1,0 +1,24 @@
+// `final` below a pure re-declaration: the final override is reached
+// through the base, and a call on the final class is direct.
+// The program is built and run first: its exit status proves the
+// implementation executes, so the scan must call it live.
+// RUN: rm -rf %t && split-file %s %t && %mkdb %t main.cpp
+// RUN: %clangxx --driver-mode=g++ -std=c++20 %t/main.cpp -o %t/prog
+// RUN: %exitcode %t/prog | FileCheck --check-prefix=RUNS %s
+// RUN: %reach-audit scan -p %t --root %t --json %t/out.json > /dev/null
+// RUN: %verdicts %t/out.json | FileCheck %s
+
+// RUNS: exit: 42
+// CHECK-DAG: live method D::f @
+// CHECK-DAG: live method D::g @
+// CHECK-DAG: dead function unused @
+
+//--- main.cpp
+struct B { virtual ~B() {} virtual int f() const = 0; virtual int g() const = 0; };
+struct M : B { int f() const override = 0; };
+struct D final : M {
+  int f() const override { return 40; }
+  int g() const final { return 2; }
+};
+int unused() { return 0; }
+int main() { D d; const B &b = d; return b.f() + d.g(); }

@@ -1,0 +1,19 @@
+// An overload in the middle hides the virtual's name without overriding
+// it; the override below the hiding class is still reached.
+// The program is built and run first: its exit status proves the
+// implementation executes, so the scan must call it live.
+// RUN: rm -rf %t && split-file %s %t && %mkdb %t main.cpp
+// RUN: %clangxx --driver-mode=g++ -std=c++20 %t/main.cpp -o %t/prog
+// RUN: %exitcode %t/prog | FileCheck --check-prefix=RUNS %s
+// RUN: %reach-audit scan -p %t --root %t --json %t/out.json > /dev/null
+// RUN: %verdicts %t/out.json | FileCheck %s
+
+// RUNS: exit: 42
+// CHECK-DAG: live method D::f @
+// CHECK-DAG: dead method M::f @
+
+//--- main.cpp
+struct B { virtual ~B() {} virtual int f() const { return 0; } };
+struct M : B { int f(int x) const { return x; } };
+struct D : M { int f() const override { return 42; } };
+int main() { D d; const B &b = d; return b.f(); }
