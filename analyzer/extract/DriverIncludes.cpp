@@ -112,13 +112,35 @@ std::vector<std::string> DriverIncludes::argsFor(const std::vector<std::string> 
   if (New) {
     std::string Error;
     if (auto Out = runVerbose(Key, Error)) {
-      for (std::string &Dir : parseSearchList(*Out)) {
+      for (const std::string &Dir : parseSearchList(*Out)) {
         It->second.push_back("-idirafter");
-        It->second.push_back(std::move(Dir));
+        It->second.push_back(folderArg(Dir));
       }
     } else {
       Warnings.push_back(Error);
     }
+  }
+  return It->second;
+}
+
+/// Dir itself, or for GCC's private folders a virtual folder holding only
+/// the headers clang's resource folder lacks (see the header).
+std::string DriverIncludes::folderArg(const std::string &Dir) {
+  if (llvm::StringRef(Dir).find("/lib/gcc/") == llvm::StringRef::npos)
+    return Dir;
+  auto [It, New] = Folders.try_emplace(Dir);
+  if (!New)
+    return It->second;
+  It->second = "/reach-gcc-only/" + std::to_string(Folders.size() - 1);
+  std::error_code EC;
+  for (llvm::sys::fs::recursive_directory_iterator F(Dir, EC), End; F != End && !EC; F.increment(EC)) {
+    if (F->type() != llvm::sys::fs::file_type::regular_file)
+      continue;
+    llvm::StringRef Rel = llvm::StringRef(F->path()).drop_front(Dir.size() + 1);
+    if (llvm::sys::fs::exists(ClangIncludeDir + "/" + Rel.str()))
+      continue;
+    if (auto Buf = llvm::MemoryBuffer::getFile(F->path()))
+      Virtual[It->second + "/" + Rel.str()] = (*Buf)->getBuffer().str();
   }
   return It->second;
 }

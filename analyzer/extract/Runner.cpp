@@ -172,7 +172,7 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
                                   const std::vector<std::string> &Files,
                                   const RunOptions &Opts) {
   std::vector<std::vector<CompileCommand>> Commands(Files.size());
-  DriverIncludes Drivers;
+  DriverIncludes Drivers(REACH_RESOURCE_DIR "/include");
   for (size_t I = 0; I < Files.size(); ++I) {
     Commands[I] = DB.getCompileCommands(Files[I]);
     for (CompileCommand &C : Commands[I]) {
@@ -183,6 +183,13 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
   }
   for (const std::string &W : Drivers.warnings())
     llvm::errs() << "reach-audit: warning: " << W << "\n";
+  RunOptions WithDriverFiles = Opts;
+  if (!Drivers.virtualFiles().empty()) {
+    auto Files = std::make_shared<std::map<std::string, std::string>>(Drivers.virtualFiles());
+    if (Opts.Overlay)
+      Files->insert(Opts.Overlay->begin(), Opts.Overlay->end());
+    WithDriverFiles.Overlay = std::move(Files);
+  }
 
   std::vector<TUSummary> Results(Files.size());
   std::atomic<size_t> Next{0}, Done{0};
@@ -195,7 +202,7 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
       // A private physical file system per tool: the real one is process-wide
       // and changing its working directory would race between workers.
       ClangTool Tool(One, {Files[I]}, std::make_shared<PCHContainerOperations>(),
-                     fileSystem(Opts));
+                     fileSystem(WithDriverFiles));
       ErrorSorter Diags(Opts.Root);
       Tool.setDiagnosticConsumer(&Diags);
       Tool.setPrintErrorMessage(false);

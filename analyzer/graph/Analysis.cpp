@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_set>
 
 namespace reach {
@@ -45,6 +46,17 @@ std::vector<std::string> names(const Graph &G, const std::vector<unsigned> &Path
   for (unsigned I : Path)
     R.push_back(G.Nodes[I].Name);
   return R;
+}
+
+/// Every project file a TU read (main files included) and every orphan.
+std::vector<std::string> projectFiles(const AnalysisInput &In) {
+  std::set<std::string> Files(In.Orphans.begin(), In.Orphans.end());
+  for (const TUSummary &TU : In.TUs) {
+    Files.insert(TU.FilesSeen.begin(), TU.FilesSeen.end());
+    if (TU.MainFile.rfind(In.Root + "/", 0) == 0)
+      Files.insert(TU.MainFile.substr(In.Root.size() + 1));
+  }
+  return {Files.begin(), Files.end()};
 }
 
 } // namespace
@@ -105,6 +117,9 @@ Analysis analyze(AnalysisInput In) {
       AddEntry(I, "dynamic-initializer");
       TestRoots.push_back(I);
     }
+
+  A.RulesUsed = R;
+  A.Unmatched = unmatchedRules(R, G, projectFiles(In));
 
   A.Prod = computeReach(G, ProdRoots);
   A.Test = computeReach(G, TestRoots);

@@ -4,6 +4,7 @@
 
 #include "graph/Graph.h"
 #include "graph/Reachability.h"
+#include "graph/RuleCoverage.h"
 #include "rules/Rules.h"
 
 #include <string>
@@ -44,6 +45,8 @@ struct Analysis {
   std::vector<FileVerdict> Files;     // by path
   std::vector<TUFailure> Failures;
   std::vector<TUFailure> HeaderErrors; // TUs read despite errors in library headers
+  Rules RulesUsed;
+  std::vector<UnmatchedRule> Unmatched; // rules that match no definition or file
   size_t TranslationUnits = 0;
   size_t count(Status S) const;
   size_t orphanCount() const;

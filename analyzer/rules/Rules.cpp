@@ -27,9 +27,9 @@ Rules Rules::defaults() {
   return R;
 }
 
-static bool matchesAny(const std::vector<std::string> &Globs, const std::string &RelPath) {
-  for (const std::string &G : Globs) {
-    auto P = llvm::GlobPattern::create(G);
+static bool matchesAny(const std::vector<PathRule> &Globs, const std::string &RelPath) {
+  for (const PathRule &G : Globs) {
+    auto P = llvm::GlobPattern::create(G.Glob);
     if (P && P->match(RelPath))
       return true;
   }
@@ -64,6 +64,11 @@ public:
     llvm::SMDiagnostic D = SM.GetMessage(N->getSourceRange().Start, llvm::SourceMgr::DK_Error, Msg);
     Error = format(D);
     return false;
+  }
+
+  RuleSite site(llvm::yaml::Node *N) {
+    auto LC = SM.getLineAndColumn(N->getSourceRange().Start);
+    return {LC.first, LC.second};
   }
 
   bool scalar(llvm::yaml::Node *N, std::string &Out) {
@@ -135,7 +140,7 @@ public:
                       .Case("function", EntryRule::Function)
                       .Case("match", EntryRule::Match)
                       .Case("annotation", EntryRule::Annotation)
-                      .Default(EntryRule::RegisteredBy), {}};
+                      .Default(EntryRule::RegisteredBy), {}, site(V)};
       if (!scalar(V, E.Value))
         return false;
       if (E.K == EntryRule::Match && !regex(V, E.Value))
@@ -180,13 +185,13 @@ public:
       if (K == "entries")
         return sequence(V, [&](llvm::yaml::Node *I) { return entry(I, R); });
       if (K == "tests" || K == "exclude") {
-        std::vector<std::string> &Globs = K == "tests" ? R.TestGlobs : R.ExcludeGlobs;
+        std::vector<PathRule> &Globs = K == "tests" ? R.TestGlobs : R.ExcludeGlobs;
         return sequence(V, [&](llvm::yaml::Node *I) {
           return mapping(I, {"path"}, [&](const std::string &, llvm::yaml::Node *PV, llvm::yaml::Node *) {
             std::string G;
             if (!scalar(PV, G) || !glob(PV, G))
               return false;
-            Globs.push_back(G);
+            Globs.push_back({G, site(PV)});
             return true;
           });
         });
@@ -195,6 +200,8 @@ public:
         return sequence(V, [&](llvm::yaml::Node *I) {
           KeepRule Keep;
           if (!mapping(I, {"symbol", "reason"}, [&](const std::string &KK, llvm::yaml::Node *KV, llvm::yaml::Node *) {
+                if (KK == "symbol")
+                  Keep.Site = site(KV);
                 return scalar(KV, KK == "symbol" ? Keep.Symbol : Keep.Reason);
               }))
             return false;
@@ -228,6 +235,7 @@ std::optional<Rules> parseRules(const std::string &Text, const std::string &File
   }, &ParseError);
   llvm::yaml::Stream Stream(llvm::MemoryBufferRef(Text, FileName), SM);
   Rules R;
+  R.File = FileName;
   Reader Rd(SM, Error);
   bool First = true;
   for (llvm::yaml::Document &Doc : Stream) {

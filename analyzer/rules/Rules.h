@@ -8,15 +8,28 @@
 
 namespace reach {
 
+/// Where a rule is written, for "file:line:col: error: ... matches nothing".
+struct RuleSite {
+  unsigned Line = 0, Column = 0; // 0: not from a file (the defaults)
+};
+
 struct EntryRule {
   enum Kind { Function, Match, Annotation, RegisteredBy } K;
   std::string Value;
+  RuleSite Site;
   const char *kindName() const;
 };
 
 struct KeepRule {
   std::string Symbol; // qualified name or USR
   std::string Reason;
+  RuleSite Site;
+};
+
+/// A `tests:` or `exclude:` item.
+struct PathRule {
+  std::string Glob;
+  RuleSite Site;
 };
 
 struct PolicyRule {
@@ -25,12 +38,13 @@ struct PolicyRule {
 };
 
 struct Rules {
+  std::string File; // the rules file read; empty for the defaults
   std::vector<EntryRule> Entries;
-  std::vector<std::string> TestGlobs;
+  std::vector<PathRule> TestGlobs;
   /// Sources no build is meant to compile (test inputs, examples, vendored
   /// code): never reported as orphaned, and their definitions (if some
   /// database compiles them) are left out of the report.
-  std::vector<std::string> ExcludeGlobs;
+  std::vector<PathRule> ExcludeGlobs;
   std::vector<KeepRule> Keep;
   std::vector<PolicyRule> Policies;
 

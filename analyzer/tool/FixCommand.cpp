@@ -88,12 +88,6 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
       Overlay = Previous;
       break;
     }
-    if (Round == 1 && A->G.FilesBuilt.empty()) {
-      // Every file would look orphaned: a wrong -p or --root, not dead code.
-      errs() << "reach-audit: error: no compile command in " << Common.BuildPath
-             << " builds a file under " << A->Root << "; check -p and --root\n";
-      return std::nullopt;
-    }
     if (Round == 1) {
       F.Root = A->Root;
       Guard.emplace(A->Root, F.BuildDir, Force);

@@ -21,6 +21,7 @@ struct CommonOptions {
   std::string Root;      // empty: current directory
   unsigned Jobs = 0;
   std::vector<std::string> ExtraArgs; // after "--"
+  bool AllowUnmatched = false;        // rules matching nothing: warnings, not errors
 };
 
 enum ExitCode { ExitOk = 0, ExitFindings = 1, ExitUsage = 2 };

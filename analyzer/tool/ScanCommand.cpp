@@ -65,6 +65,11 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   }
 
   std::vector<std::string> Files = DB->getAllFiles();
+  if (Files.empty()) {
+    llvm::errs() << "reach-audit: error: " << Opts.BuildPath
+                 << ": the compile database has no entries; configure the build first\n";
+    return std::nullopt;
+  }
   std::sort(Files.begin(), Files.end());
   Files.erase(std::unique(Files.begin(), Files.end()), Files.end());
   if (Overlay)
@@ -91,10 +96,27 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
     if (Rel.consume_front(Root) && Rel.consume_front("/"))
       Built.insert(Rel.str()); // a TU that failed early still counts as built
   }
+  if (Built.empty() && !Overlay) {
+    // Every file would look orphaned and every rule unmatched: a wrong -p or
+    // --root, not dead code.
+    llvm::errs() << "reach-audit: error: no compile command in " << Opts.BuildPath
+                 << " builds a file under " << Root << "; check -p and --root\n";
+    return std::nullopt;
+  }
   In.Orphans = findOrphans(Root, {absolutePath(Opts.BuildPath)}, Built);
   if (Overlay) // removed files are still on disk until fix writes its edits
     std::erase_if(In.Orphans, [&](const std::string &O) { return Overlay->Removed.count(Root + "/" + O); });
-  return analyze(std::move(In));
+  Analysis A = analyze(std::move(In));
+  if (Overlay) // fix's later rounds: what it deleted may be what a rule named
+    return A;
+  for (const UnmatchedRule &U : A.Unmatched)
+    llvm::errs() << formatUnmatched(A.RulesUsed, U, Opts.AllowUnmatched ? "warning" : "error") << "\n";
+  if (!A.Unmatched.empty() && !Opts.AllowUnmatched) {
+    llvm::errs() << "reach-audit: error: " << A.Unmatched.size()
+                 << " rule(s) match nothing; correct them, or pass --allow-unmatched\n";
+    return std::nullopt;
+  }
+  return A;
 }
 
 int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing,

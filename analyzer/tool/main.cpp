@@ -25,6 +25,10 @@ cl::opt<std::string> Root("root", cl::desc("Project root (default: current direc
                           cl::value_desc("DIR"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<unsigned> Jobs("j", cl::desc("Parallel translation units (default: all cores)"),
                        cl::init(0), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
+cl::opt<bool> AllowUnmatched("allow-unmatched",
+                             cl::desc("Rules that match nothing are warnings, not errors (rules "
+                                      "shared across configurations)"),
+                             cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<std::string> JsonPath("json", cl::desc("Write the version-1 JSON report"),
                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
 cl::opt<std::string> SarifPath("sarif", cl::desc("Write SARIF 2.1.0 (code scanning)"),
@@ -60,7 +64,7 @@ int main(int argc, char **argv) {
     errs() << Errors;
     return reach::ExitUsage;
   }
-  reach::CommonOptions Common{BuildPath, RulesPath, Root, Jobs, Extra};
+  reach::CommonOptions Common{BuildPath, RulesPath, Root, Jobs, Extra, AllowUnmatched};
   if (ScanCmd) {
     reach::ReportOutputs Reports{SarifPath, DotPath, SvgPath, HtmlPath};
     return reach::runScan(Common, JsonPath, KeepGoing, &Reports);

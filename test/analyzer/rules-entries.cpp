@@ -5,9 +5,11 @@
 // RUN: FileCheck %s < %t/out.txt
 // RUN: FileCheck --check-prefix=NEG %s < %t/out.txt
 // RUN: FileCheck --check-prefix=JSON %s < %t/out.json
-// With `main` as the only entry (there is none here), all of it is dead:
+// With `main` as the only entry (there is none here) the rule matches
+// nothing: an error, exit 2. Allowed, all of it is dead:
 // RUN: printf 'entries:\n  - function: main\n' > %t/main-only.yaml
-// RUN: %reach-audit scan -p %t --root %t --rules %t/main-only.yaml | FileCheck --check-prefix=NORULES %s
+// RUN: %exitcode %reach-audit scan -p %t --root %t --rules %t/main-only.yaml | FileCheck --check-prefix=UNMATCHED %s
+// RUN: %reach-audit scan -p %t --root %t --rules %t/main-only.yaml --allow-unmatched 2>&1 | FileCheck --check-prefix=NORULES %s
 
 // CHECK: dead code:
 // CHECK-DAG: dead function 'cli::not_a_cmd'
@@ -29,6 +31,12 @@
 // JSON-DAG: {{"name": "ipc::on_ping",[[:space:]]+"rule": "registered-by"}}
 // JSON-DAG: {{"name": "plugin_abi_v1",[[:space:]]+"rule": "keep"}}
 
+// UNMATCHED: main-only.yaml:2:15: error: entry 'main' matches no definition
+// UNMATCHED: 1 rule(s) match nothing; correct them, or pass --allow-unmatched
+// UNMATCHED-NOT: dead function
+// UNMATCHED: exit: 2
+
+// NORULES: main-only.yaml:2:15: warning: entry 'main' matches no definition
 // NORULES: dead function 'exported'
 // NORULES: dead function 'cli::cmd_build'
 

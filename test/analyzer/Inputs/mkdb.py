@@ -3,6 +3,7 @@
 
 usage: mkdb.py DIR [--cc COMPILER] FILE... [-- FLAG...]
 Each FILE (relative to DIR) gets one command: COMPILER -std=c++20 FLAGS -c FILE -o FILE.o
+(-std=gnu11 for a .c FILE)
 """
 import json, os, sys
 
@@ -20,7 +21,8 @@ if "--" in args:
 cmds = []
 for f in args:
     path = os.path.join(d, f)
+    std = "-std=gnu11" if f.endswith(".c") else "-std=c++20"
     cmds.append({"directory": d, "file": path,
-                 "command": " ".join([cc, "-std=c++20"] + flags + ["-c", path, "-o", path + ".o"])})
+                 "command": " ".join([cc, std] + flags + ["-c", path, "-o", path + ".o"])})
 with open(os.path.join(d, "compile_commands.json"), "w") as out:
     json.dump(cmds, out, indent=1)

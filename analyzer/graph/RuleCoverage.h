@@ -1,0 +1,28 @@
+// Rules that match nothing: an entry, keep, tests or exclude item that names
+// no definition or no file is almost always a typo, and a typo in an entry
+// turns the whole program dead (and `fix` would delete it). Pure: reads the
+// rules and the linked graph, prints nothing.
+#pragma once
+
+#include "graph/Graph.h"
+#include "rules/Rules.h"
+
+#include <string>
+#include <vector>
+
+namespace reach {
+
+struct UnmatchedRule {
+  RuleSite Site;
+  std::string Message; // "entry 'mian' matches no definition (did you mean 'main'?)"
+};
+
+/// Files: every project file some TU read, plus the orphaned sources (what
+/// `tests:` and `exclude:` globs are matched against), root-relative.
+std::vector<UnmatchedRule> unmatchedRules(const Rules &R, const Graph &G,
+                                          const std::vector<std::string> &Files);
+
+/// "file:line:col: error: message" (or "file: error: ..." for the defaults).
+std::string formatUnmatched(const Rules &R, const UnmatchedRule &U, const char *Severity);
+
+} // namespace reach
