@@ -69,6 +69,7 @@ private:
   void recordOverrides(const CXXMethodDecl *M);
   void fillRange(Node &N, const Decl *D);
   void rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro);
+  SourceLocation beforeAttributes(const Decl *D, SourceLocation B);
   void recordRedeclaration(const Decl *D);
   void addEdge(const Decl *Target, EdgeKind K, SourceLocation Site);
   void addEdgeUsr(const std::string &To, EdgeKind K, SourceLocation Site);
@@ -217,9 +218,10 @@ void Visitor::fillRange(Node &N, const Decl *D) {
   rangeOf(D, N.RangeBegin, N.RangeEnd, N.RangeInMacro);
 }
 
-/// The whole declaration, `template <...>` and attached comment included.
-/// InMacro: written (partly) by a macro, so its text is not the definition's.
-void Visitor::rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro) {
+/// The declaration that holds D as written: its `template <...>` header, or
+/// a linkage specification that holds only D (`extern "C" int f();`, or an
+/// `extern "C" { ... }` block around D alone), or the friend declaration.
+static const Decl *outerDeclaration(const Decl *D) {
   const Decl *Outer = D;
   if (auto *FD = dyn_cast<FunctionDecl>(D))
     if (auto *T = FD->getDescribedFunctionTemplate())
@@ -227,8 +229,52 @@ void Visitor::rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro) {
   if (auto *RD = dyn_cast<CXXRecordDecl>(D))
     if (auto *T = RD->getDescribedClassTemplate())
       Outer = T;
+  if (auto *LS = dyn_cast<LinkageSpecDecl>(Outer->getLexicalDeclContext())) {
+    auto Decls = LS->decls();
+    if (!Decls.empty() && std::next(Decls.begin()) == Decls.end())
+      Outer = LS;
+  }
+  return Outer;
+}
+
+/// The first attribute written in front of D (`[[nodiscard]]`,
+/// `[[gnu::cold]]`, `alignas(64)`): C++11 attributes are not part of a
+/// declaration's source range, and a bare `[[nodiscard]]` left behind would
+/// attach to the next declaration. Returns B moved back over them and the
+/// `[[` that opens each, or B unchanged.
+SourceLocation Visitor::beforeAttributes(const Decl *D, SourceLocation B) {
+  FileID File = SM.getFileID(B);
+  for (const Attr *A : D->attrs()) {
+    if (A->isImplicit() || A->isInherited())
+      continue;
+    SourceLocation L = SM.getExpansionLoc(A->getRange().getBegin());
+    if (L.isValid() && SM.getFileID(L) == File && SM.isBeforeInTranslationUnit(L, B))
+      B = L;
+  }
+  // Step back over whitespace and `[[` (one per attribute list).
+  llvm::StringRef Text = SM.getBufferData(File);
+  unsigned Off = SM.getFileOffset(B), At = Off;
+  while (true) {
+    unsigned P = At;
+    while (P > 0 && isspace(static_cast<unsigned char>(Text[P - 1])))
+      --P;
+    if (P >= 2 && Text.substr(P - 2, 2) == "[[")
+      At = P - 2;
+    else
+      break;
+  }
+  return B.getLocWithOffset(int(At) - int(Off));
+}
+
+/// The whole declaration: `template <...>`, attributes, a linkage
+/// specification that holds only it, and the attached comment included.
+/// InMacro: written (partly) by a macro, so its text is not the definition's.
+void Visitor::rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro) {
+  const Decl *Outer = outerDeclaration(D);
   InMacro = Outer->getBeginLoc().isMacroID() || Outer->getEndLoc().isMacroID();
   SourceLocation B = SM.getExpansionLoc(Outer->getBeginLoc());
+  if (!InMacro)
+    B = beforeAttributes(D, B);
   if (const RawComment *C = Ctx.getRawCommentForDeclNoCache(D)) {
     SourceLocation CB = SM.getExpansionLoc(C->getBeginLoc());
     if (SM.isBeforeInTranslationUnit(CB, B))
@@ -240,9 +286,34 @@ void Visitor::rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro) {
   End = loc(E, true);
 }
 
-/// Non-defining declarations in project files, for `fix`: friends and
-/// members of instantiations are not declarations one can delete alone.
+/// `friend int f(const W &);` for the function f: a declaration of f that
+/// goes with it (the FriendDecl's range holds the `friend`). Null for other
+/// friends: class friends, hidden friends (definitions), templates.
+static const FriendDecl *friendDeclarationOf(const Decl *D) {
+  auto *FD = dyn_cast<FunctionDecl>(D);
+  if (!FD || FD->getFriendObjectKind() == Decl::FOK_None || FD->doesThisDeclarationHaveABody())
+    return nullptr;
+  auto *RD = dyn_cast<CXXRecordDecl>(FD->getLexicalDeclContext());
+  if (!RD || isa<ClassTemplateSpecializationDecl>(RD))
+    return nullptr;
+  for (const FriendDecl *F : RD->friends())
+    if (F->getFriendDecl() == FD)
+      return F;
+  return nullptr;
+}
+
+/// Non-defining declarations in project files, for `fix`: members of
+/// instantiations and friends of classes are not declarations one can
+/// delete alone; a friend declaration of a function goes with it.
 void Visitor::recordRedeclaration(const Decl *D) {
+  if (const FriendDecl *F = friendDeclarationOf(D)) {
+    Redeclaration R;
+    R.Usr = usr(D);
+    rangeOf(F, R.RangeBegin, R.RangeEnd, R.RangeInMacro);
+    if (!R.Usr.empty())
+      Out.Redeclarations.push_back(std::move(R));
+    return;
+  }
   if (D->isImplicit() || D->getFriendObjectKind() != Decl::FOK_None)
     return;
   if (auto *FD = dyn_cast<FunctionDecl>(D))
