@@ -271,8 +271,17 @@ SourceLocation Visitor::beforeAttributes(const Decl *D, SourceLocation B) {
 /// InMacro: written (partly) by a macro, so its text is not the definition's.
 void Visitor::rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro) {
   const Decl *Outer = outerDeclaration(D);
-  InMacro = Outer->getBeginLoc().isMacroID() || Outer->getEndLoc().isMacroID();
-  SourceLocation B = SM.getExpansionLoc(Outer->getBeginLoc());
+  // An abbreviated function template (`f(auto x)`) or a generic lambda has
+  // an implicit template parameter list, with no location: the declaration
+  // begins where the function does.
+  SourceLocation OuterBegin = Outer->getBeginLoc();
+  if (OuterBegin.isInvalid())
+    OuterBegin = D->getBeginLoc();
+  // A lambda is its whole expression, from the closure type's `[`.
+  if (auto *MD = dyn_cast<CXXMethodDecl>(D); MD && MD->getParent()->isLambda())
+    OuterBegin = MD->getParent()->getBeginLoc();
+  InMacro = OuterBegin.isMacroID() || Outer->getEndLoc().isMacroID();
+  SourceLocation B = SM.getExpansionLoc(OuterBegin);
   if (!InMacro)
     B = beforeAttributes(D, B);
   if (const RawComment *C = Ctx.getRawCommentForDeclNoCache(D)) {

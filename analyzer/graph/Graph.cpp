@@ -31,19 +31,24 @@ std::unordered_set<std::string> usrsDefinedTwice(const std::vector<TUSummary> &T
 
 } // namespace
 
-Graph link(const std::vector<TUSummary> &TUs) {
+Graph link(std::vector<TUSummary> &TUs) {
   Graph G;
   // A USR defined at several places becomes one node per place, keyed
   // "USR@file"; references resolve to the referring TU's own definition, or
   // to every definition when the TU has none (never a false "dead").
   const std::unordered_set<std::string> Twice = usrsDefinedTwice(TUs);
   std::unordered_map<std::string, std::vector<unsigned>> Alternatives;
-  for (const TUSummary &TU : TUs) {
-    for (Node N : TU.Nodes) {
+  // Per TU, its own node of each USR defined at several places.
+  std::vector<std::unordered_map<std::string, unsigned>> Own(TUs.size());
+  for (size_t T = 0; T < TUs.size(); ++T) {
+    TUSummary &TU = TUs[T];
+    for (Node &Each : TU.Nodes) {
+      Node N = TU.Failed ? Each : std::move(Each);
       if (Twice.count(N.Usr)) {
         std::string Usr = N.Usr;
         N.Usr += '@' + N.Where.File;
         auto [It, New] = G.ByUsr.try_emplace(N.Usr, unsigned(G.Nodes.size()));
+        Own[T].try_emplace(Usr, It->second);
         if (New) {
           Alternatives[Usr].push_back(It->second);
           G.Nodes.push_back(std::move(N));
@@ -52,7 +57,7 @@ Graph link(const std::vector<TUSummary> &TUs) {
       }
       auto [It, New] = G.ByUsr.try_emplace(N.Usr, unsigned(G.Nodes.size()));
       if (New) {
-        G.Nodes.push_back(N);
+        G.Nodes.push_back(std::move(N));
         continue;
       }
       // Seen in another TU (inline, header): one node, facts merged.
@@ -62,6 +67,8 @@ Graph link(const std::vector<TUSummary> &TUs) {
         if (std::find(M.Annotations.begin(), M.Annotations.end(), A) == M.Annotations.end())
           M.Annotations.push_back(A);
     }
+    if (!TU.Failed)
+      std::vector<Node>().swap(TU.Nodes);
     for (const std::string &F : TU.FilesSeen)
       G.FilesBuilt.insert(F);
     for (const Redeclaration &R : TU.Redeclarations) {
@@ -84,7 +91,8 @@ Graph link(const std::vector<TUSummary> &TUs) {
 
   std::unordered_set<uint64_t> EdgeSeen;
   std::unordered_set<std::string> VirtualSeen, OverrideSeen;
-  for (const TUSummary &TU : TUs) {
+  for (size_t T = 0; T < TUs.size(); ++T) {
+    TUSummary &TU = TUs[T];
     // The nodes this TU defines, for USRs defined at several places.
     auto Resolve = [&](const std::string &Usr) -> std::vector<unsigned> {
       auto Alt = Alternatives.find(Usr);
@@ -93,9 +101,8 @@ Graph link(const std::vector<TUSummary> &TUs) {
           return {*Id};
         return {}; // a declaration without a definition anywhere (library)
       }
-      for (const Node &N : TU.Nodes)
-        if (N.Usr == Usr)
-          return {*G.find(Usr + '@' + N.Where.File)};
+      if (auto Mine = Own[T].find(Usr); Mine != Own[T].end())
+        return {Mine->second};
       return Alt->second;
     };
     for (const Edge &E : TU.Edges) {
@@ -112,6 +119,8 @@ Graph link(const std::vector<TUSummary> &TUs) {
         }
       }
     }
+    if (!TU.Failed)
+      std::vector<Edge>().swap(TU.Edges);
     for (const OverrideInfo &O : TU.Overrides)
       if (OverrideSeen.insert(O.Overridden + '\x1f' + O.Method).second)
         G.Overriders[O.Overridden].push_back(O.Method);

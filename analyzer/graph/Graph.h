@@ -52,6 +52,9 @@ struct Graph {
   std::vector<unsigned> implementations(const std::string &Method) const;
 };
 
-Graph link(const std::vector<TUSummary> &TUs);
+/// Takes the nodes and edges of the TUs that compiled (their vectors are
+/// left empty: the graph holds them once); failed TUs are left whole, the
+/// analysis reads what they touch.
+Graph link(std::vector<TUSummary> &TUs);
 
 } // namespace reach

@@ -31,6 +31,16 @@ std::string suggestion(const std::vector<std::string> &Names, const std::string 
   return Near.empty() ? "" : " (did you mean " + quoted(Near) + "?)";
 }
 
+std::vector<std::string> projectNames(const Graph &G) {
+  std::vector<std::string> Names;
+  for (const Node &N : G.Nodes)
+    if (N.Project)
+      Names.push_back(N.Name);
+  std::sort(Names.begin(), Names.end());
+  Names.erase(std::unique(Names.begin(), Names.end()), Names.end());
+  return Names;
+}
+
 bool anyFileMatches(const std::string &Glob, const std::vector<std::string> &Files) {
   auto P = llvm::GlobPattern::create(Glob);
   return P && std::any_of(Files.begin(), Files.end(), [&](const std::string &F) { return P->match(F); });
@@ -54,13 +64,7 @@ bool entryMatches(const EntryRule &E, const Graph &G, const Node &N) {
 
 std::vector<UnmatchedRule> unmatchedRules(const Rules &R, const Graph &G,
                                           const std::vector<std::string> &Files) {
-  std::vector<std::string> Names;
-  for (const Node &N : G.Nodes)
-    if (N.Project)
-      Names.push_back(N.Name);
-  std::sort(Names.begin(), Names.end());
-  Names.erase(std::unique(Names.begin(), Names.end()), Names.end());
-
+  std::vector<std::string> Names = projectNames(G);
   std::vector<UnmatchedRule> Out;
   if (R.Entries.empty() && R.Keep.empty())
     Out.push_back({{1, 1}, "the rules name no entry point: every definition would be dead "
@@ -89,6 +93,10 @@ std::vector<UnmatchedRule> unmatchedRules(const Rules &R, const Graph &G,
         Out.push_back({P.Site, std::string(List == &R.TestGlobs ? "tests" : "exclude") +
                                    " path " + quoted(P.Glob) + " matches no file"});
   return Out;
+}
+
+std::string didYouMean(const Graph &G, const std::string &Wanted) {
+  return suggestion(projectNames(G), Wanted);
 }
 
 std::string formatUnmatched(const Rules &R, const UnmatchedRule &U, const char *Severity) {

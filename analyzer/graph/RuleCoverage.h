@@ -22,6 +22,10 @@ struct UnmatchedRule {
 std::vector<UnmatchedRule> unmatchedRules(const Rules &R, const Graph &G,
                                           const std::vector<std::string> &Files);
 
+/// " (did you mean 'main'?)" for the project definition whose name is
+/// nearest to Wanted, if near enough to be a typo; "" otherwise.
+std::string didYouMean(const Graph &G, const std::string &Wanted);
+
 /// "file:line:col: error: message" (or "file: error: ..." for the defaults).
 std::string formatUnmatched(const Rules &R, const UnmatchedRule &U, const char *Severity);
 

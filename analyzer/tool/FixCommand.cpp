@@ -15,6 +15,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+
 using namespace llvm;
 
 namespace reach {
@@ -32,8 +34,13 @@ cl::list<std::string> Symbols("symbol", cl::desc("Only delete this symbol (quali
                               cl::value_desc("NAME"), cl::sub(FixCmd), cl::cat(FixCategory));
 cl::opt<bool> IncludeTestOnly("include-test-only", cl::desc("Also delete test-only code"),
                               cl::sub(FixCmd), cl::cat(FixCategory));
-cl::opt<bool> Force("force", cl::desc("Edit files that have uncommitted changes"),
+cl::opt<bool> Force("force", cl::desc("Edit files that have uncommitted changes, and apply past "
+                                     "the sanity limits (a main, an entry's file, --max-share)"),
                     cl::sub(FixCmd), cl::cat(FixCategory));
+cl::opt<unsigned> MaxShare("max-share",
+                           cl::desc("Refuse to delete more than this percentage of the project's "
+                                    "definitions without --force (default 25)"),
+                           cl::init(25), cl::sub(FixCmd), cl::cat(FixCategory));
 cl::opt<bool> EditCMake("edit-cmake", cl::desc("Remove deleted files from add_library/add_executable lists"),
                         cl::sub(FixCmd), cl::cat(FixCategory));
 
@@ -60,9 +67,59 @@ struct Fixpoint {
   std::vector<FileChange> Changes;
   std::vector<std::string> Notes;
   int Rounds = 0;
+  // For the sanity limits: reported definitions and `main`s before and
+  // after, and the files that hold an entry point.
+  size_t DefinitionsBefore = 0, DefinitionsAfter = 0, MainsBefore = 0, MainsAfter = 0;
+  std::set<std::string> EntryFiles;
   std::string Root, BuildDir;
   bool InGit = false; // removed files are staged with git rm
 };
+
+/// `--symbol nosuch` is a typo, not "nothing to delete".
+bool symbolsExist(const Analysis &A, const FixOptions &FO) {
+  bool All = true;
+  for (const std::string &S : FO.Symbols) {
+    bool Found = std::any_of(A.G.Nodes.begin(), A.G.Nodes.end(), [&](const Node &N) {
+      return N.Project && (N.Name == S || N.Usr == S);
+    });
+    if (!Found) {
+      errs() << "reach-audit: error: --symbol '" << S << "' matches no definition"
+             << didYouMean(A.G, S) << "\n";
+      All = false;
+    }
+  }
+  return All;
+}
+
+size_t countMains(const Analysis &A) {
+  return std::count_if(A.Symbols.begin(), A.Symbols.end(),
+                       [&](const SymbolVerdict &V) { return A.G.Nodes[V.Id].Name == "main"; });
+}
+
+void countForLimits(const Analysis &A, bool First, Fixpoint &F) {
+  (First ? F.DefinitionsBefore : F.DefinitionsAfter) = A.Symbols.size();
+  (First ? F.MainsBefore : F.MainsAfter) = countMains(A);
+  if (First)
+    for (const EntryPoint &E : A.Entries)
+      F.EntryFiles.insert(A.G.Nodes[E.Id].Where.File);
+}
+
+/// What a plan must never do without --force: the safety net under wrong
+/// rules or a wrong build. Each violation is a message; none is "ok".
+std::vector<std::string> sanityViolations(const Fixpoint &F) {
+  std::vector<std::string> V;
+  if (F.MainsAfter < F.MainsBefore)
+    V.push_back("it would delete " + std::to_string(F.MainsBefore - F.MainsAfter) + " 'main' function(s)");
+  for (const FileChange &C : F.Changes)
+    if (C.Removed && F.EntryFiles.count(C.Path))
+      V.push_back("it would remove " + C.Path + ", which holds an entry point");
+  size_t Deleted = F.DefinitionsBefore - std::min(F.DefinitionsBefore, F.DefinitionsAfter);
+  if (F.DefinitionsBefore && Deleted * 100 > size_t(MaxShare) * F.DefinitionsBefore)
+    V.push_back("it would delete " + std::to_string(Deleted) + " of " +
+                std::to_string(F.DefinitionsBefore) + " definitions, more than --max-share=" +
+                std::to_string(MaxShare) + "%");
+  return V;
+}
 
 std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOptions &FO) {
   Fixpoint F;
@@ -74,6 +131,9 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
   for (int Round = 1; Round <= MaxRounds; ++Round) {
     std::optional<Analysis> A = loadProject(Common, Round == 1 ? nullptr : &Overlay);
     if (!A)
+      return std::nullopt;
+    countForLimits(*A, Round == 1, F);
+    if (Round == 1 && !symbolsExist(*A, FO))
       return std::nullopt;
     if (!A->Failures.empty()) {
       if (Round == 1) {
@@ -151,7 +211,8 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
   bool Refused = false;
   for (const FileChange &C : F.Changes)
     if (Guard->dirty(C.Path)) {
-      errs() << "reach-audit: error: " << C.Path
+      // Without --apply nothing is written: the plan is shown, with a warning.
+      errs() << "reach-audit: " << (Apply ? "error: " : "warning: --apply will refuse: ") << C.Path
              << " has uncommitted changes; commit or stash them, or pass --force\n";
       Refused = true;
     }
@@ -190,6 +251,12 @@ int runFix(const CommonOptions &Common) {
     errs() << "  " << N << "\n";
   if (!Apply || F->Changes.empty())
     return ExitOk;
+  if (std::vector<std::string> V = sanityViolations(*F); !V.empty() && !Force) {
+    for (const std::string &Why : V)
+      errs() << "reach-audit: error: refusing to apply: " << Why << "\n";
+    errs() << "reach-audit: error: nothing was changed; check the rules and the build, or pass --force\n";
+    return ExitUsage;
+  }
 
   Transaction T(F->Root);
   std::string Error;

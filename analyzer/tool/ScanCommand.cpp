@@ -9,6 +9,8 @@
 
 #include "clang/Tooling/CompilationDatabase.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
@@ -30,6 +32,28 @@ static std::string absolutePath(llvm::StringRef P) {
   return S;
 }
 
+/// clang's loader reports a malformed compile_commands.json as a YAML
+/// diagnostic and goes on with what it could read; here it is an input
+/// error naming the file, the line and the column.
+static bool checkDatabaseJson(const std::string &BuildDir) {
+  std::string Path = BuildDir + "/compile_commands.json";
+  auto Buf = llvm::MemoryBuffer::getFile(Path);
+  if (!Buf)
+    return true; // no JSON database: clang looks for the other kinds
+  llvm::StringRef Text = (*Buf)->getBuffer();
+  llvm::Expected<llvm::json::Value> V = llvm::json::parse(Text);
+  if (!V) {
+    llvm::errs() << "reach-audit: error: " << Path << ": malformed JSON: "
+                 << llvm::toString(V.takeError()) << "\n";
+    return false;
+  }
+  if (!V->getAsArray()) {
+    llvm::errs() << "reach-audit: error: " << Path << ": expected a JSON array of compile commands\n";
+    return false;
+  }
+  return true;
+}
+
 std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
   std::string Root = absolutePath(Opts.Root.empty() ? "." : Opts.Root);
   if (!llvm::sys::fs::is_directory(Root)) {
@@ -41,6 +65,8 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
                     "holding compile_commands.json, e.g. from -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)\n";
     return std::nullopt;
   }
+  if (!checkDatabaseJson(Opts.BuildPath))
+    return std::nullopt;
   std::string DBError;
   auto DB = clang::tooling::CompilationDatabase::loadFromDirectory(Opts.BuildPath, DBError);
   if (!DB) {

@@ -5,6 +5,8 @@
 #include "tool/ReportOutputs.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -64,7 +66,19 @@ int main(int argc, char **argv) {
     errs() << Errors;
     return reach::ExitUsage;
   }
-  reach::CommonOptions Common{BuildPath, RulesPath, Root, Jobs, Extra, AllowUnmatched};
+  if (BuildPath.getNumOccurrences() > 1) {
+    errs() << "reach-audit: error: -p given " << BuildPath.getNumOccurrences()
+           << " times: several configurations are not supported yet; scan one build directory\n";
+    return reach::ExitUsage;
+  }
+  // `-p build/compile_commands.json` means its folder, as clang-tidy takes it.
+  std::string BuildDir = BuildPath;
+  if (sys::path::filename(BuildDir) == "compile_commands.json" && !sys::fs::is_directory(BuildDir)) {
+    BuildDir = std::string(sys::path::parent_path(BuildDir));
+    if (BuildDir.empty())
+      BuildDir = ".";
+  }
+  reach::CommonOptions Common{BuildDir, RulesPath, Root, Jobs, Extra, AllowUnmatched};
   if (ScanCmd) {
     reach::ReportOutputs Reports{SarifPath, DotPath, SvgPath, HtmlPath};
     return reach::runScan(Common, JsonPath, KeepGoing, &Reports);

@@ -2,7 +2,7 @@
 // namespace emptied by the deletions goes too (cleanupAroundReplacements),
 // with no blank lines left behind; a namespace that keeps live code stays.
 // RUN: rm -rf %t && split-file %s %t && %mkdb %t main.cpp
-// RUN: %reach-audit fix -p %t --root %t --apply 2> %t.err
+// RUN: %reach-audit fix -p %t --root %t --apply --max-share=100 2> %t.err
 // RUN: FileCheck --input-file=%t/main.cpp --match-full-lines --strict-whitespace %s
 // RUN: %clangxx -std=c++20 -fsyntax-only %t/main.cpp
 

@@ -4,7 +4,7 @@
 // the file's header and stays, even right above a dead definition; a comment
 // separated by a blank line stays.
 // RUN: rm -rf %t && split-file %s %t && %mkdb %t main.cpp
-// RUN: %reach-audit fix -p %t --root %t --apply 2> %t.err
+// RUN: %reach-audit fix -p %t --root %t --apply --max-share=100 2> %t.err
 // RUN: FileCheck --input-file=%t/main.cpp --match-full-lines --strict-whitespace %s
 // RUN: %clangxx -std=c++20 -fsyntax-only %t/main.cpp
 

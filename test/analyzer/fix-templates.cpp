@@ -3,7 +3,7 @@
 // declaration), a function template and its explicit specialization. The
 // live member next to them is untouched, and the result compiles.
 // RUN: rm -rf %t && split-file %s %t && %mkdb %t main.cpp
-// RUN: %reach-audit fix -p %t --root %t --apply 2> %t.err
+// RUN: %reach-audit fix -p %t --root %t --apply --max-share=100 2> %t.err
 // RUN: FileCheck --input-file=%t/main.cpp --match-full-lines --strict-whitespace %s
 // RUN: %clangxx -std=c++20 -fsyntax-only %t/main.cpp
 

@@ -23,3 +23,4 @@ config.substitutions.append(("%sarifnorm", "python3 " + os.path.join(inputs, "sa
 config.substitutions.append(("%exitcode", "python3 " + os.path.join(inputs, "exitcode.py")))
 config.substitutions.append(("%cmake", config.cmake))
 config.substitutions.append(("%clangxx", config.clangxx))
+config.substitutions.append(("%ranges", "python3 " + os.path.join(inputs, "ranges.py")))

@@ -25,7 +25,8 @@ TEST(Reachability, VirtualCallNeedsInstantiatedClass) {
   S.Edges = {{"main", "B::f", EdgeKind::VirtualCall, {}},
              {"main", "make", EdgeKind::Call, {}},
              {"make", "C", EdgeKind::Construction, {}}};
-  Graph G = link({S});
+  std::vector<TUSummary> TUs{S};
+  Graph G = link(TUs);
   Reach R = computeReach(G, {*G.find("main")});
   EXPECT_TRUE(R.reached(*G.find("C::f")));
   EXPECT_FALSE(R.reached(*G.find("D::f")));
@@ -40,7 +41,8 @@ TEST(Reachability, InlineFunctionsLinkAcrossTUs) {
   A.Edges = {{"main", "inl", EdgeKind::Call, {}}};
   B.Nodes = {node("inl"), node("g")};
   B.Edges = {{"inl", "g", EdgeKind::Call, {}}};
-  Graph G = link({A, B});
+  std::vector<TUSummary> TUs{A, B};
+  Graph G = link(TUs);
   EXPECT_EQ(G.Nodes.size(), 3u);
   Reach R = computeReach(G, {*G.find("main")});
   EXPECT_TRUE(R.reached(*G.find("g")));
