@@ -26,6 +26,8 @@ std::optional<std::vector<Finding>> collectFindings(const Analysis &A, const Rul
   std::vector<Finding> F;
   for (const SymbolVerdict &V : A.Symbols) {
     const Node &N = A.G.Nodes[V.Id];
+    if (V.Vendored) // a vendored library's unused parts are not the project's findings
+      continue;
     // Test-only code inside test files is what tests are; in production
     // files it is code production does not need.
     bool TestOnlyInProd = V.S == Status::TestOnly && !R.isTestFile(N.Where.File);
@@ -39,7 +41,7 @@ std::optional<std::vector<Finding>> collectFindings(const Analysis &A, const Rul
                  std::max(N.RangeEnd.Line, N.Where.Line), Msg});
   }
   for (const FileVerdict &FV : A.Files)
-    if (FV.S == Status::Orphaned)
+    if (FV.S == Status::Orphaned && !FV.Vendored)
       F.push_back({FindingKind::Orphaned, "file:" + FV.Path, FV.Path, FV.Path, 1, 1, 1,
                    "file '" + FV.Path + "' is built by no compile command"});
   if (!evaluatePolicies(A, R, F, Error))

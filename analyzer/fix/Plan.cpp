@@ -38,7 +38,8 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
     St[V.Id] = V.S;
 
   auto InScope = [&](const std::string &File) {
-    return !Gone.count(File) && Editable(File) && (O.Only.empty() || matchesAny(O.Only, File));
+    return !Gone.count(File) && Editable(File) && (O.Only.empty() || matchesAny(O.Only, File)) &&
+           (O.IncludeVendored || !A.RulesUsed.isVendored(File));
   };
   // --symbol names a symbol; a class named also takes its members along.
   std::vector<char> Named(G.Nodes.size(), O.Symbols.empty());

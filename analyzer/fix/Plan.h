@@ -16,6 +16,7 @@ struct FixOptions {
   std::vector<std::string> Only;    // globs over root-relative paths (--only)
   std::vector<std::string> Symbols; // qualified names or USRs (--symbol)
   bool IncludeTestOnly = false;     // also delete test-only code
+  bool IncludeVendored = false;     // also delete in vendored code
 };
 
 /// A byte range [Begin, End) of a root-relative file to delete.

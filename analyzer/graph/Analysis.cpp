@@ -19,10 +19,16 @@ const char *toString(Status S) {
 }
 
 size_t Analysis::count(Status S) const {
-  return std::count_if(Symbols.begin(), Symbols.end(), [&](const SymbolVerdict &V) { return V.S == S; });
+  return std::count_if(Symbols.begin(), Symbols.end(),
+                       [&](const SymbolVerdict &V) { return V.S == S && !V.Vendored; });
+}
+size_t Analysis::vendoredCount(Status S) const {
+  return std::count_if(Symbols.begin(), Symbols.end(),
+                       [&](const SymbolVerdict &V) { return V.S == S && V.Vendored; });
 }
 size_t Analysis::orphanCount() const {
-  return std::count_if(Files.begin(), Files.end(), [](const FileVerdict &F) { return F.S == Status::Orphaned; });
+  return std::count_if(Files.begin(), Files.end(),
+                       [](const FileVerdict &F) { return F.S == Status::Orphaned && !F.Vendored; });
 }
 
 namespace {
@@ -159,7 +165,7 @@ Analysis analyze(AnalysisInput In) {
     const Node &N = G.Nodes[I];
     if (!reported(N) || R.isExcluded(N.Where.File))
       continue;
-    SymbolVerdict V{I, St[I], {}};
+    SymbolVerdict V{I, St[I], {}, R.isVendored(N.Where.File)};
     unsigned Via = BestMember[I] >= 0 ? unsigned(BestMember[I]) : I;
     if (St[I] == Status::Live)
       V.Why = names(G, A.Prod.path(Via));
@@ -196,7 +202,7 @@ Analysis analyze(AnalysisInput In) {
       FileStatus.try_emplace(O, Status::Orphaned);
   for (auto &[Path, S] : FileStatus)
     if (!R.isExcluded(Path))
-      A.Files.push_back({Path, S});
+      A.Files.push_back({Path, S, R.isVendored(Path)});
 
   std::sort(A.Symbols.begin(), A.Symbols.end(), [&](const SymbolVerdict &X, const SymbolVerdict &Y) {
     const Node &NX = G.Nodes[X.Id], &NY = G.Nodes[Y.Id];

@@ -19,11 +19,13 @@ struct SymbolVerdict {
   unsigned Id;                   // node in Analysis::G
   Status S;
   std::vector<std::string> Why;  // root -> ... -> symbol (names)
+  bool Vendored = false;         // library code the project vendors (rules)
 };
 
 struct FileVerdict {
   std::string Path;
   Status S;
+  bool Vendored = false;
 };
 
 struct EntryPoint {
@@ -48,7 +50,8 @@ struct Analysis {
   Rules RulesUsed;
   std::vector<UnmatchedRule> Unmatched; // rules that match no definition or file
   size_t TranslationUnits = 0;
-  size_t count(Status S) const;
+  size_t count(Status S) const;         // the project's own code
+  size_t vendoredCount(Status S) const; // vendored code, reported apart
   size_t orphanCount() const;
 };
 

@@ -87,11 +87,11 @@ std::vector<UnmatchedRule> unmatchedRules(const Rules &R, const Graph &G,
       Out.push_back({K.Site, "keep " + quoted(K.Symbol) + " matches no definition" +
                                  suggestion(Names, K.Symbol)});
   }
-  for (const auto *List : {&R.TestGlobs, &R.ExcludeGlobs})
+  for (auto [Key, List] : {std::pair{"tests", &R.TestGlobs}, std::pair{"exclude", &R.ExcludeGlobs},
+                           std::pair{"vendor", &R.VendorGlobs}})
     for (const PathRule &P : *List)
       if (!anyFileMatches(P.Glob, Files))
-        Out.push_back({P.Site, std::string(List == &R.TestGlobs ? "tests" : "exclude") +
-                                   " path " + quoted(P.Glob) + " matches no file"});
+        Out.push_back({P.Site, std::string(Key) + " path " + quoted(P.Glob) + " matches no file"});
   return Out;
 }
 

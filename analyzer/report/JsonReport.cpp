@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace reach {
 
 std::string renderJsonReport(const Analysis &A) {
@@ -27,11 +29,17 @@ std::string renderJsonReport(const Analysis &A) {
                        {"range", {{"begin", Pos(N.RangeBegin)}, {"end", Pos(N.RangeEnd)}}},
                        {"status", toString(V.S)},
                        {"why", V.Why}});
+    if (V.Vendored)
+      Symbols.back()["vendored"] = true;
   }
   J["symbols"] = Symbols;
   json Files = json::array();
   for (const FileVerdict &F : A.Files)
+  {
     Files.push_back({{"path", F.Path}, {"status", toString(F.S)}});
+    if (F.Vendored)
+      Files.back()["vendored"] = true;
+  }
   J["files"] = Files;
   json Summary = {{"live", A.count(Status::Live)},
                   {"test-only", A.count(Status::TestOnly)},
@@ -39,6 +47,16 @@ std::string renderJsonReport(const Analysis &A) {
                   {"orphaned", A.orphanCount()}};
   if (size_t U = A.count(Status::Unknown))
     Summary["unknown"] = U;
+  // Vendored code is counted apart, not in the figures above.
+  size_t VendoredOrphans = std::count_if(A.Files.begin(), A.Files.end(), [](const FileVerdict &F) {
+    return F.Vendored && F.S == Status::Orphaned;
+  });
+  json Vendored = {{"live", A.vendoredCount(Status::Live)},
+                   {"test-only", A.vendoredCount(Status::TestOnly)},
+                   {"dead", A.vendoredCount(Status::Dead)},
+                   {"orphaned", VendoredOrphans}};
+  if (Vendored["live"] != 0 || Vendored["test-only"] != 0 || Vendored["dead"] != 0 || VendoredOrphans)
+    Summary["vendored"] = Vendored;
   J["summary"] = Summary;
   if (!A.Failures.empty()) {
     json Errors = json::array();

@@ -2,13 +2,15 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
+
 namespace reach {
 
 static void printGroup(const Analysis &A, Status S, const char *Title, llvm::raw_ostream &OS) {
   std::string Current;
   bool Any = false;
   for (const SymbolVerdict &V : A.Symbols) {
-    if (V.S != S)
+    if (V.S != S || V.Vendored)
       continue;
     const Node &N = A.G.Nodes[V.Id];
     if (!Any)
@@ -21,6 +23,27 @@ static void printGroup(const Analysis &A, Status S, const char *Title, llvm::raw
     OS << "  " << N.Where.File << ":" << N.Where.Line << ": " << toString(S) << " "
        << toString(N.Kind) << " '" << N.Name << "'\n";
   }
+}
+
+/// Vendored libraries, one line each: what is dead in them is their
+/// business until the rules say otherwise (`vendor:`), so it is a count.
+static void printVendored(const Analysis &A, llvm::raw_ostream &OS) {
+  struct Counts { size_t Dead = 0, TestOnly = 0, Live = 0, Orphaned = 0; };
+  std::map<std::string, Counts> ByLibrary;
+  for (const SymbolVerdict &V : A.Symbols)
+    if (V.Vendored) {
+      Counts &C = ByLibrary[A.RulesUsed.vendoredLibrary(A.G.Nodes[V.Id].Where.File)];
+      V.S == Status::Dead ? ++C.Dead : V.S == Status::TestOnly ? ++C.TestOnly : ++C.Live;
+    }
+  for (const FileVerdict &F : A.Files)
+    if (F.Vendored && F.S == Status::Orphaned)
+      ++ByLibrary[A.RulesUsed.vendoredLibrary(F.Path)].Orphaned;
+  if (ByLibrary.empty())
+    return;
+  OS << "\nvendored code (reported apart; `fix` leaves it unless --include-vendored):\n";
+  for (const auto &[Library, C] : ByLibrary)
+    OS << "  " << Library << ": " << C.Live << " live, " << C.TestOnly << " test-only, " << C.Dead
+       << " dead definitions, " << C.Orphaned << " orphaned files\n";
 }
 
 void printTextReport(const Analysis &A, llvm::raw_ostream &OS) {
@@ -36,7 +59,7 @@ void printTextReport(const Analysis &A, llvm::raw_ostream &OS) {
   printGroup(A, Status::Unknown, "unknown (a translation unit that uses it did not compile)", OS);
   bool Any = false;
   for (const FileVerdict &F : A.Files) {
-    if (F.S != Status::Orphaned)
+    if (F.S != Status::Orphaned || F.Vendored)
       continue;
     if (!Any)
       OS << "\norphaned files (built by no compile command):\n";
@@ -45,13 +68,14 @@ void printTextReport(const Analysis &A, llvm::raw_ostream &OS) {
   }
   Any = false;
   for (const FileVerdict &F : A.Files) {
-    if (F.S != Status::Dead && F.S != Status::TestOnly)
+    if ((F.S != Status::Dead && F.S != Status::TestOnly) || F.Vendored)
       continue;
     if (!Any)
       OS << "\nfiles:\n";
     Any = true;
     OS << "  " << F.Path << ": " << toString(F.S) << " file\n";
   }
+  printVendored(A, OS);
 }
 
 } // namespace reach

@@ -1,5 +1,7 @@
 #include "rules/Rules.h"
 
+#include <algorithm>
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/GlobPattern.h"
@@ -39,6 +41,40 @@ static bool matchesAny(const std::vector<PathRule> &Globs, const std::string &Re
 bool Rules::isTestFile(const std::string &RelPath) const { return matchesAny(TestGlobs, RelPath); }
 
 bool Rules::isExcluded(const std::string &RelPath) const { return matchesAny(ExcludeGlobs, RelPath); }
+
+static const char *const VendorFolders[] = {"vendor", "third_party", "third-party", "3rdparty",
+                                            "external"};
+
+/// The path up to and including the folder after a vendor folder, or "".
+static std::string defaultVendoredLibrary(const std::string &RelPath) {
+  llvm::SmallVector<llvm::StringRef> Parts;
+  llvm::StringRef(RelPath).split(Parts, '/');
+  for (size_t I = 0; I + 1 < Parts.size(); ++I)
+    for (const char *V : VendorFolders)
+      if (Parts[I] == V) {
+        size_t Last = std::min(I + 1, Parts.size() - 2); // a folder, not the file
+        std::string Lib;
+        for (size_t J = 0; J <= Last; ++J)
+          Lib += (J ? "/" : "") + Parts[J].str();
+        return Lib;
+      }
+  return "";
+}
+
+bool Rules::isVendored(const std::string &RelPath) const {
+  if (VendorGiven)
+    return matchesAny(VendorGlobs, RelPath);
+  return !defaultVendoredLibrary(RelPath).empty();
+}
+
+std::string Rules::vendoredLibrary(const std::string &RelPath) const {
+  if (!VendorGiven)
+    return defaultVendoredLibrary(RelPath);
+  for (const PathRule &G : VendorGlobs)
+    if (auto P = llvm::GlobPattern::create(G.Glob); P && P->match(RelPath))
+      return G.Glob;
+  return "";
+}
 
 bool Rules::matches(const std::string &Regex, const std::string &Name) {
   llvm::Regex R("^(" + Regex + ")$");
@@ -180,12 +216,14 @@ public:
   bool document(llvm::yaml::Node *Root, Rules &R) {
     if (!Root || llvm::isa<llvm::yaml::NullNode>(Root))
       return true;
-    return mapping(Root, {"entries", "tests", "exclude", "keep", "policies"},
+    return mapping(Root, {"entries", "tests", "exclude", "vendor", "keep", "policies"},
                    [&](const std::string &K, llvm::yaml::Node *V, llvm::yaml::Node *) {
       if (K == "entries")
         return sequence(V, [&](llvm::yaml::Node *I) { return entry(I, R); });
-      if (K == "tests" || K == "exclude") {
-        std::vector<PathRule> &Globs = K == "tests" ? R.TestGlobs : R.ExcludeGlobs;
+      if (K == "tests" || K == "exclude" || K == "vendor") {
+        std::vector<PathRule> &Globs =
+            K == "tests" ? R.TestGlobs : K == "exclude" ? R.ExcludeGlobs : R.VendorGlobs;
+        R.VendorGiven |= K == "vendor";
         return sequence(V, [&](llvm::yaml::Node *I) {
           return mapping(I, {"path"}, [&](const std::string &, llvm::yaml::Node *PV, llvm::yaml::Node *) {
             std::string G;

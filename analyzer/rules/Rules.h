@@ -45,6 +45,12 @@ struct Rules {
   /// code): never reported as orphaned, and their definitions (if some
   /// database compiles them) are left out of the report.
   std::vector<PathRule> ExcludeGlobs;
+  /// Library code the project vendors: reported apart, collapsed to a
+  /// count per library, and left alone by `fix` unless asked. Without a
+  /// `vendor:` key, any path with a vendor/, third_party/, third-party/,
+  /// 3rdparty/ or external/ folder; `vendor: []` turns this off.
+  std::vector<PathRule> VendorGlobs;
+  bool VendorGiven = false;
   std::vector<KeepRule> Keep;
   std::vector<PolicyRule> Policies;
 
@@ -52,6 +58,10 @@ struct Rules {
   static Rules defaults();
   bool isTestFile(const std::string &RelPath) const;
   bool isExcluded(const std::string &RelPath) const;
+  bool isVendored(const std::string &RelPath) const;
+  /// "vendor/miniaudio" for "vendor/miniaudio/x.h": the library a vendored
+  /// file belongs to (its folder under the vendor folder, or the glob).
+  std::string vendoredLibrary(const std::string &RelPath) const;
   /// Full-match of a `match:` regex against a qualified name.
   static bool matches(const std::string &Regex, const std::string &Name);
 };

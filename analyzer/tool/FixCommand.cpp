@@ -34,6 +34,10 @@ cl::list<std::string> Symbols("symbol", cl::desc("Only delete this symbol (quali
                               cl::value_desc("NAME"), cl::sub(FixCmd), cl::cat(FixCategory));
 cl::opt<bool> IncludeTestOnly("include-test-only", cl::desc("Also delete test-only code"),
                               cl::sub(FixCmd), cl::cat(FixCategory));
+cl::opt<bool> IncludeVendored("include-vendored",
+                              cl::desc("Also delete dead code in vendored libraries (vendor/, "
+                                       "third_party/, ... or the rules' vendor: globs)"),
+                              cl::sub(FixCmd), cl::cat(FixCategory));
 cl::opt<bool> Force("force", cl::desc("Edit files that have uncommitted changes, and apply past "
                                      "the sanity limits (a main, an entry's file, --max-share)"),
                     cl::sub(FixCmd), cl::cat(FixCategory));
@@ -231,6 +235,7 @@ int runFix(const CommonOptions &Common) {
   FO.Only.assign(Only.begin(), Only.end());
   FO.Symbols.assign(Symbols.begin(), Symbols.end());
   FO.IncludeTestOnly = IncludeTestOnly;
+  FO.IncludeVendored = IncludeVendored;
   std::optional<Fixpoint> F = runFixpoint(Common, FO);
   if (!F)
     return ExitUsage;
