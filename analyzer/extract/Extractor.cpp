@@ -195,10 +195,18 @@ void Visitor::addEdgeUsr(const std::string &To, EdgeKind K, SourceLocation Site)
 void Visitor::addEdge(const Decl *Target, EdgeKind K, SourceLocation Site) {
   if (!Target || Context.empty())
     return;
-  Target = fold(Target);
-  if (!isNodeCandidate(Target))
+  const Decl *Folded = fold(Target);
+  // `j.get<float>()` where only the primary template is declared folds into
+  // the pattern; another TU may define `template <> float J::get<float>()`
+  // explicitly, a node under this specialization's own USR. Reach it too
+  // (the edge links to nothing if no TU defines one).
+  if (Folded != Target)
+    if (auto *FD = dyn_cast<FunctionDecl>(Target);
+        FD && FD->getTemplateSpecializationKind() == TSK_ImplicitInstantiation)
+      addEdgeUsr(usr(Target), K, Site);
+  if (!isNodeCandidate(Folded))
     return;
-  addEdgeUsr(usr(Target), K, Site);
+  addEdgeUsr(usr(Folded), K, Site);
 }
 
 static NodeKind kindOf(const FunctionDecl *FD) {

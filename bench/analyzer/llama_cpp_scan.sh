@@ -7,10 +7,12 @@
 #
 # usage: bench/analyzer/llama_cpp_scan.sh [WORK_DIR] [JOBS]
 #   needs: scripts/setup.sh run (test/node/node_modules) and build/ built.
-# Writes WORK_DIR/scan.json, WORK_DIR/scan.log and prints a summary.
+# Writes WORK_DIR/scan.json, WORK_DIR/scan.log and prints a summary; the
+# recorded runs are in bench/analyzer/logs/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
+REACH_AUDIT=${REACH_AUDIT:-$REPO/build/analyzer/reach-audit}   # another build to compare
 WORK=${1:-/tmp/reach-llama-scan}
 JOBS=${2:-2}
 BUNDLE=test/node/node_modules/node-llama-cpp/llama/gitRelease.bundle
@@ -26,15 +28,21 @@ if [[ ! -f $SRC/build/compile_commands.json ]]; then
     -DLLAMA_BUILD_TESTS=ON -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON \
     -DLLAMA_CURL=OFF -DGGML_NATIVE=OFF > "$WORK/configure.log"
 fi
+# The one generated source the database names (tools/ui's ui.cpp and ui.h,
+# embedded web assets: none offline). Like clang-tidy, the scan needs the
+# build's generated files; nothing else is built.
+if [[ ! -f $SRC/build/tools/ui/ui.h ]]; then
+  cmake --build "$SRC/build" --target llama-ui-assets >> "$WORK/configure.log" 2>&1
+fi
 cat > "$SRC/reach.yaml" <<'YAML'
 entries:
   - function: main
 tests:
   - path: "tests/**"
 YAML
-echo "commit: $(git -C "$REPO" rev-parse --short HEAD)  llama.cpp: $(git -C "$SRC" rev-parse --short HEAD)"
+echo "reach-audit: $REACH_AUDIT  commit: $(git -C "$REPO" rev-parse --short HEAD)  llama.cpp: $(git -C "$SRC" rev-parse --short HEAD)"
 /usr/bin/time -f "wall %e s, peak RSS %M KB" \
-  "$REPO/build/analyzer/reach-audit" scan -p "$SRC/build" --root "$SRC" --rules "$SRC/reach.yaml" \
+  "$REACH_AUDIT" scan -p "$SRC/build" --root "$SRC" --rules "$SRC/reach.yaml" \
   -j "$JOBS" --keep-going --json "$WORK/scan.json" > "$WORK/scan.txt" 2> "$WORK/scan.log" || true
 grep -E "^wall" "$WORK/scan.log"
 grep -c "does not compile" "$WORK/scan.log" | sed 's/^/failed TUs: /'
@@ -42,6 +50,7 @@ python3 - "$WORK/scan.json" <<'PY'
 import json, sys, collections
 r = json.load(open(sys.argv[1]))
 print("summary:", r["summary"])
+print("definitions:", len(r["symbols"]), " translation units failing:", len(r.get("errors", [])))
 dead = [s for s in r["symbols"] if s["status"] == "dead"]
 by_top = collections.Counter(s["file"].split("/")[0] for s in dead)
 print("dead by top folder:", dict(by_top.most_common(12)))
