@@ -29,6 +29,8 @@ template <typename T, typename Fn> void keepOnly(std::vector<T> &V, Fn Keep) {
 
 void mergeInto(Node &Kept, const Node &Dup) {
   Kept.DynamicInit |= Dup.DynamicInit;
+  if (Kept.ToolchainRoot.empty())
+    Kept.ToolchainRoot = Dup.ToolchainRoot;
   for (const std::string &A : Dup.Annotations)
     if (std::find(Kept.Annotations.begin(), Kept.Annotations.end(), A) == Kept.Annotations.end())
       Kept.Annotations.push_back(A);

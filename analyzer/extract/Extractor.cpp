@@ -209,6 +209,16 @@ void Visitor::addEdge(const Decl *Target, EdgeKind K, SourceLocation Site) {
   addEdgeUsr(usr(Folded), K, Site);
 }
 
+/// The attribute that makes the toolchain keep or run D, if any.
+static std::string toolchainRoot(const Decl *D) {
+  if (D->hasAttr<ConstructorAttr>()) return "attribute constructor";
+  if (D->hasAttr<DestructorAttr>()) return "attribute destructor";
+  if (D->hasAttr<UsedAttr>()) return "attribute used";
+  if (D->hasAttr<RetainAttr>()) return "attribute retain";
+  if (D->hasAttr<AsmLabelAttr>()) return "asm label";
+  return "";
+}
+
 static NodeKind kindOf(const FunctionDecl *FD) {
   if (isa<CXXConstructorDecl>(FD)) return NodeKind::Constructor;
   if (isa<CXXDestructorDecl>(FD)) return NodeKind::Destructor;
@@ -383,6 +393,7 @@ void Visitor::recordFunction(FunctionDecl *FD) {
     N.Name = FD->getQualifiedNameAsString();
   N.Where = loc(FD->getLocation());
   fillRange(N, FD);
+  N.ToolchainRoot = toolchainRoot(FD);
   for (const auto *A : FD->specific_attrs<AnnotateAttr>())
     N.Annotations.push_back(A->getAnnotation().str());
   Out.Nodes.push_back(std::move(N));
@@ -420,6 +431,7 @@ void Visitor::recordVariable(VarDecl *VD) {
   bool Dynamic = VD->getInit() && !VD->getType()->isDependentType() &&
                  !VD->getInit()->isValueDependent() && !VD->hasConstantInitialization();
   N.DynamicInit = Dynamic || VD->needsDestruction(Ctx) != QualType::DK_none;
+  N.ToolchainRoot = toolchainRoot(VD);
   for (const auto *A : VD->specific_attrs<AnnotateAttr>())
     N.Annotations.push_back(A->getAnnotation().str());
   Out.Nodes.push_back(std::move(N));
@@ -736,6 +748,11 @@ bool Visitor::VisitUnresolvedLookupExpr(UnresolvedLookupExpr *E) {
       D = T->getTemplatedDecl();
     if (isa<FunctionDecl>(D))
       addEdge(D, EdgeKind::Call, E->getBeginLoc());
+    // `is_always_false_v<T>` in a template: a use of the variable template
+    // even where no instantiation ever happens (a discarded `if constexpr`
+    // branch's static_assert still needs the name).
+    if (auto *VT = dyn_cast<VarTemplateDecl>(D))
+      addEdge(VT->getTemplatedDecl(), EdgeKind::InitializerUse, E->getBeginLoc());
   }
   return true;
 }

@@ -49,6 +49,10 @@ struct Node {
   bool Implicit = false;// compiler-generated (implicit special members)
   bool DynamicInit = false; // global variable with dynamic init/destruction
   bool VirtualMethod = false;
+  /// Kept by the toolchain whatever calls it: `__attribute__((used))`,
+  /// `[[gnu::used]]`, `retain`, `constructor`/`destructor` (run at load and
+  /// exit), an `asm("label")` (named from assembly). Empty otherwise.
+  std::string ToolchainRoot;
   std::string Parent;   // USR of the enclosing class for methods, if any
   std::vector<std::string> Annotations;
 };

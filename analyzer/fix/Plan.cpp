@@ -3,6 +3,7 @@
 #include "llvm/Support/GlobPattern.h"
 
 #include <algorithm>
+#include <map>
 
 namespace reach {
 namespace {
@@ -26,6 +27,31 @@ std::string describe(const Node &N) {
   return std::string(toString(N.Kind)) + " '" + N.Name + "'";
 }
 
+/// The methods tied to Usr by overriding, up and down: removing one of
+/// them alone changes which override runs, or leaves a pure virtual
+/// unimplemented; removing all of them together changes nothing a reachable
+/// call can see, if no reachable call dispatches to any of them.
+std::set<std::string> overrideFamily(const Graph &G, const std::string &Usr,
+                                     const std::map<std::string, std::vector<std::string>> &Up) {
+  std::set<std::string> Family{Usr};
+  std::vector<std::string> Work{Usr};
+  auto Add = [&](const std::string &M) {
+    if (Family.insert(M).second)
+      Work.push_back(M);
+  };
+  while (!Work.empty()) {
+    std::string M = std::move(Work.back());
+    Work.pop_back();
+    if (auto It = G.Overriders.find(M); It != G.Overriders.end())
+      for (const std::string &O : It->second)
+        Add(O);
+    if (auto It = Up.find(M); It != Up.end())
+      for (const std::string &O : It->second)
+        Add(O);
+  }
+  return Family;
+}
+
 } // namespace
 
 Plan planDeletions(const Analysis &A, const FixOptions &O,
@@ -37,9 +63,15 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
   for (const SymbolVerdict &V : A.Symbols)
     St[V.Id] = V.S;
 
+  auto Vendored = [&](const std::string &File) {
+    return !O.IncludeVendored && A.RulesUsed.isVendored(File);
+  };
+  // What the user asked for (--only), before what fix may edit.
+  auto Asked = [&](const std::string &File) {
+    return !Gone.count(File) && (O.Only.empty() || matchesAny(O.Only, File));
+  };
   auto InScope = [&](const std::string &File) {
-    return !Gone.count(File) && Editable(File) && (O.Only.empty() || matchesAny(O.Only, File)) &&
-           (O.IncludeVendored || !A.RulesUsed.isVendored(File));
+    return Asked(File) && Editable(File) && !Vendored(File);
   };
   // --symbol names a symbol; a class named also takes its members along.
   std::vector<char> Named(G.Nodes.size(), O.Symbols.empty());
@@ -47,28 +79,91 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
     for (const std::string &S : O.Symbols)
       if (G.Nodes[I].Name == S || G.Nodes[I].Usr == S)
         Named[I] = 1;
+  // The dead code that references a named symbol cannot stay without it:
+  // directly, or through a library instantiation (`std::make_unique<Old>`).
+  // A dead method's user goes as its whole class, as fix deletes virtuals.
+  if (O.WithDeadUsers)
+    for (unsigned I = 0; I < G.Nodes.size(); ++I)
+      if (int C = G.ParentClass[I]; Named[I] && C >= 0 && G.Nodes[I].VirtualMethod && deletable(St[C], O))
+        Named[C] = 1;
+  for (bool Grew = O.WithDeadUsers && !O.Symbols.empty(); Grew;) {
+    Grew = false;
+    for (unsigned I = 0; I < G.Nodes.size(); ++I) {
+      if (Named[I] || (G.Nodes[I].Project && !deletable(St[I], O)))
+        continue;
+      if (std::any_of(G.Out[I].begin(), G.Out[I].end(), [&](const GraphEdge &E) { return Named[E.To]; })) {
+        Named[I] = Grew = true;
+        if (int C = G.ParentClass[I]; C >= 0 && G.Nodes[I].VirtualMethod && deletable(St[C], O))
+          Named[C] = 1;
+      }
+    }
+  }
   for (unsigned I = 0; I < G.Nodes.size(); ++I)
     if (int C = G.ParentClass[I]; C >= 0 && Named[C])
       Named[I] = 1;
 
-  auto Chosen = [&](unsigned I) {
+  auto Wanted = [&](unsigned I) {
     const Node &N = G.Nodes[I];
-    return N.Project && !N.Implicit && Named[I] && deletable(St[I], O) &&
-           InScope(N.RangeBegin.File);
+    return N.Project && !N.Implicit && Named[I] && deletable(St[I], O) && Asked(N.RangeBegin.File);
+  };
+  auto Chosen = [&](unsigned I) { return Wanted(I) && InScope(G.Nodes[I].RangeBegin.File); };
+  std::vector<unsigned> Lambdas; // kept unless a deletion holds them
+
+  // Virtual methods go as whole override families, when every member is
+  // dead and deletable here and no reachable code dispatches to any.
+  std::map<std::string, std::vector<std::string>> Up; // method -> what it overrides
+  for (const auto &[Base, Overriders] : G.Overriders)
+    for (const std::string &O : Overriders)
+      Up[O].push_back(Base);
+  std::set<std::string> Dispatched;
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    if (A.Prod.reached(I) || A.Test.reached(I))
+      for (const VirtualSite &V : G.Virtual[I])
+        Dispatched.insert(V.Method);
+  std::set<std::string> FamiliesPlanned;
+  // "" if the family of N can go whole, else why not.
+  auto FamilyBlocker = [&](const Node &N, std::set<std::string> &Family) -> std::string {
+    Family = overrideFamily(G, N.Usr, Up);
+    for (const std::string &M : Family) {
+      if (Dispatched.count(M))
+        return "virtual method that reachable code dispatches to (through '" + M + "')";
+      if (auto Id = G.find(M)) {
+        if (!Chosen(*Id))
+          return "virtual method whose override '" + G.Nodes[*Id].Name + "' stays";
+      } else if (!G.Redeclarations.count(M)) {
+        return "overrides a method declared outside the project";
+      } else {
+        for (const Redeclaration &R : G.Redeclarations.at(M))
+          if (R.RangeInMacro || !InScope(R.RangeBegin.File) || R.RangeBegin.File != R.RangeEnd.File)
+            return "virtual method whose declaration in " + R.RangeBegin.File + " cannot be edited";
+      }
+    }
+    return "";
   };
   for (const SymbolVerdict &V : A.Symbols) {
     unsigned I = V.Id;
     const Node &N = G.Nodes[I];
-    if (!Chosen(I))
-      continue;
     auto Skip = [&](const std::string &Why) {
       P.Skipped.push_back(N.Where.File + ":" + std::to_string(N.Where.Line) + ": kept " +
                           describe(N) + ": " + Why);
     };
+    if (!Wanted(I))
+      continue;
+    // Every dead definition fix does not delete is said, with the reason.
+    if (Vendored(N.RangeBegin.File)) {
+      ++P.VendoredLeft;
+      continue;
+    }
+    if (!Editable(N.RangeBegin.File)) {
+      Skip("in a file fix does not edit (generated, outside the root, or under the build directory)");
+      continue;
+    }
     int Class = G.ParentClass[I];
     bool ClassGoes = Class >= 0 && Chosen(unsigned(Class));
-    if (N.Kind == NodeKind::Lambda)
-      continue; // inside its enclosing function: goes with it or not at all
+    if (N.Kind == NodeKind::Lambda) {
+      Lambdas.push_back(I); // inside its enclosing function: goes with it or not at all
+      continue;
+    }
     if (N.RangeInMacro) {
       Skip("written by a macro expansion");
       continue;
@@ -78,10 +173,25 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
       continue;
     }
     // Removing one virtual of a class that stays changes which override
-    // runs, or leaves a pure virtual unimplemented: only whole classes go.
-    if (N.VirtualMethod && !ClassGoes) {
-      Skip("virtual method of a class that stays");
+    // runs, or leaves a pure virtual unimplemented: whole classes go, or
+    // whole override families that no reachable call can dispatch to.
+    if (N.VirtualMethod && !ClassGoes && N.Kind == NodeKind::Destructor) {
+      Skip("virtual destructor of a class that stays"); // without it, deleting through a base leaks
       continue;
+    }
+    if (N.VirtualMethod && !ClassGoes) {
+      std::set<std::string> Family;
+      if (std::string Why = FamilyBlocker(N, Family); !Why.empty()) {
+        Skip(Why);
+        continue;
+      }
+      // Members without a definition (`virtual f() = 0;`) go as declarations.
+      if (FamiliesPlanned.insert(*Family.begin()).second)
+        for (const std::string &M : Family)
+          if (!G.find(M))
+            for (const Redeclaration &R : G.Redeclarations.at(M))
+              P.Deletions.push_back({R.RangeBegin.File, R.RangeBegin.Offset, R.RangeEnd.Offset,
+                                       "declaration of '" + M + "'", false});
     }
     P.Deletions.push_back({N.RangeBegin.File, N.RangeBegin.Offset, N.RangeEnd.Offset, describe(N),
                            N.Kind == NodeKind::Variable});
@@ -99,6 +209,15 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
     }
   }
 
+  for (unsigned I : Lambdas) {
+    const Node &N = G.Nodes[I];
+    bool Held = std::any_of(P.Deletions.begin(), P.Deletions.end(), [&](const Deletion &D) {
+      return D.File == N.RangeBegin.File && D.Begin <= N.RangeBegin.Offset && N.RangeEnd.Offset <= D.End;
+    });
+    if (!Held)
+      P.Skipped.push_back(N.Where.File + ":" + std::to_string(N.Where.Line) + ": kept " + describe(N) +
+                          ": a lambda inside code that stays (delete the code that makes it)");
+  }
   for (const FileVerdict &F : A.Files) {
     if (!InScope(F.Path) || !O.Symbols.empty())
       continue;

@@ -17,6 +17,7 @@ struct FixOptions {
   std::vector<std::string> Symbols; // qualified names or USRs (--symbol)
   bool IncludeTestOnly = false;     // also delete test-only code
   bool IncludeVendored = false;     // also delete in vendored code
+  bool WithDeadUsers = false;       // --symbol also takes the dead code that references it
 };
 
 /// A byte range [Begin, End) of a root-relative file to delete.
@@ -32,6 +33,7 @@ struct Plan {
   std::set<std::string> OrphanFiles; // built by nothing: removed whole
   std::set<std::string> DeadFiles;   // every definition goes: removed when nothing else remains
   std::vector<std::string> Skipped;  // "file:line: kept NAME: reason"
+  size_t VendoredLeft = 0;           // dead definitions in vendored code, not deleted
 };
 
 /// Editable(File) says whether fix may touch a root-relative file at all

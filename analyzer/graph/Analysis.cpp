@@ -117,12 +117,18 @@ Analysis analyze(AnalysisInput In) {
       if (E.K == EntryRule::RegisteredBy && E.Value == Reg.Callee)
         if (auto Id = G.find(Reg.Target); Id && !InTests[*Id])
           AddEntry(*Id, "registered-by");
-  // Dynamic initializers run at start-up, in production and test binaries.
-  for (unsigned I = 0; I < G.Nodes.size(); ++I)
-    if (G.Nodes[I].Project && G.Nodes[I].DynamicInit && !InTests[I]) {
-      AddEntry(I, "dynamic-initializer");
+  // Dynamic initializers run at start-up, in production and test binaries;
+  // so do constructor-attribute functions, and the toolchain keeps `used`
+  // ones whatever the program calls.
+  for (unsigned I = 0; I < G.Nodes.size(); ++I) {
+    const Node &N = G.Nodes[I];
+    if (!N.Project || InTests[I])
+      continue;
+    if (N.DynamicInit || !N.ToolchainRoot.empty()) {
+      AddEntry(I, N.DynamicInit ? "dynamic-initializer" : N.ToolchainRoot);
       TestRoots.push_back(I);
     }
+  }
 
   A.RulesUsed = R;
   A.Unmatched = unmatchedRules(R, G, projectFiles(In));

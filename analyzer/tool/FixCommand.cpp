@@ -32,12 +32,17 @@ cl::list<std::string> Only("only", cl::desc("Only delete in files matching this 
                            cl::value_desc("PATH_GLOB"), cl::sub(FixCmd), cl::cat(FixCategory));
 cl::list<std::string> Symbols("symbol", cl::desc("Only delete this symbol (qualified name or USR)"),
                               cl::value_desc("NAME"), cl::sub(FixCmd), cl::cat(FixCategory));
+cl::opt<bool> WithDeadUsers("with-dead-users",
+                            cl::desc("With --symbol: also delete the dead code that references it"),
+                            cl::sub(FixCmd), cl::cat(FixCategory));
 cl::opt<bool> IncludeTestOnly("include-test-only", cl::desc("Also delete test-only code"),
                               cl::sub(FixCmd), cl::cat(FixCategory));
 cl::opt<bool> IncludeVendored("include-vendored",
                               cl::desc("Also delete dead code in vendored libraries (vendor/, "
                                        "third_party/, ... or the rules' vendor: globs)"),
                               cl::sub(FixCmd), cl::cat(FixCategory));
+cl::opt<bool> Strict("strict", cl::desc("Exit 1 when any dead definition is kept (each is listed with its reason)"),
+                     cl::sub(FixCmd), cl::cat(FixCategory));
 cl::opt<bool> Force("force", cl::desc("Edit files that have uncommitted changes, and apply past "
                                      "the sanity limits (a main, an entry's file, --max-share)"),
                     cl::sub(FixCmd), cl::cat(FixCategory));
@@ -70,6 +75,7 @@ std::optional<std::string> readDisk(const std::string &Abs) {
 struct Fixpoint {
   std::vector<FileChange> Changes;
   std::vector<std::string> Notes;
+  size_t VendoredLeft = 0; // dead definitions in vendored code, left as asked
   int Rounds = 0;
   // For the sanity limits: reported definitions and `main`s before and
   // after, and the files that hold an entry point.
@@ -131,6 +137,7 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
   SourceOverlay Overlay, Previous;
   std::map<std::string, std::string> Original; // root-relative -> bytes on disk
   std::set<std::string> Gone, NoteSeen;
+  std::vector<std::string> LastRound; // what the round being checked deletes
   std::optional<TreeGuard> Guard;
   for (int Round = 1; Round <= MaxRounds; ++Round) {
     std::optional<Analysis> A = loadProject(Common, Round == 1 ? nullptr : &Overlay);
@@ -149,6 +156,10 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
       // This round's edits broke a translation unit: keep the rounds before.
       errs() << "reach-audit: warning: after round " << Round - 1 << " " << A->Failures[0].File
              << " no longer compiles (" << A->Failures[0].Error << "); that round is dropped\n";
+      // What that round would have deleted is kept, and said so.
+      for (const std::string &What : LastRound)
+        F.Notes.push_back("kept " + What + ": deleting it breaks " + A->Failures[0].File +
+                          " (code there uses it; --with-dead-users takes dead users along)");
       Overlay = Previous;
       break;
     }
@@ -157,6 +168,9 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
       Guard.emplace(A->Root, F.BuildDir, Force);
     }
     Plan P = planDeletions(*A, FO, [&](const std::string &R) { return Guard->editable(R); }, Gone);
+    LastRound.clear();
+    for (const Deletion &D : P.Deletions)
+      LastRound.push_back(D.What + " (" + D.File + ")");
     auto Read = [&](const std::string &Rel) -> std::optional<std::string> {
       std::string Abs = F.Root + "/" + Rel;
       if (auto It = Overlay.Contents.find(Abs); It != Overlay.Contents.end())
@@ -168,6 +182,8 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
       if (V.S != Status::Orphaned && !Gone.count(V.Path) && Guard->editable(V.Path))
         Includers.push_back(V.Path);
     std::vector<std::string> Notes = P.Skipped;
+    if (Round == 1)
+      F.VendoredLeft = P.VendoredLeft;
     std::vector<FileChange> Changes = buildChanges(F.Root, P, Read, Includers, Notes);
     // Later rounds see edited text: the same note at another line is no news.
     for (const std::string &N : Notes) {
@@ -236,6 +252,7 @@ int runFix(const CommonOptions &Common) {
   FO.Symbols.assign(Symbols.begin(), Symbols.end());
   FO.IncludeTestOnly = IncludeTestOnly;
   FO.IncludeVendored = IncludeVendored;
+  FO.WithDeadUsers = WithDeadUsers;
   std::optional<Fixpoint> F = runFixpoint(Common, FO);
   if (!F)
     return ExitUsage;
@@ -249,13 +266,17 @@ int runFix(const CommonOptions &Common) {
     C.Removed ? Removed.push_back(C.Path) : void(++Edited);
   errs() << "reach-audit fix: " << Edited << " file(s) edited, " << Removed.size()
          << " file(s) removed, in " << F->Rounds << " round(s)" << (Apply ? "" : " (not applied)")
-         << "\n";
+         << "; " << F->Notes.size() << " kept (listed below)";
+  if (F->VendoredLeft)
+    errs() << "; " << F->VendoredLeft << " dead in vendored code left (--include-vendored)";
+  errs() << "\n";
   for (const std::string &R : Removed)
     errs() << "  removed " << R << (EditCMake ? "" : " (drop it from the build files)") << "\n";
   for (const std::string &N : F->Notes)
     errs() << "  " << N << "\n";
+  int Done = Strict && !F->Notes.empty() ? ExitFindings : ExitOk;
   if (!Apply || F->Changes.empty())
-    return ExitOk;
+    return Done;
   if (std::vector<std::string> V = sanityViolations(*F); !V.empty() && !Force) {
     for (const std::string &Why : V)
       errs() << "reach-audit: error: refusing to apply: " << Why << "\n";
@@ -285,9 +306,11 @@ int runFix(const CommonOptions &Common) {
     }
     errs() << "reach-audit fix: verify passed\n";
   }
+  if (Done != ExitOk)
+    errs() << "reach-audit: --strict: " << F->Notes.size() << " dead definition(s) kept\n";
   if (F->InGit && !TreeGuard(F->Root, F->BuildDir, true).gitRemove(Removed, Error))
     errs() << "reach-audit: warning: " << Error << "\n";
-  return ExitOk;
+  return Done;
 }
 
 RegisterCommand Registered(FixCmd, runFix);

@@ -54,8 +54,45 @@ static bool checkDatabaseJson(const std::string &BuildDir) {
   return true;
 }
 
+static std::string rulesIn(const std::string &Dir) {
+  for (const char *Name : {"reach.yaml", ".reach.yaml"})
+    if (llvm::sys::fs::is_regular_file(Dir + "/" + Name))
+      return Dir + "/" + Name;
+  return "";
+}
+
+/// reach.yaml or .reach.yaml in Dir or the nearest folder above it, as
+/// clang-tidy finds .clang-tidy; "" if none.
+static std::string findRulesUpward(std::string Dir) {
+  while (!Dir.empty()) {
+    if (std::string P = rulesIn(Dir); !P.empty())
+      return P;
+    std::string Parent(llvm::sys::path::parent_path(Dir));
+    if (Parent == Dir)
+      break;
+    Dir = Parent;
+  }
+  return "";
+}
+
 std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
-  std::string Root = absolutePath(Opts.Root.empty() ? "." : Opts.Root);
+  // Without --rules: the root's reach.yaml (or .reach.yaml); without
+  // --root either, the nearest one from the current folder upward, whose
+  // folder is then the root (run from a subfolder, as linters are).
+  std::string RulesPath = Opts.RulesPath;
+  bool Discovered = false;
+  if (RulesPath.empty() && !Opts.Root.empty())
+    RulesPath = rulesIn(absolutePath(Opts.Root));
+  else if (RulesPath.empty()) {
+    RulesPath = findRulesUpward(absolutePath("."));
+    Discovered = !RulesPath.empty();
+  }
+  std::string Root = absolutePath(
+      !Opts.Root.empty() ? Opts.Root
+      : Discovered       ? std::string(llvm::sys::path::parent_path(RulesPath))
+                         : ".");
+  if (Discovered && Root != absolutePath("."))
+    llvm::errs() << "reach-audit: using rules " << RulesPath << " (root " << Root << ")\n";
   if (!llvm::sys::fs::is_directory(Root)) {
     llvm::errs() << "reach-audit: error: --root " << Root << " is not a directory\n";
     return std::nullopt;
@@ -77,8 +114,7 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   }
 
   Rules R;
-  std::string RulesPath = Opts.RulesPath.empty() ? Root + "/reach.yaml" : Opts.RulesPath;
-  if (!Opts.RulesPath.empty() || llvm::sys::fs::exists(RulesPath)) {
+  if (!RulesPath.empty()) {
     std::string Error;
     auto Loaded = loadRules(RulesPath, Error);
     if (!Loaded) {

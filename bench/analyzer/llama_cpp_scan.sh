@@ -45,7 +45,7 @@ echo "reach-audit: $REACH_AUDIT  commit: $(git -C "$REPO" rev-parse --short HEAD
   "$REACH_AUDIT" scan -p "$SRC/build" --root "$SRC" --rules "$SRC/reach.yaml" \
   -j "$JOBS" --keep-going --json "$WORK/scan.json" > "$WORK/scan.txt" 2> "$WORK/scan.log" || true
 grep -E "^wall" "$WORK/scan.log"
-grep -c "does not compile" "$WORK/scan.log" | sed 's/^/failed TUs: /'
+echo "failed TUs: $(grep -c "does not compile" "$WORK/scan.log" || true)"
 python3 - "$WORK/scan.json" <<'PY'
 import json, sys, collections
 r = json.load(open(sys.argv[1]))

@@ -24,3 +24,4 @@ config.substitutions.append(("%exitcode", "python3 " + os.path.join(inputs, "exi
 config.substitutions.append(("%cmake", config.cmake))
 config.substitutions.append(("%clangxx", config.clangxx))
 config.substitutions.append(("%ranges", "python3 " + os.path.join(inputs, "ranges.py")))
+config.substitutions.append(("%deletability", "python3 " + os.path.join(inputs, "deletability.py")))
