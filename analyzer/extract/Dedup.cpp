@@ -27,15 +27,6 @@ template <typename T, typename Fn> void keepOnly(std::vector<T> &V, Fn Keep) {
   V = std::move(Kept);
 }
 
-void mergeInto(Node &Kept, const Node &Dup) {
-  Kept.DynamicInit |= Dup.DynamicInit;
-  if (Kept.ToolchainRoot.empty())
-    Kept.ToolchainRoot = Dup.ToolchainRoot;
-  for (const std::string &A : Dup.Annotations)
-    if (std::find(Kept.Annotations.begin(), Kept.Annotations.end(), A) == Kept.Annotations.end())
-      Kept.Annotations.push_back(A);
-}
-
 } // namespace
 
 // Linking resolves a USR defined at several places (two programs' `main`)
@@ -64,7 +55,7 @@ void SummaryDedup::absorb(std::vector<TUSummary> &Summaries, size_t Index) {
       It->second.SeveralSites = true; // linking keeps each definition
       return true;
     }
-    mergeInto(Summaries[It->second.TU].Nodes[It->second.Node], N);
+    mergeDefinitionFacts(Summaries[It->second.TU].Nodes[It->second.Node], N);
     It->second.DroppedIn.push_back(uint32_t(Index));
     return false;
   });

@@ -3,6 +3,7 @@
 // produced per TU (no AST outlives its TU) and linked by USR in graph/.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -56,6 +57,17 @@ struct Node {
   std::string Parent;   // USR of the enclosing class for methods, if any
   std::vector<std::string> Annotations;
 };
+
+/// One definition seen by several TUs (inline, header): the facts each TU
+/// may know apart are merged into the copy kept.
+inline void mergeDefinitionFacts(Node &Kept, const Node &Other) {
+  Kept.DynamicInit |= Other.DynamicInit;
+  if (Kept.ToolchainRoot.empty())
+    Kept.ToolchainRoot = Other.ToolchainRoot;
+  for (const std::string &A : Other.Annotations)
+    if (std::find(Kept.Annotations.begin(), Kept.Annotations.end(), A) == Kept.Annotations.end())
+      Kept.Annotations.push_back(A);
+}
 
 struct Edge {
   std::string From, To; // USRs

@@ -52,6 +52,125 @@ std::set<std::string> overrideFamily(const Graph &G, const std::string &Usr,
   return Family;
 }
 
+/// Virtual methods go as whole override families: every member dead and
+/// deletable here, and no reachable code dispatching to any of them.
+class VirtualFamilies {
+public:
+  VirtualFamilies(const Analysis &A, std::function<bool(unsigned)> Chosen,
+                  std::function<bool(const std::string &)> InScope)
+      : G(A.G), Chosen(std::move(Chosen)), InScope(std::move(InScope)) {
+    for (const auto &[Base, Overriders] : G.Overriders)
+      for (const std::string &O : Overriders)
+        Up[O].push_back(Base);
+    for (unsigned I = 0; I < G.Nodes.size(); ++I)
+      if (A.Prod.reached(I) || A.Test.reached(I))
+        for (const VirtualSite &V : G.Virtual[I])
+          Dispatched.insert(V.Method);
+  }
+
+  /// "" if the family of Usr can go whole, else why not.
+  std::string blocker(const std::string &Usr) const {
+    for (const std::string &M : overrideFamily(G, Usr, Up)) {
+      if (Dispatched.count(M))
+        return "virtual method that reachable code dispatches to (through '" + M + "')";
+      if (auto Id = G.find(M)) {
+        if (!Chosen(*Id))
+          return "virtual method whose override '" + G.Nodes[*Id].Name + "' stays";
+      } else if (!G.Redeclarations.count(M)) {
+        return "overrides a method declared outside the project";
+      } else {
+        for (const Redeclaration &R : G.Redeclarations.at(M))
+          if (R.RangeInMacro || !InScope(R.RangeBegin.File) || R.RangeBegin.File != R.RangeEnd.File)
+            return "virtual method whose declaration in " + R.RangeBegin.File + " cannot be edited";
+      }
+    }
+    return "";
+  }
+
+  /// Members without a definition (`virtual f() = 0;`) go as declarations,
+  /// once per family.
+  void planPureDeclarations(const std::string &Usr, Plan &P) {
+    std::set<std::string> Family = overrideFamily(G, Usr, Up);
+    if (!Planned.insert(*Family.begin()).second)
+      return;
+    for (const std::string &M : Family)
+      if (!G.find(M))
+        for (const Redeclaration &R : G.Redeclarations.at(M))
+          P.Deletions.push_back({R.RangeBegin.File, R.RangeBegin.Offset, R.RangeEnd.Offset,
+                                 "declaration of '" + M + "'", false});
+  }
+
+private:
+  const Graph &G;
+  std::function<bool(unsigned)> Chosen;
+  std::function<bool(const std::string &)> InScope;
+  std::map<std::string, std::vector<std::string>> Up; // method -> what it overrides
+  std::set<std::string> Dispatched;                    // reached by a dispatched call
+  std::set<std::string> Planned;                       // families whose declarations are planned
+};
+
+std::string keptLine(const Node &N, const std::string &Why) {
+  return N.Where.File + ":" + std::to_string(N.Where.Line) + ": kept " + describe(N) + ": " + Why;
+}
+
+bool heldByDeletion(const Node &N, const Plan &P) {
+  return std::any_of(P.Deletions.begin(), P.Deletions.end(), [&](const Deletion &D) {
+    return D.File == N.RangeBegin.File && D.Begin <= N.RangeBegin.Offset && N.RangeEnd.Offset <= D.End;
+  });
+}
+
+/// Why a dead, editable definition cannot be deleted as text, or "".
+std::string whyKept(const Node &N, bool ClassGoes, const VirtualFamilies &Families) {
+  if (N.RangeInMacro)
+    return "written by a macro expansion";
+  if (N.RangeBegin.File != N.RangeEnd.File || N.RangeEnd.Offset <= N.RangeBegin.Offset)
+    return "its source range is not one span of one file";
+  // Removing one virtual of a class that stays changes which override
+  // runs, or leaves a pure virtual unimplemented: whole classes go, or
+  // whole override families that no reachable call can dispatch to.
+  if (N.VirtualMethod && !ClassGoes && N.Kind == NodeKind::Destructor)
+    return "virtual destructor of a class that stays"; // without it, deleting through a base leaks
+  if (N.VirtualMethod && !ClassGoes)
+    return Families.blocker(N.Usr);
+  return "";
+}
+
+/// Which definitions the plan may take: all, or those --symbol names (a
+/// class named takes its members along), and with --with-dead-users the dead
+/// code that references them: directly, or through a library instantiation
+/// (`std::make_unique<Old>`); a dead virtual goes as its whole dead class,
+/// as fix deletes virtuals.
+std::vector<char> namedSymbols(const Graph &G, const std::vector<Status> &St, const FixOptions &O) {
+  std::vector<char> Named(G.Nodes.size(), O.Symbols.empty());
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    for (const std::string &S : O.Symbols)
+      if (G.Nodes[I].Name == S || G.Nodes[I].Usr == S)
+        Named[I] = 1;
+  auto NameVirtualsClass = [&](unsigned I) {
+    if (int C = G.ParentClass[I]; C >= 0 && G.Nodes[I].VirtualMethod && deletable(St[C], O))
+      Named[C] = 1;
+  };
+  if (O.WithDeadUsers)
+    for (unsigned I = 0; I < G.Nodes.size(); ++I)
+      if (Named[I])
+        NameVirtualsClass(I);
+  for (bool Grew = O.WithDeadUsers && !O.Symbols.empty(); Grew;) {
+    Grew = false;
+    for (unsigned I = 0; I < G.Nodes.size(); ++I) {
+      if (Named[I] || (G.Nodes[I].Project && !deletable(St[I], O)))
+        continue;
+      if (std::any_of(G.Out[I].begin(), G.Out[I].end(), [&](const GraphEdge &E) { return Named[E.To]; })) {
+        Named[I] = Grew = true;
+        NameVirtualsClass(I);
+      }
+    }
+  }
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    if (int C = G.ParentClass[I]; C >= 0 && Named[C])
+      Named[I] = 1;
+  return Named;
+}
+
 } // namespace
 
 Plan planDeletions(const Analysis &A, const FixOptions &O,
@@ -73,34 +192,7 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
   auto InScope = [&](const std::string &File) {
     return Asked(File) && Editable(File) && !Vendored(File);
   };
-  // --symbol names a symbol; a class named also takes its members along.
-  std::vector<char> Named(G.Nodes.size(), O.Symbols.empty());
-  for (unsigned I = 0; I < G.Nodes.size(); ++I)
-    for (const std::string &S : O.Symbols)
-      if (G.Nodes[I].Name == S || G.Nodes[I].Usr == S)
-        Named[I] = 1;
-  // The dead code that references a named symbol cannot stay without it:
-  // directly, or through a library instantiation (`std::make_unique<Old>`).
-  // A dead method's user goes as its whole class, as fix deletes virtuals.
-  if (O.WithDeadUsers)
-    for (unsigned I = 0; I < G.Nodes.size(); ++I)
-      if (int C = G.ParentClass[I]; Named[I] && C >= 0 && G.Nodes[I].VirtualMethod && deletable(St[C], O))
-        Named[C] = 1;
-  for (bool Grew = O.WithDeadUsers && !O.Symbols.empty(); Grew;) {
-    Grew = false;
-    for (unsigned I = 0; I < G.Nodes.size(); ++I) {
-      if (Named[I] || (G.Nodes[I].Project && !deletable(St[I], O)))
-        continue;
-      if (std::any_of(G.Out[I].begin(), G.Out[I].end(), [&](const GraphEdge &E) { return Named[E.To]; })) {
-        Named[I] = Grew = true;
-        if (int C = G.ParentClass[I]; C >= 0 && G.Nodes[I].VirtualMethod && deletable(St[C], O))
-          Named[C] = 1;
-      }
-    }
-  }
-  for (unsigned I = 0; I < G.Nodes.size(); ++I)
-    if (int C = G.ParentClass[I]; C >= 0 && Named[C])
-      Named[I] = 1;
+  std::vector<char> Named = namedSymbols(G, St, O);
 
   auto Wanted = [&](unsigned I) {
     const Node &N = G.Nodes[I];
@@ -109,44 +201,11 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
   auto Chosen = [&](unsigned I) { return Wanted(I) && InScope(G.Nodes[I].RangeBegin.File); };
   std::vector<unsigned> Lambdas; // kept unless a deletion holds them
 
-  // Virtual methods go as whole override families, when every member is
-  // dead and deletable here and no reachable code dispatches to any.
-  std::map<std::string, std::vector<std::string>> Up; // method -> what it overrides
-  for (const auto &[Base, Overriders] : G.Overriders)
-    for (const std::string &O : Overriders)
-      Up[O].push_back(Base);
-  std::set<std::string> Dispatched;
-  for (unsigned I = 0; I < G.Nodes.size(); ++I)
-    if (A.Prod.reached(I) || A.Test.reached(I))
-      for (const VirtualSite &V : G.Virtual[I])
-        Dispatched.insert(V.Method);
-  std::set<std::string> FamiliesPlanned;
-  // "" if the family of N can go whole, else why not.
-  auto FamilyBlocker = [&](const Node &N, std::set<std::string> &Family) -> std::string {
-    Family = overrideFamily(G, N.Usr, Up);
-    for (const std::string &M : Family) {
-      if (Dispatched.count(M))
-        return "virtual method that reachable code dispatches to (through '" + M + "')";
-      if (auto Id = G.find(M)) {
-        if (!Chosen(*Id))
-          return "virtual method whose override '" + G.Nodes[*Id].Name + "' stays";
-      } else if (!G.Redeclarations.count(M)) {
-        return "overrides a method declared outside the project";
-      } else {
-        for (const Redeclaration &R : G.Redeclarations.at(M))
-          if (R.RangeInMacro || !InScope(R.RangeBegin.File) || R.RangeBegin.File != R.RangeEnd.File)
-            return "virtual method whose declaration in " + R.RangeBegin.File + " cannot be edited";
-      }
-    }
-    return "";
-  };
+  VirtualFamilies Families(A, [&](unsigned I) { return Chosen(I); }, InScope);
   for (const SymbolVerdict &V : A.Symbols) {
     unsigned I = V.Id;
     const Node &N = G.Nodes[I];
-    auto Skip = [&](const std::string &Why) {
-      P.Skipped.push_back(N.Where.File + ":" + std::to_string(N.Where.Line) + ": kept " +
-                          describe(N) + ": " + Why);
-    };
+    auto Skip = [&](const std::string &Why) { P.Skipped.push_back(keptLine(N, Why)); };
     if (!Wanted(I))
       continue;
     // Every dead definition fix does not delete is said, with the reason.
@@ -164,35 +223,12 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
       Lambdas.push_back(I); // inside its enclosing function: goes with it or not at all
       continue;
     }
-    if (N.RangeInMacro) {
-      Skip("written by a macro expansion");
+    if (std::string Why = whyKept(N, ClassGoes, Families); !Why.empty()) {
+      Skip(Why);
       continue;
     }
-    if (N.RangeBegin.File != N.RangeEnd.File || N.RangeEnd.Offset <= N.RangeBegin.Offset) {
-      Skip("its source range is not one span of one file");
-      continue;
-    }
-    // Removing one virtual of a class that stays changes which override
-    // runs, or leaves a pure virtual unimplemented: whole classes go, or
-    // whole override families that no reachable call can dispatch to.
-    if (N.VirtualMethod && !ClassGoes && N.Kind == NodeKind::Destructor) {
-      Skip("virtual destructor of a class that stays"); // without it, deleting through a base leaks
-      continue;
-    }
-    if (N.VirtualMethod && !ClassGoes) {
-      std::set<std::string> Family;
-      if (std::string Why = FamilyBlocker(N, Family); !Why.empty()) {
-        Skip(Why);
-        continue;
-      }
-      // Members without a definition (`virtual f() = 0;`) go as declarations.
-      if (FamiliesPlanned.insert(*Family.begin()).second)
-        for (const std::string &M : Family)
-          if (!G.find(M))
-            for (const Redeclaration &R : G.Redeclarations.at(M))
-              P.Deletions.push_back({R.RangeBegin.File, R.RangeBegin.Offset, R.RangeEnd.Offset,
-                                       "declaration of '" + M + "'", false});
-    }
+    if (N.VirtualMethod && !ClassGoes)
+      Families.planPureDeclarations(N.Usr, P);
     P.Deletions.push_back({N.RangeBegin.File, N.RangeBegin.Offset, N.RangeEnd.Offset, describe(N),
                            N.Kind == NodeKind::Variable});
     // Its declarations go too: nothing live references a dead symbol.
@@ -209,15 +245,9 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
     }
   }
 
-  for (unsigned I : Lambdas) {
-    const Node &N = G.Nodes[I];
-    bool Held = std::any_of(P.Deletions.begin(), P.Deletions.end(), [&](const Deletion &D) {
-      return D.File == N.RangeBegin.File && D.Begin <= N.RangeBegin.Offset && N.RangeEnd.Offset <= D.End;
-    });
-    if (!Held)
-      P.Skipped.push_back(N.Where.File + ":" + std::to_string(N.Where.Line) + ": kept " + describe(N) +
-                          ": a lambda inside code that stays (delete the code that makes it)");
-  }
+  for (unsigned I : Lambdas)
+    if (!heldByDeletion(G.Nodes[I], P))
+      P.Skipped.push_back(keptLine(G.Nodes[I], "a lambda inside code that stays (delete the code that makes it)"));
   for (const FileVerdict &F : A.Files) {
     if (!InScope(F.Path) || !O.Symbols.empty())
       continue;

@@ -60,14 +60,7 @@ Graph link(std::vector<TUSummary> &TUs) {
         G.Nodes.push_back(std::move(N));
         continue;
       }
-      // Seen in another TU (inline, header): one node, facts merged.
-      Node &M = G.Nodes[It->second];
-      M.DynamicInit |= N.DynamicInit;
-      if (M.ToolchainRoot.empty())
-        M.ToolchainRoot = N.ToolchainRoot;
-      for (const std::string &A : N.Annotations)
-        if (std::find(M.Annotations.begin(), M.Annotations.end(), A) == M.Annotations.end())
-          M.Annotations.push_back(A);
+      mergeDefinitionFacts(G.Nodes[It->second], N); // seen in another TU (inline, header)
     }
     if (!TU.Failed)
       std::vector<Node>().swap(TU.Nodes);

@@ -7,7 +7,6 @@
 #include "check/GitDiff.h"
 #include "tool/Commands.h"
 #include "tool/FocusOutput.h"
-#include "tool/ProjectRules.h"
 #include "tool/ReportOutputs.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -51,6 +50,8 @@ int runCheck(const reach::CommonOptions &Common) {
               "origin/main)\n";
     return reach::ExitUsage;
   }
+  if (!reach::outputsWritable({Update ? std::string(BaselinePath) : std::string(), Sarif, Dot, Svg, Html}))
+    return reach::ExitUsage;
   std::optional<reach::Analysis> A = reach::loadProject(Common);
   if (!A)
     return reach::ExitUsage;
@@ -63,14 +64,10 @@ int runCheck(const reach::CommonOptions &Common) {
       return reach::ExitUsage;
     }
   }
-  auto Rules = reach::loadProjectRules(Common, A->Root);
-  if (!Rules)
-    return reach::ExitUsage;
   std::string Error;
-  auto Findings = reach::collectFindings(*A, *Rules, Error);
+  auto Findings = reach::collectFindings(*A, A->RulesUsed, Error);
   if (!Findings) {
-    errs() << "reach-audit: error: " << (Common.RulesPath.empty() ? A->Root + "/reach.yaml" : Common.RulesPath)
-           << ": " << Error << "\n";
+    errs() << "reach-audit: error: " << A->RulesUsed.File << ": " << Error << "\n";
     return reach::ExitUsage;
   }
   if (Update) {

@@ -14,6 +14,12 @@ bool writeTextFile(const std::string &Path, const std::string &Text) {
     return false;
   }
   OS << Text;
+  OS.close();
+  if (OS.has_error()) { // a full disk, /dev/full: not "LLVM ERROR" at exit
+    llvm::errs() << "reach-audit: error: cannot write " << Path << ": " << OS.error().message() << "\n";
+    OS.clear_error();
+    return false;
+  }
   return true;
 }
 

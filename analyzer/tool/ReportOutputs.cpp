@@ -5,8 +5,9 @@
 #include "report/SarifReport.h"
 #include "tool/FocusOutput.h"
 #include "tool/Options.h"
-#include "tool/ProjectRules.h"
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace reach {
@@ -28,18 +29,38 @@ int writeReportOutputs(const Analysis &A, const std::vector<Finding> &F, const R
   return ExitOk;
 }
 
-int writeScanReports(const Analysis &A, const CommonOptions &Common, const ReportOutputs &Out) {
+/// Why P cannot be written, or null.
+static const char *whyNotWritable(const std::string &P) {
+  std::string Dir(llvm::sys::path::parent_path(P));
+  if (Dir.empty())
+    Dir = ".";
+  if (!llvm::sys::fs::is_directory(Dir))
+    return "its folder does not exist";
+  if (llvm::sys::fs::exists(P))
+    return llvm::sys::fs::access(P, llvm::sys::fs::AccessMode::Write) ? "the file is not writable" : nullptr;
+  return llvm::sys::fs::access(Dir, llvm::sys::fs::AccessMode::Write) ? "its folder is not writable" : nullptr;
+}
+
+bool outputsWritable(const std::vector<std::string> &Paths) {
+  for (const std::string &P : Paths) {
+    if (P.empty() || P == "-")
+      continue;
+    if (const char *Why = whyNotWritable(P)) {
+      llvm::errs() << "reach-audit: error: cannot write " << P << ": " << Why
+                   << " (checked before the analysis)\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+int writeScanReports(const Analysis &A, const ReportOutputs &Out) {
   if (!Out.any())
     return ExitOk;
-  auto R = loadProjectRules(Common, A.Root);
-  if (!R)
-    return ExitUsage;
   std::string Error;
-  auto F = collectFindings(A, *R, Error);
+  auto F = collectFindings(A, A.RulesUsed, Error);
   if (!F) {
-    llvm::errs() << "reach-audit: error: "
-                 << (Common.RulesPath.empty() ? A.Root + "/reach.yaml" : Common.RulesPath) << ": " << Error
-                 << "\n";
+    llvm::errs() << "reach-audit: error: " << A.RulesUsed.File << ": " << Error << "\n";
     return ExitUsage;
   }
   return writeReportOutputs(A, *F, Out);

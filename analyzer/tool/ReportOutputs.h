@@ -15,9 +15,13 @@ struct ReportOutputs {
   bool any() const { return !Sarif.empty() || !Dot.empty() || !Svg.empty() || !Html.empty(); }
 };
 
-/// For scan: loads the rules' policies, collects the findings and writes
+/// For scan: collects the findings (with the rules' policies) and writes
 /// the requested files. Returns 0, or 2 after printing the error.
-int writeScanReports(const Analysis &A, const CommonOptions &Common, const ReportOutputs &Out);
+int writeScanReports(const Analysis &A, const ReportOutputs &Out);
+
+/// Before any analysis: each output path (not "-") must be a file that can
+/// be written in a folder that exists. Prints the first problem; false then.
+bool outputsWritable(const std::vector<std::string> &Paths);
 
 /// Writes every requested file. Returns 0, or 2 after printing the error.
 int writeReportOutputs(const Analysis &A, const std::vector<Finding> &F, const ReportOutputs &Out,

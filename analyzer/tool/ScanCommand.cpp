@@ -4,6 +4,7 @@
 #include "graph/Orphans.h"
 #include "report/JsonReport.h"
 #include "report/TextReport.h"
+#include "tool/FocusOutput.h"
 #include "tool/ReportOutputs.h"
 #include "rules/Rules.h"
 
@@ -183,6 +184,11 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
 
 int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing,
             const ReportOutputs *Reports) {
+  std::vector<std::string> Outputs{JsonPath};
+  if (Reports)
+    Outputs.insert(Outputs.end(), {Reports->Sarif, Reports->Dot, Reports->Svg, Reports->Html});
+  if (!outputsWritable(Outputs))
+    return ExitUsage;
   std::optional<Analysis> A = loadProject(Common);
   if (!A)
     return ExitUsage;
@@ -199,19 +205,13 @@ int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepG
     llvm::errs() << "reach-audit: error: " << Rel(F.File) << " does not compile: " << Rel(F.Error)
                  << "\n";
   llvm::errs().flush();
-  printTextReport(*A, llvm::outs());
+  // `--json -`: stdout is the JSON alone; the summary goes to stderr.
+  printTextReport(*A, JsonPath == "-" ? llvm::errs() : llvm::outs());
   llvm::outs().flush();
-  if (!JsonPath.empty()) {
-    std::error_code EC;
-    llvm::raw_fd_ostream OS(JsonPath, EC);
-    if (EC) {
-      llvm::errs() << "reach-audit: error: cannot write " << JsonPath << ": " << EC.message() << "\n";
-      return ExitUsage;
-    }
-    OS << renderJsonReport(*A);
-  }
+  if (!JsonPath.empty() && !writeTextFile(JsonPath, renderJsonReport(*A)))
+    return ExitUsage;
   if (Reports)
-    if (int RC = writeScanReports(*A, Common, *Reports))
+    if (int RC = writeScanReports(*A, *Reports))
       return RC;
   if (!A->Failures.empty() && !KeepGoing) {
     llvm::errs() << "reach-audit: error: " << A->Failures.size()

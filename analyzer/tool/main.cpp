@@ -4,12 +4,14 @@
 #include "tool/Options.h"
 #include "tool/ReportOutputs.h"
 
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstring>
 
 using namespace llvm;
@@ -21,7 +23,7 @@ cl::SubCommand ScanCmd("scan", "Analyse the program: verdicts for every definiti
 cl::OptionCategory Category("reach-audit options");
 cl::opt<std::string> BuildPath("p", cl::desc("Build directory holding compile_commands.json"),
                                cl::value_desc("BUILD_DIR"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
-cl::opt<std::string> RulesPath("rules", cl::desc("Rules file (default: <root>/reach.yaml)"),
+cl::opt<std::string> RulesPath("rules", cl::desc("Rules file (default: reach.yaml or .reach.yaml in --root, or found upward from the current folder)"),
                                cl::value_desc("FILE"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<std::string> Root("root", cl::desc("Project root (default: current directory)"),
                           cl::value_desc("DIR"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
@@ -47,8 +49,27 @@ cl::opt<bool> KeepGoing("keep-going",
 
 } // namespace
 
+/// `--help` lists reach-audit's options only (categories named
+/// "reach-audit ..." and --help/--version): the ones libLLVM and Polly
+/// register are hidden. `--version` names the LLVM
+/// the analyzer parses with.
+static void setUpHelpAndVersion() {
+  // Subcommands' own options are reach-audit's; of the shared ones, only
+  // those in a "reach-audit" category and --help/--version are.
+  for (cl::SubCommand *Sub : {&cl::SubCommand::getTopLevel(), &cl::SubCommand::getAll()})
+    for (auto &[Name, Opt] : cl::getRegisteredOptions(*Sub))
+      if (!std::any_of(Opt->Categories.begin(), Opt->Categories.end(), [](cl::OptionCategory *C) {
+            return C->getName().starts_with("reach-audit") || C->getName() == "Generic Options";
+          }))
+        Opt->setHiddenFlag(cl::ReallyHidden);
+  cl::SetVersionPrinter([](raw_ostream &OS) {
+    OS << "reach-audit " REACH_VERSION " (LLVM " LLVM_VERSION_STRING ")\n";
+  });
+}
+
 int main(int argc, char **argv) {
   InitLLVM X(argc, argv);
+  setUpHelpAndVersion();
   // Arguments after "--" go to every compile command (clang-tool convention).
   std::vector<std::string> Extra;
   int Own = argc;
