@@ -95,19 +95,9 @@ Analysis analyze(AnalysisInput In) {
       TestRoots.push_back(I); // test files' definitions and initializers
       continue;
     }
-    for (const EntryRule &E : R.Entries) {
-      bool Hit = false;
-      switch (E.K) {
-      case EntryRule::Function: Hit = N.Name == E.Value; break;
-      case EntryRule::Match: Hit = Rules::matches(E.Value, N.Name); break;
-      case EntryRule::Annotation:
-        Hit = std::find(N.Annotations.begin(), N.Annotations.end(), E.Value) != N.Annotations.end();
-        break;
-      case EntryRule::RegisteredBy: break;
-      }
-      if (Hit)
+    for (const EntryRule &E : R.Entries) // registered-by: resolved below
+      if (E.K != EntryRule::RegisteredBy && entryMatches(E, G, N))
         AddEntry(I, E.kindName());
-    }
     for (const KeepRule &K : R.Keep)
       if (N.Name == K.Symbol || N.Usr == K.Symbol)
         AddEntry(I, "keep");

@@ -46,6 +46,8 @@ bool anyFileMatches(const std::string &Glob, const std::vector<std::string> &Fil
   return P && std::any_of(Files.begin(), Files.end(), [&](const std::string &F) { return P->match(F); });
 }
 
+} // namespace
+
 bool entryMatches(const EntryRule &E, const Graph &G, const Node &N) {
   switch (E.K) {
   case EntryRule::Function: return N.Name == E.Value;
@@ -56,11 +58,18 @@ bool entryMatches(const EntryRule &E, const Graph &G, const Node &N) {
     return N.Name == E.Value ||
            std::any_of(G.Registrations.begin(), G.Registrations.end(),
                        [&](const Registration &R) { return R.Callee == E.Value; });
+  case EntryRule::Header: {
+    if (Rules::globMatches(E.Value, N.Where.File))
+      return true;
+    auto It = G.Redeclarations.find(N.Usr);
+    return It != G.Redeclarations.end() &&
+           std::any_of(It->second.begin(), It->second.end(), [&](const Redeclaration &R) {
+             return Rules::globMatches(E.Value, R.RangeBegin.File);
+           });
+  }
   }
   return false;
 }
-
-} // namespace
 
 std::vector<UnmatchedRule> unmatchedRules(const Rules &R, const Graph &G,
                                           const std::vector<std::string> &Files) {

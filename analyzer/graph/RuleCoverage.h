@@ -22,6 +22,10 @@ struct UnmatchedRule {
 std::vector<UnmatchedRule> unmatchedRules(const Rules &R, const Graph &G,
                                           const std::vector<std::string> &Files);
 
+/// Does entry E name node N? (registered-by: a definition of that name or a
+/// registration through it exists; the analysis resolves registrations.)
+bool entryMatches(const EntryRule &E, const Graph &G, const Node &N);
+
 /// " (did you mean 'main'?)" for the project definition whose name is
 /// nearest to Wanted, if near enough to be a typo; "" otherwise.
 std::string didYouMean(const Graph &G, const std::string &Wanted);

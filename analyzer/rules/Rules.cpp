@@ -19,6 +19,7 @@ const char *EntryRule::kindName() const {
   case Match: return "match";
   case Annotation: return "annotation";
   case RegisteredBy: return "registered-by";
+  case Header: return "header";
   }
   return "?";
 }
@@ -36,6 +37,15 @@ static bool matchesAny(const std::vector<PathRule> &Globs, const std::string &Re
       return true;
   }
   return false;
+}
+
+bool Rules::globMatches(const std::string &Glob, const std::string &RelPath) {
+  auto P = llvm::GlobPattern::create(Glob);
+  if (!P) {
+    llvm::consumeError(P.takeError());
+    return false;
+  }
+  return P->match(RelPath);
 }
 
 bool Rules::isTestFile(const std::string &RelPath) const { return matchesAny(TestGlobs, RelPath); }
@@ -170,14 +180,17 @@ public:
 
   bool entry(llvm::yaml::Node *N, Rules &R) {
     int Count = 0;
-    bool OK = mapping(N, {"function", "match", "annotation", "registered-by"},
+    bool OK = mapping(N, {"function", "match", "annotation", "registered-by", "header"},
                       [&](const std::string &K, llvm::yaml::Node *V, llvm::yaml::Node *) {
       EntryRule E{llvm::StringSwitch<EntryRule::Kind>(K)
                       .Case("function", EntryRule::Function)
                       .Case("match", EntryRule::Match)
                       .Case("annotation", EntryRule::Annotation)
+                      .Case("header", EntryRule::Header)
                       .Default(EntryRule::RegisteredBy), {}, site(V)};
       if (!scalar(V, E.Value))
+        return false;
+      if (E.K == EntryRule::Header && !glob(V, E.Value))
         return false;
       if (E.K == EntryRule::Match && !regex(V, E.Value))
         return false;
@@ -186,7 +199,7 @@ public:
       return true;
     });
     if (OK && Count != 1)
-      return fail(N, "an entry has exactly one of: function, match, annotation, registered-by");
+      return fail(N, "an entry has exactly one of: function, match, annotation, registered-by, header");
     return OK;
   }
 

@@ -14,7 +14,9 @@ struct RuleSite {
 };
 
 struct EntryRule {
-  enum Kind { Function, Match, Annotation, RegisteredBy } K;
+  /// Header: everything declared in files matching a glob (a library's
+  /// public headers are its entry points: `- header: include/**`).
+  enum Kind { Function, Match, Annotation, RegisteredBy, Header } K;
   std::string Value;
   RuleSite Site;
   const char *kindName() const;
@@ -64,6 +66,7 @@ struct Rules {
   std::string vendoredLibrary(const std::string &RelPath) const;
   /// Full-match of a `match:` regex against a qualified name.
   static bool matches(const std::string &Regex, const std::string &Name);
+  static bool globMatches(const std::string &Glob, const std::string &RelPath);
 };
 
 /// Parses YAML text; on error returns nullopt and sets Error to
