@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
 
 using namespace clang;
 
@@ -69,6 +70,7 @@ private:
   void recordOverrides(const CXXMethodDecl *M);
   void fillRange(Node &N, const Decl *D);
   void rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro);
+  void readInlineKeep(Node &N, const Decl *D);
   SourceLocation beforeAttributes(const Decl *D, SourceLocation B);
   void recordRedeclaration(const Decl *D);
   void addEdge(const Decl *Target, EdgeKind K, SourceLocation Site);
@@ -232,8 +234,33 @@ static NodeKind kindOf(const FunctionDecl *FD) {
   return NodeKind::Function;
 }
 
+static const Decl *outerDeclaration(const Decl *D);
+
 void Visitor::fillRange(Node &N, const Decl *D) {
   rangeOf(D, N.RangeBegin, N.RangeEnd, N.RangeInMacro);
+  if (N.Project)
+    readInlineKeep(N, D);
+}
+
+/// `// reach: keep(reason)` on the declaration's first line or the line
+/// above it.
+void Visitor::readInlineKeep(Node &N, const Decl *D) {
+  SourceLocation B = SM.getExpansionLoc(outerDeclaration(D)->getBeginLoc());
+  if (B.isInvalid())
+    B = SM.getExpansionLoc(D->getLocation());
+  llvm::StringRef Text = SM.getBufferData(SM.getFileID(B));
+  size_t Off = SM.getFileOffset(B);
+  size_t ThisLine = Text.take_front(Off).rfind('\n');
+  ThisLine = ThisLine == llvm::StringRef::npos ? 0 : ThisLine + 1;
+  size_t Above = ThisLine == 0 ? 0 : Text.take_front(ThisLine - 1).rfind('\n');
+  Above = Above == llvm::StringRef::npos || ThisLine == 0 ? 0 : Above + 1;
+  size_t End = std::min(Text.find('\n', Off), Text.size());
+  static const llvm::Regex Keep("//[[:space:]]*reach:[[:space:]]*keep\\(([^)]*)\\)");
+  llvm::SmallVector<llvm::StringRef, 2> M;
+  if (Keep.match(Text.slice(Above, End), &M)) {
+    N.InlineKeep = true;
+    N.InlineKeepReason = M[1].trim().str();
+  }
 }
 
 /// The declaration that holds D as written: its `template <...>` header, or

@@ -54,6 +54,11 @@ struct Node {
   /// `[[gnu::used]]`, `retain`, `constructor`/`destructor` (run at load and
   /// exit), an `asm("label")` (named from assembly). Empty otherwise.
   std::string ToolchainRoot;
+  /// A `// reach: keep(reason)` comment on the definition's first line or
+  /// the line above: an entry point, like a `keep:` rule. A keep without a
+  /// reason is an input error (the reason is what the report lists).
+  bool InlineKeep = false;
+  std::string InlineKeepReason;
   std::string Parent;   // USR of the enclosing class for methods, if any
   std::vector<std::string> Annotations;
 };
@@ -62,6 +67,9 @@ struct Node {
 /// may know apart are merged into the copy kept.
 inline void mergeDefinitionFacts(Node &Kept, const Node &Other) {
   Kept.DynamicInit |= Other.DynamicInit;
+  Kept.InlineKeep |= Other.InlineKeep;
+  if (Kept.InlineKeepReason.empty())
+    Kept.InlineKeepReason = Other.InlineKeepReason;
   if (Kept.ToolchainRoot.empty())
     Kept.ToolchainRoot = Other.ToolchainRoot;
   for (const std::string &A : Other.Annotations)

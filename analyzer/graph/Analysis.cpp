@@ -101,6 +101,12 @@ Analysis analyze(AnalysisInput In) {
     for (const KeepRule &K : R.Keep)
       if (N.Name == K.Symbol || N.Usr == K.Symbol)
         AddEntry(I, "keep");
+    if (N.InlineKeep && !N.InlineKeepReason.empty())
+      AddEntry(I, "inline keep: " + N.InlineKeepReason);
+    else if (N.InlineKeep)
+      A.InlineKeepErrors.push_back(N.Where.File + ":" + std::to_string(N.Where.Line) +
+                                   ": error: `// reach: keep()` on '" + N.Name +
+                                   "' needs a reason: `// reach: keep(why it stays)`");
   }
   for (const Registration &Reg : G.Registrations)
     for (const EntryRule &E : R.Entries)

@@ -49,6 +49,7 @@ struct Analysis {
   std::vector<TUFailure> HeaderErrors; // TUs read despite errors in library headers
   Rules RulesUsed;
   std::vector<UnmatchedRule> Unmatched; // rules that match no definition or file
+  std::vector<std::string> InlineKeepErrors; // "file:line: error: `// reach: keep()` ... needs a reason"
   size_t TranslationUnits = 0;
   size_t count(Status S) const;         // the project's own code
   size_t vendoredCount(Status S) const; // vendored code, reported apart

@@ -172,6 +172,10 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   Analysis A = analyze(std::move(In));
   if (Overlay) // fix's later rounds: what it deleted may be what a rule named
     return A;
+  for (const std::string &E : A.InlineKeepErrors)
+    llvm::errs() << E << "\n";
+  if (!A.InlineKeepErrors.empty())
+    return std::nullopt;
   for (const UnmatchedRule &U : A.Unmatched)
     llvm::errs() << formatUnmatched(A.RulesUsed, U, Opts.AllowUnmatched ? "warning" : "error") << "\n";
   if (!A.Unmatched.empty() && !Opts.AllowUnmatched) {
