@@ -56,13 +56,9 @@ std::vector<std::string> names(const Graph &G, const std::vector<unsigned> &Path
 
 /// Every project file a TU read (main files included) and every orphan.
 std::vector<std::string> projectFiles(const AnalysisInput &In) {
-  std::set<std::string> Files(In.Orphans.begin(), In.Orphans.end());
-  for (const TUSummary &TU : In.TUs) {
-    Files.insert(TU.FilesSeen.begin(), TU.FilesSeen.end());
-    if (TU.MainFile.rfind(In.Root + "/", 0) == 0)
-      Files.insert(TU.MainFile.substr(In.Root.size() + 1));
-  }
-  return {Files.begin(), Files.end()};
+  std::vector<std::string> Files(In.Built.begin(), In.Built.end());
+  Files.insert(Files.end(), In.Orphans.begin(), In.Orphans.end());
+  return Files;
 }
 
 } // namespace

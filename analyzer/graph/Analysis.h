@@ -7,6 +7,7 @@
 #include "graph/RuleCoverage.h"
 #include "rules/Rules.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,7 @@ struct AnalysisInput {
   std::vector<TUSummary> TUs;
   Rules R;
   std::vector<std::string> Orphans; // from findOrphans
+  std::set<std::string> Built;      // project files the TUs read, main files included
 };
 
 Analysis analyze(AnalysisInput In);

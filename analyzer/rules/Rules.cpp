@@ -31,12 +31,8 @@ Rules Rules::defaults() {
 }
 
 static bool matchesAny(const std::vector<PathRule> &Globs, const std::string &RelPath) {
-  for (const PathRule &G : Globs) {
-    auto P = llvm::GlobPattern::create(G.Glob);
-    if (P && P->match(RelPath))
-      return true;
-  }
-  return false;
+  return std::any_of(Globs.begin(), Globs.end(),
+                     [&](const PathRule &G) { return Rules::globMatches(G.Glob, RelPath); });
 }
 
 bool Rules::globMatches(const std::string &Glob, const std::string &RelPath) {
@@ -81,7 +77,7 @@ std::string Rules::vendoredLibrary(const std::string &RelPath) const {
   if (!VendorGiven)
     return defaultVendoredLibrary(RelPath);
   for (const PathRule &G : VendorGlobs)
-    if (auto P = llvm::GlobPattern::create(G.Glob); P && P->match(RelPath))
+    if (globMatches(G.Glob, RelPath))
       return G.Glob;
   return "";
 }

@@ -167,6 +167,7 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
     return std::nullopt;
   }
   In.Orphans = findOrphans(Root, {absolutePath(Opts.BuildPath)}, Built);
+  In.Built = std::move(Built);
   if (Overlay) // removed files are still on disk until fix writes its edits
     std::erase_if(In.Orphans, [&](const std::string &O) { return Overlay->Removed.count(Root + "/" + O); });
   Analysis A = analyze(std::move(In));
