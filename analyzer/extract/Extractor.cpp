@@ -48,6 +48,9 @@ public:
   bool VisitMemberExpr(MemberExpr *E);
   bool VisitUnresolvedLookupExpr(UnresolvedLookupExpr *E);
   bool VisitUnresolvedMemberExpr(UnresolvedMemberExpr *E);
+  bool VisitTypeLoc(TypeLoc TL);
+  bool VisitUsingDecl(UsingDecl *D);
+  bool VisitVarDecl(VarDecl *D);
 
   void finish();
 
@@ -76,8 +79,13 @@ private:
   void addEdge(const Decl *Target, EdgeKind K, SourceLocation Site);
   void addEdgeUsr(const std::string &To, EdgeKind K, SourceLocation Site);
   void addRegistrations(const FunctionDecl *Callee, const CallExpr *E);
+  void addTypeUse(const CXXRecordDecl *RD, SourceLocation Site);
+  void addTypeUses(QualType T, SourceLocation Site);
   bool traverseNonProject(Decl *D);
   bool traverseWithContext(Decl *D, const Decl *Owner);
+  bool traverseAtNamespaceScope(Decl *D);
+  std::string namespaceScope(SourceLocation L);
+  void addExplicitInstantiation(const Decl *D, TemplateSpecializationKind K, SourceLocation Where);
 
   ASTContext &Ctx;
   SourceManager &SM;
@@ -89,6 +97,7 @@ private:
   llvm::DenseSet<const Decl *> Recorded, Walked;
   llvm::DenseSet<const Expr *> Consumed; // callee expressions of calls
   llvm::StringSet<> EdgeKeys;
+  llvm::StringSet<> ScopesRecorded;     // files whose namespace-scope node exists
   std::vector<std::string> Context;      // USR of the definition being walked
   std::string Empty;
 };
@@ -209,6 +218,14 @@ void Visitor::addEdge(const Decl *Target, EdgeKind K, SourceLocation Site) {
   if (!isNodeCandidate(Folded))
     return;
   addEdgeUsr(usr(Folded), K, Site);
+}
+
+/// External linkage and default visibility, as -fvisibility, visibility
+/// attributes (on D or its class) and -fvisibility-inlines-hidden leave it:
+/// the symbol a shared library built from this TU exports.
+static bool exported(const NamedDecl *D) {
+  LinkageInfo LV = D->getLinkageAndVisibility();
+  return LV.getLinkage() == Linkage::External && LV.getVisibility() == DefaultVisibility;
 }
 
 /// The attribute that makes the toolchain keep or run D, if any.
@@ -420,6 +437,7 @@ void Visitor::recordFunction(FunctionDecl *FD) {
     N.Name = FD->getQualifiedNameAsString();
   N.Where = loc(FD->getLocation());
   fillRange(N, FD);
+  N.Exported = exported(FD);
   N.ToolchainRoot = toolchainRoot(FD);
   for (const auto *A : FD->specific_attrs<AnnotateAttr>())
     N.Annotations.push_back(A->getAnnotation().str());
@@ -454,6 +472,7 @@ void Visitor::recordVariable(VarDecl *VD) {
   N.Project = isProject(VD);
   N.Where = loc(VD->getLocation());
   fillRange(N, VD);
+  N.Exported = exported(VD);
   // Dynamic initialization (or destruction) is start-up code: a root.
   bool Dynamic = VD->getInit() && !VD->getType()->isDependentType() &&
                  !VD->getInit()->isValueDependent() && !VD->hasConstantInitialization();
@@ -583,6 +602,61 @@ bool Visitor::traverseWithContext(Decl *D, const Decl *Owner) {
   return R;
 }
 
+/// Declarations at namespace scope that are not definitions of their own
+/// but still name code that must exist for the file to compile: a
+/// `static_assert(checked())`, `using Ptr = Handle *;`, a concept's
+/// requirements, `using ns::f;`, an enumerator's initializer. What they name
+/// is reached from the file's "namespace scope", a root whenever the file
+/// is compiled (like a dynamic initializer; in a test file, a test root).
+/// Conservative: an alias nobody uses still keeps its target.
+bool Visitor::traverseAtNamespaceScope(Decl *D) {
+  Context.push_back(namespaceScope(D->getLocation()));
+  bool R = Base::TraverseDecl(D);
+  Context.pop_back();
+  return R;
+}
+
+/// The USR of the namespace-scope node of L's file, recorded on first use.
+std::string Visitor::namespaceScope(SourceLocation L) {
+  const std::optional<std::string> &File = projectFile(L);
+  std::string Scope = "reach:namespace-scope:" + File.value_or("");
+  if (File && ScopesRecorded.insert(Scope).second) {
+    Node N;
+    N.Usr = Scope;
+    N.Name = "(namespace scope of " + *File + ")";
+    N.Kind = NodeKind::Variable;
+    N.Implicit = true; // not a definition: never reported, never deleted
+    N.ToolchainRoot = "namespace scope";
+    Out.Nodes.push_back(std::move(N));
+  }
+  return Scope;
+}
+
+/// `template int f<long>(long);` and `template struct Box<short>;` emit code
+/// for other TUs to link against, whatever this program calls: roots of
+/// their file's namespace scope. A class's explicit instantiation compiles
+/// every member. `extern template` only names the template.
+void Visitor::addExplicitInstantiation(const Decl *D, TemplateSpecializationKind K,
+                                       SourceLocation Where) {
+  if (K != TSK_ExplicitInstantiationDefinition && K != TSK_ExplicitInstantiationDeclaration)
+    return;
+  if (!projectFile(Where))
+    return;
+  Context.push_back(namespaceScope(Where));
+  if (auto *RD = dyn_cast<CXXRecordDecl>(D)) {
+    addTypeUse(RD, Where);
+    if (K == TSK_ExplicitInstantiationDefinition) {
+      addEdge(RD, EdgeKind::Construction, Where);
+      for (const CXXMethodDecl *M : RD->methods())
+        if (M->isDefined())
+          addEdge(M, EdgeKind::Call, Where);
+    }
+  } else {
+    addEdge(D, EdgeKind::AddressTaken, Where);
+  }
+  Context.pop_back();
+}
+
 bool Visitor::TraverseDecl(Decl *D) {
   if (!D)
     return true;
@@ -590,21 +664,43 @@ bool Visitor::TraverseDecl(Decl *D) {
     return Base::TraverseDecl(D);
   if (!isProject(D))
     return traverseNonProject(D);
+  if (auto *FT = dyn_cast<FunctionTemplateDecl>(D); FT && isa<CXXDeductionGuideDecl>(FT->getTemplatedDecl()))
+    return Context.empty() ? traverseAtNamespaceScope(D) : Base::TraverseDecl(D);
+  if (Context.empty() && isa<StaticAssertDecl, TypedefNameDecl, TypeAliasTemplateDecl, ConceptDecl,
+                             UsingDecl, EnumDecl, CXXDeductionGuideDecl>(D))
+    return traverseAtNamespaceScope(D);
+  // A template's parameter list (default arguments, SFINAE conditions, a
+  // requires-clause) belongs to what it templates: it is compiled wherever
+  // the template is used, though no instantiation contains it.
+  if (auto *TD = dyn_cast<TemplateDecl>(D);
+      TD && isa_and_nonnull<FunctionDecl, CXXRecordDecl, VarDecl>(TD->getTemplatedDecl())) {
+    Context.push_back(usr(fold(TD->getTemplatedDecl())));
+    bool R = Base::TraverseDecl(D);
+    Context.pop_back();
+    return R;
+  }
 
   if (auto *FD = dyn_cast<FunctionDecl>(D)) {
+    // A deduction guide is no definition; it names the types it deduces.
+    if (isa<CXXDeductionGuideDecl>(FD))
+      return Base::TraverseDecl(D);
     // `= delete`: no code to reach or to delete (nothing can call it), so
     // neither a node nor a declaration `fix` may remove.
     if (FD->isDeleted())
       return true;
-    if (FD->isThisDeclarationADefinition() && !isa<CXXDeductionGuideDecl>(FD)) {
+    addExplicitInstantiation(FD, FD->getTemplateSpecializationKind(), FD->getPointOfInstantiation());
+    if (FD->isThisDeclarationADefinition()) {
       const Decl *Owner = fold(FD);
       if (Owner == FD)
         recordFunction(FD);
       return traverseWithContext(D, Owner);
     }
-    // A declaration: its default arguments are walked from call sites.
-    if (!isa<CXXDeductionGuideDecl>(FD))
-      recordRedeclaration(FD);
+    // A declaration: its default arguments are walked from call sites. A
+    // member declared in a class names its signature's types (a pure
+    // virtual has no definition to name them from).
+    recordRedeclaration(FD);
+    if (!Context.empty())
+      addTypeUses(FD->getType(), FD->getLocation());
     return true;
   }
   if (auto *VD = dyn_cast<VarDecl>(D)) {
@@ -620,6 +716,8 @@ bool Visitor::TraverseDecl(Decl *D) {
     return Base::TraverseDecl(D);
   }
   if (auto *RD = dyn_cast<CXXRecordDecl>(D)) {
+    if (auto *S = dyn_cast<ClassTemplateSpecializationDecl>(RD))
+      addExplicitInstantiation(S, S->getSpecializationKind(), S->getTemplateKeywordLoc());
     if (RD->isCompleteDefinition() && !RD->isLambda() && !RD->isImplicit() &&
         !RD->isInjectedClassName())
       recordClass(RD);
@@ -795,6 +893,111 @@ bool Visitor::VisitUnresolvedMemberExpr(UnresolvedMemberExpr *E) {
   return true;
 }
 
+// A class named as a type must still exist for the code naming it to
+// compile, even when no object of it is ever made: an opaque handle behind a
+// pointer, a typedef's target, a template argument (default ones included),
+// the `Traits` of `Traits::value_type`, a field's or a base's type. Such a
+// name is a type-use edge: it keeps the class, and does not instantiate it.
+bool Visitor::VisitTypeLoc(TypeLoc TL) {
+  if (Context.empty())
+    return true;
+  // `Traits::value_type` written without its qualifier (inside a derived
+  // class) still names Traits, the typedef's owner.
+  if (auto TD = TL.getAs<TypedefTypeLoc>())
+    if (auto *RD = dyn_cast<CXXRecordDecl>(TD.getTypedefNameDecl()->getDeclContext()))
+      addTypeUse(RD, TL.getBeginLoc());
+  addTypeUses(TL.getType(), TL.getBeginLoc());
+  // `Box b(1);` names the class its deduction guide picks.
+  if (const DeducedType *DT = TL.getType()->getContainedDeducedType())
+    addTypeUses(DT->getDeducedType(), TL.getBeginLoc());
+  return true;
+}
+
+/// Every class the canonical type is made of: through pointers, references,
+/// arrays, function types, member pointers and template arguments.
+void Visitor::addTypeUses(QualType T, SourceLocation Site) {
+  if (T.isNull())
+    return;
+  llvm::SmallVector<const Type *, 8> Work{T.getCanonicalType().getTypePtr()};
+  auto Push = [&](QualType Q) {
+    if (!Q.isNull())
+      Work.push_back(Q.getCanonicalType().getTypePtr());
+  };
+  auto PushArgs = [&](llvm::ArrayRef<TemplateArgument> Args) {
+    for (const TemplateArgument &A : Args) {
+      if (A.getKind() == TemplateArgument::Type)
+        Push(A.getAsType());
+      else if (A.getKind() == TemplateArgument::Pack)
+        for (const TemplateArgument &P : A.pack_elements())
+          if (P.getKind() == TemplateArgument::Type)
+            Push(P.getAsType());
+    }
+  };
+  for (unsigned Steps = 0; !Work.empty() && Steps < 256; ++Steps) {
+    const Type *Cur = Work.pop_back_val();
+    if (!Cur)
+      continue;
+    if (auto *P = dyn_cast<PointerType>(Cur))
+      Push(P->getPointeeType());
+    else if (auto *R = dyn_cast<ReferenceType>(Cur))
+      Push(R->getPointeeType());
+    else if (auto *M = dyn_cast<MemberPointerType>(Cur)) {
+      Push(M->getPointeeType());
+      Push(QualType(M->getClass(), 0));
+    } else if (auto *A = dyn_cast<ArrayType>(Cur))
+      Push(A->getElementType());
+    else if (auto *F = dyn_cast<FunctionProtoType>(Cur)) {
+      Push(F->getReturnType());
+      for (QualType P : F->param_types())
+        Push(P);
+    } else if (auto *RT = dyn_cast<RecordType>(Cur)) {
+      auto *RD = dyn_cast<CXXRecordDecl>(RT->getDecl());
+      if (!RD || RD->isLambda())
+        continue;
+      addTypeUse(RD, Site);
+      if (auto *S = dyn_cast<ClassTemplateSpecializationDecl>(RD))
+        PushArgs(S->getTemplateArgs().asArray());
+    } else if (auto *I = dyn_cast<InjectedClassNameType>(Cur))
+      addTypeUse(I->getDecl(), Site);
+    else if (auto *TS = dyn_cast<TemplateSpecializationType>(Cur)) {
+      // Dependent `Box<T>` in a template pattern.
+      if (auto *CT = dyn_cast_or_null<ClassTemplateDecl>(TS->getTemplateName().getAsTemplateDecl()))
+        addTypeUse(CT->getTemplatedDecl(), Site);
+      PushArgs(TS->template_arguments());
+    }
+  }
+}
+
+/// `using ns::f;` names every f it brings in, and `using Base::Base;` the
+/// base's constructors: deleting one breaks the using-declaration.
+/// `__attribute__((cleanup(release))) T x;` calls release when x goes out
+/// of scope.
+bool Visitor::VisitVarDecl(VarDecl *D) {
+  if (const auto *A = D->getAttr<CleanupAttr>())
+    addEdge(A->getFunctionDecl(), EdgeKind::Call, A->getLocation());
+  return true;
+}
+
+bool Visitor::VisitUsingDecl(UsingDecl *D) {
+  for (const UsingShadowDecl *S : D->shadows()) {
+    const NamedDecl *T = S->getTargetDecl();
+    if (auto *FT = dyn_cast<FunctionTemplateDecl>(T))
+      T = FT->getTemplatedDecl();
+    if (isa<FunctionDecl>(T))
+      addEdge(T, EdgeKind::AddressTaken, D->getLocation());
+    else if (auto *RD = dyn_cast<CXXRecordDecl>(T))
+      addTypeUse(RD, D->getLocation());
+  }
+  return true;
+}
+
+void Visitor::addTypeUse(const CXXRecordDecl *RD, SourceLocation Site) {
+  if (const CXXRecordDecl *Def = RD->getDefinition())
+    RD = Def;
+  if (isProject(fold(RD)))
+    addEdge(RD, EdgeKind::TypeUse, Site);
+}
+
 void Visitor::finish() {
   for (auto It = SM.fileinfo_begin(), End = SM.fileinfo_end(); It != End; ++It) {
     llvm::SmallString<256> Path(It->first.getName());
@@ -853,6 +1056,7 @@ const char *toString(EdgeKind K) {
   case EdgeKind::InitializerUse: return "initializer-use";
   case EdgeKind::RegisteredBy: return "registered-by";
   case EdgeKind::Member: return "member";
+  case EdgeKind::TypeUse: return "type-use";
   }
   return "?";
 }

@@ -26,6 +26,9 @@ enum class EdgeKind : uint8_t {
   InitializerUse,// use of a global variable (reaches what its initializer references)
   RegisteredBy,  // address passed to a registered-by function (rules)
   Member,        // structural: class -> destructor, base class, library overrides
+  TypeUse,       // names a class as a type (pointer, typedef, template argument,
+                 // nested name, field or base type): the class must exist, but
+                 // no object is made, so RTA does not dispatch into it
 };
 const char *toString(EdgeKind K);
 
@@ -50,6 +53,9 @@ struct Node {
   bool Implicit = false;// compiler-generated (implicit special members)
   bool DynamicInit = false; // global variable with dynamic init/destruction
   bool VirtualMethod = false;
+  /// External linkage and default visibility (after -fvisibility and
+  /// visibility attributes): what a shared library would export.
+  bool Exported = false;
   /// Kept by the toolchain whatever calls it: `__attribute__((used))`,
   /// `[[gnu::used]]`, `retain`, `constructor`/`destructor` (run at load and
   /// exit), an `asm("label")` (named from assembly). Empty otherwise.
@@ -67,6 +73,7 @@ struct Node {
 /// may know apart are merged into the copy kept.
 inline void mergeDefinitionFacts(Node &Kept, const Node &Other) {
   Kept.DynamicInit |= Other.DynamicInit;
+  Kept.Exported |= Other.Exported;
   Kept.InlineKeep |= Other.InlineKeep;
   if (Kept.InlineKeepReason.empty())
     Kept.InlineKeepReason = Other.InlineKeepReason;

@@ -62,17 +62,32 @@ public:
     for (const auto &[Base, Overriders] : G.Overriders)
       for (const std::string &O : Overriders)
         Up[O].push_back(Base);
-    for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    for (unsigned I = 0; I < G.Nodes.size(); ++I) {
       if (A.Prod.reached(I) || A.Test.reached(I))
         for (const VirtualSite &V : G.Virtual[I])
           Dispatched.insert(V.Method);
+      for (const GraphEdge &E : G.Out[I])
+        if (E.Kind == EdgeKind::Construction || E.Kind == EdgeKind::Member)
+          MaybeObjects.insert(E.To);
+    }
+  }
+
+  /// An override in a class no code anywhere constructs (not even dead
+  /// code, nor as a base or through a field read) can go alone: no object
+  /// exists for a call to dispatch to, or to be left abstract. Unless other
+  /// methods name it as what they override.
+  bool goesAlone(unsigned Id) const {
+    int Cls = G.ParentClass[Id];
+    const std::string &Usr = G.Nodes[Id].Usr;
+    bool Overridden = G.Overriders.count(Usr) && !G.Overriders.at(Usr).empty();
+    return Cls >= 0 && !MaybeObjects.count(unsigned(Cls)) && (Up.count(Usr) || !Overridden);
   }
 
   /// "" if the family of Usr can go whole, else why not.
   std::string blocker(const std::string &Usr) const {
     for (const std::string &M : overrideFamily(G, Usr, Up)) {
       if (Dispatched.count(M))
-        return "virtual method that reachable code dispatches to (through '" + M + "')";
+        return "virtual method that reachable code dispatches to (through '" + nameOf(M) + "')";
       if (auto Id = G.find(M)) {
         if (!Chosen(*Id))
           return "virtual method whose override '" + G.Nodes[*Id].Name + "' stays";
@@ -101,11 +116,17 @@ public:
   }
 
 private:
+  std::string nameOf(const std::string &Usr) const {
+    auto Id = G.find(Usr);
+    return Id ? G.Nodes[*Id].Name : Usr; // a pure virtual has no node, only its USR
+  }
+
   const Graph &G;
   std::function<bool(unsigned)> Chosen;
   std::function<bool(const std::string &)> InScope;
   std::map<std::string, std::vector<std::string>> Up; // method -> what it overrides
   std::set<std::string> Dispatched;                    // reached by a dispatched call
+  std::set<unsigned> MaybeObjects;                     // classes some code constructs or reads
   std::set<std::string> Planned;                       // families whose declarations are planned
 };
 
@@ -120,7 +141,8 @@ bool heldByDeletion(const Node &N, const Plan &P) {
 }
 
 /// Why a dead, editable definition cannot be deleted as text, or "".
-std::string whyKept(const Node &N, bool ClassGoes, const VirtualFamilies &Families) {
+std::string whyKept(const Graph &G, unsigned Id, bool ClassGoes, const VirtualFamilies &Families) {
+  const Node &N = G.Nodes[Id];
   if (N.RangeInMacro)
     return "written by a macro expansion";
   if (N.RangeBegin.File != N.RangeEnd.File || N.RangeEnd.Offset <= N.RangeBegin.Offset)
@@ -130,7 +152,7 @@ std::string whyKept(const Node &N, bool ClassGoes, const VirtualFamilies &Famili
   // whole override families that no reachable call can dispatch to.
   if (N.VirtualMethod && !ClassGoes && N.Kind == NodeKind::Destructor)
     return "virtual destructor of a class that stays"; // without it, deleting through a base leaks
-  if (N.VirtualMethod && !ClassGoes)
+  if (N.VirtualMethod && !ClassGoes && !Families.goesAlone(Id))
     return Families.blocker(N.Usr);
   return "";
 }
@@ -223,11 +245,11 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
       Lambdas.push_back(I); // inside its enclosing function: goes with it or not at all
       continue;
     }
-    if (std::string Why = whyKept(N, ClassGoes, Families); !Why.empty()) {
+    if (std::string Why = whyKept(G, I, ClassGoes, Families); !Why.empty()) {
       Skip(Why);
       continue;
     }
-    if (N.VirtualMethod && !ClassGoes)
+    if (N.VirtualMethod && !ClassGoes && !Families.goesAlone(I))
       Families.planPureDeclarations(N.Usr, P);
     P.Deletions.push_back({N.RangeBegin.File, N.RangeBegin.Offset, N.RangeEnd.Offset, describe(N),
                            N.Kind == NodeKind::Variable});

@@ -26,9 +26,10 @@ Reach computeReach(const Graph &G, const std::vector<unsigned> &Roots) {
   R.PredSite.assign(N, Loc{});
   std::deque<unsigned> Work;
   auto Visit = [&](unsigned To, int From, EdgeKind K, const Loc &Site) {
-    if (R.Reached[To])
+    char Level = K == EdgeKind::TypeUse ? Reach::Named : Reach::Full;
+    if (R.Reached[To] >= Level)
       return false;
-    R.Reached[To] = 1;
+    R.Reached[To] = Level;
     R.Pred[To] = From;
     R.PredKind[To] = K;
     R.PredSite[To] = Site;
@@ -53,7 +54,8 @@ Reach computeReach(const Graph &G, const std::vector<unsigned> &Roots) {
       unsigned Cur = Work.front();
       Work.pop_front();
       for (const GraphEdge &E : G.Out[Cur])
-        Visit(E.To, int(Cur), E.Kind, E.Site);
+        if (R.follows(Cur, E.Kind))
+          Visit(E.To, int(Cur), E.Kind, E.Site);
       for (const VirtualSite &V : G.Virtual[Cur])
         if (Seen.insert(V.Method).second)
           Calls.push_back({Cur, V.Site, G.implementations(V.Method)});
@@ -64,7 +66,7 @@ Reach computeReach(const Graph &G, const std::vector<unsigned> &Roots) {
     for (const Pending &P : Calls)
       for (unsigned Impl : P.Impls) {
         int Cls = G.ParentClass[Impl];
-        if (!R.Reached[Impl] && (Cls < 0 || R.Reached[Cls]))
+        if (!R.instantiated(Impl) && (Cls < 0 || R.instantiated(unsigned(Cls))))
           Changed |= Visit(Impl, int(P.From), EdgeKind::VirtualCall, P.Site);
       }
     if (!Changed)

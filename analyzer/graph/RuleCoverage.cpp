@@ -41,6 +41,17 @@ std::vector<std::string> projectNames(const Graph &G) {
   return Names;
 }
 
+/// N is defined, or declared, in a file matching Glob.
+bool declaredIn(const std::string &Glob, const Graph &G, const Node &N) {
+  if (Rules::globMatches(Glob, N.Where.File))
+    return true;
+  auto It = G.Redeclarations.find(N.Usr);
+  return It != G.Redeclarations.end() &&
+         std::any_of(It->second.begin(), It->second.end(), [&](const Redeclaration &R) {
+           return Rules::globMatches(Glob, R.RangeBegin.File);
+         });
+}
+
 bool anyFileMatches(const std::string &Glob, const std::vector<std::string> &Files) {
   auto P = llvm::GlobPattern::create(Glob);
   return P && std::any_of(Files.begin(), Files.end(), [&](const std::string &F) { return P->match(F); });
@@ -58,15 +69,8 @@ bool entryMatches(const EntryRule &E, const Graph &G, const Node &N) {
     return N.Name == E.Value ||
            std::any_of(G.Registrations.begin(), G.Registrations.end(),
                        [&](const Registration &R) { return R.Callee == E.Value; });
-  case EntryRule::Header: {
-    if (Rules::globMatches(E.Value, N.Where.File))
-      return true;
-    auto It = G.Redeclarations.find(N.Usr);
-    return It != G.Redeclarations.end() &&
-           std::any_of(It->second.begin(), It->second.end(), [&](const Redeclaration &R) {
-             return Rules::globMatches(E.Value, R.RangeBegin.File);
-           });
-  }
+  case EntryRule::Header: return declaredIn(E.Value, G, N);
+  case EntryRule::Exported: return N.Exported && (E.Value.empty() || declaredIn(E.Value, G, N));
   }
   return false;
 }
@@ -82,6 +86,14 @@ std::vector<UnmatchedRule> unmatchedRules(const Rules &R, const Graph &G,
     auto Hit = [&](const Node &N) { return N.Project && entryMatches(E, G, N); };
     if (std::any_of(G.Nodes.begin(), G.Nodes.end(), Hit))
       continue;
+    if (E.K == EntryRule::Exported) {
+      Out.push_back({E.Site, E.Value.empty()
+          ? "entry exported: true matches no definition: nothing has external linkage and default "
+            "visibility (built with -fvisibility=hidden and no visibility(\"default\") API?)"
+          : "entry exported: true with header " + quoted(E.Value) +
+            " matches no exported definition declared there"});
+      continue;
+    }
     bool ByName = E.K == EntryRule::Function || E.K == EntryRule::RegisteredBy;
     std::string What = E.K == EntryRule::Function ? "" : std::string(E.kindName()) + " ";
     Out.push_back({E.Site, "entry " + What + quoted(E.Value) + " matches no " +

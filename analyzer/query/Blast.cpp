@@ -74,10 +74,10 @@ BlastAnswer blast(const Analysis &A, const QueryGraph &Q, std::vector<unsigned> 
     for (const Ref &E : Q.In[To]) {
       if (InSet[E.From])
         continue;
-      if (A.Prod.reached(E.From) && (!E.Dispatch || (A.Prod.reached(To) && taken(G, A.Prod, E))))
+      if (A.Prod.reached(E.From) && taken(G, A.Prod, E) && (!E.Dispatch || A.Prod.reached(To)))
         B.LiveRefs.push_back({E, Status::Live});
-      else if (!A.Prod.reached(E.From) && A.Test.reached(E.From) &&
-               (!E.Dispatch || (A.Test.reached(To) && taken(G, A.Test, E))))
+      else if (!A.Prod.reached(E.From) && A.Test.reached(E.From) && taken(G, A.Test, E) &&
+               (!E.Dispatch || A.Test.reached(To)))
         B.TestRefs.push_back({E, Status::TestOnly});
     }
   auto ByPlace = [&](const BlastRef &X, const BlastRef &Y) {

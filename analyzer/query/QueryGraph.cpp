@@ -36,9 +36,9 @@ Status statusOf(const Analysis &A, unsigned Id) {
 
 bool taken(const Graph &G, const Reach &R, const Ref &E) {
   if (!E.Dispatch)
-    return true;
+    return R.follows(E.From, E.Kind);
   int Cls = G.ParentClass[E.To];
-  return Cls < 0 || R.reached(unsigned(Cls));
+  return Cls < 0 || R.instantiated(unsigned(Cls));
 }
 
 std::string where(const Loc &L) {

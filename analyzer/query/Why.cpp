@@ -168,9 +168,9 @@ WhyAnswer explain(const Analysis &A, const QueryGraph &Q, unsigned Id) {
   for (const auto &Chain : W.Mentions)
     for (const PathStep &S : Chain)
       if (S.Dispatch)
-        if (int Cls = G.ParentClass[S.Id]; Cls >= 0 && !A.Prod.reached(unsigned(Cls))) {
+        if (int Cls = G.ParentClass[S.Id]; Cls >= 0 && !A.Prod.instantiated(unsigned(Cls))) {
           std::string Note = "class " + G.Nodes[Cls].Name + " is never instantiated in " +
-                             (A.Test.reached(unsigned(Cls)) ? "production code (only in tests)"
+                             (A.Test.instantiated(unsigned(Cls)) ? "production code (only in tests)"
                                                             : "reachable code");
           if (std::find(W.Notes.begin(), W.Notes.end(), Note) == W.Notes.end())
             W.Notes.push_back(Note);

@@ -20,6 +20,7 @@ const char *EntryRule::kindName() const {
   case Annotation: return "annotation";
   case RegisteredBy: return "registered-by";
   case Header: return "header";
+  case Exported: return "exported";
   }
   return "?";
 }
@@ -176,8 +177,19 @@ public:
 
   bool entry(llvm::yaml::Node *N, Rules &R) {
     int Count = 0;
-    bool OK = mapping(N, {"function", "match", "annotation", "registered-by", "header"},
+    std::optional<EntryRule> Exported; // `exported: true`, maybe narrowed by `header:`
+    bool OK = mapping(N, {"function", "match", "annotation", "registered-by", "header", "exported"},
                       [&](const std::string &K, llvm::yaml::Node *V, llvm::yaml::Node *) {
+      if (K == "exported") {
+        std::string Flag;
+        if (!scalar(V, Flag))
+          return false;
+        if (Flag != "true")
+          return fail(V, "exported takes `true` (every definition a shared library exports); "
+                         "remove the item to export nothing");
+        Exported = EntryRule{EntryRule::Exported, {}, site(V)};
+        return true;
+      }
       EntryRule E{llvm::StringSwitch<EntryRule::Kind>(K)
                       .Case("function", EntryRule::Function)
                       .Case("match", EntryRule::Match)
@@ -194,8 +206,20 @@ public:
       R.Entries.push_back(std::move(E));
       return true;
     });
+    if (OK && Exported) {
+      // `header:` beside `exported: true` narrows it to those headers.
+      if (Count == 1 && R.Entries.back().K == EntryRule::Header) {
+        Exported->Value = R.Entries.back().Value;
+        Exported->Site = R.Entries.back().Site; // an error is about the glob
+        R.Entries.pop_back();
+        Count = 0;
+      }
+      R.Entries.push_back(*Exported);
+      ++Count;
+    }
     if (OK && Count != 1)
-      return fail(N, "an entry has exactly one of: function, match, annotation, registered-by, header");
+      return fail(N, "an entry has exactly one of: function, match, annotation, registered-by, "
+                     "header, exported (which may have a header: beside it)");
     return OK;
   }
 

@@ -16,7 +16,11 @@ struct RuleSite {
 struct EntryRule {
   /// Header: everything declared in files matching a glob (a library's
   /// public headers are its entry points: `- header: include/**`).
-  enum Kind { Function, Match, Annotation, RegisteredBy, Header } K;
+  /// Exported: what a shared library exports, every definition with
+  /// external linkage and default visibility (`- exported: true`); Value is
+  /// a header glob when the item also has `header:` (only those declared in
+  /// matching headers), else empty.
+  enum Kind { Function, Match, Annotation, RegisteredBy, Header, Exported } K;
   std::string Value;
   RuleSite Site;
   const char *kindName() const;

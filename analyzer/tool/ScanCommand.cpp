@@ -148,7 +148,23 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   AnalysisInput In;
   In.Root = Root;
   In.R = std::move(R);
+  // A listed source that does not exist (a stale database, a generated
+  // file not built yet) is a TU that failed, not one to skip in silence:
+  // exit 2 unless --keep-going, and nothing it might use is called dead.
+  std::vector<TUSummary> Missing;
+  std::erase_if(Files, [&](const std::string &F) {
+    if (llvm::sys::fs::exists(F))
+      return false;
+    TUSummary TU;
+    TU.MainFile = F;
+    TU.Failed = true;
+    TU.FirstError = F + ": error: no such file, though the compile database lists it (a stale "
+                        "database? re-run the build's configure step, or build generated sources first)";
+    Missing.push_back(std::move(TU));
+    return true;
+  });
   In.TUs = extractAll(*DB, Files, Run);
+  std::move(Missing.begin(), Missing.end(), std::back_inserter(In.TUs));
 
   std::set<std::string> Built;
   for (const TUSummary &TU : In.TUs) {
@@ -179,6 +195,11 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
     return std::nullopt;
   for (const UnmatchedRule &U : A.Unmatched)
     llvm::errs() << formatUnmatched(A.RulesUsed, U, Opts.AllowUnmatched ? "warning" : "error") << "\n";
+  // A rule may name code in a TU that could not be read: say so first.
+  if (!A.Unmatched.empty() && !A.Failures.empty())
+    llvm::errs() << "reach-audit: note: " << A.Failures.size()
+                 << " translation unit(s) were not analysed, which may hold what the rules name; first: "
+                 << A.Failures.front().Error << "\n";
   if (!A.Unmatched.empty() && !Opts.AllowUnmatched) {
     llvm::errs() << "reach-audit: error: " << A.Unmatched.size()
                  << " rule(s) match nothing; correct them, or pass --allow-unmatched\n";
