@@ -74,6 +74,7 @@ private:
   void fillRange(Node &N, const Decl *D);
   void rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro);
   void readInlineKeep(Node &N, const Decl *D);
+  std::string outermostMacro(SourceLocation L);
   SourceLocation beforeAttributes(const Decl *D, SourceLocation B);
   void recordRedeclaration(const Decl *D);
   void addEdge(const Decl *Target, EdgeKind K, SourceLocation Site);
@@ -253,8 +254,26 @@ static NodeKind kindOf(const FunctionDecl *FD) {
 
 static const Decl *outerDeclaration(const Decl *D);
 
+/// The name of the outermost macro whose expansion holds L (the one
+/// invoked in the file), or "".
+std::string Visitor::outermostMacro(SourceLocation L) {
+  if (!L.isMacroID())
+    return "";
+  while (true) {
+    SourceLocation Up = SM.getImmediateMacroCallerLoc(L);
+    if (!Up.isMacroID())
+      break;
+    L = Up;
+  }
+  return Lexer::getImmediateMacroName(L, SM, Ctx.getLangOpts()).str();
+}
+
 void Visitor::fillRange(Node &N, const Decl *D) {
   rangeOf(D, N.RangeBegin, N.RangeEnd, N.RangeInMacro);
+  if (N.RangeInMacro) {
+    const Decl *Outer = outerDeclaration(D);
+    N.Macro = outermostMacro(Outer->getBeginLoc().isMacroID() ? Outer->getBeginLoc() : Outer->getEndLoc());
+  }
   if (N.Project)
     readInlineKeep(N, D);
 }
@@ -351,7 +370,8 @@ void Visitor::rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro) {
     if (SM.isBeforeInTranslationUnit(CB, B))
       B = CB;
   }
-  SourceLocation E = SM.getExpansionLoc(Outer->getEndLoc());
+  // Written by a macro: the whole expansion, `DEFINE_OLD(name)` to its `)`.
+  SourceLocation E = SM.getExpansionRange(Outer->getEndLoc()).getEnd();
   E = Lexer::getLocForEndOfToken(E, 0, SM, Ctx.getLangOpts());
   Begin = loc(B, true);
   End = loc(E, true);

@@ -49,6 +49,7 @@ struct Node {
   Loc Where;            // the name's location
   Loc RangeBegin, RangeEnd; // whole definition including attached comment
   bool RangeInMacro = false; // begins or ends inside a macro expansion: `fix` must not edit it as text
+  std::string Macro;         // then: the outermost macro expanded, whose invocation is the range
   bool Project = true;  // defined in a file under the root
   bool Implicit = false;// compiler-generated (implicit special members)
   bool DynamicInit = false; // global variable with dynamic init/destruction

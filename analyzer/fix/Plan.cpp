@@ -144,7 +144,7 @@ bool heldByDeletion(const Node &N, const Plan &P) {
 std::string whyKept(const Graph &G, unsigned Id, bool ClassGoes, const VirtualFamilies &Families) {
   const Node &N = G.Nodes[Id];
   if (N.RangeInMacro)
-    return "written by a macro expansion";
+    return N.Macro.empty() ? "written by a macro expansion" : "written by macro " + N.Macro;
   if (N.RangeBegin.File != N.RangeEnd.File || N.RangeEnd.Offset <= N.RangeBegin.Offset)
     return "its source range is not one span of one file";
   // Removing one virtual of a class that stays changes which override

@@ -31,6 +31,8 @@ std::string renderJsonReport(const Analysis &A) {
                        {"why", V.Why}});
     if (V.Vendored)
       Symbols.back()["vendored"] = true;
+    if (N.RangeInMacro) // the range is the macro's invocation; fix does not edit it
+      Symbols.back()["macro"] = N.Macro;
   }
   J["symbols"] = Symbols;
   json Files = json::array();

@@ -33,7 +33,7 @@
 // NEG-NOT: -int Circle::area
 // NEG-NOT: -{{.*}}= delete
 // NEG-NOT: -{{.*}}= default
-// ERR-DAG: kept function 'macro_made': written by a macro expansion
+// ERR-DAG: kept function 'macro_made': written by macro MAKE_GETTER
 // ERR-DAG: kept variable 'b': declared together with other variables
 // A virtual of a live class that no call dispatches to goes (its override
 // family is itself alone): fix-virtual-families.cpp.
