@@ -4,6 +4,7 @@
 #include "report/QueryJson.h"
 #include "report/QueryText.h"
 #include "tool/Commands.h"
+#include "tool/LoadProject.h"
 #include "tool/FocusOutput.h"
 #include "tool/SymbolArgs.h"
 
@@ -42,6 +43,7 @@ int runBlast(const reach::CommonOptions &Common) {
   return B.breaksLive() ? reach::ExitFindings : reach::ExitOk;
 }
 
-reach::RegisterCommand Register(BlastCmd, runBlast);
 
 } // namespace
+
+reach::Command reach::blastCommand() { return {&BlastCmd, runBlast}; }

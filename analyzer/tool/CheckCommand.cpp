@@ -6,6 +6,7 @@
 #include "check/Baseline.h"
 #include "check/GitDiff.h"
 #include "tool/Commands.h"
+#include "tool/LoadProject.h"
 #include "tool/FocusOutput.h"
 #include "tool/ReportOutputs.h"
 
@@ -130,6 +131,7 @@ int runCheck(const reach::CommonOptions &Common) {
   return reach::ExitOk;
 }
 
-reach::RegisterCommand Register(CheckCmd, runCheck);
 
 } // namespace
+
+reach::Command reach::checkCommand() { return {&CheckCmd, runCheck}; }

@@ -2,8 +2,9 @@
 
 namespace reach {
 
-std::vector<Command> &commands() {
-  static std::vector<Command> All;
+const std::vector<Command> &commands() {
+  static const std::vector<Command> All{scanCommand(), whyCommand(), blastCommand(), checkCommand(),
+                                        fixCommand()};
   return All;
 }
 

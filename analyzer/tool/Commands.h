@@ -1,7 +1,10 @@
-// A registry of subcommands, so that each <Name>Command.cpp declares its own
-// llvm::cl::SubCommand and options and main.cpp dispatches without knowing
-// them. The common options (-p, --rules, --root, -j) are registered for all
-// subcommands in main.cpp.
+// The subcommands, in one explicit table (Commands.cpp). Each
+// <Name>Command.cpp defines its llvm::cl::SubCommand, its options and its run
+// function, and returns them from <name>Command(); the table calls each of
+// those, so the linker keeps every command's object file (and with it the
+// options it registers) even from a static library, which a registry filled
+// by static initializers would silently lose. The common options (-p,
+// --rules, --root, -j) are registered for all subcommands in main.cpp.
 #pragma once
 
 #include "tool/Options.h"
@@ -17,13 +20,13 @@ struct Command {
   int (*Run)(const CommonOptions &);
 };
 
-/// Every registered subcommand (function-local static: safe at static init).
-std::vector<Command> &commands();
+Command scanCommand();
+Command whyCommand();
+Command blastCommand();
+Command checkCommand();
+Command fixCommand();
 
-struct RegisterCommand {
-  RegisterCommand(llvm::cl::SubCommand &Sub, int (*Run)(const CommonOptions &)) {
-    commands().push_back({&Sub, Run});
-  }
-};
+/// Every subcommand, in the order --help lists them.
+const std::vector<Command> &commands();
 
 } // namespace reach

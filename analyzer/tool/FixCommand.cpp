@@ -2,6 +2,7 @@
 // --apply writes it (all files or none), --verify runs a command afterwards
 // and restores every file byte for byte if it fails.
 #include "tool/Commands.h"
+#include "tool/LoadProject.h"
 #include "tool/Options.h"
 
 #include "fix/Apply.h"
@@ -313,7 +314,7 @@ int runFix(const CommonOptions &Common) {
   return Done;
 }
 
-RegisterCommand Registered(FixCmd, runFix);
-
 } // namespace
 } // namespace reach
+
+reach::Command reach::fixCommand() { return {&FixCmd, runFix}; }

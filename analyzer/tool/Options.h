@@ -1,14 +1,9 @@
-// Options every subcommand shares (-p, --rules, --root, -j) and the inputs
-// they resolve to. Later subcommands (why, blast, check, fix) reuse
-// loadProject() and add their own options.
+// Options every subcommand shares (-p, --rules, --root, -j), the exit
+// statuses, and fix's overlay of edits not yet written. Each subcommand
+// resolves them with loadProject() (tool/LoadProject.h).
 #pragma once
 
-#include "graph/Analysis.h"
-
-#include "llvm/Support/CommandLine.h"
-
 #include <map>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,14 +27,5 @@ struct SourceOverlay {
   std::map<std::string, std::string> Contents;
   std::set<std::string> Removed;
 };
-
-/// Reads the compile database and rules, extracts every TU and analyses the
-/// program. Prints errors and returns nullopt on input errors.
-std::optional<Analysis> loadProject(const CommonOptions &Opts,
-                                    const SourceOverlay *Overlay = nullptr);
-
-struct ReportOutputs; // tool/ReportOutputs.h: --sarif, --dot, --svg, --html
-int runScan(const CommonOptions &Common, const std::string &JsonPath, bool KeepGoing,
-            const ReportOutputs *Reports = nullptr);
 
 } // namespace reach

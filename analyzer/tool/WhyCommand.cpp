@@ -3,6 +3,7 @@
 #include "report/QueryJson.h"
 #include "report/QueryText.h"
 #include "tool/Commands.h"
+#include "tool/LoadProject.h"
 #include "tool/FocusOutput.h"
 #include "tool/SymbolArgs.h"
 
@@ -39,6 +40,7 @@ int runWhy(const reach::CommonOptions &Common) {
   return reach::writeFocusGraph(reach::drawWhy(*A, W), Dot, Svg);
 }
 
-reach::RegisterCommand Register(WhyCmd, runWhy);
 
 } // namespace
+
+reach::Command reach::whyCommand() { return {&WhyCmd, runWhy}; }

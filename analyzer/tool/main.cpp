@@ -1,8 +1,8 @@
-// reach-audit: the command-line driver. Subcommands share the options in
-// Options.h; each lives in its own <Name>Command.cpp.
+// reach-audit: the command-line driver. It registers the options every
+// subcommand shares and dispatches to the one named, from the table in
+// tool/Commands.cpp; each lives in its own <Name>Command.cpp.
 #include "tool/Commands.h"
 #include "tool/Options.h"
-#include "tool/ReportOutputs.h"
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
@@ -18,8 +18,6 @@ using namespace llvm;
 
 namespace {
 
-cl::SubCommand ScanCmd("scan", "Analyse the program: verdicts for every definition and file");
-
 cl::OptionCategory Category("reach-audit options");
 cl::opt<std::string> BuildPath("p", cl::desc("Build directory holding compile_commands.json"),
                                cl::value_desc("BUILD_DIR"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
@@ -33,20 +31,6 @@ cl::opt<bool> AllowUnmatched("allow-unmatched",
                              cl::desc("Rules that match nothing are warnings, not errors (rules "
                                       "shared across configurations)"),
                              cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
-cl::opt<std::string> JsonPath("json", cl::desc("Write the version-1 JSON report"),
-                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
-cl::opt<std::string> SarifPath("sarif", cl::desc("Write SARIF 2.1.0 (code scanning)"),
-                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
-cl::opt<std::string> DotPath("dot", cl::desc("Write the module graph as Graphviz DOT"),
-                             cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
-cl::opt<std::string> SvgPath("svg", cl::desc("Write the module graph as SVG"),
-                             cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
-cl::opt<std::string> HtmlPath("html", cl::desc("Write the self-contained HTML report"),
-                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(Category));
-cl::opt<bool> KeepGoing("keep-going",
-                        cl::desc("Report even when some translation units do not compile"),
-                        cl::sub(ScanCmd), cl::cat(Category));
-
 } // namespace
 
 /// `--help` lists reach-audit's options only (categories named
@@ -100,11 +84,7 @@ int main(int argc, char **argv) {
       BuildDir = ".";
   }
   reach::CommonOptions Common{BuildDir, RulesPath, Root, Jobs, Extra, AllowUnmatched};
-  if (ScanCmd) {
-    reach::ReportOutputs Reports{SarifPath, DotPath, SvgPath, HtmlPath};
-    return reach::runScan(Common, JsonPath, KeepGoing, &Reports);
-  }
-  for (const reach::Command &C : reach::commands()) // why, blast, check, ...
+  for (const reach::Command &C : reach::commands())
     if (*C.Sub)
       return C.Run(Common);
   errs() << "reach-audit: error: no subcommand; try 'reach-audit scan -p BUILD_DIR' or --help\n";

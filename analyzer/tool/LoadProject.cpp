@@ -1,0 +1,254 @@
+// loadProject: from the command line's -p/--rules/--root to an Analysis,
+// in phases: find the rules and the root, open the compile database, choose
+// the sources, extract every TU, analyse, and report the rules' problems.
+// Every input error is a message naming the file or option, and nullopt.
+#include "tool/LoadProject.h"
+
+#include "extract/Runner.h"
+#include "graph/Orphans.h"
+#include "rules/Rules.h"
+
+#include "clang/Tooling/CompilationDatabase.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace reach {
+
+namespace {
+
+std::string absolutePath(llvm::StringRef P) {
+  llvm::SmallString<256> Abs(P);
+  llvm::sys::fs::make_absolute(Abs);
+  llvm::SmallString<256> Real;
+  if (!llvm::sys::fs::real_path(Abs, Real))
+    Abs = Real;
+  llvm::sys::path::remove_dots(Abs, true);
+  std::string S(Abs.str());
+  while (S.size() > 1 && S.back() == '/')
+    S.pop_back();
+  return S;
+}
+
+std::string rulesIn(const std::string &Dir) {
+  for (const char *Name : {"reach.yaml", ".reach.yaml"})
+    if (llvm::sys::fs::is_regular_file(Dir + "/" + Name))
+      return Dir + "/" + Name;
+  return "";
+}
+
+/// reach.yaml or .reach.yaml in Dir or the nearest folder above it, as
+/// clang-tidy finds .clang-tidy; "" if none.
+std::string findRulesUpward(std::string Dir) {
+  while (!Dir.empty()) {
+    if (std::string P = rulesIn(Dir); !P.empty())
+      return P;
+    std::string Parent(llvm::sys::path::parent_path(Dir));
+    if (Parent == Dir)
+      break;
+    Dir = Parent;
+  }
+  return "";
+}
+
+struct RulesAndRoot {
+  std::string RulesPath; // "" for the defaults
+  std::string Root;      // absolute
+};
+
+/// Without --rules: the root's reach.yaml (or .reach.yaml); without --root
+/// either, the nearest one from the current folder upward, whose folder is
+/// then the root (run from a subfolder, as linters are).
+std::optional<RulesAndRoot> findRulesAndRoot(const CommonOptions &Opts) {
+  std::string RulesPath = Opts.RulesPath;
+  bool Discovered = false;
+  if (RulesPath.empty() && !Opts.Root.empty())
+    RulesPath = rulesIn(absolutePath(Opts.Root));
+  else if (RulesPath.empty()) {
+    RulesPath = findRulesUpward(absolutePath("."));
+    Discovered = !RulesPath.empty();
+  }
+  std::string Root = absolutePath(!Opts.Root.empty() ? Opts.Root
+                                  : Discovered       ? std::string(llvm::sys::path::parent_path(RulesPath))
+                                                     : ".");
+  if (Discovered && Root != absolutePath("."))
+    llvm::errs() << "reach-audit: using rules " << RulesPath << " (root " << Root << ")\n";
+  if (!llvm::sys::fs::is_directory(Root)) {
+    llvm::errs() << "reach-audit: error: --root " << Root << " is not a directory\n";
+    return std::nullopt;
+  }
+  return RulesAndRoot{RulesPath, Root};
+}
+
+std::optional<Rules> readRules(const std::string &RulesPath) {
+  if (RulesPath.empty())
+    return Rules::defaults();
+  std::string Error;
+  std::optional<Rules> Loaded = loadRules(RulesPath, Error);
+  if (!Loaded)
+    llvm::errs() << Error << "\n";
+  return Loaded;
+}
+
+/// clang's loader reports a malformed compile_commands.json as a YAML
+/// diagnostic and goes on with what it could read; here it is an input
+/// error naming the file, the line and the column.
+bool checkDatabaseJson(const std::string &BuildDir) {
+  std::string Path = BuildDir + "/compile_commands.json";
+  auto Buf = llvm::MemoryBuffer::getFile(Path);
+  if (!Buf)
+    return true; // no JSON database: clang looks for the other kinds
+  llvm::Expected<llvm::json::Value> V = llvm::json::parse((*Buf)->getBuffer());
+  if (!V) {
+    llvm::errs() << "reach-audit: error: " << Path << ": malformed JSON: "
+                 << llvm::toString(V.takeError()) << "\n";
+    return false;
+  }
+  if (!V->getAsArray()) {
+    llvm::errs() << "reach-audit: error: " << Path << ": expected a JSON array of compile commands\n";
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<clang::tooling::CompilationDatabase> openDatabase(const std::string &BuildPath) {
+  if (BuildPath.empty()) {
+    llvm::errs() << "reach-audit: error: no build directory; pass -p BUILD_DIR (the folder "
+                    "holding compile_commands.json, e.g. from -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)\n";
+    return nullptr;
+  }
+  if (!checkDatabaseJson(BuildPath))
+    return nullptr;
+  std::string Error;
+  auto DB = clang::tooling::CompilationDatabase::loadFromDirectory(BuildPath, Error);
+  if (!DB)
+    llvm::errs() << "reach-audit: error: " << BuildPath << ": cannot load compile_commands.json: "
+                 << Error << "\n  configure the build with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON\n";
+  return DB;
+}
+
+/// The database's sources, each once, less those fix removed. A listed
+/// source that does not exist (a stale database, a generated file not built
+/// yet) goes to Missing as a TU that failed, not one to skip in silence:
+/// exit 2 unless --keep-going, and nothing it might use is called dead.
+std::optional<std::vector<std::string>> sourcesToScan(const clang::tooling::CompilationDatabase &DB,
+                                                      const std::string &BuildPath,
+                                                      const SourceOverlay *Overlay,
+                                                      std::vector<TUSummary> &Missing) {
+  std::vector<std::string> Files = DB.getAllFiles();
+  if (Files.empty()) {
+    llvm::errs() << "reach-audit: error: " << BuildPath
+                 << ": the compile database has no entries; configure the build first\n";
+    return std::nullopt;
+  }
+  std::sort(Files.begin(), Files.end());
+  Files.erase(std::unique(Files.begin(), Files.end()), Files.end());
+  if (Overlay)
+    std::erase_if(Files, [&](const std::string &F) { return Overlay->Removed.count(absolutePath(F)); });
+  std::erase_if(Files, [&](const std::string &F) {
+    if (llvm::sys::fs::exists(F))
+      return false;
+    TUSummary TU;
+    TU.MainFile = F;
+    TU.Failed = true;
+    TU.FirstError = F + ": error: no such file, though the compile database lists it (a stale "
+                        "database? re-run the build's configure step, or build generated sources first)";
+    Missing.push_back(std::move(TU));
+    return true;
+  });
+  return Files;
+}
+
+/// Project files the TUs read, and their main files (a TU that failed early
+/// still counts as built).
+std::set<std::string> builtFiles(const std::vector<TUSummary> &TUs, const std::string &Root) {
+  std::set<std::string> Built;
+  for (const TUSummary &TU : TUs) {
+    Built.insert(TU.FilesSeen.begin(), TU.FilesSeen.end());
+    std::string Abs = absolutePath(TU.MainFile);
+    llvm::StringRef Rel = Abs;
+    if (Rel.consume_front(Root) && Rel.consume_front("/"))
+      Built.insert(Rel.str());
+  }
+  return Built;
+}
+
+/// Inline keeps without a reason and rules that match nothing: errors
+/// (warnings with --allow-unmatched). False when the analysis must stop.
+bool reportRuleProblems(const Analysis &A, bool AllowUnmatched) {
+  for (const std::string &E : A.InlineKeepErrors)
+    llvm::errs() << E << "\n";
+  if (!A.InlineKeepErrors.empty())
+    return false;
+  for (const UnmatchedRule &U : A.Unmatched)
+    llvm::errs() << formatUnmatched(A.RulesUsed, U, AllowUnmatched ? "warning" : "error") << "\n";
+  // A rule may name code in a TU that could not be read: say so first.
+  if (!A.Unmatched.empty() && !A.Failures.empty())
+    llvm::errs() << "reach-audit: note: " << A.Failures.size()
+                 << " translation unit(s) were not analysed, which may hold what the rules name; first: "
+                 << A.Failures.front().Error << "\n";
+  if (!A.Unmatched.empty() && !AllowUnmatched) {
+    llvm::errs() << "reach-audit: error: " << A.Unmatched.size()
+                 << " rule(s) match nothing; correct them, or pass --allow-unmatched\n";
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
+  std::optional<RulesAndRoot> Where = findRulesAndRoot(Opts);
+  if (!Where)
+    return std::nullopt;
+  std::unique_ptr<clang::tooling::CompilationDatabase> DB = openDatabase(Opts.BuildPath);
+  if (!DB)
+    return std::nullopt;
+  std::optional<Rules> R = readRules(Where->RulesPath);
+  if (!R)
+    return std::nullopt;
+  std::vector<TUSummary> Missing;
+  std::optional<std::vector<std::string>> Files = sourcesToScan(*DB, Opts.BuildPath, Overlay, Missing);
+  if (!Files)
+    return std::nullopt;
+
+  RunOptions Run;
+  Run.Root = Where->Root;
+  Run.Jobs = Opts.Jobs;
+  Run.ExtraArgs = Opts.ExtraArgs;
+  Run.Progress = llvm::sys::Process::StandardErrIsDisplayed();
+  if (Overlay)
+    Run.Overlay = std::make_shared<const std::map<std::string, std::string>>(Overlay->Contents);
+  AnalysisInput In;
+  In.Root = Where->Root;
+  In.R = std::move(*R);
+  In.TUs = extractAll(*DB, *Files, Run);
+  std::move(Missing.begin(), Missing.end(), std::back_inserter(In.TUs));
+
+  std::set<std::string> Built = builtFiles(In.TUs, In.Root);
+  if (Built.empty() && !Overlay) {
+    // Every file would look orphaned and every rule unmatched: a wrong -p or
+    // --root, not dead code.
+    llvm::errs() << "reach-audit: error: no compile command in " << Opts.BuildPath
+                 << " builds a file under " << In.Root << "; check -p and --root\n";
+    return std::nullopt;
+  }
+  In.Orphans = findOrphans(In.Root, {absolutePath(Opts.BuildPath)}, Built);
+  In.Built = std::move(Built);
+  if (Overlay) // removed files are still on disk until fix writes its edits
+    std::erase_if(In.Orphans, [&](const std::string &O) { return Overlay->Removed.count(In.Root + "/" + O); });
+  Analysis A = analyze(std::move(In));
+  if (Overlay) // fix's later rounds: what it deleted may be what a rule named
+    return A;
+  if (!reportRuleProblems(A, Opts.AllowUnmatched))
+    return std::nullopt;
+  return A;
+}
+
+} // namespace reach
