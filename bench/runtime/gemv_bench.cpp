@@ -37,12 +37,12 @@ Matrix random_matrix(DType type, int64_t rows, int64_t cols) {
     if (type == DType::Q8_0) quantize_row_q8_0(row.data(), reinterpret_cast<BlockQ8_0*>(dst), cols);
     else if (type == DType::Q4_0) {  // weights: the test-model writer's ggml reference
       std::vector<std::byte> q;
-      test::quantize_row_q4_0_ref(row, q);
+      test::encode_row(run::DType::Q4_0, row, q);
       std::memcpy(dst, q.data(), q.size());
     }
     else
       for (int64_t c = 0; c < cols; ++c) {
-        const uint16_t h = fp32_to_fp16(row[static_cast<size_t>(c)]);
+        const uint16_t h = f32_to_f16(row[static_cast<size_t>(c)]);
         std::memcpy(dst + 2 * c, &h, 2);
       }
   }
@@ -74,7 +74,7 @@ void BM_Gemv(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(w.bytes.size()));
-  state.SetLabel(std::string(dtype_info(type).name));
+  state.SetLabel(std::string(type_traits(type).name));
 }
 
 // args: dtype, rows, cols, threads, copies. The GEMV over `copies` packed
@@ -97,7 +97,7 @@ void BM_GemvFromMemory(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * copies * static_cast<int64_t>(w.bytes.size()));
-  state.SetLabel(std::string(dtype_info(type).name));
+  state.SetLabel(std::string(type_traits(type).name));
 }
 
 // args: dtype, rows, cols, threads, batch
@@ -117,7 +117,7 @@ void BM_Gemm(benchmark::State& state) {
   }
   // Multiply-adds per second, as "items".
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * n * state.range(1) * state.range(2));
-  state.SetLabel(std::string(dtype_info(type).name));
+  state.SetLabel(std::string(type_traits(type).name));
 }
 
 void gemv_shapes(benchmark::internal::Benchmark* b) {

@@ -22,9 +22,6 @@ enum class GgufType : uint32_t {
   STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12,
 };
 
-// ggml's type ids for the storage types reach-run reads.
-enum class GgmlType : uint32_t { F32 = 0, F16 = 1, Q4_0 = 2, Q8_0 = 8, BF16 = 30 };
-
 struct GgufValue {
   GgufType type = GgufType::U8;
   uint64_t offset = 0;  // where the value starts in the file, for messages

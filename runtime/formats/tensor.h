@@ -5,33 +5,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "formats/tensor_type.h"
+
 namespace reach::run {
-
-// Storage types. Quantized types are stored in blocks along the innermost
-// (row) dimension, exactly as ggml lays them out:
-//   Q8_0: 32 elements -> { f16 d; int8 q[32]; }            34 bytes
-//   Q4_0: 32 elements -> { f16 d; uint8 q[16]; }  (x = (nibble-8)*d; low nibbles are elements 0..15, high 16..31) 18 bytes
-enum class DType : uint8_t { F32, F16, BF16, Q8_0, Q4_0 };
-
-struct DTypeInfo {
-  std::string_view name;  // "F32", "F16", "BF16", "Q8_0", "Q4_0"
-  int64_t block_elems;    // elements per block (1 for plain types)
-  int64_t block_bytes;    // bytes per block
-};
-
-inline constexpr DTypeInfo dtype_info(DType t) {
-  switch (t) {
-    case DType::F32: return {"F32", 1, 4};
-    case DType::F16: return {"F16", 1, 2};
-    case DType::BF16: return {"BF16", 1, 2};
-    case DType::Q8_0: return {"Q8_0", 32, 34};
-    case DType::Q4_0: return {"Q4_0", 32, 18};
-  }
-  return {"?", 1, 1};
-}
 
 struct TensorView {
   std::string name;
@@ -50,10 +28,7 @@ struct TensorView {
   }
   int64_t cols() const { return shape.empty() ? 1 : shape.back(); }  // innermost
   int64_t rows() const { return shape.empty() ? 1 : numel() / cols(); }
-  size_t row_bytes() const {
-    const auto info = dtype_info(dtype);
-    return static_cast<size_t>(cols() / info.block_elems * info.block_bytes);
-  }
+  size_t row_bytes() const { return type_traits(dtype).row_bytes(cols()); }
 };
 
 }  // namespace reach::run

@@ -1,19 +1,14 @@
 #include "kernels/matmul.h"
 
-#include <cblas.h>
-#include <sys/mman.h>
-#include <immintrin.h>
-
-#include <cstdlib>
-#include <cstring>
-#include <new>
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "kernels/blas_rows.h"
+#include "kernels/dot.h"
 #include "kernels/quant.h"
 #include "kernels/row_groups.h"
-#include "kernels/simd.h"
 
 namespace reach::run {
 
@@ -26,54 +21,7 @@ constexpr int64_t kRowGrain = 16;
 // 5632 floats is 1.4 MiB, about what one core's L2 holds.
 constexpr int64_t kGemmTileRows = 64;
 
-// Inlined here: a call per 32-element block would cost as much as the block.
-inline float half_to_float(uint16_t h) { return _cvtsh_ss(h); }
-
-using simd::hsum;
-
-// ---- decode: one row of W at a time --------------------------------------
-
-float dot_f32(const float* w, const float* x, int64_t n) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
-    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
-  }
-  for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
-  float s = hsum(_mm256_add_ps(a0, a1));
-  for (; i < n; ++i) s += w[i] * x[i];
-  return s;
-}
-
-float dot_f16(const uint16_t* w, const float* x, int64_t n) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
-    const __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 8)));
-    a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + i), a0);
-    a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + i + 8), a1);
-  }
-  for (; i + 8 <= n; i += 8)
-    a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))),
-                         _mm256_loadu_ps(x + i), a0);
-  float s = hsum(_mm256_add_ps(a0, a1));
-  for (; i < n; ++i) s += half_to_float(w[i]) * x[i];
-  return s;
-}
-
-float dot_bf16(const uint16_t* w, const float* x, int64_t n) {
-  __m256 a0 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
-    a0 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(h, 16)), _mm256_loadu_ps(x + i), a0);
-  }
-  float s = hsum(a0);
-  for (; i < n; ++i) s += bf16_to_fp32(w[i]) * x[i];
-  return s;
-}
+// ---- decode: one row of W at a time (kernels/dot.h) -----------------------
 
 // Runs row_dot(row_index) for every row of W on the pool.
 template <class RowDot>
@@ -96,7 +44,7 @@ void gemv_f16(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool)
   const int64_t n = w.cols();
   thread_local std::vector<float> xh;
   xh.resize(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) xh[i] = fp16_to_fp32(fp32_to_fp16(x[i]));  // llama.cpp's vec_dot_type
+  round_to_f16(x, xh.data(), n);  // llama.cpp's vec_dot_type
   // A pointer, not the thread_local itself: workers must read this thread's copy.
   const float* x_half = xh.data();
   for_each_row(w, y, pool,
@@ -109,17 +57,7 @@ void gemv_bf16(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool
                [&](int64_t r) { return dot_bf16(reinterpret_cast<const uint16_t*>(row_ptr(w, r)), x, n); });
 }
 
-// ---- prefill: Y = X · Wᵀ with sgemm --------------------------------------
-// Each pool thread takes a slice of W's rows (a slice of Y's columns) and
-// runs a single-threaded sgemm on it, so OpenBLAS's own threads never
-// compete with the pool for the cores.
-
-void sgemm_rows(const float* x, int64_t n, int64_t in, const float* w_rows, int64_t rows, float* y_cols,
-                int64_t ldy) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(rows),
-              static_cast<int>(in), 1.0f, x, static_cast<int>(in), w_rows, static_cast<int>(in), 0.0f, y_cols,
-              static_cast<int>(ldy));
-}
+// ---- prefill: Y = X · Wᵀ with sgemm, a slice of W's rows per pool thread --
 
 void gemm_f32(const PackedMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
   const int64_t in = w.cols(), out = w.rows();
@@ -133,12 +71,12 @@ void gemm_f32(const PackedMatrix& w, const float* x, int64_t n, float* y, Thread
 // products as token-by-token decode; only the summation order differs.
 // Split over the pool: for a 512-token prompt this is millions of elements.
 const float* activation_rows_as_seen(DType w_type, const float* x, int64_t n, int64_t in, ThreadPool& pool) {
-  if (w_type != DType::F16) return x;
+  if (type_traits(w_type).vec_dot_type != DType::F16) return x;
   thread_local std::vector<float> seen_rows;
   seen_rows.resize(static_cast<size_t>(n * in));
   float* seen = seen_rows.data();  // workers write the caller's copy
   pool.parallel_for(n, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin * in; i < end * in; ++i) seen[i] = fp16_to_fp32(fp32_to_fp16(x[i]));
+    round_to_f16(x + begin * in, seen + begin * in, (end - begin) * in);
   });
   return seen;
 }
@@ -186,26 +124,6 @@ const PackedMatrix::Kernel kKernels[] = {
 };
 }  // namespace
 
-constexpr size_t kHugePage = size_t{2} << 20;
-
-void PackedStorage::FreeBytes::operator()(std::byte* p) const { std::free(p); }
-
-PackedStorage::PackedStorage(size_t bytes) : size_(bytes) {
-  if (bytes == 0) return;
-  const size_t whole_pages = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-  base_.reset(static_cast<std::byte*>(std::aligned_alloc(kHugePage, whole_pages)));
-  if (!base_) throw std::bad_alloc();
-  madvise(base_.get(), whole_pages, MADV_HUGEPAGE);  // advice only: 4 KiB pages work too
-}
-
-std::byte* PackedStorage::take(size_t bytes) {
-  bytes = (bytes + 63) / 64 * 64;
-  if (bytes > size_ - used_) throw std::logic_error("PackedStorage: more taken than was reserved");
-  std::byte* p = base_.get() + used_;
-  used_ += bytes;
-  return p;
-}
-
 namespace {
 const PackedMatrix::Kernel* kernel_for(DType type) {
   for (const PackedMatrix::Kernel& k : kKernels)
@@ -220,12 +138,10 @@ size_t PackedMatrix::packed_bytes(const TensorView& w) {
 }
 
 PackedMatrix::PackedMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool) {
-  // The pool does the threading; OpenBLAS runs on whichever thread calls it.
-  static const bool single_threaded_blas = (openblas_set_num_threads(1), true);
-  (void)single_threaded_blas;
+  use_single_threaded_blas();  // the pool does the threading
   if (w.shape.size() != 2)
     throw std::invalid_argument("matmul: weight '" + w.name + "' is not a matrix");
-  const auto info = dtype_info(w.dtype);
+  const TypeTraits& info = type_traits(w.dtype);
   if (w.cols() % info.block_elems != 0)
     throw std::invalid_argument("matmul: weight '" + w.name + "' has rows of " + std::to_string(w.cols()) +
                                 " elements, not a multiple of the " + std::string(info.name) + " block");

@@ -13,29 +13,10 @@
 #include <memory>
 
 #include "formats/tensor.h"
+#include "kernels/packed_storage.h"
 #include "kernels/thread_pool.h"
 
 namespace reach::run {
-
-// Memory for the packed matrices of one model: one allocation, in 2 MiB
-// transparent huge pages where the kernel allows it (measured: decode 9-11%
-// faster than from 4 KiB pages, for fewer TLB misses). Pages never written
-// cost nothing.
-class PackedStorage {
- public:
-  PackedStorage() = default;
-  explicit PackedStorage(size_t bytes);
-  // A 64-byte aligned piece of `bytes`; throws std::logic_error when the
-  // pieces taken would exceed the size asked for at construction.
-  std::byte* take(size_t bytes);
-
- private:
-  struct FreeBytes {
-    void operator()(std::byte* p) const;
-  };
-  std::unique_ptr<std::byte, FreeBytes> base_;
-  size_t size_ = 0, used_ = 0;
-};
 
 // W in the layout its kernel reads. F32/F16/BF16: W's rows where the file
 // has them (a view; OpenBLAS sgemm for prefill, AVX2 dot products for

@@ -1,10 +1,12 @@
 #pragma once
-// Half precision and ggml's block quantization, as the kernels see them.
+// ggml's block quantization as the kernels see it (conversions to and from
+// half precision: formats/half.h).
 // Layouts are ggml's (see formats/tensor.h): a block covers 32 consecutive
 // elements of one row.
 #include <cstddef>
 #include <cstdint>
 
+#include "formats/half.h"
 #include "formats/tensor.h"
 
 namespace reach::run {
@@ -21,9 +23,6 @@ struct BlockQ4_0 {
 };
 static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_0) == 18);
 
-float fp16_to_fp32(uint16_t h);
-uint16_t fp32_to_fp16(float f);  // round to nearest even, as F16C does
-float bf16_to_fp32(uint16_t h);
 
 // Quantizes n floats (n a multiple of 32) to Q8_0 the way llama.cpp does
 // for activations: d = max|x| / 127, q = round(x · 127 / max|x|), ties to
@@ -31,7 +30,8 @@ float bf16_to_fp32(uint16_t h);
 // unsigned nibbles need). NaN inputs are outside the contract.
 void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n, int32_t* sums = nullptr);
 
-// Expands n elements of one row stored as `type` into floats.
+// Expands n elements of one row stored as `type` into floats: the type
+// table's to_float (formats/tensor_type.h), F16 eight at a time with F16C.
 void dequantize_row(DType type, const std::byte* row, float* out, int64_t n);
 
 }  // namespace reach::run

@@ -69,7 +69,7 @@ void quantize(const float* x, int64_t n, int64_t cols, Activations& out, ThreadP
       int32_t* sum8 = out.sum8.data() + t * blocks;
       quantize_row_q8_0(x + t * cols, q, cols, sum8);
       for (int64_t b = 0; b < blocks; ++b) {
-        out.d[static_cast<size_t>(t * blocks + b)] = fp16_to_fp32(q[b].d);
+        out.d[static_cast<size_t>(t * blocks + b)] = f16_to_f32(q[b].d);
         sum8[b] *= 8;
       }
     }

@@ -54,7 +54,7 @@ class Loader {
 
   std::vector<float> vector(const std::string& name, int64_t n) const {
     const TensorView& t = tensor(name, {n});
-    if (dtype_info(t.dtype).block_elems != 1)
+    if (type_traits(t.dtype).quantized())
       throw FormatError(source_.path().string(), "vector '" + name + "' is block-quantized; only F32/F16/BF16 are read");
     std::vector<float> out(static_cast<size_t>(n));
     dequantize_row(t.dtype, t.data, out.data(), n);

@@ -77,7 +77,7 @@ int bench(int argc, char** argv) {
     for (int r = 0; r < reps; ++r) tps.push_back(run_once(model, cache, tokens, batched));
     const Stats s = stats(tps);
     std::printf("| %s | %s | %.2f MiB | %d | %s | %.2f ± %.2f |\n", name.c_str(),
-                std::string(dtype_info(main_weight_type(w)).name).c_str(), mib, pool.size(), test.c_str(), s.mean,
+                std::string(type_traits(main_weight_type(w)).name).c_str(), mib, pool.size(), test.c_str(), s.mean,
                 s.sd);
     std::fflush(stdout);
   };

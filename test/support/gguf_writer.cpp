@@ -45,7 +45,7 @@ void GgufWriter::add_i32_array(const std::string& key, const std::vector<int32_t
   append_bytes(kv_, v.data(), v.size() * sizeof(int32_t));
 }
 
-void GgufWriter::add_tensor(const std::string& name, run::GgmlType type, const std::vector<int64_t>& shape,
+void GgufWriter::add_tensor(const std::string& name, run::DType type, const std::vector<int64_t>& shape,
                             std::vector<std::byte> data) {
   tensors_.push_back({name, type, shape, std::move(data)});
 }
@@ -70,7 +70,7 @@ std::vector<std::byte> GgufWriter::bytes() const {
     append_gguf_string(out, t.name);
     append_le<uint32_t>(out, static_cast<uint32_t>(t.shape.size()));
     for (size_t d = t.shape.size(); d-- > 0;) append_le<uint64_t>(out, static_cast<uint64_t>(t.shape[d]));
-    append_le<uint32_t>(out, static_cast<uint32_t>(t.type));
+    append_le<uint32_t>(out, run::type_traits(t.type).ggml_type);
     append_le<uint64_t>(out, offset);
     offset += (t.data.size() + alignment_ - 1) / alignment_ * alignment_;
   }

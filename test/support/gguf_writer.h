@@ -25,7 +25,7 @@ class GgufWriter {
   void add_i32_array(const std::string& key, const std::vector<int32_t>& v);
 
   // shape outermost-first; `data` already in the ggml layout of `type`.
-  void add_tensor(const std::string& name, run::GgmlType type, const std::vector<int64_t>& shape,
+  void add_tensor(const std::string& name, run::DType type, const std::vector<int64_t>& shape,
                   std::vector<std::byte> data);
 
   void set_alignment(uint32_t alignment) { alignment_ = alignment; }  // also writes general.alignment
@@ -35,7 +35,7 @@ class GgufWriter {
  private:
   struct Tensor {
     std::string name;
-    run::GgmlType type;
+    run::DType type;
     std::vector<int64_t> shape;
     std::vector<std::byte> data;
   };

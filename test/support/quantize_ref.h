@@ -1,21 +1,21 @@
 #pragma once
-// ggml's reference quantizers (quantize_row_q8_0_ref, quantize_row_q4_0_ref
-// in ggml-quants.c), bit for bit, and float -> F16/BF16 rows. The writer uses
-// them so the GGUF files hold what llama.cpp's own quantizer would write.
+// Rows encoded as the writer stores them (what llama.cpp's own quantizer
+// would write), and ggml's activation quantizer as a plain loop.
 #include <cstddef>
 #include <span>
 #include <vector>
 
+#include "formats/tensor_type.h"
+
 namespace reach::test {
 
-// n must be a multiple of 32. Appends n/32 blocks of 34 (Q8_0) or 18 (Q4_0) bytes.
-void quantize_row_q8_0_ref(std::span<const float> x, std::vector<std::byte>& out);
-void quantize_row_q4_0_ref(std::span<const float> x, std::vector<std::byte>& out);
+// Appends x encoded as `type` (x.size() a multiple of its block) through
+// the type table's from_float, the reference quantizers of ggml (Q8_0 and
+// Q4_0 *_ref, bit for bit) and the exact F16/BF16 roundings.
+void encode_row(run::DType type, std::span<const float> x, std::vector<std::byte>& out);
 // ggml's AVX2 quantize_row_q8_0, the activation quantizer (127/amax, round
 // half to even; not the _ref above, which rounds half away from zero), as a
 // plain loop: what reach-run's vectorized one must equal bit for bit.
 void quantize_row_q8_0_activation_ref(std::span<const float> x, std::vector<std::byte>& out);
-void convert_row_f16(std::span<const float> x, std::vector<std::byte>& out);
-void convert_row_bf16(std::span<const float> x, std::vector<std::byte>& out);
 
 }  // namespace reach::test

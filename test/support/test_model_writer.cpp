@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -17,7 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using run::DType;
-using run::GgmlType;
 
 // One weight tensor in Hugging Face naming and layout, float32.
 struct Weight {
@@ -100,13 +100,9 @@ std::vector<Weight> make_weights(const TestModelSpec& s, int32_t head_dim, int32
 // ---- Hugging Face folder ----
 
 std::vector<std::byte> encode_hf(const Weight& w, DType dtype) {
+  if (!run::type_traits(dtype).safetensors) throw std::invalid_argument("hf_dtype must be F32, F16 or BF16");
   std::vector<std::byte> out;
-  switch (dtype) {
-    case DType::F32: out.resize(w.values.size() * 4); std::memcpy(out.data(), w.values.data(), out.size()); break;
-    case DType::F16: convert_row_f16(w.values, out); break;
-    case DType::BF16: convert_row_bf16(w.values, out); break;
-    default: throw std::invalid_argument("hf_dtype must be F32, F16 or BF16");
-  }
+  encode_row(dtype, w.values, out);
   return out;
 }
 
@@ -162,7 +158,7 @@ void write_hf_folder(const TestModelSpec& s, const std::vector<Weight>& weights,
     copy_over(s.tokenizer_dir / "tokenizer_config.json", dir / "tokenizer_config.json");
   }
 
-  const std::string dtype(run::dtype_info(s.hf_dtype).name);
+  const std::string dtype(run::type_traits(s.hf_dtype).name);
   const int32_t shards = std::max(1, std::min<int32_t>(s.hf_shards, static_cast<int32_t>(weights.size())));
   fs::remove(dir / "model.safetensors");
   fs::remove(dir / "model.safetensors.index.json");
@@ -236,26 +232,16 @@ std::string gguf_name(const std::string& hf) {
 
 // The storage type of one tensor in a GGUF file of `file_type`: 1-D stays
 // F32; rows that do not split into 32-element blocks fall back to F16.
-GgmlType storage_type(const Weight& w, DType file_type) {
-  if (w.shape.size() < 2 || file_type == DType::F32) return GgmlType::F32;
-  if (file_type == DType::F16) return GgmlType::F16;
-  if (w.shape.back() % 32 != 0) return GgmlType::F16;
-  return file_type == DType::Q8_0 ? GgmlType::Q8_0 : GgmlType::Q4_0;
+DType storage_type(const Weight& w, DType file_type) {
+  if (w.shape.size() < 2 || file_type == DType::F32) return DType::F32;
+  if (w.shape.back() % run::type_traits(file_type).block_elems != 0) return DType::F16;
+  return file_type;
 }
 
-std::vector<std::byte> encode_gguf(const std::vector<float>& values, int64_t cols, GgmlType type) {
+std::vector<std::byte> encode_gguf(const std::vector<float>& values, int64_t cols, DType type) {
   std::vector<std::byte> out;
-  for (size_t r = 0; r < values.size() / cols; ++r) {
-    const std::span<const float> row(values.data() + r * cols, static_cast<size_t>(cols));
-    switch (type) {
-      case GgmlType::F32: out.insert(out.end(), reinterpret_cast<const std::byte*>(row.data()),
-                                     reinterpret_cast<const std::byte*>(row.data() + row.size())); break;
-      case GgmlType::F16: convert_row_f16(row, out); break;
-      case GgmlType::Q8_0: quantize_row_q8_0_ref(row, out); break;
-      case GgmlType::Q4_0: quantize_row_q4_0_ref(row, out); break;
-      default: throw std::logic_error("unexpected GGUF type");
-    }
-  }
+  for (size_t r = 0; r < values.size() / cols; ++r)
+    encode_row(type, std::span<const float>(values.data() + r * cols, static_cast<size_t>(cols)), out);
   return out;
 }
 
@@ -327,27 +313,24 @@ void write_gguf(const TestModelSpec& s, const std::vector<Weight>& weights, cons
 
   if (s.rope_scaling.factor != 0.0f) {
     const auto factors = llama3_rope_factors(s, head_dim);
-    g.add_tensor("rope_freqs.weight", GgmlType::F32, {static_cast<int64_t>(factors.size())},
-                 encode_gguf(factors, static_cast<int64_t>(factors.size()), GgmlType::F32));
+    g.add_tensor("rope_freqs.weight", DType::F32, {static_cast<int64_t>(factors.size())},
+                 encode_gguf(factors, static_cast<int64_t>(factors.size()), DType::F32));
   }
   for (const Weight& w : weights) {
     std::vector<float> values = w.values;
     if (permute && w.hf_name.ends_with("q_proj.weight")) values = permute_rows(values, s.n_heads, head_dim, s.dim);
     if (permute && w.hf_name.ends_with("k_proj.weight")) values = permute_rows(values, s.n_kv_heads, head_dim, s.dim);
-    const GgmlType type = storage_type(w, file_type);
+    const DType type = storage_type(w, file_type);
     g.add_tensor(gguf_name(w.hf_name), type, w.shape, encode_gguf(values, w.shape.back(), type));
   }
   g.write(path);
 }
 
 std::string file_suffix(DType t) {
-  switch (t) {
-    case DType::F32: return "f32";
-    case DType::F16: return "f16";
-    case DType::Q8_0: return "q8_0";
-    case DType::Q4_0: return "q4_0";
-    default: throw std::invalid_argument("GGUF file types are F32, F16, Q8_0 and Q4_0");
-  }
+  if (t == DType::BF16) throw std::invalid_argument("GGUF file types are F32, F16, Q8_0 and Q4_0");
+  std::string suffix(run::type_traits(t).name);  // "q8_0" for Q8_0
+  for (char& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return suffix;
 }
 
 void check_spec(const TestModelSpec& s, int32_t head_dim) {

@@ -73,8 +73,8 @@ TEST(Gguf, ReadsMetadataAndTensorsFromTheWriter) {
   w.add_i32_array("tokenizer.ggml.token_type", {1, 3, 6});
   std::vector<std::byte> m(2 * 3 * 4);
   for (size_t i = 0; i < m.size(); ++i) m[i] = std::byte(i);
-  w.add_tensor("m", GgmlType::F32, {2, 3}, m);
-  w.add_tensor("q", GgmlType::Q8_0, {2, 64}, std::vector<std::byte>(2 * 2 * 34));
+  w.add_tensor("m", DType::F32, {2, 3}, m);
+  w.add_tensor("q", DType::Q8_0, {2, 64}, std::vector<std::byte>(2 * 2 * 34));
   const auto bytes = w.bytes();
   const GgufFile f = parse_gguf(bytes, "ok.gguf");
   EXPECT_EQ(f.version, 3u);

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <random>
 
-#include "half.h"
+#include "formats/half.h"
 #include "quantize_ref.h"
 
 namespace reach::run {
@@ -88,7 +88,7 @@ TEST(QuantizeRef, Q8_0WithinHalfAStep) {
   std::vector<float> x(32 * 64);
   for (auto& v : x) v = nd(rng);
   std::vector<std::byte> q;
-  test::quantize_row_q8_0_ref(x, q);
+  test::encode_row(run::DType::Q8_0, x, q);
   ASSERT_EQ(q.size(), 64u * 34);
   const auto y = dequantize(q, x.size(), true);
   for (size_t b = 0; b < 64; ++b) {
@@ -107,7 +107,7 @@ TEST(QuantizeRef, Q4_0KeepsTheLargestValueExactlyAndTheRestWithinHalfAStepUnless
   std::vector<float> x(32 * 64);
   for (auto& v : x) v = nd(rng);
   std::vector<std::byte> q;
-  test::quantize_row_q4_0_ref(x, q);
+  test::encode_row(run::DType::Q4_0, x, q);
   ASSERT_EQ(q.size(), 64u * 18);
   const auto y = dequantize(q, x.size(), false);
   for (size_t b = 0; b < 64; ++b) {
@@ -126,8 +126,8 @@ TEST(QuantizeRef, Q4_0KeepsTheLargestValueExactlyAndTheRestWithinHalfAStepUnless
 TEST(QuantizeRef, AllZeroBlockQuantizesToZero) {
   std::vector<float> x(32, 0.0f);
   std::vector<std::byte> q8, q4;
-  test::quantize_row_q8_0_ref(x, q8);
-  test::quantize_row_q4_0_ref(x, q4);
+  test::encode_row(run::DType::Q8_0, x, q8);
+  test::encode_row(run::DType::Q4_0, x, q4);
   for (double v : dequantize(q8, 32, true)) EXPECT_EQ(v, 0.0);
   for (double v : dequantize(q4, 32, false)) EXPECT_EQ(v, 0.0);
 }

@@ -136,7 +136,7 @@ TEST(OpenModel, GgufMissingTensorUsesLlamaCppName) {
   test::GgufWriter w = llama_hyperparameters_only();
   w.add_string("tokenizer.ggml.model", "llama");
   w.add_string_array("tokenizer.ggml.tokens", {"a", "b"});
-  w.add_tensor("token_embd.weight", GgmlType::F32, {2, 32}, std::vector<std::byte>(2 * 32 * 4));
+  w.add_tensor("token_embd.weight", DType::F32, {2, 32}, std::vector<std::byte>(2 * 32 * 4));
   const auto dir = testing::scratch_dir("gguf_missing");
   w.write(dir / "m.gguf");
   expect_format_error([&] { open_model(dir / "m.gguf"); }, (dir / "m.gguf").string(), -1,

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "format_error_matchers.h"
-#include "half.h"
+#include "formats/half.h"
 #include "formats/model_source.h"
 #include "quantize_ref.h"
 #include "test_model_writer.h"
@@ -135,8 +135,7 @@ TEST_F(LlamaWriterRoundTrip, QuantizedGgufHoldsGgmlReferenceBlocks) {
       ASSERT_EQ(q.dtype, t) << name;
       std::vector<std::byte> expected;
       const auto ref = as_f32(hf->get(name));
-      if (t == DType::Q8_0) test::quantize_row_q8_0_ref(ref, expected);
-      else test::quantize_row_q4_0_ref(ref, expected);
+      test::encode_row(t, ref, expected);
       ASSERT_EQ(q.nbytes, expected.size());
       EXPECT_EQ(std::memcmp(q.data, expected.data(), expected.size()), 0) << name;
     }

@@ -16,7 +16,7 @@ namespace {
 std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x) {
   std::vector<float> seen = x;
   if (w_type == DType::F16)
-    for (float& v : seen) v = fp16_to_fp32(fp32_to_fp16(v));
+    for (float& v : seen) v = f16_to_f32(f32_to_f16(v));
   if (w_type == DType::Q8_0 || w_type == DType::Q4_0) {
     std::vector<BlockQ8_0> q(x.size() / 32);
     quantize_row_q8_0(x.data(), q.data(), static_cast<int64_t>(x.size()));
@@ -118,7 +118,7 @@ INSTANTIATE_TEST_SUITE_P(Types, MatMul,
                                            Case{DType::Q8_0, 200, 320}, Case{DType::Q4_0, 37, 96},
                                            Case{DType::Q4_0, 130, 512}),
                          [](const auto& info) {
-                           return std::string(dtype_info(info.param.type).name) + "_" +
+                           return std::string(type_traits(info.param.type).name) + "_" +
                                   std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
                          });
 
@@ -135,18 +135,18 @@ float block_dot_reference(const std::byte* row, DType type, const std::vector<Bl
     if (type == DType::Q8_0) {
       const auto* blk = reinterpret_cast<const BlockQ8_0*>(row) + b;
       std::memcpy(w, blk->q, 32);
-      dw = fp16_to_fp32(blk->d);
+      dw = f16_to_f32(blk->d);
     } else {
       const auto* blk = reinterpret_cast<const BlockQ4_0*>(row) + b;
       for (int i = 0; i < 16; ++i) {
         w[i] = static_cast<int8_t>((blk->q[i] & 0x0F) - 8);
         w[i + 16] = static_cast<int8_t>((blk->q[i] >> 4) - 8);
       }
-      dw = fp16_to_fp32(blk->d);
+      dw = f16_to_f32(blk->d);
     }
     int32_t s = 0;
     for (int i = 0; i < 32; ++i) s += int32_t{w[i]} * x[b].q[i];
-    acc = std::fma(dw * fp16_to_fp32(x[b].d), static_cast<float>(s), acc);
+    acc = std::fma(dw * f16_to_f32(x[b].d), static_cast<float>(s), acc);
   }
   return acc;
 }
@@ -166,7 +166,7 @@ TEST(MatMulKernel, QuantizedGemvGivesTheBlockDefinitionBits) {
           Packed(w.view, pool).m.gemv(x.data(), y.data(), pool);
           for (int64_t r = 0; r < rows; ++r)
             ASSERT_EQ(y[r], block_dot_reference(w.bytes.data() + r * row_bytes, type, xq))
-                << dtype_info(type).name << " " << rows << "x" << cols << " row " << r << " threads " << threads;
+                << type_traits(type).name << " " << rows << "x" << cols << " row " << r << " threads " << threads;
           ASSERT_TRUE(std::isnan(y[rows])) << "wrote past the last row";
         }
       }
@@ -190,7 +190,7 @@ TEST(MatMulKernel, QuantizedGemvExactAtExtremeQuants) {
     Packed(w.view, pool).m.gemv(x.data(), y.data(), pool);
     const size_t row_bytes = w.bytes.size() / static_cast<size_t>(rows);
     for (int64_t r = 0; r < rows; ++r)
-      ASSERT_EQ(y[r], block_dot_reference(w.bytes.data() + r * row_bytes, type, xq)) << dtype_info(type).name;
+      ASSERT_EQ(y[r], block_dot_reference(w.bytes.data() + r * row_bytes, type, xq)) << type_traits(type).name;
   }
 }
 
@@ -213,7 +213,7 @@ TEST(MatMulKernel, GemmAgreesWithGemvRowByRow) {
             m.gemv(x.data() + t * cols, yv.data(), pool);
             for (int64_t r = 0; r < rows; ++r)
               ASSERT_EQ(y[t * rows + r], yv[r])
-                  << dtype_info(type).name << " " << rows << "x" << cols << " n " << n << " t " << t << " r " << r;
+                  << type_traits(type).name << " " << rows << "x" << cols << " n " << n << " t " << t << " r " << r;
           }
         }
       }

@@ -13,10 +13,10 @@ namespace {
 
 TEST(Half, RoundTripsAndRoundsToNearestEven) {
   for (float f : {0.0f, 1.0f, -2.5f, 65504.0f, 6.1035156e-05f, 5.9604645e-08f})
-    EXPECT_EQ(fp16_to_fp32(fp32_to_fp16(f)), f);
+    EXPECT_EQ(f16_to_f32(f32_to_f16(f)), f);
   // 1 + 2^-11 is halfway between two halves: ties go to the even one (1.0).
-  EXPECT_EQ(fp16_to_fp32(fp32_to_fp16(1.0f + 0x1p-11f)), 1.0f);
-  EXPECT_EQ(bf16_to_fp32(0x3f80), 1.0f);
+  EXPECT_EQ(f16_to_f32(f32_to_f16(1.0f + 0x1p-11f)), 1.0f);
+  EXPECT_EQ(bf16_to_f32(0x3f80), 1.0f);
 }
 
 // Q8_0: each element is within half a step (d/2) of its original, d =
@@ -45,7 +45,7 @@ TEST(Quant, Q4_0RoundTripWithinHalfAStep) {
   const int64_t n = 32 * 5;
   const auto x = testing::random_floats(n, 12);
   std::vector<std::byte> q;
-  test::quantize_row_q4_0_ref(x, q);
+  test::encode_row(run::DType::Q4_0, x, q);
   std::vector<float> back(n);
   dequantize_row(DType::Q4_0, q.data(), back.data(), n);
   for (int64_t b = 0; b < n / 32; ++b) {

@@ -30,7 +30,7 @@ struct StoredMatrix {
 
 inline StoredMatrix store_matrix(const std::vector<float>& w, int64_t rows, int64_t cols, DType type) {
   StoredMatrix m;
-  const auto info = dtype_info(type);
+  const auto info = type_traits(type);
   const size_t row_bytes = static_cast<size_t>(cols / info.block_elems * info.block_bytes);
   m.bytes.resize(row_bytes * static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
@@ -40,7 +40,7 @@ inline StoredMatrix store_matrix(const std::vector<float>& w, int64_t rows, int6
       case DType::F32: std::memcpy(dst, src, row_bytes); break;
       case DType::F16:
         for (int64_t i = 0; i < cols; ++i) {
-          const uint16_t h = fp32_to_fp16(src[i]);
+          const uint16_t h = f32_to_f16(src[i]);
           std::memcpy(dst + 2 * i, &h, 2);
         }
         break;
@@ -55,7 +55,7 @@ inline StoredMatrix store_matrix(const std::vector<float>& w, int64_t rows, int6
       case DType::Q8_0: quantize_row_q8_0(src, reinterpret_cast<BlockQ8_0*>(dst), cols); break;
       case DType::Q4_0: {  // weights only: the writer's ggml reference quantizer
         std::vector<std::byte> q;
-        test::quantize_row_q4_0_ref({src, static_cast<size_t>(cols)}, q);
+        test::encode_row(run::DType::Q4_0, {src, static_cast<size_t>(cols)}, q);
         std::memcpy(dst, q.data(), q.size());
         break;
       }

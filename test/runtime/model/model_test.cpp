@@ -166,11 +166,11 @@ TEST_P(ModelShapes, QuantizedGgufWithinStatedToleranceOfF32) {
   const std::map<DType, double> bound = {{DType::F16, 5e-3}, {DType::Q8_0, 6e-2}, {DType::Q4_0, 0.45}};
   for (const auto& [type, tol] : bound) {
     const double err = relative_error(run(f.gguf.at(type), kTokens), f32);
-    RecordProperty(std::string(dtype_info(type).name), std::to_string(err));
+    RecordProperty(std::string(type_traits(type).name), std::to_string(err));
     std::printf("%s %s: max |logit - F32| / max |F32| = %.2e (bound %.0e)\n", GetParam().name.c_str(),
-                std::string(dtype_info(type).name).c_str(), err, tol);
-    EXPECT_LT(err, tol) << dtype_info(type).name;
-    EXPECT_GT(err, 0.0) << dtype_info(type).name << " gives exactly the F32 logits: is it really quantized?";
+                std::string(type_traits(type).name).c_str(), err, tol);
+    EXPECT_LT(err, tol) << type_traits(type).name;
+    EXPECT_GT(err, 0.0) << type_traits(type).name << " gives exactly the F32 logits: is it really quantized?";
   }
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// IEEE half (F16) and bfloat16 (BF16) <-> float, bit-exact and portable: the
-// test-model writer's and the tests' conversions (the runtime's kernels convert
-// with F16C).
+// IEEE half (F16) and bfloat16 (BF16) <-> float, bit-exact and portable:
+// the one name for each conversion. The reference conversions of the type
+// table (formats/tensor_type.h) and the scalar ones of the kernels; the
+// kernels' vector loops convert eight at a time with F16C, and
+// half_quantize_test proves the two agree on every half and every rounding.
 // float -> half rounds to nearest even, as F16C's _cvtss_sh(x, 0) and ggml do.
 #include <bit>
 #include <cstdint>
