@@ -194,16 +194,63 @@ bool declaresNothing(const std::string &Code) {
   return Kept.find_first_not_of(" \t\r\n{};") == std::string::npos;
 }
 
-std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
-                                     const SourceReader &Read,
-                                     const std::vector<std::string> &Includers,
-                                     std::vector<std::string> &Notes) {
-  std::map<std::string, std::vector<const Deletion *>> ByFile;
-  for (const Deletion &D : P.Deletions)
-    ByFile[D.File].push_back(&D);
+namespace {
 
-  std::map<std::string, std::string> Before, After;
-  auto Load = [&](const std::string &F) -> bool {
+/// The phases of buildChanges over one plan, sharing the texts read.
+class ChangeBuilder {
+public:
+  ChangeBuilder(const std::string &Root, const Plan &P, const SourceReader &Read, std::vector<std::string> &Notes)
+      : Root(Root), P(P), Read(Read), Notes(Notes) {}
+
+  /// 1. Symbol deletions, as text ranges per file.
+  void addSymbolSpans() {
+    std::map<std::string, std::vector<const Deletion *>> ByFile;
+    for (const Deletion &D : P.Deletions)
+      ByFile[D.File].push_back(&D);
+    for (auto &[File, Ds] : ByFile)
+      if (load(File))
+        for (const Deletion *D : Ds)
+          addSymbolSpan(File, *D);
+  }
+
+  /// 2. Which files go whole: orphans, and dead files with nothing left.
+  void chooseRemovedFiles() {
+    Removed = P.OrphanFiles;
+    for (const std::string &F : P.DeadFiles)
+      if (load(F) && declaresNothing(remaining(F)))
+        Removed.insert(F);
+  }
+
+  /// 3. #include lines naming a removed file.
+  void addIncludeSpans(const std::vector<std::string> &Includers) {
+    if (Removed.empty())
+      return;
+    for (const std::string &F : Includers) {
+      if (Removed.count(F) || !load(F))
+        continue;
+      for (Span S : includeLines(F, Before[F], Removed))
+        Spans[F].push_back(S);
+    }
+  }
+
+  /// 4. Replacements per file, cleaned up in the project's style, and the
+  /// removed files; sorted by path.
+  std::vector<FileChange> changes() {
+    std::vector<FileChange> Changes;
+    for (auto &[File, S] : Spans)
+      if (!Removed.count(File) && !S.empty())
+        if (std::optional<std::string> After = applySpans(File, S); After && *After != Before[File])
+          Changes.push_back({File, Before[File], *After, false});
+    for (const std::string &F : Removed)
+      if (load(F))
+        Changes.push_back({F, Before[F], "", true});
+    std::sort(Changes.begin(), Changes.end(),
+              [](const FileChange &X, const FileChange &Y) { return X.Path < Y.Path; });
+    return Changes;
+  }
+
+private:
+  bool load(const std::string &F) {
     if (Before.count(F))
       return true;
     auto Text = Read(F);
@@ -213,38 +260,32 @@ std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
     }
     Before[F] = *Text;
     return true;
-  };
-
-  // 1. Symbol deletions, as text ranges per file.
-  std::map<std::string, std::vector<Span>> Spans;
-  for (auto &[File, Ds] : ByFile) {
-    if (!Load(File))
-      continue;
-    const std::string &C = Before[File];
-    for (const Deletion *D : Ds) {
-      if (D->End > C.size() || D->Begin >= D->End) {
-        Notes.push_back(File + ": kept " + D->What + ": its range is stale");
-        continue;
-      }
-      if (D->Variable && sharesDeclaration(C, D->Begin, D->End)) {
-        Notes.push_back(File + ":" + std::to_string(1 + std::count(C.begin(), C.begin() + D->Begin, '\n')) +
-                        ": kept " + D->What + ": declared together with other variables");
-        continue;
-      }
-      if (explicitlyDeletedOrDefaulted(C, D->Begin, D->End)) {
-        Notes.push_back(File + ":" + std::to_string(1 + std::count(C.begin(), C.begin() + D->Begin, '\n')) +
-                        ": kept " + D->What + ": '= delete' / '= default' shape the class's interface");
-        continue;
-      }
-      unsigned B = D->Begin, E = D->End;
-      widen(C, B, E);
-      Spans[File].push_back({B, E});
-    }
   }
 
-  // 2. Which files go whole: orphans, and dead files with nothing left.
-  std::set<std::string> Removed = P.OrphanFiles;
-  auto Remaining = [&](const std::string &F, const std::string &C) {
+  void addSymbolSpan(const std::string &File, const Deletion &D) {
+    const std::string &C = Before[File];
+    auto Line = [&] { return std::to_string(1 + std::count(C.begin(), C.begin() + D.Begin, '\n')); };
+    if (D.End > C.size() || D.Begin >= D.End) {
+      Notes.push_back(File + ": kept " + D.What + ": its range is stale");
+      return;
+    }
+    if (D.Variable && sharesDeclaration(C, D.Begin, D.End)) {
+      Notes.push_back(File + ":" + Line() + ": kept " + D.What + ": declared together with other variables");
+      return;
+    }
+    if (explicitlyDeletedOrDefaulted(C, D.Begin, D.End)) {
+      Notes.push_back(File + ":" + Line() + ": kept " + D.What +
+                      ": '= delete' / '= default' shape the class's interface");
+      return;
+    }
+    unsigned B = D.Begin, E = D.End;
+    widen(C, B, E);
+    Spans[File].push_back({B, E});
+  }
+
+  /// F's text with its symbol spans taken out.
+  std::string remaining(const std::string &F) {
+    const std::string &C = Before[F];
     auto It = Spans.find(F);
     if (It == Spans.end())
       return C;
@@ -259,33 +300,23 @@ std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
       Limit = std::min(Limit, X.B);
     }
     return R;
-  };
-  for (const std::string &F : P.DeadFiles)
-    if (Load(F) && declaresNothing(Remaining(F, Before[F])))
-      Removed.insert(F);
+  }
 
-  // 3. #include lines naming a removed file.
-  if (!Removed.empty())
-    for (const std::string &F : Includers) {
-      if (Removed.count(F) || !Load(F))
-        continue;
-      for (Span S : includeLines(F, Before[F], Removed))
-        Spans[F].push_back(S);
-    }
-
-  // 4. Replacements per file, cleaned up in the project's style.
-  std::vector<FileChange> Changes;
-  for (auto &[File, S] : Spans) {
-    if (Removed.count(File) || S.empty())
-      continue;
-    const std::string &C = Before[File];
+  static std::vector<Span> merged(std::vector<Span> S) {
     std::sort(S.begin(), S.end(), [](Span X, Span Y) { return X.B < Y.B; });
-    std::vector<Span> Merged;
+    std::vector<Span> M;
     for (Span X : S)
-      if (!Merged.empty() && X.B <= Merged.back().E)
-        Merged.back().E = std::max(Merged.back().E, X.E);
+      if (!M.empty() && X.B <= M.back().E)
+        M.back().E = std::max(M.back().E, X.E);
       else
-        Merged.push_back(X);
+        M.push_back(X);
+    return M;
+  }
+
+  /// The file's new text, or nullopt (with a note) when the edits fail.
+  std::optional<std::string> applySpans(const std::string &File, const std::vector<Span> &S) {
+    const std::string &C = Before[File];
+    std::vector<Span> Merged = merged(S);
     // Deleting up to the end of the file: no blank lines left dangling.
     if (Span &Last = Merged.back(); Last.E == C.size())
       while (Last.B > 0 && C[Last.B - 1] == '\n' && blankLine(C, lineStart(C, Last.B - 1)))
@@ -308,18 +339,31 @@ std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
     auto New = clang::tooling::applyAllReplacements(C, *Cleaned);
     if (!New) {
       Notes.push_back(File + ": edits could not be applied: " + llvm::toString(New.takeError()));
-      continue;
+      return std::nullopt;
     }
-    std::string Tidy = tidyBlankLines(C, *New);
-    if (Tidy != C)
-      Changes.push_back({File, C, Tidy, false});
+    return tidyBlankLines(C, *New);
   }
-  for (const std::string &F : Removed)
-    if (Load(F))
-      Changes.push_back({F, Before[F], "", true});
-  std::sort(Changes.begin(), Changes.end(),
-            [](const FileChange &X, const FileChange &Y) { return X.Path < Y.Path; });
-  return Changes;
+
+  const std::string &Root;
+  const Plan &P;
+  const SourceReader &Read;
+  std::vector<std::string> &Notes;
+  std::map<std::string, std::string> Before;       // root-relative path -> text
+  std::map<std::string, std::vector<Span>> Spans;  // what to delete, per file
+  std::set<std::string> Removed;                   // files that go whole
+};
+
+} // namespace
+
+std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
+                                     const SourceReader &Read,
+                                     const std::vector<std::string> &Includers,
+                                     std::vector<std::string> &Notes) {
+  ChangeBuilder B(Root, P, Read, Notes);
+  B.addSymbolSpans();
+  B.chooseRemovedFiles();
+  B.addIncludeSpans(Includers);
+  return B.changes();
 }
 
 } // namespace reach

@@ -1,6 +1,7 @@
 #include "graph/Analysis.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -61,34 +62,24 @@ std::vector<std::string> projectFiles(const AnalysisInput &In) {
   return Files;
 }
 
-} // namespace
+/// The program's roots: production entry points (with the rule that made
+/// each one) and test roots.
+struct Roots {
+  std::vector<unsigned> Prod, Test;
+  std::vector<EntryPoint> Entries;
+  std::vector<std::string> InlineKeepErrors;
+};
 
-Analysis analyze(AnalysisInput In) {
-  Analysis A;
-  A.Root = In.Root;
-  A.TranslationUnits = In.TUs.size();
-  A.G = link(In.TUs);
-  const Graph &G = A.G;
-  const Rules &R = In.R;
-
-  // --- roots ---------------------------------------------------------------
-  std::vector<unsigned> ProdRoots, TestRoots;
-  std::vector<char> IsRoot(G.Nodes.size(), 0);
-  auto AddEntry = [&](unsigned Id, const std::string &Rule) {
-    if (IsRoot[Id])
-      return;
-    IsRoot[Id] = 1;
-    ProdRoots.push_back(Id);
-    A.Entries.push_back({Id, Rule});
-  };
-  std::vector<char> InTests(G.Nodes.size(), 0);
+/// Entry rules, keeps and inline keeps on definitions outside test files;
+/// every definition in a test file is a test root.
+void rootsFromRules(const Graph &G, const Rules &R, const std::vector<char> &InTests, Roots &Out,
+                    const std::function<void(unsigned, const std::string &)> &AddEntry) {
   for (unsigned I = 0; I < G.Nodes.size(); ++I) {
     const Node &N = G.Nodes[I];
     if (!N.Project)
       continue;
-    InTests[I] = R.isTestFile(N.Where.File);
     if (InTests[I]) {
-      TestRoots.push_back(I); // test files' definitions and initializers
+      Out.Test.push_back(I); // test files' definitions and initializers
       continue;
     }
     for (const EntryRule &E : R.Entries) // registered-by: resolved below
@@ -100,15 +91,30 @@ Analysis analyze(AnalysisInput In) {
     if (N.InlineKeep && !N.InlineKeepReason.empty())
       AddEntry(I, "inline keep: " + N.InlineKeepReason);
     else if (N.InlineKeep)
-      A.InlineKeepErrors.push_back(N.Where.File + ":" + std::to_string(N.Where.Line) +
-                                   ": error: `// reach: keep()` on '" + N.Name +
-                                   "' needs a reason: `// reach: keep(why it stays)`");
+      Out.InlineKeepErrors.push_back(N.Where.File + ":" + std::to_string(N.Where.Line) +
+                                     ": error: `// reach: keep()` on '" + N.Name +
+                                     "' needs a reason: `// reach: keep(why it stays)`");
   }
   for (const Registration &Reg : G.Registrations)
     for (const EntryRule &E : R.Entries)
       if (E.K == EntryRule::RegisteredBy && E.Value == Reg.Callee)
         if (auto Id = G.find(Reg.Target); Id && !InTests[*Id])
           AddEntry(*Id, "registered-by");
+}
+
+Roots findRoots(const Graph &G, const Rules &R) {
+  Roots Out;
+  std::vector<char> IsRoot(G.Nodes.size(), 0), InTests(G.Nodes.size(), 0);
+  auto AddEntry = [&](unsigned Id, const std::string &Rule) {
+    if (IsRoot[Id])
+      return;
+    IsRoot[Id] = 1;
+    Out.Prod.push_back(Id);
+    Out.Entries.push_back({Id, Rule});
+  };
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    InTests[I] = G.Nodes[I].Project && R.isTestFile(G.Nodes[I].Where.File);
+  rootsFromRules(G, R, InTests, Out, AddEntry);
   // Dynamic initializers run at start-up, in production and test binaries;
   // so do constructor-attribute functions, and the toolchain keeps `used`
   // ones whatever the program calls.
@@ -118,46 +124,65 @@ Analysis analyze(AnalysisInput In) {
       continue;
     if (N.DynamicInit || !N.ToolchainRoot.empty()) {
       AddEntry(I, N.DynamicInit ? "dynamic-initializer" : N.ToolchainRoot);
-      TestRoots.push_back(I);
+      Out.Test.push_back(I);
     }
   }
+  return Out;
+}
 
-  A.RulesUsed = R;
-  A.Unmatched = unmatchedRules(R, G, projectFiles(In));
-
-  A.Prod = computeReach(G, ProdRoots);
-  A.Test = computeReach(G, TestRoots);
-
-  // --- failed translation units: what they touch is not called dead --------
+/// What failed translation units define or reference, by USR and by file:
+/// not called dead, since their code was never read whole.
+struct FailedTUs {
   std::unordered_set<std::string> Touched;
   std::set<std::string> TouchedFiles;
-  for (const TUSummary &TU : In.TUs) {
+};
+
+FailedTUs recordFailures(const std::vector<TUSummary> &TUs, Analysis &A) {
+  FailedTUs F;
+  for (const TUSummary &TU : TUs) {
     if (TU.HeaderErrors)
       A.HeaderErrors.push_back({TU.MainFile, TU.FirstHeaderError});
     if (!TU.Failed)
       continue;
     A.Failures.push_back({TU.MainFile, TU.FirstError});
-    for (const Node &N : TU.Nodes) Touched.insert(N.Usr);
-    for (const Edge &E : TU.Edges) Touched.insert(E.To);
-    for (const std::string &F : TU.FilesSeen) TouchedFiles.insert(F);
+    for (const Node &N : TU.Nodes) F.Touched.insert(N.Usr);
+    for (const Edge &E : TU.Edges) F.Touched.insert(E.To);
+    for (const std::string &File : TU.FilesSeen) F.TouchedFiles.insert(File);
   }
+  return F;
+}
 
-  // --- verdicts ------------------------------------------------------------
+/// Each node's status; a class is as alive as its best member (BestMember
+/// names it, for the class's `why`), or its own instantiation.
+std::vector<Status> nodeStatuses(const Analysis &A, const FailedTUs &Failed, std::vector<int> &BestMember) {
+  const Graph &G = A.G;
   std::vector<Status> St(G.Nodes.size(), Status::Dead);
   for (unsigned I = 0; I < G.Nodes.size(); ++I) {
     if (A.Prod.reached(I)) St[I] = Status::Live;
     else if (A.Test.reached(I)) St[I] = Status::TestOnly;
-    else if (Touched.count(G.Nodes[I].Usr) || TouchedFiles.count(G.Nodes[I].Where.File))
+    else if (Failed.Touched.count(G.Nodes[I].Usr) || Failed.TouchedFiles.count(G.Nodes[I].Where.File))
       St[I] = Status::Unknown;
   }
-  // A class is as alive as its best member, or its own instantiation.
-  std::vector<int> BestMember(G.Nodes.size(), -1);
+  BestMember.assign(G.Nodes.size(), -1);
   for (unsigned I = 0; I < G.Nodes.size(); ++I)
     if (int C = G.ParentClass[I]; C >= 0 && rank(St[I]) < rank(St[C])) {
       St[C] = St[I];
       BestMember[C] = int(I);
     }
+  return St;
+}
 
+void keepBest(std::map<std::string, Status> &Files, const std::string &F, Status S) {
+  auto [It, New] = Files.try_emplace(F, S);
+  if (!New && rank(S) < rank(It->second))
+    It->second = S;
+}
+
+/// The reported definitions' verdicts (with the path that keeps each alive),
+/// and each file's status: the best of its definitions'.
+std::map<std::string, Status> symbolVerdicts(Analysis &A, const Rules &R, const std::vector<Status> &St,
+                                             const std::vector<int> &BestMember) {
+  const Graph &G = A.G;
   std::map<std::string, Status> FileStatus;
   for (unsigned I = 0; I < G.Nodes.size(); ++I) {
     const Node &N = G.Nodes[I];
@@ -170,12 +195,19 @@ Analysis analyze(AnalysisInput In) {
     else if (St[I] == Status::TestOnly)
       V.Why = names(G, A.Test.path(Via));
     A.Symbols.push_back(std::move(V));
-    auto [It, New] = FileStatus.try_emplace(N.Where.File, St[I]);
-    if (!New && rank(St[I]) < rank(It->second))
-      It->second = St[I];
+    keepBest(FileStatus, N.Where.File, St[I]);
   }
-  // A file without definitions (declarations only) is as alive as the best
-  // translation unit that includes it.
+  std::sort(A.Symbols.begin(), A.Symbols.end(), [&](const SymbolVerdict &X, const SymbolVerdict &Y) {
+    const Node &NX = G.Nodes[X.Id], &NY = G.Nodes[Y.Id];
+    return std::tie(NX.Where.File, NX.Where.Line, NX.Where.Column, NX.Name) <
+           std::tie(NY.Where.File, NY.Where.Line, NY.Where.Column, NY.Name);
+  });
+  return FileStatus;
+}
+
+/// File verdicts: a file without definitions (declarations only) is as
+/// alive as the best translation unit that includes it; orphans last.
+void fileVerdicts(Analysis &A, const AnalysisInput &In, std::map<std::string, Status> FileStatus) {
   std::map<std::string, Status> Inherited;
   for (const TUSummary &TU : In.TUs) {
     std::string Main = TU.MainFile;
@@ -185,28 +217,38 @@ Analysis analyze(AnalysisInput In) {
     Status S = MS != FileStatus.end() ? MS->second : Status::Live;
     if (TU.Failed)
       S = Status::Unknown;
-    for (const std::string &F : TU.FilesSeen) {
-      if (FileStatus.count(F))
-        continue;
-      auto [It, New] = Inherited.try_emplace(F, S);
-      if (!New && rank(S) < rank(It->second))
-        It->second = S;
-    }
+    for (const std::string &F : TU.FilesSeen)
+      if (!FileStatus.count(F))
+        keepBest(Inherited, F, S);
   }
   for (auto &[F, S] : Inherited)
     FileStatus.try_emplace(F, S);
   for (const std::string &O : In.Orphans)
-    if (!R.isExcluded(O))
+    if (!In.R.isExcluded(O))
       FileStatus.try_emplace(O, Status::Orphaned);
   for (auto &[Path, S] : FileStatus)
-    if (!R.isExcluded(Path))
-      A.Files.push_back({Path, S, R.isVendored(Path)});
+    if (!In.R.isExcluded(Path))
+      A.Files.push_back({Path, S, In.R.isVendored(Path)});
+}
 
-  std::sort(A.Symbols.begin(), A.Symbols.end(), [&](const SymbolVerdict &X, const SymbolVerdict &Y) {
-    const Node &NX = G.Nodes[X.Id], &NY = G.Nodes[Y.Id];
-    return std::tie(NX.Where.File, NX.Where.Line, NX.Where.Column, NX.Name) <
-           std::tie(NY.Where.File, NY.Where.Line, NY.Where.Column, NY.Name);
-  });
+} // namespace
+
+Analysis analyze(AnalysisInput In) {
+  Analysis A;
+  A.Root = In.Root;
+  A.TranslationUnits = In.TUs.size();
+  A.G = link(In.TUs);
+  Roots R = findRoots(A.G, In.R);
+  A.Entries = std::move(R.Entries);
+  A.InlineKeepErrors = std::move(R.InlineKeepErrors);
+  A.RulesUsed = In.R;
+  A.Unmatched = unmatchedRules(In.R, A.G, projectFiles(In));
+  A.Prod = computeReach(A.G, R.Prod);
+  A.Test = computeReach(A.G, R.Test);
+  FailedTUs Failed = recordFailures(In.TUs, A);
+  std::vector<int> BestMember;
+  std::vector<Status> St = nodeStatuses(A, Failed, BestMember);
+  fileVerdicts(A, In, symbolVerdicts(A, In.R, St, BestMember));
   return A;
 }
 

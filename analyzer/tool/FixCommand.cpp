@@ -132,43 +132,71 @@ std::vector<std::string> sanityViolations(const Fixpoint &F) {
   return V;
 }
 
-std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOptions &FO) {
-  Fixpoint F;
-  F.BuildDir = realPath(Common.BuildPath);
-  SourceOverlay Overlay, Previous;
-  std::map<std::string, std::string> Original; // root-relative -> bytes on disk
-  std::set<std::string> Gone, NoteSeen;
-  std::vector<std::string> LastRound; // what the round being checked deletes
-  std::optional<TreeGuard> Guard;
-  for (int Round = 1; Round <= MaxRounds; ++Round) {
-    std::optional<Analysis> A = loadProject(Common, Round == 1 ? nullptr : &Overlay);
-    if (!A)
-      return std::nullopt;
-    countForLimits(*A, Round == 1, F);
-    if (Round == 1 && !symbolsExist(*A, FO))
-      return std::nullopt;
-    if (!A->Failures.empty()) {
-      if (Round == 1) {
-        for (const TUFailure &T : A->Failures)
-          errs() << "reach-audit: error: " << T.File << " does not compile: " << T.Error << "\n";
-        errs() << "reach-audit: error: fix needs every translation unit to compile; fix them first\n";
+/// The rounds of the fixpoint and what they share: the edits so far as an
+/// overlay on disk, the bytes each edited file had on disk, and the notes.
+class FixpointRun {
+public:
+  FixpointRun(const CommonOptions &Common, const FixOptions &Options) : Common(Common), Options(Options) {
+    F.BuildDir = realPath(Common.BuildPath);
+  }
+
+  std::optional<Fixpoint> run() {
+    for (int Round = 1; Round <= MaxRounds; ++Round) {
+      std::optional<Analysis> A = loadProject(Common, Round == 1 ? nullptr : &Overlay);
+      if (!A)
         return std::nullopt;
+      countForLimits(*A, Round == 1, F);
+      if (Round == 1 && !symbolsExist(*A, Options))
+        return std::nullopt;
+      if (!A->Failures.empty()) {
+        if (Round == 1)
+          return failedToCompile(*A);
+        dropLastRound(Round, *A);
+        break;
       }
-      // This round's edits broke a translation unit: keep the rounds before.
-      errs() << "reach-audit: warning: after round " << Round - 1 << " " << A->Failures[0].File
-             << " no longer compiles (" << A->Failures[0].Error << "); that round is dropped\n";
-      // What that round would have deleted is kept, and said so.
-      for (const std::string &What : LastRound)
-        F.Notes.push_back("kept " + What + ": deleting it breaks " + A->Failures[0].File +
-                          " (code there uses it; --with-dead-users takes dead users along)");
-      Overlay = Previous;
-      break;
+      if (Round == 1) {
+        F.Root = A->Root;
+        Guard.emplace(A->Root, F.BuildDir, Force);
+      }
+      std::vector<FileChange> Changes = planRound(*A, Round);
+      if (Changes.empty())
+        break;
+      F.Rounds = Round;
+      addToOverlay(Changes);
     }
-    if (Round == 1) {
-      F.Root = A->Root;
-      Guard.emplace(A->Root, F.BuildDir, Force);
-    }
-    Plan P = planDeletions(*A, FO, [&](const std::string &R) { return Guard->editable(R); }, Gone);
+    changesAgainstDisk();
+    if (EditCMake)
+      addCMakeEdits();
+    std::sort(F.Changes.begin(), F.Changes.end(),
+              [](const FileChange &X, const FileChange &Y) { return X.Path < Y.Path; });
+    if (refusedForDirtyFiles() && Apply)
+      return std::nullopt;
+    F.InGit = Guard->inGit();
+    return F;
+  }
+
+private:
+  std::optional<Fixpoint> failedToCompile(const Analysis &A) {
+    for (const TUFailure &T : A.Failures)
+      errs() << "reach-audit: error: " << T.File << " does not compile: " << T.Error << "\n";
+    errs() << "reach-audit: error: fix needs every translation unit to compile; fix them first\n";
+    return std::nullopt;
+  }
+
+  /// The last round's edits broke a translation unit: keep the rounds
+  /// before, and say what that round would have deleted.
+  void dropLastRound(int Round, const Analysis &A) {
+    errs() << "reach-audit: warning: after round " << Round - 1 << " " << A.Failures[0].File
+           << " no longer compiles (" << A.Failures[0].Error << "); that round is dropped\n";
+    for (const std::string &What : LastRound)
+      F.Notes.push_back("kept " + What + ": deleting it breaks " + A.Failures[0].File +
+                        " (code there uses it; --with-dead-users takes dead users along)");
+    Overlay = Previous;
+  }
+
+  /// One round: the plan, turned into changes of the overlay's texts.
+  std::vector<FileChange> planRound(const Analysis &A, int Round) {
+    Plan P = planDeletions(A, Options, [&](const std::string &R) { return Guard->editable(R); }, Gone);
     LastRound.clear();
     for (const Deletion &D : P.Deletions)
       LastRound.push_back(D.What + " (" + D.File + ")");
@@ -179,14 +207,19 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
       return readDisk(Abs);
     };
     std::vector<std::string> Includers;
-    for (const FileVerdict &V : A->Files)
+    for (const FileVerdict &V : A.Files)
       if (V.S != Status::Orphaned && !Gone.count(V.Path) && Guard->editable(V.Path))
         Includers.push_back(V.Path);
     std::vector<std::string> Notes = P.Skipped;
     if (Round == 1)
       F.VendoredLeft = P.VendoredLeft;
     std::vector<FileChange> Changes = buildChanges(F.Root, P, Read, Includers, Notes);
-    // Later rounds see edited text: the same note at another line is no news.
+    addNotes(Notes);
+    return Changes;
+  }
+
+  /// Later rounds see edited text: the same note at another line is no news.
+  void addNotes(const std::vector<std::string> &Notes) {
     for (const std::string &N : Notes) {
       std::string Key = N;
       if (size_t C = Key.find(':'); C != std::string::npos)
@@ -194,9 +227,9 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
       if (NoteSeen.insert(Key).second)
         F.Notes.push_back(N);
     }
-    if (Changes.empty())
-      break;
-    F.Rounds = Round;
+  }
+
+  void addToOverlay(const std::vector<FileChange> &Changes) {
     Previous = Overlay;
     for (const FileChange &C : Changes) {
       Original.try_emplace(C.Path, C.Before); // the first touch reads the disk
@@ -210,14 +243,18 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
       }
     }
   }
-  for (const auto &[Rel, Bytes] : Original) {
-    std::string Abs = F.Root + "/" + Rel;
-    if (Overlay.Removed.count(Abs))
-      F.Changes.push_back({Rel, Bytes, "", true});
-    else if (auto It = Overlay.Contents.find(Abs); It != Overlay.Contents.end() && It->second != Bytes)
-      F.Changes.push_back({Rel, Bytes, It->second, false});
+
+  void changesAgainstDisk() {
+    for (const auto &[Rel, Bytes] : Original) {
+      std::string Abs = F.Root + "/" + Rel;
+      if (Overlay.Removed.count(Abs))
+        F.Changes.push_back({Rel, Bytes, "", true});
+      else if (auto It = Overlay.Contents.find(Abs); It != Overlay.Contents.end() && It->second != Bytes)
+        F.Changes.push_back({Rel, Bytes, It->second, false});
+    }
   }
-  if (EditCMake) {
+
+  void addCMakeEdits() {
     std::set<std::string> Removed;
     for (const FileChange &C : F.Changes)
       if (C.Removed)
@@ -226,21 +263,33 @@ std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOption
       if (Guard->editable(C.Path))
         F.Changes.push_back(std::move(C));
   }
-  std::sort(F.Changes.begin(), F.Changes.end(),
-            [](const FileChange &X, const FileChange &Y) { return X.Path < Y.Path; });
-  // Refusals are decided on the final set: uncommitted work is never touched.
-  bool Refused = false;
-  for (const FileChange &C : F.Changes)
-    if (Guard->dirty(C.Path)) {
-      // Without --apply nothing is written: the plan is shown, with a warning.
-      errs() << "reach-audit: " << (Apply ? "error: " : "warning: --apply will refuse: ") << C.Path
-             << " has uncommitted changes; commit or stash them, or pass --force\n";
-      Refused = true;
-    }
-  if (Refused && Apply)
-    return std::nullopt;
-  F.InGit = Guard->inGit();
-  return F;
+
+  /// Refusals are decided on the final set: uncommitted work is never
+  /// touched. Without --apply nothing is written: the plan is shown, with a
+  /// warning.
+  bool refusedForDirtyFiles() {
+    bool Refused = false;
+    for (const FileChange &C : F.Changes)
+      if (Guard->dirty(C.Path)) {
+        errs() << "reach-audit: " << (Apply ? "error: " : "warning: --apply will refuse: ") << C.Path
+               << " has uncommitted changes; commit or stash them, or pass --force\n";
+        Refused = true;
+      }
+    return Refused;
+  }
+
+  const CommonOptions &Common;
+  const FixOptions &Options;
+  Fixpoint F;
+  SourceOverlay Overlay, Previous;             // the edits so far; before the last round
+  std::map<std::string, std::string> Original; // root-relative -> bytes on disk
+  std::set<std::string> Gone, NoteSeen;
+  std::vector<std::string> LastRound;          // what the round being checked deletes
+  std::optional<TreeGuard> Guard;
+};
+
+std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOptions &Options) {
+  return FixpointRun(Common, Options).run();
 }
 
 int runFix(const CommonOptions &Common) {
