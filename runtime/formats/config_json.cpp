@@ -98,6 +98,98 @@ constexpr int64_t kMaxVocab = 1 << 24;
 constexpr int64_t kMaxLayers = 1 << 12;
 constexpr int64_t kMaxContext = 1 << 24;
 
+// The file's JSON, which must be an object; JSON errors carry the byte
+// they were found at.
+json parse_root(std::string_view text, const std::string& file) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw FormatError(file, e.byte > 0 ? e.byte - 1 : 0, std::string("not valid JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double (out_of_range 406)
+    throw FormatError(file, 0, std::string("not valid JSON: ") + e.what());
+  }
+  if (!root.is_object()) throw FormatError(file, 0, "config must be a JSON object");
+  return root;
+}
+
+void read_sizes(const ConfigReader& r, ModelConfig& c) {
+  c.dim = r.positive("hidden_size", kMaxDim);
+  c.n_layers = r.positive("num_hidden_layers", kMaxLayers);
+  c.n_heads = r.positive("num_attention_heads", kMaxDim);
+  c.n_kv_heads = r.positive("num_key_value_heads", c.n_heads, kMaxDim);
+  if (r.present("head_dim")) {
+    c.head_dim = r.positive("head_dim", kMaxDim);
+  } else {
+    if (c.dim % c.n_heads != 0) {
+      r.fail("hidden_size " + std::to_string(c.dim) + " is not a multiple of num_attention_heads " +
+             std::to_string(c.n_heads) + " and no head_dim is given");
+    }
+    c.head_dim = c.dim / c.n_heads;
+  }
+  c.ffn_dim = r.positive("intermediate_size", kMaxDim);
+  c.vocab_size = r.positive("vocab_size", kMaxVocab);
+  c.max_seq_len = r.positive("max_position_embeddings", 2048, kMaxContext);
+}
+
+// Norm, RoPE base and the per-architecture switches (Qwen2 has q/k/v
+// biases, Qwen3 q/k norms; no other architecture may ask for biases).
+void read_options(const ConfigReader& r, ModelConfig& c) {
+  c.rms_eps = static_cast<float>(r.number("rms_norm_eps", 1e-6));
+  c.rope_theta = static_cast<float>(r.number("rope_theta", 10000.0));
+  c.tied_embeddings = r.boolean("tie_word_embeddings", false);
+  c.qkv_bias = c.arch == Arch::Qwen2;
+  c.qk_norm = c.arch == Arch::Qwen3;
+  if (r.boolean("attention_bias", false) && c.arch != Arch::Qwen2) {
+    r.fail("attention_bias = true is not supported for this architecture");
+  }
+}
+
+// rope_scaling: absent, null or "default" leave RoPE unscaled; only llama3
+// scaling is implemented.
+void read_rope_scaling(const json& root, const ConfigReader& r, const std::string& file, RopeScaling& out) {
+  if (!r.present("rope_scaling")) return;
+  const json& s = root["rope_scaling"];
+  if (!s.is_object()) r.fail("'rope_scaling' must be an object or null");
+  const json* type = s.contains("rope_type") ? &s["rope_type"] : s.contains("type") ? &s["type"] : nullptr;
+  const std::string type_name = type != nullptr && type->is_string() ? type->get<std::string>() : "";
+  if (type_name == "default") {
+    // no scaling
+  } else if (type_name == "llama3") {
+    const ConfigReader sr(s, file);
+    out.factor = static_cast<float>(sr.number("factor", 0.0));
+    out.low_freq_factor = static_cast<float>(sr.number("low_freq_factor", 1.0));
+    out.high_freq_factor = static_cast<float>(sr.number("high_freq_factor", 4.0));
+    out.original_max_position = sr.positive("original_max_position_embeddings", 8192, kMaxContext);
+    if (!(out.factor > 0.0f)) r.fail("rope_scaling: llama3 needs a positive 'factor'");
+  } else {
+    r.fail("unsupported rope_scaling type '" + type_name + "' (supported: llama3)");
+  }
+}
+
+// bos_token_id is one id; eos_token_id is one id or a list of them.
+void read_special_tokens(const json& root, const ConfigReader& r, ModelConfig& c) {
+  if (r.present("bos_token_id")) {
+    const int64_t bos = r.integer("bos_token_id");
+    if (bos < 0 || bos > INT32_MAX) r.fail("bos_token_id " + std::to_string(bos) + " is out of range");
+    c.bos_id = static_cast<int32_t>(bos);
+  }
+  if (r.present("eos_token_id")) {
+    const json& e = root["eos_token_id"];
+    const auto add = [&](const json& v) {
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > INT32_MAX) {
+        r.fail("eos_token_id must be a token id or a list of them, got " + v.dump());
+      }
+      c.eos_ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
+    };
+    if (e.is_array()) {
+      for (const auto& v : e) add(v);
+    } else {
+      add(e);
+    }
+  }
+}
+
 }  // namespace
 
 void validate_model_config(const ModelConfig& c, const std::string& file) {
@@ -132,83 +224,14 @@ void validate_model_config(const ModelConfig& c, const std::string& file) {
 }
 
 ModelConfig parse_config_json(std::string_view text, const std::string& file) {
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw FormatError(file, e.byte > 0 ? e.byte - 1 : 0, std::string("not valid JSON: ") + e.what());
-  } catch (const json::exception& e) {  // e.g. a number too large for a double (out_of_range 406)
-    throw FormatError(file, 0, std::string("not valid JSON: ") + e.what());
-  }
-  if (!root.is_object()) throw FormatError(file, 0, "config must be a JSON object");
+  const json root = parse_root(text, file);
   const ConfigReader r(root, file);
-
   ModelConfig c;
   c.arch = detect_arch(root, r);
-  c.dim = r.positive("hidden_size", kMaxDim);
-  c.n_layers = r.positive("num_hidden_layers", kMaxLayers);
-  c.n_heads = r.positive("num_attention_heads", kMaxDim);
-  c.n_kv_heads = r.positive("num_key_value_heads", c.n_heads, kMaxDim);
-  if (r.present("head_dim")) {
-    c.head_dim = r.positive("head_dim", kMaxDim);
-  } else {
-    if (c.dim % c.n_heads != 0) {
-      r.fail("hidden_size " + std::to_string(c.dim) + " is not a multiple of num_attention_heads " +
-             std::to_string(c.n_heads) + " and no head_dim is given");
-    }
-    c.head_dim = c.dim / c.n_heads;
-  }
-  c.ffn_dim = r.positive("intermediate_size", kMaxDim);
-  c.vocab_size = r.positive("vocab_size", kMaxVocab);
-  c.max_seq_len = r.positive("max_position_embeddings", 2048, kMaxContext);
-  c.rms_eps = static_cast<float>(r.number("rms_norm_eps", 1e-6));
-  c.rope_theta = static_cast<float>(r.number("rope_theta", 10000.0));
-  c.tied_embeddings = r.boolean("tie_word_embeddings", false);
-  c.qkv_bias = c.arch == Arch::Qwen2;
-  c.qk_norm = c.arch == Arch::Qwen3;
-  if (r.boolean("attention_bias", false) && c.arch != Arch::Qwen2) {
-    r.fail("attention_bias = true is not supported for this architecture");
-  }
-
-  if (r.present("rope_scaling")) {
-    const json& s = root["rope_scaling"];
-    if (!s.is_object()) r.fail("'rope_scaling' must be an object or null");
-    const json* type = s.contains("rope_type") ? &s["rope_type"] : s.contains("type") ? &s["type"] : nullptr;
-    const std::string type_name = type != nullptr && type->is_string() ? type->get<std::string>() : "";
-    if (type_name == "default") {
-      // no scaling
-    } else if (type_name == "llama3") {
-      const ConfigReader sr(s, file);
-      c.rope_scaling.factor = static_cast<float>(sr.number("factor", 0.0));
-      c.rope_scaling.low_freq_factor = static_cast<float>(sr.number("low_freq_factor", 1.0));
-      c.rope_scaling.high_freq_factor = static_cast<float>(sr.number("high_freq_factor", 4.0));
-      c.rope_scaling.original_max_position =
-          sr.positive("original_max_position_embeddings", 8192, kMaxContext);
-      if (!(c.rope_scaling.factor > 0.0f)) r.fail("rope_scaling: llama3 needs a positive 'factor'");
-    } else {
-      r.fail("unsupported rope_scaling type '" + type_name + "' (supported: llama3)");
-    }
-  }
-
-  if (r.present("bos_token_id")) {
-    const int64_t bos = r.integer("bos_token_id");
-    if (bos < 0 || bos > INT32_MAX) r.fail("bos_token_id " + std::to_string(bos) + " is out of range");
-    c.bos_id = static_cast<int32_t>(bos);
-  }
-  if (r.present("eos_token_id")) {
-    const json& e = root["eos_token_id"];
-    const auto add = [&](const json& v) {
-      if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > INT32_MAX) {
-        r.fail("eos_token_id must be a token id or a list of them, got " + v.dump());
-      }
-      c.eos_ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
-    };
-    if (e.is_array()) {
-      for (const auto& v : e) add(v);
-    } else {
-      add(e);
-    }
-  }
+  read_sizes(r, c);
+  read_options(r, c);
+  read_rope_scaling(root, r, file, c.rope_scaling);
+  read_special_tokens(root, r, c);
   validate_model_config(c, file);
   return c;
 }

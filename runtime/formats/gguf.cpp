@@ -179,21 +179,27 @@ const char* gguf_type_name(GgufType t) {
   return i < std::size(names) ? names[i] : "?";
 }
 
-}  // namespace
+// Where one tensor's data lies, relative to the data section, kept until
+// the data section's start is known (after the last tensor info).
+struct TensorInfo {
+  uint64_t offset_at;  // the offset field, where problems with the data are reported
+  uint64_t offset, nbytes;
+  size_t index;
+};
 
-bool GgufValue::is_integer() const {
-  switch (type) {
-    case GgufType::U8: case GgufType::I8: case GgufType::U16: case GgufType::I16:
-    case GgufType::U32: case GgufType::I32: case GgufType::U64: case GgufType::I64: return true;
-    default: return false;
-  }
-}
+struct Counts {
+  uint64_t n_tensors, n_kv;
+};
 
-GgufFile parse_gguf(std::span<const std::byte> bytes, const std::string& file_name) {
-  GgufFile out;
-  out.file_name = file_name;
-  Cursor c(bytes, out.file_name);
+// A tensor's dims as the file stores them, innermost first.
+struct Dims {
+  uint32_t n;
+  uint64_t ne[kMaxDims];
+  uint64_t numel;
+};
 
+// Magic, version and the two counts that size everything after them.
+Counts read_preamble(Cursor& c, std::span<const std::byte> bytes, GgufFile& out) {
   c.need(4, "magic");
   if (std::memcmp(c.here(), "GGUF", 4) != 0) c.fail(0, "bad magic: not a GGUF file");
   c.skip(4, "magic");
@@ -218,7 +224,10 @@ GgufFile parse_gguf(std::span<const std::byte> bytes, const std::string& file_na
     c.fail(n_kv_at, "metadata count " + std::to_string(n_kv) + " cannot fit in a file of " +
                         std::to_string(bytes.size()) + " bytes");
   }
+  return {n_tensors, n_kv};
+}
 
+void read_metadata(Cursor& c, uint64_t n_kv, GgufFile& out) {
   for (uint64_t k = 0; k < n_kv; ++k) {
     const uint64_t key_at = c.pos();
     std::string key = c.read_string("metadata key");
@@ -231,7 +240,11 @@ GgufFile parse_gguf(std::span<const std::byte> bytes, const std::string& file_na
     if (out.metadata.contains(key)) c.fail(key_at, "metadata key '" + key + "' appears twice");
     out.metadata.emplace(std::move(key), std::move(value));
   }
+}
 
+// general.alignment, when given, replaces the default 32 that tensor
+// offsets and the data section start are aligned to.
+void read_alignment(const Cursor& c, GgufFile& out) {
   if (const GgufValue* a = out.find("general.alignment")) {
     if (!a->is_integer() || a->i <= 0 || !is_power_of_two(static_cast<uint64_t>(a->i)) || a->i > (1 << 30)) {
       c.fail(a->offset, "general.alignment must be a power of two integer (up to 2^30), got " +
@@ -239,87 +252,131 @@ GgufFile parse_gguf(std::span<const std::byte> bytes, const std::string& file_na
     }
     out.alignment = static_cast<uint64_t>(a->i);
   }
+}
 
-  struct Info {
-    uint64_t info_at, offset, nbytes;
-    size_t index;
-  };
-  std::vector<Info> infos;
-  infos.reserve(n_tensors);
-  out.tensors.reserve(n_tensors);
-  std::set<std::string, std::less<>> names;
-  for (uint64_t t = 0; t < n_tensors; ++t) {
-    const uint64_t info_at = c.pos();
-    TensorView view;
-    view.name = c.read_string("tensor name");
-    const std::string what = "tensor '" + view.name + "'";
-    if (!names.insert(view.name).second) c.fail(info_at, what + " appears twice");
-    const uint64_t dims_at = c.pos();
-    const uint32_t n_dims = c.read<uint32_t>("tensor n_dims");
-    if (n_dims == 0 || n_dims > kMaxDims) {
-      c.fail(dims_at, what + ": n_dims " + std::to_string(n_dims) + " is outside 1..4");
-    }
-    uint64_t ne[kMaxDims];
-    uint64_t numel = 1;
-    for (uint32_t d = 0; d < n_dims; ++d) {
-      const uint64_t dim_at = c.pos();
-      ne[d] = c.read<uint64_t>("tensor dim");
-      if (ne[d] == 0) c.fail(dim_at, what + ": dim " + std::to_string(d) + " is zero");
-      if (!checked_mul(numel, ne[d], &numel) || numel > static_cast<uint64_t>(INT64_MAX)) {
-        c.fail(dim_at, what + ": element count overflows");
-      }
-    }
-    const uint64_t type_at = c.pos();
-    const uint32_t type = c.read<uint32_t>("tensor type");
-    const TypeTraits* tinfo = type_by_ggml_id(type);
-    if (tinfo == nullptr) {
-      const char* other = other_ggml_type(type);
-      if (other == nullptr) c.fail(type_at, what + ": unknown ggml type " + std::to_string(type));
-      c.fail(type_at, what + ": unsupported ggml type " + std::string(other) + " (supported: " +
-                          type_names([](const TypeTraits&) { return true; }) + ")");
-    }
-    view.dtype = tinfo->type;
-    const TypeTraits& dinfo = *tinfo;
-    if (ne[0] % static_cast<uint64_t>(dinfo.block_elems) != 0) {
-      c.fail(dims_at, what + ": row length " + std::to_string(ne[0]) + " is not a multiple of the " +
-                          std::string(dinfo.name) + " block size " + std::to_string(dinfo.block_elems));
-    }
-    const uint64_t nbytes = numel / static_cast<uint64_t>(dinfo.block_elems) * static_cast<uint64_t>(dinfo.block_bytes);
-    const uint64_t offset_at = c.pos();
-    const uint64_t offset = c.read<uint64_t>("tensor offset");
-    if (offset % out.alignment != 0) {
-      c.fail(offset_at, what + ": data offset " + std::to_string(offset) + " is not aligned to " +
-                            std::to_string(out.alignment) + " bytes");
-    }
-    for (uint32_t d = n_dims; d-- > 0;) view.shape.push_back(static_cast<int64_t>(ne[d]));  // outermost first
-    view.nbytes = static_cast<size_t>(nbytes);
-    infos.push_back({offset_at, offset, nbytes, out.tensors.size()});
-    out.tensors.push_back(std::move(view));
+Dims read_dims(Cursor& c, const std::string& what) {
+  Dims dims{};
+  const uint64_t dims_at = c.pos();
+  dims.n = c.read<uint32_t>("tensor n_dims");
+  if (dims.n == 0 || dims.n > kMaxDims) {
+    c.fail(dims_at, what + ": n_dims " + std::to_string(dims.n) + " is outside 1..4");
   }
+  dims.numel = 1;
+  for (uint32_t d = 0; d < dims.n; ++d) {
+    const uint64_t dim_at = c.pos();
+    dims.ne[d] = c.read<uint64_t>("tensor dim");
+    if (dims.ne[d] == 0) c.fail(dim_at, what + ": dim " + std::to_string(d) + " is zero");
+    if (!checked_mul(dims.numel, dims.ne[d], &dims.numel) || dims.numel > static_cast<uint64_t>(INT64_MAX)) {
+      c.fail(dim_at, what + ": element count overflows");
+    }
+  }
+  return dims;
+}
 
-  // The data section starts at the next multiple of the alignment.
+// Tells a ggml type reach-run cannot load apart from one that does not
+// exist, so the message says which.
+const TypeTraits& read_ggml_type(Cursor& c, const std::string& what) {
+  const uint64_t type_at = c.pos();
+  const uint32_t type = c.read<uint32_t>("tensor type");
+  const TypeTraits* tinfo = type_by_ggml_id(type);
+  if (tinfo == nullptr) {
+    const char* other = other_ggml_type(type);
+    if (other == nullptr) c.fail(type_at, what + ": unknown ggml type " + std::to_string(type));
+    c.fail(type_at, what + ": unsupported ggml type " + std::string(other) + " (supported: " +
+                        type_names([](const TypeTraits&) { return true; }) + ")");
+  }
+  return *tinfo;
+}
+
+// One tensor info: name, dims, type, offset. `info` gets where its data
+// lies; the view gets everything but the data pointer.
+TensorView read_tensor_info(Cursor& c, uint64_t alignment, std::set<std::string, std::less<>>& names,
+                            TensorInfo& info) {
+  const uint64_t info_at = c.pos();
+  TensorView view;
+  view.name = c.read_string("tensor name");
+  const std::string what = "tensor '" + view.name + "'";
+  if (!names.insert(view.name).second) c.fail(info_at, what + " appears twice");
+  const uint64_t dims_at = c.pos();
+  const Dims dims = read_dims(c, what);
+  const TypeTraits& dinfo = read_ggml_type(c, what);
+  view.dtype = dinfo.type;
+  if (dims.ne[0] % static_cast<uint64_t>(dinfo.block_elems) != 0) {
+    c.fail(dims_at, what + ": row length " + std::to_string(dims.ne[0]) + " is not a multiple of the " +
+                        std::string(dinfo.name) + " block size " + std::to_string(dinfo.block_elems));
+  }
+  info.nbytes = dims.numel / static_cast<uint64_t>(dinfo.block_elems) * static_cast<uint64_t>(dinfo.block_bytes);
+  info.offset_at = c.pos();
+  info.offset = c.read<uint64_t>("tensor offset");
+  if (info.offset % alignment != 0) {
+    c.fail(info.offset_at, what + ": data offset " + std::to_string(info.offset) + " is not aligned to " +
+                          std::to_string(alignment) + " bytes");
+  }
+  for (uint32_t d = dims.n; d-- > 0;) view.shape.push_back(static_cast<int64_t>(dims.ne[d]));  // outermost first
+  view.nbytes = static_cast<size_t>(info.nbytes);
+  return view;
+}
+
+// Finds the data section, which starts at the next multiple of the
+// alignment after the infos, and points each view into it.
+void place_tensor_data(const Cursor& c, std::span<const std::byte> bytes, const std::vector<TensorInfo>& infos,
+                       GgufFile& out) {
   if (!checked_align_up(c.pos(), out.alignment, &out.data_offset)) c.fail(c.pos(), "data offset overflows");
-  if (n_tensors > 0 && out.data_offset > bytes.size()) {
+  if (!infos.empty() && out.data_offset > bytes.size()) {
     c.fail(c.pos(), "data section (aligned to " + std::to_string(out.data_offset) + ") starts past end of file");
   }
-  const uint64_t data_size = n_tensors > 0 ? bytes.size() - out.data_offset : 0;
-  for (const Info& info : infos) {
+  const uint64_t data_size = !infos.empty() ? bytes.size() - out.data_offset : 0;
+  for (const TensorInfo& info : infos) {
     TensorView& view = out.tensors[info.index];
     uint64_t end;
     if (!checked_add(info.offset, info.nbytes, &end) || end > data_size) {
-      c.fail(info.info_at, "tensor '" + view.name + "': data [" + std::to_string(info.offset) + ", +" +
+      c.fail(info.offset_at, "tensor '" + view.name + "': data [" + std::to_string(info.offset) + ", +" +
                                std::to_string(info.nbytes) + ") runs past end of file (data section is " +
                                std::to_string(data_size) + " bytes from offset " + std::to_string(out.data_offset) + ")");
     }
     view.data = bytes.data() + out.data_offset + info.offset;
   }
-  std::sort(infos.begin(), infos.end(), [](const Info& a, const Info& b) { return a.offset < b.offset; });
+}
+
+void check_no_overlap(const Cursor& c, std::vector<TensorInfo> infos, const GgufFile& out) {
+  std::sort(infos.begin(), infos.end(), [](const TensorInfo& a, const TensorInfo& b) { return a.offset < b.offset; });
   for (size_t k = 1; k < infos.size(); ++k) {
     if (infos[k].offset < infos[k - 1].offset + infos[k - 1].nbytes) {
-      c.fail(infos[k].info_at, "tensor '" + out.tensors[infos[k].index].name + "' overlaps tensor '" +
-                                   out.tensors[infos[k - 1].index].name + "'");
+      c.fail(infos[k].offset_at, "tensor '" + out.tensors[infos[k].index].name + "' overlaps tensor '" +
+                                     out.tensors[infos[k - 1].index].name + "'");
     }
   }
+}
+
+}  // namespace
+
+bool GgufValue::is_integer() const {
+  switch (type) {
+    case GgufType::U8: case GgufType::I8: case GgufType::U16: case GgufType::I16:
+    case GgufType::U32: case GgufType::I32: case GgufType::U64: case GgufType::I64: return true;
+    default: return false;
+  }
+}
+
+GgufFile parse_gguf(std::span<const std::byte> bytes, const std::string& file_name) {
+  GgufFile out;
+  out.file_name = file_name;
+  Cursor c(bytes, out.file_name);
+  const Counts counts = read_preamble(c, bytes, out);
+  read_metadata(c, counts.n_kv, out);
+  read_alignment(c, out);
+
+  std::vector<TensorInfo> infos;
+  infos.reserve(counts.n_tensors);
+  out.tensors.reserve(counts.n_tensors);
+  std::set<std::string, std::less<>> names;
+  for (uint64_t t = 0; t < counts.n_tensors; ++t) {
+    TensorInfo info{0, 0, 0, out.tensors.size()};
+    out.tensors.push_back(read_tensor_info(c, out.alignment, names, info));
+    infos.push_back(info);
+  }
+  place_tensor_data(c, bytes, infos, out);
+  check_no_overlap(c, std::move(infos), out);
   return out;
 }
 
