@@ -85,6 +85,10 @@ private:
   bool traverseNonProject(Decl *D);
   bool traverseWithContext(Decl *D, const Decl *Owner);
   bool traverseAtNamespaceScope(Decl *D);
+  bool traverseInContext(Decl *D, const std::string &Owner);
+  bool traverseFunction(FunctionDecl *FD);
+  bool traverseVariable(VarDecl *VD);
+  bool traverseClass(CXXRecordDecl *RD);
   std::string namespaceScope(SourceLocation L);
   void addExplicitInstantiation(const Decl *D, TemplateSpecializationKind K, SourceLocation Where);
 
@@ -693,69 +697,75 @@ bool Visitor::TraverseDecl(Decl *D) {
   // requires-clause) belongs to what it templates: it is compiled wherever
   // the template is used, though no instantiation contains it.
   if (auto *TD = dyn_cast<TemplateDecl>(D);
-      TD && isa_and_nonnull<FunctionDecl, CXXRecordDecl, VarDecl>(TD->getTemplatedDecl())) {
-    Context.push_back(usr(fold(TD->getTemplatedDecl())));
-    bool R = Base::TraverseDecl(D);
-    Context.pop_back();
-    return R;
-  }
-
-  if (auto *FD = dyn_cast<FunctionDecl>(D)) {
-    // A deduction guide is no definition; it names the types it deduces.
-    if (isa<CXXDeductionGuideDecl>(FD))
-      return Base::TraverseDecl(D);
-    // `= delete`: no code to reach or to delete (nothing can call it), so
-    // neither a node nor a declaration `fix` may remove.
-    if (FD->isDeleted())
-      return true;
-    addExplicitInstantiation(FD, FD->getTemplateSpecializationKind(), FD->getPointOfInstantiation());
-    if (FD->isThisDeclarationADefinition()) {
-      const Decl *Owner = fold(FD);
-      if (Owner == FD)
-        recordFunction(FD);
-      return traverseWithContext(D, Owner);
-    }
-    // A declaration: its default arguments are walked from call sites. A
-    // member declared in a class names its signature's types (a pure
-    // virtual has no definition to name them from).
-    recordRedeclaration(FD);
-    if (!Context.empty())
-      addTypeUses(FD->getType(), FD->getLocation());
-    return true;
-  }
-  if (auto *VD = dyn_cast<VarDecl>(D)) {
-    bool Global = VD->hasGlobalStorage() && !VD->isStaticLocal() && !isa<ParmVarDecl>(VD);
-    if (Global && VD->isThisDeclarationADefinition() == VarDecl::Definition) {
-      const Decl *Owner = fold(VD);
-      if (Owner == VD)
-        recordVariable(VD);
-      return traverseWithContext(D, Owner);
-    }
-    if (Global && VD->isThisDeclarationADefinition() == VarDecl::DeclarationOnly)
-      recordRedeclaration(VD);
-    return Base::TraverseDecl(D);
-  }
-  if (auto *RD = dyn_cast<CXXRecordDecl>(D)) {
-    if (auto *S = dyn_cast<ClassTemplateSpecializationDecl>(RD))
-      addExplicitInstantiation(S, S->getSpecializationKind(), S->getTemplateKeywordLoc());
-    if (RD->isCompleteDefinition() && !RD->isLambda() && !RD->isImplicit() &&
-        !RD->isInjectedClassName())
-      recordClass(RD);
-    // `class Old;`: a forward declaration fix removes with a dead class.
-    if (!RD->isThisDeclarationADefinition() && RD->isFreeStanding() && !RD->isImplicit() &&
-        !RD->isInjectedClassName() && !isa<ClassTemplateSpecializationDecl>(RD))
-      recordRedeclaration(RD);
-    if (!RD->isLambda() && RD->isCompleteDefinition()) {
-      // In-class member initializers belong to the class: an instantiated
-      // class reaches them (constructors also reach them via
-      // CXXDefaultInitExpr).
-      Context.push_back(usr(fold(RD)));
-      bool R = Base::TraverseDecl(D);
-      Context.pop_back();
-      return R;
-    }
-  }
+      TD && isa_and_nonnull<FunctionDecl, CXXRecordDecl, VarDecl>(TD->getTemplatedDecl()))
+    return traverseInContext(D, usr(fold(TD->getTemplatedDecl())));
+  if (auto *FD = dyn_cast<FunctionDecl>(D))
+    return traverseFunction(FD);
+  if (auto *VD = dyn_cast<VarDecl>(D))
+    return traverseVariable(VD);
+  if (auto *RD = dyn_cast<CXXRecordDecl>(D))
+    return traverseClass(RD);
   return Base::TraverseDecl(D);
+}
+
+bool Visitor::traverseInContext(Decl *D, const std::string &Owner) {
+  Context.push_back(Owner);
+  bool R = Base::TraverseDecl(D);
+  Context.pop_back();
+  return R;
+}
+
+bool Visitor::traverseFunction(FunctionDecl *FD) {
+  // A deduction guide is no definition; it names the types it deduces.
+  if (isa<CXXDeductionGuideDecl>(FD))
+    return Base::TraverseDecl(FD);
+  // `= delete`: no code to reach or to delete (nothing can call it), so
+  // neither a node nor a declaration `fix` may remove.
+  if (FD->isDeleted())
+    return true;
+  addExplicitInstantiation(FD, FD->getTemplateSpecializationKind(), FD->getPointOfInstantiation());
+  if (FD->isThisDeclarationADefinition()) {
+    const Decl *Owner = fold(FD);
+    if (Owner == FD)
+      recordFunction(FD);
+    return traverseWithContext(FD, Owner);
+  }
+  // A declaration: its default arguments are walked from call sites. A
+  // member declared in a class names its signature's types (a pure virtual
+  // has no definition to name them from).
+  recordRedeclaration(FD);
+  if (!Context.empty())
+    addTypeUses(FD->getType(), FD->getLocation());
+  return true;
+}
+
+bool Visitor::traverseVariable(VarDecl *VD) {
+  bool Global = VD->hasGlobalStorage() && !VD->isStaticLocal() && !isa<ParmVarDecl>(VD);
+  if (Global && VD->isThisDeclarationADefinition() == VarDecl::Definition) {
+    const Decl *Owner = fold(VD);
+    if (Owner == VD)
+      recordVariable(VD);
+    return traverseWithContext(VD, Owner);
+  }
+  if (Global && VD->isThisDeclarationADefinition() == VarDecl::DeclarationOnly)
+    recordRedeclaration(VD);
+  return Base::TraverseDecl(VD);
+}
+
+bool Visitor::traverseClass(CXXRecordDecl *RD) {
+  if (auto *S = dyn_cast<ClassTemplateSpecializationDecl>(RD))
+    addExplicitInstantiation(S, S->getSpecializationKind(), S->getTemplateKeywordLoc());
+  if (RD->isCompleteDefinition() && !RD->isLambda() && !RD->isImplicit() && !RD->isInjectedClassName())
+    recordClass(RD);
+  // `class Old;`: a forward declaration fix removes with a dead class.
+  if (!RD->isThisDeclarationADefinition() && RD->isFreeStanding() && !RD->isImplicit() &&
+      !RD->isInjectedClassName() && !isa<ClassTemplateSpecializationDecl>(RD))
+    recordRedeclaration(RD);
+  // In-class member initializers belong to the class: an instantiated class
+  // reaches them (constructors also reach them via CXXDefaultInitExpr).
+  if (!RD->isLambda() && RD->isCompleteDefinition())
+    return traverseInContext(RD, usr(fold(RD)));
+  return Base::TraverseDecl(RD);
 }
 
 bool Visitor::TraverseLambdaExpr(LambdaExpr *E) {

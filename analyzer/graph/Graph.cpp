@@ -31,19 +31,39 @@ std::unordered_set<std::string> usrsDefinedTwice(const std::vector<TUSummary> &T
 
 } // namespace
 
-Graph link(std::vector<TUSummary> &TUs) {
-  Graph G;
-  // A USR defined at several places becomes one node per place, keyed
-  // "USR@file"; references resolve to the referring TU's own definition, or
-  // to every definition when the TU has none (never a false "dead").
-  const std::unordered_set<std::string> Twice = usrsDefinedTwice(TUs);
-  std::unordered_map<std::string, std::vector<unsigned>> Alternatives;
-  // Per TU, its own node of each USR defined at several places.
-  std::vector<std::unordered_map<std::string, unsigned>> Own(TUs.size());
-  for (size_t T = 0; T < TUs.size(); ++T) {
+namespace {
+
+/// The phases of link: nodes (one per USR, or one per place for a USR
+/// defined at several), then parents, then edges resolved per TU.
+class Linker {
+public:
+  explicit Linker(std::vector<TUSummary> &TUs) : TUs(TUs), Twice(usrsDefinedTwice(TUs)), Own(TUs.size()) {}
+
+  Graph run() {
+    for (size_t T = 0; T < TUs.size(); ++T)
+      addNodes(T);
+    size_t N = G.Nodes.size();
+    G.Out.resize(N);
+    G.Virtual.resize(N);
+    G.ParentClass.assign(N, -1);
+    for (size_t I = 0; I < N; ++I)
+      if (!G.Nodes[I].Parent.empty())
+        if (auto P = G.find(G.Nodes[I].Parent))
+          G.ParentClass[I] = int(*P);
+    for (size_t T = 0; T < TUs.size(); ++T)
+      addEdges(T);
+    return std::move(G);
+  }
+
+private:
+  /// TU T's nodes, files and redeclarations. A USR defined at several
+  /// places becomes one node per place, keyed "USR@file"; references
+  /// resolve to the referring TU's own definition, or to every definition
+  /// when the TU has none (never a false "dead").
+  void addNodes(size_t T) {
     TUSummary &TU = TUs[T];
     for (Node &Each : TU.Nodes) {
-      Node N = TU.Failed ? Each : std::move(Each);
+      Node N = TU.Failed ? Each : std::move(Each); // a failed TU's facts are read again later
       if (Twice.count(N.Usr)) {
         std::string Usr = N.Usr;
         N.Usr += '@' + N.Where.File;
@@ -56,16 +76,14 @@ Graph link(std::vector<TUSummary> &TUs) {
         continue;
       }
       auto [It, New] = G.ByUsr.try_emplace(N.Usr, unsigned(G.Nodes.size()));
-      if (New) {
+      if (New)
         G.Nodes.push_back(std::move(N));
-        continue;
-      }
-      mergeDefinitionFacts(G.Nodes[It->second], N); // seen in another TU (inline, header)
+      else
+        mergeDefinitionFacts(G.Nodes[It->second], N); // seen in another TU (inline, header)
     }
     if (!TU.Failed)
       std::vector<Node>().swap(TU.Nodes);
-    for (const std::string &F : TU.FilesSeen)
-      G.FilesBuilt.insert(F);
+    G.FilesBuilt.insert(TU.FilesSeen.begin(), TU.FilesSeen.end());
     for (const Redeclaration &R : TU.Redeclarations) {
       auto &List = G.Redeclarations[R.Usr];
       bool Seen = std::any_of(List.begin(), List.end(), [&](const Redeclaration &O) {
@@ -75,55 +93,60 @@ Graph link(std::vector<TUSummary> &TUs) {
         List.push_back(R);
     }
   }
-  size_t N = G.Nodes.size();
-  G.Out.resize(N);
-  G.Virtual.resize(N);
-  G.ParentClass.assign(N, -1);
-  for (size_t I = 0; I < N; ++I)
-    if (!G.Nodes[I].Parent.empty())
-      if (auto P = G.find(G.Nodes[I].Parent))
-        G.ParentClass[I] = int(*P);
 
-  std::unordered_set<uint64_t> EdgeSeen;
-  std::unordered_set<std::string> VirtualSeen, OverrideSeen;
-  for (size_t T = 0; T < TUs.size(); ++T) {
+  /// The nodes a USR means in TU T: its own definition of a USR defined at
+  /// several places, else every one.
+  std::vector<unsigned> resolve(size_t T, const std::string &Usr) const {
+    auto Alt = Alternatives.find(Usr);
+    if (Alt == Alternatives.end()) {
+      if (auto Id = G.find(Usr))
+        return {*Id};
+      return {}; // a declaration without a definition anywhere (library)
+    }
+    if (auto Mine = Own[T].find(Usr); Mine != Own[T].end())
+      return {Mine->second};
+    return Alt->second;
+  }
+
+  /// TU T's edges (dispatched calls apart, for RTA), overrides and
+  /// registrations, each once.
+  void addEdges(size_t T) {
     TUSummary &TU = TUs[T];
-    // The nodes this TU defines, for USRs defined at several places.
-    auto Resolve = [&](const std::string &Usr) -> std::vector<unsigned> {
-      auto Alt = Alternatives.find(Usr);
-      if (Alt == Alternatives.end()) {
-        if (auto Id = G.find(Usr))
-          return {*Id};
-        return {}; // a declaration without a definition anywhere (library)
-      }
-      if (auto Mine = Own[T].find(Usr); Mine != Own[T].end())
-        return {Mine->second};
-      return Alt->second;
-    };
-    for (const Edge &E : TU.Edges) {
-      for (unsigned From : Resolve(E.From)) {
+    for (const Edge &E : TU.Edges)
+      for (unsigned From : resolve(T, E.From)) {
         if (E.Kind == EdgeKind::VirtualCall) {
           if (VirtualSeen.insert(std::to_string(From) + '\x1f' + E.To).second)
             G.Virtual[From].push_back({E.To, E.Site});
           continue;
         }
-        for (unsigned To : Resolve(E.To)) {
+        for (unsigned To : resolve(T, E.To)) {
           uint64_t Key = (uint64_t(From) << 32) | (uint64_t(To) << 4) | uint64_t(E.Kind);
           if (EdgeSeen.insert(Key).second)
             G.Out[From].push_back({To, E.Kind, E.Site});
         }
       }
-    }
     if (!TU.Failed)
       std::vector<Edge>().swap(TU.Edges);
     for (const OverrideInfo &O : TU.Overrides)
       if (OverrideSeen.insert(O.Overridden + '\x1f' + O.Method).second)
         G.Overriders[O.Overridden].push_back(O.Method);
-    for (const Registration &R : TU.Registrations)
-      G.Registrations.push_back(R);
+    G.Registrations.insert(G.Registrations.end(), TU.Registrations.begin(), TU.Registrations.end());
   }
-  return G;
-}
+
+  std::vector<TUSummary> &TUs;
+  const std::unordered_set<std::string> Twice; // USRs defined at several places
+  Graph G;
+  std::unordered_map<std::string, std::vector<unsigned>> Alternatives; // USR -> its nodes
+  std::vector<std::unordered_map<std::string, unsigned>> Own; // per TU: its node of each such USR
+  std::unordered_set<uint64_t> EdgeSeen;
+  std::unordered_set<std::string> VirtualSeen, OverrideSeen;
+};
+
+static_assert(int(EdgeKind::TypeUse) < 16, "edge keys give the kind four bits");
+
+} // namespace
+
+Graph link(std::vector<TUSummary> &TUs) { return Linker(TUs).run(); }
 
 std::vector<unsigned> Graph::implementations(const std::string &Method) const {
   std::vector<unsigned> R;

@@ -45,38 +45,31 @@ std::vector<char> reachedWithout(const Analysis &A, const std::vector<char> &InS
   return computeReach(G, Roots).Reached;
 }
 
-} // namespace
-
-BlastAnswer blast(const Analysis &A, const QueryGraph &Q, std::vector<unsigned> Set) {
-  const Graph &G = A.G;
-  size_t N = G.Nodes.size();
-  std::vector<char> InSet(N, 0);
+/// The set with every member of a class in it (deleting a class deletes
+/// its members), as flags and as the sorted list.
+std::vector<char> withMembers(const Graph &G, const std::vector<unsigned> &Set, std::vector<unsigned> &Sorted) {
+  std::vector<char> InSet(G.Nodes.size(), 0);
   for (unsigned I : Set)
     InSet[I] = 1;
-  // Deleting a class deletes its members.
-  for (unsigned I = 0; I < N; ++I)
-    if (int C = G.ParentClass[I]; C >= 0 && InSet[unsigned(C)] && !InSet[I]) {
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    if (int C = G.ParentClass[I]; C >= 0 && InSet[unsigned(C)])
       InSet[I] = 1;
-      Set.push_back(I);
-    }
-  BlastAnswer B;
-  for (unsigned I = 0; I < N; ++I)
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
     if (InSet[I])
-      B.Set.push_back(I);
+      Sorted.push_back(I);
+  return InSet;
+}
 
-  for (const EntryPoint &E : A.Entries)
-    if (InSet[E.Id] && !G.Nodes[E.Id].DynamicInit)
-      B.LiveEntries.push_back(E.Id);
-
-  // References from reached code outside the set. A dispatched call counts
-  // only where RTA actually dispatches it to the implementation in the set.
+/// References from reached code outside the set. A dispatched call counts
+/// only where RTA actually dispatches it to the implementation in the set.
+void referencesFromOutside(const Analysis &A, const QueryGraph &Q, const std::vector<char> &InSet, BlastAnswer &B) {
   for (unsigned To : B.Set)
     for (const Ref &E : Q.In[To]) {
       if (InSet[E.From])
         continue;
-      if (A.Prod.reached(E.From) && taken(G, A.Prod, E) && (!E.Dispatch || A.Prod.reached(To)))
+      if (A.Prod.reached(E.From) && taken(A.G, A.Prod, E) && (!E.Dispatch || A.Prod.reached(To)))
         B.LiveRefs.push_back({E, Status::Live});
-      else if (!A.Prod.reached(E.From) && A.Test.reached(E.From) && taken(G, A.Test, E) &&
+      else if (!A.Prod.reached(E.From) && A.Test.reached(E.From) && taken(A.G, A.Test, E) &&
                (!E.Dispatch || A.Test.reached(To)))
         B.TestRefs.push_back({E, Status::TestOnly});
     }
@@ -86,22 +79,30 @@ BlastAnswer blast(const Analysis &A, const QueryGraph &Q, std::vector<unsigned> 
   };
   std::sort(B.LiveRefs.begin(), B.LiveRefs.end(), ByPlace);
   std::sort(B.TestRefs.begin(), B.TestRefs.end(), ByPlace);
+}
 
-  // The closure: what the set reaches (members of classes included) that
-  // nothing reaches once the set is gone...
+std::vector<std::vector<unsigned>> membersOf(const Graph &G) {
+  std::vector<std::vector<unsigned>> Members(G.Nodes.size());
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    if (G.ParentClass[I] >= 0)
+      Members[unsigned(G.ParentClass[I])].push_back(I);
+  return Members;
+}
+
+/// What the set reaches (members of classes included) that nothing reaches
+/// once the set is gone.
+std::vector<char> orphanedBySet(const Analysis &A, const QueryGraph &Q, const std::vector<char> &InSet,
+                                const std::vector<unsigned> &Set,
+                                const std::vector<std::vector<unsigned>> &Members) {
   std::vector<char> After = reachedWithout(A, InSet);
-  std::vector<char> Cand(N, 0);
-  std::deque<unsigned> Work(B.Set.begin(), B.Set.end());
+  std::vector<char> Cand(A.G.Nodes.size(), 0);
+  std::deque<unsigned> Work(Set.begin(), Set.end());
   auto Add = [&](unsigned I) {
     if (!InSet[I] && !Cand[I] && !After[I]) {
       Cand[I] = 1;
       Work.push_back(I);
     }
   };
-  std::vector<std::vector<unsigned>> Members(N);
-  for (unsigned I = 0; I < N; ++I)
-    if (G.ParentClass[I] >= 0)
-      Members[unsigned(G.ParentClass[I])].push_back(I);
   while (!Work.empty()) {
     unsigned Cur = Work.front();
     Work.pop_front();
@@ -110,13 +111,18 @@ BlastAnswer blast(const Analysis &A, const QueryGraph &Q, std::vector<unsigned> 
     for (unsigned M : Members[Cur])
       Add(M);
   }
-  // ...minus anything other code outside the deletion still names (dead
-  // code elsewhere, or a derived class of a base in the closure), to a
-  // fixpoint: what remains can be deleted together without a dangling use.
-  // Dispatches to overrides are not uses: the override vanishes with its class.
+  return Cand;
+}
+
+/// Candidates minus anything other code outside the deletion still names
+/// (dead code elsewhere, or a derived class of a base in the closure), to a
+/// fixpoint: what remains can be deleted together without a dangling use.
+/// Dispatches to overrides are not uses: the override vanishes with its class.
+void dropStillNamed(const QueryGraph &Q, const std::vector<char> &InSet,
+                    const std::vector<std::vector<unsigned>> &Members, std::vector<char> &Cand) {
   for (bool Changed = true; Changed;) {
     Changed = false;
-    for (unsigned I = 0; I < N; ++I) {
+    for (unsigned I = 0; I < Cand.size(); ++I) {
       if (!Cand[I])
         continue;
       for (const Ref &E : Q.In[I])
@@ -133,6 +139,20 @@ BlastAnswer blast(const Analysis &A, const QueryGraph &Q, std::vector<unsigned> 
         }
     }
   }
+}
+
+} // namespace
+
+BlastAnswer blast(const Analysis &A, const QueryGraph &Q, std::vector<unsigned> Set) {
+  BlastAnswer B;
+  std::vector<char> InSet = withMembers(A.G, Set, B.Set);
+  for (const EntryPoint &E : A.Entries)
+    if (InSet[E.Id] && !A.G.Nodes[E.Id].DynamicInit)
+      B.LiveEntries.push_back(E.Id);
+  referencesFromOutside(A, Q, InSet, B);
+  std::vector<std::vector<unsigned>> Members = membersOf(A.G);
+  std::vector<char> Cand = orphanedBySet(A, Q, InSet, B.Set, Members);
+  dropStillNamed(Q, InSet, Members, Cand);
   for (const SymbolVerdict &V : A.Symbols) // reported ones, in report order
     if (Cand[V.Id])
       B.Closure.push_back(V.Id);

@@ -40,75 +40,53 @@ void print(const reach::Finding &F, raw_ostream &OS) {
   OS << "  " << F.File << ":" << F.Line << ": " << reach::toString(F.Kind) << ": " << F.Message << "\n";
 }
 
-int runCheck(const reach::CommonOptions &Common) {
+/// The option combinations check refuses, before any analysis.
+bool optionsUsable() {
   if (BaselinePath.empty() && (Update || !NewOnly)) {
     errs() << "reach-audit: error: check needs --baseline FILE (e.g. reports/baseline.json); "
               "create one with --update-baseline\n";
-    return reach::ExitUsage;
+    return false;
   }
   if (NewOnly != !Base.empty()) {
     errs() << "reach-audit: error: --new-only and --base REV go together (e.g. --new-only --base "
               "origin/main)\n";
-    return reach::ExitUsage;
+    return false;
   }
-  if (!reach::outputsWritable({Update ? std::string(BaselinePath) : std::string(), Sarif, Dot, Svg, Html}))
-    return reach::ExitUsage;
-  std::optional<reach::Analysis> A = reach::loadProject(Common);
-  if (!A)
-    return reach::ExitUsage;
-  if (!A->Failures.empty()) {
-    for (const reach::TUFailure &F : A->Failures)
-      errs() << "reach-audit: error: " << F.File << " does not compile: " << F.Error << "\n";
-    if (!KeepGoing) {
-      errs() << "reach-audit: error: " << A->Failures.size()
-             << " translation unit(s) did not compile; fix them or pass --keep-going\n";
-      return reach::ExitUsage;
-    }
-  }
+  return reach::outputsWritable({Update ? std::string(BaselinePath) : std::string(), Sarif, Dot, Svg, Html});
+}
+
+/// Failed TUs are errors (exit 2) unless --keep-going.
+bool allCompiled(const reach::Analysis &A) {
+  for (const reach::TUFailure &F : A.Failures)
+    errs() << "reach-audit: error: " << F.File << " does not compile: " << F.Error << "\n";
+  if (A.Failures.empty() || KeepGoing)
+    return true;
+  errs() << "reach-audit: error: " << A.Failures.size()
+         << " translation unit(s) did not compile; fix them or pass --keep-going\n";
+  return false;
+}
+
+/// The baseline's keys (none without --baseline), or nullopt after an error.
+std::optional<std::set<std::string>> acceptedFindings() {
+  if (BaselinePath.empty())
+    return std::set<std::string>{};
   std::string Error;
-  auto Findings = reach::collectFindings(*A, A->RulesUsed, Error);
-  if (!Findings) {
-    errs() << "reach-audit: error: " << A->RulesUsed.File << ": " << Error << "\n";
-    return reach::ExitUsage;
-  }
-  if (Update) {
-    if (!reach::writeTextFile(BaselinePath, reach::renderBaseline(*Findings)))
-      return reach::ExitUsage;
-    outs() << "reach-audit: wrote " << Findings->size() << " finding(s) to " << BaselinePath << "\n";
-    reach::ReportOutputs Out{Sarif, Dot, Svg, Html};
-    return reach::writeReportOutputs(*A, *Findings, Out);
-  }
-  std::set<std::string> Accepted;
-  if (!BaselinePath.empty()) {
-    auto Keys = reach::readBaseline(BaselinePath, Error);
-    if (!Keys) {
-      errs() << "reach-audit: error: " << Error << "\n";
-      return reach::ExitUsage;
-    }
-    Accepted = std::move(*Keys);
-  }
-  std::vector<reach::Finding> Considered = *Findings;
-  if (NewOnly) {
-    auto Changed = reach::changedSince(A->Root, Base, Error);
-    if (!Changed) {
-      errs() << "reach-audit: error: " << Error << "\n";
-      return reach::ExitUsage;
-    }
-    Considered = reach::onlyChanged(Considered, *Changed);
-  }
-  std::vector<reach::Finding> New;
-  for (const reach::Finding &F : Considered)
-    if (!Accepted.count(F.Key))
-      New.push_back(F);
-  size_t Gone = 0;
+  auto Keys = reach::readBaseline(BaselinePath, Error);
+  if (!Keys)
+    errs() << "reach-audit: error: " << Error << "\n";
+  return Keys;
+}
+
+/// The summary line, the new findings, and how many baseline ones are gone.
+void printOutcome(const std::vector<reach::Finding> &All, const std::vector<reach::Finding> &Considered,
+                  const std::vector<reach::Finding> &New, const std::set<std::string> &Accepted) {
   std::set<std::string> Current;
-  for (const reach::Finding &F : *Findings)
+  for (const reach::Finding &F : All)
     Current.insert(F.Key);
+  size_t Gone = 0;
   for (const std::string &K : Accepted)
     Gone += !Current.count(K);
-
-  outs() << "reach-audit check: " << Findings->size() << " finding(s), " << Accepted.size()
-         << " in the baseline";
+  outs() << "reach-audit check: " << All.size() << " finding(s), " << Accepted.size() << " in the baseline";
   if (NewOnly)
     outs() << ", " << Considered.size() << " on lines changed since " << Base;
   outs() << ", " << New.size() << " new\n";
@@ -120,8 +98,48 @@ int runCheck(const reach::CommonOptions &Common) {
   if (Gone)
     outs() << Gone << " baseline finding(s) are fixed; run with --update-baseline to drop them\n";
   outs().flush();
+}
+
+int updateBaseline(const reach::Analysis &A, const std::vector<reach::Finding> &Findings) {
+  if (!reach::writeTextFile(BaselinePath, reach::renderBaseline(Findings)))
+    return reach::ExitUsage;
+  outs() << "reach-audit: wrote " << Findings.size() << " finding(s) to " << BaselinePath << "\n";
+  return reach::writeReportOutputs(A, Findings, reach::ReportOutputs{Sarif, Dot, Svg, Html});
+}
+
+int runCheck(const reach::CommonOptions &Common) {
+  if (!optionsUsable())
+    return reach::ExitUsage;
+  std::optional<reach::Analysis> A = reach::loadProject(Common);
+  if (!A || !allCompiled(*A))
+    return reach::ExitUsage;
+  std::string Error;
+  auto Findings = reach::collectFindings(*A, A->RulesUsed, Error);
+  if (!Findings) {
+    errs() << "reach-audit: error: " << A->RulesUsed.File << ": " << Error << "\n";
+    return reach::ExitUsage;
+  }
+  if (Update)
+    return updateBaseline(*A, *Findings);
+  std::optional<std::set<std::string>> Accepted = acceptedFindings();
+  if (!Accepted)
+    return reach::ExitUsage;
+  std::vector<reach::Finding> Considered = *Findings;
+  if (NewOnly) {
+    auto Changed = reach::changedSince(A->Root, Base, Error);
+    if (!Changed) {
+      errs() << "reach-audit: error: " << Error << "\n";
+      return reach::ExitUsage;
+    }
+    Considered = reach::onlyChanged(Considered, *Changed);
+  }
+  std::vector<reach::Finding> New;
+  for (const reach::Finding &F : Considered)
+    if (!Accepted->count(F.Key))
+      New.push_back(F);
+  printOutcome(*Findings, Considered, New, *Accepted);
   reach::ReportOutputs Out{Sarif, Dot, Svg, Html};
-  if (int RC = reach::writeReportOutputs(*A, Considered, Out, BaselinePath.empty() ? nullptr : &Accepted))
+  if (int RC = reach::writeReportOutputs(*A, Considered, Out, BaselinePath.empty() ? nullptr : &*Accepted))
     return RC;
   if (!New.empty()) {
     errs() << "reach-audit: check failed: " << New.size()
@@ -130,7 +148,6 @@ int runCheck(const reach::CommonOptions &Common) {
   }
   return reach::ExitOk;
 }
-
 
 } // namespace
 
