@@ -66,8 +66,8 @@ void BM_Gemv(benchmark::State& state) {
   ThreadPool pool(static_cast<int>(state.range(3)));
   const std::vector<float> x = random_activations(state.range(2));
   std::vector<float> y(static_cast<size_t>(state.range(1)));
-  PackedStorage storage(PackedMatrix::packed_bytes(w.view));
-  const PackedMatrix k(w.view, storage, pool);
+  PackedStorage storage(WeightMatrix::packed_bytes(w.view));
+  const WeightMatrix k(w.view, storage, pool);
   for (auto _ : state) {
     k.gemv(x.data(), y.data(), pool);
     benchmark::DoNotOptimize(y.data());
@@ -86,13 +86,13 @@ void BM_GemvFromMemory(benchmark::State& state) {
   const int64_t copies = state.range(4);
   const Matrix w = random_matrix(type, state.range(1), state.range(2));
   ThreadPool pool(static_cast<int>(state.range(3)));
-  PackedStorage storage(PackedMatrix::packed_bytes(w.view) * static_cast<size_t>(copies));
-  std::vector<PackedMatrix> packed;
+  PackedStorage storage(WeightMatrix::packed_bytes(w.view) * static_cast<size_t>(copies));
+  std::vector<WeightMatrix> packed;
   for (int64_t i = 0; i < copies; ++i) packed.emplace_back(w.view, storage, pool);
   const std::vector<float> x = random_activations(state.range(2));
   std::vector<float> y(static_cast<size_t>(state.range(1)));
   for (auto _ : state) {
-    for (const PackedMatrix& m : packed) m.gemv(x.data(), y.data(), pool);
+    for (const WeightMatrix& m : packed) m.gemv(x.data(), y.data(), pool);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
@@ -108,8 +108,8 @@ void BM_Gemm(benchmark::State& state) {
   ThreadPool pool(static_cast<int>(state.range(3)));
   const std::vector<float> x = random_activations(n * state.range(2));
   std::vector<float> y(static_cast<size_t>(n * state.range(1)));
-  PackedStorage storage(PackedMatrix::packed_bytes(w.view));
-  const PackedMatrix k(w.view, storage, pool);
+  PackedStorage storage(WeightMatrix::packed_bytes(w.view));
+  const WeightMatrix k(w.view, storage, pool);
   for (auto _ : state) {
     k.gemm(x.data(), n, y.data(), pool);
     benchmark::DoNotOptimize(y.data());

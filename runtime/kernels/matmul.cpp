@@ -25,22 +25,22 @@ constexpr int64_t kGemmTileRows = 64;
 
 // Runs row_dot(row_index) for every row of W on the pool.
 template <class RowDot>
-void for_each_row(const PackedMatrix& w, float* y, ThreadPool& pool, const RowDot& row_dot) {
+void for_each_row(const WeightMatrix& w, float* y, ThreadPool& pool, const RowDot& row_dot) {
   pool.parallel_for(w.rows(), kRowGrain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) y[r] = row_dot(r);
   });
 }
 
-const std::byte* row_ptr(const PackedMatrix& w, int64_t r) {
+const std::byte* row_ptr(const WeightMatrix& w, int64_t r) {
   return w.data() + static_cast<size_t>(r) * (w.nbytes() / static_cast<size_t>(w.rows()));
 }
 
-void gemv_f32(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool) {
+void gemv_f32(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
   const int64_t n = w.cols();
   for_each_row(w, y, pool, [&](int64_t r) { return dot_f32(reinterpret_cast<const float*>(row_ptr(w, r)), x, n); });
 }
 
-void gemv_f16(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool) {
+void gemv_f16(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
   const int64_t n = w.cols();
   thread_local std::vector<float> xh;
   xh.resize(static_cast<size_t>(n));
@@ -51,7 +51,7 @@ void gemv_f16(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool)
                [&](int64_t r) { return dot_f16(reinterpret_cast<const uint16_t*>(row_ptr(w, r)), x_half, n); });
 }
 
-void gemv_bf16(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool) {
+void gemv_bf16(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
   const int64_t n = w.cols();
   for_each_row(w, y, pool,
                [&](int64_t r) { return dot_bf16(reinterpret_cast<const uint16_t*>(row_ptr(w, r)), x, n); });
@@ -59,7 +59,7 @@ void gemv_bf16(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool
 
 // ---- prefill: Y = X · Wᵀ with sgemm, a slice of W's rows per pool thread --
 
-void gemm_f32(const PackedMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+void gemm_f32(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
   const int64_t in = w.cols(), out = w.rows();
   pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
     sgemm_rows(x, n, in, reinterpret_cast<const float*>(row_ptr(w, begin)), end - begin, y + begin, out);
@@ -81,7 +81,7 @@ const float* activation_rows_as_seen(DType w_type, const float* x, int64_t n, in
   return seen;
 }
 
-void gemm_dequantized(const PackedMatrix& w, const float* x_in, int64_t n, float* y, ThreadPool& pool) {
+void gemm_dequantized(const WeightMatrix& w, const float* x_in, int64_t n, float* y, ThreadPool& pool) {
   const int64_t in = w.cols(), out = w.rows();
   const float* x = activation_rows_as_seen(w.dtype(), x_in, n, in, pool);
   pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
@@ -97,25 +97,25 @@ void gemm_dequantized(const PackedMatrix& w, const float* x_in, int64_t n, float
 
 // ---- Q8_0 / Q4_0: row groups (kernels/row_groups.h) ------------------------
 
-void gemm_row_groups(const PackedMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+void gemm_row_groups(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
   row_groups::multiply(w.dtype(), w.data(), w.rows(), w.cols(), x, n, y, pool);
 }
 
-void gemv_row_groups(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool) {
+void gemv_row_groups(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
   gemm_row_groups(w, x, 1, y, pool);
 }
 
 }  // namespace
 
-struct PackedMatrix::Kernel {
+struct WeightMatrix::Kernel {
   DType weight_type;
   bool packed;  // reads a repacked copy of W rather than the file's rows
-  void (*gemv)(const PackedMatrix& w, const float* x, float* y, ThreadPool& pool);
-  void (*gemm)(const PackedMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool);
+  void (*gemv)(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool);
+  void (*gemm)(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool);
 };
 
 namespace {
-const PackedMatrix::Kernel kKernels[] = {
+const WeightMatrix::Kernel kKernels[] = {
     {DType::F32, false, gemv_f32, gemm_f32},
     {DType::F16, false, gemv_f16, gemm_dequantized},
     {DType::BF16, false, gemv_bf16, gemm_dequantized},
@@ -125,19 +125,19 @@ const PackedMatrix::Kernel kKernels[] = {
 }  // namespace
 
 namespace {
-const PackedMatrix::Kernel* kernel_for(DType type) {
-  for (const PackedMatrix::Kernel& k : kKernels)
+const WeightMatrix::Kernel* kernel_for(DType type) {
+  for (const WeightMatrix::Kernel& k : kKernels)
     if (k.weight_type == type) return &k;
   return nullptr;
 }
 }  // namespace
 
-size_t PackedMatrix::packed_bytes(const TensorView& w) {
+size_t WeightMatrix::packed_bytes(const TensorView& w) {
   const Kernel* k = kernel_for(w.dtype);
   return k && k->packed && w.shape.size() == 2 ? row_groups::packed_bytes(w) : 0;
 }
 
-PackedMatrix::PackedMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool) {
+WeightMatrix::WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool) {
   use_single_threaded_blas();  // the pool does the threading
   if (w.shape.size() != 2)
     throw std::invalid_argument("matmul: weight '" + w.name + "' is not a matrix");
@@ -160,9 +160,9 @@ PackedMatrix::PackedMatrix(const TensorView& w, PackedStorage& storage, ThreadPo
   }
 }
 
-void PackedMatrix::gemv(const float* x, float* y, ThreadPool& pool) const { kernel_->gemv(*this, x, y, pool); }
+void WeightMatrix::gemv(const float* x, float* y, ThreadPool& pool) const { kernel_->gemv(*this, x, y, pool); }
 
-void PackedMatrix::gemm(const float* x, int64_t n, float* y, ThreadPool& pool) const {
+void WeightMatrix::gemm(const float* x, int64_t n, float* y, ThreadPool& pool) const {
   kernel_->gemm(*this, x, n, y, pool);
 }
 

@@ -23,16 +23,16 @@ namespace reach::run {
 // decode). Q8_0/Q4_0: repacked here, once, into groups of eight interleaved
 // rows (kernels/row_groups.h), which costs one copy of W in memory and makes
 // decode memory-bound instead of instruction-bound.
-class PackedMatrix {
+class WeightMatrix {
  public:
-  PackedMatrix() = default;
+  WeightMatrix() = default;
   // Bytes the packed form of `w` takes from a PackedStorage: 0 for the
   // types read in place.
   static size_t packed_bytes(const TensorView& w);
   // Throws std::invalid_argument naming the tensor when its type has no
   // kernel or its rows are not a whole number of blocks. `w`'s bytes (for
   // F32/F16/BF16) and `storage` must outlive this object.
-  PackedMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool);
+  WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool);
 
   DType dtype() const { return dtype_; }
   int64_t rows() const { return rows_; }

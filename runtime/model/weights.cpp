@@ -40,15 +40,15 @@ class Loader {
   // peak RSS 1149 MB with them, 616 MB without).
   void pack_matrices(PackedStorage& storage) const {
     size_t bytes = 0;
-    for (const auto& [slot, t] : matrices_) bytes += PackedMatrix::packed_bytes(*t);
+    for (const auto& [slot, t] : matrices_) bytes += WeightMatrix::packed_bytes(*t);
     storage = PackedStorage(bytes);
     for (const auto& [slot, t] : matrices_) {
       try {
-        *slot = PackedMatrix(*t, storage, pool_);
+        *slot = WeightMatrix(*t, storage, pool_);
       } catch (const std::invalid_argument& e) {
         throw FormatError(source_.path().string(), e.what());
       }
-      if (PackedMatrix::packed_bytes(*t) > 0) source_.drop_pages(*t);
+      if (WeightMatrix::packed_bytes(*t) > 0) source_.drop_pages(*t);
     }
   }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The model's parameters. Matrices are PackedMatrix: views into the file
+// The model's parameters. Matrices are WeightMatrix: views into the file
 // mapping that the ModelSource owns (F32/F16/BF16, zero-copy) or a copy
 // repacked once for the kernel (Q8_0/Q4_0), each with the kernel for its
 // storage type, chosen once here. Vectors (norms, biases) are a few KiB per
@@ -14,7 +14,7 @@
 namespace reach::run {
 
 // A weight matrix {out, in} and the kernel that multiplies by it.
-using Linear = PackedMatrix;
+using Linear = WeightMatrix;
 
 struct LayerWeights {
   std::vector<float> attn_norm;  // {dim}           input_layernorm

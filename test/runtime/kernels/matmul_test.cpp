@@ -28,9 +28,9 @@ std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x)
 
 // W packed for its kernel, with the storage it takes.
 struct Packed {
-  Packed(const TensorView& w, ThreadPool& pool) : storage(PackedMatrix::packed_bytes(w)), m(w, storage, pool) {}
+  Packed(const TensorView& w, ThreadPool& pool) : storage(WeightMatrix::packed_bytes(w)), m(w, storage, pool) {}
   PackedStorage storage;
-  PackedMatrix m;
+  WeightMatrix m;
 };
 
 struct Case {
@@ -207,7 +207,7 @@ TEST(MatMulKernel, GemmAgreesWithGemvRowByRow) {
           ThreadPool pool(threads);
           std::vector<float> y(n * rows, NAN), yv(rows, NAN);
           const Packed packed(w.view, pool);
-          const PackedMatrix& m = packed.m;
+          const WeightMatrix& m = packed.m;
           m.gemm(x.data(), n, y.data(), pool);
           for (int64_t t = 0; t < n; ++t) {
             m.gemv(x.data() + t * cols, yv.data(), pool);
