@@ -250,6 +250,11 @@ void read_alignment(const Cursor& c, GgufFile& out) {
       c.fail(a->offset, "general.alignment must be a power of two integer (up to 2^30), got " +
                             (a->is_integer() ? std::to_string(a->i) : std::string(gguf_type_name(a->type))));
     }
+    // Below 32, tensors could start at addresses their kernels' loads (and
+    // the C++ types read through them) must not see: refused, not copied.
+    if (a->i < 32)
+      c.fail(a->offset, "general.alignment " + std::to_string(a->i) +
+                            " is below 32: tensor data would be read at unaligned addresses");
     out.alignment = static_cast<uint64_t>(a->i);
   }
 }

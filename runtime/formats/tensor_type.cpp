@@ -116,8 +116,6 @@ static_assert(rows_in_order(), "kTypes must list the DTypes in order, one row ea
 
 const TypeTraits& type_traits(DType t) { return kTypes[static_cast<size_t>(t)]; }
 
-std::span<const TypeTraits> all_types() { return kTypes; }
-
 const TypeTraits* type_by_ggml_id(uint32_t id) {
   for (const TypeTraits& t : kTypes)
     if (t.ggml_type == id) return &t;

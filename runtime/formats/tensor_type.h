@@ -8,7 +8,6 @@
 //   Q4_0: 32 elements -> { f16 d; uint8 q[16]; }  (x = (nibble-8)*d; low nibbles are elements 0..15, high 16..31) 18 bytes
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -40,7 +39,6 @@ struct TypeTraits {
 
 // Every DType has a row.
 const TypeTraits& type_traits(DType t);
-std::span<const TypeTraits> all_types();
 // nullptr when no row has that GGUF id or name.
 const TypeTraits* type_by_ggml_id(uint32_t id);
 const TypeTraits* type_by_name(std::string_view name);

@@ -13,6 +13,11 @@ namespace reach::run {
 class KVCache {
  public:
   KVCache(const ModelConfig& config, int64_t capacity);
+  // What a cache of `capacity` positions allocates: planned before it is.
+  static size_t bytes_for(const ModelConfig& config, int64_t capacity) {
+    return 2 * sizeof(float) * static_cast<size_t>(int64_t{config.n_layers} * capacity * config.n_kv_heads *
+                                                   config.head_dim);
+  }
 
   int64_t capacity() const { return capacity_; }
   int64_t length() const { return length_; }  // positions filled

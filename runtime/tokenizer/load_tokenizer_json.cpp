@@ -6,13 +6,12 @@
 // Strip and Sequence; post-processors TemplateProcessing, ByteLevel and
 // Sequence. Anything else is a FormatError rather than a silently different
 // tokenization.
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "formats/format_error.h"
+#include "formats/mapped_file.h"
 #include "tokenizer/load_tokenizer.h"
 #include "tokenizer/pretokenize.h"
 
@@ -24,17 +23,15 @@ using json = nlohmann::json;
 constexpr uint64_t kMaxJsonBytes = uint64_t{1} << 30;  // a real tokenizer.json is ~10 MB
 constexpr std::string_view kMetaspace = "\xE2\x96\x81";
 
+// Through MappedFile, as every model file: a FIFO or device is refused
+// without blocking, and the size is known before anything is read.
 json parse_json_file(const std::filesystem::path& path) {
   const std::string name = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FormatError(name, "cannot open the file");
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<uint64_t>(in.tellg());
-  if (size > kMaxJsonBytes) throw FormatError(name, "file is " + std::to_string(size) + " bytes, over the 1 GiB limit");
-  in.seekg(0);
-  std::string text(size, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  return parse_tokenizer_json_text(name, text);
+  const MappedFile file(path);
+  const auto bytes = file.bytes();
+  if (bytes.size() > kMaxJsonBytes)
+    throw FormatError(name, "file is " + std::to_string(bytes.size()) + " bytes, over the 1 GiB limit");
+  return parse_tokenizer_json_text(name, std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 // Reads a key that must have a given JSON type when present.

@@ -1,8 +1,11 @@
 // reach-run generate: prompt -> tokens -> prefill -> sample/decode loop,
 // streaming whole characters to stdout (or one JSON object at the end).
+#include <signal.h>
+
 #include <chrono>
+#include <csignal>
 #include <cstdio>
-#include <iostream>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -18,6 +21,8 @@
 #include "tokenizer/tokenizer.h"
 #include "tool/args.h"
 #include "tool/commands.h"
+#include "tool/memory_plan.h"
+#include "tool/output.h"
 
 namespace reach::run::cli {
 
@@ -45,8 +50,10 @@ Options parse(int argc, char** argv) {
   o.prompt = a.str("--prompt");
   o.output = a.str("--output", "text");
   if (o.output != "text" && o.output != "json") throw UsageError("--output is 'text' or 'json', got '" + o.output + "'");
-  o.max_tokens = a.integer("--max-tokens", 128, 0, 1 << 24);
-  o.ctx_size = a.integer("--ctx-size", 0, 0, 1 << 24);
+  // Up to 2^31 positions: what fits is decided by the memory plan, with
+  // the sizes, not by an arbitrary cap.
+  o.max_tokens = a.integer("--max-tokens", 128, 0, int64_t{1} << 31);
+  o.ctx_size = a.integer("--ctx-size", 0, 0, int64_t{1} << 31);
   o.threads = static_cast<int>(a.integer("--threads", 0, 0, 1024));
   // llama.cpp's defaults, so the same flags mean the same thing.
   o.sampling.temperature = static_cast<float>(a.number("--temperature", 0.8, 0.0, 1e6));
@@ -60,78 +67,140 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
+// Why generation ended, as the JSON's "stop" and the text mode's last line.
+enum class Stop { Eos, Length, Context, StopString, Interrupted };
+
+const char* to_string(Stop s) {
+  switch (s) {
+    case Stop::Eos: return "eos";
+    case Stop::Length: return "length";
+    case Stop::Context: return "context";
+    case Stop::StopString: return "stop_string";
+    case Stop::Interrupted: return "interrupted";
+  }
+  return "?";
+}
+
+// Ctrl-C ends generation after the current token: the text so far, the
+// JSON and the stop reason are still written.
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_interrupt(int) { g_interrupted = 1; }
+
+void catch_interrupt() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+}
+
+struct Generation {
+  std::vector<int32_t> tokens;
+  Stop stop = Stop::Length;
+  int64_t decode_steps = 0;
+  double prefill_s = 0, decode_s = 0;
+};
+
+// The model and what generation needs besides it, loaded once.
+struct Session {
+  std::unique_ptr<ModelSource> source;
+  std::unique_ptr<Tokenizer> tokenizer;
+  ThreadPool pool;
+  Model model;
+  Session(const Options& opt)
+      : source(open_model(opt.model)), tokenizer(Tokenizer::load(source->tokenizer())), pool(opt.threads),
+        model(*source, pool) {}
+};
+
+// The cache's size, planned against the memory available; a context past
+// what the model was trained on is allowed, with a warning.
+int64_t plan_positions(const Options& opt, const ModelConfig& config, int64_t prompt_tokens) {
+  const int64_t context = opt.ctx_size > 0 ? opt.ctx_size : config.max_seq_len;
+  if (opt.ctx_size > config.max_seq_len)
+    std::fprintf(stderr, "reach-run: warning: --ctx-size %lld is past the %lld positions the model was trained on\n",
+                 static_cast<long long>(opt.ctx_size), static_cast<long long>(config.max_seq_len));
+  if (prompt_tokens >= context)
+    throw UsageError("the prompt is " + std::to_string(prompt_tokens) + " tokens, the context holds " +
+                     std::to_string(context) + "; shorten the prompt or raise --ctx-size");
+  const int64_t positions = std::min<int64_t>(context, prompt_tokens + opt.max_tokens);
+  const MemoryPlan plan = plan_generation(config, positions, prompt_tokens);
+  if (std::string refusal = plan_refusal(plan, available_memory(), positions); !refusal.empty())
+    throw UsageError(refusal);
+  return positions;
+}
+
+Generation run_generation(Session& s, const Options& opt, const std::vector<int32_t>& prompt, TextStream& stream,
+                          int64_t positions) {
+  const ModelConfig& config = s.model.config();
+  std::set<int32_t> eos(config.eos_ids.begin(), config.eos_ids.end());
+  for (int32_t id : s.tokenizer->eos_ids()) eos.insert(id);
+  KVCache cache = s.model.make_cache(positions);
+  Sampler sampler(opt.sampling);
+  const bool stream_text = opt.output == "text";
+  Generation g;
+  const auto t_prefill = Clock::now();
+  std::vector<float> logits;
+  {
+    const auto out = s.model.forward(prompt, cache);
+    logits.assign(out.begin(), out.end());
+  }
+  g.prefill_s = seconds_since(t_prefill);
+  std::vector<int32_t> history = prompt;
+  const auto t_decode = Clock::now();
+  while (true) {
+    if (static_cast<int64_t>(g.tokens.size()) == opt.max_tokens) { g.stop = Stop::Length; break; }
+    if (g_interrupted) { g.stop = Stop::Interrupted; break; }
+    const int32_t next = sampler.sample(logits, history);
+    if (eos.count(next)) { g.stop = Stop::Eos; break; }
+    g.tokens.push_back(next);
+    history.push_back(next);
+    if (!s.tokenizer->is_special(next)) {
+      const std::string text = stream.push(s.tokenizer->token_bytes(next));
+      if (stream_text && !text.empty()) write_stdout(text);
+    }
+    if (stream.stopped()) { g.stop = Stop::StopString; break; }
+    if (static_cast<int64_t>(g.tokens.size()) == opt.max_tokens) { g.stop = Stop::Length; break; }
+    if (cache.length() == cache.capacity()) { g.stop = Stop::Context; break; }
+    const auto out = s.model.forward({&next, 1}, cache);
+    logits.assign(out.begin(), out.end());
+    ++g.decode_steps;
+  }
+  g.decode_s = seconds_since(t_decode);
+  return g;
+}
+
+double per_second(double n, double s) { return s > 0 && n > 0 ? n / s : 0.0; }
+
 }  // namespace
 
 int generate(int argc, char** argv) {
   const Options opt = parse(argc, argv);
-  const auto source = open_model(opt.model);
-  const auto tokenizer = Tokenizer::load(source->tokenizer());
-  ThreadPool pool(opt.threads);
-  Model model(*source, pool);
-  const ModelConfig& config = model.config();
-
-  const std::vector<int32_t> prompt = tokenizer->encode(opt.prompt, /*add_bos=*/true);
-  const int64_t context = opt.ctx_size > 0 ? opt.ctx_size : config.max_seq_len;
+  Session s(opt);
+  const std::vector<int32_t> prompt = s.tokenizer->encode(opt.prompt, /*add_bos=*/true);
   if (prompt.empty()) throw UsageError("the prompt encodes to no tokens; give some text");
-  if (static_cast<int64_t>(prompt.size()) >= context) {
-    std::fprintf(stderr, "reach-run: the prompt is %zu tokens, the context holds %lld; shorten the prompt\n",
-                 prompt.size(), static_cast<long long>(context));
-    return 2;
-  }
-  std::set<int32_t> eos(config.eos_ids.begin(), config.eos_ids.end());
-  for (int32_t id : tokenizer->eos_ids()) eos.insert(id);
-
-  KVCache cache = model.make_cache(std::min<int64_t>(context, static_cast<int64_t>(prompt.size()) + opt.max_tokens));
-  Sampler sampler(opt.sampling);
+  const int64_t positions = plan_positions(opt, s.model.config(), static_cast<int64_t>(prompt.size()));
+  catch_interrupt();
   TextStream stream(opt.stops);
-  const bool stream_text = opt.output == "text";
-  auto print = [&](const std::string& s) {
-    if (stream_text && !s.empty()) {
-      std::fwrite(s.data(), 1, s.size(), stdout);
-      std::fflush(stdout);
-    }
-  };
-
-  const auto t_prefill = Clock::now();
-  std::vector<float> logits;
-  {
-    const auto out = model.forward(prompt, cache);
-    logits.assign(out.begin(), out.end());
-  }
-  const double prefill_s = seconds_since(t_prefill);
-
-  std::vector<int32_t> history = prompt;
-  std::vector<int32_t> generated;
-  int64_t decode_steps = 0;
-  const auto t_decode = Clock::now();
-  while (static_cast<int64_t>(generated.size()) < opt.max_tokens) {
-    const int32_t next = sampler.sample(logits, history);
-    if (eos.count(next)) break;
-    generated.push_back(next);
-    history.push_back(next);
-    if (!tokenizer->is_special(next)) print(stream.push(tokenizer->token_bytes(next)));
-    if (stream.stopped() || static_cast<int64_t>(generated.size()) == opt.max_tokens || cache.length() == cache.capacity())
-      break;
-    const auto out = model.forward({&next, 1}, cache);
-    logits.assign(out.begin(), out.end());
-    ++decode_steps;
-  }
-  const double decode_s = seconds_since(t_decode);
-  print(stream.finish());
-
-  if (stream_text) {
-    std::fputc('\n', stdout);
+  const Generation g = run_generation(s, opt, prompt, stream, positions);
+  const std::string tail = stream.finish();
+  const double prefill_tps = per_second(static_cast<double>(prompt.size()), g.prefill_s);
+  const double decode_tps = per_second(static_cast<double>(g.decode_steps), g.decode_s);
+  if (opt.output == "text") {
+    write_stdout(tail + "\n");
+    std::fprintf(stderr, "reach-run: stop: %s; prompt %zu tokens at %.2f t/s, generated %zu tokens at %.2f t/s\n",
+                 to_string(g.stop), prompt.size(), prefill_tps, g.tokens.size(), decode_tps);
   } else {
     const nlohmann::json result = {
         {"prompt_tokens", prompt},
-        {"tokens", generated},
+        {"tokens", g.tokens},
         {"text", stream.text()},
-        {"prefill_tokens_per_s", prefill_s > 0 ? static_cast<double>(prompt.size()) / prefill_s : 0.0},
-        {"decode_tokens_per_s", decode_s > 0 && decode_steps > 0 ? static_cast<double>(decode_steps) / decode_s : 0.0},
+        {"stop", to_string(g.stop)},
+        {"prefill_tokens_per_s", prefill_tps},
+        {"decode_tokens_per_s", decode_tps},
     };
-    std::cout << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    write_stdout(result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
-  return 0;
+  finish_stdout();
+  return g.stop == Stop::Interrupted ? 130 : 0;
 }
 
 }  // namespace reach::run::cli

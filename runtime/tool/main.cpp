@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <stdexcept>
 
 #include "formats/format_error.h"
 #include "kernels/cpu_features.h"
 #include "tool/args.h"
 #include "tool/commands.h"
+#include "tool/output.h"
 
 namespace {
 
@@ -37,6 +39,14 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const FormatError& e) {
     std::fprintf(stderr, "reach-run: %s\n", e.what());
+    return 2;
+  } catch (const cli::OutputError& e) {
+    std::fprintf(stderr, "reach-run: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    // The generation's memory is planned before it is allocated; this is
+    // what the plan does not cover (the model's own buffers).
+    std::fprintf(stderr, "reach-run: out of memory; a smaller --ctx-size or model may fit\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "reach-run: internal error: %s\n", e.what());

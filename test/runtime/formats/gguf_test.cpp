@@ -226,6 +226,18 @@ TEST(Gguf, AlignmentMustBeAPowerOfTwo) {
   }
 }
 
+// Tensor data at odd addresses would be read through misaligned pointers
+// (undefined behaviour): alignment 1 to 16 is refused, 32 and up accepted.
+TEST(Gguf, AlignmentBelow32IsRefused) {
+  for (uint32_t bad : {1u, 2u, 16u}) {
+    RawGguf g;
+    g.header(0, 1).key("general.alignment", GgufType::U32);
+    const uint64_t at = g.at();
+    g.val<uint32_t>(bad);
+    expect_rejected(g, static_cast<int64_t>(at), "general.alignment " + std::to_string(bad) + " is below 32");
+  }
+}
+
 TEST(Gguf, TooManyDims) {
   RawGguf g;
   g.header(1, 0);

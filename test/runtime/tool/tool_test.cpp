@@ -1,6 +1,7 @@
 // The reach-run command as a user meets it: JSON output fields, stop
 // strings, and exit status 2 with a useful message for bad input.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -114,6 +115,88 @@ TEST(ReachRun, UnknownOptionAndBadNumberAreExit2) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--top-p"), std::string::npos);
   EXPECT_EQ(reach_run({"frobnicate"}).status, 2);
+}
+
+std::string gguf_f32() { return model().gguf.at(reach::run::DType::F32).string(); }
+
+// Like reach_run, with stdout sent to `out` (a device, a full disk) and the
+// command wrapped (`timeout ...`).
+Result reach_run_raw(const std::string& wrapper, const std::vector<std::string>& args, const std::string& out) {
+  const fs::path& dir = work_dir();
+  std::string cmd = wrapper + " " + REACH_RUN_BINARY;
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " >" + out + " 2>" + (dir / "err.txt").string();
+  const int raw = std::system(cmd.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, "", slurp(dir / "err.txt")};
+}
+
+TEST(ReachRun, StopReasonInJsonAndOnStderr) {
+  auto json_stop = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"generate", "--model", gguf_f32(), "--prompt", "Hi", "--temperature", "0",
+                                     "--output", "json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = reach_run(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out)["stop"].get<std::string>();
+  };
+  EXPECT_EQ(json_stop({"--max-tokens", "2"}), "length");
+  // The context is full before --max-tokens: generation stops there, saying so.
+  EXPECT_EQ(json_stop({"--max-tokens", "100", "--ctx-size", "6"}), "context");
+  const auto text = reach_run({"generate", "--model", gguf_f32(), "--prompt", "Hi", "--max-tokens", "2"});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.err.find("reach-run: stop: length; prompt "), std::string::npos) << text.err;
+  EXPECT_NE(text.err.find(" t/s"), std::string::npos) << text.err;
+}
+
+TEST(ReachRun, FifoAsModelIsExit2NotAHang) {
+  const fs::path fifo = work_dir() / "model-fifo.gguf";
+  fs::create_directories(work_dir());
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // Without O_NONBLOCK the open waits for a writer forever: timeout exits 124.
+  const auto r = reach_run_raw("timeout 20", {"generate", "--model", fifo.string(), "--prompt", "x"},
+                               (work_dir() / "out.txt").string());
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("model-fifo.gguf: not a regular file"), std::string::npos) << r.err;
+}
+
+TEST(ReachRun, FullDiskIsExit2WithTheCause) {
+  for (const char* mode : {"text", "json"}) {
+    const auto r = reach_run_raw("", {"generate", "--model", gguf_f32(), "--prompt", "Hi", "--max-tokens", "3",
+                                      "--output", mode},
+                                 "/dev/full");
+    EXPECT_EQ(r.status, 2) << mode << ": " << r.err;
+    EXPECT_NE(r.err.find("cannot write the output: No space left on device"), std::string::npos) << r.err;
+  }
+}
+
+TEST(ReachRun, ContextNoMachineHoldsIsRefusedWithTheSizes) {
+  const auto r = reach_run({"generate", "--model", gguf_f32(), "--prompt", "Hi", "--ctx-size", "2147483648",
+                            "--max-tokens", "2147483648"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("the KV cache for 2147483648 positions ("), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("GiB of memory is available; lower --ctx-size or --max-tokens"), std::string::npos) << r.err;
+}
+
+TEST(ReachRun, ContextPastTheTrainedOneWarns) {
+  const auto r = reach_run({"generate", "--model", gguf_f32(), "--prompt", "Hi", "--max-tokens", "2", "--ctx-size",
+                            "64"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: --ctx-size 64 is past the 16 positions the model was trained on"), std::string::npos)
+      << r.err;
+}
+
+TEST(ReachRun, InterruptStillWritesTheJsonWithItsReason) {
+  // A generation far longer than two seconds, stopped by SIGINT after two.
+  const fs::path out = work_dir() / "interrupted.json";
+  const auto r = reach_run_raw("timeout --preserve-status -s INT 2",
+                               {"generate", "--model", gguf_f32(), "--prompt", "Hi", "--max-tokens", "100000",
+                                "--ctx-size", "100000", "--output", "json"},
+                               out.string());
+  EXPECT_EQ(r.status, 130) << r.err;
+  const auto j = nlohmann::json::parse(slurp(out));
+  EXPECT_EQ(j["stop"], "interrupted");
+  EXPECT_FALSE(j["tokens"].empty());
 }
 
 TEST(ReachRun, BenchPrintsPpAndTgRows) {
