@@ -4,6 +4,7 @@
 #include "formats/model_source.h"
 
 #include <cstring>
+#include <functional>
 #include <map>
 
 #include "formats/config_json.h"
@@ -26,12 +27,13 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 }
 
 // Every tensor the config implies must be there with the shape it implies;
-// `display` maps a canonical name to the name the file uses, for messages.
+// `file_name` gives the name the file spells a canonical name with (for a
+// GGUF, llama.cpp's), so that messages name what the user can look for.
 void check_tensors(const ModelConfig& c, const TensorMap& tensors, const std::string& file,
-                   const std::map<std::string, std::string>& display) {
+                   const std::function<std::string(const std::string&)>& file_name) {
   const auto expect = [&](const std::string& name, std::vector<int64_t> shape) {
     const auto it = tensors.find(name);
-    const auto shown = display.count(name) ? display.at(name) : name;
+    const auto shown = file_name(name);
     if (it == tensors.end()) throw FormatError(file, "missing tensor '" + shown + "'");
     if (it->second.shape != shape) {
       throw FormatError(file, "tensor '" + shown + "' has shape " + shape_string(it->second.shape) +
@@ -96,7 +98,7 @@ class HfFolderSource final : public TensorLookup {
     // Some checkpoints say tie_word_embeddings = false yet ship no lm_head;
     // the embedding is then the only output matrix there is.
     config_.tied_embeddings = !tensors_.contains("lm_head.weight");
-    check_tensors(config_, tensors_, folder.string(), {});
+    check_tensors(config_, tensors_, folder.string(), [](const std::string& name) { return name; });
     tokenizer_.tokenizer_json = folder / "tokenizer.json";
     tokenizer_.tokenizer_config = folder / "tokenizer_config.json";
     if (!fs::exists(tokenizer_.tokenizer_json)) {
@@ -164,6 +166,22 @@ std::string canonical_name(const std::string& gguf_name) {
   return "";
 }
 
+// The inverse of canonical_name: llama.cpp's name for a canonical one.
+std::string gguf_name(const std::string& canonical) {
+  for (const auto& [from, to] : kGlobalNames) {
+    if (canonical == to) return from;
+  }
+  const std::string prefix = "model.layers.";
+  if (canonical.rfind(prefix, 0) != 0) return canonical;
+  const size_t dot = canonical.find('.', prefix.size());
+  if (dot == std::string::npos) return canonical;
+  const std::string rest = canonical.substr(dot + 1);
+  for (const auto& [from, to] : kLayerNames) {
+    if (rest == to) return "blk." + canonical.substr(prefix.size(), dot - prefix.size()) + "." + from;
+  }
+  return canonical;
+}
+
 class GgufSource final : public TensorLookup {
  public:
   explicit GgufSource(const fs::path& path) : path_(path), file_(path) {
@@ -173,18 +191,16 @@ class GgufSource final : public TensorLookup {
       throw FormatError(path.string(), "missing tokenizer: no tokenizer.ggml.model in the GGUF metadata");
     }
     vocab_ = vocab_from_gguf(gguf_);
-    std::map<std::string, std::string> display;
     for (const TensorView& t : gguf_.tensors) {
       const std::string name = canonical_name(t.name);
       if (name.empty()) continue;  // tensors reach-run does not use
       TensorView view = t;
       view.name = name;
-      display[name] = t.name;
       tensors_.emplace(name, std::move(view));
     }
     // llama.cpp ties the output to token_embd when output.weight is absent.
     config_.tied_embeddings = !tensors_.contains("lm_head.weight");
-    check_tensors(config_, tensors_, path.string(), display);
+    check_tensors(config_, tensors_, path.string(), gguf_name);
   }
 
   const ModelConfig& config() const override { return config_; }

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace reach::run {
 
@@ -77,6 +78,13 @@ void ThreadPool::run(int64_t n, int64_t grain, const void* fn, Invoke invoke) {
     invoke(fn, 0, n);
     return;
   }
+  if (busy_.exchange(true, std::memory_order_acquire))
+    throw std::logic_error("ThreadPool: parallel_for called while another call runs (from a second thread, "
+                           "or from inside fn); one pool serves one caller at a time");
+  struct Release {
+    std::atomic<bool>& busy;
+    ~Release() { busy.store(false, std::memory_order_release); }
+  } release{busy_};
   const int64_t units_per_piece = std::max<int64_t>(1, units / (int64_t{n_threads_} * kPiecesPerShare));
   const int64_t pieces = std::min<int64_t>((units + units_per_piece - 1) / units_per_piece, kFieldMask);
   fn_ = fn;

@@ -28,7 +28,9 @@ class ThreadPool {
 
   // Calls fn(begin, end) on disjoint ranges that cover [0, n), each a
   // multiple of `grain` long except the last, spread over the threads;
-  // returns when all are done. fn must not call parallel_for itself.
+  // returns when all are done. One caller at a time: a second thread's call
+  // while a job runs (or fn calling parallel_for) throws std::logic_error
+  // rather than corrupting the job's shares.
   template <class Fn>
   void parallel_for(int64_t n, int64_t grain, const Fn& fn) {
     run(n, grain, &fn, [](const void* f, int64_t b, int64_t e) { (*static_cast<const Fn*>(f))(b, e); });
@@ -64,6 +66,7 @@ class ThreadPool {
   alignas(64) std::atomic<int64_t> done_{0};  // pieces of the current job finished
   alignas(64) std::atomic<uint32_t> wake_{0};  // bumped for every job; workers sleep on it
   std::atomic<bool> stop_{false};
+  std::atomic<bool> busy_{false};  // a job is running: the single-caller check
   uint64_t generation_ = 0;
 };
 

@@ -29,8 +29,14 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  // First, before any kernel runs: an old CPU gets a message, not SIGILL.
   try {
     require_cpu_features();
+  } catch (const std::runtime_error& e) {
+    std::fprintf(stderr, "reach-run: %s\n", e.what());
+    return 2;
+  }
+  try {
     if (!std::strcmp(argv[1], "generate")) return cli::generate(argc, argv);
     if (!std::strcmp(argv[1], "bench")) return cli::bench(argc, argv);
     throw cli::UsageError(std::string("unknown command '") + argv[1] + "'");

@@ -140,7 +140,12 @@ TEST(OpenModel, GgufMissingTensorUsesLlamaCppName) {
   const auto dir = testing::scratch_dir("gguf_missing");
   w.write(dir / "m.gguf");
   expect_format_error([&] { open_model(dir / "m.gguf"); }, (dir / "m.gguf").string(), -1,
-                      "missing tensor 'model.norm.weight'");
+                      "missing tensor 'output_norm.weight'");
+  // A layer's tensor, named as llama.cpp names it too.
+  w.add_tensor("output_norm.weight", DType::F32, {32}, std::vector<std::byte>(32 * 4));
+  w.write(dir / "m.gguf");
+  expect_format_error([&] { open_model(dir / "m.gguf"); }, (dir / "m.gguf").string(), -1,
+                      "missing tensor 'blk.0.");
 }
 
 TEST(OpenModel, GgufUnknownArchitecture) {

@@ -73,3 +73,29 @@ TEST(ThreadPool, ZeroMeansAllCores) {
 
 }  // namespace
 }  // namespace reach::run
+
+namespace reach::run {
+namespace {
+
+// One pool serves one caller: a second thread's call while a job runs is a
+// clear error, never a silently corrupted job; the pool works afterwards.
+TEST(ThreadPool, ASecondCallerWhileAJobRunsThrows) {
+  ThreadPool pool(2);
+  std::atomic<bool> inside{false}, release{false};
+  std::thread first([&] {
+    pool.parallel_for(2, 1, [&](int64_t, int64_t) {
+      inside = true;
+      while (!release) std::this_thread::yield();
+    });
+  });
+  while (!inside) std::this_thread::yield();
+  EXPECT_THROW(pool.parallel_for(2, 1, [](int64_t, int64_t) {}), std::logic_error);
+  release = true;
+  first.join();
+  std::atomic<int64_t> sum{0};
+  pool.parallel_for(100, 1, [&](int64_t b, int64_t e) { sum += e - b; });
+  EXPECT_EQ(sum.load(), 100);
+}
+
+}  // namespace
+}  // namespace reach::run
