@@ -35,7 +35,15 @@ for (const modelPath of models) {
     generated.push(token);
     if (generated.length === 4) break;
   }
-  if (generated.length !== 4 || generated.some((t) => t < 0 || t >= model.tokens.length)) {
+  // The vocabulary size as the file states it (model.tokens is an object of
+  // special tokens in node-llama-cpp 3.x, with no length: comparing with it
+  // could never fail).
+  const vocabSize = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
+  if (!Number.isInteger(vocabSize) || vocabSize <= 0) {
+    console.log(`FAIL ${modelPath}: no vocabulary size in the GGUF metadata`);
+    failures++;
+  }
+  if (generated.length !== 4 || generated.some((t) => !Number.isInteger(t) || t < 0 || t >= vocabSize)) {
     console.log(`FAIL ${modelPath}: generated ${JSON.stringify(generated)}`);
     failures++;
   } else if (tokenized_alike) {
