@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace reach::run {
 
@@ -15,14 +15,18 @@ Sampler::Sampler(const SamplerConfig& config) : config_(config), rng_(config.see
 double Sampler::uniform() { return static_cast<double>(rng_() >> 11) * 0x1p-53; }
 
 void Sampler::apply_repeat_penalty(std::span<float> logits, std::span<const int32_t> history) const {
-  if (config_.repeat_penalty == 1.0f || config_.repeat_last_n <= 0) return;
+  const bool off = config_.repeat_penalty == 1.0f && config_.presence_penalty == 0.0f &&
+                   config_.frequency_penalty == 0.0f;
+  if (off || config_.repeat_last_n <= 0) return;
   const size_t n = std::min(history.size(), static_cast<size_t>(config_.repeat_last_n));
-  std::unordered_set<int32_t> seen(history.end() - static_cast<std::ptrdiff_t>(n), history.end());
-  for (int32_t id : seen) {
+  std::unordered_map<int32_t, int> count;
+  for (auto it = history.end() - static_cast<std::ptrdiff_t>(n); it != history.end(); ++it) ++count[*it];
+  for (const auto& [id, times] : count) {
     if (id < 0 || static_cast<size_t>(id) >= logits.size()) continue;
     float& l = logits[static_cast<size_t>(id)];
     // Divide positive logits, multiply negative ones: both make the token less likely.
     l = l > 0 ? l / config_.repeat_penalty : l * config_.repeat_penalty;
+    l -= static_cast<float>(times) * config_.frequency_penalty + config_.presence_penalty;
   }
 }
 

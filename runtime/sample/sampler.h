@@ -1,6 +1,6 @@
 #pragma once
 // Picks the next token from the logits. The chain, in llama.cpp's order:
-//   repetition penalty -> (greedy if temperature <= 0) -> top-k -> top-p ->
+//   repetition, presence and frequency penalties -> (greedy if temperature <= 0) -> top-k -> top-p ->
 //   min-p -> temperature -> draw with the seeded generator.
 // top-p and min-p compare probabilities before temperature, as llama.cpp does.
 #include <cstdint>
@@ -16,7 +16,11 @@ struct SamplerConfig {
   float top_p = 1.0f;           // >= 1: off
   float min_p = 0.0f;           // <= 0: off
   float repeat_penalty = 1.0f;  // 1: off
-  int32_t repeat_last_n = 64;   // how many recent tokens the penalty looks at
+  int32_t repeat_last_n = 64;   // how many recent tokens the penalties look at
+  // llama.cpp's penalties over the same window: logit -= count · frequency
+  // + (count > 0) · presence. 0: off.
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
   uint64_t seed = 0;
 };
 

@@ -5,12 +5,44 @@
 
 namespace reach::run::cli {
 
-Args::Args(int argc, char** argv, int first, const std::set<std::string>& known) {
+namespace {
+
+const OptionSpec* find_spec(const std::vector<OptionSpec>& specs, const std::string& flag) {
+  for (const OptionSpec& s : specs)
+    if (flag == s.name || (!s.alias.empty() && flag == s.alias)) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+Args::Args(int argc, char** argv, int first, const std::vector<OptionSpec>& specs) {
   for (int i = first; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (!known.count(flag)) throw UsageError("unknown option '" + flag + "'");
-    if (i + 1 >= argc) throw UsageError("option '" + flag + "' needs a value");
-    values_[flag].push_back(argv[++i]);
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      help_ = true;
+      continue;
+    }
+    std::string value;
+    bool inline_value = false;
+    if (flag.rfind("--", 0) == 0) {
+      if (const size_t eq = flag.find('='); eq != std::string::npos) {
+        value = flag.substr(eq + 1);
+        flag = flag.substr(0, eq);
+        inline_value = true;
+      }
+    }
+    const OptionSpec* spec = find_spec(specs, flag);
+    if (spec == nullptr) throw UsageError("unknown option '" + flag + "' (see --help)");
+    if (spec->value.empty()) {
+      if (inline_value) throw UsageError("option '" + spec->name + "' takes no value");
+      values_[spec->name].push_back("");
+      continue;
+    }
+    if (!inline_value) {
+      if (i + 1 >= argc) throw UsageError("option '" + flag + "' needs a value (" + spec->value + ")");
+      value = argv[++i];
+    }
+    values_[spec->name].push_back(value);
   }
 }
 
@@ -49,6 +81,19 @@ double Args::number(const std::string& flag, double fallback, double min, double
     throw UsageError("option '" + flag + "' wants a number from " + std::to_string(min) + " to " +
                      std::to_string(max) + ", got '" + s + "'");
   return v;
+}
+
+std::string usage(const std::string& command, const std::string& summary, const std::vector<OptionSpec>& specs) {
+  std::string out = "usage: reach-run " + command + " [options]\n" + summary + "\n\noptions:\n";
+  for (const OptionSpec& s : specs) {
+    std::string left = "  " + (s.alias.empty() ? "    " : s.alias + ", ") + s.name;
+    if (!s.value.empty()) left += " " + s.value;
+    if (left.size() < 34) left.resize(34, ' ');
+    else left += "\n" + std::string(34, ' ');
+    out += left + s.help + "\n";
+  }
+  out += "  -h, --help                      this help\n";
+  return out;
 }
 
 }  // namespace reach::run::cli

@@ -1,9 +1,10 @@
 #pragma once
-// Plain command-line parsing: "--flag value" (or "-p value") pairs after the
-// subcommand, a flag may repeat (--stop). Anything malformed is a UsageError,
-// which main turns into a message and exit status 2.
+// Command-line parsing as llama.cpp's tools take it: `--flag value`,
+// `--flag=value`, a short alias (`-m PATH`), switches that take no value
+// (`--ignore-eos`), flags that repeat (`--stop`). One table of options per
+// subcommand drives both the parsing and its `--help`. Anything malformed is
+// a UsageError, which main turns into a message and exit status 2.
 #include <map>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,11 +15,18 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+struct OptionSpec {
+  std::string name;        // "--model"
+  std::string alias;       // "-m", or ""
+  std::string value;       // what it takes ("PATH"); "" for a switch
+  std::string help;        // what it means, and its default
+};
+
 class Args {
  public:
-  // `known` lists the accepted flags, each with its dashes ("--model", "-p").
-  Args(int argc, char** argv, int first, const std::set<std::string>& known);
+  Args(int argc, char** argv, int first, const std::vector<OptionSpec>& specs);
 
+  bool help() const { return help_; }  // --help or -h was given
   bool has(const std::string& flag) const { return values_.count(flag) != 0; }
   std::string str(const std::string& flag) const;  // required
   std::string str(const std::string& flag, const std::string& fallback) const;
@@ -27,7 +35,11 @@ class Args {
   double number(const std::string& flag, double fallback, double min, double max) const;
 
  private:
-  std::map<std::string, std::vector<std::string>> values_;
+  std::map<std::string, std::vector<std::string>> values_;  // by long name
+  bool help_ = false;
 };
+
+// "usage: reach-run COMMAND [options]" and one line per option.
+std::string usage(const std::string& command, const std::string& summary, const std::vector<OptionSpec>& specs);
 
 }  // namespace reach::run::cli

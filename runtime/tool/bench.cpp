@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "tool/args.h"
 #include "tool/commands.h"
+#include "tool/output.h"
 
 namespace reach::run::cli {
 
@@ -46,12 +47,25 @@ double run_once(Model& model, KVCache& cache, const std::vector<int32_t>& tokens
 
 }  // namespace
 
+// llama-bench's names and short flags.
+const std::vector<OptionSpec> kBenchOptions = {
+    {"--model", "-m", "PATH", "a folder or a .gguf file, as for generate"},
+    {"--n-prompt", "-p", "N", "ppN: one batched forward of N random tokens; 0 skips it (default 512)"},
+    {"--n-gen", "-n", "N", "tgN: N single-token forwards from an empty cache; 0 skips it (default 128)"},
+    {"--repetitions", "-r", "N", "runs of each test after a warm-up, mean ± sd (default 3)"},
+    {"--threads", "-t", "N", "threads (default: all cores)"},
+};
+
 int bench(int argc, char** argv) {
-  const Args a(argc, argv, 2, {"--model", "-p", "-n", "-r", "--threads"});
+  const Args a(argc, argv, 2, kBenchOptions);
+  if (a.help()) {
+    write_stdout(usage("bench", "Measures prompt processing and generation speed, as llama-bench does.", kBenchOptions));
+    return 0;
+  }
   const std::string path = a.str("--model");
-  const int64_t n_prompt = a.integer("-p", 512, 0, 1 << 20);
-  const int64_t n_gen = a.integer("-n", 128, 0, 1 << 20);
-  const int reps = static_cast<int>(a.integer("-r", 3, 1, 1000));
+  const int64_t n_prompt = a.integer("--n-prompt", 512, 0, 1 << 20);
+  const int64_t n_gen = a.integer("--n-gen", 128, 0, 1 << 20);
+  const int reps = static_cast<int>(a.integer("--repetitions", 3, 1, 1000));
   const auto source = open_model(path);
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
   Model model(*source, pool);

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <iostream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <set>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/format_error.h"
+#include "formats/mapped_file.h"
 #include "formats/model_source.h"
 #include "model/model.h"
 #include "sample/sampler.h"
@@ -34,35 +37,94 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 struct Options {
   std::string model, prompt, output;
-  int64_t max_tokens;
-  int64_t ctx_size;  // 0: the model's own
+  int64_t max_tokens;  // -1: until EOS or the context is full
+  int64_t ctx_size;    // 0: the model's own
   int threads;
+  bool ignore_eos;
   SamplerConfig sampling;
   std::vector<std::string> stops;
 };
 
-Options parse(int argc, char** argv) {
-  const Args a(argc, argv, 2,
-               {"--model", "--prompt", "--max-tokens", "--temperature", "--top-k", "--top-p", "--min-p",
-                "--repeat-penalty", "--repeat-last-n", "--seed", "--stop", "--threads", "--ctx-size", "--output"});
+// llama-cli's names, short flags and defaults, so the same command line
+// means the same thing.
+const std::vector<OptionSpec> kGenerateOptions = {
+    {"--model", "-m", "PATH", "a folder (config.json, *.safetensors, tokenizer.json) or a .gguf file"},
+    {"--prompt", "-p", "TEXT", "the prompt"},
+    {"--file", "-f", "FILE", "read the prompt from FILE ('-': standard input)"},
+    {"--escape", "-e", "", "process \\n, \\t, \\\\, \\\" and \\' in the prompt"},
+    {"--max-tokens", "-n", "N", "tokens to generate; -1 until EOS or the context is full (default 128; alias --n-predict)"},
+    {"--n-predict", "", "N", "same as --max-tokens"},
+    {"--ctx-size", "-c", "N", "context positions (default: the model's trained context)"},
+    {"--threads", "-t", "N", "threads (default: all cores)"},
+    {"--seed", "-s", "N", "sampling seed; -1 random (default -1)"},
+    {"--temperature", "", "T", "0 is greedy (default 0.8; alias --temp)"},
+    {"--temp", "", "T", "same as --temperature"},
+    {"--top-k", "", "K", "keep the K most likely tokens; 0 off (default 40)"},
+    {"--top-p", "", "P", "keep the most likely tokens up to probability P; 1 off (default 0.95)"},
+    {"--min-p", "", "P", "drop tokens below P times the best's probability; 0 off (default 0.05)"},
+    {"--repeat-penalty", "", "R", "penalize tokens of the last --repeat-last-n; 1 off (default 1.0)"},
+    {"--repeat-last-n", "", "N", "tokens the penalties look back at (default 64)"},
+    {"--presence-penalty", "", "P", "subtract P from tokens seen in that window; 0 off (default 0)"},
+    {"--frequency-penalty", "", "F", "subtract F per occurrence in that window; 0 off (default 0)"},
+    {"--ignore-eos", "", "", "do not stop at end-of-sequence tokens"},
+    {"--stop", "", "TEXT", "stop before TEXT (repeatable)"},
+    {"--output", "", "text|json", "stream text, or print one JSON object at the end (default text)"},
+};
+
+const char* kGenerateSummary =
+    "Generates text from a prompt, streaming it to stdout; why it stopped and the speeds go to stderr.";
+
+// -e: the escapes llama-cli's --escape processes.
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    const char c = s[++i];
+    out += c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;  // \\, \", \' stand for themselves
+  }
+  return out;
+}
+
+std::string read_prompt_file(const std::string& path) {
+  if (path == "-") return {std::istreambuf_iterator<char>(std::cin), {}};
+  const MappedFile file(path);
+  const auto bytes = file.bytes();
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+std::string prompt_of(const Args& a) {
+  if (a.has("--prompt") == a.has("--file")) throw UsageError("give the prompt with --prompt TEXT or --file FILE (one)");
+  const std::string prompt = a.has("--file") ? read_prompt_file(a.str("--file")) : a.str("--prompt");
+  return a.has("--escape") ? unescape(prompt) : prompt;
+}
+
+Options parse(const Args& a) {
   Options o;
   o.model = a.str("--model");
-  o.prompt = a.str("--prompt");
+  o.prompt = prompt_of(a);
   o.output = a.str("--output", "text");
   if (o.output != "text" && o.output != "json") throw UsageError("--output is 'text' or 'json', got '" + o.output + "'");
   // Up to 2^31 positions: what fits is decided by the memory plan, with
   // the sizes, not by an arbitrary cap.
-  o.max_tokens = a.integer("--max-tokens", 128, 0, int64_t{1} << 31);
+  const char* n_flag = a.has("--n-predict") ? "--n-predict" : "--max-tokens";
+  o.max_tokens = a.integer(n_flag, 128, -1, int64_t{1} << 31);
   o.ctx_size = a.integer("--ctx-size", 0, 0, int64_t{1} << 31);
   o.threads = static_cast<int>(a.integer("--threads", 0, 0, 1024));
-  // llama.cpp's defaults, so the same flags mean the same thing.
-  o.sampling.temperature = static_cast<float>(a.number("--temperature", 0.8, 0.0, 1e6));
+  o.ignore_eos = a.has("--ignore-eos");
+  const char* t_flag = a.has("--temp") ? "--temp" : "--temperature";
+  o.sampling.temperature = static_cast<float>(a.number(t_flag, 0.8, 0.0, 1e6));
   o.sampling.top_k = static_cast<int32_t>(a.integer("--top-k", 40, 0, 1 << 30));
   o.sampling.top_p = static_cast<float>(a.number("--top-p", 0.95, 0.0, 1.0));
   o.sampling.min_p = static_cast<float>(a.number("--min-p", 0.05, 0.0, 1.0));
   o.sampling.repeat_penalty = static_cast<float>(a.number("--repeat-penalty", 1.0, 0.0, 1e6));
   o.sampling.repeat_last_n = static_cast<int32_t>(a.integer("--repeat-last-n", 64, 0, 1 << 30));
-  o.sampling.seed = a.has("--seed") ? static_cast<uint64_t>(a.integer("--seed", 0, 0, INT64_MAX)) : std::random_device{}();
+  o.sampling.presence_penalty = static_cast<float>(a.number("--presence-penalty", 0.0, -1e6, 1e6));
+  o.sampling.frequency_penalty = static_cast<float>(a.number("--frequency-penalty", 0.0, -1e6, 1e6));
+  const long long seed = a.integer("--seed", -1, -1, INT64_MAX);
+  o.sampling.seed = seed < 0 ? std::random_device{}() : static_cast<uint64_t>(seed);
   o.stops = a.all("--stop");
   return o;
 }
@@ -121,7 +183,7 @@ int64_t plan_positions(const Options& opt, const ModelConfig& config, int64_t pr
   if (prompt_tokens >= context)
     throw UsageError("the prompt is " + std::to_string(prompt_tokens) + " tokens, the context holds " +
                      std::to_string(context) + "; shorten the prompt or raise --ctx-size");
-  const int64_t positions = std::min<int64_t>(context, prompt_tokens + opt.max_tokens);
+  const int64_t positions = opt.max_tokens < 0 ? context : std::min<int64_t>(context, prompt_tokens + opt.max_tokens);
   const MemoryPlan plan = plan_generation(config, positions, prompt_tokens);
   if (std::string refusal = plan_refusal(plan, available_memory(), positions); !refusal.empty())
     throw UsageError(refusal);
@@ -150,7 +212,7 @@ Generation run_generation(Session& s, const Options& opt, const std::vector<int3
     if (static_cast<int64_t>(g.tokens.size()) == opt.max_tokens) { g.stop = Stop::Length; break; }
     if (g_interrupted) { g.stop = Stop::Interrupted; break; }
     const int32_t next = sampler.sample(logits, history);
-    if (eos.count(next)) { g.stop = Stop::Eos; break; }
+    if (eos.count(next) && !opt.ignore_eos) { g.stop = Stop::Eos; break; }
     g.tokens.push_back(next);
     history.push_back(next);
     if (!s.tokenizer->is_special(next)) {
@@ -173,7 +235,12 @@ double per_second(double n, double s) { return s > 0 && n > 0 ? n / s : 0.0; }
 }  // namespace
 
 int generate(int argc, char** argv) {
-  const Options opt = parse(argc, argv);
+  const Args args(argc, argv, 2, kGenerateOptions);
+  if (args.help()) {
+    write_stdout(usage("generate", kGenerateSummary, kGenerateOptions));
+    return 0;
+  }
+  const Options opt = parse(args);
   Session s(opt);
   const std::vector<int32_t> prompt = s.tokenizer->encode(opt.prompt, /*add_bos=*/true);
   if (prompt.empty()) throw UsageError("the prompt encodes to no tokens; give some text");

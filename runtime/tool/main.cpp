@@ -15,11 +15,13 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: reach-run generate --model PATH --prompt TEXT [--max-tokens N] [--temperature T] [--top-k K]\n"
-    "                          [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]...\n"
-    "                          [--threads N] [--ctx-size N] [--output text|json]\n"
-    "       reach-run bench --model PATH [-p 512] [-n 128] [-r 3] [--threads N]\n"
-    "PATH is a folder with config.json, *.safetensors and tokenizer.json, or a .gguf file.\n";
+    "usage: reach-run generate -m PATH (-p TEXT | -f FILE) [options]   text from a prompt\n"
+    "       reach-run bench -m PATH [-p 512] [-n 128] [-r 3]            speed, as llama-bench measures it\n"
+    "       reach-run COMMAND --help                                      each command's options and defaults\n"
+    "       reach-run --version\n"
+    "PATH is a folder with config.json, *.safetensors and tokenizer.json, or a .gguf file.\n"
+    "Exit status: 0 done, 2 bad input or options, memory that does not fit, a failed write;\n"
+    "130 after Ctrl-C; 1 an internal error.\n";
 
 }  // namespace
 
@@ -28,6 +30,10 @@ int main(int argc, char** argv) {
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::printf("reach-run %s\n", REACH_VERSION);
+    return 0;
   }
   // First, before any kernel runs: an old CPU gets a message, not SIGILL.
   try {

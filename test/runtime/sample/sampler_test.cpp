@@ -87,6 +87,19 @@ TEST(Sampler, RepeatPenaltyDividesPositiveAndMultipliesNegative) {
   EXPECT_EQ(l[3], 2.5f);
 }
 
+// llama.cpp's penalties: logit -= count · frequency + presence for each
+// token in the window, after the repetition penalty.
+TEST(Sampler, PresenceAndFrequencyPenaltiesSubtractPerTokenAndPerOccurrence) {
+  Sampler s({.repeat_last_n = 4, .presence_penalty = 0.5f, .frequency_penalty = 0.25f});
+  std::vector<float> l = {1.0f, 3.0f, 2.0f, 2.6f};
+  const std::vector<int32_t> history = {2, 1, 3, 1, 1};  // the window is {1, 3, 1, 1}
+  EXPECT_EQ(s.sample(l, history), 2);                    // 3 - 1.25 and 2.6 - 0.75 fall below 2
+  EXPECT_FLOAT_EQ(l[1], 3.0f - 3 * 0.25f - 0.5f);
+  EXPECT_FLOAT_EQ(l[3], 2.6f - 0.25f - 0.5f);
+  EXPECT_EQ(l[0], 1.0f);
+  EXPECT_EQ(l[2], 2.0f);  // outside the window: untouched
+}
+
 TEST(Sampler, SameSeedSameSequenceDifferentSeedDifferent) {
   const auto l0 = log_probs({0.25, 0.25, 0.25, 0.25});
   auto draw = [&](uint64_t seed) {

@@ -199,6 +199,46 @@ TEST(ReachRun, InterruptStillWritesTheJsonWithItsReason) {
   EXPECT_FALSE(j["tokens"].empty());
 }
 
+// llama-cli's command line: short flags, --opt=value, the prompt from a
+// file or stdin, -n -1 until the context is full, --help per command.
+TEST(ReachRun, LlamaCliFlagsMeanWhatTheySayThere) {
+  const auto longform = reach_run({"generate", "--model", gguf_f32(), "--prompt", "Hi there", "--max-tokens", "3",
+                                   "--temperature", "0", "--output", "json"});
+  ASSERT_EQ(longform.status, 0) << longform.err;
+  const fs::path prompt = work_dir() / "prompt.txt";
+  std::ofstream(prompt) << "Hi there";
+  const auto shortform = reach_run({"generate", "-m", gguf_f32(), "-f", prompt.string(), "-n", "3", "--temp=0",
+                                    "-t", "1", "-s", "7", "--output=json"});
+  ASSERT_EQ(shortform.status, 0) << shortform.err;
+  EXPECT_EQ(nlohmann::json::parse(shortform.out)["tokens"], nlohmann::json::parse(longform.out)["tokens"]);
+  const auto from_stdin = reach_run_raw("echo 'Hi there' |", {"generate", "-m", gguf_f32(), "-f", "-", "-n", "3",
+                                                             "--temp", "0", "--output", "json"},
+                                        (work_dir() / "stdin.json").string());
+  EXPECT_EQ(from_stdin.status, 0) << from_stdin.err;
+  // -n -1 with --ignore-eos: until the context (16 positions) is full.
+  const auto until_full = reach_run({"generate", "-m", gguf_f32(), "-p", "Hi", "-n", "-1", "--ignore-eos", "--temp",
+                                     "0", "--output", "json"});
+  ASSERT_EQ(until_full.status, 0) << until_full.err;
+  const auto j = nlohmann::json::parse(until_full.out);
+  EXPECT_EQ(j["stop"], "context");
+  // 16 positions fill the cache; the last token is sampled from the logits
+  // of the 16th and printed, with no position left to feed it back into.
+  EXPECT_EQ(j["prompt_tokens"].size() + j["tokens"].size(), 17u);
+  EXPECT_EQ(reach_run({"generate", "-p", "x", "--ignore-eos=1", "-m", gguf_f32()}).status, 2);
+}
+
+TEST(ReachRun, HelpOnEveryCommandAndVersion) {
+  for (const char* command : {"generate", "bench"}) {
+    const auto r = reach_run({command, "--help"});
+    EXPECT_EQ(r.status, 0) << command;
+    EXPECT_NE(r.out.find("-m, --model PATH"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("default"), std::string::npos) << r.out;
+  }
+  const auto v = reach_run({"--version"});
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out.rfind("reach-run ", 0), 0u) << v.out;
+}
+
 TEST(ReachRun, BenchPrintsPpAndTgRows) {
   const auto r = reach_run({"bench", "--model", model().gguf.at(reach::run::DType::F32).string(), "-p", "8", "-n",
                             "4", "-r", "1", "--threads", "1"});
