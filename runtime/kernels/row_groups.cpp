@@ -85,6 +85,17 @@ inline __m256i broadcast4(const int8_t* q) {
   return _mm256_set1_epi32(v);
 }
 
+// Prefetches run ahead of the stream and past its end at the last lines.
+// The address is computed as an integer: a pointer formed beyond its buffer
+// is undefined behaviour even if never dereferenced (a prefetch never faults).
+inline const char* ahead_of(const char* line, int64_t bytes) {
+  return reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(line) + static_cast<uintptr_t>(bytes));
+}
+inline void prefetch_lines_ahead(const char* line) {
+  _mm_prefetch(ahead_of(line, kPrefetchBytes), _MM_HINT_T0);
+  _mm_prefetch(ahead_of(line, kL2PrefetchBytes), _MM_HINT_T1);
+}
+
 // The products of one block's quants (64-byte lines at `line`) with activation
 // rows' quants xq[t], as exact int32 sums per row in dot[t] (Q4_0: |nibble ·
 // x| pairs ≤ 3840, eight per lane ≤ 30720 fit int16 before widening; Q8_0:
@@ -97,8 +108,7 @@ inline void block_dots(const char* line, const int8_t* const* xq, __m256i* dot) 
   __m256i sum16[T];
   for (int t = 0; t < T; ++t) sum16[t] = _mm256_setzero_si256();
   for (int l = 0; l < kLines; ++l, line += 64) {
-    _mm_prefetch(line + kPrefetchBytes, _MM_HINT_T0);
-    _mm_prefetch(line + kL2PrefetchBytes, _MM_HINT_T1);
+    prefetch_lines_ahead(line);
     for (int half = 0; half < 2; ++half) {
       const int v = 2 * l + half;  // quant vector of the block
       const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(line) + half);
@@ -137,8 +147,7 @@ void group_times_rows(const std::byte* group, int64_t blocks, const Activations&
     const int64_t here = std::min(kSuperblock, blocks - b0);
     // The superblock's line of scales, prefetched like every line.
     const auto* scales = reinterpret_cast<const __m128i*>(line);
-    _mm_prefetch(line + kL2PrefetchBytes, _MM_HINT_T1);
-    _mm_prefetch(line + kPrefetchBytes, _MM_HINT_T0);
+    prefetch_lines_ahead(line);
     line += 64;
     for (int64_t j = 0; j < here; ++j, line += kQuantBytes) {
       const int64_t b = b0 + j;
