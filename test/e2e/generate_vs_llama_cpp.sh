@@ -81,6 +81,10 @@ run_case llama2-gqa        tokenizer-llama2 f32,f16,q8_0,q4_0 --dim 64 --heads 4
 run_case llama2-mha-tied   tokenizer-llama2 f32 --dim 96 --heads 3 --kv-heads 3 --ffn 160 --layers 3 --tied --seed 2
 run_case llama3-odd-gqa    tokenizer-llama3 f32 --dim 80 --heads 5 --kv-heads 1 --ffn 72 --layers 2 --seed 3
 run_case qwen3-qknorm      tokenizer-qwen3  f32 --arch qwen3 --dim 64 --heads 4 --kv-heads 2 --head-dim 32 --ffn 96 --layers 2 --seed 4
+# Qwen2's q/k/v biases, and Llama-3's rope scaling (from config.json's
+# rope_scaling in the HF folder, from rope_freqs.weight in the GGUF).
+run_case qwen2-biases      tokenizer-qwen3  f32,q8_0 --arch qwen2 --dim 48 --heads 3 --kv-heads 1 --ffn 80 --layers 2 --seed 5
+run_case llama3-rope-scaled tokenizer-llama3 f32,q4_0 --dim 64 --heads 2 --kv-heads 2 --ffn 64 --layers 2 --rope-theta 500000 --rope-scaling-factor 8 --seed 6
 
 echo "$((checks - failures - ties)) of $checks comparisons identical, $ties identical up to a near-tie, $failures failed"
 ((failures == 0))
