@@ -122,7 +122,7 @@ TEST_P(ModelShapes, MatchesNaiveDoubleReference) {
   const auto& f = files_for(GetParam());
   const auto source = open_model(f.hf_dir);
   const std::vector<int32_t> prompt(kTokens.begin(), kTokens.begin() + 5);
-  const auto ref = testing::reference_logits(*source, prompt);
+  const auto ref = testing::reference_logits(f.hf_dir, prompt);
   ThreadPool pool(2);
   Model model(*source, pool);
   KVCache cache = model.make_cache(16);

@@ -2,15 +2,17 @@
 // A deliberately naive Llama-family forward pass in double precision,
 // written from the Hugging Face modeling code (half-split RoPE, so it takes
 // an HF-layout source), recomputing everything from scratch for each
-// position. The model under test must agree with it.
+// position. The model under test must agree with it. It reads config.json
+// and the safetensors files itself (a minimal reader of its own), so a bug in
+// the runtime's parsers cannot hide in the reference as well.
 #include <cstdint>
 #include <vector>
 
-#include "formats/model_source.h"
+#include <filesystem>
 
 namespace reach::run::testing {
 
 // Logits {vocab} of the last of `tokens`, all processed from position 0.
-std::vector<double> reference_logits(const ModelSource& hf_source, const std::vector<int32_t>& tokens);
+std::vector<double> reference_logits(const std::filesystem::path& hf_dir, const std::vector<int32_t>& tokens);
 
 }  // namespace reach::run::testing
