@@ -619,12 +619,7 @@ bool Visitor::traverseNonProject(Decl *D) {
   return true;
 }
 
-bool Visitor::traverseWithContext(Decl *D, const Decl *Owner) {
-  Context.push_back(usr(Owner));
-  bool R = Base::TraverseDecl(D);
-  Context.pop_back();
-  return R;
-}
+bool Visitor::traverseWithContext(Decl *D, const Decl *Owner) { return traverseInContext(D, usr(Owner)); }
 
 /// Declarations at namespace scope that are not definitions of their own
 /// but still name code that must exist for the file to compile: a
@@ -633,12 +628,7 @@ bool Visitor::traverseWithContext(Decl *D, const Decl *Owner) {
 /// is reached from the file's "namespace scope", a root whenever the file
 /// is compiled (like a dynamic initializer; in a test file, a test root).
 /// Conservative: an alias nobody uses still keeps its target.
-bool Visitor::traverseAtNamespaceScope(Decl *D) {
-  Context.push_back(namespaceScope(D->getLocation()));
-  bool R = Base::TraverseDecl(D);
-  Context.pop_back();
-  return R;
-}
+bool Visitor::traverseAtNamespaceScope(Decl *D) { return traverseInContext(D, namespaceScope(D->getLocation())); }
 
 /// The USR of the namespace-scope node of L's file, recorded on first use.
 std::string Visitor::namespaceScope(SourceLocation L) {
@@ -708,6 +698,7 @@ bool Visitor::TraverseDecl(Decl *D) {
   return Base::TraverseDecl(D);
 }
 
+/// Walks D with Owner (a USR) as the definition its references come from.
 bool Visitor::traverseInContext(Decl *D, const std::string &Owner) {
   Context.push_back(Owner);
   bool R = Base::TraverseDecl(D);
@@ -998,8 +989,6 @@ void Visitor::addTypeUses(QualType T, SourceLocation Site) {
   }
 }
 
-/// `using ns::f;` names every f it brings in, and `using Base::Base;` the
-/// base's constructors: deleting one breaks the using-declaration.
 /// `__attribute__((cleanup(release))) T x;` calls release when x goes out
 /// of scope.
 bool Visitor::VisitVarDecl(VarDecl *D) {
@@ -1008,6 +997,8 @@ bool Visitor::VisitVarDecl(VarDecl *D) {
   return true;
 }
 
+/// `using ns::f;` names every f it brings in, and `using Base::Base;` the
+/// base's constructors: deleting one breaks the using-declaration.
 bool Visitor::VisitUsingDecl(UsingDecl *D) {
   for (const UsingShadowDecl *S : D->shadows()) {
     const NamedDecl *T = S->getTargetDecl();

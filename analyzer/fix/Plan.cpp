@@ -141,8 +141,8 @@ bool heldByDeletion(const Node &N, const Plan &P) {
 }
 
 /// Why a dead, editable definition cannot be deleted as text, or "".
-std::string whyKept(const Graph &G, unsigned Id, bool ClassGoes, const VirtualFamilies &Families) {
-  const Node &N = G.Nodes[Id];
+/// WithFamily: a virtual that can go only with its whole override family.
+std::string whyKept(const Node &N, bool ClassGoes, bool WithFamily, const VirtualFamilies &Families) {
   if (N.RangeInMacro)
     return N.Macro.empty() ? "written by a macro expansion" : "written by macro " + N.Macro;
   if (N.RangeBegin.File != N.RangeEnd.File || N.RangeEnd.Offset <= N.RangeBegin.Offset)
@@ -152,7 +152,7 @@ std::string whyKept(const Graph &G, unsigned Id, bool ClassGoes, const VirtualFa
   // whole override families that no reachable call can dispatch to.
   if (N.VirtualMethod && !ClassGoes && N.Kind == NodeKind::Destructor)
     return "virtual destructor of a class that stays"; // without it, deleting through a base leaks
-  if (N.VirtualMethod && !ClassGoes && !Families.goesAlone(Id))
+  if (WithFamily)
     return Families.blocker(N.Usr);
   return "";
 }
@@ -245,11 +245,12 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
       Lambdas.push_back(I); // inside its enclosing function: goes with it or not at all
       continue;
     }
-    if (std::string Why = whyKept(G, I, ClassGoes, Families); !Why.empty()) {
+    const bool WithFamily = N.VirtualMethod && !ClassGoes && !Families.goesAlone(I);
+    if (std::string Why = whyKept(N, ClassGoes, WithFamily, Families); !Why.empty()) {
       Skip(Why);
       continue;
     }
-    if (N.VirtualMethod && !ClassGoes && !Families.goesAlone(I))
+    if (WithFamily)
       Families.planPureDeclarations(N.Usr, P);
     P.Deletions.push_back({N.RangeBegin.File, N.RangeBegin.Offset, N.RangeEnd.Offset, describe(N),
                            N.Kind == NodeKind::Variable});

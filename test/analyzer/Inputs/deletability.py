@@ -8,32 +8,20 @@ it, a wrong verdict. Definitions fix keeps (with its reason) are listed.
 
 usage: deletability.py --reach-audit BIN --cmake CMAKE --project DIR --work DIR
 """
-import argparse, json, os, shutil, subprocess, sys
+import json, os, shutil, sys
+
+import project_copy
 
 
 def run(cmd, cwd, check=True):
-    r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if check and r.returncode != 0:
-        sys.exit("deletability: %s failed (exit %d):\n%s" % (" ".join(cmd), r.returncode, r.stdout))
-    return r
+    return project_copy.run("deletability", cmd, cwd, check)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--reach-audit", required=True)
-    ap.add_argument("--cmake", required=True)
-    ap.add_argument("--project", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
+    a = project_copy.arguments("Deletes each dead definition alone and rebuilds.")
     proj = os.path.join(a.work, "proj")
     shutil.rmtree(a.work, ignore_errors=True)
-    shutil.copytree(a.project, proj)
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
-    run(["git", "init", "-q", "."], proj)
-    run(["git", "add", "."], proj)
-    run(git + ["commit", "-q", "-m", "init"], proj)
-    run([a.cmake, "-S", ".", "-B", "build", "-G", "Ninja", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"], proj)
-    run([a.cmake, "--build", "build"], proj)
+    project_copy.committed_build("deletability", a.project, proj, a.cmake)
     report = os.path.join(a.work, "scan.json")
     run([a.reach_audit, "scan", "-p", "build", "--root", ".", "--json", report], proj)
     dead = [s for s in json.load(open(report))["symbols"]

@@ -10,16 +10,15 @@ also proves the commands are able to change bytes at all.
 
 usage: safety_mutations.py --reach-audit BIN --cmake CMAKE --project DIR --work DIR
 """
-import argparse, hashlib, json, os, shutil, subprocess, sys
+import hashlib, json, os, shutil, sys
+
+import project_copy
 
 RA = CMAKE = None
 
 
 def run(cmd, cwd, check=True):
-    r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if check and r.returncode != 0:
-        sys.exit("safety: %s failed (exit %d):\n%s" % (" ".join(cmd), r.returncode, r.stdout))
-    return r
+    return project_copy.run("safety", cmd, cwd, check)
 
 
 def tree_digest(root):
@@ -155,24 +154,12 @@ def reset(ctx):
 
 def main():
     global RA, CMAKE
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--reach-audit", required=True)
-    ap.add_argument("--cmake", required=True)
-    ap.add_argument("--project", required=True)
-    ap.add_argument("--work", required=True)
-    a = ap.parse_args()
+    a = project_copy.arguments("Runs scan, check and fix on misconfigured copies of a project.")
     RA, CMAKE = os.path.abspath(a.reach_audit), a.cmake
     work = os.path.abspath(a.work)
     shutil.rmtree(work, ignore_errors=True)
     proj = os.path.join(work, "tree", "proj")
-    shutil.copytree(a.project, proj)
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
-    run(["git", "init", "-q", "."], proj)
-    write(os.path.join(proj, ".gitignore"), "build/\n")
-    run(["git", "add", "."], proj)
-    run(git + ["commit", "-q", "-m", "init"], proj)
-    run([CMAKE, "-S", ".", "-B", "build", "-G", "Ninja", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"], proj)
-    run([CMAKE, "--build", "build"], proj)
+    project_copy.committed_build("safety", a.project, proj, CMAKE)
     ctx = {"proj": proj, "rules": os.path.join(proj, "reach.yaml"), "args": ["-p", "build", "--root", "."],
            "baseline": os.path.join(work, "baseline.json"), "elsewhere": os.path.join(work, "elsewhere"),
            "nodb": os.path.join(work, "nodb"), "good_rules": good_rules(proj)}
