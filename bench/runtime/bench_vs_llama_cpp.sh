@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # reach-run vs llama.cpp on TinyLlama-1.1B's shape (dim 2048, 22 layers, 32
 # heads, 4 KV heads, FFN 5632, vocab 32000) with random weights, Q8_0 and
-# Q4_0, same file and same thread count; plus the memory-bandwidth roofline
-# for decode (tokens/s x weight bytes read per token / read bandwidth).
+# Q4_0, same file and same thread count, interleaved; plus the memory-
+# bandwidth roofline for decode (tokens/s x weight bytes read per token /
+# read bandwidth). llama.cpp is measured by its own llama-bench (built from
+# the source node-llama-cpp ships, by build_llama_bench.sh): the C API's
+# llama_decode timed alone, no sampling, as reach-run bench times forward().
 #   bench/runtime/bench_vs_llama_cpp.sh BUILD_DIR [THREADS=2] [WORK=/tmp/reach-bench]
 set -euo pipefail
 build=$(cd "$1" && pwd) threads=${2:-2} work=${3:-/tmp/reach-bench}
@@ -10,6 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root="$here/../.."
 reach_run="$build/runtime/tool/reach-run"
 mkdir -p "$work"
+llama_bench=$("$here/build_llama_bench.sh" "$work" 2>/dev/null)
 
 if [[ ! -f $work/tinyllama/model-q4_0.gguf ]]; then
   echo "writing TinyLlama-shaped random model to $work/tinyllama (takes a few minutes)"
@@ -20,33 +24,51 @@ if [[ ! -f $work/tinyllama/model-q4_0.gguf ]]; then
   rm -rf "$work/tinyllama/hf"  # only the GGUF files are benchmarked
 fi
 
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) cores seen); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "reach-run $(git -C "$root" rev-parse --short HEAD); llama.cpp $(git -C "$work/llama.cpp" rev-parse --short HEAD) (llama-bench, GGML_NATIVE)"
+
 # Bandwidth drifts on a shared VM: measured before and after the runs, and
 # the roofline is the higher of the two (the stricter target).
 read_bandwidth() { "$build/bench/runtime/reach-membw" --threads "$threads" | awk '$1 == "read_GBps" {print $2}'; }
 read_before=$(read_bandwidth)
 
+# llama-bench's jsonl rows -> "pp512 MEAN±SD" / "tg128 MEAN±SD".
+llama_rows() {
+  python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    name = "pp%d" % r["n_prompt"] if r["n_prompt"] else "tg%d" % r["n_gen"]
+    print(name, "%.2f±%.2f" % (r["avg_ts"], r["stddev_ts"]))'
+}
+
 rows=()
 for type in q8_0 q4_0; do
   gguf="$work/tinyllama/model-$type.gguf"
   ours=$("$reach_run" bench --model "$gguf" -p 512 -n 128 -r 3 --threads "$threads")
+  echo "$ours" | sed 's/^/  reach-run: /'
   bytes=$(awk '/weight_bytes_per_token/ {print $2}' <<<"$ours")
   our_pp=$(awk -F'|' '$6 ~ /pp512/ {gsub(/ /, "", $7); print $7}' <<<"$ours")
   our_tg=$(awk -F'|' '$6 ~ /tg128/ {gsub(/ /, "", $7); print $7}' <<<"$ours")
-  theirs=$(node "$here/llama_cpp_bench.mjs" "$gguf" "$threads" 512 128 3)
-  their_pp=$(awk '/^pp512/ {print $2 "±" $3}' <<<"$theirs")
-  their_tg=$(awk '/^tg128/ {print $2 "±" $3}' <<<"$theirs")
-  rows+=("$type reach-run $our_pp $our_tg $bytes" "$type llama.cpp $their_pp $their_tg $bytes")
+  rows+=("$type reach-run f32 $our_pp $our_tg $bytes")
+  # llama-bench has no F32 KV cache (its -ctk takes f16, bf16 and quantized
+  # types): its default F16 is what it reports, reach-run's cache is F32.
+  theirs=$("$llama_bench" -m "$gguf" -p 512 -n 128 -r 3 -t "$threads" -o jsonl 2>/dev/null | llama_rows)
+  echo "$theirs" | sed 's/^/  llama-bench: /'
+  their_pp=$(awk '$1 == "pp512" {print $2}' <<<"$theirs")
+  their_tg=$(awk '$1 == "tg128" {print $2}' <<<"$theirs")
+  rows+=("$type llama.cpp f16 $their_pp $their_tg $bytes")
 done
 
 read_after=$(read_bandwidth)
 read_gbps=$(awk -v a="$read_before" -v b="$read_after" 'BEGIN {print (a > b ? a : b)}')
 echo "read bandwidth ($threads threads, best of reach-membw's variants): $read_before GB/s before, $read_after after; roofline from $read_gbps"
 echo
-printf '| type | engine | pp512 t/s | tg128 t/s | weights read in decode | tg128 %% of read roofline |\n'
-printf '| --- | --- | ---: | ---: | ---: | ---: |\n'
+printf '| type | engine | KV cache | pp512 t/s | tg128 t/s | weights read in decode | tg128 %% of read roofline |\n'
+printf '| --- | --- | --- | ---: | ---: | ---: | ---: |\n'
 for row in "${rows[@]}"; do
-  read -r type engine pp tg bytes <<<"$row"
-  awk -v t="$type" -v e="$engine" -v pp="$pp" -v tg="$tg" -v b="$bytes" -v bw="$read_gbps" 'BEGIN {
+  read -r type engine kv pp tg bytes <<<"$row"
+  awk -v t="$type" -v e="$engine" -v kv="$kv" -v pp="$pp" -v tg="$tg" -v b="$bytes" -v bw="$read_gbps" 'BEGIN {
     split(tg, m, "±"); gbps = m[1] * b / 1e9
-    printf "| %s | %s | %s | %s | %.1f GB/s | %.0f%% |\n", t, e, pp, tg, gbps, 100 * gbps / bw }'
+    printf "| %s | %s | %s | %s | %s | %.1f GB/s | %.0f%% |\n", t, e, kv, pp, tg, gbps, 100 * gbps / bw }'
 done
