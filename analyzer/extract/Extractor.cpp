@@ -1,4 +1,5 @@
 #include "extract/Extractor.h"
+#include "extract/PreprocessorRecorder.h"
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
@@ -70,7 +71,7 @@ private:
   void recordFunction(FunctionDecl *FD);
   void recordVariable(VarDecl *VD);
   void recordClass(CXXRecordDecl *RD);
-  void recordOverrides(const CXXMethodDecl *M);
+  bool recordOverrides(const CXXMethodDecl *M);
   void fillRange(Node &N, const Decl *D);
   void rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro);
   void readInlineKeep(Node &N, const Decl *D);
@@ -473,17 +474,21 @@ void Visitor::recordFunction(FunctionDecl *FD) {
 /// only re-declares the virtual (`f() override = 0`, or a declaration defined
 /// in another TU) has no definition to record, and the chain must not break
 /// there. The transitive pairs make each TU's record complete on its own.
-void Visitor::recordOverrides(const CXXMethodDecl *M) {
+/// True when one of them is a library's virtual.
+bool Visitor::recordOverrides(const CXXMethodDecl *M) {
   llvm::SmallVector<const CXXMethodDecl *, 4> Work(M->overridden_methods());
   llvm::SmallPtrSet<const CXXMethodDecl *, 8> Seen;
   const std::string &Method = usr(fold(M));
+  bool Library = false;
   while (!Work.empty()) {
     const CXXMethodDecl *O = Work.pop_back_val();
     if (!Seen.insert(O).second)
       continue;
     Out.Overrides.push_back({Method, usr(fold(O)), !isProject(O)});
+    Library |= !isProject(O);
     Work.append(O->overridden_methods().begin(), O->overridden_methods().end());
   }
+  return Library;
 }
 
 void Visitor::recordVariable(VarDecl *VD) {
@@ -541,14 +546,9 @@ void Visitor::recordClass(CXXRecordDecl *RD) {
     if (const CXXDestructorDecl *Dtor = RD->getDestructor())
       addEdge(Dtor, EdgeKind::Member, RD->getLocation());
   }
-  for (const CXXMethodDecl *M : RD->methods()) {
-    recordOverrides(M);
-    for (const CXXMethodDecl *O : M->overridden_methods())
-      if (!isProject(O)) {
-        addEdge(M, EdgeKind::Member, M->getLocation());
-        break;
-      }
-  }
+  for (const CXXMethodDecl *M : RD->methods())
+    if (recordOverrides(M)) // library code may call it, through any number of project bases
+      addEdge(M, EdgeKind::Member, M->getLocation());
   Context = std::move(Saved);
   Out.Classes.push_back(std::move(CI));
 }
@@ -1046,8 +1046,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<ASTConsumer> makeExtractor(CompilerInstance &, std::string Root,
+std::unique_ptr<ASTConsumer> makeExtractor(CompilerInstance &CI, std::string Root,
                                            TUSummary &Out) {
+  recordPreprocessor(CI.getPreprocessor(), Root, Out);
   return std::make_unique<Consumer>(std::move(Root), Out);
 }
 

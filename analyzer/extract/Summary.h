@@ -119,6 +119,24 @@ struct Redeclaration {
   bool RangeInMacro = false;
 };
 
+/// An `#include` in a project file and the file it resolved to: fix drops
+/// the line only when that file goes.
+struct IncludeSite {
+  std::string From;   // root-relative
+  unsigned Line = 0;
+  std::string Target; // root-relative; "" outside the root (a system header)
+};
+
+/// A name the preprocessor skipped in a project file: in an `#if` branch
+/// not taken, or in a macro argument this configuration's definition drops
+/// (assert under NDEBUG). Another configuration may use what it names; a
+/// skipped `#include "x.h"` is recorded as the name "#include:x.h".
+struct InactiveUse {
+  std::string Name;
+  Loc Where;       // file and line
+  std::string Why; // "#ifdef _WIN32", "an argument of assert, which ..."
+};
+
 struct TUSummary {
   std::string MainFile;              // as in the compile command (absolute)
   std::vector<Node> Nodes;
@@ -128,6 +146,8 @@ struct TUSummary {
   std::vector<OverrideInfo> Overrides;
   std::vector<Redeclaration> Redeclarations;
   std::vector<std::string> FilesSeen; // project files (relative) read by this TU
+  std::vector<IncludeSite> Includes;
+  std::vector<InactiveUse> InactiveUses;
   bool Failed = false;
   std::string FirstError;            // "file:line:col: error: message"
   /// Errors only inside headers outside the root: the TU is still read

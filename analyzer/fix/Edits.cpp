@@ -98,37 +98,16 @@ void widen(const std::string &C, unsigned &B, unsigned &E) {
     E = nextLine(C, E);
 }
 
-/// Does `#include "Spelled"` in file From name the root-relative file Target?
-bool namesFile(const std::string &From, const std::string &Spelled, const std::string &Target) {
-  llvm::SmallString<256> Local(llvm::sys::path::parent_path(From));
-  llvm::sys::path::append(Local, Spelled);
-  llvm::sys::path::remove_dots(Local, true);
-  if (Local.str() == Target || Spelled == Target)
-    return true;
-  llvm::StringRef T = Target; // found through an include path (-Isrc)
-  return T.ends_with("/" + Spelled);
-}
-
 struct Span { unsigned B, E; };
 
-std::vector<Span> includeLines(const std::string &From, const std::string &C,
-                               const std::set<std::string> &Removed) {
-  static const std::regex Include(R"(^[ \t]*#[ \t]*include[ \t]*["<]([^">]+)[">].*$)");
-  std::vector<Span> R;
-  for (unsigned B = 0; B < C.size();) {
-    unsigned E = nextLine(C, B);
-    std::string Line = C.substr(B, E - B);
-    if (!Line.empty() && Line.back() == '\n') Line.pop_back();
-    std::smatch M;
-    if (std::regex_match(Line, M, Include))
-      for (const std::string &T : Removed)
-        if (namesFile(From, M[1].str(), T)) {
-          R.push_back({B, E});
-          break;
-        }
-    B = E;
-  }
-  return R;
+/// Line Line (1-based) of C as a span, with its line break; nullopt past the end.
+std::optional<Span> lineSpan(const std::string &C, unsigned Line) {
+  unsigned B = 0;
+  for (unsigned L = 1; L < Line && B < C.size(); ++L)
+    B = nextLine(C, B);
+  if (B >= C.size())
+    return std::nullopt;
+  return Span{B, nextLine(C, B)};
 }
 
 /// clang-format's cleanup removes an emptied namespace but leaves its line
@@ -221,15 +200,15 @@ public:
         Removed.insert(F);
   }
 
-  /// 3. #include lines naming a removed file.
-  void addIncludeSpans(const std::vector<std::string> &Includers) {
-    if (Removed.empty())
-      return;
-    for (const std::string &F : Includers) {
-      if (Removed.count(F) || !load(F))
+  /// 3. #include lines that resolved to a removed file (never by name: a
+  /// system <getopt.h> stays when the project's compat/getopt.h goes).
+  void addIncludeSpans(const std::vector<IncludeSite> &Includes) {
+    for (const IncludeSite &I : Includes) {
+      if (!Removed.count(I.Target) || Removed.count(I.From) || !load(I.From))
         continue;
-      for (Span S : includeLines(F, Before[F], Removed))
-        Spans[F].push_back(S);
+      if (std::optional<Span> S = lineSpan(Before[I.From], I.Line);
+          S && Before[I.From].find("include", S->B) < S->E) // the analysed text is the text edited
+        Spans[I.From].push_back(*S);
     }
   }
 
@@ -357,12 +336,12 @@ private:
 
 std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
                                      const SourceReader &Read,
-                                     const std::vector<std::string> &Includers,
+                                     const std::vector<IncludeSite> &Includes,
                                      std::vector<std::string> &Notes) {
   ChangeBuilder B(Root, P, Read, Notes);
   B.addSymbolSpans();
   B.chooseRemovedFiles();
-  B.addIncludeSpans(Includers);
+  B.addIncludeSpans(Includes);
   return B.changes();
 }
 

@@ -25,10 +25,11 @@ using SourceReader = std::function<std::optional<std::string>(const std::string 
 /// right above, and a blank line left doubled go too), merged, and deleted
 /// from the highest offset down. Dead files left with nothing but comments,
 /// include guards and namespace braces are removed whole, orphans always;
-/// `#include` lines naming a removed file are dropped from Includers.
+/// the `#include` lines of Includes that resolved to a removed file go (the
+/// caller passes those in files fix may edit).
 std::vector<FileChange> buildChanges(const std::string &Root, const Plan &P,
                                      const SourceReader &Read,
-                                     const std::vector<std::string> &Includers,
+                                     const std::vector<IncludeSite> &Includes,
                                      std::vector<std::string> &Notes);
 
 /// True when Code declares nothing: only comments, blank lines, #include,

@@ -112,8 +112,11 @@ public:
       if (!G.find(M))
         for (const Redeclaration &R : G.Redeclarations.at(M))
           P.Deletions.push_back({R.RangeBegin.File, R.RangeBegin.Offset, R.RangeEnd.Offset,
-                                 "declaration of '" + M + "'", false});
+                                 "declaration of '" + nameOf(M) + "'", false, *Family.begin(), nameOf(Usr)});
   }
+
+  /// The unit a family member's deletions belong to: the whole family's.
+  std::string familyUnit(const std::string &Usr) const { return *overrideFamily(G, Usr, Up).begin(); }
 
 private:
   std::string nameOf(const std::string &Usr) const {
@@ -252,8 +255,9 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
     }
     if (WithFamily)
       Families.planPureDeclarations(N.Usr, P);
+    const std::string Unit = ClassGoes ? G.Nodes[Class].Usr : WithFamily ? Families.familyUnit(N.Usr) : N.Usr;
     P.Deletions.push_back({N.RangeBegin.File, N.RangeBegin.Offset, N.RangeEnd.Offset, describe(N),
-                           N.Kind == NodeKind::Variable});
+                           N.Kind == NodeKind::Variable, Unit, N.Name});
     // Its declarations go too: nothing live references a dead symbol.
     auto It = G.Redeclarations.find(N.Usr);
     if (It == G.Redeclarations.end())
@@ -264,7 +268,7 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
         continue;
       }
       P.Deletions.push_back({R.RangeBegin.File, R.RangeBegin.Offset, R.RangeEnd.Offset,
-                             "declaration of '" + N.Name + "'", N.Kind == NodeKind::Variable});
+                             "declaration of '" + N.Name + "'", N.Kind == NodeKind::Variable, Unit, N.Name});
     }
   }
 

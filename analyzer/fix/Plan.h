@@ -26,6 +26,11 @@ struct Deletion {
   unsigned Begin = 0, End = 0;
   std::string What; // "function 'g'", "declaration of 'g'"
   bool Variable = false; // a global: refused when declared together with others
+  /// Deletions that go together or not at all: a definition and its
+  /// declarations (the USR), a class and its members (the class's), a
+  /// virtual's whole override family (one member's).
+  std::string Unit;
+  std::string Symbol; // the qualified name a `keep:` rule would use
 };
 
 struct Plan {

@@ -1,4 +1,5 @@
 #include "graph/Analysis.h"
+#include "graph/InactiveUses.h"
 
 #include <algorithm>
 #include <functional>
@@ -15,6 +16,7 @@ const char *toString(Status S) {
   case Status::Dead: return "dead";
   case Status::Unknown: return "unknown";
   case Status::Orphaned: return "orphaned";
+  case Status::UnbuiltHere: return "unbuilt-here";
   }
   return "?";
 }
@@ -40,6 +42,7 @@ int rank(Status S) {
   case Status::Live: return 0;
   case Status::TestOnly: return 1;
   case Status::Unknown: return 2;
+  case Status::UnbuiltHere: return 2;
   case Status::Dead: return 3;
   case Status::Orphaned: return 4;
   }
@@ -152,15 +155,33 @@ FailedTUs recordFailures(const std::vector<TUSummary> &TUs, Analysis &A) {
   return F;
 }
 
+/// The files that declare or define N: where a use of it can see it.
+std::vector<std::string> declaringFiles(const Graph &G, const Node &N) {
+  std::vector<std::string> Files{N.Where.File};
+  if (auto It = G.Redeclarations.find(N.Usr); It != G.Redeclarations.end())
+    for (const Redeclaration &R : It->second)
+      Files.push_back(R.RangeBegin.File);
+  return Files;
+}
+
 /// Each node's status; a class is as alive as its best member (BestMember
-/// names it, for the class's `why`), or its own instantiation.
-std::vector<Status> nodeStatuses(const Analysis &A, const FailedTUs &Failed, std::vector<int> &BestMember) {
+/// names it, for the class's `why`), or its own instantiation. What is not
+/// reached but may be used where this analysis cannot see is Unknown, not
+/// dead (UnknownWhy says why).
+std::vector<Status> nodeStatuses(const Analysis &A, const FailedTUs &Failed, const InactiveUses &Inactive,
+                                 std::vector<int> &BestMember, std::vector<std::string> &UnknownWhy) {
   const Graph &G = A.G;
   std::vector<Status> St(G.Nodes.size(), Status::Dead);
+  UnknownWhy.assign(G.Nodes.size(), "");
   for (unsigned I = 0; I < G.Nodes.size(); ++I) {
+    const Node &N = G.Nodes[I];
     if (A.Prod.reached(I)) St[I] = Status::Live;
     else if (A.Test.reached(I)) St[I] = Status::TestOnly;
-    else if (Failed.Touched.count(G.Nodes[I].Usr) || Failed.TouchedFiles.count(G.Nodes[I].Where.File))
+    else if (Failed.Touched.count(N.Usr) || Failed.TouchedFiles.count(N.Where.File))
+      UnknownWhy[I] = "a translation unit that uses it did not compile";
+    else if (N.Project)
+      UnknownWhy[I] = Inactive.whyUsed(N, declaringFiles(G, N));
+    if (!UnknownWhy[I].empty())
       St[I] = Status::Unknown;
   }
   BestMember.assign(G.Nodes.size(), -1);
@@ -181,7 +202,8 @@ void keepBest(std::map<std::string, Status> &Files, const std::string &F, Status
 /// The reported definitions' verdicts (with the path that keeps each alive),
 /// and each file's status: the best of its definitions'.
 std::map<std::string, Status> symbolVerdicts(Analysis &A, const Rules &R, const std::vector<Status> &St,
-                                             const std::vector<int> &BestMember) {
+                                             const std::vector<int> &BestMember,
+                                             const std::vector<std::string> &UnknownWhy) {
   const Graph &G = A.G;
   std::map<std::string, Status> FileStatus;
   for (unsigned I = 0; I < G.Nodes.size(); ++I) {
@@ -194,6 +216,8 @@ std::map<std::string, Status> symbolVerdicts(Analysis &A, const Rules &R, const 
       V.Why = names(G, A.Prod.path(Via));
     else if (St[I] == Status::TestOnly)
       V.Why = names(G, A.Test.path(Via));
+    else if (St[I] == Status::Unknown)
+      V.UnknownWhy = UnknownWhy[Via];
     A.Symbols.push_back(std::move(V));
     keepBest(FileStatus, N.Where.File, St[I]);
   }
@@ -207,7 +231,8 @@ std::map<std::string, Status> symbolVerdicts(Analysis &A, const Rules &R, const 
 
 /// File verdicts: a file without definitions (declarations only) is as
 /// alive as the best translation unit that includes it; orphans last.
-void fileVerdicts(Analysis &A, const AnalysisInput &In, std::map<std::string, Status> FileStatus) {
+void fileVerdicts(Analysis &A, const AnalysisInput &In, const InactiveUses &Inactive,
+                  std::map<std::string, Status> FileStatus) {
   std::map<std::string, Status> Inherited;
   for (const TUSummary &TU : In.TUs) {
     std::string Main = TU.MainFile;
@@ -223,12 +248,30 @@ void fileVerdicts(Analysis &A, const AnalysisInput &In, std::map<std::string, St
   }
   for (auto &[F, S] : Inherited)
     FileStatus.try_emplace(F, S);
-  for (const std::string &O : In.Orphans)
-    if (!In.R.isExcluded(O))
-      FileStatus.try_emplace(O, Status::Orphaned);
+  std::map<std::string, std::string> Unbuilt; // orphan -> what names it
+  for (const std::string &O : In.Orphans) {
+    if (In.R.isExcluded(O))
+      continue;
+    std::string Why = In.NamedByBuild.count(O) ? "named by " + In.NamedByBuild.at(O) : Inactive.whyIncluded(O);
+    FileStatus.try_emplace(O, Why.empty() ? Status::Orphaned : Status::UnbuiltHere);
+    if (!Why.empty())
+      Unbuilt[O] = Why;
+  }
   for (auto &[Path, S] : FileStatus)
     if (!In.R.isExcluded(Path))
-      A.Files.push_back({Path, S, In.R.isVendored(Path)});
+      A.Files.push_back({Path, S, In.R.isVendored(Path), Unbuilt.count(Path) ? Unbuilt[Path] : ""});
+}
+
+/// Every #include in the project's files, once (headers are read by many TUs).
+std::vector<IncludeSite> includeSites(const std::vector<TUSummary> &TUs) {
+  std::vector<IncludeSite> All;
+  for (const TUSummary &TU : TUs)
+    All.insert(All.end(), TU.Includes.begin(), TU.Includes.end());
+  auto Key = [](const IncludeSite &S) { return std::tie(S.From, S.Line, S.Target); };
+  std::sort(All.begin(), All.end(), [&](const IncludeSite &X, const IncludeSite &Y) { return Key(X) < Key(Y); });
+  All.erase(std::unique(All.begin(), All.end(), [&](const IncludeSite &X, const IncludeSite &Y) { return Key(X) == Key(Y); }),
+            All.end());
+  return All;
 }
 
 } // namespace
@@ -246,9 +289,12 @@ Analysis analyze(AnalysisInput In) {
   A.Prod = computeReach(A.G, R.Prod);
   A.Test = computeReach(A.G, R.Test);
   FailedTUs Failed = recordFailures(In.TUs, A);
+  InactiveUses Inactive(In.TUs, In.Root);
   std::vector<int> BestMember;
-  std::vector<Status> St = nodeStatuses(A, Failed, BestMember);
-  fileVerdicts(A, In, symbolVerdicts(A, In.R, St, BestMember));
+  std::vector<std::string> UnknownWhy;
+  std::vector<Status> St = nodeStatuses(A, Failed, Inactive, BestMember, UnknownWhy);
+  fileVerdicts(A, In, Inactive, symbolVerdicts(A, In.R, St, BestMember, UnknownWhy));
+  A.Includes = includeSites(In.TUs);
   return A;
 }
 

@@ -7,13 +7,17 @@
 #include "graph/RuleCoverage.h"
 #include "rules/Rules.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace reach {
 
-enum class Status { Live, TestOnly, Dead, Unknown, Orphaned };
+/// UnbuiltHere: a file no compile command here builds, but which the build
+/// files or an inactive `#include` name (another platform's sources, a
+/// generator's input): not orphaned, never removed.
+enum class Status { Live, TestOnly, Dead, Unknown, Orphaned, UnbuiltHere };
 const char *toString(Status S);
 
 struct SymbolVerdict {
@@ -21,12 +25,16 @@ struct SymbolVerdict {
   Status S;
   std::vector<std::string> Why;  // root -> ... -> symbol (names)
   bool Vendored = false;         // library code the project vendors (rules)
+  /// Unknown: why not dead ("used in an inactive configuration (src/x.cpp:12,
+  /// #ifdef _WIN32)", "a translation unit that uses it did not compile").
+  std::string UnknownWhy;
 };
 
 struct FileVerdict {
   std::string Path;
   Status S;
   bool Vendored = false;
+  std::string Why; // UnbuiltHere: what names it ("CMakeLists.txt:12")
 };
 
 struct EntryPoint {
@@ -48,6 +56,7 @@ struct Analysis {
   std::vector<FileVerdict> Files;     // by path
   std::vector<TUFailure> Failures;
   std::vector<TUFailure> HeaderErrors; // TUs read despite errors in library headers
+  std::vector<IncludeSite> Includes;   // every #include in the project's files, once
   Rules RulesUsed;
   std::vector<UnmatchedRule> Unmatched; // rules that match no definition or file
   std::vector<std::string> InlineKeepErrors; // "file:line: error: `// reach: keep()` ... needs a reason"
@@ -62,6 +71,7 @@ struct AnalysisInput {
   std::vector<TUSummary> TUs;
   Rules R;
   std::vector<std::string> Orphans; // from findOrphans
+  std::map<std::string, std::string> NamedByBuild; // orphan -> the build file line naming it
   std::set<std::string> Built;      // project files the TUs read, main files included
 };
 

@@ -1,6 +1,7 @@
 #include "graph/Orphans.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -8,6 +9,7 @@
 #include "llvm/Support/Program.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace reach {
 
@@ -54,19 +56,17 @@ std::set<std::string> gitIgnored(const std::string &Root, const std::vector<std:
   return Ignored;
 }
 
-} // namespace
 
-std::vector<std::string> findOrphans(const std::string &Root,
-                                     const std::vector<std::string> &SkipDirs,
-                                     const std::set<std::string> &Built) {
-  std::vector<std::string> Candidates;
+/// Calls Visit(root-relative path) for each file under Root, skipping
+/// hidden folders, node_modules, SkipDirs and CMake build trees.
+void walkTree(const std::string &Root, const std::vector<std::string> &SkipDirs,
+              const std::function<void(llvm::StringRef)> &Visit) {
   std::error_code EC;
   for (llvm::sys::fs::recursive_directory_iterator It(Root, EC), End; It != End && !EC;
        It.increment(EC)) {
     llvm::StringRef Path = It->path();
     llvm::StringRef Name = llvm::sys::path::filename(Path);
-    bool IsDir = It->type() == llvm::sys::fs::file_type::directory_file;
-    if (IsDir) {
+    if (It->type() == llvm::sys::fs::file_type::directory_file) {
       bool Skip = Name.starts_with(".") || Name == "node_modules";
       for (const std::string &S : SkipDirs)
         Skip |= llvm::StringRef(Path).rtrim('/') == llvm::StringRef(S).rtrim('/');
@@ -76,14 +76,79 @@ std::vector<std::string> findOrphans(const std::string &Root,
         It.no_push();
       continue;
     }
-    if (!isSourceFile(Path.str()))
-      continue;
     llvm::StringRef Rel = Path;
-    if (!Rel.consume_front(Root) || !Rel.consume_front("/"))
-      continue;
-    if (!Built.count(Rel.str()))
-      Candidates.push_back(Rel.str());
+    if (Rel.consume_front(Root) && Rel.consume_front("/"))
+      Visit(Rel);
   }
+}
+
+bool isBuildFile(llvm::StringRef Name) {
+  return Name == "CMakeLists.txt" || Name.ends_with(".cmake") || Name == "Makefile" ||
+         Name == "GNUmakefile" || Name.starts_with("Makefile.") || Name.ends_with(".mk") ||
+         Name == "meson.build" || Name == "BUILD" || Name == "BUILD.bazel" || Name == "configure.ac" ||
+         Name == "SConstruct" || Name == "SConscript" || Name.ends_with(".gyp") || Name.ends_with(".gypi");
+}
+
+bool isPathChar(char C) { return llvm::isAlnum(C) || C == '_' || C == '-' || C == '.' || C == '/'; }
+
+/// Where Text names Path as a whole path (`src/win/io.cpp`, or
+/// `${CMAKE_CURRENT_SOURCE_DIR}/io.cpp`): the line, or 0.
+unsigned lineNaming(llvm::StringRef Text, llvm::StringRef Path) {
+  for (size_t At = Text.find(Path); At != llvm::StringRef::npos; At = Text.find(Path, At + 1)) {
+    size_t End = At + Path.size();
+    bool Before = At == 0 || !isPathChar(Text[At - 1]) || (At >= 2 && Text.substr(At - 2, 2) == "}/");
+    bool After = End == Text.size() || !isPathChar(Text[End]);
+    if (Before && After)
+      return 1 + Text.take_front(At).count('\n');
+  }
+  return 0;
+}
+
+} // namespace
+
+std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
+                                                     const std::vector<std::string> &SkipDirs,
+                                                     const std::vector<std::string> &Files) {
+  std::map<std::string, std::string> Named;
+  if (Files.empty())
+    return Named;
+  walkTree(Root, SkipDirs, [&](llvm::StringRef Rel) {
+    if (!isBuildFile(llvm::sys::path::filename(Rel)))
+      return;
+    auto Buf = llvm::MemoryBuffer::getFile(Root + "/" + Rel);
+    if (!Buf)
+      return;
+    // Comments (`#` to the end of the line in every build language here)
+    // name files that are not built: blanked out, lines kept.
+    std::string Text = (*Buf)->getBuffer().str();
+    for (size_t Hash = Text.find('#'); Hash != std::string::npos; Hash = Text.find('#', Hash))
+      for (; Hash < Text.size() && Text[Hash] != '\n'; ++Hash)
+        Text[Hash] = ' ';
+    llvm::StringRef Dir = llvm::sys::path::parent_path(Rel);
+    for (const std::string &F : Files) {
+      if (Named.count(F))
+        continue;
+      llvm::StringRef Local = F; // as the build file's own folder names it
+      if (!Dir.empty() && !(Local.consume_front(Dir) && Local.consume_front("/")))
+        Local = "";
+      unsigned Line = lineNaming(Text, F);
+      if (!Line && !Local.empty())
+        Line = lineNaming(Text, Local);
+      if (Line)
+        Named[F] = Rel.str() + ":" + std::to_string(Line);
+    }
+  });
+  return Named;
+}
+
+std::vector<std::string> findOrphans(const std::string &Root,
+                                     const std::vector<std::string> &SkipDirs,
+                                     const std::set<std::string> &Built) {
+  std::vector<std::string> Candidates;
+  walkTree(Root, SkipDirs, [&](llvm::StringRef Rel) {
+    if (isSourceFile(Rel.str()) && !Built.count(Rel.str()))
+      Candidates.push_back(Rel.str());
+  });
   std::set<std::string> Ignored = gitIgnored(Root, Candidates);
   std::vector<std::string> R;
   for (const std::string &C : Candidates)

@@ -1,7 +1,8 @@
 // Source files under the root that no compile command builds and no built
-// file includes.
+// file includes, and which of them the build files name all the same.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,5 +17,12 @@ bool isSourceFile(const std::string &Path);
 std::vector<std::string> findOrphans(const std::string &Root,
                                      const std::vector<std::string> &SkipDirs,
                                      const std::set<std::string> &Built);
+
+/// Of Files (root-relative), those a build file under Root names (CMake,
+/// Make, Meson, Bazel, autotools): built under a condition this build does
+/// not meet, or a generator's input. File -> "CMakeLists.txt:12".
+std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
+                                                     const std::vector<std::string> &SkipDirs,
+                                                     const std::vector<std::string> &Files);
 
 } // namespace reach

@@ -141,7 +141,10 @@ std::vector<std::vector<PathStep>> nearestMentions(const Analysis &A, const Quer
 
 WhyAnswer explain(const Analysis &A, const QueryGraph &Q, unsigned Id) {
   const Graph &G = A.G;
-  WhyAnswer W{Id, statusOf(A, Id), {}, {}, {}, {}, {}};
+  WhyAnswer W{Id, statusOf(A, Id), {}, {}, {}, {}, {}, {}};
+  for (const SymbolVerdict &V : A.Symbols)
+    if (V.Id == Id)
+      W.UnknownWhy = V.UnknownWhy;
   if (W.S == Status::Live || W.S == Status::TestOnly) {
     const Reach &R = W.S == Status::Live ? A.Prod : A.Test;
     unsigned Via = Id;

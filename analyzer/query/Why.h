@@ -31,6 +31,7 @@ struct WhyAnswer {
   /// (through dead code only) down to the target, nearest first.
   std::vector<std::vector<PathStep>> Mentions;
   std::vector<std::string> Notes; // why a mention does not make it reachable
+  std::string UnknownWhy;         // Unknown: why it is not called dead
 };
 
 /// Shortest path (fewest steps, then fewest indirect edges) from a root of

@@ -18,6 +18,7 @@ const char *statusColor(Status S) {
   case Status::Dead: return "#ef8a7a";
   case Status::Unknown: return "#d9d9d9";
   case Status::Orphaned: return "#b0b0b0";
+  case Status::UnbuiltHere: return "#c8d7e8";
   }
   return "#ffffff";
 }

@@ -31,6 +31,8 @@ std::string renderJsonReport(const Analysis &A) {
                        {"why", V.Why}});
     if (V.Vendored)
       Symbols.back()["vendored"] = true;
+    if (!V.UnknownWhy.empty())
+      Symbols.back()["unknown"] = V.UnknownWhy;
     if (N.RangeInMacro) // the range is the macro's invocation; fix does not edit it
       Symbols.back()["macro"] = N.Macro;
   }
@@ -41,6 +43,8 @@ std::string renderJsonReport(const Analysis &A) {
     Files.push_back({{"path", F.Path}, {"status", toString(F.S)}});
     if (F.Vendored)
       Files.back()["vendored"] = true;
+    if (!F.Why.empty())
+      Files.back()["why"] = F.Why;
   }
   J["files"] = Files;
   json Summary = {{"live", A.count(Status::Live)},

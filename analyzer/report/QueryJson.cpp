@@ -39,6 +39,8 @@ std::string renderWhyJson(const Analysis &A, const WhyAnswer &W) {
     M.push_back(steps(A, Chain));
   J["mentions"] = M;
   J["notes"] = W.Notes;
+  if (!W.UnknownWhy.empty())
+    J["unknown"] = W.UnknownWhy;
   return J.dump(2) + "\n";
 }
 

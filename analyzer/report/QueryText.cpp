@@ -58,9 +58,10 @@ void printWhy(const Analysis &A, const WhyAnswer &W, llvm::raw_ostream &OS) {
       OS << "note: " << N << "\n";
     break;
   case Status::Unknown:
-    OS << "a translation unit that uses it did not compile; fix it and scan again\n";
+    OS << W.UnknownWhy << "\n";
     break;
   case Status::Orphaned:
+  case Status::UnbuiltHere:
     break;
   }
 }

@@ -21,7 +21,10 @@ static void printGroup(const Analysis &A, Status S, const char *Title, llvm::raw
       OS << Current << "\n";
     }
     OS << "  " << N.Where.File << ":" << N.Where.Line << ": " << toString(S) << " "
-       << toString(N.Kind) << " '" << N.Name << "'\n";
+       << toString(N.Kind) << " '" << N.Name << "'";
+    if (!V.UnknownWhy.empty())
+      OS << ": " << V.UnknownWhy;
+    OS << "\n";
   }
 }
 
@@ -56,7 +59,7 @@ void printTextReport(const Analysis &A, llvm::raw_ostream &OS) {
   OS << "\n";
   printGroup(A, Status::Dead, "dead code", OS);
   printGroup(A, Status::TestOnly, "test-only code", OS);
-  printGroup(A, Status::Unknown, "unknown (a translation unit that uses it did not compile)", OS);
+  printGroup(A, Status::Unknown, "unknown (not called dead: code this analysis could not read may use it)", OS);
   bool Any = false;
   for (const FileVerdict &F : A.Files) {
     if (F.S != Status::Orphaned || F.Vendored)
@@ -65,6 +68,15 @@ void printTextReport(const Analysis &A, llvm::raw_ostream &OS) {
       OS << "\norphaned files (built by no compile command):\n";
     Any = true;
     OS << "  " << F.Path << ": orphaned file\n";
+  }
+  Any = false;
+  for (const FileVerdict &F : A.Files) {
+    if (F.S != Status::UnbuiltHere || F.Vendored)
+      continue;
+    if (!Any)
+      OS << "\nunbuilt here (not built by this build, but named by it; never removed):\n";
+    Any = true;
+    OS << "  " << F.Path << ": unbuilt-here file: " << F.Why << "\n";
   }
   Any = false;
   for (const FileVerdict &F : A.Files) {

@@ -5,15 +5,12 @@
 #include "tool/LoadProject.h"
 #include "tool/Options.h"
 
+#include "tool/FixRounds.h"
+
 #include "fix/Apply.h"
-#include "fix/CMakeEdit.h"
-#include "fix/Edits.h"
 #include "fix/Guard.h"
-#include "fix/Plan.h"
 #include "fix/UnifiedDiff.h"
 
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -54,67 +51,6 @@ cl::opt<unsigned> MaxShare("max-share",
 cl::opt<bool> EditCMake("edit-cmake", cl::desc("Remove deleted files from add_library/add_executable lists"),
                         cl::sub(FixCmd), cl::cat(FixCategory));
 
-constexpr int MaxRounds = 10;
-
-std::string realPath(const std::string &P) {
-  SmallString<256> R;
-  if (P.empty() || sys::fs::real_path(P, R))
-    return P;
-  return std::string(R.str());
-}
-
-std::optional<std::string> readDisk(const std::string &Abs) {
-  auto Buf = MemoryBuffer::getFile(Abs, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!Buf)
-    return std::nullopt;
-  return (*Buf)->getBuffer().str();
-}
-
-/// Deletion can make more code removable (a header's last includer goes, so
-/// the header is orphaned): plan, edit in memory, re-analyse the edited
-/// sources, until a round deletes nothing. Returns the changes against disk.
-struct Fixpoint {
-  std::vector<FileChange> Changes;
-  std::vector<std::string> Notes;
-  size_t VendoredLeft = 0; // dead definitions in vendored code, left as asked
-  int Rounds = 0;
-  // For the sanity limits: reported definitions and `main`s before and
-  // after, and the files that hold an entry point.
-  size_t DefinitionsBefore = 0, DefinitionsAfter = 0, MainsBefore = 0, MainsAfter = 0;
-  std::set<std::string> EntryFiles;
-  std::string Root, BuildDir;
-  bool InGit = false; // removed files are staged with git rm
-};
-
-/// `--symbol nosuch` is a typo, not "nothing to delete".
-bool symbolsExist(const Analysis &A, const FixOptions &FO) {
-  bool All = true;
-  for (const std::string &S : FO.Symbols) {
-    bool Found = std::any_of(A.G.Nodes.begin(), A.G.Nodes.end(), [&](const Node &N) {
-      return N.Project && (N.Name == S || N.Usr == S);
-    });
-    if (!Found) {
-      errs() << "reach-audit: error: --symbol '" << S << "' matches no definition"
-             << didYouMean(A.G, S) << "\n";
-      All = false;
-    }
-  }
-  return All;
-}
-
-size_t countMains(const Analysis &A) {
-  return std::count_if(A.Symbols.begin(), A.Symbols.end(),
-                       [&](const SymbolVerdict &V) { return A.G.Nodes[V.Id].Name == "main"; });
-}
-
-void countForLimits(const Analysis &A, bool First, Fixpoint &F) {
-  (First ? F.DefinitionsBefore : F.DefinitionsAfter) = A.Symbols.size();
-  (First ? F.MainsBefore : F.MainsAfter) = countMains(A);
-  if (First)
-    for (const EntryPoint &E : A.Entries)
-      F.EntryFiles.insert(A.G.Nodes[E.Id].Where.File);
-}
-
 /// What a plan must never do without --force: the safety net under wrong
 /// rules or a wrong build. Each violation is a message; none is "ok".
 std::vector<std::string> sanityViolations(const Fixpoint &F) {
@@ -132,164 +68,20 @@ std::vector<std::string> sanityViolations(const Fixpoint &F) {
   return V;
 }
 
-/// The rounds of the fixpoint and what they share: the edits so far as an
-/// overlay on disk, the bytes each edited file had on disk, and the notes.
-class FixpointRun {
-public:
-  FixpointRun(const CommonOptions &Common, const FixOptions &Options) : Common(Common), Options(Options) {
-    F.BuildDir = realPath(Common.BuildPath);
-  }
-
-  std::optional<Fixpoint> run() {
-    for (int Round = 1; Round <= MaxRounds; ++Round) {
-      std::optional<Analysis> A = loadProject(Common, Round == 1 ? nullptr : &Overlay);
-      if (!A)
-        return std::nullopt;
-      countForLimits(*A, Round == 1, F);
-      if (Round == 1 && !symbolsExist(*A, Options))
-        return std::nullopt;
-      if (!A->Failures.empty()) {
-        if (Round == 1)
-          return failedToCompile(*A);
-        dropLastRound(Round, *A);
-        break;
-      }
-      if (Round == 1) {
-        F.Root = A->Root;
-        Guard.emplace(A->Root, F.BuildDir, Force);
-      }
-      std::vector<FileChange> Changes = planRound(*A, Round);
-      if (Changes.empty())
-        break;
-      F.Rounds = Round;
-      addToOverlay(Changes);
-    }
-    changesAgainstDisk();
-    if (EditCMake)
-      addCMakeEdits();
-    std::sort(F.Changes.begin(), F.Changes.end(),
-              [](const FileChange &X, const FileChange &Y) { return X.Path < Y.Path; });
-    if (refusedForDirtyFiles() && Apply)
-      return std::nullopt;
-    F.InGit = Guard->inGit();
-    return F;
-  }
-
-private:
-  std::optional<Fixpoint> failedToCompile(const Analysis &A) {
-    for (const TUFailure &T : A.Failures)
-      errs() << "reach-audit: error: " << T.File << " does not compile: " << T.Error << "\n";
-    errs() << "reach-audit: error: fix needs every translation unit to compile; fix them first\n";
-    return std::nullopt;
-  }
-
-  /// The last round's edits broke a translation unit: keep the rounds
-  /// before, and say what that round would have deleted.
-  void dropLastRound(int Round, const Analysis &A) {
-    errs() << "reach-audit: warning: after round " << Round - 1 << " " << A.Failures[0].File
-           << " no longer compiles (" << A.Failures[0].Error << "); that round is dropped\n";
-    for (const std::string &What : LastRound)
-      F.Notes.push_back("kept " + What + ": deleting it breaks " + A.Failures[0].File +
-                        " (code there uses it; --with-dead-users takes dead users along)");
-    Overlay = Previous;
-  }
-
-  /// One round: the plan, turned into changes of the overlay's texts.
-  std::vector<FileChange> planRound(const Analysis &A, int Round) {
-    Plan P = planDeletions(A, Options, [&](const std::string &R) { return Guard->editable(R); }, Gone);
-    LastRound.clear();
-    for (const Deletion &D : P.Deletions)
-      LastRound.push_back(D.What + " (" + D.File + ")");
-    auto Read = [&](const std::string &Rel) -> std::optional<std::string> {
-      std::string Abs = F.Root + "/" + Rel;
-      if (auto It = Overlay.Contents.find(Abs); It != Overlay.Contents.end())
-        return It->second;
-      return readDisk(Abs);
-    };
-    std::vector<std::string> Includers;
-    for (const FileVerdict &V : A.Files)
-      if (V.S != Status::Orphaned && !Gone.count(V.Path) && Guard->editable(V.Path))
-        Includers.push_back(V.Path);
-    std::vector<std::string> Notes = P.Skipped;
-    if (Round == 1)
-      F.VendoredLeft = P.VendoredLeft;
-    std::vector<FileChange> Changes = buildChanges(F.Root, P, Read, Includers, Notes);
-    addNotes(Notes);
-    return Changes;
-  }
-
-  /// Later rounds see edited text: the same note at another line is no news.
-  void addNotes(const std::vector<std::string> &Notes) {
-    for (const std::string &N : Notes) {
-      std::string Key = N;
-      if (size_t C = Key.find(':'); C != std::string::npos)
-        Key.erase(C, Key.find(':', C + 1) - C);
-      if (NoteSeen.insert(Key).second)
-        F.Notes.push_back(N);
-    }
-  }
-
-  void addToOverlay(const std::vector<FileChange> &Changes) {
-    Previous = Overlay;
-    for (const FileChange &C : Changes) {
-      Original.try_emplace(C.Path, C.Before); // the first touch reads the disk
-      std::string Abs = F.Root + "/" + C.Path;
-      if (C.Removed) {
-        Gone.insert(C.Path);
-        Overlay.Contents.erase(Abs);
-        Overlay.Removed.insert(Abs);
-      } else {
-        Overlay.Contents[Abs] = C.After;
-      }
-    }
-  }
-
-  void changesAgainstDisk() {
-    for (const auto &[Rel, Bytes] : Original) {
-      std::string Abs = F.Root + "/" + Rel;
-      if (Overlay.Removed.count(Abs))
-        F.Changes.push_back({Rel, Bytes, "", true});
-      else if (auto It = Overlay.Contents.find(Abs); It != Overlay.Contents.end() && It->second != Bytes)
-        F.Changes.push_back({Rel, Bytes, It->second, false});
-    }
-  }
-
-  void addCMakeEdits() {
-    std::set<std::string> Removed;
-    for (const FileChange &C : F.Changes)
-      if (C.Removed)
-        Removed.insert(C.Path);
-    for (FileChange &C : editCMakeLists(F.Root, F.BuildDir, Removed))
-      if (Guard->editable(C.Path))
-        F.Changes.push_back(std::move(C));
-  }
-
-  /// Refusals are decided on the final set: uncommitted work is never
-  /// touched. Without --apply nothing is written: the plan is shown, with a
-  /// warning.
-  bool refusedForDirtyFiles() {
-    bool Refused = false;
-    for (const FileChange &C : F.Changes)
-      if (Guard->dirty(C.Path)) {
-        errs() << "reach-audit: " << (Apply ? "error: " : "warning: --apply will refuse: ") << C.Path
-               << " has uncommitted changes; commit or stash them, or pass --force\n";
-        Refused = true;
-      }
-    return Refused;
-  }
-
-  const CommonOptions &Common;
-  const FixOptions &Options;
-  Fixpoint F;
-  SourceOverlay Overlay, Previous;             // the edits so far; before the last round
-  std::map<std::string, std::string> Original; // root-relative -> bytes on disk
-  std::set<std::string> Gone, NoteSeen;
-  std::vector<std::string> LastRound;          // what the round being checked deletes
-  std::optional<TreeGuard> Guard;
-};
-
-std::optional<Fixpoint> runFixpoint(const CommonOptions &Common, const FixOptions &Options) {
-  return FixpointRun(Common, Options).run();
+/// What the build turned out to need, as rules: the user decides whether
+/// the code is needed (say so in reach.yaml) or its users go too.
+void printKeepSuggestions(const std::vector<KeepSuggestion> &Keeps) {
+  if (Keeps.empty())
+    return;
+  auto Quoted = [](std::string S) { // a YAML single-quoted scalar
+    for (size_t At = 0; (At = S.find('\'', At)) != std::string::npos; At += 2)
+      S.insert(At, 1, '\'');
+    return "'" + S + "'";
+  };
+  errs() << "reach-audit fix: the build needs " << Keeps.size()
+         << " definition(s) called dead; to keep them, add to the rules (reach.yaml):\nkeep:\n";
+  for (const KeepSuggestion &K : Keeps)
+    errs() << "  - symbol: " << Quoted(K.Symbol) << "\n    reason: " << Quoted("needed by " + K.Error) << "\n";
 }
 
 int runFix(const CommonOptions &Common) {
@@ -303,7 +95,7 @@ int runFix(const CommonOptions &Common) {
   FO.IncludeTestOnly = IncludeTestOnly;
   FO.IncludeVendored = IncludeVendored;
   FO.WithDeadUsers = WithDeadUsers;
-  std::optional<Fixpoint> F = runFixpoint(Common, FO);
+  std::optional<Fixpoint> F = runFixpoint(Common, FO, {Force, EditCMake, Apply});
   if (!F)
     return ExitUsage;
 
@@ -324,6 +116,7 @@ int runFix(const CommonOptions &Common) {
     errs() << "  removed " << R << (EditCMake ? "" : " (drop it from the build files)") << "\n";
   for (const std::string &N : F->Notes)
     errs() << "  " << N << "\n";
+  printKeepSuggestions(F->Keeps);
   int Done = Strict && !F->Notes.empty() ? ExitFindings : ExitOk;
   if (!Apply || F->Changes.empty())
     return Done;

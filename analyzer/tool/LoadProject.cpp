@@ -240,6 +240,7 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
     return std::nullopt;
   }
   In.Orphans = findOrphans(In.Root, {absolutePath(Opts.BuildPath)}, Built);
+  In.NamedByBuild = namedByBuildFiles(In.Root, {absolutePath(Opts.BuildPath)}, In.Orphans);
   In.Built = std::move(Built);
   if (Overlay) // removed files are still on disk until fix writes its edits
     std::erase_if(In.Orphans, [&](const std::string &O) { return Overlay->Removed.count(In.Root + "/" + O); });
@@ -249,6 +250,23 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   if (!reportRuleProblems(A, Opts.AllowUnmatched))
     return std::nullopt;
   return A;
+}
+
+std::vector<TUFailure> compileWithOverlay(const CommonOptions &Opts, const std::string &Root,
+                                          const SourceOverlay &Overlay, const std::vector<std::string> &Files) {
+  std::vector<TUFailure> Failed;
+  std::unique_ptr<clang::tooling::CompilationDatabase> DB = openDatabase(Opts.BuildPath);
+  if (!DB) // read a moment ago: only a vanished build folder gets here
+    return {{Opts.BuildPath, "the compile database cannot be read any more"}};
+  RunOptions Run;
+  Run.Root = Root;
+  Run.Jobs = Opts.Jobs;
+  Run.ExtraArgs = Opts.ExtraArgs;
+  Run.Overlay = std::make_shared<const std::map<std::string, std::string>>(Overlay.Contents);
+  for (const TUSummary &TU : extractAll(*DB, Files, Run))
+    if (TU.Failed)
+      Failed.push_back({TU.MainFile, TU.FirstError});
+  return Failed;
 }
 
 } // namespace reach

@@ -15,4 +15,10 @@ namespace reach {
 /// fix's edits not yet on disk (its later rounds).
 std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay = nullptr);
 
+/// Compiles only Files (as the compile database names them) with Overlay's
+/// edits: the TUs that fail, each with its first error. fix's bisection of
+/// a round that broke the build.
+std::vector<TUFailure> compileWithOverlay(const CommonOptions &Opts, const std::string &Root,
+                                          const SourceOverlay &Overlay, const std::vector<std::string> &Files);
+
 } // namespace reach

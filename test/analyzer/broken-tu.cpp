@@ -11,8 +11,8 @@
 // CHECK: dead code:
 // CHECK-NEXT: main.cpp
 // CHECK-NEXT:   main.cpp:2: dead function 'really_dead'
-// CHECK: unknown (a translation unit that uses it did not compile):
-// CHECK-DAG: broken.cpp:2: unknown function 'broken_helper'
+// CHECK: unknown (not called dead: code this analysis could not read may use it):
+// CHECK-DAG: broken.cpp:2: unknown function 'broken_helper': a translation unit that uses it did not compile
 // CHECK-DAG: main.cpp:1: unknown function 'used_by_broken'
 // CHECK: 1 translation unit(s) did not compile; fix them or pass --keep-going
 // CHECK: exit: 2

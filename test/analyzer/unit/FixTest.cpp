@@ -1,10 +1,15 @@
-// Units of reach-audit fix that are pure text functions: the unified diff,
-// the "declares nothing" test for whole-file removal, CMake source lists.
+// Units of reach-audit fix that are pure functions: the unified diff, the
+// "declares nothing" test for whole-file removal, CMake source lists, the
+// bisection of a round that does not compile.
+#include "fix/Bisect.h"
 #include "fix/CMakeEdit.h"
 #include "fix/Edits.h"
 #include "fix/UnifiedDiff.h"
 
 #include <gtest/gtest.h>
+
+#include <map>
+#include <set>
 
 using namespace reach;
 
@@ -59,4 +64,57 @@ TEST(CMakeEdit, RemovesListedSourcesOnly) {
 
 TEST(CMakeEdit, TargetNameIsNeverRemoved) {
   EXPECT_EQ(removeSources("add_executable(b.cpp b.cpp)\n", "", {"b.cpp"}), "add_executable(b.cpp)\n");
+}
+
+namespace {
+
+/// A build where some units break compilation alone, and a pair breaks it
+/// only together: the error names the lowest breaking unit.
+std::string fakeCompile(const std::vector<size_t> &Units, const std::set<size_t> &Bad,
+                        std::pair<size_t, size_t> BadPair, unsigned &Calls) {
+  ++Calls;
+  std::set<size_t> In(Units.begin(), Units.end());
+  for (size_t U : In)
+    if (Bad.count(U))
+      return "breaks: " + std::to_string(U);
+  if (In.count(BadPair.first) && In.count(BadPair.second))
+    return "breaks: pair";
+  return "";
+}
+
+} // namespace
+
+TEST(Bisect, KeepsEveryUnitThatBuildsAndNamesEachBreakingOne) {
+  // 12 units over 4 files; 5 and 9 break alone, 1 and 2 only together.
+  std::vector<std::vector<size_t>> ByFile = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10, 11}};
+  unsigned Calls = 0;
+  BisectResult R = bisectUnits(ByFile, "breaks: 5", [&](const std::vector<size_t> &U) {
+    return fakeCompile(U, {5, 9}, {1, 2}, Calls);
+  });
+  std::set<size_t> Accepted(R.Accepted.begin(), R.Accepted.end());
+  EXPECT_EQ(Accepted, (std::set<size_t>{0, 1, 3, 4, 6, 7, 8, 10, 11}));
+  ASSERT_EQ(R.Rejected.size(), 3u);
+  std::map<size_t, std::string> Rejected(R.Rejected.begin(), R.Rejected.end());
+  EXPECT_EQ(Rejected[2], "breaks: pair");
+  EXPECT_EQ(Rejected[5], "breaks: 5");
+  EXPECT_EQ(Rejected[9], "breaks: 9");
+  EXPECT_EQ(R.Checks, Calls);
+  EXPECT_LT(Calls, 12u * 2) << "halving, not one compilation per unit and more";
+  // What is accepted compiles as a whole.
+  unsigned Again = 0;
+  EXPECT_EQ(fakeCompile(R.Accepted, {5, 9}, {1, 2}, Again), "");
+}
+
+TEST(Bisect, OneBadUnitAmongManyTakesLogarithmicChecks) {
+  std::vector<std::vector<size_t>> ByFile;
+  for (size_t F = 0; F < 64; ++F)
+    ByFile.push_back({2 * F, 2 * F + 1});
+  unsigned Calls = 0;
+  BisectResult R = bisectUnits(ByFile, "breaks: 77", [&](const std::vector<size_t> &U) {
+    return fakeCompile(U, {77}, {1000, 1001}, Calls);
+  });
+  EXPECT_EQ(R.Accepted.size(), 127u);
+  ASSERT_EQ(R.Rejected.size(), 1u);
+  EXPECT_EQ(R.Rejected[0].first, 77u);
+  EXPECT_LE(Calls, 2u * (6 + 1)); // at most two per halving: log2(64 files) + log2(2 units)
 }
