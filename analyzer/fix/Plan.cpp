@@ -143,6 +143,20 @@ bool heldByDeletion(const Node &N, const Plan &P) {
   });
 }
 
+/// Why fix leaves a declaration of a deleted definition, or "".
+std::string whyDeclarationStays(const Redeclaration &R, const std::function<bool(const std::string &)> &Asked,
+                                const std::function<bool(const std::string &)> &InScope) {
+  if (R.RangeInMacro)
+    return "written by a macro";
+  if (R.RangeBegin.File != R.RangeEnd.File)
+    return "its source range is not one span of one file";
+  if (!Asked(R.RangeBegin.File))
+    return "outside --only";
+  if (!InScope(R.RangeBegin.File))
+    return "a file fix does not edit: generated, vendored, or under the build directory";
+  return "";
+}
+
 /// Why a dead, editable definition cannot be deleted as text, or "".
 /// WithFamily: a virtual that can go only with its whole override family.
 std::string whyKept(const Node &N, bool ClassGoes, bool WithFamily, const VirtualFamilies &Families) {
@@ -263,8 +277,11 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
     if (It == G.Redeclarations.end())
       continue;
     for (const Redeclaration &R : It->second) {
-      if (R.RangeInMacro || !InScope(R.RangeBegin.File) || R.RangeBegin.File != R.RangeEnd.File) {
-        Skip("a declaration in " + R.RangeBegin.File + " cannot be edited");
+      // The definition goes all the same: a declaration without one
+      // compiles and links while nothing uses it. Said, not called kept.
+      if (std::string Why = whyDeclarationStays(R, Asked, InScope); !Why.empty()) {
+        P.Remarks.push_back(N.Where.File + ":" + std::to_string(N.Where.Line) + ": deleted " + describe(N) +
+                            "; its declaration in " + R.RangeBegin.File + " stays (" + Why + ")");
         continue;
       }
       P.Deletions.push_back({R.RangeBegin.File, R.RangeBegin.Offset, R.RangeEnd.Offset,

@@ -38,6 +38,7 @@ struct Plan {
   std::set<std::string> OrphanFiles; // built by nothing: removed whole
   std::set<std::string> DeadFiles;   // every definition goes: removed when nothing else remains
   std::vector<std::string> Skipped;  // "file:line: kept NAME: reason"
+  std::vector<std::string> Remarks;  // a deletion that leaves a declaration behind, and why
   size_t VendoredLeft = 0;           // dead definitions in vendored code, not deleted
 };
 

@@ -116,6 +116,8 @@ int runFix(const CommonOptions &Common) {
     errs() << "  removed " << R << (EditCMake ? "" : " (drop it from the build files)") << "\n";
   for (const std::string &N : F->Notes)
     errs() << "  " << N << "\n";
+  for (const std::string &R : F->Remarks)
+    errs() << "  note: " << R << "\n";
   printKeepSuggestions(F->Keeps);
   int Done = Strict && !F->Notes.empty() ? ExitFindings : ExitOk;
   if (!Apply || F->Changes.empty())

@@ -255,7 +255,8 @@ private:
     if (Round == 1)
       F.VendoredLeft = P.VendoredLeft;
     std::vector<FileChange> Changes = buildChanges(F.Root, P, reader(Now), LastIncludes, Notes);
-    addNotes(Notes);
+    addNotes(Notes, F.Notes);
+    addNotes(P.Remarks, F.Remarks);
     LastPlan = std::move(P);
     return Changes;
   }
@@ -280,13 +281,13 @@ private:
   }
 
   /// Later rounds see edited text: the same note at another line is no news.
-  void addNotes(const std::vector<std::string> &Notes) {
+  void addNotes(const std::vector<std::string> &Notes, std::vector<std::string> &To) {
     for (const std::string &N : Notes) {
       std::string Key = N;
       if (size_t C = Key.find(':'); C != std::string::npos)
         Key.erase(C, Key.find(':', C + 1) - C);
       if (NoteSeen.insert(Key).second)
-        F.Notes.push_back(N);
+        To.push_back(N);
     }
   }
 

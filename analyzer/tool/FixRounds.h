@@ -24,6 +24,7 @@ struct KeepSuggestion {
 struct Fixpoint {
   std::vector<FileChange> Changes; // against disk, sorted by path
   std::vector<std::string> Notes;  // "kept ...: reason", each once
+  std::vector<std::string> Remarks; // deleted, but a declaration stays: why, each once
   std::vector<KeepSuggestion> Keeps;
   size_t VendoredLeft = 0; // dead definitions in vendored code, left as asked
   int Rounds = 0;
