@@ -1,0 +1,3 @@
+#include "store.h"
+
+std::string read_config(const std::string &path) { return path.empty() ? "C:\\default" : path; }
