@@ -107,7 +107,8 @@ int runFix(const CommonOptions &Common) {
   for (const FileChange &C : F->Changes)
     C.Removed ? Removed.push_back(C.Path) : void(++Edited);
   errs() << "reach-audit fix: " << Edited << " file(s) edited, " << Removed.size()
-         << " file(s) removed, in " << F->Rounds << " round(s)" << (Apply ? "" : " (not applied)")
+         << " file(s) removed, " << F->DefinitionsBefore - std::min(F->DefinitionsBefore, F->DefinitionsAfter)
+         << " definition(s) deleted, in " << F->Rounds << " round(s)" << (Apply ? "" : " (not applied)")
          << "; " << F->Notes.size() << " kept (listed below)";
   if (F->VendoredLeft)
     errs() << "; " << F->VendoredLeft << " dead in vendored code left (--include-vendored)";

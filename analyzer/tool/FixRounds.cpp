@@ -54,12 +54,16 @@ size_t countMains(const Analysis &A) {
                        [&](const SymbolVerdict &V) { return A.G.Nodes[V.Id].Name == "main"; });
 }
 
+/// Every analysis counts as "after"; the first also as "before".
 void countForLimits(const Analysis &A, bool First, Fixpoint &F) {
-  (First ? F.DefinitionsBefore : F.DefinitionsAfter) = A.Symbols.size();
-  (First ? F.MainsBefore : F.MainsAfter) = countMains(A);
-  if (First)
-    for (const EntryPoint &E : A.Entries)
-      F.EntryFiles.insert(A.G.Nodes[E.Id].Where.File);
+  F.DefinitionsAfter = A.Symbols.size();
+  F.MainsAfter = countMains(A);
+  if (!First)
+    return;
+  F.DefinitionsBefore = F.DefinitionsAfter;
+  F.MainsBefore = F.MainsAfter;
+  for (const EntryPoint &E : A.Entries)
+    F.EntryFiles.insert(A.G.Nodes[E.Id].Where.File);
 }
 
 /// The edits so far, as an overlay on disk, and the files they removed.

@@ -27,7 +27,7 @@
 // NEG-NOT: -int main
 // NEG-NOT: -// Unrelated comment
 // NEG-NOT: -#include
-// ERR: reach-audit fix: 2 file(s) edited, 0 file(s) removed, in 1 round(s) (not applied)
+// ERR: reach-audit fix: 2 file(s) edited, 0 file(s) removed, 1 definition(s) deleted, in 1 round(s) (not applied)
 // RESCAN: live: 2  test-only: 0  dead: 0
 
 //--- util.h
