@@ -63,12 +63,14 @@ private:
     return D && projectFile(D->getLocation()).has_value();
   }
   const Decl *fold(const Decl *D);
+  bool isInstance(const FunctionDecl *FD);
   bool isNodeCandidate(const Decl *D);
   const std::string &usr(const Decl *D);
   Loc loc(SourceLocation L, bool WithOffset = false);
 
   // --- recording -----------------------------------------------------------
   void recordFunction(FunctionDecl *FD);
+  void recordInstance(FunctionDecl *FD);
   void recordVariable(VarDecl *VD);
   void recordClass(CXXRecordDecl *RD);
   bool recordOverrides(const CXXMethodDecl *M);
@@ -165,6 +167,22 @@ const Decl *Visitor::fold(const Decl *D) {
   return D;
 }
 
+/// An instantiation of a project function template, or of a non-virtual
+/// member of a project class template, is a node of its own: the callees
+/// that depend on its template arguments are its edges, so an instantiation
+/// only a test makes does not make its callees live. It reaches its pattern,
+/// the definition reported and deleted (recordInstance). Virtual members and
+/// destructors stay folded into the pattern, which dispatch and destruction
+/// reach; so do lambdas.
+bool Visitor::isInstance(const FunctionDecl *FD) {
+  const FunctionDecl *P = FD->getTemplateInstantiationPattern();
+  if (!P || P == FD || !isProject(P))
+    return false;
+  if (auto *MD = dyn_cast<CXXMethodDecl>(FD))
+    return !MD->isVirtual() && !isa<CXXDestructorDecl>(MD) && !MD->getParent()->isLambda();
+  return true;
+}
+
 /// Only edges to possible nodes are worth keeping: project declarations and
 /// library template instantiations (through which library code calls back).
 bool Visitor::isNodeCandidate(const Decl *D) {
@@ -212,6 +230,12 @@ void Visitor::addEdgeUsr(const std::string &To, EdgeKind K, SourceLocation Site)
 void Visitor::addEdge(const Decl *Target, EdgeKind K, SourceLocation Site) {
   if (!Target || Context.empty())
     return;
+  auto *Function = dyn_cast<FunctionDecl>(Target);
+  if (Function && isInstance(Function)) {
+    addEdgeUsr(usr(Target), K, Site);
+    if (Function->isDefined()) // its node is recorded here; else the pattern is elsewhere
+      return;
+  }
   const Decl *Folded = fold(Target);
   // `j.get<float>()` where only the primary template is declared folds into
   // the pattern; another TU may define `template <> float J::get<float>()`
@@ -491,6 +515,19 @@ bool Visitor::recordOverrides(const CXXMethodDecl *M) {
   return Library;
 }
 
+/// An instantiation's node: not reported (its pattern is), and reaching it
+/// reaches the pattern.
+void Visitor::recordInstance(FunctionDecl *FD) {
+  size_t Before = Out.Nodes.size();
+  recordFunction(FD);
+  if (Out.Nodes.size() == Before)
+    return;
+  Out.Nodes.back().Implicit = true;
+  Context.push_back(usr(FD));
+  addEdgeUsr(usr(FD->getTemplateInstantiationPattern()), EdgeKind::Instance, FD->getLocation());
+  Context.pop_back();
+}
+
 void Visitor::recordVariable(VarDecl *VD) {
   if (!Recorded.insert(VD).second)
     return;
@@ -716,6 +753,10 @@ bool Visitor::traverseFunction(FunctionDecl *FD) {
     return true;
   addExplicitInstantiation(FD, FD->getTemplateSpecializationKind(), FD->getPointOfInstantiation());
   if (FD->isThisDeclarationADefinition()) {
+    if (isInstance(FD)) {
+      recordInstance(FD);
+      return traverseWithContext(FD, FD);
+    }
     const Decl *Owner = fold(FD);
     if (Owner == FD)
       recordFunction(FD);
@@ -1079,6 +1120,7 @@ const char *toString(EdgeKind K) {
   case EdgeKind::RegisteredBy: return "registered-by";
   case EdgeKind::Member: return "member";
   case EdgeKind::TypeUse: return "type-use";
+  case EdgeKind::Instance: return "instance-of";
   }
   return "?";
 }

@@ -29,6 +29,7 @@ enum class EdgeKind : uint8_t {
   TypeUse,       // names a class as a type (pointer, typedef, template argument,
                  // nested name, field or base type): the class must exist, but
                  // no object is made, so RTA does not dispatch into it
+  Instance,      // a template instantiation reaches its pattern, the code it was made from
 };
 const char *toString(EdgeKind K);
 

@@ -142,7 +142,7 @@ private:
   std::unordered_set<std::string> VirtualSeen, OverrideSeen;
 };
 
-static_assert(int(EdgeKind::TypeUse) < 16, "edge keys give the kind four bits");
+static_assert(int(EdgeKind::Instance) < 16, "edge keys give the kind four bits");
 
 } // namespace
 
