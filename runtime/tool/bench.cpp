@@ -83,21 +83,20 @@ int bench(int argc, char** argv) {
   const Weights& w = model.weights();
   const double mib = static_cast<double>(weight_bytes_per_token(w)) / (1024.0 * 1024.0);
   const std::string name = std::filesystem::path(path).filename().string();
-  std::printf("| model | type | weights read/token | threads | test | t/s |\n");
-  std::printf("| --- | --- | ---: | ---: | ---: | ---: |\n");
+  write_stdout("| model | type | weights read/token | threads | test | t/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
   auto row = [&](const std::string& test, const std::vector<int32_t>& tokens, bool batched) {
     run_once(model, cache, {tokens.begin(), tokens.begin() + std::min<size_t>(tokens.size(), 4)}, batched);  // warm-up
     std::vector<double> tps;
     for (int r = 0; r < reps; ++r) tps.push_back(run_once(model, cache, tokens, batched));
     const Stats s = stats(tps);
-    std::printf("| %s | %s | %.2f MiB | %d | %s | %.2f ± %.2f |\n", name.c_str(),
-                std::string(type_traits(main_weight_type(w)).name).c_str(), mib, pool.size(), test.c_str(), s.mean,
-                s.sd);
-    std::fflush(stdout);
+    write_stdout(formatted("| %s | %s | %.2f MiB | %d | %s | %.2f ± %.2f |\n", name.c_str(),
+                           std::string(type_traits(main_weight_type(w)).name).c_str(), mib, pool.size(), test.c_str(),
+                           s.mean, s.sd));
   };
   if (n_prompt > 0) row("pp" + std::to_string(n_prompt), random_tokens(n_prompt), true);
   if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);
-  std::printf("weight_bytes_per_token: %zu\n", weight_bytes_per_token(w));
+  write_stdout(formatted("weight_bytes_per_token: %zu\n", weight_bytes_per_token(w)));
+  finish_stdout();
   return 0;
 }
 

@@ -17,4 +17,7 @@ void write_stdout(const std::string& text);
 // The final flush; throws OutputError if anything written before failed.
 void finish_stdout();
 
+// printf's formatting into a string, for write_stdout.
+[[gnu::format(printf, 1, 2)]] std::string formatted(const char* format, ...);
+
 }  // namespace reach::run::cli

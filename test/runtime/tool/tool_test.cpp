@@ -170,6 +170,12 @@ TEST(ReachRun, FullDiskIsExit2WithTheCause) {
   }
 }
 
+TEST(ReachRun, BenchOnAFullDiskIsExit2WithTheCause) {
+  const auto r = reach_run_raw("", {"bench", "--model", gguf_f32(), "-p", "4", "-n", "2", "-r", "1"}, "/dev/full");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot write the output: No space left on device"), std::string::npos) << r.err;
+}
+
 TEST(ReachRun, ContextNoMachineHoldsIsRefusedWithTheSizes) {
   const auto r = reach_run({"generate", "--model", gguf_f32(), "--prompt", "Hi", "--ctx-size", "2147483648",
                             "--max-tokens", "2147483648"});
