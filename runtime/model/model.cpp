@@ -38,7 +38,7 @@ std::vector<float> rope_frequencies(const ModelSource& source) {
 
 }  // namespace
 
-void Model::Activations::resize(const ModelConfig& c, int64_t n) {
+void Model::Activations::resize(const ModelConfig& c, int64_t n, Logits which) {
   const auto sz = [n](int64_t width) { return static_cast<size_t>(n * width); };
   x.resize(sz(c.dim));
   xb.resize(sz(c.dim));
@@ -48,7 +48,7 @@ void Model::Activations::resize(const ModelConfig& c, int64_t n) {
   up.resize(sz(c.ffn_dim));
   cos.resize(sz(c.head_dim / 2));
   sin.resize(sz(c.head_dim / 2));
-  logits.resize(static_cast<size_t>(c.vocab_size));
+  logits.resize(static_cast<size_t>(which == Logits::All ? n : 1) * static_cast<size_t>(c.vocab_size));
 }
 
 Model::Model(const ModelSource& source, ThreadPool& pool)
@@ -64,7 +64,7 @@ void Model::linear(const Linear& l, const float* x, int64_t n, float* y) {
   else l.gemm(x, n, y, pool_);
 }
 
-std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& cache) {
+std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& cache, Logits which) {
   const ModelConfig& c = config_;
   const auto n = static_cast<int64_t>(tokens.size());
   const int64_t pos0 = cache.length();
@@ -73,7 +73,7 @@ std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& 
     throw std::out_of_range("forward: " + std::to_string(pos0 + n) + " positions exceed the context of " +
                             std::to_string(cache.capacity()));
   const int64_t dim = c.dim, hd = c.head_dim, q_dim = c.n_heads * hd, kv_dim = c.n_kv_heads * hd;
-  act_.resize(c, n);
+  act_.resize(c, n, which);
   float* x = act_.x.data();
   float* xb = act_.xb.data();
   float* q = act_.q.data();
@@ -131,10 +131,11 @@ std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& 
   }
   cache.advance(n);
 
-  // Only the last token's logits are needed to pick the next one.
-  float* last = x + (n - 1) * dim;
-  rmsnorm(last, weights_.final_norm.data(), xb, dim, c.rms_eps);
-  linear(weights_.lm_head, xb, 1, act_.logits.data());
+  // Generation needs only the last token's logits to pick the next one.
+  const int64_t first = which == Logits::All ? 0 : n - 1;
+  for (int64_t t = first; t < n; ++t)
+    rmsnorm(x + t * dim, weights_.final_norm.data(), xb + (t - first) * dim, dim, c.rms_eps);
+  linear(weights_.lm_head, xb, n - first, act_.logits.data());
   return act_.logits;
 }
 

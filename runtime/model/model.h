@@ -2,8 +2,8 @@
 // A Llama-family decoder (Llama, Mistral, Qwen2, Qwen3) over weights viewed
 // in a ModelSource. `forward` runs a batch of new tokens through every layer,
 // appending their keys and values to the cache, and returns the logits of
-// the last one: the whole prompt in one call (GEMM), then one token per call
-// (GEMV).
+// the last one (generation: the whole prompt in one call (GEMM), then one
+// token per call (GEMV)), or of every one (perplexity).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -15,6 +15,10 @@
 
 namespace reach::run {
 
+// Which positions of a batch get logits: the last only (what generation
+// needs: one lm_head GEMV), or all of them (one lm_head GEMM).
+enum class Logits { Last, All };
+
 class Model {
  public:
   // `source` and `pool` must outlive the model.
@@ -25,9 +29,10 @@ class Model {
   KVCache make_cache(int64_t capacity) const { return KVCache(config_, capacity); }
 
   // Tokens sit at positions cache.length() onward. Returns {vocab} logits of
-  // the last token, valid until the next call. Throws std::out_of_range for a
-  // token id outside the vocabulary or a batch that does not fit the cache.
-  std::span<const float> forward(std::span<const int32_t> tokens, KVCache& cache);
+  // the last token, or {n, vocab} of every token with Logits::All, valid
+  // until the next call. Throws std::out_of_range for a token id outside the
+  // vocabulary or a batch that does not fit the cache.
+  std::span<const float> forward(std::span<const int32_t> tokens, KVCache& cache, Logits which = Logits::Last);
 
  private:
   // Scratch for a batch of n tokens, grown on demand and reused.
@@ -40,8 +45,8 @@ class Model {
     std::vector<float> up;      // {n, ffn_dim}
     std::vector<float> cos;     // {n, head_dim/2} rotation of each new position
     std::vector<float> sin;     // {n, head_dim/2}
-    std::vector<float> logits;  // {vocab}
-    void resize(const ModelConfig& c, int64_t n);
+    std::vector<float> logits;  // {vocab}, or {n, vocab} for Logits::All
+    void resize(const ModelConfig& c, int64_t n, Logits which);
   };
 
   // y = x · Wᵀ for n rows of x: GEMV for one token, GEMM for a batch.

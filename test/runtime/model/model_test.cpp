@@ -131,6 +131,29 @@ TEST_P(ModelShapes, MatchesNaiveDoubleReference) {
   EXPECT_LT(relative_error({got.begin(), got.end()}, ref_f), 1e-4);
 }
 
+// Logits::All: row i of a batch is the logits after tokens[0..i], each row
+// equal to the double reference over that prefix; the last row also equals
+// what Logits::Last returns for the same batch.
+TEST_P(ModelShapes, AllLogitsMatchTheReferenceAtEveryPosition) {
+  const auto& f = files_for(GetParam());
+  const auto source = open_model(f.hf_dir);
+  ThreadPool pool(2);
+  Model model(*source, pool);
+  const int64_t vocab = model.config().vocab_size;
+  KVCache cache = model.make_cache(16), last_cache = model.make_cache(16);
+  const auto all = model.forward(kTokens, cache, Logits::All);
+  ASSERT_EQ(all.size(), kTokens.size() * static_cast<size_t>(vocab));
+  const std::vector<float> rows(all.begin(), all.end());
+  for (size_t i = 0; i < kTokens.size(); ++i) {
+    const auto ref = testing::reference_logits(f.hf_dir, {kTokens.begin(), kTokens.begin() + i + 1});
+    const std::vector<float> row(rows.begin() + i * vocab, rows.begin() + (i + 1) * vocab);
+    EXPECT_LT(relative_error(row, {ref.begin(), ref.end()}), 1e-4) << "position " << i;
+  }
+  const auto last = model.forward(kTokens, last_cache, Logits::Last);
+  const std::vector<float> last_row(rows.end() - vocab, rows.end());
+  EXPECT_LT(relative_error({last.begin(), last.end()}, last_row), 1e-5);
+}
+
 // One batched pass over the prompt == feeding it one token at a time, in
 // every storage type (the GEMM sees the activations the GEMV sees). Float
 // sums in another order agree to 1e-5; where activations are rounded to F16
