@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -243,6 +244,46 @@ TEST(ReachRun, HelpOnEveryCommandAndVersion) {
   const auto v = reach_run({"--version"});
   EXPECT_EQ(v.status, 0);
   EXPECT_EQ(v.out.rfind("reach-run ", 0), 0u) << v.out;
+}
+
+// reach-run perplexity: a text file in, the measurement out (its numbers
+// are tested against the reference in test/runtime/forge).
+fs::path text_file(const std::string& name, const std::string& bytes) {
+  const fs::path p = work_dir() / name;
+  std::ofstream(p, std::ios::binary) << bytes;
+  return p;
+}
+
+TEST(ReachRun, PerplexityJsonHasTheMeasurement) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "the quick brown fox jumps over the lazy dog ";
+  const auto r = reach_run({"perplexity", "-m", gguf_f32(), "-f", text_file("ppl.txt", text).string(), "-c", "32",
+                            "--output", "json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j.at("perplexity").get<double>(), 1.0);
+  EXPECT_GT(j.at("stderr").get<double>(), 0.0);
+  EXPECT_NEAR(std::exp(j.at("nll").get<double>()), j.at("perplexity").get<double>(), 1e-6 * j.at("perplexity").get<double>());
+  EXPECT_EQ(j.at("tokens").get<int64_t>(), static_cast<int64_t>(j.at("windows").size()) * (32 - 16 - 1));
+  EXPECT_GT(j.at("timings").at("tokens_per_s").get<double>(), 0.0);
+}
+
+TEST(ReachRun, PerplexityRefusesBadTextsWithExit2) {
+  const struct {
+    std::string name, bytes, message;
+  } cases[] = {
+      {"empty.txt", "", "empty.txt: the file is empty"},
+      {"latin1.txt", "caf\xe9 au lait", "latin1.txt: not UTF-8 text (an invalid byte at offset 3)"},
+      {"short.txt", "a few words", "short.txt: the text has "},
+  };
+  for (const auto& c : cases) {
+    const auto r = reach_run({"perplexity", "-m", gguf_f32(), "-f", text_file(c.name, c.bytes).string(), "-c", "64"});
+    EXPECT_EQ(r.status, 2) << c.name << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+  const auto missing = reach_run({"perplexity", "-m", gguf_f32()});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("give the text with --file FILE"), std::string::npos) << missing.err;
 }
 
 TEST(ReachRun, BenchPrintsPpAndTgRows) {
