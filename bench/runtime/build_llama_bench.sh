@@ -3,9 +3,11 @@
 # node-llama-cpp ships in its npm package (llama/gitRelease.bundle, a git
 # bundle), so reach-run is compared with llama.cpp measured as llama.cpp
 # measures itself. For benchmark scripts only, never CI.
-#   bench/runtime/build_llama_bench.sh [WORK=/tmp/reach-bench]   -> prints the binary's path
+#   bench/runtime/build_llama_bench.sh [WORK=/tmp/reach-bench] [TARGET=llama-bench]
+#   -> prints the binary's path (TARGET: llama-bench, llama-perplexity, ...)
 set -euo pipefail
 work=${1:-/tmp/reach-bench}
+target=${2:-llama-bench}
 here=$(cd "$(dirname "$0")" && pwd)
 bundle="$here/../../test/node/node_modules/node-llama-cpp/llama/gitRelease.bundle"
 [[ -f $bundle ]] || { echo "build_llama_bench: $bundle missing; run scripts/setup.sh first" >&2; exit 2; }
@@ -17,5 +19,5 @@ mkdir -p "$work"
 cmake -S "$src" -B "$src/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON \
   -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF \
   -DGGML_OPENMP=ON >/dev/null
-cmake --build "$src/build" --target llama-bench -j "$(nproc)" >&2
-echo "$src/build/bin/llama-bench"
+cmake --build "$src/build" --target "$target" -j "$(nproc)" >&2
+echo "$src/build/bin/$target"
