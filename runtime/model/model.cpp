@@ -118,6 +118,7 @@ std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& 
     }
     attention(q, n, pos0, cache.keys(layer, 0), cache.values(layer, 0), {c.n_heads, c.n_kv_heads, c.head_dim},
               act_.att.data(), pool_);
+    if (attention_probe_) attention_probe_(layer, {act_.att.data(), static_cast<size_t>(n * q_dim)}, n);
     linear(w.o, act_.att.data(), n, xb);
     add_inplace(x, xb, n * dim);
 

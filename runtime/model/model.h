@@ -5,6 +5,7 @@
 // the last one (generation: the whole prompt in one call (GEMM), then one
 // token per call (GEMV)), or of every one (perplexity).
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -34,6 +35,11 @@ class Model {
   // vocabulary or a batch that does not fit the cache.
   std::span<const float> forward(std::span<const int32_t> tokens, KVCache& cache, Logits which = Logits::Last);
 
+  // Called with each layer's attention output {n, n_heads*head_dim}, before
+  // o_proj: what head importance measures. Empty (the default): no call.
+  using AttentionProbe = std::function<void(int32_t layer, std::span<const float> att, int64_t n)>;
+  void set_attention_probe(AttentionProbe probe) { attention_probe_ = std::move(probe); }
+
  private:
   // Scratch for a batch of n tokens, grown on demand and reused.
   struct Activations {
@@ -59,6 +65,7 @@ class Model {
   std::vector<float> rope_inv_freq_;  // {head_dim/2}
   ThreadPool& pool_;
   Activations act_;
+  AttentionProbe attention_probe_;
 };
 
 }  // namespace reach::run

@@ -6,5 +6,6 @@ namespace reach::run::cli {
 int generate(int argc, char** argv);
 int bench(int argc, char** argv);
 int perplexity(int argc, char** argv);
+int heads(int argc, char** argv);
 
 }  // namespace reach::run::cli

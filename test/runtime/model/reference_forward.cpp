@@ -160,7 +160,14 @@ void rope_half(Vec& x, const Config& c, int64_t n_heads, int64_t pos) {
 
 }  // namespace
 
-std::vector<double> reference_logits(const std::filesystem::path& hf_dir, const std::vector<int32_t>& tokens) {
+ReferenceTensor reference_tensor(const std::filesystem::path& hf_dir, const std::string& name) {
+  const std::map<std::string, Tensor> tensors = read_tensors(hf_dir);
+  const Tensor& t = tensors.at(name);
+  return {t.shape, t.data};
+}
+
+std::vector<double> reference_logits(const std::filesystem::path& hf_dir, const std::vector<int32_t>& tokens,
+                                     ReferenceTrace* trace) {
   const Config c = read_config(hf_dir);
   const std::map<std::string, Tensor> tensors = read_tensors(hf_dir);
   auto load = [&](const std::string& name) -> const Tensor& { return tensors.at(name); };
@@ -171,6 +178,7 @@ std::vector<double> reference_logits(const std::filesystem::path& hf_dir, const 
   for (int32_t t : tokens)
     xs.emplace_back(embed.data.begin() + t * c.dim, embed.data.begin() + (t + 1) * c.dim);
 
+  if (trace) trace->attention.assign(static_cast<size_t>(c.n_layers), {});
   for (int l = 0; l < c.n_layers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     const Tensor &wq = load(p + "self_attn.q_proj.weight"), &wk = load(p + "self_attn.k_proj.weight"),
@@ -218,6 +226,7 @@ std::vector<double> reference_logits(const std::filesystem::path& hf_dir, const 
         for (int64_t p2 = 0; p2 <= t; ++p2)
           for (int64_t i = 0; i < hd; ++i) att[h * hd + i] += sc[p2] / sum * vs[p2][kvh * hd + i];
       }
+      if (trace) trace->attention[static_cast<size_t>(l)].push_back(att);
       const Vec o = matvec(wo, att);
       for (int64_t i = 0; i < c.dim; ++i) xs[t][i] += o[i];
       const Vec h = rmsnorm(xs[t], n2, c.rms_eps);

@@ -6,13 +6,28 @@
 // and the safetensors files itself (a minimal reader of its own), so a bug in
 // the runtime's parsers cannot hide in the reference as well.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <filesystem>
 
 namespace reach::run::testing {
 
+// What else a caller may want to see of the pass.
+struct ReferenceTrace {
+  // [layer][token] the attention output {n_heads*head_dim}, before o_proj.
+  std::vector<std::vector<std::vector<double>>> attention;
+};
+
 // Logits {vocab} of the last of `tokens`, all processed from position 0.
-std::vector<double> reference_logits(const std::filesystem::path& hf_dir, const std::vector<int32_t>& tokens);
+std::vector<double> reference_logits(const std::filesystem::path& hf_dir, const std::vector<int32_t>& tokens,
+                                     ReferenceTrace* trace = nullptr);
+
+// One tensor of the folder's safetensors files, in double precision.
+struct ReferenceTensor {
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+};
+ReferenceTensor reference_tensor(const std::filesystem::path& hf_dir, const std::string& name);
 
 }  // namespace reach::run::testing

@@ -286,6 +286,29 @@ TEST(ReachRun, PerplexityRefusesBadTextsWithExit2) {
   EXPECT_NE(missing.err.find("give the text with --file FILE"), std::string::npos) << missing.err;
 }
 
+TEST(ReachRun, HeadsWritesJsonAndAHeatMap) {
+  const fs::path svg = work_dir() / "heads.svg";
+  const auto r = reach_run({"heads", "-m", gguf_f32(), "--output", "json", "--svg", svg.string(), "-f",
+                            text_file("heads.txt", "the quick brown fox jumps over the lazy dog").string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& layers = j.at("layers");
+  ASSERT_FALSE(layers.empty());
+  size_t cells = 0;
+  for (const auto& layer : layers)
+    for (const auto& head : layer.at("heads")) {
+      ++cells;
+      EXPECT_GT(head.at("weight_l2").get<double>(), 0.0);
+      EXPECT_GT(head.at("activation").get<double>(), 0.0);
+    }
+  std::ifstream in(svg);
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_EQ(text.rfind("<svg", 0), 0u);
+  size_t rects = 0;
+  for (size_t at = text.find("<rect"); at != std::string::npos; at = text.find("<rect", at + 1)) ++rects;
+  EXPECT_EQ(rects, cells);
+}
+
 TEST(ReachRun, BenchPrintsPpAndTgRows) {
   const auto r = reach_run({"bench", "--model", model().gguf.at(reach::run::DType::F32).string(), "-p", "8", "-n",
                             "4", "-r", "1", "--threads", "1"});
