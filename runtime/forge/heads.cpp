@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace reach::run {
@@ -27,7 +29,34 @@ std::vector<double> block_squares(const TensorView& t, int64_t block, bool by_co
   return sums;
 }
 
+// A non-negative decimal integer that fits int32, or nullopt.
+std::optional<int32_t> small_integer(std::string_view s) {
+  if (s.empty() || s.size() > 9) return std::nullopt;
+  int32_t v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 }  // namespace
+
+std::vector<std::pair<int32_t, int32_t>> parse_head_list(std::string_view spec) {
+  std::vector<std::pair<int32_t, int32_t>> heads;
+  while (true) {
+    const size_t comma = spec.find(',');
+    const std::string_view item = spec.substr(0, comma);
+    const size_t colon = item.find(':');
+    const auto layer = small_integer(item.substr(0, colon));
+    const auto head = colon == std::string_view::npos ? std::nullopt : small_integer(item.substr(colon + 1));
+    if (!layer || !head)
+      throw std::invalid_argument("'" + std::string(item) + "' is not LAYER:HEAD (e.g. 0:3,5:1)");
+    heads.emplace_back(*layer, *head);
+    if (comma == std::string_view::npos) return heads;
+    spec.remove_prefix(comma + 1);
+  }
+}
 
 std::vector<std::vector<HeadScore>> head_weight_scores(const ModelSource& source) {
   const ModelConfig& c = source.config();

@@ -9,6 +9,8 @@
 // reported, but a group's heads cannot be told apart by them).
 #include <cstdint>
 #include <span>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "formats/model_source.h"
@@ -26,6 +28,10 @@ struct HeadScore {
 // [layer][head], read from the file's tensors in whatever type they are
 // stored (each row converted by the type table's to_float, not the kernels).
 std::vector<std::vector<HeadScore>> head_weight_scores(const ModelSource& source);
+
+// "0:3,5:1" -> {{0, 3}, {5, 1}}: layer:head pairs, as --heads and
+// --mask-heads take them. Throws std::invalid_argument naming the item.
+std::vector<std::pair<int32_t, int32_t>> parse_head_list(std::string_view spec);
 
 // Adds `activation` to `scores`: the head's attention output (before
 // o_proj) averaged over every token of `tokens`, run in windows of `ctx`.

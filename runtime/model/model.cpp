@@ -1,5 +1,6 @@
 #include "model/model.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -64,6 +65,17 @@ void Model::linear(const Linear& l, const float* x, int64_t n, float* y) {
   else l.gemm(x, n, y, pool_);
 }
 
+void Model::mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads) {
+  masked_heads_.assign(heads.empty() ? 0 : static_cast<size_t>(config_.n_layers), {});
+  for (const auto& [layer, head] : heads) {
+    if (layer < 0 || layer >= config_.n_layers || head < 0 || head >= config_.n_heads)
+      throw std::out_of_range("head " + std::to_string(layer) + ":" + std::to_string(head) + " is outside the model's " +
+                              std::to_string(config_.n_layers) + " layers of " + std::to_string(config_.n_heads) +
+                              " heads");
+    masked_heads_[static_cast<size_t>(layer)].push_back(head);
+  }
+}
+
 std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& cache, Logits which) {
   const ModelConfig& c = config_;
   const auto n = static_cast<int64_t>(tokens.size());
@@ -118,6 +130,9 @@ std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& 
     }
     attention(q, n, pos0, cache.keys(layer, 0), cache.values(layer, 0), {c.n_heads, c.n_kv_heads, c.head_dim},
               act_.att.data(), pool_);
+    if (!masked_heads_.empty())
+      for (int32_t h : masked_heads_[static_cast<size_t>(layer)])
+        for (int64_t t = 0; t < n; ++t) std::fill_n(act_.att.data() + t * q_dim + h * hd, hd, 0.0f);
     if (attention_probe_) attention_probe_(layer, {act_.att.data(), static_cast<size_t>(n * q_dim)}, n);
     linear(w.o, act_.att.data(), n, xb);
     add_inplace(x, xb, n * dim);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "formats/model_source.h"
@@ -40,6 +41,11 @@ class Model {
   using AttentionProbe = std::function<void(int32_t layer, std::span<const float> att, int64_t n)>;
   void set_attention_probe(AttentionProbe probe) { attention_probe_ = std::move(probe); }
 
+  // Heads whose attention output is zeroed from now on, as if their slices
+  // of q and o were pruned: {layer, head} pairs. Throws std::out_of_range
+  // naming a pair outside the model. An empty list unmasks every head.
+  void mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads);
+
  private:
   // Scratch for a batch of n tokens, grown on demand and reused.
   struct Activations {
@@ -66,6 +72,7 @@ class Model {
   ThreadPool& pool_;
   Activations act_;
   AttentionProbe attention_probe_;
+  std::vector<std::vector<int32_t>> masked_heads_;  // [layer] heads whose output is zeroed
 };
 
 }  // namespace reach::run

@@ -24,6 +24,7 @@
 #include "tokenizer/tokenizer.h"
 #include "tool/args.h"
 #include "tool/commands.h"
+#include "tool/head_mask.h"
 #include "tool/memory_plan.h"
 #include "tool/output.h"
 
@@ -67,6 +68,7 @@ const std::vector<OptionSpec> kGenerateOptions = {
     {"--presence-penalty", "", "P", "subtract P from tokens seen in that window; 0 off (default 0)"},
     {"--frequency-penalty", "", "F", "subtract F per occurrence in that window; 0 off (default 0)"},
     {"--ignore-eos", "", "", "do not stop at end-of-sequence tokens"},
+    {"--mask-heads", "", "LIST", kMaskHeadsHelp},
     {"--stop", "", "TEXT", "stop before TEXT (repeatable)"},
     {"--output", "", "text|json", "stream text, or print one JSON object at the end (default text)"},
 };
@@ -242,6 +244,7 @@ int generate(int argc, char** argv) {
   }
   const Options opt = parse(args);
   Session s(opt);
+  apply_head_mask(args, s.model);
   const std::vector<int32_t> prompt = s.tokenizer->encode(opt.prompt, /*add_bos=*/true);
   if (prompt.empty()) throw UsageError("the prompt encodes to no tokens; give some text");
   const int64_t positions = plan_positions(opt, s.model.config(), static_cast<int64_t>(prompt.size()));

@@ -18,6 +18,7 @@
 #include "tokenizer/unicode.h"
 #include "tool/args.h"
 #include "tool/commands.h"
+#include "tool/head_mask.h"
 #include "tool/memory_plan.h"
 #include "tool/output.h"
 
@@ -35,6 +36,7 @@ const std::vector<OptionSpec> kPerplexityOptions = {
     {"--batch-size", "-b", "N", "tokens per forward pass (default 512)"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--output", "", "FORMAT", "'text' (default) or 'json'"},
+    {"--mask-heads", "", "LIST", kMaskHeadsHelp},
 };
 
 // The file's text; empty or invalid UTF-8 is an error naming the file.
@@ -105,6 +107,7 @@ int perplexity(int argc, char** argv) {
 
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
   Model model(*source, pool);
+  apply_head_mask(a, model);
   const auto t0 = std::chrono::steady_clock::now();
   PerplexityResult r;
   try {

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "formats/model_source.h"
 #include "process_dir.h"
@@ -95,6 +97,60 @@ TEST(Heads, ActivationScoresEqualTheReferenceAttentionOutputs) {
       }
       EXPECT_NEAR(s.activation, mean, 1e-4 * mean) << "layer " << s.layer << " head " << s.head;
     }
+}
+
+// --mask-heads: the masked heads output exactly zero, and the logits equal
+// the reference forward with those heads' attention outputs zeroed.
+TEST(Heads, MaskedHeadsOutputZeroAndMatchTheMaskedReference) {
+  const auto& f = gqa_model();
+  const auto source = open_model(f.hf_dir);
+  ThreadPool pool(2);
+  Model model(*source, pool);
+  const std::vector<std::pair<int32_t, int32_t>> masked = {{0, 1}, {1, 2}, {1, 3}};
+  model.mask_heads(masked);
+  double masked_sum = 0, other_sum = 0;
+  model.set_attention_probe([&](int32_t layer, std::span<const float> att, int64_t n) {
+    for (int64_t t = 0; t < n; ++t)
+      for (int32_t h = 0; h < 4; ++h)
+        for (int64_t i = 0; i < 16; ++i) {
+          const bool is_masked = std::find(masked.begin(), masked.end(), std::make_pair(layer, h)) != masked.end();
+          (is_masked ? masked_sum : other_sum) += std::fabs(att[static_cast<size_t>((t * 4 + h) * 16 + i)]);
+        }
+  });
+  const std::vector<int32_t> tokens = {1, 450, 4996, 17354, 1701};
+  KVCache cache = model.make_cache(8);
+  const auto got = model.forward(tokens, cache);
+  EXPECT_EQ(masked_sum, 0.0);
+  EXPECT_GT(other_sum, 0.0);
+  testing::ReferenceTrace trace;
+  for (const auto& [l, h] : masked) trace.masked_heads.emplace_back(l, h);
+  const auto ref = testing::reference_logits(f.hf_dir, tokens, &trace);
+  const auto unmasked = testing::reference_logits(f.hf_dir, tokens);
+  double diff = 0, scale = 0, change = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    diff = std::max(diff, std::fabs(got[i] - ref[i]));
+    scale = std::max(scale, std::fabs(ref[i]));
+    change = std::max(change, std::fabs(unmasked[i] - ref[i]));
+  }
+  EXPECT_LT(diff / scale, 1e-4);
+  EXPECT_GT(change / scale, 1e-3) << "masking these heads should change the logits";
+}
+
+TEST(Heads, HeadListsAreParsedOrRefusedByName) {
+  EXPECT_EQ(parse_head_list("0:3,5:1"), (std::vector<std::pair<int32_t, int32_t>>{{0, 3}, {5, 1}}));
+  for (const char* bad : {"", "0", "0:", ":1", "a:1", "0:1,", "0:-1", "0:99999999999"}) {
+    try {
+      parse_head_list(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("is not LAYER:HEAD"), std::string::npos) << e.what();
+    }
+  }
+  const auto source = open_model(gqa_model().hf_dir);
+  ThreadPool pool(1);
+  Model model(*source, pool);
+  EXPECT_THROW(model.mask_heads({{2, 0}}), std::out_of_range);
+  EXPECT_THROW(model.mask_heads({{0, 4}}), std::out_of_range);
 }
 
 }  // namespace

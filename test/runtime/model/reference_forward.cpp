@@ -226,6 +226,9 @@ std::vector<double> reference_logits(const std::filesystem::path& hf_dir, const 
         for (int64_t p2 = 0; p2 <= t; ++p2)
           for (int64_t i = 0; i < hd; ++i) att[h * hd + i] += sc[p2] / sum * vs[p2][kvh * hd + i];
       }
+      if (trace)
+        for (const auto& [layer, head] : trace->masked_heads)
+          if (layer == l) std::fill(att.begin() + head * hd, att.begin() + (head + 1) * hd, 0.0);
       if (trace) trace->attention[static_cast<size_t>(l)].push_back(att);
       const Vec o = matvec(wo, att);
       for (int64_t i = 0; i < c.dim; ++i) xs[t][i] += o[i];

@@ -7,15 +7,18 @@
 // the runtime's parsers cannot hide in the reference as well.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <filesystem>
 
 namespace reach::run::testing {
 
-// What else a caller may want to see of the pass.
+// What else a caller may want of the pass.
 struct ReferenceTrace {
-  // [layer][token] the attention output {n_heads*head_dim}, before o_proj.
+  // In: {layer, head} pairs whose attention output is zeroed (pruned heads).
+  std::vector<std::pair<int64_t, int64_t>> masked_heads;
+  // Out: [layer][token] the attention output {n_heads*head_dim}, before o_proj.
   std::vector<std::vector<std::vector<double>>> attention;
 };
 

@@ -309,6 +309,16 @@ TEST(ReachRun, HeadsWritesJsonAndAHeatMap) {
   EXPECT_EQ(rects, cells);
 }
 
+TEST(ReachRun, MaskHeadsOutsideTheModelIsExit2) {
+  for (const char* list : {"99:0", "0:1,x"}) {
+    const auto r = reach_run({"generate", "-m", gguf_f32(), "-p", "Hi", "-n", "2", "--mask-heads", list});
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_NE(r.err.find("--mask-heads: "), std::string::npos) << r.err;
+  }
+  const auto ok = reach_run({"generate", "-m", gguf_f32(), "-p", "Hi", "-n", "2", "--mask-heads", "0:0"});
+  EXPECT_EQ(ok.status, 0) << ok.err;
+}
+
 TEST(ReachRun, BenchPrintsPpAndTgRows) {
   const auto r = reach_run({"bench", "--model", model().gguf.at(reach::run::DType::F32).string(), "-p", "8", "-n",
                             "4", "-r", "1", "--threads", "1"});
