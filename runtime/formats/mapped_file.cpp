@@ -14,7 +14,7 @@
 
 namespace reach::run {
 
-MappedFile::MappedFile(const std::filesystem::path& path) {
+MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
   // O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer;
   // fstat then refuses anything that is not a regular file.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -40,6 +40,13 @@ MappedFile::MappedFile(const std::filesystem::path& path) {
 }
 
 MappedFile::~MappedFile() { release(); }
+
+std::optional<size_t> MappedFile::offset_of(std::span<const std::byte> range) const {
+  const auto begin = reinterpret_cast<uintptr_t>(range.data()), end = begin + range.size();
+  const auto base = reinterpret_cast<uintptr_t>(data_);
+  if (data_ == nullptr || begin < base || end > base + size_ || begin > end) return std::nullopt;
+  return begin - base;
+}
 
 bool MappedFile::drop_pages(std::span<const std::byte> range) const {
   const auto begin = reinterpret_cast<uintptr_t>(range.data()), end = begin + range.size();

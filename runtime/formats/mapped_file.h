@@ -4,6 +4,7 @@
 // that owns the MappedFile guarantees that.
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
 
 namespace reach::run {
@@ -18,6 +19,10 @@ class MappedFile {
 
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   size_t size() const { return size_; }
+  const std::filesystem::path& path() const { return path_; }
+  // The file offset of `range`'s first byte; nullopt when it does not lie
+  // inside this mapping.
+  std::optional<size_t> offset_of(std::span<const std::byte> range) const;
 
   // Hands the whole pages inside `range` back to the kernel: the process's
   // resident memory shrinks by them, and a later read faults them in again
@@ -28,6 +33,7 @@ class MappedFile {
  private:
   void release() noexcept;
 
+  std::filesystem::path path_;
   const std::byte* data_ = nullptr;
   size_t size_ = 0;
 };

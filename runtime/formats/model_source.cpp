@@ -115,6 +115,16 @@ class HfFolderSource final : public TensorLookup {
     for (const auto& file : checkpoint_.files)
       if (file->drop_pages({t.data, t.nbytes})) return;
   }
+  FileRange locate(const TensorView& t) const override {
+    for (const auto& file : checkpoint_.files)
+      if (const auto offset = file->offset_of({t.data, t.nbytes})) return {file->path(), *offset};
+    throw FormatError(folder_.string(), "tensor '" + t.name + "' lies in none of the folder's files");
+  }
+  std::vector<fs::path> tensor_files() const override {
+    std::vector<fs::path> files;
+    for (const auto& file : checkpoint_.files) files.push_back(file->path());
+    return files;
+  }
 
  private:
   fs::path folder_;
@@ -213,6 +223,12 @@ class GgufSource final : public TensorLookup {
   TokenizerSource tokenizer() const override { return vocab_; }
   const fs::path& path() const override { return path_; }
   void drop_pages(const TensorView& t) const override { file_.drop_pages({t.data, t.nbytes}); }
+  FileRange locate(const TensorView& t) const override {
+    const auto offset = file_.offset_of({t.data, t.nbytes});
+    if (!offset) throw FormatError(path_.string(), "tensor '" + t.name + "' lies outside the file");
+    return {path_, *offset};
+  }
+  std::vector<fs::path> tensor_files() const override { return {path_}; }
 
  private:
   fs::path path_;

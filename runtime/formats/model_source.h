@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "formats/model_config.h"
 #include "formats/tensor.h"
@@ -59,6 +60,15 @@ class ModelSource {
   // this their file pages would count twice in the process's memory. Reading
   // `t` later still works (the pages come back from the file).
   virtual void drop_pages(const TensorView& t) const = 0;
+  // Where `t`'s bytes (one of this source's tensors) lie on disk, for tools
+  // that rewrite the files (prune): the file and the offset of its first byte.
+  struct FileRange {
+    std::filesystem::path file;
+    size_t offset = 0;
+  };
+  virtual FileRange locate(const TensorView& t) const = 0;
+  // Every file the model's tensors are read from.
+  virtual std::vector<std::filesystem::path> tensor_files() const = 0;
 };
 
 // Throws FormatError for anything malformed, missing or unsupported.

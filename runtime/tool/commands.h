@@ -7,5 +7,6 @@ int generate(int argc, char** argv);
 int bench(int argc, char** argv);
 int perplexity(int argc, char** argv);
 int heads(int argc, char** argv);
+int prune(int argc, char** argv);
 
 }  // namespace reach::run::cli
