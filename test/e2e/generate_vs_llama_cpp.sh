@@ -86,5 +86,21 @@ run_case qwen3-qknorm      tokenizer-qwen3  f32 --arch qwen3 --dim 64 --heads 4 
 run_case qwen2-biases      tokenizer-qwen3  f32,q8_0 --arch qwen2 --dim 48 --heads 3 --kv-heads 1 --ffn 80 --layers 2 --seed 5
 run_case llama3-rope-scaled tokenizer-llama3 f32,q4_0 --dim 64 --heads 2 --kv-heads 2 --ffn 64 --layers 2 --rope-theta 500000 --rope-scaling-factor 8 --seed 6
 
+# A pruned model (#14): llama.cpp loads what reach-run prune wrote (heads
+# zeroed, a whole KV group among them) and generates the same greedy tokens.
+# (Q8_0 of these head sizes is refused: a head's o columns are half a block.)
+for pruning in "llama2-gqa 0:2,0:3,1:0" "qwen2-biases 0:0,1:2"; do
+  read -r name heads <<<"$pruning"
+  pruned="$work/$name-pruned.gguf"
+  rm -f "$pruned"
+  "$reach_run" prune --model "$work/$name/model-f32.gguf" --heads "$heads" --out "$pruned" >/dev/null
+  for prompt in "Hello world" "The year 2024: reach-run, llama.cpp & friends!"; do
+    want=$(node "$here/llama_cpp_generate.mjs" "$pruned" "$prompt" "$max_tokens" 512)
+    got=$("$reach_run" generate --model "$pruned" --prompt "$prompt" --max-tokens "$max_tokens" \
+            --temperature 0 --threads 2 --output json)
+    compare "$name pruned $heads f32.gguf \"$prompt\"" "$want" "$got"
+  done
+done
+
 echo "$((checks - failures - ties)) of $checks comparisons identical, $ties identical up to a near-tie, $failures failed"
 ((failures == 0))
