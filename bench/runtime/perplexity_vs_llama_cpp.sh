@@ -18,7 +18,7 @@ perplexity_tool=$("$here/build_llama_bench.sh" "$work" llama-perplexity 2>/dev/n
 # Real English text: the project's own docs, enough bytes for about five
 # windows (llama2's tokenizer: about 4 bytes per token).
 text="$work/perplexity-text.txt"
-cat "$root"/docs/*.md | head -c $(( ctx * 4 * 5 )) > "$text"
+cat "$root"/docs/*.md | head -c $(( ctx * 4 * 5 )) > "$text" || true  # cat ends on SIGPIPE
 
 echo "reach-run $(git -C "$root" rev-parse --short HEAD); llama.cpp $(git -C "$work/llama.cpp" rev-parse --short HEAD); ctx $ctx; text $(wc -c < "$text") bytes"
 for model in "${models[@]}"; do
