@@ -10,6 +10,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct Options {
   bool ignore_eos;
   SamplerConfig sampling;
   std::vector<std::string> stops;
+  bool max_memory_given = false;
+  std::string max_memory;
 };
 
 // llama-cli's names, short flags and defaults, so the same command line
@@ -69,6 +72,7 @@ const std::vector<OptionSpec> kGenerateOptions = {
     {"--frequency-penalty", "", "F", "subtract F per occurrence in that window; 0 off (default 0)"},
     {"--ignore-eos", "", "", "do not stop at end-of-sequence tokens"},
     {"--mask-heads", "", "LIST", kMaskHeadsHelp},
+    {"--max-memory", "", "SIZE", "refuse to start if the plan needs more (6G, 800M; default: the memory available)"},
     {"--stop", "", "TEXT", "stop before TEXT (repeatable)"},
     {"--output", "", "text|json", "stream text, or print one JSON object at the end (default text)"},
 };
@@ -128,6 +132,8 @@ Options parse(const Args& a) {
   const long long seed = a.integer("--seed", -1, -1, INT64_MAX);
   o.sampling.seed = seed < 0 ? std::random_device{}() : static_cast<uint64_t>(seed);
   o.stops = a.all("--stop");
+  o.max_memory_given = a.has("--max-memory");
+  o.max_memory = a.str("--max-memory", "");
   return o;
 }
 
@@ -164,20 +170,23 @@ struct Generation {
   double prefill_s = 0, decode_s = 0;
 };
 
-// The model and what generation needs besides it, loaded once.
+// The model and what generation needs besides it, loaded once: the source
+// (mapped, nothing read yet) and the tokenizer first, the model's weights
+// only once the memory plan has passed.
 struct Session {
   std::unique_ptr<ModelSource> source;
   std::unique_ptr<Tokenizer> tokenizer;
   ThreadPool pool;
-  Model model;
+  std::optional<Model> model;
   Session(const Options& opt)
-      : source(open_model(opt.model)), tokenizer(Tokenizer::load(source->tokenizer())), pool(opt.threads),
-        model(*source, pool) {}
+      : source(open_model(opt.model)), tokenizer(Tokenizer::load(source->tokenizer())), pool(opt.threads) {}
 };
 
-// The cache's size, planned against the memory available; a context past
-// what the model was trained on is allowed, with a warning.
-int64_t plan_positions(const Options& opt, const ModelConfig& config, int64_t prompt_tokens) {
+// The cache's size, planned with the weights and activations against the
+// budget; a context past what the model was trained on is allowed, with a
+// warning.
+int64_t plan_positions(const Options& opt, const ModelSource& source, int64_t prompt_tokens) {
+  const ModelConfig& config = source.config();
   const int64_t context = opt.ctx_size > 0 ? opt.ctx_size : config.max_seq_len;
   if (opt.ctx_size > config.max_seq_len)
     std::fprintf(stderr, "reach-run: warning: --ctx-size %lld is past the %lld positions the model was trained on\n",
@@ -186,25 +195,26 @@ int64_t plan_positions(const Options& opt, const ModelConfig& config, int64_t pr
     throw UsageError("the prompt is " + std::to_string(prompt_tokens) + " tokens, the context holds " +
                      std::to_string(context) + "; shorten the prompt or raise --ctx-size");
   const int64_t positions = opt.max_tokens < 0 ? context : std::min<int64_t>(context, prompt_tokens + opt.max_tokens);
-  const MemoryPlan plan = plan_generation(config, positions, prompt_tokens);
-  if (std::string refusal = plan_refusal(plan, available_memory(), positions); !refusal.empty())
+  const MemoryPlan plan = plan_memory(source, positions, prompt_tokens, 1);
+  if (std::string refusal = plan_refusal(plan, memory_budget(opt.max_memory_given, opt.max_memory), config);
+      !refusal.empty())
     throw UsageError(refusal);
   return positions;
 }
 
 Generation run_generation(Session& s, const Options& opt, const std::vector<int32_t>& prompt, TextStream& stream,
                           int64_t positions) {
-  const ModelConfig& config = s.model.config();
+  const ModelConfig& config = s.model->config();
   std::set<int32_t> eos(config.eos_ids.begin(), config.eos_ids.end());
   for (int32_t id : s.tokenizer->eos_ids()) eos.insert(id);
-  KVCache cache = s.model.make_cache(positions);
+  KVCache cache = s.model->make_cache(positions);
   Sampler sampler(opt.sampling);
   const bool stream_text = opt.output == "text";
   Generation g;
   const auto t_prefill = Clock::now();
   std::vector<float> logits;
   {
-    const auto out = s.model.forward(prompt, cache);
+    const auto out = s.model->forward(prompt, cache);
     logits.assign(out.begin(), out.end());
   }
   g.prefill_s = seconds_since(t_prefill);
@@ -224,7 +234,7 @@ Generation run_generation(Session& s, const Options& opt, const std::vector<int3
     if (stream.stopped()) { g.stop = Stop::StopString; break; }
     if (static_cast<int64_t>(g.tokens.size()) == opt.max_tokens) { g.stop = Stop::Length; break; }
     if (cache.length() == cache.capacity()) { g.stop = Stop::Context; break; }
-    const auto out = s.model.forward({&next, 1}, cache);
+    const auto out = s.model->forward({&next, 1}, cache);
     logits.assign(out.begin(), out.end());
     ++g.decode_steps;
   }
@@ -244,10 +254,11 @@ int generate(int argc, char** argv) {
   }
   const Options opt = parse(args);
   Session s(opt);
-  apply_head_mask(args, s.model);
   const std::vector<int32_t> prompt = s.tokenizer->encode(opt.prompt, /*add_bos=*/true);
   if (prompt.empty()) throw UsageError("the prompt encodes to no tokens; give some text");
-  const int64_t positions = plan_positions(opt, s.model.config(), static_cast<int64_t>(prompt.size()));
+  const int64_t positions = plan_positions(opt, *s.source, static_cast<int64_t>(prompt.size()));
+  s.model.emplace(*s.source, s.pool);
+  apply_head_mask(args, *s.model);
   catch_interrupt();
   TextStream stream(opt.stops);
   const Generation g = run_generation(s, opt, prompt, stream, positions);

@@ -1,28 +1,51 @@
 #pragma once
-// What a generation will allocate, checked against the memory available
-// before anything is: a --ctx-size the machine cannot hold is a message with
-// the sizes and exit status 2, not std::bad_alloc after the model loaded.
+// What a command will hold in memory, planned before anything is allocated
+// and checked against the budget: `--max-memory SIZE` when given, else the
+// memory the kernel says is available. What does not fit is a message with
+// the breakdown and exit status 2, not std::bad_alloc or an OOM kill after
+// the model loaded. (Enforcement at each allocation, one accounting
+// allocator, is #14's next step; this is the plan.)
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "formats/model_config.h"
+#include "formats/model_source.h"
 
 namespace reach::run::cli {
 
 struct MemoryPlan {
+  size_t weights = 0;      // every tensor the model reads: repacked copies or mapped file pages
   size_t kv_cache = 0;     // keys and values of every position
-  size_t activations = 0;  // one forward pass over the prompt
-  size_t total() const { return kv_cache + activations; }
+  int64_t positions = 0;   // ... that many
+  size_t activations = 0;  // one forward pass over the largest batch, and its logits
+  size_t total() const { return weights + kv_cache + activations; }
 };
 
-MemoryPlan plan_generation(const ModelConfig& config, int64_t positions, int64_t prompt_tokens);
+// `batch` tokens per pass, `logit_rows` rows of logits (1 for generation,
+// the batch for perplexity).
+MemoryPlan plan_memory(const ModelSource& source, int64_t positions, int64_t batch, int64_t logit_rows);
 
-// MemAvailable from /proc/meminfo (what can be allocated without swapping),
-// or the physical memory when the kernel does not say.
-size_t available_memory();
+// The bytes of the tensors the model reads (what it will keep resident).
+size_t weight_bytes(const ModelSource& source);
 
-// "" when the plan fits in `available`, else the message saying what does not.
-std::string plan_refusal(const MemoryPlan& plan, size_t available, int64_t positions);
+struct MemoryBudget {
+  size_t bytes = 0;
+  bool from_option = false;  // --max-memory, or the memory available
+};
+
+// --max-memory when given (a UsageError naming a malformed size), else
+// MemAvailable from /proc/meminfo (what can be allocated without swapping).
+MemoryBudget memory_budget(bool given, const std::string& max_memory);
+
+// "6G", "800M", "1.5G", "512K", "1048576": bytes (K, M, G, T are powers of
+// 1024). Throws std::invalid_argument naming the text.
+size_t parse_memory_size(std::string_view text);
+
+// "" when the plan fits, else the breakdown ("weights 612.0 MiB, KV cache
+// for 2048 positions 352.0 MiB, activations 40.0 MiB: 1004.0 MiB > budget
+// 800.0 MiB (--max-memory); try --ctx-size 1024").
+std::string plan_refusal(const MemoryPlan& plan, const MemoryBudget& budget, const ModelConfig& config);
 
 }  // namespace reach::run::cli

@@ -37,6 +37,7 @@ const std::vector<OptionSpec> kPerplexityOptions = {
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--output", "", "FORMAT", "'text' (default) or 'json'"},
     {"--mask-heads", "", "LIST", kMaskHeadsHelp},
+    {"--max-memory", "", "SIZE", "refuse to start if the plan needs more (6G, 800M; default: the memory available)"},
 };
 
 // The file's text; empty or invalid UTF-8 is an error naming the file.
@@ -101,9 +102,11 @@ int perplexity(int argc, char** argv) {
   const auto tokenizer = Tokenizer::load(source->tokenizer());
   const std::vector<int32_t> tokens = tokenizer->encode(text, true);
   o.bos_id = !tokens.empty() && tokens.front() == tokenizer->bos_id() ? tokenizer->bos_id() : -1;
-  MemoryPlan plan = plan_generation(source->config(), o.ctx, o.batch);
-  plan.activations += static_cast<size_t>(o.batch) * static_cast<size_t>(source->config().vocab_size) * sizeof(float);
-  if (std::string refusal = plan_refusal(plan, available_memory(), o.ctx); !refusal.empty()) throw UsageError(refusal);
+  const MemoryPlan plan = plan_memory(*source, o.ctx, o.batch, o.batch);
+  if (std::string refusal = plan_refusal(plan, memory_budget(a.has("--max-memory"), a.str("--max-memory", "")),
+                                         source->config());
+      !refusal.empty())
+    throw UsageError(refusal);
 
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
   Model model(*source, pool);

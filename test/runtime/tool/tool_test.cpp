@@ -181,8 +181,46 @@ TEST(ReachRun, ContextNoMachineHoldsIsRefusedWithTheSizes) {
   const auto r = reach_run({"generate", "--model", gguf_f32(), "--prompt", "Hi", "--ctx-size", "2147483648",
                             "--max-tokens", "2147483648"});
   EXPECT_EQ(r.status, 2) << r.err;
-  EXPECT_NE(r.err.find("the KV cache for 2147483648 positions ("), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("GiB of memory is available; lower --ctx-size or --max-tokens"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("KV cache for 2147483648 positions "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("MiB of memory available; try --ctx-size "), std::string::npos) << r.err;
+}
+
+// --max-memory: the plan (weights, KV cache, activations) against the
+// budget, before the model is loaded. The plan's total, read from a refusal,
+// then budgets 200 KiB above it (runs) and below it (refused, exit 2).
+TEST(ReachRun, MaxMemoryJustAboveRunsJustBelowIsRefused) {
+  const std::vector<std::string> run = {"generate", "-m", gguf_f32(), "-p", "Hi", "-n", "2"};
+  auto with_budget = [&](const std::string& size) {
+    auto args = run;
+    args.insert(args.end(), {"--max-memory", size});
+    return reach_run(args);
+  };
+  const auto tiny = with_budget("1K");
+  ASSERT_EQ(tiny.status, 2) << tiny.err;
+  const size_t gt = tiny.err.find(" MiB > budget");
+  ASSERT_NE(gt, std::string::npos) << tiny.err;
+  const double total_mib = std::stod(tiny.err.substr(tiny.err.rfind(' ', gt - 1) + 1));
+  ASSERT_GT(total_mib, 0.0) << tiny.err;
+  const auto kib = [&](double delta) { return std::to_string(static_cast<long>(total_mib * 1024 + delta)) + "K"; };
+  const auto above = with_budget(kib(200));
+  EXPECT_EQ(above.status, 0) << above.err;
+  const auto below = with_budget(kib(-200));
+  EXPECT_EQ(below.status, 2) << below.err;
+  EXPECT_NE(below.err.find("(--max-memory)"), std::string::npos) << below.err;
+  for (const char* bad : {"6Q", "-1G", "0", "G", "1e999", "0x10"}) {
+    const auto r = with_budget(bad);
+    EXPECT_EQ(r.status, 2) << bad;
+    EXPECT_NE(r.err.find("--max-memory: '" + std::string(bad) + "' is not a size"), std::string::npos) << r.err;
+  }
+}
+
+// An oversize context is refused before the weights are read: with a
+// budget that holds the weights, the message suggests the context that fits.
+TEST(ReachRun, OversizeContextIsRefusedWithTheContextThatFits) {
+  const auto r = reach_run({"generate", "-m", gguf_f32(), "-p", "Hi", "-n", "-1", "-c", "100000000", "--max-memory", "64M"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("KV cache for 100000000 positions"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("> budget 64.0 MiB (--max-memory); try --ctx-size "), std::string::npos) << r.err;
 }
 
 TEST(ReachRun, ContextPastTheTrainedOneWarns) {
