@@ -25,7 +25,7 @@
 #include "tokenizer/tokenizer.h"
 #include "tool/args.h"
 #include "tool/commands.h"
-#include "tool/head_mask.h"
+#include "tool/head_options.h"
 #include "tool/memory_plan.h"
 #include "tool/output.h"
 

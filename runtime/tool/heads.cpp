@@ -7,13 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "formats/mapped_file.h"
 #include "formats/model_source.h"
 #include "forge/heads.h"
-#include "model/model.h"
-#include "tokenizer/tokenizer.h"
 #include "tool/args.h"
 #include "tool/commands.h"
+#include "tool/head_options.h"
 #include "tool/output.h"
 
 namespace reach::run::cli {
@@ -106,16 +104,7 @@ int heads(int argc, char** argv) {
   const auto source = open_model(a.str("--model"));
   Scores scores = head_weight_scores(*source);
   const bool activation = a.has("--file");
-  if (activation) {
-    const MappedFile file(a.str("--file"));
-    const auto bytes = file.bytes();
-    if (bytes.empty()) throw UsageError(a.str("--file") + ": the file is empty");
-    const auto tokenizer = Tokenizer::load(source->tokenizer());
-    const auto tokens = tokenizer->encode({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, true);
-    ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
-    Model model(*source, pool);
-    add_activation_scores(model, tokens, a.integer("--ctx-size", 512, 1, int64_t{1} << 24), scores);
-  }
+  if (activation) add_file_activation_scores(a, *source, scores);
   if (a.has("--svg")) {
     std::ofstream svg(a.str("--svg"), std::ios::binary);
     svg << heat_map(scores, activation);

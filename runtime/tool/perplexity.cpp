@@ -10,15 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "formats/mapped_file.h"
 #include "formats/model_source.h"
 #include "forge/perplexity.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/unicode.h"
 #include "tool/args.h"
 #include "tool/commands.h"
-#include "tool/head_mask.h"
+#include "tool/head_options.h"
 #include "tool/memory_plan.h"
 #include "tool/output.h"
 
@@ -39,18 +37,6 @@ const std::vector<OptionSpec> kPerplexityOptions = {
     {"--mask-heads", "", "LIST", kMaskHeadsHelp},
     {"--max-memory", "", "SIZE", "refuse to start if the plan needs more (6G, 800M; default: the memory available)"},
 };
-
-// The file's text; empty or invalid UTF-8 is an error naming the file.
-std::string read_text(const std::string& path) {
-  const MappedFile file(path);
-  const auto bytes = file.bytes();
-  std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  if (text.empty()) throw UsageError(path + ": the file is empty; perplexity needs a text");
-  for (const unicode::CodePoint& c : unicode::decode_utf8(text))
-    if (c.cp >= unicode::kInvalidByteBase)
-      throw UsageError(path + ": not UTF-8 text (an invalid byte at offset " + std::to_string(c.offset) + ")");
-  return text;
-}
 
 // A progress bar on a terminal, otherwise one line per window.
 void report_window(const WindowScore& w, int64_t windows) {
@@ -96,7 +82,7 @@ int perplexity(int argc, char** argv) {
   o.ctx = a.integer("--ctx-size", 512, 2, int64_t{1} << 24);
   o.stride = a.integer("--stride", 0, 0, int64_t{1} << 24);
   o.batch = std::min<int64_t>(o.ctx, a.integer("--batch-size", 512, 1, int64_t{1} << 24));
-  const std::string text = read_text(a.str("--file"));
+  const std::string text = read_text_file(a.str("--file"));
 
   const auto source = open_model(model_path);
   const auto tokenizer = Tokenizer::load(source->tokenizer());

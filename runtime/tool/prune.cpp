@@ -4,14 +4,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "formats/mapped_file.h"
 #include "formats/model_source.h"
 #include "forge/heads.h"
 #include "forge/prune.h"
-#include "model/model.h"
-#include "tokenizer/tokenizer.h"
 #include "tool/args.h"
 #include "tool/commands.h"
+#include "tool/head_options.h"
 #include "tool/output.h"
 
 namespace reach::run::cli {
@@ -43,13 +41,7 @@ HeadList chosen_heads(const Args& a, const ModelSource& source) {
   auto scores = head_weight_scores(source);
   if (by == "activation") {
     if (!a.has("--file")) throw UsageError("--by activation needs the text: --file FILE");
-    const MappedFile file(a.str("--file"));
-    const auto bytes = file.bytes();
-    const auto tokens = Tokenizer::load(source.tokenizer())
-                            ->encode({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, true);
-    ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
-    Model model(source, pool);
-    add_activation_scores(model, tokens, a.integer("--ctx-size", 512, 1, int64_t{1} << 24), scores);
+    add_file_activation_scores(a, source, scores);
   }
   return lowest_heads(scores, a.number("--fraction", 0.0, 0.0, 1.0), by == "activation");
 }
