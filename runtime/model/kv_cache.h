@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "formats/model_config.h"
+#include "model/memory_account.h"
 
 namespace reach::run {
 
@@ -36,7 +37,8 @@ class KVCache {
   int64_t capacity_;
   int64_t kv_dim_;
   int64_t length_ = 0;
-  std::vector<float> keys_, values_;  // {n_layers, capacity, kv_dim}
+  AccountedVector<float> keys_{AccountedAllocator<float>("the KV cache")};    // {n_layers, capacity, kv_dim}
+  AccountedVector<float> values_{AccountedAllocator<float>("the KV cache")};  // {n_layers, capacity, kv_dim}
 };
 
 }  // namespace reach::run

@@ -13,6 +13,7 @@
 #include "formats/model_source.h"
 #include "kernels/thread_pool.h"
 #include "model/kv_cache.h"
+#include "model/memory_account.h"
 #include "model/weights.h"
 
 namespace reach::run {
@@ -49,15 +50,16 @@ class Model {
  private:
   // Scratch for a batch of n tokens, grown on demand and reused.
   struct Activations {
-    std::vector<float> x;       // {n, dim}        the residual stream
-    std::vector<float> xb;      // {n, dim}        normed input / block output
-    std::vector<float> q;       // {n, n_heads*head_dim}
-    std::vector<float> att;     // {n, n_heads*head_dim}  attention output
-    std::vector<float> gate;    // {n, ffn_dim}
-    std::vector<float> up;      // {n, ffn_dim}
-    std::vector<float> cos;     // {n, head_dim/2} rotation of each new position
-    std::vector<float> sin;     // {n, head_dim/2}
-    std::vector<float> logits;  // {vocab}, or {n, vocab} for Logits::All
+    static AccountedAllocator<float> counted_as(const char* what) { return AccountedAllocator<float>(what); }
+    AccountedVector<float> x{counted_as("activations")};            // {n, dim}        the residual stream
+    AccountedVector<float> xb{counted_as("activations")};           // {n, dim}        normed input / block output
+    AccountedVector<float> q{counted_as("activations")};            // {n, n_heads*head_dim}
+    AccountedVector<float> att{counted_as("activations")};          // {n, n_heads*head_dim}  attention output
+    AccountedVector<float> gate{counted_as("activations")};         // {n, ffn_dim}
+    AccountedVector<float> up{counted_as("activations")};           // {n, ffn_dim}
+    AccountedVector<float> cos{counted_as("activations")};          // {n, head_dim/2} rotation of each new position
+    AccountedVector<float> sin{counted_as("activations")};          // {n, head_dim/2}
+    AccountedVector<float> logits{counted_as("logits")};            // {vocab}, or {n, vocab} for Logits::All
     void resize(const ModelConfig& c, int64_t n, Logits which);
   };
 

@@ -196,9 +196,9 @@ int64_t plan_positions(const Options& opt, const ModelSource& source, int64_t pr
                      std::to_string(context) + "; shorten the prompt or raise --ctx-size");
   const int64_t positions = opt.max_tokens < 0 ? context : std::min<int64_t>(context, prompt_tokens + opt.max_tokens);
   const MemoryPlan plan = plan_memory(source, positions, prompt_tokens, 1);
-  if (std::string refusal = plan_refusal(plan, memory_budget(opt.max_memory_given, opt.max_memory), config);
-      !refusal.empty())
-    throw UsageError(refusal);
+  const MemoryBudget budget = memory_budget(opt.max_memory_given, opt.max_memory);
+  if (std::string refusal = plan_refusal(plan, budget, config); !refusal.empty()) throw UsageError(refusal);
+  enforce_budget(budget, source);
   return positions;
 }
 

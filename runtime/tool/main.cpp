@@ -8,6 +8,7 @@
 
 #include "formats/format_error.h"
 #include "kernels/cpu_features.h"
+#include "model/memory_account.h"
 #include "tool/args.h"
 #include "tool/commands.h"
 #include "tool/output.h"
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "reach-run: %s\n%s", e.what(), kUsage);
     return 2;
   } catch (const FormatError& e) {
+    std::fprintf(stderr, "reach-run: %s\n", e.what());
+    return 2;
+  } catch (const MemoryBudgetExceeded& e) {
     std::fprintf(stderr, "reach-run: %s\n", e.what());
     return 2;
   } catch (const cli::OutputError& e) {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "model/kv_cache.h"
+#include "model/memory_account.h"
 #include "tool/args.h"
 #include "tool/output.h"
 
@@ -89,6 +90,13 @@ MemoryBudget memory_budget(bool given, const std::string& max_memory) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--max-memory: ") + e.what());
   }
+}
+
+void enforce_budget(const MemoryBudget& budget, const ModelSource& source) {
+  if (!budget.from_option) return;
+  MemoryAccount& account = MemoryAccount::process();
+  account.set_limit(budget.bytes);
+  account.reserve(weight_bytes(source), "the weights");
 }
 
 std::string plan_refusal(const MemoryPlan& plan, const MemoryBudget& budget, const ModelConfig& config) {

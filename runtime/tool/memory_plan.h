@@ -4,7 +4,7 @@
 // memory the kernel says is available. What does not fit is a message with
 // the breakdown and exit status 2, not std::bad_alloc or an OOM kill after
 // the model loaded. (Enforcement at each allocation, one accounting
-// allocator, is #14's next step; this is the plan.)
+// allocator, is memory_account.h: enforce_budget turns it on.)
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -42,6 +42,11 @@ MemoryBudget memory_budget(bool given, const std::string& max_memory);
 // "6G", "800M", "1.5G", "512K", "1048576": bytes (K, M, G, T are powers of
 // 1024). Throws std::invalid_argument naming the text.
 size_t parse_memory_size(std::string_view text);
+
+// With --max-memory, from now on every counted allocation (model/
+// memory_account.h) is checked against the budget; the weights are counted
+// first, whole. Without it, nothing is enforced beyond the plan.
+void enforce_budget(const MemoryBudget& budget, const ModelSource& source);
 
 // "" when the plan fits, else the breakdown ("weights 612.0 MiB, KV cache
 // for 2048 positions 352.0 MiB, activations 40.0 MiB: 1004.0 MiB > budget

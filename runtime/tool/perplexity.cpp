@@ -89,10 +89,9 @@ int perplexity(int argc, char** argv) {
   const std::vector<int32_t> tokens = tokenizer->encode(text, true);
   o.bos_id = !tokens.empty() && tokens.front() == tokenizer->bos_id() ? tokenizer->bos_id() : -1;
   const MemoryPlan plan = plan_memory(*source, o.ctx, o.batch, o.batch);
-  if (std::string refusal = plan_refusal(plan, memory_budget(a.has("--max-memory"), a.str("--max-memory", "")),
-                                         source->config());
-      !refusal.empty())
-    throw UsageError(refusal);
+  const MemoryBudget budget = memory_budget(a.has("--max-memory"), a.str("--max-memory", ""));
+  if (std::string refusal = plan_refusal(plan, budget, source->config()); !refusal.empty()) throw UsageError(refusal);
+  enforce_budget(budget, *source);
 
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
   Model model(*source, pool);

@@ -1,0 +1,67 @@
+#pragma once
+// One account for the large allocations of the process: the weights (read
+// in place from the mapping or repacked, reserved once at load by the
+// command), KV caches, activations and logits. With a limit (--max-memory),
+// an allocation that would pass it throws MemoryBudgetExceeded naming what
+// asked and the sizes, before anything is allocated: an error with exit
+// status 2, never an OOM kill. Without a limit it only counts.
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+namespace reach::run {
+
+struct MemoryBudgetExceeded : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class MemoryAccount {
+ public:
+  static MemoryAccount& process();
+
+  void set_limit(size_t bytes) { limit_ = bytes; }  // 0: no limit
+  size_t limit() const { return limit_; }
+  size_t used() const { return used_; }
+  size_t peak() const { return peak_; }
+
+  // Counts `bytes` for `what` ("KV cache"), or throws MemoryBudgetExceeded.
+  void reserve(size_t bytes, const char* what);
+  void release(size_t bytes) noexcept { used_ -= bytes; }
+
+ private:
+  std::atomic<size_t> limit_{0}, used_{0}, peak_{0};
+};
+
+// A std::allocator that reserves in the process's account first.
+template <class T>
+struct AccountedAllocator {
+  using value_type = T;
+  const char* what = "memory";
+  AccountedAllocator() = default;
+  explicit AccountedAllocator(const char* what) : what(what) {}
+  template <class U>
+  AccountedAllocator(const AccountedAllocator<U>& other) : what(other.what) {}
+
+  T* allocate(size_t n) {
+    MemoryAccount::process().reserve(n * sizeof(T), what);
+    try {
+      return std::allocator<T>().allocate(n);
+    } catch (...) {
+      MemoryAccount::process().release(n * sizeof(T));
+      throw;
+    }
+  }
+  void deallocate(T* p, size_t n) noexcept {
+    std::allocator<T>().deallocate(p, n);
+    MemoryAccount::process().release(n * sizeof(T));
+  }
+  template <class U>
+  bool operator==(const AccountedAllocator<U>&) const { return true; }
+};
+
+template <class T>
+using AccountedVector = std::vector<T, AccountedAllocator<T>>;
+
+}  // namespace reach::run
