@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "tool/args.h"
 #include "tool/commands.h"
+#include "tool/memory_plan.h"
 #include "tool/output.h"
 
 namespace reach::run::cli {
@@ -54,6 +55,7 @@ const std::vector<OptionSpec> kBenchOptions = {
     {"--n-gen", "-n", "N", "tgN: N single-token forwards from an empty cache; 0 skips it (default 128)"},
     {"--repetitions", "-r", "N", "runs of each test after a warm-up, mean ± sd (default 3)"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
+    {"--max-memory", "", "SIZE", kMaxMemoryHelp},
 };
 
 int bench(int argc, char** argv) {
@@ -67,10 +69,12 @@ int bench(int argc, char** argv) {
   const int64_t n_gen = a.integer("--n-gen", 128, 0, 1 << 20);
   const int reps = static_cast<int>(a.integer("--repetitions", 3, 1, 1000));
   const auto source = open_model(path);
+  const int64_t positions = std::max<int64_t>({n_prompt, n_gen, int64_t{1}});
+  apply_memory_budget(a, *source, plan_memory(*source, positions, std::max<int64_t>(n_prompt, 1), 1));
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
   Model model(*source, pool);
   const ModelConfig& c = model.config();
-  KVCache cache = model.make_cache(std::max<int64_t>({n_prompt, n_gen, int64_t{1}}));
+  KVCache cache = model.make_cache(positions);
 
   std::mt19937 rng(42);
   std::uniform_int_distribution<int32_t> any_token(0, c.vocab_size - 1);

@@ -72,7 +72,7 @@ const std::vector<OptionSpec> kGenerateOptions = {
     {"--frequency-penalty", "", "F", "subtract F per occurrence in that window; 0 off (default 0)"},
     {"--ignore-eos", "", "", "do not stop at end-of-sequence tokens"},
     {"--mask-heads", "", "LIST", kMaskHeadsHelp},
-    {"--max-memory", "", "SIZE", "refuse to start if the plan needs more (6G, 800M; default: the memory available)"},
+    {"--max-memory", "", "SIZE", kMaxMemoryHelp},
     {"--stop", "", "TEXT", "stop before TEXT (repeatable)"},
     {"--output", "", "text|json", "stream text, or print one JSON object at the end (default text)"},
 };

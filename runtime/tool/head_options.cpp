@@ -6,6 +6,7 @@
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
 #include "tool/args.h"
+#include "tool/memory_plan.h"
 
 namespace reach::run::cli {
 
@@ -34,9 +35,11 @@ std::string read_text_file(const std::string& path) {
 void add_file_activation_scores(const Args& a, const ModelSource& source, std::vector<std::vector<HeadScore>>& scores) {
   const std::string text = read_text_file(a.str("--file"));
   const auto tokens = Tokenizer::load(source.tokenizer())->encode(text, true);
+  const int64_t ctx = a.integer("--ctx-size", 512, 1, int64_t{1} << 24);
+  apply_memory_budget(a, source, plan_memory(source, ctx, ctx, 1));
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
   Model model(source, pool);
-  add_activation_scores(model, tokens, a.integer("--ctx-size", 512, 1, int64_t{1} << 24), scores);
+  add_activation_scores(model, tokens, ctx, scores);
 }
 
 }  // namespace reach::run::cli

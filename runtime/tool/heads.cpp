@@ -11,6 +11,7 @@
 #include "forge/heads.h"
 #include "tool/args.h"
 #include "tool/commands.h"
+#include "tool/memory_plan.h"
 #include "tool/head_options.h"
 #include "tool/output.h"
 
@@ -27,6 +28,7 @@ const std::vector<OptionSpec> kHeadsOptions = {
     {"--output", "", "FORMAT", "'text' (default) or 'json'"},
     {"--svg", "", "FILE", "write a layers × heads heat map"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
+    {"--max-memory", "", "SIZE", kMaxMemoryHelp},
 };
 
 double shown(const HeadScore& s, bool activation) { return activation ? s.activation : s.weight_l2; }

@@ -99,6 +99,12 @@ void enforce_budget(const MemoryBudget& budget, const ModelSource& source) {
   account.reserve(weight_bytes(source), "the weights");
 }
 
+void apply_memory_budget(const Args& a, const ModelSource& source, const MemoryPlan& plan) {
+  const MemoryBudget budget = memory_budget(a.has("--max-memory"), a.str("--max-memory", ""));
+  if (std::string refusal = plan_refusal(plan, budget, source.config()); !refusal.empty()) throw UsageError(refusal);
+  enforce_budget(budget, source);
+}
+
 std::string plan_refusal(const MemoryPlan& plan, const MemoryBudget& budget, const ModelConfig& config) {
   if (plan.total() <= budget.bytes) return "";
   std::string s = "weights " + mib(plan.weights) + ", KV cache for " + std::to_string(plan.positions) +

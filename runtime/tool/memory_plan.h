@@ -53,4 +53,14 @@ void enforce_budget(const MemoryBudget& budget, const ModelSource& source);
 // 800.0 MiB (--max-memory); try --ctx-size 1024").
 std::string plan_refusal(const MemoryPlan& plan, const MemoryBudget& budget, const ModelConfig& config);
 
+class Args;
+
+// For the commands that take --max-memory: the plan checked against the
+// budget (a UsageError with the breakdown), then the budget enforced.
+void apply_memory_budget(const Args& a, const ModelSource& source, const MemoryPlan& plan);
+
+inline constexpr const char* kMaxMemoryHelp =
+    "refuse to start if the plan needs more, and fail any allocation past it (6G, 800M; default: the memory "
+    "available, planned only)";
+
 }  // namespace reach::run::cli

@@ -35,7 +35,7 @@ const std::vector<OptionSpec> kPerplexityOptions = {
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--output", "", "FORMAT", "'text' (default) or 'json'"},
     {"--mask-heads", "", "LIST", kMaskHeadsHelp},
-    {"--max-memory", "", "SIZE", "refuse to start if the plan needs more (6G, 800M; default: the memory available)"},
+    {"--max-memory", "", "SIZE", kMaxMemoryHelp},
 };
 
 // A progress bar on a terminal, otherwise one line per window.
@@ -88,10 +88,7 @@ int perplexity(int argc, char** argv) {
   const auto tokenizer = Tokenizer::load(source->tokenizer());
   const std::vector<int32_t> tokens = tokenizer->encode(text, true);
   o.bos_id = !tokens.empty() && tokens.front() == tokenizer->bos_id() ? tokenizer->bos_id() : -1;
-  const MemoryPlan plan = plan_memory(*source, o.ctx, o.batch, o.batch);
-  const MemoryBudget budget = memory_budget(a.has("--max-memory"), a.str("--max-memory", ""));
-  if (std::string refusal = plan_refusal(plan, budget, source->config()); !refusal.empty()) throw UsageError(refusal);
-  enforce_budget(budget, *source);
+  apply_memory_budget(a, *source, plan_memory(*source, o.ctx, o.batch, o.batch));
 
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
   Model model(*source, pool);

@@ -25,6 +25,7 @@ const std::vector<OptionSpec> kPruneOptions = {
     {"--ctx-size", "-c", "N", "tokens per window when reading --file (default 512)"},
     {"--out", "-o", "PATH", "the pruned model: a new folder for a folder, a new .gguf for a .gguf"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
+    {"--max-memory", "", "SIZE", "with --by activation: the budget of that run (see generate)"},
 };
 
 HeadList chosen_heads(const Args& a, const ModelSource& source) {
