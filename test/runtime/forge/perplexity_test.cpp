@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <stdexcept>
 
 #include "formats/model_source.h"
@@ -85,6 +87,28 @@ TEST(Perplexity, EqualsTheReferenceWithAStride) {
   EXPECT_EQ(r.tokens_scored, windows * 6);
   const double ref = reference_perplexity(tokens, 16, 6, 16 - 6 - 1, windows, 1);
   EXPECT_NEAR(r.perplexity, ref, 1e-4 * ref);
+}
+
+// Quantized files against F32 on the same tokens: |ppl - ppl_F32| / ppl_F32.
+TEST(Perplexity, QuantizedFilesWithinStatedBoundsOfF32) {
+  const auto tokens = text_tokens(64);
+  PerplexityOptions o;
+  o.ctx = 32, o.batch = 32, o.bos_id = 1;
+  auto ppl = [&](const std::filesystem::path& path) {
+    const auto source = open_model(path);
+    ThreadPool pool(2);
+    Model model(*source, pool);
+    return perplexity(model, tokens, o).perplexity;
+  };
+  const double f32 = ppl(tiny_model().gguf.at(DType::F32));
+  EXPECT_NEAR(f32, ppl(tiny_model().hf_dir), 1e-4 * f32);
+  for (const auto& [type, bound] : {std::pair{DType::F16, 1e-3}, std::pair{DType::Q8_0, 1e-2}, std::pair{DType::Q4_0, 0.1}}) {
+    const double q = ppl(tiny_model().gguf.at(type));
+    const double rel = std::fabs(q - f32) / f32;
+    std::printf("%s: perplexity %.4f, F32 %.4f, relative difference %.2e (bound %.0e)\n",
+                std::string(type_traits(type).name).c_str(), q, f32, rel, bound);
+    EXPECT_LT(rel, bound) << type_traits(type).name;
+  }
 }
 
 TEST(Perplexity, RefusesTextsAndOptionsThatDoNotFit) {
