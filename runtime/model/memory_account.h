@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace reach::run {
@@ -22,9 +23,8 @@ class MemoryAccount {
   static MemoryAccount& process();
 
   void set_limit(size_t bytes) { limit_ = bytes; }  // 0: no limit
-  size_t limit() const { return limit_; }
-  size_t used() const { return used_; }
-  size_t peak() const { return peak_; }
+  size_t used() const { return used_; }              // counted now
+  size_t peak() const { return peak_; }              // the most ever counted at once
 
   // Counts `bytes` for `what` ("KV cache"), or throws MemoryBudgetExceeded.
   void reserve(size_t bytes, const char* what);
@@ -35,14 +35,14 @@ class MemoryAccount {
 };
 
 // A std::allocator that reserves in the process's account first.
+// Every instance counts into the one account: any can free what another
+// allocated (is_always_equal).
 template <class T>
 struct AccountedAllocator {
   using value_type = T;
-  const char* what = "memory";
-  AccountedAllocator() = default;
+  using is_always_equal = std::true_type;
+  const char* what;
   explicit AccountedAllocator(const char* what) : what(what) {}
-  template <class U>
-  AccountedAllocator(const AccountedAllocator<U>& other) : what(other.what) {}
 
   T* allocate(size_t n) {
     MemoryAccount::process().reserve(n * sizeof(T), what);
@@ -57,8 +57,6 @@ struct AccountedAllocator {
     std::allocator<T>().deallocate(p, n);
     MemoryAccount::process().release(n * sizeof(T));
   }
-  template <class U>
-  bool operator==(const AccountedAllocator<U>&) const { return true; }
 };
 
 template <class T>

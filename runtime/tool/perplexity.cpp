@@ -12,6 +12,7 @@
 
 #include "formats/model_source.h"
 #include "forge/perplexity.h"
+#include "model/memory_account.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 #include "tool/args.h"
@@ -62,7 +63,9 @@ std::string to_json(const PerplexityResult& r, double seconds) {
                             {"windows", windows},
                             {"timings", {{"seconds", seconds},
                                          {"tokens_evaluated", r.tokens_evaluated},
-                                         {"tokens_per_s", static_cast<double>(r.tokens_evaluated) / seconds}}}};
+                                         {"tokens_per_s", static_cast<double>(r.tokens_evaluated) / seconds}}},
+                            {"memory", {{"counted_bytes", MemoryAccount::process().used()},
+                                        {"counted_peak_bytes", MemoryAccount::process().peak()}}}};
   return j.dump(2) + "\n";
 }
 
@@ -105,10 +108,13 @@ int perplexity(int argc, char** argv) {
     write_stdout(to_json(r, seconds));
   } else {
     write_stdout(formatted("perplexity: %.4f ± %.5f\nmean NLL: %.6f\ntokens scored: %lld in %zu windows\n"
-                           "speed: %.2f tokens/s (%lld tokens evaluated in %.2f s)\n",
+                           "speed: %.2f tokens/s (%lld tokens evaluated in %.2f s)\n"
+                           "memory: %.1f MiB counted at peak (KV cache, activations, logits%s)\n",
                            r.perplexity, r.standard_error, r.mean_nll, static_cast<long long>(r.tokens_scored),
                            r.windows.size(), static_cast<double>(r.tokens_evaluated) / seconds,
-                           static_cast<long long>(r.tokens_evaluated), seconds));
+                           static_cast<long long>(r.tokens_evaluated), seconds,
+                           static_cast<double>(MemoryAccount::process().peak()) / (1 << 20),
+                           a.has("--max-memory") ? ", weights" : ""));
   }
   finish_stdout();
   return 0;

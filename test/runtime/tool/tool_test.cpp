@@ -304,6 +304,8 @@ TEST(ReachRun, PerplexityJsonHasTheMeasurement) {
   EXPECT_NEAR(std::exp(j.at("nll").get<double>()), j.at("perplexity").get<double>(), 1e-6 * j.at("perplexity").get<double>());
   EXPECT_EQ(j.at("tokens").get<int64_t>(), static_cast<int64_t>(j.at("windows").size()) * (32 - 16 - 1));
   EXPECT_GT(j.at("timings").at("tokens_per_s").get<double>(), 0.0);
+  // The KV cache for 32 positions alone is counted at peak.
+  EXPECT_GT(j.at("memory").at("counted_peak_bytes").get<double>(), j.at("memory").at("counted_bytes").get<double>());
 }
 
 TEST(ReachRun, PerplexityRefusesBadTextsWithExit2) {
