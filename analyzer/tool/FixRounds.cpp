@@ -167,6 +167,7 @@ public:
       std::vector<FileChange> Changes = planRound(*A, Round);
       if (Changes.empty())
         break;
+      sayRound(Round, Changes.size());
       F.Rounds = Round++;
       Before = Now;
       remember(Changes);
@@ -190,6 +191,13 @@ private:
       errs() << "reach-audit: error: " << T.File << " does not compile: " << T.Error << "\n";
     errs() << "reach-audit: error: fix needs every translation unit to compile; fix them first\n";
     return std::nullopt;
+  }
+
+  /// A round can take minutes on a big project: say each one as it starts.
+  void sayRound(int Round, size_t Files) const {
+    errs() << "reach-audit fix: round " << Round << ": " << LastPlan.Deletions.size() << " deletion(s)"
+           << (LastPlan.OrphanFiles.empty() ? "" : ", " + std::to_string(LastPlan.OrphanFiles.size()) + " orphan file(s)")
+           << " in " << Files << " file(s); checking that the project still compiles\n";
   }
 
   /// The last round broke the build. Keep what of it compiles, found by
