@@ -89,6 +89,7 @@ GgufVocab vocab_from_gguf(const GgufFile& f) {
   GgufVocab v;
   v.model = f.get_string("tokenizer.ggml.model");
   v.pre = f.get_string("tokenizer.ggml.pre", "default");
+  v.chat_template = f.get_string("tokenizer.chat_template", "");
   v.tokens = f.get_string_array("tokenizer.ggml.tokens");
   const auto n = v.tokens.size();
   const auto check_len = [&](const char* key, size_t len) {

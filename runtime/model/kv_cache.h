@@ -29,6 +29,9 @@ class KVCache {
 
   void advance(int64_t n) { length_ += n; }  // after a forward pass filled n more rows
   void clear() { length_ = 0; }
+  // Keeps the first n positions (a chat turn reuses the conversation's
+  // common prefix); the rows after them are overwritten by the next pass.
+  void truncate(int64_t n) { length_ = n < length_ ? (n < 0 ? 0 : n) : length_; }
 
  private:
   size_t offset(int32_t layer, int64_t pos) const {

@@ -22,6 +22,7 @@ struct GgufVocab {
   bool add_bos = false;              // tokenizer.ggml.add_bos_token
   bool add_eos = false;
   bool add_space_prefix = true;      // tokenizer.ggml.add_space_prefix (SentencePiece; llama.cpp's default is true)
+  std::string chat_template;         // tokenizer.chat_template (Jinja), "" when the file has none
   std::string file;                  // the .gguf path, named in tokenizer errors (may be empty)
 };
 

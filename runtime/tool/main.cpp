@@ -6,6 +6,7 @@
 #include <new>
 #include <stdexcept>
 
+#include "chat/jinja_error.h"
 #include "formats/format_error.h"
 #include "kernels/cpu_features.h"
 #include "model/memory_account.h"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: reach-run generate -m PATH (-p TEXT | -f FILE) [options]   text from a prompt\n"
+    "       reach-run chat -m PATH [--system TEXT] [--chat-template NAME|FILE]  a conversation on stdin\n"
     "       reach-run bench -m PATH [-p 512] [-n 128] [-r 3]            speed, as llama-bench measures it\n"
     "       reach-run perplexity -m PATH -f FILE [-c 512]                 perplexity, as llama-perplexity measures it\n"
     "       reach-run heads -m PATH [-f FILE] [--svg OUT.svg]             each attention head's importance\n"
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (!std::strcmp(argv[1], "generate")) return cli::generate(argc, argv);
+    if (!std::strcmp(argv[1], "chat")) return cli::chat(argc, argv);
     if (!std::strcmp(argv[1], "bench")) return cli::bench(argc, argv);
     if (!std::strcmp(argv[1], "perplexity")) return cli::perplexity(argc, argv);
     if (!std::strcmp(argv[1], "heads")) return cli::heads(argc, argv);
@@ -55,6 +58,9 @@ int main(int argc, char** argv) {
     throw cli::UsageError(std::string("unknown command '") + argv[1] + "'");
   } catch (const cli::UsageError& e) {
     std::fprintf(stderr, "reach-run: %s\n%s", e.what(), kUsage);
+    return 2;
+  } catch (const jinja::TemplateError& e) {
+    std::fprintf(stderr, "reach-run: %s\n", e.what());
     return 2;
   } catch (const FormatError& e) {
     std::fprintf(stderr, "reach-run: %s\n", e.what());

@@ -12,40 +12,18 @@
 
 #include <nlohmann/json.hpp>
 
-#include "process_dir.h"
 #include "test_model_writer.h"
+#include "tool_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-  int status;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  return {std::istreambuf_iterator<char>(f), {}};
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-const fs::path& work_dir() { return reach::test::process_dir(REACH_TEST_DATA_DIR); }
-
-Result reach_run(const std::vector<std::string>& args) {
-  const fs::path& dir = work_dir();
-  fs::create_directories(dir);
-  std::string cmd = REACH_RUN_BINARY;
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + (dir / "out.txt").string() + " 2>" + (dir / "err.txt").string();
-  const int raw = std::system(cmd.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir / "out.txt"), slurp(dir / "err.txt")};
-}
+using reach::test::quote;
+using reach::test::reach_run;
+using reach::test::reach_run_raw;
+using reach::test::Result;
+using reach::test::slurp;
+using reach::test::work_dir;
 
 const reach::test::TestModelFiles& model() {
   static const reach::test::TestModelFiles files = [] {
@@ -119,17 +97,6 @@ TEST(ReachRun, UnknownOptionAndBadNumberAreExit2) {
 }
 
 std::string gguf_f32() { return model().gguf.at(reach::run::DType::F32).string(); }
-
-// Like reach_run, with stdout sent to `out` (a device, a full disk) and the
-// command wrapped (`timeout ...`).
-Result reach_run_raw(const std::string& wrapper, const std::vector<std::string>& args, const std::string& out) {
-  const fs::path& dir = work_dir();
-  std::string cmd = wrapper + " " + REACH_RUN_BINARY;
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + out + " 2>" + (dir / "err.txt").string();
-  const int raw = std::system(cmd.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, "", slurp(dir / "err.txt")};
-}
 
 TEST(ReachRun, StopReasonInJsonAndOnStderr) {
   auto json_stop = [&](std::vector<std::string> extra) {
@@ -273,7 +240,7 @@ TEST(ReachRun, LlamaCliFlagsMeanWhatTheySayThere) {
 }
 
 TEST(ReachRun, HelpOnEveryCommandAndVersion) {
-  for (const char* command : {"generate", "bench"}) {
+  for (const char* command : {"generate", "chat", "bench"}) {
     const auto r = reach_run({command, "--help"});
     EXPECT_EQ(r.status, 0) << command;
     EXPECT_NE(r.out.find("-m, --model PATH"), std::string::npos) << r.out;

@@ -1,0 +1,210 @@
+// reach-run chat: an interactive conversation in the model's chat template.
+// Each line on standard input is a user turn (a trailing backslash
+// continues it on the next line; /reset starts over, /exit or end of input
+// ends); the reply streams to stdout. The conversation is re-rendered by
+// the template each turn, and only the tokens past what the KV cache
+// already holds are computed.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/chat_template.h"
+#include "chat/jinja_error.h"
+#include "chat/model_template.h"
+#include "formats/mapped_file.h"
+#include "tool/args.h"
+#include "tool/commands.h"
+#include "tool/generation.h"
+#include "tool/output.h"
+
+namespace reach::run::cli {
+namespace {
+
+std::vector<OptionSpec> chat_options() {
+  std::vector<OptionSpec> specs = generation_option_specs(
+      "tokens per reply at most; -1 until the end of the turn or the context is full (default -1)");
+  specs.insert(specs.begin() + 1,
+               {{"--system", "-sys", "TEXT", "the system prompt (default: none)"},
+                {"--chat-template", "", "NAME|FILE",
+                 std::string("the template, instead of the model's: a built-in name (") +
+                     builtin_chat_template_names() + ") or a file of Jinja text"}});
+  return specs;
+}
+
+const char* kChatSummary =
+    "Chats with the model in its chat template: each line on stdin is your turn (end a line with \\ to "
+    "continue it; /reset starts over; /exit or end of input ends); the reply streams to stdout.";
+
+// The template: --chat-template's, else the model's. One this interpreter
+// cannot run is an error now, naming the construct and the way out.
+ChatTemplate load_template(const Args& a, const TokenizerSource& tokenizer) {
+  std::string text, origin;
+  if (a.has("--chat-template")) {
+    const std::string name = a.str("--chat-template");
+    if (auto builtin = builtin_chat_template(name)) {
+      text = *builtin;
+      origin = "built-in template '" + name + "'";
+    } else if (std::filesystem::is_regular_file(name)) {
+      const MappedFile file(name);
+      text.assign(reinterpret_cast<const char*>(file.bytes().data()), file.bytes().size());
+      origin = name;
+    } else {
+      throw UsageError("--chat-template '" + name + "' is neither a built-in template (" +
+                       builtin_chat_template_names() + ") nor a file");
+    }
+  } else if (auto own = model_chat_template(tokenizer)) {
+    text = own->text;
+    origin = own->origin;
+  } else {
+    throw UsageError(std::string("the model has no chat template; give one with --chat-template NAME|FILE (built-in: ") +
+                     builtin_chat_template_names() + ")");
+  }
+  try {
+    return ChatTemplate(text, origin);
+  } catch (const jinja::TemplateError& e) {
+    throw jinja::TemplateError(e.message() + "; give another template with --chat-template NAME|FILE", e.where(),
+                               origin);
+  }
+}
+
+// One user turn from stdin: nullopt at the end of input.
+std::optional<std::string> read_turn(bool interactive) {
+  std::string turn, line;
+  if (interactive) std::fputs("> ", stderr);
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\\') {
+      turn += line.substr(0, line.size() - 1) + "\n";
+      continue;
+    }
+    return turn + line;
+  }
+  if (!turn.empty()) return turn;
+  return std::nullopt;
+}
+
+class Conversation {
+ public:
+  Conversation(Session& s, const GenerationOptions& opt, ChatTemplate tmpl, std::string system)
+      : s_(s), opt_(opt), template_(std::move(tmpl)), system_(std::move(system)), sampler_(opt.sampling) {
+    reset();
+    const int32_t bos = s.tokenizer->bos_id();
+    bos_text_ = bos >= 0 ? s.tokenizer->token_bytes(bos) : "";
+    const auto& eos = s.source->config().eos_ids;
+    const auto tokenizer_eos = s.tokenizer->eos_ids();
+    const int32_t eos_id = !eos.empty() ? eos.front() : tokenizer_eos.empty() ? -1 : tokenizer_eos.front();
+    eos_text_ = eos_id >= 0 ? s.tokenizer->token_bytes(eos_id) : "";
+  }
+
+  void reset() {
+    messages_ = nlohmann::ordered_json::array();
+    if (!system_.empty()) messages_.push_back({{"role", "system"}, {"content", system_}});
+  }
+
+  // The prompt of the conversation so far, ending with the assistant's cue.
+  std::vector<int32_t> prompt() const {
+    ChatInputs in;
+    in.messages = messages_;
+    in.add_generation_prompt = true;
+    in.bos_token = bos_text_;
+    in.eos_token = eos_text_;
+    const std::string text = template_.render(in);
+    const bool has_bos = !bos_text_.empty() && text.rfind(bos_text_, 0) == 0;
+    return s_.tokenizer->encode(text, /*add_bos=*/!has_bos);
+  }
+
+  // Replies to `user`; false when the conversation no longer fits.
+  bool turn(const std::string& user, KVCache& cache) {
+    messages_.push_back({{"role", "user"}, {"content", user}});
+    std::vector<int32_t> tokens;
+    try {
+      tokens = prompt();
+    } catch (const jinja::TemplateError& e) {  // e.g. the template refuses a role order
+      std::fprintf(stderr, "reach-run: %s\n", e.what());
+      messages_.erase(messages_.end() - 1);
+      return true;
+    }
+    if (static_cast<int64_t>(tokens.size()) >= cache.capacity()) {
+      std::fprintf(stderr, "reach-run: the conversation is %zu tokens and the context holds %lld; "
+                   "/reset, or start again with a larger --ctx-size\n", tokens.size(), static_cast<long long>(cache.capacity()));
+      messages_.erase(messages_.end() - 1);
+      return false;
+    }
+    // Reuse what the cache holds of this prompt; at least one token is fed.
+    size_t keep = 0;
+    while (keep < cached_.size() && keep + 1 < tokens.size() && cached_[keep] == tokens[keep]) ++keep;
+    cache.truncate(static_cast<int64_t>(keep));
+    cached_.resize(keep);
+    TextStream stream(opt_.stops);
+    reset_interrupt();
+    const Generation g = continue_generation(s_, opt_, cache, std::span(tokens).subspan(keep), cached_, sampler_,
+                                             stream, [](const std::string& text) { write_stdout(text); });
+    write_stdout(stream.finish() + "\n");
+    cached_.resize(static_cast<size_t>(cache.length()));  // the last sampled token was never fed
+    messages_.push_back({{"role", "assistant"}, {"content", stream.text()}});
+    prompt_tokens_ += static_cast<double>(tokens.size() - keep);
+    prefill_s_ += g.prefill_s;
+    generated_ += static_cast<double>(g.decode_steps);
+    decode_s_ += g.decode_s;
+    if (g.stop == Stop::Context) std::fprintf(stderr, "reach-run: the reply filled the context\n");
+    return true;
+  }
+
+  void say_speeds() const {
+    std::fprintf(stderr, "reach-run: computed %.0f prompt tokens at %.2f t/s, generated %.0f tokens at %.2f t/s\n",
+                 prompt_tokens_, per_second(prompt_tokens_, prefill_s_), generated_, per_second(generated_, decode_s_));
+  }
+
+ private:
+  Session& s_;
+  const GenerationOptions& opt_;
+  ChatTemplate template_;
+  std::string system_, bos_text_, eos_text_;
+  Sampler sampler_;
+  nlohmann::ordered_json messages_;
+  std::vector<int32_t> cached_;  // the tokens the KV cache holds
+  double prompt_tokens_ = 0, prefill_s_ = 0, generated_ = 0, decode_s_ = 0;
+};
+
+}  // namespace
+
+int chat(int argc, char** argv) {
+  const std::vector<OptionSpec> specs = chat_options();
+  const Args args(argc, argv, 2, specs);
+  if (args.help()) {
+    write_stdout(usage("chat", kChatSummary, specs));
+    return 0;
+  }
+  const GenerationOptions opt = parse_generation_options(args, -1);
+  Session s(opt);
+  ChatTemplate tmpl = load_template(args, s.source->tokenizer());
+  const int64_t positions = s.load_weights(opt, 1, -1);
+  KVCache cache = s.model->make_cache(positions);
+  Conversation conversation(s, opt, std::move(tmpl), args.str("--system", ""));
+  catch_interrupt();
+  const bool interactive = isatty(STDIN_FILENO);
+  int status = 0;
+  while (auto turn = read_turn(interactive)) {
+    if (*turn == "/exit" || *turn == "/quit") break;
+    if (*turn == "/reset") {
+      conversation.reset();
+      continue;
+    }
+    if (turn->empty()) continue;
+    if (!conversation.turn(*turn, cache)) {
+      status = 2;
+      break;
+    }
+  }
+  conversation.say_speeds();
+  finish_stdout();
+  return status;
+}
+
+}  // namespace reach::run::cli
