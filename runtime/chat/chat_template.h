@@ -40,8 +40,6 @@ class ChatTemplate {
   // Throws jinja::TemplateError (e.g. the template's own raise_exception
   // for a role it does not accept).
   std::string render(const ChatInputs& inputs) const;
-  const std::string& source() const { return source_; }
-  const std::string& origin() const { return origin_; }
 
  private:
   std::string source_, origin_;

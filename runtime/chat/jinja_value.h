@@ -58,10 +58,9 @@ struct Value {
   Value(None n) : v(n) {}
   Value(bool b) : v(b) {}
   Value(int64_t i) : v(i) {}
-  Value(int i) : v(int64_t{i}) {}
   Value(double d) : v(d) {}
   Value(std::string s) : v(std::move(s)) {}
-  Value(const char* s) : v(std::string(s)) {}
+  Value(const char*) = delete;  // would otherwise become a bool
   Value(ListRef l) : v(std::move(l)) {}
   Value(MappingRef m) : v(std::move(m)) {}
   Value(NamespaceRef n) : v(std::move(n)) {}
