@@ -4,6 +4,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -104,6 +105,66 @@ unsigned lineNaming(llvm::StringRef Text, llvm::StringRef Path) {
   return 0;
 }
 
+bool isPatternChar(char C) { return isPathChar(C) || C == '*' || C == '?' || C == '[' || C == ']'; }
+
+/// A file pattern of a build file: `file(GLOB ... "*.cu")`, Make's
+/// `$(wildcard src/*.c)`, Bazel's `glob(["**/*.cc"])`; a `${VAR}/` prefix
+/// is read as the build file's own folder.
+struct BuildGlob {
+  std::string Text; // as written, for the message
+  llvm::GlobPattern Pattern;
+  unsigned Line;
+};
+
+std::vector<BuildGlob> globsIn(llvm::StringRef Text) {
+  std::vector<BuildGlob> Globs;
+  for (size_t I = 0; I < Text.size();) {
+    if (!isPatternChar(Text[I])) {
+      ++I;
+      continue;
+    }
+    size_t End = I;
+    while (End < Text.size() && isPatternChar(Text[End]))
+      ++End;
+    llvm::StringRef Word = Text.slice(I, End);
+    unsigned Line = 1 + Text.take_front(I).count('\n');
+    I = End;
+    // A pattern names files: wildcards and something literal (`*.cu`), not
+    // an arithmetic `2*3` (no path char after all) or a bare `*`.
+    if ((!Word.contains('*') && !Word.contains('?')) || Word.find_first_not_of("*?/.") == llvm::StringRef::npos)
+      continue;
+    llvm::StringRef Rel = Word.ltrim('/');
+    while (Rel.consume_front("./"))
+      ;
+    // `*` crosses folders here (GLOB_RECURSE, `**`): a pattern that might
+    // name the file keeps it, which is the safe side for a deleting tool.
+    std::string Normal = Rel.str();
+    for (size_t At; (At = Normal.find("**")) != std::string::npos;)
+      Normal.erase(At, 1);
+    if (auto P = llvm::GlobPattern::create(Normal))
+      Globs.push_back({Word.str(), std::move(*P), Line});
+    else
+      llvm::consumeError(P.takeError());
+  }
+  return Globs;
+}
+
+/// Where a glob of the build file at Dir matches File: "Dir/CMakeLists.txt:3
+/// (glob *.cu)", or "". A pattern without a folder matches a file of that
+/// name anywhere under Dir; one with folders, the path under Dir.
+std::string globNaming(const std::vector<BuildGlob> &Globs, llvm::StringRef BuildFile, llvm::StringRef Dir,
+                       llvm::StringRef File) {
+  llvm::StringRef Local = File;
+  if (!Dir.empty() && !(Local.consume_front(Dir) && Local.consume_front("/")))
+    return "";
+  for (const BuildGlob &G : Globs) {
+    bool HasFolder = llvm::StringRef(G.Text).ltrim('/').contains('/');
+    if (G.Pattern.match(HasFolder ? Local : llvm::sys::path::filename(Local)))
+      return BuildFile.str() + ":" + std::to_string(G.Line) + " (pattern " + G.Text + ")";
+  }
+  return "";
+}
+
 } // namespace
 
 std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
@@ -125,9 +186,14 @@ std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
       for (; Hash < Text.size() && Text[Hash] != '\n'; ++Hash)
         Text[Hash] = ' ';
     llvm::StringRef Dir = llvm::sys::path::parent_path(Rel);
+    std::vector<BuildGlob> Globs = globsIn(Text);
     for (const std::string &F : Files) {
       if (Named.count(F))
         continue;
+      if (std::string ByGlob = globNaming(Globs, Rel, Dir, F); !ByGlob.empty()) {
+        Named[F] = ByGlob;
+        continue;
+      }
       llvm::StringRef Local = F; // as the build file's own folder names it
       if (!Dir.empty() && !(Local.consume_front(Dir) && Local.consume_front("/")))
         Local = "";

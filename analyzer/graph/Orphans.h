@@ -19,8 +19,10 @@ std::vector<std::string> findOrphans(const std::string &Root,
                                      const std::set<std::string> &Built);
 
 /// Of Files (root-relative), those a build file under Root names (CMake,
-/// Make, Meson, Bazel, autotools): built under a condition this build does
-/// not meet, or a generator's input. File -> "CMakeLists.txt:12".
+/// Make, Meson, Bazel, autotools), by path or by a file pattern under the
+/// build file's folder (`file(GLOB ...)`, `$(wildcard ...)`, `glob(...)`):
+/// built under a condition this build does not meet, or a generator's
+/// input. File -> "CMakeLists.txt:12", or "cuda/CMakeLists.txt:3 (pattern *.cu)".
 std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
                                                      const std::vector<std::string> &SkipDirs,
                                                      const std::vector<std::string> &Files);
