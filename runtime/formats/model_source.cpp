@@ -10,8 +10,11 @@
 #include "formats/config_json.h"
 #include "formats/format_error.h"
 #include "formats/gguf.h"
+#include "formats/gguf_layout.h"
+#include "formats/gguf_names.h"
 #include "formats/gguf_model.h"
 #include "formats/mapped_file.h"
+#include "formats/model_tensors.h"
 #include "formats/safetensors.h"
 
 namespace reach::run {
@@ -40,32 +43,7 @@ void check_tensors(const ModelConfig& c, const TensorMap& tensors, const std::st
                                   ", but the config implies " + shape_string(shape));
     }
   };
-  const int64_t q_dim = int64_t{c.n_heads} * c.head_dim;
-  const int64_t kv_dim = int64_t{c.n_kv_heads} * c.head_dim;
-  expect("model.embed_tokens.weight", {c.vocab_size, c.dim});
-  expect("model.norm.weight", {c.dim});
-  if (!c.tied_embeddings) expect("lm_head.weight", {c.vocab_size, c.dim});
-  for (int32_t i = 0; i < c.n_layers; ++i) {
-    const std::string l = "model.layers." + std::to_string(i) + ".";
-    expect(l + "input_layernorm.weight", {c.dim});
-    expect(l + "self_attn.q_proj.weight", {q_dim, c.dim});
-    expect(l + "self_attn.k_proj.weight", {kv_dim, c.dim});
-    expect(l + "self_attn.v_proj.weight", {kv_dim, c.dim});
-    expect(l + "self_attn.o_proj.weight", {c.dim, q_dim});
-    if (c.qkv_bias) {
-      expect(l + "self_attn.q_proj.bias", {q_dim});
-      expect(l + "self_attn.k_proj.bias", {kv_dim});
-      expect(l + "self_attn.v_proj.bias", {kv_dim});
-    }
-    if (c.qk_norm) {
-      expect(l + "self_attn.q_norm.weight", {c.head_dim});
-      expect(l + "self_attn.k_norm.weight", {c.head_dim});
-    }
-    expect(l + "post_attention_layernorm.weight", {c.dim});
-    expect(l + "mlp.gate_proj.weight", {c.ffn_dim, c.dim});
-    expect(l + "mlp.up_proj.weight", {c.ffn_dim, c.dim});
-    expect(l + "mlp.down_proj.weight", {c.dim, c.ffn_dim});
-  }
+  for (const auto& [name, shape] : model_tensors(c)) expect(name, shape);
   if (tensors.count("rope_freqs.weight")) expect("rope_freqs.weight", {c.head_dim / 2});
 }
 
@@ -135,63 +113,6 @@ class HfFolderSource final : public TensorLookup {
 
 // ---- GGUF file ----
 
-// llama.cpp's per-layer tensor names -> Hugging Face's.
-constexpr std::pair<const char*, const char*> kLayerNames[] = {
-    {"attn_norm.weight", "input_layernorm.weight"},
-    {"attn_q.weight", "self_attn.q_proj.weight"},
-    {"attn_k.weight", "self_attn.k_proj.weight"},
-    {"attn_v.weight", "self_attn.v_proj.weight"},
-    {"attn_q.bias", "self_attn.q_proj.bias"},
-    {"attn_k.bias", "self_attn.k_proj.bias"},
-    {"attn_v.bias", "self_attn.v_proj.bias"},
-    {"attn_output.weight", "self_attn.o_proj.weight"},
-    {"attn_q_norm.weight", "self_attn.q_norm.weight"},
-    {"attn_k_norm.weight", "self_attn.k_norm.weight"},
-    {"ffn_norm.weight", "post_attention_layernorm.weight"},
-    {"ffn_gate.weight", "mlp.gate_proj.weight"},
-    {"ffn_up.weight", "mlp.up_proj.weight"},
-    {"ffn_down.weight", "mlp.down_proj.weight"},
-};
-constexpr std::pair<const char*, const char*> kGlobalNames[] = {
-    {"token_embd.weight", "model.embed_tokens.weight"},
-    {"output_norm.weight", "model.norm.weight"},
-    {"output.weight", "lm_head.weight"},
-    {"rope_freqs.weight", "rope_freqs.weight"},
-};
-
-// "" when llama.cpp's name has no canonical counterpart reach-run uses.
-std::string canonical_name(const std::string& gguf_name) {
-  for (const auto& [from, to] : kGlobalNames) {
-    if (gguf_name == from) return to;
-  }
-  if (gguf_name.rfind("blk.", 0) != 0) return "";
-  const size_t dot = gguf_name.find('.', 4);
-  if (dot == std::string::npos || dot == 4) return "";
-  const std::string layer = gguf_name.substr(4, dot - 4);
-  if (layer.find_first_not_of("0123456789") != std::string::npos) return "";
-  const std::string rest = gguf_name.substr(dot + 1);
-  for (const auto& [from, to] : kLayerNames) {
-    if (rest == from) return "model.layers." + layer + "." + to;
-  }
-  return "";
-}
-
-// The inverse of canonical_name: llama.cpp's name for a canonical one.
-std::string gguf_name(const std::string& canonical) {
-  for (const auto& [from, to] : kGlobalNames) {
-    if (canonical == to) return from;
-  }
-  const std::string prefix = "model.layers.";
-  if (canonical.rfind(prefix, 0) != 0) return canonical;
-  const size_t dot = canonical.find('.', prefix.size());
-  if (dot == std::string::npos) return canonical;
-  const std::string rest = canonical.substr(dot + 1);
-  for (const auto& [from, to] : kLayerNames) {
-    if (rest == to) return "blk." + canonical.substr(prefix.size(), dot - prefix.size()) + "." + from;
-  }
-  return canonical;
-}
-
 class GgufSource final : public TensorLookup {
  public:
   explicit GgufSource(const fs::path& path) : path_(path), file_(path) {
@@ -217,8 +138,7 @@ class GgufSource final : public TensorLookup {
   // llama.cpp's converter permutes Llama's q/k rows for adjacent-pair RoPE;
   // Qwen checkpoints are written unpermuted and use NeoX-style (half-split).
   RopeStyle rope_style() const override {
-    return config_.arch == Arch::Llama || config_.arch == Arch::Mistral ? RopeStyle::AdjacentPairs
-                                                                         : RopeStyle::HalfSplit;
+    return permutes_qk(config_.arch) ? RopeStyle::AdjacentPairs : RopeStyle::HalfSplit;
   }
   TokenizerSource tokenizer() const override { return vocab_; }
   const fs::path& path() const override { return path_; }

@@ -6,6 +6,7 @@
 #include <limits>
 #include <numbers>
 
+#include "formats/rope_scaling.h"
 #include "kernels/simd.h"
 
 namespace reach::run {
@@ -74,21 +75,7 @@ std::vector<float> rope_inv_freq(int32_t head_dim, float theta, const RopeScalin
   std::vector<float> inv_freq(static_cast<size_t>(head_dim / 2));
   for (int32_t i = 0; i < head_dim / 2; ++i) {
     double freq = 1.0 / std::pow(static_cast<double>(theta), 2.0 * i / head_dim);
-    if (scaling.factor > 0.0f) {
-      // Llama-3: long wavelengths slow down by `factor`, short ones stay,
-      // and the band in between blends smoothly (transformers'
-      // _compute_llama3_parameters).
-      const double wavelen = 2.0 * std::numbers::pi / freq;
-      const double low_freq_wavelen = scaling.original_max_position / scaling.low_freq_factor;
-      const double high_freq_wavelen = scaling.original_max_position / scaling.high_freq_factor;
-      if (wavelen > low_freq_wavelen) {
-        freq /= scaling.factor;
-      } else if (wavelen >= high_freq_wavelen) {
-        const double smooth = (scaling.original_max_position / wavelen - scaling.low_freq_factor) /
-                              (scaling.high_freq_factor - scaling.low_freq_factor);
-        freq = (1.0 - smooth) * freq / scaling.factor + smooth * freq;
-      }
-    }
+    if (scaling.factor > 0.0f) freq /= llama3_rope_divisor(scaling, freq);  // Llama-3
     inv_freq[static_cast<size_t>(i)] = static_cast<float>(freq);
   }
   return inv_freq;

@@ -23,17 +23,6 @@ using json = nlohmann::json;
 constexpr uint64_t kMaxJsonBytes = uint64_t{1} << 30;  // a real tokenizer.json is ~10 MB
 constexpr std::string_view kMetaspace = "\xE2\x96\x81";
 
-// Through MappedFile, as every model file: a FIFO or device is refused
-// without blocking, and the size is known before anything is read.
-json parse_json_file(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  const MappedFile file(path);
-  const auto bytes = file.bytes();
-  if (bytes.size() > kMaxJsonBytes)
-    throw FormatError(name, "file is " + std::to_string(bytes.size()) + " bytes, over the 1 GiB limit");
-  return parse_tokenizer_json_text(name, std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
 // Reads a key that must have a given JSON type when present.
 const json* get(const std::string& file, const json& obj, const char* key, json::value_t type, const std::string& where) {
   auto it = obj.find(key);
@@ -257,6 +246,15 @@ json parse_tokenizer_json_text(const std::string& file, std::string_view text) {
   } catch (const json::exception& e) {  // e.g. a number too large for a double (found by the fuzzer)
     throw FormatError(file, std::string("invalid JSON: ") + e.what());
   }
+}
+
+json parse_json_file(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  const MappedFile file(path);
+  const auto bytes = file.bytes();
+  if (bytes.size() > kMaxJsonBytes)
+    throw FormatError(name, "file is " + std::to_string(bytes.size()) + " bytes, over the 1 GiB limit");
+  return parse_tokenizer_json_text(name, std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 TokenizerSpec load_tokenizer_json(const TokenizerJsonFile& source) {

@@ -6,10 +6,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "byte_sink.h"
+#include "formats/byte_sink.h"
 #include "formats/half.h"
 
 namespace reach::test {
+
+using run::append_le;
 
 constexpr size_t kBlock = 32;
 

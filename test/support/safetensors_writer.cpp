@@ -5,9 +5,12 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "byte_sink.h"
+#include "formats/byte_sink.h"
 
 namespace reach::test {
+
+using run::append_bytes;
+using run::append_le;
 
 std::vector<std::byte> safetensors_bytes(const std::vector<SafetensorsEntry>& tensors,
                                          const std::vector<std::pair<std::string, std::string>>& metadata) {

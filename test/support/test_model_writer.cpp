@@ -8,10 +8,14 @@
 #include <functional>
 #include <stdexcept>
 
+#include "formats/gguf_layout.h"
+#include "formats/gguf_model_metadata.h"
+#include "formats/gguf_names.h"
+#include "formats/rope_scaling.h"
 #include "gguf_writer.h"
 #include "quantize_ref.h"
 #include "safetensors_writer.h"
-#include "tokenizer_vocab.h"
+#include "tokenizer/gguf_vocab_from_json.h"
 
 namespace reach::test {
 namespace {
@@ -186,50 +190,6 @@ void write_hf_folder(const TestModelSpec& s, const std::vector<Weight>& weights,
 
 // ---- GGUF ----
 
-// convert_hf_to_gguf.py's LlamaModel.permute: within each head, interleave
-// the two halves' rows so that rotating adjacent pairs equals HF's rotate_half.
-std::vector<float> permute_rows(const std::vector<float>& w, int64_t n_head, int64_t head_dim, int64_t cols) {
-  std::vector<float> out(w.size());
-  const int64_t half = head_dim / 2;
-  for (int64_t h = 0; h < n_head; ++h) {
-    for (int64_t i = 0; i < half; ++i) {
-      for (int64_t j = 0; j < 2; ++j) {
-        const float* src = w.data() + ((h * head_dim) + j * half + i) * cols;
-        std::copy(src, src + cols, out.data() + ((h * head_dim) + 2 * i + j) * cols);
-      }
-    }
-  }
-  return out;
-}
-
-std::string gguf_name(const std::string& hf) {
-  static const std::pair<const char*, const char*> global[] = {
-      {"model.embed_tokens.weight", "token_embd.weight"},
-      {"model.norm.weight", "output_norm.weight"},
-      {"lm_head.weight", "output.weight"},
-  };
-  for (const auto& [from, to] : global) {
-    if (hf == from) return to;
-  }
-  static const std::pair<const char*, const char*> layer[] = {
-      {"input_layernorm.weight", "attn_norm.weight"},       {"self_attn.q_proj.weight", "attn_q.weight"},
-      {"self_attn.k_proj.weight", "attn_k.weight"},         {"self_attn.v_proj.weight", "attn_v.weight"},
-      {"self_attn.q_proj.bias", "attn_q.bias"},             {"self_attn.k_proj.bias", "attn_k.bias"},
-      {"self_attn.v_proj.bias", "attn_v.bias"},             {"self_attn.o_proj.weight", "attn_output.weight"},
-      {"self_attn.q_norm.weight", "attn_q_norm.weight"},    {"self_attn.k_norm.weight", "attn_k_norm.weight"},
-      {"post_attention_layernorm.weight", "ffn_norm.weight"}, {"mlp.gate_proj.weight", "ffn_gate.weight"},
-      {"mlp.up_proj.weight", "ffn_up.weight"},              {"mlp.down_proj.weight", "ffn_down.weight"},
-  };
-  const std::string prefix = "model.layers.";
-  const size_t dot = hf.find('.', prefix.size());
-  const std::string index = hf.substr(prefix.size(), dot - prefix.size());
-  const std::string rest = hf.substr(dot + 1);
-  for (const auto& [from, to] : layer) {
-    if (rest == from) return "blk." + index + "." + to;
-  }
-  throw std::logic_error("no GGUF name for " + hf);
-}
-
 // The storage type of one tensor in a GGUF file of `file_type`: 1-D stays
 // F32; rows that do not split into 32-element blocks fall back to F16.
 DType storage_type(const Weight& w, DType file_type) {
@@ -245,83 +205,43 @@ std::vector<std::byte> encode_gguf(const std::vector<float>& values, int64_t col
   return out;
 }
 
-// llama.cpp's converter stores Llama-3 rope scaling as a per-frequency
-// divisor tensor (LlamaModel.generate_extra_tensors).
-std::vector<float> llama3_rope_factors(const TestModelSpec& s, int32_t head_dim) {
-  const auto& r = s.rope_scaling;
-  const double low_wavelen = r.original_max_position / r.low_freq_factor;
-  const double high_wavelen = r.original_max_position / r.high_freq_factor;
-  std::vector<float> factors;
-  for (int32_t i = 0; i < head_dim; i += 2) {
-    const double freq = 1.0 / std::pow(static_cast<double>(s.rope_theta), static_cast<double>(i) / head_dim);
-    const double wavelen = 2 * M_PI / freq;
-    if (wavelen < high_wavelen) {
-      factors.push_back(1.0f);
-    } else if (wavelen > low_wavelen) {
-      factors.push_back(r.factor);
-    } else {
-      const double smooth = (r.original_max_position / wavelen - r.low_freq_factor) / (r.high_freq_factor - r.low_freq_factor);
-      factors.push_back(static_cast<float>(1.0 / ((1 - smooth) / r.factor + smooth)));
-    }
-  }
-  return factors;
+run::Arch arch_of(const std::string& arch) {
+  if (arch == "llama") return run::Arch::Llama;
+  if (arch == "mistral") return run::Arch::Mistral;
+  if (arch == "qwen2") return run::Arch::Qwen2;
+  return run::Arch::Qwen3;
 }
 
-uint32_t file_type_id(DType t) {
-  switch (t) {
-    case DType::F32: return 0;
-    case DType::F16: return 1;
-    case DType::Q4_0: return 2;
-    case DType::Q8_0: return 7;
-    default: throw std::invalid_argument("GGUF file types are F32, F16, Q8_0 and Q4_0");
-  }
+// The spec as the config a loader reads back from the GGUF metadata.
+run::ModelConfig gguf_config(const TestModelSpec& s, int32_t head_dim, int32_t vocab) {
+  run::ModelConfig c;
+  c.arch = arch_of(s.arch);
+  c.dim = s.dim, c.n_layers = s.n_layers, c.n_heads = s.n_heads, c.n_kv_heads = s.n_kv_heads;
+  c.head_dim = head_dim, c.ffn_dim = s.ffn_dim, c.vocab_size = vocab, c.max_seq_len = s.context_length;
+  c.rms_eps = s.rms_eps, c.rope_theta = s.rope_theta;
+  return c;
 }
 
 void write_gguf(const TestModelSpec& s, const std::vector<Weight>& weights, const run::GgufVocab& vocab,
                 int32_t head_dim, DType file_type, const fs::path& path) {
-  const std::string arch = s.arch == "mistral" ? "llama" : s.arch;
-  const bool permute = arch == "llama";
+  const run::ModelConfig config = gguf_config(s, head_dim, static_cast<int32_t>(vocab.tokens.size()));
   GgufWriter g;
-  g.add_string("general.architecture", arch);
-  g.add_string("general.name", "reach-test-model");
-  g.add_u32("general.file_type", file_type_id(file_type));
-  g.add_u32(arch + ".vocab_size", static_cast<uint32_t>(vocab.tokens.size()));
-  g.add_u32(arch + ".context_length", static_cast<uint32_t>(s.context_length));
-  g.add_u32(arch + ".embedding_length", static_cast<uint32_t>(s.dim));
-  g.add_u32(arch + ".block_count", static_cast<uint32_t>(s.n_layers));
-  g.add_u32(arch + ".feed_forward_length", static_cast<uint32_t>(s.ffn_dim));
-  g.add_u32(arch + ".attention.head_count", static_cast<uint32_t>(s.n_heads));
-  g.add_u32(arch + ".attention.head_count_kv", static_cast<uint32_t>(s.n_kv_heads));
-  g.add_u32(arch + ".attention.key_length", static_cast<uint32_t>(head_dim));
-  g.add_u32(arch + ".attention.value_length", static_cast<uint32_t>(head_dim));
-  g.add_u32(arch + ".rope.dimension_count", static_cast<uint32_t>(head_dim));
-  g.add_f32(arch + ".rope.freq_base", s.rope_theta);
-  g.add_f32(arch + ".attention.layer_norm_rms_epsilon", s.rms_eps);
-
-  g.add_string("tokenizer.ggml.model", vocab.model);
-  g.add_string("tokenizer.ggml.pre", vocab.pre);
-  g.add_string_array("tokenizer.ggml.tokens", vocab.tokens);
-  if (!vocab.scores.empty()) g.add_f32_array("tokenizer.ggml.scores", vocab.scores);
-  g.add_i32_array("tokenizer.ggml.token_type", vocab.token_types);
-  if (!vocab.merges.empty()) g.add_string_array("tokenizer.ggml.merges", vocab.merges);
-  if (vocab.bos_id >= 0) g.add_u32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(vocab.bos_id));
-  if (vocab.eos_id >= 0) g.add_u32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(vocab.eos_id));
-  if (vocab.unk_id >= 0) g.add_u32("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(vocab.unk_id));
-  if (vocab.pad_id >= 0) g.add_u32("tokenizer.ggml.padding_token_id", static_cast<uint32_t>(vocab.pad_id));
-  g.add_bool("tokenizer.ggml.add_bos_token", vocab.add_bos);
-  g.add_bool("tokenizer.ggml.add_eos_token", vocab.add_eos);
-
+  run::add_model_metadata(g, config, "reach-test-model", file_type);
+  run::add_vocab_metadata(g, vocab);
   if (s.rope_scaling.factor != 0.0f) {
-    const auto factors = llama3_rope_factors(s, head_dim);
+    const auto factors = run::llama3_rope_divisors(s.rope_scaling, s.rope_theta, head_dim);
     g.add_tensor("rope_freqs.weight", DType::F32, {static_cast<int64_t>(factors.size())},
                  encode_gguf(factors, static_cast<int64_t>(factors.size()), DType::F32));
   }
   for (const Weight& w : weights) {
-    std::vector<float> values = w.values;
-    if (permute && w.hf_name.ends_with("q_proj.weight")) values = permute_rows(values, s.n_heads, head_dim, s.dim);
-    if (permute && w.hf_name.ends_with("k_proj.weight")) values = permute_rows(values, s.n_kv_heads, head_dim, s.dim);
     const DType type = storage_type(w, file_type);
-    g.add_tensor(gguf_name(w.hf_name), type, w.shape, encode_gguf(values, w.shape.back(), type));
+    std::vector<std::byte> data = encode_gguf(w.values, w.shape.back(), type);
+    if (const int64_t heads = run::permuted_heads(config, w.hf_name)) {
+      std::vector<std::byte> permuted(data.size());
+      run::permute_qk_rows(data, permuted, heads, head_dim, data.size() / static_cast<size_t>(w.shape[0]));
+      data = std::move(permuted);
+    }
+    g.add_tensor(run::gguf_name(w.hf_name), type, w.shape, std::move(data));
   }
   g.write(path);
 }
@@ -354,7 +274,8 @@ TestModelFiles write_test_model(const TestModelSpec& spec, const fs::path& out_d
   }
   const int32_t head_dim = spec.head_dim != 0 ? spec.head_dim : spec.dim / std::max(1, spec.n_heads);
   check_spec(spec, head_dim);
-  const run::GgufVocab vocab = gguf_vocab_from_hf_tokenizer(spec.tokenizer_dir);
+  const run::GgufVocab vocab =
+      run::gguf_vocab_from_tokenizer_json({spec.tokenizer_dir / "tokenizer.json", spec.tokenizer_dir / "tokenizer_config.json"});
   const int32_t n_vocab = static_cast<int32_t>(vocab.tokens.size());
   const std::vector<Weight> weights = make_weights(spec, head_dim, n_vocab);
 

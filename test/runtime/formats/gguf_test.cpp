@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "byte_sink.h"
 #include "format_error_matchers.h"
+#include "formats/byte_sink.h"
 #include "formats/gguf.h"
 #include "gguf_writer.h"
 
@@ -13,8 +13,6 @@ namespace reach::run {
 namespace {
 
 using testing::expect_format_error;
-using test::append_gguf_string;
-using test::append_le;
 
 // Byte-by-byte GGUF construction; `at()` is where the next field will go,
 // which is the offset a refusal must name.
@@ -23,7 +21,7 @@ struct RawGguf {
   uint64_t last_offset_field = 0;  // where info() wrote the tensor's data offset
   uint64_t at() const { return b.size(); }
   RawGguf& header(uint64_t n_tensors, uint64_t n_kv, uint32_t version = 3) {
-    test::append_bytes(b, "GGUF", 4);
+    run::append_bytes(b, "GGUF", 4);
     append_le<uint32_t>(b, version);
     append_le<uint64_t>(b, n_tensors);
     append_le<uint64_t>(b, n_kv);

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <span>
 
-#include "byte_sink.h"
+#include "formats/byte_sink.h"
 #include "format_error_matchers.h"
 #include "formats/safetensors.h"
 #include "safetensors_writer.h"
@@ -21,8 +21,8 @@ using testing::expect_format_error;
 std::vector<std::byte> raw_file(const std::string& header, size_t data_bytes, uint64_t claimed_len = UINT64_MAX) {
   std::vector<std::byte> out;
   out.reserve(8 + header.size() + data_bytes);  // one allocation (and no GCC 12 -Wstringop-overread false positive)
-  test::append_le<uint64_t>(out, claimed_len == UINT64_MAX ? header.size() : claimed_len);
-  test::append_bytes(out, header.data(), header.size());
+  run::append_le<uint64_t>(out, claimed_len == UINT64_MAX ? header.size() : claimed_len);
+  run::append_bytes(out, header.data(), header.size());
   out.resize(out.size() + data_bytes, std::byte{0});
   return out;
 }

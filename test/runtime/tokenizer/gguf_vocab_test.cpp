@@ -1,13 +1,13 @@
 // The GGUF path: the vocabulary llama.cpp's converter would write for each
-// real tokenizer (built by the test-model writer's gguf_vocab_from_hf_tokenizer,
-// the same code that fills the GGUF files the end-to-end tests run) must
+// real tokenizer (gguf_vocab_from_tokenizer_json, the same code that fills
+// the GGUF files the test-model writer and reach-run prune write) must
 // tokenize the golden texts to the same ids as the tokenizer.json path.
 // Llama-2 exercises the score-driven SentencePiece merge (scores = -id),
 // Llama-3 and Qwen3 the ranked byte-level merge with the named pre-tokenizer.
 #include <gtest/gtest.h>
 
+#include "tokenizer/gguf_vocab_from_json.h"
 #include "tokenizer_test_util.h"
-#include "tokenizer_vocab.h"
 
 #include <unordered_map>
 
@@ -18,7 +18,7 @@ class GgufVocabTest : public ::testing::TestWithParam<std::string> {};
 
 // The golden cases that tokenize differently from the goldens.
 TEST_P(GgufVocabTest, GoldenIdsFromGgufVocabulary) {
-  const GgufVocab vocab = reach::test::gguf_vocab_from_hf_tokenizer(model_dir(GetParam()));
+  const GgufVocab vocab = gguf_vocab_from_tokenizer_json(json_source(GetParam()));
   const auto tok = Tokenizer::load(vocab);
   const auto cases = golden_cases(GetParam());
   ASSERT_EQ(cases.size(), 60u);
@@ -48,7 +48,7 @@ std::vector<float> scores_from_merge_ranks(const GgufVocab& v, const std::string
 }
 
 TEST(GgufVocabScores, RankDerivedScoresReproduceLlama2Goldens) {
-  GgufVocab vocab = reach::test::gguf_vocab_from_hf_tokenizer(model_dir("llama2"));
+  GgufVocab vocab = gguf_vocab_from_tokenizer_json(json_source("llama2"));
   vocab.scores = scores_from_merge_ranks(vocab, "llama2");
   const auto tok = Tokenizer::load(vocab);
   for (const GoldenCase& c : golden_cases("llama2")) {
@@ -59,7 +59,7 @@ TEST(GgufVocabScores, RankDerivedScoresReproduceLlama2Goldens) {
 }
 
 TEST_P(GgufVocabTest, SameSpecialTokensAsTokenizerJson) {
-  const auto from_gguf = Tokenizer::load(reach::test::gguf_vocab_from_hf_tokenizer(model_dir(GetParam())));
+  const auto from_gguf = Tokenizer::load(gguf_vocab_from_tokenizer_json(json_source(GetParam())));
   const auto from_json = Tokenizer::load(json_source(GetParam()));
   EXPECT_EQ(from_gguf->vocab_size(), from_json->vocab_size());
   EXPECT_EQ(from_gguf->bos_id(), from_json->bos_id());

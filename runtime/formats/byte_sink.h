@@ -1,12 +1,13 @@
 #pragma once
-// Little-endian appends to a byte vector, for the test writers.
+// Little-endian appends to a byte vector: how the GGUF writer encodes its
+// header and metadata (and how tests build deliberately broken files).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
 
-namespace reach::test {
+namespace reach::run {
 
 template <typename T>
 void append_le(std::vector<std::byte>& out, T v) {
@@ -25,4 +26,4 @@ inline void append_gguf_string(std::vector<std::byte>& out, const std::string& s
   append_bytes(out, s.data(), s.size());
 }
 
-}  // namespace reach::test
+}  // namespace reach::run

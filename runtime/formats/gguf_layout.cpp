@@ -1,0 +1,28 @@
+#include "formats/gguf_layout.h"
+
+#include <cstring>
+
+namespace reach::run {
+
+bool permutes_qk(Arch arch) { return arch == Arch::Llama || arch == Arch::Mistral; }
+
+int64_t permuted_heads(const ModelConfig& c, const std::string& name) {
+  if (!permutes_qk(c.arch)) return 0;
+  if (name.ends_with("self_attn.q_proj.weight")) return c.n_heads;
+  if (name.ends_with("self_attn.k_proj.weight")) return c.n_kv_heads;
+  return 0;
+}
+
+void permute_qk_rows(std::span<const std::byte> in, std::span<std::byte> out, int64_t n_heads, int64_t head_dim,
+                     size_t row_bytes) {
+  const int64_t half = head_dim / 2;
+  for (int64_t h = 0; h < n_heads; ++h)
+    for (int64_t i = 0; i < half; ++i)
+      for (int64_t j = 0; j < 2; ++j) {
+        const auto from = static_cast<size_t>(h * head_dim + j * half + i) * row_bytes;
+        const auto to = static_cast<size_t>(h * head_dim + 2 * i + j) * row_bytes;
+        std::memcpy(out.data() + to, in.data() + from, row_bytes);
+      }
+}
+
+}  // namespace reach::run
