@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "forge/hf_to_gguf.h"
 #include "formats/mapped_file.h"
 
 namespace reach::run {
@@ -17,55 +18,60 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// One slice pruning clears in a tensor: rows [first, first + count) (of a
+// bias {n}: values), or, with `columns`, those columns of every row.
+struct PruneCut {
+  std::string tensor;
+  bool columns = false;
+  int64_t first = 0, count = 0;
+};
+
 std::string tensor_name(int32_t layer, const char* name) {
   return "model.layers." + std::to_string(layer) + ".self_attn." + name;
 }
 
-class RangeCollector {
- public:
-  explicit RangeCollector(const ModelSource& source) : source_(source) {}
+// The cuts of `heads`, whatever tensors the model has (biases may be absent).
+std::vector<PruneCut> prune_cuts(const ModelConfig& c, const HeadList& heads) {
+  const int32_t group = c.n_heads / c.n_kv_heads;
+  std::map<std::pair<int32_t, int32_t>, int32_t> pruned_in_group;  // {layer, kv head} -> query heads pruned
+  std::vector<PruneCut> cuts;
+  for (const auto& [layer, head] : std::set<std::pair<int32_t, int32_t>>(heads.begin(), heads.end())) {
+    if (layer < 0 || layer >= c.n_layers || head < 0 || head >= c.n_heads)
+      throw std::invalid_argument("head " + std::to_string(layer) + ":" + std::to_string(head) +
+                                  " is outside the model's " + std::to_string(c.n_layers) + " layers of " +
+                                  std::to_string(c.n_heads) + " heads");
+    for (const char* q : {"q_proj.weight", "q_proj.bias"})
+      cuts.push_back({tensor_name(layer, q), false, head * c.head_dim, c.head_dim});
+    cuts.push_back({tensor_name(layer, "o_proj.weight"), true, head * c.head_dim, c.head_dim});
+    if (++pruned_in_group[{layer, head / group}] == group)
+      for (const char* kv : {"k_proj.weight", "k_proj.bias", "v_proj.weight", "v_proj.bias"})
+        cuts.push_back({tensor_name(layer, kv), false, head / group * c.head_dim, c.head_dim});
+  }
+  return cuts;
+}
 
-  // Rows [first, first + count) of the tensor, if the model has it.
-  void rows(const std::string& name, int64_t first, int64_t count) {
-    const TensorView* t = source_.find(name);
-    if (t == nullptr) return;
-    const auto at = source_.locate(*t);
+// The byte ranges of `t`'s data that `cut` clears. Columns must be whole
+// blocks of t's type.
+std::vector<ZeroRange> cut_ranges(const TensorView& t, const PruneCut& cut) {
+  const auto& traits = type_traits(t.dtype);
+  if (!cut.columns) {
     // A bias {n} is one row: its "rows" are single values.
-    const size_t row_bytes = t->shape.size() == 1 ? type_traits(t->dtype).row_bytes(1) : t->row_bytes();
-    ranges_[at.file].push_back({at.offset + static_cast<size_t>(first) * row_bytes,
-                                at.offset + static_cast<size_t>(first + count) * row_bytes});
+    const size_t row_bytes = t.shape.size() == 1 ? traits.row_bytes(1) : t.row_bytes();
+    return {{static_cast<size_t>(cut.first) * row_bytes, static_cast<size_t>(cut.first + cut.count) * row_bytes}};
   }
-
-  // Columns [first, first + count) of every row: whole blocks only.
-  void columns(const std::string& name, int64_t first, int64_t count) {
-    const TensorView& t = source_.get(name);
-    const auto& traits = type_traits(t.dtype);
-    if (first % traits.block_elems != 0 || count % traits.block_elems != 0)
-      throw std::invalid_argument(name + " is " + std::string(traits.name) + " in blocks of " +
-                                  std::to_string(traits.block_elems) + " values: columns " + std::to_string(first) +
-                                  ".." + std::to_string(first + count - 1) +
-                                  " are not whole blocks, so they cannot be zeroed exactly");
-    const auto at = source_.locate(t);
-    const size_t begin = traits.row_bytes(first), bytes = traits.row_bytes(count);
-    for (int64_t r = 0; r < t.rows(); ++r) {
-      const size_t row = at.offset + static_cast<size_t>(r) * t.row_bytes() + begin;
-      ranges_[at.file].push_back({row, row + bytes});
-    }
+  if (cut.first % traits.block_elems != 0 || cut.count % traits.block_elems != 0)
+    throw std::invalid_argument(cut.tensor + " is " + std::string(traits.name) + " in blocks of " +
+                                std::to_string(traits.block_elems) + " values: columns " + std::to_string(cut.first) +
+                                ".." + std::to_string(cut.first + cut.count - 1) +
+                                " are not whole blocks, so they cannot be zeroed exactly");
+  std::vector<ZeroRange> ranges;
+  const size_t begin = traits.row_bytes(cut.first), bytes = traits.row_bytes(cut.count);
+  for (int64_t r = 0; r < t.rows(); ++r) {
+    const size_t row = static_cast<size_t>(r) * t.row_bytes() + begin;
+    ranges.push_back({row, row + bytes});
   }
-
-  std::vector<std::pair<fs::path, std::vector<ZeroRange>>> take() {
-    std::vector<std::pair<fs::path, std::vector<ZeroRange>>> out;
-    for (auto& [file, ranges] : ranges_) {
-      std::sort(ranges.begin(), ranges.end(), [](const ZeroRange& a, const ZeroRange& b) { return a.begin < b.begin; });
-      out.emplace_back(file, std::move(ranges));
-    }
-    return out;
-  }
-
- private:
-  const ModelSource& source_;
-  std::map<fs::path, std::vector<ZeroRange>> ranges_;
-};
+  return ranges;
+}
 
 // Copies `from` to `to` in chunks, clearing `ranges` (sorted) on the way.
 void copy_zeroing(const fs::path& from, const fs::path& to, const std::vector<ZeroRange>& ranges) {
@@ -89,27 +95,59 @@ void copy_zeroing(const fs::path& from, const fs::path& to, const std::vector<Ze
   if (!out.flush()) throw std::runtime_error(to.string() + ": write failed (disk full?)");
 }
 
+// The model's own format: its files copied, the ranges cleared on the way;
+// for a folder, every other file (config, tokenizer, shard index) as it is.
+void write_same_format(const ModelSource& source, const HeadList& heads, const fs::path& out) {
+  const auto ranges = prune_ranges(source, heads);
+  auto zeroed = [&](const fs::path& file) -> const std::vector<ZeroRange>& {
+    static const std::vector<ZeroRange> none;
+    for (const auto& [f, r] : ranges)
+      if (f == file) return r;
+    return none;
+  };
+  std::error_code ec;
+  if (!fs::is_directory(source.path(), ec)) return copy_zeroing(source.path(), out, zeroed(source.path()));
+  fs::create_directories(out);
+  const auto tensor_files = source.tensor_files();
+  for (const auto& entry : fs::directory_iterator(source.path())) {
+    if (!entry.is_regular_file()) continue;
+    const fs::path to = out / entry.path().filename();
+    if (std::find(tensor_files.begin(), tensor_files.end(), entry.path()) != tensor_files.end())
+      copy_zeroing(entry.path(), to, zeroed(entry.path()));
+    else
+      fs::copy_file(entry.path(), to);
+  }
+}
+
+// An HF folder as a GGUF file, each tensor's cuts cleared in its GGUF type
+// and layout (a permuted q/k head's rows are still that head's rows).
+void write_gguf(const ModelSource& source, const HeadList& heads, const fs::path& out) {
+  std::multimap<std::string, PruneCut> cuts;
+  for (auto& cut : prune_cuts(source.config(), heads)) cuts.emplace(cut.tensor, std::move(cut));
+  write_gguf_from_hf(source, out, [&](const TensorView& t, std::span<std::byte> bytes) {
+    for (auto [it, end] = cuts.equal_range(t.name); it != end; ++it)
+      for (const ZeroRange& r : cut_ranges(t, it->second))
+        std::fill(bytes.begin() + static_cast<ptrdiff_t>(r.begin), bytes.begin() + static_cast<ptrdiff_t>(r.end), std::byte{0});
+  });
+}
+
 }  // namespace
 
 std::vector<std::pair<fs::path, std::vector<ZeroRange>>> prune_ranges(const ModelSource& source,
                                                                        const HeadList& heads) {
-  const ModelConfig& c = source.config();
-  const int32_t group = c.n_heads / c.n_kv_heads;
-  std::map<std::pair<int32_t, int32_t>, int32_t> pruned_in_group;  // {layer, kv head} -> query heads pruned
-  RangeCollector collect(source);
-  for (const auto& [layer, head] : std::set<std::pair<int32_t, int32_t>>(heads.begin(), heads.end())) {
-    if (layer < 0 || layer >= c.n_layers || head < 0 || head >= c.n_heads)
-      throw std::invalid_argument("head " + std::to_string(layer) + ":" + std::to_string(head) +
-                                  " is outside the model's " + std::to_string(c.n_layers) + " layers of " +
-                                  std::to_string(c.n_heads) + " heads");
-    collect.rows(tensor_name(layer, "q_proj.weight"), head * c.head_dim, c.head_dim);
-    collect.rows(tensor_name(layer, "q_proj.bias"), head * c.head_dim, c.head_dim);  // a {n} tensor: rows of 1
-    collect.columns(tensor_name(layer, "o_proj.weight"), head * c.head_dim, c.head_dim);
-    if (++pruned_in_group[{layer, head / group}] == group)
-      for (const char* kv : {"k_proj.weight", "k_proj.bias", "v_proj.weight", "v_proj.bias"})
-        collect.rows(tensor_name(layer, kv), head / group * c.head_dim, c.head_dim);
+  std::map<fs::path, std::vector<ZeroRange>> by_file;
+  for (const PruneCut& cut : prune_cuts(source.config(), heads)) {
+    const TensorView* t = source.find(cut.tensor);
+    if (t == nullptr) continue;  // a bias the model does not have
+    const auto at = source.locate(*t);
+    for (const ZeroRange& r : cut_ranges(*t, cut)) by_file[at.file].push_back({at.offset + r.begin, at.offset + r.end});
   }
-  return collect.take();
+  std::vector<std::pair<fs::path, std::vector<ZeroRange>>> out;
+  for (auto& [file, ranges] : by_file) {
+    std::sort(ranges.begin(), ranges.end(), [](const ZeroRange& a, const ZeroRange& b) { return a.begin < b.begin; });
+    out.emplace_back(file, std::move(ranges));
+  }
+  return out;
 }
 
 HeadList lowest_heads(const std::vector<std::vector<HeadScore>>& scores, double fraction, bool by_activation) {
@@ -127,28 +165,12 @@ HeadList lowest_heads(const std::vector<std::vector<HeadScore>>& scores, double 
 void write_pruned(const ModelSource& source, const HeadList& heads, const fs::path& out) {
   std::error_code ec;
   if (fs::exists(out, ec)) throw std::invalid_argument(out.string() + ": already exists; give a new path");
-  const bool folder = fs::is_directory(source.path(), ec);
-  if (folder == (out.extension() == ".gguf"))
-    throw std::invalid_argument(out.string() + ": the pruned model keeps the input's format: " +
-                                (folder ? "a folder for an HF folder" : "a .gguf file for a GGUF file"));
-  const auto ranges = prune_ranges(source, heads);
-  auto zeroed = [&](const fs::path& file) -> const std::vector<ZeroRange>& {
-    static const std::vector<ZeroRange> none;
-    for (const auto& [f, r] : ranges)
-      if (f == file) return r;
-    return none;
-  };
-  if (!folder) return copy_zeroing(source.path(), out, zeroed(source.path()));
-  fs::create_directories(out);
-  const auto tensor_files = source.tensor_files();
-  for (const auto& entry : fs::directory_iterator(source.path())) {
-    if (!entry.is_regular_file()) continue;
-    const fs::path to = out / entry.path().filename();
-    if (std::find(tensor_files.begin(), tensor_files.end(), entry.path()) != tensor_files.end())
-      copy_zeroing(entry.path(), to, zeroed(entry.path()));
-    else
-      fs::copy_file(entry.path(), to);  // config.json, tokenizer files, the shard index
-  }
+  const bool folder = fs::is_directory(source.path(), ec), to_gguf = out.extension() == ".gguf";
+  if (!folder && !to_gguf)
+    throw std::invalid_argument(out.string() + ": a GGUF file is pruned to a .gguf file only: it has no config.json "
+                                "or tokenizer.json to write an HF folder with");
+  if (folder && to_gguf) return write_gguf(source, heads, out);
+  write_same_format(source, heads, out);
 }
 
 }  // namespace reach::run

@@ -1,17 +1,19 @@
 #pragma once
-// Head pruning: a copy of the model's files with the chosen heads' weights
+// Head pruning: the model written again with the chosen heads' weights
 // zeroed: their rows of q_proj (and q bias), their columns of o_proj, and
 // the rows of k_proj and v_proj (and biases) of a KV head whose every query
 // head is pruned. The model keeps its shape, so it loads anywhere the
 // original does (reach-run, llama.cpp); a pruned head contributes exactly
 // nothing, because its columns of o are zero.
 //
-// The files are copied byte for byte in chunks, the zeroed ranges cleared on
-// the way: the output has the input's format and types, and the model is
-// never held twice in memory. A zero byte pattern is the value 0 in every
-// type here (F32, F16, BF16; a Q8_0/Q4_0 block with scale 0), so columns of
-// a quantized o_proj can be cleared only in whole blocks: a head_dim that is
-// not a multiple of the block size is refused.
+// In the input's format, the files are copied byte for byte in chunks, the
+// zeroed ranges cleared on the way: the output has the input's types, and
+// the model is never held twice in memory. A zero byte pattern is the value
+// 0 in every type here (F32, F16, BF16; a Q8_0/Q4_0 block with scale 0), so
+// columns of a quantized o_proj can be cleared only in whole blocks: a
+// head_dim that is not a multiple of the block size is refused. An HF folder
+// can also be written as a GGUF file (forge/hf_to_gguf.h, tensor by tensor),
+// the heads cleared in each tensor's GGUF layout on the way.
 #include <cstdint>
 #include <filesystem>
 #include <utility>
@@ -39,10 +41,12 @@ std::vector<std::pair<std::filesystem::path, std::vector<ZeroRange>>> prune_rang
 // when `by_activation`), rounded to the nearest count.
 HeadList lowest_heads(const std::vector<std::vector<HeadScore>>& scores, double fraction, bool by_activation);
 
-// Writes the pruned model to `out`: a folder for an HF folder (every other
-// file of the folder copied too), a .gguf file for a GGUF file. Refuses an
-// `out` that exists. Throws std::invalid_argument / std::runtime_error with
-// the path and the problem.
+// Writes the pruned model to `out`: for an HF folder, a folder (every other
+// file of the folder copied too) or, when `out` ends in .gguf, a GGUF file;
+// for a GGUF file, a .gguf file (a GGUF has no config.json or tokenizer.json
+// to write a folder with). Refuses an `out` that exists. Throws
+// std::invalid_argument / std::runtime_error / FormatError with the path and
+// the problem.
 void write_pruned(const ModelSource& source, const HeadList& heads, const std::filesystem::path& out);
 
 }  // namespace reach::run

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "formats/format_error.h"
 #include "formats/model_source.h"
 #include "forge/heads.h"
 #include "forge/prune.h"
@@ -23,7 +24,7 @@ const std::vector<OptionSpec> kPruneOptions = {
     {"--by", "", "SCORE", "with --fraction: 'weight_l2' (default) or 'activation' (needs --file)"},
     {"--file", "-f", "FILE", "the text the activation score is measured on"},
     {"--ctx-size", "-c", "N", "tokens per window when reading --file (default 512)"},
-    {"--out", "-o", "PATH", "the pruned model: a new folder for a folder, a new .gguf for a .gguf"},
+    {"--out", "-o", "PATH", "the new pruned model: a folder, or a .gguf (converted), for a folder; a .gguf for a .gguf"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--max-memory", "", "SIZE", "with --by activation: the budget of that run (see generate)"},
 };
@@ -62,6 +63,8 @@ int prune(int argc, char** argv) {
     write_pruned(*source, heads, a.str("--out"));
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
+  } catch (const FormatError&) {
+    throw;  // the input's fault (a tokenizer that cannot be written to GGUF), named by main
   } catch (const std::runtime_error& e) {
     throw OutputError(e.what());
   }
