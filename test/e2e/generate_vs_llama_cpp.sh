@@ -87,18 +87,24 @@ run_case qwen2-biases      tokenizer-qwen3  f32,q8_0 --arch qwen2 --dim 48 --hea
 run_case llama3-rope-scaled tokenizer-llama3 f32,q4_0 --dim 64 --heads 2 --kv-heads 2 --ffn 64 --layers 2 --rope-theta 500000 --rope-scaling-factor 8 --seed 6
 
 # A pruned model (#14): llama.cpp loads what reach-run prune wrote (heads
-# zeroed, a whole KV group among them) and generates the same greedy tokens.
+# zeroed, a whole KV group among them) and generates the same greedy tokens:
+# pruned from a GGUF file, and from an HF folder written as a GGUF file
+# (F32; BF16 weights kept BF16; Qwen2's biases).
 # (Q8_0 of these head sizes is refused: a head's o columns are half a block.)
-for pruning in "llama2-gqa 0:2,0:3,1:0" "qwen2-biases 0:0,1:2"; do
-  read -r name heads <<<"$pruning"
-  pruned="$work/$name-pruned.gguf"
+"$make_model" --out "$work/llama2-gqa-bf16" --tokenizer "$tokenizers/tokenizer-llama2/models" --init-scale 0.5 \
+  --hf-dtype bf16 --gguf-types "" --dim 64 --heads 4 --kv-heads 2 --ffn 96 --layers 2 >/dev/null
+for pruning in "llama2-gqa/model-f32.gguf 0:2,0:3,1:0" "qwen2-biases/model-f32.gguf 0:0,1:2" \
+               "llama2-gqa/hf 0:2,0:3,1:0" "llama2-gqa-bf16/hf 0:2,0:3,1:0" "qwen2-biases/hf 0:0,1:2"; do
+  read -r model heads <<<"$pruning"
+  name=${model//\//_}
+  pruned="$work/${name%.gguf}-pruned.gguf"
   rm -f "$pruned"
-  "$reach_run" prune --model "$work/$name/model-f32.gguf" --heads "$heads" --out "$pruned" >/dev/null
+  "$reach_run" prune --model "$work/$model" --heads "$heads" --out "$pruned" >/dev/null
   for prompt in "Hello world" "The year 2024: reach-run, llama.cpp & friends!"; do
     want=$(node "$here/llama_cpp_generate.mjs" "$pruned" "$prompt" "$max_tokens" 512)
     got=$("$reach_run" generate --model "$pruned" --prompt "$prompt" --max-tokens "$max_tokens" \
             --temperature 0 --threads 2 --output json)
-    compare "$name pruned $heads f32.gguf \"$prompt\"" "$want" "$got"
+    compare "$model pruned $heads to .gguf \"$prompt\"" "$want" "$got"
   done
 done
 
