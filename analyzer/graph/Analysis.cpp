@@ -252,7 +252,7 @@ void fileVerdicts(Analysis &A, const AnalysisInput &In, const InactiveUses &Inac
   for (const std::string &O : In.Orphans) {
     if (In.R.isExcluded(O))
       continue;
-    std::string Why = In.NamedByBuild.count(O) ? "named by " + In.NamedByBuild.at(O) : Inactive.whyIncluded(O);
+    std::string Why = In.NamedByBuild.count(O) ? In.NamedByBuild.at(O) : Inactive.whyIncluded(O);
     FileStatus.try_emplace(O, Why.empty() ? Status::Orphaned : Status::UnbuiltHere);
     if (!Why.empty())
       Unbuilt[O] = Why;

@@ -71,7 +71,7 @@ struct AnalysisInput {
   std::vector<TUSummary> TUs;
   Rules R;
   std::vector<std::string> Orphans; // from findOrphans
-  std::map<std::string, std::string> NamedByBuild; // orphan -> the build file line naming it
+  std::map<std::string, std::string> NamedByBuild; // orphan -> why another configuration builds it
   std::set<std::string> Built;      // project files the TUs read, main files included
 };
 

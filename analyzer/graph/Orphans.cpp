@@ -111,13 +111,32 @@ bool isPatternChar(char C) { return isPathChar(C) || C == '*' || C == '?' || C =
 /// `$(wildcard src/*.c)`, Bazel's `glob(["**/*.cc"])`; a `${VAR}/` prefix
 /// is read as the build file's own folder.
 struct BuildGlob {
-  std::string Text; // as written, for the message
-  llvm::GlobPattern Pattern;
+  std::string Text;    // as written, for the message
+  std::string Pattern; // for llvm::GlobPattern, which keeps a reference to it
   unsigned Line;
 };
 
-std::vector<BuildGlob> globsIn(llvm::StringRef Text) {
+/// Text with each `${VAR}` / `$(VAR)` made a `*`: `src/${KERNEL}.c`, a path
+/// a loop composes, is a pattern too.
+std::string variablesAsWildcards(llvm::StringRef Text) {
+  std::string Out;
+  for (size_t I = 0; I < Text.size(); ++I) {
+    char Close = I + 1 < Text.size() && Text[I] == '$' ? (Text[I + 1] == '{' ? '}' : Text[I + 1] == '(' ? ')' : 0) : 0;
+    size_t End = Close ? Text.find(Close, I + 2) : llvm::StringRef::npos;
+    if (End == llvm::StringRef::npos || Text.slice(I + 2, End).find_first_of(" \t\n") != llvm::StringRef::npos) {
+      Out += Text[I];
+      continue;
+    }
+    Out += '*';
+    I = End;
+  }
+  return Out;
+}
+
+std::vector<BuildGlob> globsIn(llvm::StringRef Source) {
   std::vector<BuildGlob> Globs;
+  std::string Expanded = variablesAsWildcards(Source);
+  llvm::StringRef Text = Expanded;
   for (size_t I = 0; I < Text.size();) {
     if (!isPatternChar(Text[I])) {
       ++I;
@@ -133,7 +152,10 @@ std::vector<BuildGlob> globsIn(llvm::StringRef Text) {
     // an arithmetic `2*3` (no path char after all) or a bare `*`.
     if ((!Word.contains('*') && !Word.contains('?')) || Word.find_first_not_of("*?/.") == llvm::StringRef::npos)
       continue;
-    llvm::StringRef Rel = Word.ltrim('/');
+    // A leading `${DIR}/` (now `*/`) is read as the build file's folder.
+    llvm::StringRef Rel = Word;
+    Rel.consume_front("*/");
+    Rel = Rel.ltrim('/');
     while (Rel.consume_front("./"))
       ;
     // `*` crosses folders here (GLOB_RECURSE, `**`): a pattern that might
@@ -141,10 +163,8 @@ std::vector<BuildGlob> globsIn(llvm::StringRef Text) {
     std::string Normal = Rel.str();
     for (size_t At; (At = Normal.find("**")) != std::string::npos;)
       Normal.erase(At, 1);
-    if (auto P = llvm::GlobPattern::create(Normal))
-      Globs.push_back({Word.str(), std::move(*P), Line});
-    else
-      llvm::consumeError(P.takeError());
+    if (Normal.find_first_not_of("*?/.") != std::string::npos)
+      Globs.push_back({Rel.str(), Normal, Line});
   }
   return Globs;
 }
@@ -158,9 +178,14 @@ std::string globNaming(const std::vector<BuildGlob> &Globs, llvm::StringRef Buil
   if (!Dir.empty() && !(Local.consume_front(Dir) && Local.consume_front("/")))
     return "";
   for (const BuildGlob &G : Globs) {
-    bool HasFolder = llvm::StringRef(G.Text).ltrim('/').contains('/');
-    if (G.Pattern.match(HasFolder ? Local : llvm::sys::path::filename(Local)))
-      return BuildFile.str() + ":" + std::to_string(G.Line) + " (pattern " + G.Text + ")";
+    auto Pattern = llvm::GlobPattern::create(G.Pattern);
+    if (!Pattern) {
+      llvm::consumeError(Pattern.takeError());
+      continue;
+    }
+    bool HasFolder = llvm::StringRef(G.Text).contains('/');
+    if (Pattern->match(HasFolder ? Local : llvm::sys::path::filename(Local)))
+      return "named by " + BuildFile.str() + ":" + std::to_string(G.Line) + " (pattern " + G.Text + ")";
   }
   return "";
 }
@@ -201,10 +226,59 @@ std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
       if (!Line && !Local.empty())
         Line = lineNaming(Text, Local);
       if (Line)
-        Named[F] = Rel.str() + ":" + std::to_string(Line);
+        Named[F] = "named by " + Rel.str() + ":" + std::to_string(Line);
     }
   });
   return Named;
+}
+
+namespace {
+
+/// The names a file #includes, with their lines (the file is not parsed:
+/// every branch counts, which is the safe side).
+std::vector<std::pair<std::string, unsigned>> includeNames(llvm::StringRef Text) {
+  std::vector<std::pair<std::string, unsigned>> Names;
+  llvm::SmallVector<llvm::StringRef> Lines;
+  Text.split(Lines, '\n');
+  for (size_t I = 0; I < Lines.size(); ++I) {
+    llvm::StringRef L = Lines[I].ltrim();
+    if (!L.consume_front("#"))
+      continue;
+    L = L.ltrim();
+    if (!L.consume_front("include"))
+      continue;
+    L = L.ltrim();
+    char Close = L.starts_with("<") ? '>' : L.starts_with("\"") ? '"' : 0;
+    size_t End = Close ? L.find(Close, 1) : llvm::StringRef::npos;
+    if (End != llvm::StringRef::npos)
+      Names.emplace_back(L.slice(1, End).str(), unsigned(I + 1));
+  }
+  return Names;
+}
+
+} // namespace
+
+void addIncludedByUnbuilt(const std::string &Root, const std::vector<std::string> &Orphans,
+                          std::map<std::string, std::string> &Unbuilt) {
+  std::vector<std::string> Work;
+  for (const auto &[File, Why] : Unbuilt)
+    Work.push_back(File);
+  while (!Work.empty()) {
+    std::string From = std::move(Work.back());
+    Work.pop_back();
+    auto Buf = llvm::MemoryBuffer::getFile(Root + "/" + From);
+    if (!Buf)
+      continue;
+    for (const auto &[Name, Line] : includeNames((*Buf)->getBuffer()))
+      for (const std::string &O : Orphans) {
+        llvm::StringRef Path = O;
+        bool Names = Path == Name || (Path.ends_with(Name) && Path.drop_back(Name.size()).ends_with("/"));
+        if (!Names || Unbuilt.count(O))
+          continue;
+        Unbuilt[O] = "included by " + From + ":" + std::to_string(Line) + ", which another configuration builds";
+        Work.push_back(O);
+      }
+  }
 }
 
 std::vector<std::string> findOrphans(const std::string &Root,

@@ -241,6 +241,7 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   }
   In.Orphans = findOrphans(In.Root, {absolutePath(Opts.BuildPath)}, Built);
   In.NamedByBuild = namedByBuildFiles(In.Root, {absolutePath(Opts.BuildPath)}, In.Orphans);
+  addIncludedByUnbuilt(In.Root, In.Orphans, In.NamedByBuild);
   In.Built = std::move(Built);
   if (Overlay) // removed files are still on disk until fix writes its edits
     std::erase_if(In.Orphans, [&](const std::string &O) { return Overlay->Removed.count(In.Root + "/" + O); });
