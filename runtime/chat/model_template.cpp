@@ -1,31 +1,22 @@
 #include "chat/model_template.h"
 
-#include <fstream>
-#include <sstream>
+#include <filesystem>
 
-#include <nlohmann/json.hpp>
-
-#include "formats/format_error.h"
+#include "tokenizer/gguf_vocab_from_json.h"
 
 namespace reach::run {
 namespace {
 
-std::optional<ModelTemplate> from_tokenizer_config(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;  // no tokenizer_config.json: no template
-  std::ostringstream text;
-  text << in.rdbuf();
-  const nlohmann::json config = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (config.is_discarded() || !config.is_object()) throw FormatError(path.string(), "not a JSON object");
-  if (!config.contains("chat_template") || config["chat_template"].is_null()) return std::nullopt;
-  const nlohmann::json& t = config["chat_template"];
-  if (t.is_string()) return ModelTemplate{t.get<std::string>(), path.string()};
-  if (t.is_array())
-    for (const nlohmann::json& named : t)
-      if (named.is_object() && named.value("name", "") == "default" && named.contains("template") &&
-          named["template"].is_string())
-        return ModelTemplate{named["template"].get<std::string>(), path.string()};
-  throw FormatError(path.string(), "chat_template is neither a string nor a list with a \"default\" template");
+// The default of the folder's templates (tokenizer_config.json's
+// chat_template, or chat_template.jinja beside it).
+std::optional<ModelTemplate> from_folder(const TokenizerJsonFile& files) {
+  for (const NamedChatTemplate& t : chat_templates(files))
+    if (t.name.empty()) {
+      const bool in_config = std::filesystem::exists(files.tokenizer_config);
+      return ModelTemplate{t.text, in_config ? files.tokenizer_config.string()
+                                             : (files.tokenizer_config.parent_path() / "chat_template.jinja").string()};
+    }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -35,7 +26,7 @@ std::optional<ModelTemplate> model_chat_template(const TokenizerSource& source) 
     if (vocab->chat_template.empty()) return std::nullopt;
     return ModelTemplate{vocab->chat_template, vocab->file + " (tokenizer.chat_template)"};
   }
-  return from_tokenizer_config(std::get<TokenizerJsonFile>(source).tokenizer_config);
+  return from_folder(std::get<TokenizerJsonFile>(source));
 }
 
 }  // namespace reach::run

@@ -1,8 +1,8 @@
 #pragma once
 // Where a model keeps its chat template: GGUF metadata
-// `tokenizer.chat_template`, or `chat_template` in the tokenizer_config.json
-// beside an HF folder's tokenizer.json (a string, or a list of named
-// templates, of which "default" is the one chat uses).
+// `tokenizer.chat_template`, or the default one of an HF folder
+// (tokenizer_config.json's `chat_template`, a string or a list of named
+// templates, or chat_template.jinja), as llama.cpp's converter reads them.
 #include <optional>
 #include <string>
 

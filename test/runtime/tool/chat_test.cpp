@@ -88,6 +88,24 @@ TEST(ReachRunChat, EachReplyIsWhatGenerateGivesOnTheRenderedConversation) {
   EXPECT_NE(chat.err.find("computed " + std::to_string(computed) + " prompt tokens"), std::string::npos) << chat.err;
 }
 
+TEST(ReachRunChat, AGgufFileBringsItsTemplateInItsMetadata) {
+  // prune writes the folder as GGUF as llama.cpp's converter does, the
+  // chat template as tokenizer.chat_template.
+  const fs::path gguf = work_dir() / "chat-qwen3.gguf";
+  fs::remove(gguf);
+  const auto pruned = reach_run({"prune", "-m", qwen3().hf_dir.string(), "--heads", "0:1", "-o", gguf.string()});
+  ASSERT_EQ(pruned.status, 0) << pruned.err;
+  const fs::path file = work_dir() / "qwen3.jinja";
+  std::ofstream(file) << qwen3_template();
+  const std::string turns = "Hello\nMore\n";
+  const auto own = reach_run({"chat", "-m", gguf.string(), "-n", "4", "--temp", "0"}, &turns);
+  const auto given = reach_run({"chat", "-m", gguf.string(), "-n", "4", "--temp", "0", "--chat-template", file.string()},
+                               &turns);
+  ASSERT_EQ(own.status, 0) << own.err;
+  EXPECT_EQ(own.out, given.out);
+  EXPECT_FALSE(own.out.empty());
+}
+
 TEST(ReachRunChat, ResetStartsTheConversationOver) {
   const std::string once = "Hello there\n", twice = "Something\n/reset\nHello there\n";
   const auto a = reach_run({"chat", "-m", qwen3().hf_dir.string(), "-n", "4", "--temp", "0"}, &once);
