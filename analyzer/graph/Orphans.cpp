@@ -169,13 +169,31 @@ std::vector<BuildGlob> globsIn(llvm::StringRef Source) {
   return Globs;
 }
 
-/// Where a glob of the build file at Dir matches File: "Dir/CMakeLists.txt:3
-/// (glob *.cu)", or "". A pattern without a folder matches a file of that
-/// name anywhere under Dir; one with folders, the path under Dir.
-std::string globNaming(const std::vector<BuildGlob> &Globs, llvm::StringRef BuildFile, llvm::StringRef Dir,
-                       llvm::StringRef File) {
+/// File as a build file at Dir may write it: relative to Dir or to one of
+/// its ancestor folders (a function in ggml/src/CMakeLists.txt style names
+/// `ggml-cpu/arch/x86/quants.c` from ggml/src/ggml-cpu/), nearest first;
+/// empty when File is not under Dir.
+std::vector<llvm::StringRef> relativeForms(llvm::StringRef Dir, llvm::StringRef File) {
+  std::vector<llvm::StringRef> Forms;
   llvm::StringRef Local = File;
   if (!Dir.empty() && !(Local.consume_front(Dir) && Local.consume_front("/")))
+    return Forms;
+  for (llvm::StringRef A = Dir;; A = llvm::sys::path::parent_path(A)) {
+    Forms.push_back(A.empty() ? File : File.drop_front(A.size() + 1));
+    if (A.empty())
+      break;
+  }
+  return Forms;
+}
+
+/// Where a glob of the build file at Dir matches File: "named by
+/// cuda/CMakeLists.txt:3 (pattern *.cu)", or "". A pattern without a folder
+/// matches a file of that name anywhere under Dir; one with folders, the
+/// path relative to Dir or an ancestor (relativeForms).
+std::string globNaming(const std::vector<BuildGlob> &Globs, llvm::StringRef BuildFile, llvm::StringRef Dir,
+                       llvm::StringRef File) {
+  std::vector<llvm::StringRef> Forms = relativeForms(Dir, File);
+  if (Forms.empty())
     return "";
   for (const BuildGlob &G : Globs) {
     auto Pattern = llvm::GlobPattern::create(G.Pattern);
@@ -183,8 +201,12 @@ std::string globNaming(const std::vector<BuildGlob> &Globs, llvm::StringRef Buil
       llvm::consumeError(Pattern.takeError());
       continue;
     }
-    bool HasFolder = llvm::StringRef(G.Text).contains('/');
-    if (Pattern->match(HasFolder ? Local : llvm::sys::path::filename(Local)))
+    bool Hit = false;
+    if (!llvm::StringRef(G.Text).contains('/'))
+      Hit = Pattern->match(llvm::sys::path::filename(File));
+    for (llvm::StringRef Form : Forms)
+      Hit = Hit || (llvm::StringRef(G.Text).contains('/') && Pattern->match(Form));
+    if (Hit)
       return "named by " + BuildFile.str() + ":" + std::to_string(G.Line) + " (pattern " + G.Text + ")";
   }
   return "";
@@ -219,12 +241,12 @@ std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
         Named[F] = ByGlob;
         continue;
       }
-      llvm::StringRef Local = F; // as the build file's own folder names it
-      if (!Dir.empty() && !(Local.consume_front(Dir) && Local.consume_front("/")))
-        Local = "";
       unsigned Line = lineNaming(Text, F);
-      if (!Line && !Local.empty())
-        Line = lineNaming(Text, Local);
+      for (llvm::StringRef Form : relativeForms(Dir, F))
+        if (!Line && Form.contains('/')) // a bare name is too common to count from afar
+          Line = lineNaming(Text, Form);
+      if (!Line && !Dir.empty() && llvm::sys::path::parent_path(F) == Dir)
+        Line = lineNaming(Text, llvm::sys::path::filename(F)); // a file of the build file's own folder
       if (Line)
         Named[F] = "named by " + Rel.str() + ":" + std::to_string(Line);
     }
