@@ -114,6 +114,7 @@ struct BuildGlob {
   std::string Text;    // as written, for the message
   std::string Pattern; // for llvm::GlobPattern, which keeps a reference to it
   unsigned Line;
+  unsigned Up = 0;     // leading `../`s: relative to that ancestor of the build file's folder
 };
 
 /// Text with each `${VAR}` / `$(VAR)` made a `*`: `src/${KERNEL}.c`, a path
@@ -156,15 +157,21 @@ std::vector<BuildGlob> globsIn(llvm::StringRef Source) {
     llvm::StringRef Rel = Word;
     Rel.consume_front("*/");
     Rel = Rel.ltrim('/');
-    while (Rel.consume_front("./"))
-      ;
+    unsigned Up = 0;
+    for (;;) {
+      if (Rel.consume_front("./"))
+        continue;
+      if (!Rel.consume_front("../"))
+        break;
+      ++Up;
+    }
     // `*` crosses folders here (GLOB_RECURSE, `**`): a pattern that might
     // name the file keeps it, which is the safe side for a deleting tool.
     std::string Normal = Rel.str();
     for (size_t At; (At = Normal.find("**")) != std::string::npos;)
       Normal.erase(At, 1);
     if (Normal.find_first_not_of("*?/.") != std::string::npos)
-      Globs.push_back({Rel.str(), Normal, Line});
+      Globs.push_back({Word.starts_with("*/") ? Word.drop_front(2).str() : Word.str(), Normal, Line, Up});
   }
   return Globs;
 }
@@ -192,20 +199,26 @@ std::vector<llvm::StringRef> relativeForms(llvm::StringRef Dir, llvm::StringRef 
 /// path relative to Dir or an ancestor (relativeForms).
 std::string globNaming(const std::vector<BuildGlob> &Globs, llvm::StringRef BuildFile, llvm::StringRef Dir,
                        llvm::StringRef File) {
-  std::vector<llvm::StringRef> Forms = relativeForms(Dir, File);
-  if (Forms.empty())
-    return "";
   for (const BuildGlob &G : Globs) {
+    llvm::StringRef Base = Dir;
+    for (unsigned I = 0; I < G.Up; ++I)
+      Base = llvm::sys::path::parent_path(Base);
+    std::vector<llvm::StringRef> Forms = relativeForms(Base, File);
+    if (G.Up)
+      Forms.resize(std::min<size_t>(Forms.size(), 1)); // `../x/*.c` is relative to that ancestor only
+    if (Forms.empty())
+      continue;
     auto Pattern = llvm::GlobPattern::create(G.Pattern);
     if (!Pattern) {
       llvm::consumeError(Pattern.takeError());
       continue;
     }
     bool Hit = false;
-    if (!llvm::StringRef(G.Text).contains('/'))
+    bool HasFolder = llvm::StringRef(G.Pattern).contains('/');
+    if (!HasFolder)
       Hit = Pattern->match(llvm::sys::path::filename(File));
     for (llvm::StringRef Form : Forms)
-      Hit = Hit || (llvm::StringRef(G.Text).contains('/') && Pattern->match(Form));
+      Hit = Hit || (HasFolder && Pattern->match(Form));
     if (Hit)
       return "named by " + BuildFile.str() + ":" + std::to_string(G.Line) + " (pattern " + G.Text + ")";
   }
@@ -247,6 +260,15 @@ std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
           Line = lineNaming(Text, Form);
       if (!Line && !Dir.empty() && llvm::sys::path::parent_path(F) == Dir)
         Line = lineNaming(Text, llvm::sys::path::filename(F)); // a file of the build file's own folder
+      std::string Up;
+      for (llvm::StringRef A = llvm::sys::path::parent_path(Dir); !Line && !Dir.empty(); A = llvm::sys::path::parent_path(A)) {
+        Up += "../"; // `../sibling/x.c`: relative to an ancestor, written as such
+        std::vector<llvm::StringRef> Forms = relativeForms(A, F);
+        if (!Forms.empty())
+          Line = lineNaming(Text, Up + Forms.front().str());
+        if (A.empty())
+          break;
+      }
       if (Line)
         Named[F] = "named by " + Rel.str() + ":" + std::to_string(Line);
     }
