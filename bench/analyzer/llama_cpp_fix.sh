@@ -9,6 +9,8 @@
 #
 # usage: bench/analyzer/llama_cpp_fix.sh [WORK_DIR] [JOBS]
 #   needs: scripts/setup.sh run (test/node/node_modules) and build/ built.
+#   REUSE_BUILD=1 keeps WORK_DIR's clone and build of an earlier run when its
+#   tree is unchanged (the build before takes ~20 minutes on 2 cores).
 # Not CI: about an hour on 2 cores. The recorded runs are in
 # bench/analyzer/logs/.
 set -euo pipefail
@@ -19,10 +21,16 @@ WORK=${1:-/tmp/reach-llama-fix}
 JOBS=${2:-2}
 BUNDLE=test/node/node_modules/node-llama-cpp/llama/gitRelease.bundle
 [[ -f $BUNDLE ]] || { echo "missing $BUNDLE: run scripts/setup.sh" >&2; exit 2; }
-rm -rf "$WORK" && mkdir -p "$WORK"
 SRC=$WORK/llama.cpp
-git clone -q "$REPO/$BUNDLE" "$SRC"
-git -C "$SRC" checkout -q -B main
+reuse=0
+if [[ ${REUSE_BUILD:-0} == 1 && -f $SRC/build/build.ninja && -z $(git -C "$SRC" status --porcelain 2>/dev/null) ]]; then
+  reuse=1
+else
+  rm -rf "$WORK" && mkdir -p "$WORK"
+  git clone -q "$REPO/$BUNDLE" "$SRC"
+  git -C "$SRC" checkout -q -B main
+fi
+if ((reuse == 0)); then
 cat > "$SRC/reach.yaml" <<'YAML'
 entries:
   - function: main
@@ -33,15 +41,18 @@ tests:
 YAML
 git -C "$SRC" add reach.yaml
 git -C "$SRC" -c user.name=bench -c user.email=bench@localhost commit -qm "reach.yaml"
+fi
 
 step() { echo "== $1 ($(date -u +%H:%M:%S))"; }
 step "configure and build everything (before)"
+if ((reuse)); then echo "reusing the build of an earlier run in $SRC/build"; else
 cmake -S "$SRC" -B "$SRC/build" -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
   -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release \
   -DLLAMA_BUILD_TESTS=ON -DLLAMA_BUILD_EXAMPLES=ON -DLLAMA_BUILD_TOOLS=ON \
   -DLLAMA_CURL=OFF -DGGML_NATIVE=OFF > "$WORK/configure.log"
 /usr/bin/time -f "build before: wall %e s" cmake --build "$SRC/build" -j "$JOBS" > "$WORK/build-before.log" 2>&1 \
   || { echo "llama.cpp does not build before any edit: see $WORK/build-before.log"; exit 1; }
+fi
 tail -1 "$WORK/build-before.log"
 step "ctest (before)"
 ctest --test-dir "$SRC/build" -j "$JOBS" > "$WORK/ctest-before.log" 2>&1 || true
@@ -53,7 +64,7 @@ echo "left out of --verify (failing before): ${failing:-none}"
 exclude=${failing:+-E \'^($failing)\$\'}
 
 step "reach-audit fix --apply --verify"
-echo "reach-audit $(git -C "$REPO" rev-parse --short HEAD), llama.cpp $(git -C "$SRC" rev-parse --short HEAD)"
+echo "reach-audit $("$REACH_AUDIT" --version 2>/dev/null | head -1) ($REACH_AUDIT), repository at $(git -C "$REPO" rev-parse --short HEAD), llama.cpp $(git -C "$SRC" rev-parse --short HEAD)"
 verify="cmake --build build -j $JOBS && ctest --test-dir build -j $JOBS $exclude"
 set +e
 ( cd "$SRC" && /usr/bin/time -f "fix: wall %e s, peak RSS %M KB" "$REACH_AUDIT" fix -p build --root . \
