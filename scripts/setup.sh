@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   # toolchain and build
-  cmake ninja-build g++ clang-19 llvm-19-dev libclang-19-dev libclang-cpp19-dev llvm-19-tools libclang-rt-19-dev python3
+  cmake ninja-build pkg-config g++ clang-19 llvm-19-dev libclang-19-dev libclang-cpp19-dev llvm-19-tools libclang-rt-19-dev python3
   # analyzer
   graphviz libgraphviz-dev nlohmann-json3-dev
   # runtime

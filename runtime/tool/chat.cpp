@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -17,12 +16,11 @@
 
 #include "chat/chat_template.h"
 #include "chat/jinja_error.h"
-#include "chat/model_template.h"
-#include "formats/mapped_file.h"
 #include "tool/args.h"
 #include "tool/commands.h"
 #include "tool/generation.h"
 #include "tool/output.h"
+#include "tool/template_option.h"
 
 namespace reach::run::cli {
 namespace {
@@ -32,47 +30,13 @@ std::vector<OptionSpec> chat_options() {
       "tokens per reply at most; -1 until the end of the turn or the context is full (default -1)");
   specs.insert(specs.begin() + 1,
                {{"--system", "-sys", "TEXT", "the system prompt (default: none)"},
-                {"--chat-template", "", "NAME|FILE",
-                 std::string("the template, instead of the model's: a built-in name (") +
-                     builtin_chat_template_names() + ") or a file of Jinja text"}});
+                {"--chat-template", "", "NAME|FILE", chat_template_help()}});
   return specs;
 }
 
 const char* kChatSummary =
     "Chats with the model in its chat template: each line on stdin is your turn (end a line with \\ to "
     "continue it; /reset starts over; /exit or end of input ends); the reply streams to stdout.";
-
-// The template: --chat-template's, else the model's. One this interpreter
-// cannot run is an error now, naming the construct and the way out.
-ChatTemplate load_template(const Args& a, const TokenizerSource& tokenizer) {
-  std::string text, origin;
-  if (a.has("--chat-template")) {
-    const std::string name = a.str("--chat-template");
-    if (auto builtin = builtin_chat_template(name)) {
-      text = *builtin;
-      origin = "built-in template '" + name + "'";
-    } else if (std::filesystem::is_regular_file(name)) {
-      const MappedFile file(name);
-      text.assign(reinterpret_cast<const char*>(file.bytes().data()), file.bytes().size());
-      origin = name;
-    } else {
-      throw UsageError("--chat-template '" + name + "' is neither a built-in template (" +
-                       builtin_chat_template_names() + ") nor a file");
-    }
-  } else if (auto own = model_chat_template(tokenizer)) {
-    text = own->text;
-    origin = own->origin;
-  } else {
-    throw UsageError(std::string("the model has no chat template; give one with --chat-template NAME|FILE (built-in: ") +
-                     builtin_chat_template_names() + ")");
-  }
-  try {
-    return ChatTemplate(text, origin);
-  } catch (const jinja::TemplateError& e) {
-    throw jinja::TemplateError(e.message() + "; give another template with --chat-template NAME|FILE", e.where(),
-                               origin);
-  }
-}
 
 // One user turn from stdin: nullopt at the end of input.
 std::optional<std::string> read_turn(bool interactive) {
@@ -183,10 +147,13 @@ int chat(int argc, char** argv) {
   }
   const GenerationOptions opt = parse_generation_options(args, -1);
   Session s(opt);
-  ChatTemplate tmpl = load_template(args, s.source->tokenizer());
+  std::optional<ChatTemplate> tmpl = chat_template_option(args, s.source->tokenizer());
+  if (!tmpl)
+    throw UsageError(std::string("the model has no chat template; give one with --chat-template NAME|FILE (built-in: ") +
+                     builtin_chat_template_names() + ")");
   const int64_t positions = s.load_weights(opt, 1, -1);
   KVCache cache = s.model->make_cache(positions);
-  Conversation conversation(s, opt, std::move(tmpl), args.str("--system", ""));
+  Conversation conversation(s, opt, std::move(*tmpl), args.str("--system", ""));
   catch_interrupt();
   const bool interactive = isatty(STDIN_FILENO);
   int status = 0;

@@ -5,6 +5,7 @@ namespace reach::run::cli {
 
 int generate(int argc, char** argv);
 int chat(int argc, char** argv);
+int serve(int argc, char** argv);
 int bench(int argc, char** argv);
 int perplexity(int argc, char** argv);
 int heads(int argc, char** argv);

@@ -19,6 +19,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: reach-run generate -m PATH (-p TEXT | -f FILE) [options]   text from a prompt\n"
     "       reach-run chat -m PATH [--system TEXT] [--chat-template NAME|FILE]  a conversation on stdin\n"
+    "       reach-run serve -m PATH [--host 127.0.0.1] [--port 8080]     the OpenAI API over HTTP\n"
     "       reach-run bench -m PATH [-p 512] [-n 128] [-r 3]            speed, as llama-bench measures it\n"
     "       reach-run perplexity -m PATH -f FILE [-c 512]                 perplexity, as llama-perplexity measures it\n"
     "       reach-run heads -m PATH [-f FILE] [--svg OUT.svg]             each attention head's importance\n"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   try {
     if (!std::strcmp(argv[1], "generate")) return cli::generate(argc, argv);
     if (!std::strcmp(argv[1], "chat")) return cli::chat(argc, argv);
+    if (!std::strcmp(argv[1], "serve")) return cli::serve(argc, argv);
     if (!std::strcmp(argv[1], "bench")) return cli::bench(argc, argv);
     if (!std::strcmp(argv[1], "perplexity")) return cli::perplexity(argc, argv);
     if (!std::strcmp(argv[1], "heads")) return cli::heads(argc, argv);
