@@ -166,4 +166,6 @@ void WeightMatrix::gemm(const float* x, int64_t n, float* y, ThreadPool& pool) c
   kernel_->gemm(*this, x, n, y, pool);
 }
 
+bool WeightMatrix::gemm_rows_equal_gemv() const { return kernel_->packed; }
+
 }  // namespace reach::run

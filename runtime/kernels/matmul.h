@@ -44,6 +44,10 @@ class WeightMatrix {
 
   void gemv(const float* x, float* y, ThreadPool& pool) const;
   void gemm(const float* x, int64_t n, float* y, ThreadPool& pool) const;
+  // Whether each row of gemm has gemv's bits. True for the repacked
+  // quantized types (one kernel for both); F32/F16/BF16 GEMMs go through
+  // BLAS, whose summation order differs from the GEMV's.
+  bool gemm_rows_equal_gemv() const;
 
   struct Kernel;  // one per storage type, in matmul.cpp
 

@@ -39,7 +39,7 @@ std::vector<float> rope_frequencies(const ModelSource& source) {
 
 }  // namespace
 
-void Model::Activations::resize(const ModelConfig& c, int64_t n, Logits which) {
+void Model::Activations::resize(const ModelConfig& c, int64_t n, int64_t logit_rows, bool staged_kv) {
   const auto sz = [n](int64_t width) { return static_cast<size_t>(n * width); };
   x.resize(sz(c.dim));
   xb.resize(sz(c.dim));
@@ -49,7 +49,9 @@ void Model::Activations::resize(const ModelConfig& c, int64_t n, Logits which) {
   up.resize(sz(c.ffn_dim));
   cos.resize(sz(c.head_dim / 2));
   sin.resize(sz(c.head_dim / 2));
-  logits.resize(static_cast<size_t>(which == Logits::All ? n : 1) * static_cast<size_t>(c.vocab_size));
+  k.resize(staged_kv ? sz(int64_t{c.n_kv_heads} * c.head_dim) : 0);
+  v.resize(staged_kv ? sz(int64_t{c.n_kv_heads} * c.head_dim) : 0);
+  logits.resize(static_cast<size_t>(logit_rows) * static_cast<size_t>(c.vocab_size));
 }
 
 Model::Model(const ModelSource& source, ThreadPool& pool)
@@ -60,9 +62,10 @@ Model::Model(const ModelSource& source, ThreadPool& pool)
       rope_inv_freq_(rope_frequencies(source)),
       pool_(pool) {}
 
-void Model::linear(const Linear& l, const float* x, int64_t n, float* y) {
-  if (n == 1) l.gemv(x, y, pool_);
-  else l.gemm(x, n, y, pool_);
+void Model::linear(const Linear& l, const float* x, int64_t n, float* y, bool rows_as_alone) {
+  if (n == 1) return l.gemv(x, y, pool_);
+  if (!rows_as_alone || l.gemm_rows_equal_gemv()) return l.gemm(x, n, y, pool_);
+  for (int64_t t = 0; t < n; ++t) l.gemv(x + t * l.cols(), y + t * l.rows(), pool_);
 }
 
 void Model::mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads) {
@@ -77,15 +80,49 @@ void Model::mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads) {
 }
 
 std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& cache, Logits which) {
+  const Segment one{&cache, static_cast<int64_t>(tokens.size())};
+  return forward_segments(tokens, {&one, 1}, which);
+}
+
+std::span<const float> Model::forward_each(std::span<const int32_t> tokens, std::span<KVCache* const> caches) {
+  if (tokens.size() != caches.size()) throw std::invalid_argument("forward_each: one token per cache");
+  std::vector<Segment> segments;
+  for (KVCache* c : caches) segments.push_back({c, 1});
+  return forward_segments(tokens, segments, Logits::Last);
+}
+
+// With several caches the new keys and values are computed into scratch
+// and copied to each cache's next rows; with one they are computed there.
+void Model::store_kv(std::span<const Segment> segments, int32_t layer, const float* k, const float* v) {
+  const int64_t kv_dim = int64_t{config_.n_kv_heads} * config_.head_dim;
+  int64_t row = 0;
+  for (const Segment& s : segments) {
+    std::copy_n(k + row * kv_dim, s.n * kv_dim, s.cache->keys(layer, s.cache->length()));
+    std::copy_n(v + row * kv_dim, s.n * kv_dim, s.cache->values(layer, s.cache->length()));
+    row += s.n;
+  }
+}
+
+// The batch: segments of tokens, each continuing its own cache (one segment
+// for generation and perplexity, one token per segment for the server's
+// decode step). Logits::Last gives the last token of each segment.
+std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, std::span<const Segment> segments,
+                                               Logits which) {
   const ModelConfig& c = config_;
   const auto n = static_cast<int64_t>(tokens.size());
-  const int64_t pos0 = cache.length();
   if (n == 0) throw std::invalid_argument("forward: no tokens");
-  if (pos0 + n > cache.capacity())
-    throw std::out_of_range("forward: " + std::to_string(pos0 + n) + " positions exceed the context of " +
-                            std::to_string(cache.capacity()));
+  std::vector<int64_t> pos;  // each token's position in its cache
+  for (const Segment& s : segments) {
+    const int64_t pos0 = s.cache->length();
+    if (pos0 + s.n > s.cache->capacity())
+      throw std::out_of_range("forward: " + std::to_string(pos0 + s.n) + " positions exceed the context of " +
+                              std::to_string(s.cache->capacity()));
+    for (int64_t t = 0; t < s.n; ++t) pos.push_back(pos0 + t);
+  }
+  const bool staged = segments.size() > 1;
   const int64_t dim = c.dim, hd = c.head_dim, q_dim = c.n_heads * hd, kv_dim = c.n_kv_heads * hd;
-  act_.resize(c, n, which);
+  const int64_t logit_rows = which == Logits::All ? n : static_cast<int64_t>(segments.size());
+  act_.resize(c, n, logit_rows, staged);
   float* x = act_.x.data();
   float* xb = act_.xb.data();
   float* q = act_.q.data();
@@ -100,19 +137,20 @@ std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& 
                    x + t * dim, dim);
   }
   for (int64_t t = 0; t < n; ++t)
-    rope_cos_sin(pos0 + t, rope_inv_freq_, act_.cos.data() + t * hd / 2, act_.sin.data() + t * hd / 2);
+    rope_cos_sin(pos[static_cast<size_t>(t)], rope_inv_freq_, act_.cos.data() + t * hd / 2, act_.sin.data() + t * hd / 2);
 
   for (int32_t layer = 0; layer < c.n_layers; ++layer) {
     const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
-    // The new keys and values go straight into their rows of the cache.
-    float* k = cache.keys(layer, pos0);
-    float* v = cache.values(layer, pos0);
+    // The new keys and values: straight into their rows of a single cache.
+    KVCache& first = *segments[0].cache;
+    float* k = staged ? act_.k.data() : first.keys(layer, first.length());
+    float* v = staged ? act_.v.data() : first.values(layer, first.length());
 
     // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) ----
     for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.attn_norm.data(), xb + t * dim, dim, c.rms_eps);
-    linear(w.q, xb, n, q);
-    linear(w.k, xb, n, k);
-    linear(w.v, xb, n, v);
+    linear(w.q, xb, n, q, staged);
+    linear(w.k, xb, n, k, staged);
+    linear(w.v, xb, n, v, staged);
     if (c.qkv_bias) {
       add_bias(q, w.q_bias, n);
       add_bias(k, w.k_bias, n);
@@ -128,31 +166,42 @@ std::span<const float> Model::forward(std::span<const int32_t> tokens, KVCache& 
       rope(q + t * q_dim, c.n_heads, c.head_dim, cos, sin, rope_style_);
       rope(k + t * kv_dim, c.n_kv_heads, c.head_dim, cos, sin, rope_style_);
     }
-    attention(q, n, pos0, cache.keys(layer, 0), cache.values(layer, 0), {c.n_heads, c.n_kv_heads, c.head_dim},
-              act_.att.data(), pool_);
+    if (staged) store_kv(segments, layer, k, v);
+    int64_t row = 0;
+    for (const Segment& s : segments) {
+      attention(q + row * q_dim, s.n, s.cache->length(), s.cache->keys(layer, 0), s.cache->values(layer, 0),
+                {c.n_heads, c.n_kv_heads, c.head_dim}, act_.att.data() + row * q_dim, pool_);
+      row += s.n;
+    }
     if (!masked_heads_.empty())
       for (int32_t h : masked_heads_[static_cast<size_t>(layer)])
         for (int64_t t = 0; t < n; ++t) std::fill_n(act_.att.data() + t * q_dim + h * hd, hd, 0.0f);
     if (attention_probe_) attention_probe_(layer, {act_.att.data(), static_cast<size_t>(n * q_dim)}, n);
-    linear(w.o, act_.att.data(), n, xb);
+    linear(w.o, act_.att.data(), n, xb, staged);
     add_inplace(x, xb, n * dim);
 
     // ---- feed-forward block: x += down(silu(gate(h)) * up(h)) ----
     for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.ffn_norm.data(), xb + t * dim, dim, c.rms_eps);
-    linear(w.gate, xb, n, act_.gate.data());
-    linear(w.up, xb, n, act_.up.data());
+    linear(w.gate, xb, n, act_.gate.data(), staged);
+    linear(w.up, xb, n, act_.up.data(), staged);
     silu_mul(act_.gate.data(), act_.up.data(), n * c.ffn_dim);
-    linear(w.down, act_.gate.data(), n, xb);
+    linear(w.down, act_.gate.data(), n, xb, staged);
     add_inplace(x, xb, n * dim);
   }
-  cache.advance(n);
+  for (const Segment& s : segments) s.cache->advance(s.n);
 
-  // Generation needs only the last token's logits to pick the next one.
-  const int64_t first = which == Logits::All ? 0 : n - 1;
-  for (int64_t t = first; t < n; ++t)
-    rmsnorm(x + t * dim, weights_.final_norm.data(), xb + (t - first) * dim, dim, c.rms_eps);
-  linear(weights_.lm_head, xb, n - first, act_.logits.data());
+  // Generation needs only the last token's logits (of each sequence).
+  std::vector<int64_t> rows;
+  int64_t end = 0;
+  for (const Segment& s : segments) {
+    end += s.n;
+    for (int64_t t = which == Logits::All ? end - s.n : end - 1; t < end; ++t) rows.push_back(t);
+  }
+  for (size_t r = 0; r < rows.size(); ++r)
+    rmsnorm(x + rows[r] * dim, weights_.final_norm.data(), xb + static_cast<int64_t>(r) * dim, dim, c.rms_eps);
+  linear(weights_.lm_head, xb, static_cast<int64_t>(rows.size()), act_.logits.data(), staged);
   return act_.logits;
 }
+
 
 }  // namespace reach::run

@@ -37,6 +37,12 @@ class Model {
   // vocabulary or a batch that does not fit the cache.
   std::span<const float> forward(std::span<const int32_t> tokens, KVCache& cache, Logits which = Logits::Last);
 
+  // One new token for each of several sequences, each continuing its own
+  // cache: the server's decode step, one pass over the weights (a GEMM) for
+  // all of them. Returns {n, vocab}: row i is sequence i's next-token logits.
+  // Each row computes what `forward` computes for that sequence alone.
+  std::span<const float> forward_each(std::span<const int32_t> tokens, std::span<KVCache* const> caches);
+
   // Called with each layer's attention output {n, n_heads*head_dim}, before
   // o_proj: what head importance measures. Empty (the default): no call.
   using AttentionProbe = std::function<void(int32_t layer, std::span<const float> att, int64_t n)>;
@@ -48,23 +54,36 @@ class Model {
   void mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads);
 
  private:
+  // A run of consecutive tokens of one batch that continue one cache.
+  struct Segment {
+    KVCache* cache;
+    int64_t n;
+  };
+  std::span<const float> forward_segments(std::span<const int32_t> tokens, std::span<const Segment> segments,
+                                          Logits which);
+  void store_kv(std::span<const Segment> segments, int32_t layer, const float* k, const float* v);
+
   // Scratch for a batch of n tokens, grown on demand and reused.
   struct Activations {
     static AccountedAllocator<float> counted_as(const char* what) { return AccountedAllocator<float>(what); }
     AccountedVector<float> x{counted_as("activations")};            // {n, dim}        the residual stream
     AccountedVector<float> xb{counted_as("activations")};           // {n, dim}        normed input / block output
     AccountedVector<float> q{counted_as("activations")};            // {n, n_heads*head_dim}
+    AccountedVector<float> k{counted_as("activations")};            // {n, n_kv_heads*head_dim}  new keys of several caches
+    AccountedVector<float> v{counted_as("activations")};            // {n, n_kv_heads*head_dim}  and their values
     AccountedVector<float> att{counted_as("activations")};          // {n, n_heads*head_dim}  attention output
     AccountedVector<float> gate{counted_as("activations")};         // {n, ffn_dim}
     AccountedVector<float> up{counted_as("activations")};           // {n, ffn_dim}
     AccountedVector<float> cos{counted_as("activations")};          // {n, head_dim/2} rotation of each new position
     AccountedVector<float> sin{counted_as("activations")};          // {n, head_dim/2}
-    AccountedVector<float> logits{counted_as("logits")};            // {vocab}, or {n, vocab} for Logits::All
-    void resize(const ModelConfig& c, int64_t n, Logits which);
+    AccountedVector<float> logits{counted_as("logits")};            // {logit_rows, vocab}
+    void resize(const ModelConfig& c, int64_t n, int64_t logit_rows, bool staged_kv);
   };
 
   // y = x · Wᵀ for n rows of x: GEMV for one token, GEMM for a batch.
-  void linear(const Linear& l, const float* x, int64_t n, float* y);
+  // `rows_as_alone`: each row must have the bits it has alone (tokens of
+  // different sequences); where the GEMM would round otherwise, row by row.
+  void linear(const Linear& l, const float* x, int64_t n, float* y, bool rows_as_alone = false);
 
   const ModelSource& source_;
   ModelConfig config_;

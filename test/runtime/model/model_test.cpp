@@ -179,6 +179,40 @@ TEST_P(ModelShapes, PrefillEqualsStepByStepDecode) {
   }
 }
 
+// The server's decode step: one token for each of three sequences at
+// different positions, in one pass, against each sequence decoded alone.
+// A row must not depend on its company (the server's greedy output of a
+// request is the same alone or among others), so the bits must be equal.
+TEST_P(ModelShapes, DecodingSequencesTogetherGivesEachOnesLogitsAlone) {
+  const auto& f = files_for(GetParam());
+  for (const fs::path& path : {f.hf_dir, f.gguf.at(DType::F32), f.gguf.at(DType::F16), f.gguf.at(DType::Q8_0),
+                               f.gguf.at(DType::Q4_0)}) {
+    const auto source = open_model(path);
+    ThreadPool pool(2);
+    Model model(*source, pool);
+    const std::vector<std::vector<int32_t>> prompts = {{1, 523, 99}, {1, 3000}, {1, 17, 250, 8, 4}};
+    const std::vector<int32_t> next = {31, 7, 99};
+    std::vector<KVCache> together, alone;
+    for (const auto& p : prompts) {
+      together.push_back(model.make_cache(16));
+      alone.push_back(model.make_cache(16));
+      model.forward(p, together.back());
+      model.forward(p, alone.back());
+    }
+    std::vector<KVCache*> caches;
+    for (KVCache& c : together) caches.push_back(&c);
+    const auto batch = model.forward_each(next, caches);
+    const std::vector<float> rows(batch.begin(), batch.end());
+    const size_t vocab = static_cast<size_t>(model.config().vocab_size);
+    ASSERT_EQ(rows.size(), prompts.size() * vocab);
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const auto single = model.forward({&next[i], 1}, alone[i]);
+      EXPECT_EQ(together[i].length(), alone[i].length());
+      EXPECT_TRUE(std::equal(single.begin(), single.end(), rows.begin() + i * vocab)) << path << " sequence " << i;
+    }
+  }
+}
+
 // Quantized files against F32, max |logit - F32| / max |F32| over a prefill
 // and a decode step. Measured on these five models (init scale 0.08):
 // F16 6e-4..1.3e-3, Q8_0 1.4e-2..3.2e-2, Q4_0 0.20..0.31. The bounds below
