@@ -44,10 +44,28 @@ void Job::finish(std::string reason, int64_t tokens) {
   cv_.notify_all();
 }
 
-Engine::Engine(Model& model, const Tokenizer& tokenizer, std::vector<int32_t> eos_ids, int64_t positions,
+// One sequence's state: its cache (and what it holds), and the job it runs.
+struct Engine::Slot {
+  explicit Slot(KVCache c) : cache(std::move(c)) {}
+  KVCache cache;
+  std::vector<int32_t> cached;  // the tokens the cache holds
+  std::shared_ptr<Job> job;     // null: free
+  size_t fed = 0;               // prompt tokens in the cache
+  std::optional<Sampler> sampler;
+  std::optional<TextStream> stream;
+  std::vector<int32_t> history;  // prompt and generated tokens, for the penalties
+  int64_t generated = 0;
+  int32_t pending = -1;          // sampled, printed, not yet fed: the next decode step's input
+  bool prefilling() const { return job && fed < job->prompt.size(); }
+};
+
+Engine::Engine(Model& model, const Tokenizer& tokenizer, std::vector<int32_t> eos_ids, int64_t positions, int slots,
                size_t queue_limit)
-    : model_(model), tokenizer_(tokenizer), eos_(std::move(eos_ids)), cache_(model.make_cache(positions)),
-      queue_limit_(queue_limit), worker_([this] { work(); }) {}
+    : model_(model), tokenizer_(tokenizer), eos_(eos_ids.begin(), eos_ids.end()), positions_(positions),
+      queue_limit_(queue_limit) {
+  for (int i = 0; i < slots; ++i) slots_.push_back(std::make_unique<Slot>(model.make_cache(positions)));
+  worker_ = std::thread([this] { work(); });
+}
 
 Engine::~Engine() {
   shut_down();
@@ -57,7 +75,8 @@ Engine::~Engine() {
 bool Engine::submit(std::shared_ptr<Job> job) {
   {
     std::lock_guard lock(m_);
-    if (stopping_ || queue_.size() >= queue_limit_ + (busy_ ? 0 : 1)) return false;
+    const size_t free_slots = slots_.size() - static_cast<size_t>(busy_);
+    if (stopping_ || queue_.size() >= queue_limit_ + free_slots) return false;
     queue_.push_back(std::move(job));
   }
   cv_.notify_all();
@@ -66,7 +85,7 @@ bool Engine::submit(std::shared_ptr<Job> job) {
 
 Engine::Load Engine::load() {
   std::lock_guard lock(m_);
-  return {busy_ ? 0 : 1, static_cast<int>(queue_.size())};
+  return {static_cast<int>(slots_.size()) - busy_, static_cast<int>(queue_.size())};
 }
 
 void Engine::shut_down() {
@@ -80,69 +99,123 @@ void Engine::shut_down() {
   for (auto& job : waiting) job->finish("stop", 0);
 }
 
+bool Engine::stopping() {
+  std::lock_guard lock(m_);
+  return stopping_;
+}
+
 void Engine::work() {
   for (;;) {
-    std::shared_ptr<Job> job;
     {
       std::unique_lock lock(m_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
-      busy_ = true;
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || busy_ > 0; });
+      if (stopping_ && busy_ == 0) return;
     }
-    run(*job);
-    std::lock_guard lock(m_);
-    busy_ = false;
+    while (admit()) {
+    }
+    for (auto& slot : slots_)  // one chunk of one new prompt per step
+      if (slot->prefilling()) {
+        prefill_step(*slot);
+        break;
+      }
+    decode_step();
   }
 }
 
-// What the cache holds of `prompt` stays; at least one token is fed again.
-size_t Engine::reuse_prefix(const std::vector<int32_t>& prompt) {
-  size_t keep = 0;
-  while (keep < cached_.size() && keep + 1 < prompt.size() && cached_[keep] == prompt[keep]) ++keep;
-  cache_.truncate(static_cast<int64_t>(keep));
-  cached_.resize(keep);
-  return keep;
-}
-
-void Engine::run(Job& job) {
-  const std::set<int32_t> eos(eos_.begin(), eos_.end());
-  const size_t keep = reuse_prefix(job.prompt);
-  std::span<const int32_t> feed = std::span(job.prompt).subspan(keep);
-  Sampler sampler(job.sampling);
-  TextStream stream(job.stops);
-  std::vector<int32_t> history = job.prompt;
-  std::vector<float> logits;
+// A waiting job takes the free slot whose cache holds the longest prefix of
+// its prompt. False when no job or no slot is free.
+bool Engine::admit() {
+  std::shared_ptr<Job> job;
+  Slot* best = nullptr;
+  size_t best_keep = 0;
   {
-    const auto out = model_.forward(feed, cache_);
-    logits.assign(out.begin(), out.end());
-  }
-  cached_ = job.prompt;
-  int64_t generated = 0;
-  std::string reason = "length";
-  for (;;) {
-    bool stopping;
-    {
-      std::lock_guard lock(m_);
-      stopping = stopping_;
+    std::lock_guard lock(m_);
+    if (queue_.empty() || stopping_) return false;
+    for (auto& slot : slots_) {
+      if (slot->job) continue;
+      const std::vector<int32_t>& prompt = queue_.front()->prompt;
+      size_t keep = 0;
+      while (keep < slot->cached.size() && keep + 1 < prompt.size() && slot->cached[keep] == prompt[keep]) ++keep;
+      if (!best || keep > best_keep) best = slot.get(), best_keep = keep;
     }
-    if (job.cancelled() || stopping) { reason = "stop"; break; }
-    if (generated == job.max_tokens) break;
-    const int32_t next = sampler.sample(logits, history);
-    if (eos.count(next)) { reason = "stop"; break; }
-    ++generated;
-    history.push_back(next);
-    if (!tokenizer_.is_special(next))
-      if (std::string text = stream.push(tokenizer_.token_bytes(next)); !text.empty()) job.emit(std::move(text));
-    if (stream.stopped()) { reason = "stop"; break; }
-    if (generated == job.max_tokens || cache_.length() == cache_.capacity()) break;
-    const auto out = model_.forward({&next, 1}, cache_);
-    logits.assign(out.begin(), out.end());
-    cached_.push_back(next);
+    if (!best) return false;
+    job = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
   }
-  if (std::string tail = stream.finish(); !tail.empty()) job.emit(std::move(tail));
-  job.finish(reason, generated);
+  best->cache.truncate(static_cast<int64_t>(best_keep));
+  best->cached.resize(best_keep);
+  best->job = job;
+  best->fed = best_keep;
+  best->sampler.emplace(job->sampling);
+  best->stream.emplace(job->stops);
+  best->history = job->prompt;
+  best->generated = 0;
+  best->pending = -1;
+  return true;
+}
+
+void Engine::prefill_step(Slot& slot) {
+  const std::vector<int32_t>& prompt = slot.job->prompt;
+  const size_t n = std::min<size_t>(prompt.size() - slot.fed, kPrefillChunk);
+  const std::span<const int32_t> chunk = std::span(prompt).subspan(slot.fed, n);
+  const auto logits = model_.forward(chunk, slot.cache);
+  slot.cached.insert(slot.cached.end(), chunk.begin(), chunk.end());
+  slot.fed += n;
+  if (!slot.prefilling()) take(slot, logits);
+}
+
+// Every slot with a token to feed, in one pass.
+void Engine::decode_step() {
+  std::vector<Slot*> active;
+  std::vector<int32_t> tokens;
+  std::vector<KVCache*> caches;
+  const bool ending = stopping();
+  for (auto& slot : slots_) {
+    if (!slot->job) continue;
+    if (slot->job->cancelled() || ending) {
+      finish(*slot, "stop");
+      continue;
+    }
+    if (slot->prefilling() || slot->pending < 0) continue;
+    active.push_back(slot.get());
+    tokens.push_back(slot->pending);
+    caches.push_back(&slot->cache);
+  }
+  if (active.empty()) return;
+  const auto logits = model_.forward_each(tokens, caches);
+  const size_t vocab = logits.size() / active.size();
+  for (size_t i = 0; i < active.size(); ++i) {
+    active[i]->cached.push_back(tokens[i]);
+    take(*active[i], logits.subspan(i * vocab, vocab));
+  }
+}
+
+// The slot's next token from its logits: the end, or text and a token to feed.
+void Engine::take(Slot& slot, std::span<const float> logits) {
+  Job& job = *slot.job;
+  slot.pending = -1;
+  if (job.cancelled()) return finish(slot, "stop");
+  if (slot.generated == job.max_tokens) return finish(slot, "length");
+  std::vector<float> row(logits.begin(), logits.end());  // the sampler works in place
+  const int32_t next = slot.sampler->sample(row, slot.history);
+  if (eos_.count(next)) return finish(slot, "stop");
+  ++slot.generated;
+  slot.history.push_back(next);
+  if (!tokenizer_.is_special(next))
+    if (std::string text = slot.stream->push(tokenizer_.token_bytes(next)); !text.empty()) job.emit(std::move(text));
+  if (slot.stream->stopped()) return finish(slot, "stop");
+  if (slot.generated == job.max_tokens || slot.cache.length() == slot.cache.capacity()) return finish(slot, "length");
+  slot.pending = next;
+}
+
+void Engine::finish(Slot& slot, const char* reason) {
+  if (std::string tail = slot.stream->finish(); !tail.empty()) slot.job->emit(std::move(tail));
+  slot.job->finish(reason, slot.generated);
+  slot.job.reset();
+  slot.pending = -1;
+  std::lock_guard lock(m_);
+  --busy_;
 }
 
 }  // namespace reach::run::serve

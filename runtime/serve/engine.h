@@ -1,11 +1,12 @@
 #pragma once
-// The server's generation worker: one slot (one sequence at a time) fed by a
-// bounded queue. The HTTP threads submit jobs and read each job's text as it
-// is released; a job whose client went away is cancelled and its slot freed
-// within one decode step. The slot's KV cache keeps the last conversation,
-// so a follow-up request computes only what the cache does not hold.
-// (Several sequences decoding together, continuous batching, is the next
-// step: issue #13.)
+// The server's generation worker: continuous batching over a fixed number of
+// slots, fed by a bounded queue. Each step, a waiting job takes a free slot,
+// a slot's new prompt is fed one chunk, and every decoding slot gets its
+// next token from one pass over the weights (Model::forward_each). The HTTP
+// threads submit jobs and read each job's text as it is released; a job
+// whose client went away is cancelled and its slot freed within one step.
+// A slot's KV cache keeps its last conversation: a job goes to the free slot
+// that holds the longest prefix of its prompt, and computes only the rest.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,37 +60,48 @@ class Job {
 
 class Engine {
  public:
-  // `positions`: the slot's KV cache; `queue_limit`: jobs that may wait.
-  Engine(Model& model, const Tokenizer& tokenizer, std::vector<int32_t> eos_ids, int64_t positions, size_t queue_limit);
-  ~Engine();  // stops: waiting jobs end at once, the running one after its step
+  // `slots` sequences decode together, each with a KV cache of `positions`;
+  // `queue_limit` jobs may wait besides them.
+  Engine(Model& model, const Tokenizer& tokenizer, std::vector<int32_t> eos_ids, int64_t positions, int slots,
+         size_t queue_limit);
+  ~Engine();  // stops: waiting jobs end at once, running ones after their step
 
-  // False when the queue is full (the server answers 503): `queue_limit`
-  // jobs wait, besides the one running.
+  // False when the queue is full (the server answers 503).
   bool submit(std::shared_ptr<Job> job);
   struct Load {
     int idle_slots, queued;
   };
   Load load();
-  int64_t context() const { return cache_.capacity(); }
+  int64_t context() const { return positions_; }
   // Ends every job (waiting and running) with what it has; no new ones run.
   void shut_down();
 
+  // The largest batch one pass gets: a prefill chunk. A new prompt is fed
+  // in chunks between decode steps, so running streams wait at most one
+  // chunk's time.
+  static constexpr int64_t kPrefillChunk = 64;
+
  private:
+  struct Slot;
   void work();
-  void run(Job& job);
-  size_t reuse_prefix(const std::vector<int32_t>& prompt);
+  bool admit();
+  void prefill_step(Slot& slot);
+  void decode_step();
+  void take(Slot& slot, std::span<const float> logits);
+  void finish(Slot& slot, const char* reason);
+  bool stopping();
 
   Model& model_;
   const Tokenizer& tokenizer_;
-  std::vector<int32_t> eos_;
-  KVCache cache_;
-  std::vector<int32_t> cached_;  // the tokens the cache holds
+  std::set<int32_t> eos_;
+  int64_t positions_;
+  std::vector<std::unique_ptr<Slot>> slots_;
   size_t queue_limit_;
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> queue_;
   bool stopping_ = false;
-  bool busy_ = false;  // the slot runs a job
+  int busy_ = 0;  // slots running a job
   std::thread worker_;
 };
 

@@ -98,7 +98,8 @@ Session::Session(const GenerationOptions& opt)
 // The cache's size, planned with the weights and activations against the
 // budget; a context past what the model was trained on is allowed, with a
 // warning.
-int64_t Session::load_weights(const GenerationOptions& opt, int64_t prompt_tokens, int64_t prefill_tokens) {
+int64_t Session::load_weights(const GenerationOptions& opt, int64_t prompt_tokens, int64_t prefill_tokens,
+                              int64_t sequences) {
   const ModelConfig& config = source->config();
   const int64_t context = opt.ctx_size > 0 ? opt.ctx_size : config.max_seq_len;
   if (opt.ctx_size > config.max_seq_len)
@@ -109,7 +110,8 @@ int64_t Session::load_weights(const GenerationOptions& opt, int64_t prompt_token
                      std::to_string(context) + "; shorten the prompt or raise --ctx-size");
   const bool whole_context = opt.max_tokens < 0 || prefill_tokens < 0;
   const int64_t positions = whole_context ? context : std::min<int64_t>(context, prompt_tokens + opt.max_tokens);
-  const MemoryPlan plan = plan_memory(*source, positions, prefill_tokens < 0 ? positions : prefill_tokens, 1);
+  const int64_t batch = prefill_tokens < 0 ? positions : std::max(prefill_tokens, sequences);
+  const MemoryPlan plan = plan_memory(*source, positions * sequences, batch, sequences);
   const MemoryBudget budget = memory_budget(opt.max_memory_given, opt.max_memory);
   if (std::string refusal = plan_refusal(plan, budget, config); !refusal.empty()) throw UsageError(refusal);
   enforce_budget(budget, *source);

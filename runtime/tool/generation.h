@@ -59,8 +59,10 @@ struct Session {
   // budget (a UsageError with the breakdown when it does not fit), then
   // loads the weights. Returns the cache's positions. `prefill_tokens`: the
   // largest batch one forward pass will get; -1 for a conversation, whose
-  // cache is the whole context and whose turns may be as long.
-  int64_t load_weights(const GenerationOptions& opt, int64_t prompt_tokens, int64_t prefill_tokens);
+  // cache is the whole context and whose turns may be as long. `sequences`:
+  // that many caches (the server's slots), each of the returned positions.
+  int64_t load_weights(const GenerationOptions& opt, int64_t prompt_tokens, int64_t prefill_tokens,
+                       int64_t sequences = 1);
   std::vector<int32_t> eos_ids() const;  // the model's and the tokenizer's
 };
 

