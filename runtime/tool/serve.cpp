@@ -249,6 +249,7 @@ int serve(int argc, char** argv) {
 
   httplib::Server svr;
   svr.set_payload_max_length(kMaxBody);
+  svr.set_tcp_nodelay(true);  // each streamed event leaves at once (Nagle would hold small writes)
   svr.new_task_queue = [queue, parallel] { return new httplib::ThreadPool(queue + static_cast<size_t>(parallel) + 8); };
   server.routes(svr);
   const std::string host = args.str("--host", "127.0.0.1");
