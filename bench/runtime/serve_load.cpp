@@ -128,7 +128,11 @@ void one_stream(const Server& s, const Options& o, int i, bool leave, Tally& tal
   std::lock_guard lock(tally.m);
   const int status = res ? res->status : (leave && events >= 3 ? 200 : 0);
   if (status == 503) { ++tally.rejected; return; }
-  if (status != 200) { ++tally.other; return; }
+  if (status != 200) {
+    ++tally.other;
+    std::fprintf(stderr, "request %d: %s\n", i, res ? ("status " + std::to_string(res->status)).c_str() : httplib::to_string(res.error()).c_str());
+    return;
+  }
   ++tally.accepted;
   if (first >= 0) tally.ttft.push_back(first);
   tally.itl.insert(tally.itl.end(), gaps.begin(), gaps.end());
@@ -177,7 +181,7 @@ int main(int argc, char** argv) {
       auto res = c.Post("/v1/completions", "{\"prompt\": \"burst " + std::to_string(i) + "\", \"max_tokens\": 4}",
                         "application/json");
       std::lock_guard lock(burst.m);
-      if (!res) ++burst.other;
+      if (!res) ++burst.other, std::fprintf(stderr, "burst request %d: %s\n", i, httplib::to_string(res.error()).c_str());
       else if (res->status == 503) ++burst.rejected;
       else if (res->status == 200) ++burst.accepted, ++burst.completed;
       else ++burst.other;

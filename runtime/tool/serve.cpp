@@ -250,7 +250,9 @@ int serve(int argc, char** argv) {
   httplib::Server svr;
   svr.set_payload_max_length(kMaxBody);
   svr.set_tcp_nodelay(true);  // each streamed event leaves at once (Nagle would hold small writes)
-  svr.new_task_queue = [queue, parallel] { return new httplib::ThreadPool(queue + static_cast<size_t>(parallel) + 8); };
+  // Threads beyond slots + queue, so that a request past them reaches the
+  // handler and gets its 503 rather than waiting for a thread.
+  svr.new_task_queue = [queue, parallel] { return new httplib::ThreadPool(queue + static_cast<size_t>(parallel) + 32); };
   server.routes(svr);
   const std::string host = args.str("--host", "127.0.0.1");
   int port = static_cast<int>(args.integer("--port", 8080, 0, 65535));
