@@ -32,7 +32,13 @@ inline std::string quote(const std::string& s) {
   return q + "'";
 }
 
-inline const fs::path& work_dir() { return reach::test::process_dir(REACH_TEST_DATA_DIR); }
+// This process's folder for files (each ctest runs one test in its own
+// process), created on first use.
+inline const fs::path& work_dir() {
+  const fs::path& dir = reach::test::process_dir(REACH_TEST_DATA_DIR);
+  fs::create_directories(dir);
+  return dir;
+}
 
 // `stdin_text`, when given, is the command's standard input.
 inline Result reach_run(const std::vector<std::string>& args, const std::string* stdin_text = nullptr) {
