@@ -4,6 +4,7 @@
 // so a batch of new positions is one contiguous block the projections can
 // write straight into.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "formats/model_config.h"
@@ -43,5 +44,14 @@ class KVCache {
   AccountedVector<float> keys_{AccountedAllocator<float>("the KV cache")};    // {n_layers, capacity, kv_dim}
   AccountedVector<float> values_{AccountedAllocator<float>("the KV cache")};  // {n_layers, capacity, kv_dim}
 };
+
+// How many leading tokens of `prompt` a cache that holds `cached` keeps for
+// it (a chat turn, a server request): their common prefix, short of the
+// whole prompt, since its last token is fed again for its logits.
+inline size_t reusable_prefix(std::span<const int32_t> cached, std::span<const int32_t> prompt) {
+  size_t keep = 0;
+  while (keep < cached.size() && keep + 1 < prompt.size() && cached[keep] == prompt[keep]) ++keep;
+  return keep;
+}
 
 }  // namespace reach::run

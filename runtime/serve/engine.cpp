@@ -133,9 +133,7 @@ bool Engine::admit() {
     if (queue_.empty() || stopping_) return false;
     for (auto& slot : slots_) {
       if (slot->job) continue;
-      const std::vector<int32_t>& prompt = queue_.front()->prompt;
-      size_t keep = 0;
-      while (keep < slot->cached.size() && keep + 1 < prompt.size() && slot->cached[keep] == prompt[keep]) ++keep;
+      const size_t keep = reusable_prefix(slot->cached, queue_.front()->prompt);
       if (!best || keep > best_keep) best = slot.get(), best_keep = keep;
     }
     if (!best) return false;

@@ -94,8 +94,7 @@ class Conversation {
       return false;
     }
     // Reuse what the cache holds of this prompt; at least one token is fed.
-    size_t keep = 0;
-    while (keep < cached_.size() && keep + 1 < tokens.size() && cached_[keep] == tokens[keep]) ++keep;
+    const size_t keep = reusable_prefix(cached_, tokens);
     cache.truncate(static_cast<int64_t>(keep));
     cached_.resize(keep);
     TextStream stream(opt_.stops);
