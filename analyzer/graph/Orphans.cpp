@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 
 namespace reach {
 
@@ -111,10 +112,11 @@ bool isPatternChar(char C) { return isPathChar(C) || C == '*' || C == '?' || C =
 /// `$(wildcard src/*.c)`, Bazel's `glob(["**/*.cc"])`; a `${VAR}/` prefix
 /// is read as the build file's own folder.
 struct BuildGlob {
-  std::string Text;    // as written, for the message
-  std::string Pattern; // for llvm::GlobPattern, which keeps a reference to it
+  std::string Text;                           // as written, for the message
+  std::unique_ptr<const std::string> Source;  // the pattern's text, which GlobPattern refers to
+  llvm::GlobPattern Pattern;                  // compiled once per build file
   unsigned Line;
-  unsigned Up = 0;     // leading `../`s: relative to that ancestor of the build file's folder
+  unsigned Up;                                // leading `../`s: relative to that ancestor of the build file's folder
 };
 
 /// Text with each `${VAR}` / `$(VAR)` made a `*`: `src/${KERNEL}.c`, a path
@@ -170,8 +172,16 @@ std::vector<BuildGlob> globsIn(llvm::StringRef Source) {
     std::string Normal = Rel.str();
     for (size_t At; (At = Normal.find("**")) != std::string::npos;)
       Normal.erase(At, 1);
-    if (Normal.find_first_not_of("*?/.") != std::string::npos)
-      Globs.push_back({Word.starts_with("*/") ? Word.drop_front(2).str() : Word.str(), Normal, Line, Up});
+    if (Normal.find_first_not_of("*?/.") == std::string::npos)
+      continue;
+    auto Source = std::make_unique<const std::string>(Normal);
+    auto Pattern = llvm::GlobPattern::create(*Source);
+    if (!Pattern) {
+      llvm::consumeError(Pattern.takeError());
+      continue;
+    }
+    Globs.push_back({Word.starts_with("*/") ? Word.drop_front(2).str() : Word.str(), std::move(Source),
+                     std::move(*Pattern), Line, Up});
   }
   return Globs;
 }
@@ -208,17 +218,12 @@ std::string globNaming(const std::vector<BuildGlob> &Globs, llvm::StringRef Buil
       Forms.resize(std::min<size_t>(Forms.size(), 1)); // `../x/*.c` is relative to that ancestor only
     if (Forms.empty())
       continue;
-    auto Pattern = llvm::GlobPattern::create(G.Pattern);
-    if (!Pattern) {
-      llvm::consumeError(Pattern.takeError());
-      continue;
-    }
     bool Hit = false;
-    bool HasFolder = llvm::StringRef(G.Pattern).contains('/');
+    bool HasFolder = llvm::StringRef(*G.Source).contains('/');
     if (!HasFolder)
-      Hit = Pattern->match(llvm::sys::path::filename(File));
+      Hit = G.Pattern.match(llvm::sys::path::filename(File));
     for (llvm::StringRef Form : Forms)
-      Hit = Hit || (HasFolder && Pattern->match(Form));
+      Hit = Hit || (HasFolder && G.Pattern.match(Form));
     if (Hit)
       return "named by " + BuildFile.str() + ":" + std::to_string(G.Line) + " (pattern " + G.Text + ")";
   }
