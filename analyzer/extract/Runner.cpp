@@ -2,6 +2,7 @@
 
 #include "extract/Dedup.h"
 #include "extract/DriverIncludes.h"
+#include "extract/ErrorSorter.h"
 #include "extract/Extractor.h"
 
 #include "clang/Basic/Diagnostic.h"
@@ -43,54 +44,6 @@ bool isGccOnly(llvm::StringRef A) {
       return true;
   return false;
 }
-
-/// Sorts a TU's errors. Errors in the project's own files, and fatal ones
-/// anywhere (a missing header), fail the TU. Errors only inside headers
-/// outside the root leave an AST clang has recovered and the project's code
-/// whole: a library header written for another compiler (g++'s omp.h has
-/// `__malloc__ (omp_free)`, which clang rejects) must not make every TU that
-/// includes it "not compile". Those are kept as a warning.
-class ErrorSorter : public DiagnosticConsumer {
-public:
-  explicit ErrorSorter(std::string Root) : Root(std::move(Root)) {}
-  void HandleDiagnostic(DiagnosticsEngine::Level Level, const Diagnostic &Info) override {
-    DiagnosticConsumer::HandleDiagnostic(Level, Info);
-    if (Level < DiagnosticsEngine::Error)
-      return;
-    bool Foreign = Level != DiagnosticsEngine::Fatal && outsideRoot(Info);
-    std::string &First = Foreign ? FirstForeign : FirstProject;
-    (Foreign ? ForeignErrors : ProjectErrors)++;
-    if (!First.empty())
-      return;
-    llvm::SmallString<256> Msg;
-    Info.FormatDiagnostic(Msg);
-    llvm::raw_string_ostream OS(First);
-    if (Info.hasSourceManager() && Info.getLocation().isValid()) {
-      PresumedLoc P = Info.getSourceManager().getPresumedLoc(Info.getLocation());
-      if (P.isValid())
-        OS << P.getFilename() << ":" << P.getLine() << ":" << P.getColumn() << ": ";
-    }
-    OS << (Level == DiagnosticsEngine::Fatal ? "fatal error: " : "error: ") << Msg;
-  }
-  std::string FirstProject, FirstForeign;
-  unsigned ProjectErrors = 0, ForeignErrors = 0;
-
-private:
-  bool outsideRoot(const Diagnostic &Info) const {
-    if (!Info.hasSourceManager() || Info.getLocation().isInvalid())
-      return false;
-    const SourceManager &SM = Info.getSourceManager();
-    SourceLocation L = SM.getExpansionLoc(Info.getLocation());
-    OptionalFileEntryRef FE = SM.getFileEntryRefForID(SM.getFileID(L));
-    if (!FE)
-      return false;
-    llvm::SmallString<256> Path(FE->getName());
-    llvm::sys::fs::make_absolute(Path);
-    llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-    return !llvm::StringRef(Path).starts_with(Root + "/");
-  }
-  std::string Root;
-};
 
 class Action : public ASTFrontendAction {
 public:
@@ -229,6 +182,7 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
         S.Failed = true;
         S.FirstError = Diags.FirstProject.empty() ? "could not run the compile command"
                                                   : Diags.FirstProject;
+        S.Errors = std::move(Diags.Project);
       } else if (Diags.ForeignErrors > 0) {
         S.HeaderErrors = Diags.ForeignErrors;
         S.FirstHeaderError = Diags.FirstForeign;

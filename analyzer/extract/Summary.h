@@ -138,6 +138,14 @@ struct InactiveUse {
   std::string Why; // "#ifdef _WIN32", "an argument of assert, which ..."
 };
 
+/// An error in a project file, with the names its message quotes (an
+/// undeclared identifier, a missing member, a header not found): what fix
+/// blames a deletion by before it bisects.
+struct CompileError {
+  std::string Message;            // "file:line:col: error: message"
+  std::vector<std::string> Names; // the diagnostic's name and string arguments
+};
+
 struct TUSummary {
   std::string MainFile;              // as in the compile command (absolute)
   std::vector<Node> Nodes;
@@ -151,6 +159,7 @@ struct TUSummary {
   std::vector<InactiveUse> InactiveUses;
   bool Failed = false;
   std::string FirstError;            // "file:line:col: error: message"
+  std::vector<CompileError> Errors;  // the first few in project files
   /// Errors only inside headers outside the root: the TU is still read
   /// (see Runner.cpp), and the first of them is shown as a warning.
   unsigned HeaderErrors = 0;

@@ -1,11 +1,47 @@
 #include "fix/Bisect.h"
 
+#include <algorithm>
+#include <set>
+
 namespace reach {
 namespace {
 
+bool isIdentifierChar(char C) { return std::isalnum(static_cast<unsigned char>(C)) || C == '_'; }
+
+/// The identifiers in what an error quotes: "ns::Log<int> *" gives ns, Log
+/// and int.
+std::set<std::string> identifiersIn(const std::vector<std::string> &Quoted) {
+  std::set<std::string> Out;
+  for (const std::string &Q : Quoted)
+    for (size_t I = 0; I < Q.size();) {
+      size_t J = I;
+      while (J < Q.size() && isIdentifierChar(Q[J]))
+        ++J;
+      if (J > I)
+        Out.insert(Q.substr(I, J - I));
+      I = J + 1;
+    }
+  return Out;
+}
+
+/// "x.h" or "sub/x.h", as an #include spells it, names the file sub/x.h.
+bool namesFile(const std::vector<std::string> &Quoted, const std::string &File) {
+  return std::any_of(Quoted.begin(), Quoted.end(), [&](const std::string &Q) {
+    return !Q.empty() && File.size() >= Q.size() && File.compare(File.size() - Q.size(), Q.size(), Q) == 0 &&
+           (File.size() == Q.size() || File[File.size() - Q.size() - 1] == '/');
+  });
+}
+
+bool names(const CompileError &E, const std::set<std::string> &Identifiers, const UnitNames &U) {
+  if (!U.File.empty() && namesFile(E.Names, U.File))
+    return true;
+  return std::any_of(U.Identifiers.begin(), U.Identifiers.end(),
+                     [&](const std::string &Id) { return Identifiers.count(Id) > 0; });
+}
+
 class Bisector {
 public:
-  explicit Bisector(const CompileUnits &Compile) : Compile(Compile) {}
+  Bisector(const CompileUnits &Compile, BisectResult &R) : Compile(Compile), R(R) {}
 
   /// Groups (each a file's units) that fail together with what is accepted.
   void files(const std::vector<std::vector<size_t>> &Groups, const std::string &Error) {
@@ -38,8 +74,6 @@ public:
       units(B, E);
   }
 
-  BisectResult R;
-
 private:
   static std::vector<size_t> flatten(const std::vector<std::vector<size_t>> &Groups) {
     std::vector<size_t> All;
@@ -52,24 +86,79 @@ private:
     std::vector<size_t> With = R.Accepted;
     With.insert(With.end(), Units.begin(), Units.end());
     ++R.Checks;
-    Error = Compile(With);
-    if (!Error.empty())
+    std::vector<CompileError> Errors = Compile(With);
+    Error = Errors.empty() ? "" : Errors.front().Message;
+    if (!Errors.empty())
       return false;
     R.Accepted = std::move(With);
     return true;
   }
 
   const CompileUnits &Compile;
+  BisectResult &R;
 };
+
+/// Rejects what the errors name until the rest compiles; the units left
+/// when the errors name none of them, with what they fail with.
+std::vector<size_t> blameRounds(std::vector<size_t> Units, const std::vector<UnitNames> &Names,
+                                std::vector<CompileError> &Failure, const CompileUnits &Compile, BisectResult &R) {
+  while (!Failure.empty()) {
+    std::vector<std::pair<size_t, std::string>> Blamed = blameByName(Units, Names, Failure);
+    if (Blamed.empty())
+      break;
+    for (const auto &B : Blamed) {
+      R.Rejected.push_back(B);
+      std::erase(Units, B.first);
+    }
+    R.Blamed += Blamed.size();
+    if (Units.empty()) {
+      Failure.clear(); // nothing of the round is applied: the build as before it
+      break;
+    }
+    ++R.Checks;
+    Failure = Compile(Units);
+  }
+  return Units;
+}
 
 } // namespace
 
-BisectResult bisectUnits(const std::vector<std::vector<size_t>> &ByFile, const std::string &FirstError,
-                         const CompileUnits &Compile) {
-  Bisector B(Compile);
-  if (!ByFile.empty())
-    B.files(ByFile, FirstError);
-  return std::move(B.R);
+std::vector<std::pair<size_t, std::string>> blameByName(const std::vector<size_t> &Candidates,
+                                                        const std::vector<UnitNames> &Names,
+                                                        const std::vector<CompileError> &Errors) {
+  std::vector<std::pair<size_t, std::string>> Blamed;
+  for (const CompileError &E : Errors) {
+    std::set<std::string> Identifiers = identifiersIn(E.Names);
+    for (size_t U : Candidates)
+      if (names(E, Identifiers, Names[U]) &&
+          std::none_of(Blamed.begin(), Blamed.end(), [&](const auto &B) { return B.first == U; }))
+        Blamed.push_back({U, E.Message});
+  }
+  return Blamed;
+}
+
+BisectResult keepWhatCompiles(const std::vector<std::vector<size_t>> &ByFile, const std::vector<UnitNames> &Names,
+                              const std::vector<CompileError> &Failure, const CompileUnits &Compile) {
+  BisectResult R;
+  std::vector<size_t> All;
+  for (const std::vector<size_t> &G : ByFile)
+    All.insert(All.end(), G.begin(), G.end());
+  std::vector<CompileError> Left = Failure;
+  std::vector<size_t> Unblamed = blameRounds(All, Names, Left, Compile, R);
+  if (Left.empty()) {
+    R.Accepted = Unblamed;
+    return R;
+  }
+  std::set<size_t> Keep(Unblamed.begin(), Unblamed.end());
+  std::vector<std::vector<size_t>> Groups;
+  for (const std::vector<size_t> &G : ByFile) {
+    std::vector<size_t> Part;
+    std::copy_if(G.begin(), G.end(), std::back_inserter(Part), [&](size_t U) { return Keep.count(U) > 0; });
+    if (!Part.empty())
+      Groups.push_back(std::move(Part));
+  }
+  Bisector(Compile, R).files(Groups, Left.front().Message);
+  return R;
 }
 
 } // namespace reach

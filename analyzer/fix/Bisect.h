@@ -1,10 +1,16 @@
-// When a round of deletions breaks the build, which of them to keep: the
+// When a round of deletions breaks the build, which of them to keep. The
 // round's units (a definition with its declarations, a class with its
-// members, a whole override family, an orphan file) are tried per file
-// first, then one by one, halving each failing group (delta debugging), and
-// each is accepted only if the build still compiles with everything
+// members, a whole override family, an orphan file) are first blamed by the
+// errors: a unit whose name an error quotes ('helper' in "use of undeclared
+// identifier 'helper'", "x.h" in "'x.h' file not found") is rejected, and
+// the rest compiled again, so a round with a few bad deletions costs a
+// compilation or two. What the errors do not name is bisected: per file
+// first, then one by one, halving each failing group (delta debugging),
+// each part accepted only if the build still compiles with everything
 // accepted before it. Pure: compiling is the caller's callback.
 #pragma once
+
+#include "extract/Summary.h"
 
 #include <functional>
 #include <string>
@@ -17,16 +23,29 @@ struct BisectResult {
   std::vector<size_t> Accepted;                          // units that compile together
   std::vector<std::pair<size_t, std::string>> Rejected;  // a unit and the first error it causes
   unsigned Checks = 0;                                   // compilations run
+  unsigned Blamed = 0;                                   // of Rejected, found by the names in errors
 };
 
-/// Compiles with exactly these units applied: "" when it compiles, else
-/// the compiler's first error.
-using CompileUnits = std::function<std::string(const std::vector<size_t> &Units)>;
+/// What the errors can name a unit by: the plain names of its definitions
+/// ("helper" for ns::Util::helper) and, for an orphan file, its path.
+struct UnitNames {
+  std::vector<std::string> Identifiers;
+  std::string File; // root-relative, or ""
+};
+
+/// Compiles with exactly these units applied: no errors when it compiles.
+using CompileUnits = std::function<std::vector<CompileError>(const std::vector<size_t> &Units)>;
 
 /// ByFile: the units grouped by the file they edit, every unit in one
-/// group. FirstError: what the whole round failed with (it is not compiled
-/// again).
-BisectResult bisectUnits(const std::vector<std::vector<size_t>> &ByFile, const std::string &FirstError,
-                         const CompileUnits &Compile);
+/// group. Names: per unit. Failure: what the whole round failed with (it is
+/// not compiled again).
+BisectResult keepWhatCompiles(const std::vector<std::vector<size_t>> &ByFile, const std::vector<UnitNames> &Names,
+                              const std::vector<CompileError> &Failure, const CompileUnits &Compile);
+
+/// The units among Candidates that an error quotes by name, each with the
+/// first error that quotes it.
+std::vector<std::pair<size_t, std::string>> blameByName(const std::vector<size_t> &Candidates,
+                                                        const std::vector<UnitNames> &Names,
+                                                        const std::vector<CompileError> &Errors);
 
 } // namespace reach

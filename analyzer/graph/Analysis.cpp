@@ -147,7 +147,7 @@ FailedTUs recordFailures(const std::vector<TUSummary> &TUs, Analysis &A) {
       A.HeaderErrors.push_back({TU.MainFile, TU.FirstHeaderError});
     if (!TU.Failed)
       continue;
-    A.Failures.push_back({TU.MainFile, TU.FirstError});
+    A.Failures.push_back({TU.MainFile, TU.FirstError, TU.Errors});
     for (const Node &N : TU.Nodes) F.Touched.insert(N.Usr);
     for (const Edge &E : TU.Edges) F.Touched.insert(E.To);
     for (const std::string &File : TU.FilesSeen) F.TouchedFiles.insert(File);

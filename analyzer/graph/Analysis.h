@@ -44,7 +44,8 @@ struct EntryPoint {
 
 struct TUFailure {
   std::string File;
-  std::string Error;
+  std::string Error;                // the first
+  std::vector<CompileError> Errors; // the first few, with the names they quote
 };
 
 struct Analysis {

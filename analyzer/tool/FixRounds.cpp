@@ -124,6 +124,41 @@ Plan subPlan(const Plan &P, const RoundUnits &U, const std::vector<size_t> &Chos
   return S;
 }
 
+/// The broken TUs' errors, each TU's first first: a file's later errors
+/// are often knock-on effects of its first.
+std::vector<CompileError> errorsOf(const std::vector<TUFailure> &Failed) {
+  std::vector<CompileError> All;
+  for (const TUFailure &T : Failed)
+    All.insert(All.end(), T.Errors.begin(), T.Errors.end());
+  if (All.empty() && !Failed.empty()) // the command could not run: no names to blame by
+    All.push_back({Failed.front().Error, {}});
+  return All;
+}
+
+/// "helper" for "ns::Util<T>::helper": what an error quotes a definition by.
+std::string plainName(const std::string &Symbol) {
+  size_t Start = 0;
+  int Depth = 0;
+  for (size_t I = 0; I + 1 < Symbol.size(); ++I) {
+    Depth += Symbol[I] == '<' ? 1 : Symbol[I] == '>' ? -1 : 0;
+    if (Depth == 0 && Symbol[I] == ':' && Symbol[I + 1] == ':')
+      Start = I + 2;
+  }
+  std::string Last = Symbol.substr(Start);
+  return Last.substr(0, Last.find('<'));
+}
+
+std::vector<UnitNames> namesOf(const Plan &P, const RoundUnits &U) {
+  std::vector<UnitNames> Names(U.Keys.size());
+  for (size_t Unit = 0; Unit < U.Keys.size(); ++Unit) {
+    Names[Unit].File = U.Orphan[Unit];
+    for (size_t I : U.Deletions[Unit])
+      if (!P.Deletions[I].Symbol.empty())
+        Names[Unit].Identifiers.push_back(plainName(P.Deletions[I].Symbol));
+  }
+  return Names;
+}
+
 /// "function 'g' (src/a.cpp)" for a unit: its definition, not a declaration.
 std::string describeUnit(const Plan &P, const RoundUnits &U, size_t Unit, std::string &Symbol) {
   if (!U.Orphan[Unit].empty())
@@ -209,16 +244,19 @@ private:
     for (const TUFailure &T : A.Failures)
       Broken.push_back(T.File);
     RoundUnits U = unitsOf(LastPlan);
-    auto Compile = [&](const std::vector<size_t> &Chosen) -> std::string {
+    auto Compile = [&](const std::vector<size_t> &Chosen) {
       Edited Trial = withPlan(subPlan(LastPlan, U, Chosen));
-      std::vector<TUFailure> Failed = compileWithOverlay(Common, F.Root, Trial.Overlay, Broken);
-      return Failed.empty() ? "" : relative(Failed.front().Error);
+      return relative(errorsOf(compileWithOverlay(Common, F.Root, Trial.Overlay, Broken)));
     };
-    BisectResult R = bisectUnits(U.ByFile, relative(A.Failures.front().Error), Compile);
+    BisectResult R = keepWhatCompiles(U.ByFile, namesOf(LastPlan, U), relative(errorsOf(A.Failures)), Compile);
     errs() << "reach-audit fix: round " << F.Rounds << " broke " << relative(A.Failures.front().File)
            << (A.Failures.size() > 1 ? " and " + std::to_string(A.Failures.size() - 1) + " more" : "")
            << "; " << R.Checks << " compilation(s) kept " << R.Accepted.size() << " of " << U.Keys.size()
-           << " deletion(s)\n";
+           << " deletion(s)";
+    if (R.Blamed)
+      errs() << " (" << R.Blamed << " named by the errors" << (R.Blamed < R.Rejected.size() ? ", the rest bisected" : "")
+             << ")";
+    errs() << "\n";
     if (R.Rejected.empty())
       return dropLastRound(A);
     for (const auto &[Unit, Error] : R.Rejected) {
@@ -244,6 +282,12 @@ private:
                         relative(A.Failures[0].File) + " (code there uses it; --with-dead-users takes dead users along)");
     Now = Before;
     return false;
+  }
+
+  std::vector<CompileError> relative(std::vector<CompileError> Errors) const {
+    for (CompileError &E : Errors)
+      E.Message = relative(E.Message);
+    return Errors;
   }
 
   std::string relative(std::string S) const {

@@ -266,7 +266,7 @@ std::vector<TUFailure> compileWithOverlay(const CommonOptions &Opts, const std::
   Run.Overlay = std::make_shared<const std::map<std::string, std::string>>(Overlay.Contents);
   for (const TUSummary &TU : extractAll(*DB, Files, Run))
     if (TU.Failed)
-      Failed.push_back({TU.MainFile, TU.FirstError});
+      Failed.push_back({TU.MainFile, TU.FirstError, TU.Errors});
   return Failed;
 }
 

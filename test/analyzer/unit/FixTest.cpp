@@ -69,28 +69,38 @@ TEST(CMakeEdit, TargetNameIsNeverRemoved) {
 namespace {
 
 /// A build where some units break compilation alone, and a pair breaks it
-/// only together: the error names the lowest breaking unit.
-std::string fakeCompile(const std::vector<size_t> &Units, const std::set<size_t> &Bad,
-                        std::pair<size_t, size_t> BadPair, unsigned &Calls) {
+/// only together: the error names the lowest breaking unit by its number,
+/// and quotes "u<N>" when Quote says the compiler would name it.
+std::vector<CompileError> fakeCompile(const std::vector<size_t> &Units, const std::set<size_t> &Bad,
+                                      std::pair<size_t, size_t> BadPair, unsigned &Calls, bool Quote = false) {
   ++Calls;
   std::set<size_t> In(Units.begin(), Units.end());
+  std::vector<CompileError> Errors;
   for (size_t U : In)
     if (Bad.count(U))
-      return "breaks: " + std::to_string(U);
+      Errors.push_back({"breaks: " + std::to_string(U), Quote ? std::vector<std::string>{"u" + std::to_string(U)}
+                                                              : std::vector<std::string>{}});
   if (In.count(BadPair.first) && In.count(BadPair.second))
-    return "breaks: pair";
-  return "";
+    Errors.push_back({"breaks: pair", {}});
+  return Errors;
+}
+
+std::vector<UnitNames> unitNames(size_t N) {
+  std::vector<UnitNames> Names(N);
+  for (size_t U = 0; U < N; ++U)
+    Names[U].Identifiers = {"u" + std::to_string(U)};
+  return Names;
 }
 
 } // namespace
 
 TEST(Bisect, KeepsEveryUnitThatBuildsAndNamesEachBreakingOne) {
-  // 12 units over 4 files; 5 and 9 break alone, 1 and 2 only together.
+  // 12 units over 4 files; 5 and 9 break alone, 1 and 2 only together; the
+  // errors quote no names, so all is found by halving.
   std::vector<std::vector<size_t>> ByFile = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10, 11}};
   unsigned Calls = 0;
-  BisectResult R = bisectUnits(ByFile, "breaks: 5", [&](const std::vector<size_t> &U) {
-    return fakeCompile(U, {5, 9}, {1, 2}, Calls);
-  });
+  auto Compile = [&](const std::vector<size_t> &U) { return fakeCompile(U, {5, 9}, {1, 2}, Calls); };
+  BisectResult R = keepWhatCompiles(ByFile, unitNames(12), {{"breaks: 5", {}}}, Compile);
   std::set<size_t> Accepted(R.Accepted.begin(), R.Accepted.end());
   EXPECT_EQ(Accepted, (std::set<size_t>{0, 1, 3, 4, 6, 7, 8, 10, 11}));
   ASSERT_EQ(R.Rejected.size(), 3u);
@@ -99,10 +109,11 @@ TEST(Bisect, KeepsEveryUnitThatBuildsAndNamesEachBreakingOne) {
   EXPECT_EQ(Rejected[5], "breaks: 5");
   EXPECT_EQ(Rejected[9], "breaks: 9");
   EXPECT_EQ(R.Checks, Calls);
+  EXPECT_EQ(R.Blamed, 0u);
   EXPECT_LT(Calls, 12u * 2) << "halving, not one compilation per unit and more";
   // What is accepted compiles as a whole.
   unsigned Again = 0;
-  EXPECT_EQ(fakeCompile(R.Accepted, {5, 9}, {1, 2}, Again), "");
+  EXPECT_TRUE(fakeCompile(R.Accepted, {5, 9}, {1, 2}, Again).empty());
 }
 
 TEST(Bisect, OneBadUnitAmongManyTakesLogarithmicChecks) {
@@ -110,11 +121,61 @@ TEST(Bisect, OneBadUnitAmongManyTakesLogarithmicChecks) {
   for (size_t F = 0; F < 64; ++F)
     ByFile.push_back({2 * F, 2 * F + 1});
   unsigned Calls = 0;
-  BisectResult R = bisectUnits(ByFile, "breaks: 77", [&](const std::vector<size_t> &U) {
-    return fakeCompile(U, {77}, {1000, 1001}, Calls);
-  });
+  auto Compile = [&](const std::vector<size_t> &U) { return fakeCompile(U, {77}, {1000, 1001}, Calls); };
+  BisectResult R = keepWhatCompiles(ByFile, unitNames(128), {{"breaks: 77", {}}}, Compile);
   EXPECT_EQ(R.Accepted.size(), 127u);
   ASSERT_EQ(R.Rejected.size(), 1u);
   EXPECT_EQ(R.Rejected[0].first, 77u);
   EXPECT_LE(Calls, 2u * (6 + 1)); // at most two per halving: log2(64 files) + log2(2 units)
+}
+
+TEST(Bisect, UnitsTheErrorsNameAreRejectedWithOneCompilation) {
+  // 400 units, three break and the compiler names them: one compilation
+  // confirms that the rest builds, where halving would take dozens.
+  std::vector<std::vector<size_t>> ByFile;
+  for (size_t F = 0; F < 100; ++F)
+    ByFile.push_back({4 * F, 4 * F + 1, 4 * F + 2, 4 * F + 3});
+  unsigned Calls = 0;
+  std::set<size_t> Bad = {17, 250, 399};
+  auto Compile = [&](const std::vector<size_t> &U) { return fakeCompile(U, Bad, {1000, 1001}, Calls, true); };
+  std::vector<size_t> All;
+  for (size_t U = 0; U < 400; ++U)
+    All.push_back(U);
+  unsigned First = 0;
+  BisectResult R = keepWhatCompiles(ByFile, unitNames(400), fakeCompile(All, Bad, {1000, 1001}, First, true), Compile);
+  EXPECT_EQ(Calls, 1u);
+  EXPECT_EQ(R.Checks, 1u);
+  EXPECT_EQ(R.Blamed, 3u);
+  EXPECT_EQ(R.Accepted.size(), 397u);
+  std::map<size_t, std::string> Rejected(R.Rejected.begin(), R.Rejected.end());
+  EXPECT_EQ(Rejected, (std::map<size_t, std::string>{{17, "breaks: 17"}, {250, "breaks: 250"}, {399, "breaks: 399"}}));
+}
+
+TEST(Bisect, WhatTheErrorsDoNotNameIsBisected) {
+  // Unit 3 is named; the pair 8+9 breaks with an error that names nothing.
+  std::vector<std::vector<size_t>> ByFile = {{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 10, 11}};
+  unsigned Calls = 0;
+  auto Compile = [&](const std::vector<size_t> &U) { return fakeCompile(U, {3}, {8, 9}, Calls, true); };
+  BisectResult R = keepWhatCompiles(ByFile, unitNames(12), {{"breaks: 3", {"u3"}}, {"breaks: pair", {}}}, Compile);
+  std::map<size_t, std::string> Rejected(R.Rejected.begin(), R.Rejected.end());
+  EXPECT_EQ(Rejected, (std::map<size_t, std::string>{{3, "breaks: 3"}, {9, "breaks: pair"}}));
+  EXPECT_EQ(R.Blamed, 1u);
+  unsigned Again = 0;
+  EXPECT_TRUE(fakeCompile(R.Accepted, {3}, {8, 9}, Again).empty());
+  EXPECT_EQ(R.Accepted.size(), 10u);
+}
+
+TEST(Bisect, ErrorsNameDefinitionsByIdentifierAndFilesByTheirSpelling) {
+  std::vector<UnitNames> Names = {{{"helper"}, ""}, {{"Log"}, ""}, {{}, "compat/getopt.h"}, {{}, "x/getopt.h"},
+                                  {{"help"}, ""}};
+  std::vector<CompileError> Errors = {
+      {"a.cpp:3:9: error: no member named 'helper' in 'ns::Util<int>'", {"helper", "ns::Util<int>"}},
+      {"b.cpp:1:10: fatal error: 'compat/getopt.h' file not found", {"compat/getopt.h"}},
+      {"c.cpp:2:1: error: unknown type name 'Log'", {"Log"}}};
+  auto Blamed = blameByName({0, 1, 2, 3, 4}, Names, Errors);
+  std::map<size_t, std::string> M(Blamed.begin(), Blamed.end());
+  ASSERT_EQ(M.size(), 3u) << "'help' is not 'helper', x/getopt.h is not compat/getopt.h";
+  EXPECT_EQ(M[0], Errors[0].Message);
+  EXPECT_EQ(M[2], Errors[1].Message);
+  EXPECT_EQ(M[1], Errors[2].Message);
 }
