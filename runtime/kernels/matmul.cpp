@@ -98,7 +98,7 @@ void gemm_dequantized(const WeightMatrix& w, const float* x_in, int64_t n, float
 // ---- Q8_0 / Q4_0: row groups (kernels/row_groups.h) ------------------------
 
 void gemm_row_groups(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
-  row_groups::multiply(w.dtype(), w.data(), w.rows(), w.cols(), x, n, y, pool);
+  row_groups::multiply(w.dtype(), w.data(), w.rows(), w.cols(), x, n, y, w.isa(), pool);
 }
 
 void gemv_row_groups(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
@@ -137,7 +137,7 @@ size_t WeightMatrix::packed_bytes(const TensorView& w) {
   return k && k->packed && w.shape.size() == 2 ? row_groups::packed_bytes(w) : 0;
 }
 
-WeightMatrix::WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool) {
+WeightMatrix::WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool, Isa isa) : isa_(isa) {
   use_single_threaded_blas();  // the pool does the threading
   if (w.shape.size() != 2)
     throw std::invalid_argument("matmul: weight '" + w.name + "' is not a matrix");

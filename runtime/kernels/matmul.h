@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "formats/tensor.h"
+#include "kernels/cpu_features.h"
 #include "kernels/packed_storage.h"
 #include "kernels/thread_pool.h"
 
@@ -31,10 +32,12 @@ class WeightMatrix {
   static size_t packed_bytes(const TensorView& w);
   // Throws std::invalid_argument naming the tensor when its type has no
   // kernel or its rows are not a whole number of blocks. `w`'s bytes (for
-  // F32/F16/BF16) and `storage` must outlive this object.
-  WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool);
+  // F32/F16/BF16) and `storage` must outlive this object. `isa`: the
+  // instruction-set variant of the Q8_0/Q4_0 kernel (tests try each).
+  WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool, Isa isa = chosen_isa());
 
   DType dtype() const { return dtype_; }
+  Isa isa() const { return isa_; }
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
   // The bytes one product streams: the file's size of W.
@@ -53,6 +56,7 @@ class WeightMatrix {
 
  private:
   DType dtype_ = DType::F32;
+  Isa isa_ = Isa::avx2;
   int64_t rows_ = 0, cols_ = 0;
   size_t nbytes_ = 0;
   const Kernel* kernel_ = nullptr;

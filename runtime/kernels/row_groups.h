@@ -34,12 +34,11 @@
 #include <cstdint>
 
 #include "formats/tensor.h"
+#include "kernels/cpu_features.h"
 #include "kernels/quant.h"
 #include "kernels/thread_pool.h"
 
 namespace reach::run::row_groups {
-
-inline constexpr int64_t kRows = 8;
 
 // Bytes the packed form of W (Q8_0 or Q4_0, {rows, cols}) takes.
 size_t packed_bytes(const TensorView& w);
@@ -47,8 +46,9 @@ size_t packed_bytes(const TensorView& w);
 void pack(const TensorView& w, std::byte* out, ThreadPool& pool);
 
 // Y[n, rows] = X[n, cols] · Wᵀ, each row of X quantized to Q8_0 first;
-// n = 1 is decode's GEMV.
+// n = 1 is decode's GEMV. `isa` picks the kernel's instruction-set variant
+// (row_groups_kernel.h); all give the same bits.
 void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
-              ThreadPool& pool);
+              Isa isa, ThreadPool& pool);
 
 }  // namespace reach::run::row_groups

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "formats/model_source.h"
+#include "kernels/cpu_features.h"
 #include "model/model.h"
 #include "tool/args.h"
 #include "tool/commands.h"
@@ -100,6 +101,7 @@ int bench(int argc, char** argv) {
   if (n_prompt > 0) row("pp" + std::to_string(n_prompt), random_tokens(n_prompt), true);
   if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);
   write_stdout(formatted("weight_bytes_per_token: %zu\n", weight_bytes_per_token(w)));
+  write_stdout(formatted("kernel_isa: %s\n", isa_name(chosen_isa())));
   finish_stdout();
   return 0;
 }

@@ -42,9 +42,11 @@ int main(int argc, char** argv) {
     std::printf("reach-run %s\n", REACH_VERSION);
     return 0;
   }
-  // First, before any kernel runs: an old CPU gets a message, not SIGILL.
+  // First, before any kernel runs: an old CPU gets a message, not SIGILL,
+  // and a REACH_CPU_ISA this CPU cannot run is refused.
   try {
     require_cpu_features();
+    chosen_isa();
   } catch (const std::runtime_error& e) {
     std::fprintf(stderr, "reach-run: %s\n", e.what());
     return 2;

@@ -28,7 +28,8 @@ std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x)
 
 // W packed for its kernel, with the storage it takes.
 struct Packed {
-  Packed(const TensorView& w, ThreadPool& pool) : storage(WeightMatrix::packed_bytes(w)), m(w, storage, pool) {}
+  Packed(const TensorView& w, ThreadPool& pool, Isa isa = chosen_isa())
+      : storage(WeightMatrix::packed_bytes(w)), m(w, storage, pool, isa) {}
   PackedStorage storage;
   WeightMatrix m;
 };
@@ -218,6 +219,77 @@ TEST(MatMulKernel, GemmAgreesWithGemvRowByRow) {
         }
       }
 }
+
+// Every instruction-set variant of the Q8_0/Q4_0 kernel (row_groups_kernel.h)
+// gives the block definition's bits, on shapes that leave partial tiles
+// everywhere: rows not a multiple of the 8-row group, token counts that are
+// not a multiple of any variant's pass (1, 3, 17) and a prompt's 512. A
+// variant this CPU cannot run is reported as skipped, by name.
+class IsaVariant : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    if (!cpu_runs(GetParam())) GTEST_SKIP() << "this CPU cannot run " << isa_name(GetParam());
+  }
+};
+
+// Y[t, r] for every token and row, against block_dot_reference.
+void expect_reference_bits(const testing::StoredMatrix& w, DType type, int64_t rows, int64_t cols,
+                           const std::vector<float>& x, int64_t n, const std::vector<float>& y) {
+  const size_t row_bytes = w.bytes.size() / static_cast<size_t>(rows);
+  std::vector<BlockQ8_0> xq(cols / 32);
+  for (int64_t t = 0; t < n; ++t) {
+    quantize_row_q8_0(x.data() + t * cols, xq.data(), cols);
+    for (int64_t r = 0; r < rows; ++r)
+      ASSERT_EQ(y[t * rows + r], block_dot_reference(w.bytes.data() + r * row_bytes, type, xq))
+          << type_traits(type).name << " " << rows << "x" << cols << " n " << n << " token " << t << " row " << r;
+  }
+  ASSERT_TRUE(std::isnan(y[n * rows])) << "wrote past the last row";
+}
+
+TEST_P(IsaVariant, GemmGivesTheBlockDefinitionBits) {
+  for (DType type : {DType::Q8_0, DType::Q4_0})
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 32}, {13, 96}, {37, 160}, {130, 2048}})
+      for (int64_t n : {1, 3, 17, 512}) {
+        const auto w = testing::store_matrix(testing::random_floats(rows * cols, 11), rows, cols, type);
+        const auto x = testing::random_floats(n * cols, 12);
+        ThreadPool pool(2);
+        const Packed packed(w.view, pool, GetParam());
+        ASSERT_EQ(packed.m.isa(), GetParam());
+        std::vector<float> y(n * rows + 1, NAN);
+        packed.m.gemm(x.data(), n, y.data(), pool);
+        expect_reference_bits(w, type, rows, cols, x, n, y);
+      }
+}
+
+// The ends of both ranges: Q8_0 weight quants of -128 and 127 (a file may
+// hold -128, which quantization never writes; the VNNI variants take the
+// quant plus 128 as unsigned) and Q4_0 nibbles 0 and 15, against activation
+// quants of ±127.
+TEST_P(IsaVariant, ExactAtTheEndsOfTheQuantRanges) {
+  const int64_t rows = 11, cols = 96, n = 5;
+  for (DType type : {DType::Q8_0, DType::Q4_0}) {
+    auto w = testing::store_matrix(std::vector<float>(rows * cols, 1.0f), rows, cols, type);
+    const size_t row_bytes = w.bytes.size() / static_cast<size_t>(rows);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t b = 0; b < cols / 32; ++b) {
+        std::byte* block = w.bytes.data() + r * row_bytes + b * type_traits(type).block_bytes;
+        const uint16_t d = f32_to_f16(0.5f + 0.25f * static_cast<float>(r));
+        std::memcpy(block, &d, 2);
+        for (int i = 0; i < (type == DType::Q8_0 ? 32 : 16); ++i)
+          block[2 + i] = std::byte(type == DType::Q8_0 ? ((i + r) % 3 ? 0x80 : 0x7F) : ((i + r) % 3 ? 0x0F : 0xF0));
+      }
+    std::vector<float> x(n * cols);
+    for (int64_t i = 0; i < n * cols; ++i) x[i] = (i / 7) % 2 ? 3.0f : -3.0f;
+    ThreadPool pool(1);
+    const Packed packed(w.view, pool, GetParam());
+    std::vector<float> y(n * rows + 1, NAN);
+    packed.m.gemm(x.data(), n, y.data(), pool);
+    expect_reference_bits(w, type, rows, cols, x, n, y);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, IsaVariant, ::testing::ValuesIn(kAllIsas),
+                         [](const auto& info) { return std::string(isa_name(info.param)); });
 
 TEST(MatMulKernel, RejectsRowsThatAreNotWholeBlocks) {
   std::vector<std::byte> bytes(34 * 3);

@@ -98,6 +98,21 @@ TEST(ReachRun, UnknownOptionAndBadNumberAreExit2) {
 
 std::string gguf_f32() { return model().gguf.at(reach::run::DType::F32).string(); }
 
+// REACH_CPU_ISA forces a kernel variant (kernels/cpu_features.h); one that
+// does not exist is refused at start-up with the names that do, and bench
+// says which variant ran.
+TEST(ReachRun, ReachCpuIsaForcesAVariantAndAnUnknownOneIsExit2) {
+  const std::string out = (work_dir() / "isa.txt").string();
+  const auto bad = reach_run_raw("env REACH_CPU_ISA=avx3", {"bench", "--model", gguf_f32(), "-p", "4", "-n", "2"}, out);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("REACH_CPU_ISA=avx3 names no kernel variant (there are: avx2, avx_vnni, avx512_vnni)"),
+            std::string::npos)
+      << bad.err;
+  const auto forced = reach_run_raw("env REACH_CPU_ISA=avx2", {"bench", "--model", gguf_f32(), "-p", "4", "-n", "2"}, out);
+  EXPECT_EQ(forced.status, 0) << forced.err;
+  EXPECT_NE(slurp(out).find("kernel_isa: avx2\n"), std::string::npos) << slurp(out);
+}
+
 TEST(ReachRun, StopReasonInJsonAndOnStderr) {
   auto json_stop = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"generate", "--model", gguf_f32(), "--prompt", "Hi", "--temperature", "0",

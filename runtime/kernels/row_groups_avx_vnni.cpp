@@ -1,0 +1,22 @@
+// The row-group kernel with AVX-VNNI (row_groups_kernel.h): VEX-encoded
+// vpdpbusd, 16 vector registers, so four activation rows per pass.
+#include "kernels/row_groups_kernel.h"
+
+namespace reach::run::row_groups {
+namespace {
+
+struct AvxVnniDpbusd {
+  static __m256i apply(__m256i acc, __m256i u8, __m256i s8) { return _mm256_dpbusd_avx_epi32(acc, u8, s8); }
+};
+
+struct AvxVnni : VnniDots<AvxVnniDpbusd> {
+  static constexpr int kTokens = 4;
+};
+
+}  // namespace
+
+namespace avx_vnni {
+void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) { multiply_groups_with<AvxVnni>(job, g0, g1); }
+}  // namespace avx_vnni
+
+}  // namespace reach::run::row_groups

@@ -1,0 +1,64 @@
+#pragma once
+// The row-group layout (row_groups.h) and the job the ISA variants of its
+// kernel run: shared by row_groups.cpp, which packs and dispatches, and the
+// variant files row_groups_<isa>.cpp, each compiled for its instruction set.
+//
+// Everything here has internal linkage on purpose. A function with external
+// linkage defined in a header (an inline one, a template) is compiled into
+// every variant's object with that variant's flags, and the linker keeps
+// one copy for all: an AVX2-only CPU could end up in code compiled for
+// AVX-512. Hence no std:: containers in the job either, only pointers.
+#include <cstddef>
+#include <cstdint>
+
+#include "formats/tensor.h"
+#include "kernels/quant.h"
+
+namespace reach::run::row_groups {
+namespace {
+
+constexpr int64_t kRows = 8;
+
+// Blocks whose scales share one cache line (from memory, 2 threads: 8
+// blocks measured Q8_0 / Q4_0 29 / 29 GiB/s, 4 blocks 32 / 30.5, 2 blocks 32.4 / 30).
+constexpr int64_t kSuperblock = 4;
+
+// The quants of one block of a group's 8 rows.
+constexpr int64_t quant_bytes(DType type) { return type == DType::Q4_0 ? 128 : 256; }
+
+// Where block b of a group lives: superblocks of 64 bytes of scales, then
+// those blocks' quants.
+struct GroupLayout {
+  int64_t quant_bytes;
+  explicit constexpr GroupLayout(DType type) : quant_bytes(row_groups::quant_bytes(type)) {}
+  constexpr int64_t superblock(int64_t b) const { return b / kSuperblock * (64 + kSuperblock * quant_bytes); }
+  constexpr int64_t scales(int64_t b) const { return superblock(b) + 16 * (b % kSuperblock); }
+  constexpr int64_t quants(int64_t b) const { return superblock(b) + 64 + quant_bytes * (b % kSuperblock); }
+  constexpr int64_t group_bytes(int64_t blocks) const {
+    const int64_t tail = blocks % kSuperblock;
+    return superblock(blocks) + (tail ? 64 + tail * quant_bytes : 0);
+  }
+};
+
+}  // namespace
+
+// One product: packed W {rows, blocks·32} times n activation rows quantized
+// to Q8_0; the variants write Y[n, rows] for the groups they are given.
+struct GroupJob {
+  DType type;                 // Q8_0 or Q4_0
+  const std::byte* packed;    // W's groups, group_stride bytes each
+  size_t group_stride;
+  int64_t rows, blocks, n;
+  const BlockQ8_0* xq;        // [n][blocks] the activation's blocks
+  const float* xd;            // [n][blocks] their scales as floats
+  const int32_t* xsum;        // [n][blocks] Σq of each block
+  float* y;                   // [n][rows]
+};
+
+// The variants: Y's columns for row groups [g0, g1). Each is bit-identical to
+// the block definition in row_groups.h.
+namespace avx2 { void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1); }
+namespace avx_vnni { void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1); }
+namespace avx512_vnni { void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1); }
+
+}  // namespace reach::run::row_groups
