@@ -1,6 +1,12 @@
-// The row-group kernel with AVX-512 VNNI (row_groups_kernel.h): EVEX
-// vpdpbusd on 256-bit vectors, whose 32 registers hold eight activation
-// rows per pass (two accumulators each, plus the float sums).
+// The row-group kernel with AVX-512 VNNI (row_groups_kernel.h). Decode (one
+// activation row) runs the shared kernel with EVEX vpdpbusd on 256-bit
+// vectors, one group at a time. Batches run two neighbouring groups at once
+// in 512-bit vectors, rows 8g..8g+15 in the sixteen lanes: each vpdpbusd
+// then does 64 multiply-adds, and the per-block work around it (the
+// activation's broadcast scale and correction, the float step) is shared by
+// twice the rows. Eight activation rows per pass; the 32 registers hold their
+// accumulators. Same integer sums, same float steps in the same order: the
+// same bits as every other variant.
 #include "kernels/row_groups_kernel.h"
 
 namespace reach::run::row_groups {
@@ -14,10 +20,101 @@ struct Avx512Vnni : VnniDots<Avx512Dpbusd> {
   static constexpr int kTokens = 8;
 };
 
+inline __m512i broadcast4_512(const int8_t* q) {
+  int32_t v;
+  std::memcpy(&v, q, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// Vector v of a block in group a's lanes 0-7 and group b's lanes 8-15.
+inline __m512i pair_vector(const char* a, const char* b, int v) {
+  const __m256i low = _mm256_load_si256(reinterpret_cast<const __m256i*>(a) + v);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(low), _mm256_load_si256(reinterpret_cast<const __m256i*>(b) + v), 1);
+}
+
+// Groups a and b = a + 1 (16 rows, `rows` of them real) times activation
+// rows t0..t0+T-1, into y[(t0 + t) * job.rows + r] with y at a's first row.
+template <DType Type, int T>
+void pair_times_rows(const char* a, const char* b, const GroupJob& job, int64_t t0, float* y, int64_t rows) {
+  constexpr int64_t kQuantBytes = quant_bytes(Type);
+  constexpr int kVectors = static_cast<int>(kQuantBytes / 32);
+  constexpr int32_t kOffset = Avx512Vnni::offset(Type);
+  const __m512i low4 = _mm512_set1_epi8(0x0F), sign = _mm512_set1_epi8(static_cast<char>(0x80));
+  const int64_t blocks = job.blocks;
+  __m512 acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t b0 = 0; b0 < blocks; b0 += kSuperblock) {
+    const int64_t here = smaller(kSuperblock, blocks - b0);
+    const auto* scales_a = reinterpret_cast<const __m128i*>(a);
+    const auto* scales_b = reinterpret_cast<const __m128i*>(b);
+    prefetch_lines_ahead(a);
+    prefetch_lines_ahead(b);
+    a += 64;
+    b += 64;
+    for (int64_t j = 0; j < here; ++j, a += kQuantBytes, b += kQuantBytes) {
+      const int64_t blk = b0 + j;
+      const int8_t* xq[T];
+      __m512i dot[T];
+      for (int t = 0; t < T; ++t) {
+        const int64_t i = (t0 + t) * blocks + blk;
+        xq[t] = job.xq[i].q;
+        dot[t] = _mm512_set1_epi32(-kOffset * job.xsum[i]);  // the offsets' correction, added first
+      }
+      for (int v = 0; v < kVectors; ++v) {
+        if (v % 2 == 0) {
+          prefetch_lines_ahead(a + 32 * v);
+          prefetch_lines_ahead(b + 32 * v);
+        }
+        const __m512i w = pair_vector(a, b, v);
+        if constexpr (Type == DType::Q4_0) {
+          const __m512i lo = _mm512_and_si512(w, low4);
+          const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+          for (int t = 0; t < T; ++t) {
+            dot[t] = _mm512_dpbusd_epi32(dot[t], lo, broadcast4_512(xq[t] + 4 * v));
+            dot[t] = _mm512_dpbusd_epi32(dot[t], hi, broadcast4_512(xq[t] + 16 + 4 * v));
+          }
+        } else {
+          const __m512i w_unsigned = _mm512_xor_si512(w, sign);
+          for (int t = 0; t < T; ++t) dot[t] = _mm512_dpbusd_epi32(dot[t], w_unsigned, broadcast4_512(xq[t] + 4 * v));
+        }
+      }
+      const __m256i halves = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128(scales_a + j)),
+                                                     _mm_load_si128(scales_b + j), 1);
+      const __m512 d_w = _mm512_cvtph_ps(halves);
+      for (int t = 0; t < T; ++t) {
+        const __m512 d = _mm512_mul_ps(d_w, _mm512_set1_ps(job.xd[(t0 + t) * blocks + blk]));
+        acc[t] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(dot[t]), acc[t]);
+      }
+    }
+  }
+  const __mmask16 real = static_cast<__mmask16>((1u << rows) - 1);
+  for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * job.rows, real, acc[t]);
+}
+
+template <DType Type>
+void multiply_pairs(const GroupJob& job, int64_t g0, int64_t g1) {
+  int64_t g = g0;
+  for (; g + 1 < g1; g += 2) {
+    const char* a = reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride);
+    const char* b = a + job.group_stride;
+    const int64_t rows = smaller(2 * kRows, job.rows - g * kRows);
+    float* y = job.y + g * kRows;
+    int64_t t = 0;
+    for (; t + 8 <= job.n; t += 8) pair_times_rows<Type, 8>(a, b, job, t, y, rows);
+    for (; t + 4 <= job.n; t += 4) pair_times_rows<Type, 4>(a, b, job, t, y, rows);
+    for (; t < job.n; ++t) pair_times_rows<Type, 1>(a, b, job, t, y, rows);
+  }
+  if (g < g1) multiply_type<Avx512Vnni, Type>(job, g, g1);
+}
+
 }  // namespace
 
 namespace avx512_vnni {
-void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) { multiply_groups_with<Avx512Vnni>(job, g0, g1); }
+void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
+  if (job.n == 1) return multiply_groups_with<Avx512Vnni>(job, g0, g1);  // decode: one group at a time
+  if (job.type == DType::Q4_0) multiply_pairs<DType::Q4_0>(job, g0, g1);
+  else multiply_pairs<DType::Q8_0>(job, g0, g1);
+}
 }  // namespace avx512_vnni
 
 }  // namespace reach::run::row_groups
