@@ -2,6 +2,7 @@
 
 #include "llvm/Support/GlobPattern.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -60,6 +61,70 @@ bool forbid(const Analysis &A, const PolicyRule &P, std::vector<Finding> &Out, s
   return true;
 }
 
+/// One finding per implementation of a group that has more than one.
+void reportImplementations(const Graph &G, const PolicyRule &P, const std::string &Op, const std::string &OpKey,
+                           const std::map<std::string, std::vector<unsigned>> &Groups, std::vector<Finding> &Out) {
+  for (const auto &[Group, Impls] : Groups) {
+    if (Impls.size() < 2)
+      continue;
+    std::string All;
+    for (unsigned I : Impls)
+      All += (All.empty() ? "" : ", ") + G.Nodes[I].Name;
+    for (unsigned I : Impls) {
+      const Node &N = G.Nodes[I];
+      Out.push_back({FindingKind::SingleImplementation, "single-implementation:" + OpKey + "@" + Group + ":" + N.Usr,
+                     N.Name, N.Where.File, N.Where.Line, N.Where.Column, std::max(N.RangeEnd.Line, N.Where.Line),
+                     "'" + N.Name + "' is one of " + std::to_string(Impls.size()) + " live implementations of '" +
+                         Op + "'" + (P.B.empty() ? "" : " for " + P.B + " '" + Group + "'") + " (" + All +
+                         "); policy allows one"});
+    }
+  }
+}
+
+/// ns::avx2::f -> ns::f when avx2 is a variant: what the variants share.
+std::string withoutVariants(const std::string &Qualified, const std::vector<std::string> &Variants) {
+  std::string Out;
+  for (size_t B = 0, E; B <= Qualified.size(); B = E + 2) {
+    E = Qualified.find("::", B);
+    if (E == std::string::npos)
+      E = Qualified.size();
+    std::string Part = Qualified.substr(B, E - B);
+    bool Last = E == Qualified.size();
+    if (!Last && std::find(Variants.begin(), Variants.end(), Part) != Variants.end())
+      continue;
+    Out += (Out.empty() ? "" : "::") + Part;
+  }
+  return Out;
+}
+
+/// An op written as functions: the live project functions whose qualified
+/// name matches the regex are its implementations, the variants of one
+/// (names equal but for a variant namespace) counting once.
+bool singleFunctionImplementation(const Analysis &A, const PolicyRule &P, std::vector<Finding> &Out,
+                                  std::string &Error) {
+  const Graph &G = A.G;
+  bool Any = false;
+  std::map<std::string, std::map<std::string, unsigned>> ByGroup; // group -> implementation -> a live node
+  for (unsigned I = 0; I < G.Nodes.size(); ++I) {
+    const Node &N = G.Nodes[I];
+    if (!N.Project || N.Kind == NodeKind::Class || !Rules::matches(P.Function, N.Name))
+      continue;
+    Any = true;
+    if (A.Prod.reached(I))
+      ByGroup[implementationGroup(P.B, N.Where.File)].try_emplace(withoutVariants(N.Name, P.Variants), I);
+  }
+  if (!Any) {
+    Error = "single-implementation: no function defined under the root matches '" + P.Function + "'";
+    return false;
+  }
+  std::map<std::string, std::vector<unsigned>> Groups;
+  for (const auto &[Group, Impls] : ByGroup)
+    for (const auto &[Key, Node] : Impls)
+      Groups[Group].push_back(Node);
+  reportImplementations(G, P, P.Function, P.Function, Groups, Out);
+  return true;
+}
+
 bool singleImplementation(const Analysis &A, const PolicyRule &P, std::vector<Finding> &Out,
                           std::string &Error) {
   const Graph &G = A.G;
@@ -67,6 +132,8 @@ bool singleImplementation(const Analysis &A, const PolicyRule &P, std::vector<Fi
     Error = "single-implementation: unknown per: '" + P.B + "'; use 'backend' or 'folder'";
     return false;
   }
+  if (!P.Function.empty())
+    return singleFunctionImplementation(A, P, Out, Error);
   std::vector<unsigned> Bases;
   for (unsigned I = 0; I < G.Nodes.size(); ++I)
     if (G.Nodes[I].Kind == NodeKind::Class && (G.Nodes[I].Name == P.A || G.Nodes[I].Usr == P.A))
@@ -101,24 +168,7 @@ bool singleImplementation(const Analysis &A, const PolicyRule &P, std::vector<Fi
             Groups[implementationGroup(P.B, G.Nodes[D].Where.File)].push_back(D);
         }
     }
-    for (const auto &[Group, Impls] : Groups) {
-      if (Impls.size() < 2)
-        continue;
-      std::string All;
-      for (unsigned I : Impls)
-        All += (All.empty() ? "" : ", ") + G.Nodes[I].Name;
-      for (unsigned I : Impls) {
-        const Node &N = G.Nodes[I];
-        Out.push_back({FindingKind::SingleImplementation,
-                       "single-implementation:" + G.Nodes[Base].Usr + "@" + Group + ":" + N.Usr,
-                       N.Name, N.Where.File, N.Where.Line, N.Where.Column,
-                       std::max(N.RangeEnd.Line, N.Where.Line),
-                       "'" + N.Name + "' is one of " + std::to_string(Impls.size()) +
-                           " live implementations of '" + G.Nodes[Base].Name + "'" +
-                           (P.B.empty() ? "" : " for " + P.B + " '" + Group + "'") + " (" + All +
-                           "); policy allows one"});
-      }
-    }
+    reportImplementations(G, P, G.Nodes[Base].Name, G.Nodes[Base].Usr, Groups, Out);
   }
   return true;
 }

@@ -226,24 +226,47 @@ public:
   bool policy(llvm::yaml::Node *N, Rules &R) {
     return mapping(N, {"forbid", "single-implementation"},
                    [&](const std::string &K, llvm::yaml::Node *V, llvm::yaml::Node *) {
-      PolicyRule P{K == "forbid" ? PolicyRule::Forbid : PolicyRule::SingleImplementation, {}, {}};
-      bool Forbid = P.K == PolicyRule::Forbid;
-      bool OK = mapping(V, Forbid ? std::initializer_list<llvm::StringRef>{"from", "to"}
-                                  : std::initializer_list<llvm::StringRef>{"base", "per"},
-                        [&](const std::string &PK, llvm::yaml::Node *PV, llvm::yaml::Node *) {
-        std::string &Slot = (PK == "from" || PK == "base") ? P.A : P.B;
-        if (!scalar(PV, Slot))
-          return false;
-        return !Forbid || glob(PV, Slot);
-      });
-      if (!OK)
-        return false;
-      if (P.A.empty() || (Forbid && P.B.empty()))
-        return fail(V, Forbid ? "forbid needs 'from' and 'to'"
-                              : "single-implementation needs 'base'");
-      R.Policies.push_back(std::move(P));
-      return true;
+      PolicyRule P{K == "forbid" ? PolicyRule::Forbid : PolicyRule::SingleImplementation, {}, {}, {}, {}};
+      bool OK = P.K == PolicyRule::Forbid ? forbidPolicy(V, P) : singleImplementationPolicy(V, P);
+      if (OK)
+        R.Policies.push_back(std::move(P));
+      return OK;
     });
+  }
+
+  bool forbidPolicy(llvm::yaml::Node *V, PolicyRule &P) {
+    bool OK = mapping(V, {"from", "to"}, [&](const std::string &PK, llvm::yaml::Node *PV, llvm::yaml::Node *) {
+      std::string &Slot = PK == "from" ? P.A : P.B;
+      return scalar(PV, Slot) && glob(PV, Slot);
+    });
+    if (!OK)
+      return false;
+    if (P.A.empty() || P.B.empty())
+      return fail(V, "forbid needs 'from' and 'to'");
+    return true;
+  }
+
+  bool singleImplementationPolicy(llvm::yaml::Node *V, PolicyRule &P) {
+    bool OK = mapping(V, {"base", "function", "per", "variants"},
+                      [&](const std::string &PK, llvm::yaml::Node *PV, llvm::yaml::Node *) {
+      if (PK == "variants")
+        return sequence(PV, [&](llvm::yaml::Node *I) {
+          std::string Name;
+          if (!scalar(I, Name))
+            return false;
+          P.Variants.push_back(Name);
+          return true;
+        });
+      std::string &Slot = PK == "base" ? P.A : PK == "per" ? P.B : P.Function;
+      return scalar(PV, Slot) && (PK != "function" || regex(PV, Slot));
+    });
+    if (!OK)
+      return false;
+    if (P.A.empty() == P.Function.empty())
+      return fail(V, "single-implementation needs exactly one of 'base' (a class) and 'function' (a regex)");
+    if (!P.Variants.empty() && P.Function.empty())
+      return fail(V, "single-implementation: 'variants' goes with 'function'");
+    return true;
   }
 
   bool document(llvm::yaml::Node *Root, Rules &R) {

@@ -41,6 +41,12 @@ struct PathRule {
 struct PolicyRule {
   enum Kind { Forbid, SingleImplementation } K;
   std::string A, B; // forbid: from/to globs; single-implementation: base/per
+  /// single-implementation of an op written as functions: a regex over
+  /// qualified names (instead of `base`), and the namespace names that mark
+  /// instruction-set variants of one implementation (ns::avx2::f and
+  /// ns::avx512::f are one).
+  std::string Function;
+  std::vector<std::string> Variants;
 };
 
 struct Rules {
