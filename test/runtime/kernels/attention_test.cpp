@@ -57,6 +57,26 @@ TEST(Attention, CausalGqaMatchesDouble) {
   }
 }
 
+// Tokens are attended to in tiles that share each batch of K and V rows;
+// every output must still be the bits of that token attended to alone (as
+// decode does it), for token counts that fill tiles and do not.
+TEST(Attention, ATileOfTokensGivesEachTokensBitsAlone) {
+  const AttentionShape s{8, 2, 64};
+  for (auto [n_tokens, pos0] : {std::pair<int64_t, int64_t>{3, 0}, {8, 5}, {17, 0}, {40, 21}}) {
+    const int64_t total = pos0 + n_tokens, qs = int64_t{s.n_heads} * s.head_dim;
+    const auto q = testing::random_floats(n_tokens * qs, 4 + total);
+    const auto k = testing::random_floats(total * s.n_kv_heads * s.head_dim, 5 + total);
+    const auto v = testing::random_floats(total * s.n_kv_heads * s.head_dim, 6 + total);
+    ThreadPool pool(2);
+    std::vector<float> tiled(q.size()), alone(qs);
+    attention(q.data(), n_tokens, pos0, k.data(), v.data(), s, tiled.data(), pool);
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      attention(q.data() + t * qs, 1, pos0 + t, k.data(), v.data(), s, alone.data(), pool);
+      ASSERT_TRUE(std::equal(alone.begin(), alone.end(), tiled.begin() + t * qs)) << n_tokens << " tokens, token " << t;
+    }
+  }
+}
+
 // A query that matches one key far better than the others copies its value.
 TEST(Attention, SharpScoresSelectOneValue) {
   AttentionShape s{1, 1, 4};
