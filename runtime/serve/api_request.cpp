@@ -115,8 +115,16 @@ SamplerConfig sampling_of(const json& body, bool& seeded) {
 
 void check_unsupported(const json& body) {
   if (integer_in(body, "n", 1, 1, 1) != 1) refuse("n", "'n' must be 1");
-  if (flag_in(body, "logprobs") || (body.contains("top_logprobs") && !body["top_logprobs"].is_null()))
-    refuse(body.contains("top_logprobs") ? "top_logprobs" : "logprobs", "logprobs are not supported yet");
+}
+
+// Chat: `logprobs` a flag, `top_logprobs` 0..20 with it. Completions (the
+// legacy API): `logprobs` the number of most likely tokens, 0..5.
+int logprobs_of(const json& body, bool chat) {
+  if (!chat) return static_cast<int>(integer_in(body, "logprobs", -1, 0, 5));
+  const bool on = flag_in(body, "logprobs");
+  const bool top_given = body.contains("top_logprobs") && !body["top_logprobs"].is_null();
+  if (top_given && !on) refuse("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+  return on ? static_cast<int>(integer_in(body, "top_logprobs", 0, 0, 20)) : -1;
 }
 
 CompletionRequest parse(const json& body, bool chat, const ServedModel& model) {
@@ -145,6 +153,7 @@ CompletionRequest parse(const json& body, bool chat, const ServedModel& model) {
   r.sampling = sampling_of(body, r.seeded);
   r.stop = stops_of(body);
   r.stream = flag_in(body, "stream");
+  r.logprobs = logprobs_of(body, chat);
   if (body.contains("stream_options") && !body["stream_options"].is_null()) {
     if (!body["stream_options"].is_object()) refuse("stream_options", "'stream_options' must be an object");
     r.include_usage = flag_in(body["stream_options"], "include_usage");

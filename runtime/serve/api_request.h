@@ -34,6 +34,10 @@ struct CompletionRequest {
   std::vector<std::string> stop;
   bool stream = false;
   bool include_usage = false;       // stream_options.include_usage
+  // -1: no log-probabilities; else those of each token and of this many most
+  // likely ones (chat: `logprobs: true` with `top_logprobs` 0..20;
+  // completions: `logprobs` 0..5).
+  int logprobs = -1;
 };
 
 struct ServedModel {

@@ -13,6 +13,47 @@ json head_json(const ResponseHead& h, bool streamed) {
 
 json reason_json(const std::optional<std::string>& r) { return r ? json(*r) : json(); }
 
+json bytes_of(const std::string& text) {
+  json bytes = json::array();
+  for (unsigned char c : text) bytes.push_back(c);
+  return bytes;
+}
+
+json choice_json(const TokenChoice& c) {
+  return {{"token", c.text}, {"logprob", c.logprob}, {"bytes", bytes_of(c.text)}};
+}
+
+json chat_logprobs(const std::vector<TokenLogprobs>& tokens) {
+  json content = json::array();
+  for (const TokenLogprobs& t : tokens) {
+    json entry = choice_json(t.chosen);
+    entry["top_logprobs"] = json::array();
+    for (const TokenChoice& c : t.top) entry["top_logprobs"].push_back(choice_json(c));
+    content.push_back(std::move(entry));
+  }
+  return {{"content", std::move(content)}, {"refusal", nullptr}};
+}
+
+json completion_logprobs(const std::vector<TokenLogprobs>& tokens, size_t offset) {
+  json r = {{"tokens", json::array()}, {"token_logprobs", json::array()}, {"top_logprobs", json::array()},
+            {"text_offset", json::array()}};
+  for (const TokenLogprobs& t : tokens) {
+    r["tokens"].push_back(t.chosen.text);
+    r["token_logprobs"].push_back(t.chosen.logprob);
+    json top = json::object();
+    for (const TokenChoice& c : t.top) top[c.text] = c.logprob;
+    r["top_logprobs"].push_back(std::move(top));
+    r["text_offset"].push_back(offset);
+    offset += t.chosen.text.size();
+  }
+  return r;
+}
+
+json logprobs_json(bool chat, const std::optional<ChoiceLogprobs>& l) {
+  if (!l) return nullptr;
+  return chat ? chat_logprobs(l->tokens) : completion_logprobs(l->tokens, l->offset);
+}
+
 }  // namespace
 
 json Usage::json() const {
@@ -22,8 +63,8 @@ json Usage::json() const {
 }
 
 json completion(const ResponseHead& head, const std::string& text, const std::string& finish_reason,
-                const Usage& usage) {
-  json choice = {{"index", 0}, {"finish_reason", finish_reason}, {"logprobs", nullptr}};
+                const Usage& usage, const std::optional<ChoiceLogprobs>& logprobs) {
+  json choice = {{"index", 0}, {"finish_reason", finish_reason}, {"logprobs", logprobs_json(head.chat, logprobs)}};
   if (head.chat) choice["message"] = {{"role", "assistant"}, {"content", text}};
   else choice["text"] = text;
   json r = head_json(head, false);
@@ -33,8 +74,9 @@ json completion(const ResponseHead& head, const std::string& text, const std::st
 }
 
 json chunk(const ResponseHead& head, const std::string& text, bool first,
-           const std::optional<std::string>& finish_reason) {
-  json choice = {{"index", 0}, {"finish_reason", reason_json(finish_reason)}, {"logprobs", nullptr}};
+           const std::optional<std::string>& finish_reason, const std::optional<ChoiceLogprobs>& logprobs) {
+  json choice = {{"index", 0}, {"finish_reason", reason_json(finish_reason)},
+                 {"logprobs", logprobs_json(head.chat, logprobs)}};
   if (head.chat) {
     json delta = json::object();
     if (first) delta["role"] = "assistant";

@@ -2,16 +2,17 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "sample/text_stream.h"
 
 namespace reach::run::serve {
 
-bool Job::next(std::string& text) {
+bool Job::next(Piece& piece) {
   std::unique_lock lock(m_);
   cv_.wait(lock, [&] { return !pieces_.empty() || done_; });
   if (pieces_.empty()) return false;
-  text = std::move(pieces_.front());
+  piece = std::move(pieces_.front());
   pieces_.pop_front();
   return true;
 }
@@ -26,10 +27,10 @@ int64_t Job::completion_tokens() const {
   return completion_tokens_;
 }
 
-void Job::emit(std::string text) {
+void Job::emit(Piece piece) {
   {
     std::lock_guard lock(m_);
-    pieces_.push_back(std::move(text));
+    pieces_.push_back(std::move(piece));
   }
   cv_.notify_all();
 }
@@ -56,6 +57,7 @@ struct Engine::Slot {
   std::vector<int32_t> history;  // prompt and generated tokens, for the penalties
   int64_t generated = 0;
   int32_t pending = -1;          // sampled, printed, not yet fed: the next decode step's input
+  std::vector<TokenLogprobs> unreleased;  // of tokens whose text the stream still holds
   bool prefilling() const { return job && fed < job->prompt.size(); }
 };
 
@@ -150,6 +152,7 @@ bool Engine::admit() {
   best->history = job->prompt;
   best->generated = 0;
   best->pending = -1;
+  best->unreleased.clear();
   return true;
 }
 
@@ -200,15 +203,27 @@ void Engine::take(Slot& slot, std::span<const float> logits) {
   if (eos_.count(next)) return finish(slot, "stop");
   ++slot.generated;
   slot.history.push_back(next);
+  if (job.logprobs >= 0) slot.unreleased.push_back(logprobs_of(logits, next, job.logprobs));
   if (!tokenizer_.is_special(next))
-    if (std::string text = slot.stream->push(tokenizer_.token_bytes(next)); !text.empty()) job.emit(std::move(text));
+    if (std::string text = slot.stream->push(tokenizer_.token_bytes(next)); !text.empty())
+      job.emit({std::move(text), std::exchange(slot.unreleased, {})});
   if (slot.stream->stopped()) return finish(slot, "stop");
   if (slot.generated == job.max_tokens || slot.cache.length() == slot.cache.capacity()) return finish(slot, "length");
   slot.pending = next;
 }
 
+TokenLogprobs Engine::logprobs_of(std::span<const float> logits, int32_t chosen, int top) const {
+  TokenLogprobs r = token_logprobs(logits, chosen, top);
+  r.chosen.text = tokenizer_.token_bytes(chosen);
+  for (TokenChoice& c : r.top) c.text = tokenizer_.token_bytes(c.id);
+  return r;
+}
+
 void Engine::finish(Slot& slot, const char* reason) {
-  if (std::string tail = slot.stream->finish(); !tail.empty()) slot.job->emit(std::move(tail));
+  // Tokens still unreleased without a tail formed a stop string: not reported.
+  if (std::string tail = slot.stream->finish(); !tail.empty())
+    slot.job->emit({std::move(tail), std::exchange(slot.unreleased, {})});
+  slot.unreleased.clear();
   slot.job->finish(reason, slot.generated);
   slot.job.reset();
   slot.pending = -1;

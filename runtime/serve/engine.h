@@ -21,37 +21,49 @@
 
 #include "model/model.h"
 #include "sample/sampler.h"
+#include "serve/token_logprobs.h"
 #include "tokenizer/tokenizer.h"
 
 namespace reach::run::serve {
 
+// Text released to the client, with the log-probabilities of the tokens it
+// came from when the request asked for them (tokens whose text a stop
+// string cut off are not reported).
+struct Piece {
+  std::string text;
+  std::vector<TokenLogprobs> logprobs;
+};
+
 // One request's work and the channel its text comes back on.
 class Job {
  public:
-  Job(std::vector<int32_t> prompt, int64_t max_tokens, SamplerConfig sampling, std::vector<std::string> stops)
-      : prompt(std::move(prompt)), max_tokens(max_tokens), sampling(sampling), stops(std::move(stops)) {}
+  Job(std::vector<int32_t> prompt, int64_t max_tokens, SamplerConfig sampling, std::vector<std::string> stops,
+      int logprobs = -1)
+      : prompt(std::move(prompt)), max_tokens(max_tokens), sampling(sampling), stops(std::move(stops)),
+        logprobs(logprobs) {}
 
   const std::vector<int32_t> prompt;
   const int64_t max_tokens;  // -1: until the end of the turn or the context
   const SamplerConfig sampling;
   const std::vector<std::string> stops;
+  const int logprobs;  // -1: none; else each token's and this many most likely ones
 
   // The reader's side: waits for text; false once everything was read and
   // the job is done (finish_reason() is then set).
-  bool next(std::string& text);
+  bool next(Piece& piece);
   std::string finish_reason() const;  // "stop" or "length"
   int64_t completion_tokens() const;
   void cancel() { cancelled_ = true; }
 
   // The worker's side.
   bool cancelled() const { return cancelled_; }
-  void emit(std::string text);
+  void emit(Piece piece);
   void finish(std::string reason, int64_t tokens);
 
  private:
   mutable std::mutex m_;
   std::condition_variable cv_;
-  std::deque<std::string> pieces_;
+  std::deque<Piece> pieces_;
   bool done_ = false;
   std::string finish_reason_;
   int64_t completion_tokens_ = 0;
@@ -89,6 +101,7 @@ class Engine {
   void decode_step();
   void take(Slot& slot, std::span<const float> logits);
   void finish(Slot& slot, const char* reason);
+  TokenLogprobs logprobs_of(std::span<const float> logits, int32_t chosen, int top) const;
   bool stopping();
 
   Model& model_;

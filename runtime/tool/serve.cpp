@@ -133,16 +133,28 @@ struct Server {
     if (!r.seeded) r.sampling.seed = std::random_device{}();
     std::vector<int32_t> tokens = std::move(std::get<std::vector<int32_t>>(prompt));
     const int64_t prompt_tokens = static_cast<int64_t>(tokens.size());
-    auto job = std::make_shared<serve::Job>(std::move(tokens), r.max_tokens, r.sampling, r.stop);
+    auto job = std::make_shared<serve::Job>(std::move(tokens), r.max_tokens, r.sampling, r.stop, r.logprobs);
     if (!engine->submit(job)) return answer(res, error(503, "the server is busy: its queue is full", "", "queue_full", "server_error"));
     const serve::ResponseHead head{(chat ? "chatcmpl-" : "cmpl-") + std::to_string(next_id++),
                                    static_cast<int64_t>(std::time(nullptr)), model_id, chat};
     if (!r.stream) {
-      std::string text, piece;
-      while (job->next(piece)) text += piece;
-      return answer(res, 200, serve::completion(head, text, job->finish_reason(), {prompt_tokens, job->completion_tokens()}));
+      std::string text;
+      std::vector<serve::TokenLogprobs> logprobs;
+      for (serve::Piece piece; job->next(piece);) {
+        text += piece.text;
+        logprobs.insert(logprobs.end(), piece.logprobs.begin(), piece.logprobs.end());
+      }
+      const serve::Usage usage{prompt_tokens, job->completion_tokens()};
+      return answer(res, 200,
+                    serve::completion(head, text, job->finish_reason(), usage, asked(r.logprobs, logprobs, 0)));
     }
     stream(res, job, head, prompt_tokens, r.include_usage);
+  }
+
+  static std::optional<serve::ChoiceLogprobs> asked(int logprobs, const std::vector<serve::TokenLogprobs>& tokens,
+                                                    size_t offset) {
+    if (logprobs < 0) return std::nullopt;
+    return serve::ChoiceLogprobs{tokens, offset};
   }
 
   // One event per piece of text; the last chunk says why it ended; then
@@ -154,9 +166,12 @@ struct Server {
         [job, head, prompt_tokens, include_usage](size_t, httplib::DataSink& sink) {
           auto send = [&](const std::string& s) { return sink.is_writable() && sink.write(s.data(), s.size()); };
           bool first = true;
-          std::string piece;
-          while (job->next(piece)) {
-            if (!send(serve::sse(serve::chunk(head, piece, first, std::nullopt)))) return job->cancel(), false;
+          size_t offset = 0;  // of the next token in the completion's text
+          for (serve::Piece piece; job->next(piece);) {
+            const auto logprobs = asked(job->logprobs, piece.logprobs, offset);
+            if (!send(serve::sse(serve::chunk(head, piece.text, first, std::nullopt, logprobs))))
+              return job->cancel(), false;
+            for (const serve::TokenLogprobs& t : piece.logprobs) offset += t.chosen.text.size();
             first = false;
           }
           bool ok = send(serve::sse(serve::chunk(head, "", first, job->finish_reason())));

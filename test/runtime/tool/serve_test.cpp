@@ -168,6 +168,54 @@ TEST(ReachRunServe, AStreamIsTheSameTextInChunksThenFinishUsageAndDone) {
   EXPECT_EQ(ev.back(), "[DONE]");
 }
 
+// logprobs: one entry per generated token, its text the answer's text in
+// order; greedy picks the most likely token, so each token is the first of
+// its alternatives, with the same log-probability; streamed, the chunks'
+// entries are the same tokens. (The second request reuses the first's
+// cached prompt and computes its last token alone, in another summation
+// order: the values agree to 1e-4, not to the bit.)
+TEST(ReachRunServe, LogprobsListEachTokenWithItsAlternativesStreamedOrNot) {
+  ServerProcess s({});
+  json body = json::parse(kChat);
+  body["logprobs"] = true;
+  body["top_logprobs"] = 3;
+  const json r = post(s, "/v1/chat/completions", body.dump(), 200);
+  const json& content = r["choices"][0]["logprobs"]["content"];
+  ASSERT_EQ(content.size(), r["usage"]["completion_tokens"].get<size_t>());
+  std::string text;
+  for (const json& t : content) {
+    text += t["token"].get<std::string>();
+    ASSERT_EQ(t["top_logprobs"].size(), 3u);
+    EXPECT_EQ(t["token"], t["top_logprobs"][0]["token"]);
+    EXPECT_EQ(t["logprob"], t["top_logprobs"][0]["logprob"]);
+    EXPECT_LE(t["logprob"].get<double>(), 0.0);
+    EXPECT_GE(t["top_logprobs"][0]["logprob"].get<double>(), t["top_logprobs"][2]["logprob"].get<double>());
+  }
+  EXPECT_EQ(text, r["choices"][0]["message"]["content"]);
+
+  body["stream"] = true;
+  auto res = s.client().Post("/v1/chat/completions", body.dump(), "application/json");
+  ASSERT_TRUE(res);
+  json streamed = json::array();
+  for (const json& e : events(res->body))
+    if (e.is_object() && e["choices"].size() && e["choices"][0]["logprobs"].is_object())
+      for (const json& t : e["choices"][0]["logprobs"]["content"]) streamed.push_back(t);
+  ASSERT_EQ(streamed.size(), content.size());
+  for (size_t i = 0; i < content.size(); ++i) {
+    EXPECT_EQ(streamed[i]["token"], content[i]["token"]);
+    EXPECT_NEAR(streamed[i]["logprob"].get<double>(), content[i]["logprob"].get<double>(), 1e-4);
+    EXPECT_EQ(streamed[i]["top_logprobs"].size(), 3u);
+  }
+
+  const json c = post(s, "/v1/completions", R"({"prompt": "Hello", "max_tokens": 3, "temperature": 0, "logprobs": 2})", 200);
+  const json& l = c["choices"][0]["logprobs"];
+  ASSERT_EQ(l["tokens"].size(), 3u);
+  EXPECT_EQ(l["text_offset"][0], 0);
+  EXPECT_EQ(l["text_offset"][1], l["tokens"][0].get<std::string>().size());
+  EXPECT_EQ(l["top_logprobs"][0].size(), 2u);
+  EXPECT_TRUE(post(s, "/v1/completions", R"({"prompt": "Hello", "max_tokens": 1})", 200)["choices"][0]["logprobs"].is_null());
+}
+
 TEST(ReachRunServe, BadRequestsAre4xxNamingTheFieldAndTheServerKeepsServing) {
   ServerProcess s({});
   auto param = [&](const std::string& body, int status, const std::string& path = "/v1/chat/completions") {
@@ -185,6 +233,10 @@ TEST(ReachRunServe, BadRequestsAre4xxNamingTheFieldAndTheServerKeepsServing) {
   EXPECT_EQ(param("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 0}", 400), "max_tokens");
   EXPECT_EQ(param("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 100000}", 400), "max_tokens");
   EXPECT_EQ(param("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"n\": 2}", 400), "n");
+  EXPECT_EQ(param("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"top_logprobs\": 2}", 400), "top_logprobs");
+  EXPECT_EQ(param("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"logprobs\": true, \"top_logprobs\": 21}", 400),
+            "top_logprobs");
+  EXPECT_EQ(param("{\"prompt\": \"x\", \"logprobs\": 6}", 400, "/v1/completions"), "logprobs");
   EXPECT_EQ(param("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"temperature\": \"hot\"}", 400), "temperature");
   EXPECT_EQ(param("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"stop\": [1]}", 400), "stop");
   EXPECT_EQ(param("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"model\": \"gpt-9\"}", 404), "model");
