@@ -216,6 +216,19 @@ TEST(ReachRunServe, LogprobsListEachTokenWithItsAlternativesStreamedOrNot) {
   EXPECT_TRUE(post(s, "/v1/completions", R"({"prompt": "Hello", "max_tokens": 1})", 200)["choices"][0]["logprobs"].is_null());
 }
 
+// The official OpenAI client (npm `openai`) against the server: the checks
+// are in openai_client.mjs; it exits 1 on the first that fails.
+TEST(ReachRunServe, TheOpenAiClientGetsWhatItExpects) {
+  ServerProcess s({});
+  const fs::path out = work_dir() / "openai-client.txt";
+  const std::string cmd = "node " REACH_SOURCE_DIR "/test/runtime/tool/openai_client.mjs " + std::to_string(s.port()) +
+                          " >" + out.string() + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(out);
+  EXPECT_NE(slurp(out).find("all checks passed"), std::string::npos) << slurp(out);
+  std::printf("%s", slurp(out).c_str());  // what the client saw, for the log
+}
+
 TEST(ReachRunServe, BadRequestsAre4xxNamingTheFieldAndTheServerKeepsServing) {
   ServerProcess s({});
   auto param = [&](const std::string& body, int status, const std::string& path = "/v1/chat/completions") {
