@@ -13,6 +13,12 @@ uint32_t file_type_id(DType t) {
     case DType::Q4_0: return 2;
     case DType::Q8_0: return 7;
     case DType::BF16: return 32;
+    case DType::Q4_1: return 3;
+    case DType::Q5_0: return 8;
+    case DType::Q5_1: return 9;
+    case DType::Q4_K: return 14;  // Q4_K_S: the K-quant mixes are for llama-quantize's rules (#15)
+    case DType::Q5_K: return 16;  // Q5_K_S
+    case DType::Q6_K: return 18;
   }
   throw std::invalid_argument("no GGUF file type for this tensor type");
 }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "formats/half.h"
+#include "formats/quant_rows.h"
 
 namespace reach::run {
 
@@ -102,6 +103,12 @@ constexpr TypeTraits kTypes[] = {
     {DType::BF16, "BF16", 1, 2, 30, true, DType::F32, halves_to_float<bf16_to_f32>, halves_from_float<f32_to_bf16>},
     {DType::Q8_0, "Q8_0", 32, 34, 8, false, DType::Q8_0, q8_0_to_float, q8_0_from_float},
     {DType::Q4_0, "Q4_0", 32, 18, 2, false, DType::Q8_0, q4_0_to_float, q4_0_from_float},
+    {DType::Q4_1, "Q4_1", 32, 20, 3, false, DType::Q8_0, quants::q4_1_to_float, quants::q4_1_from_float},
+    {DType::Q5_0, "Q5_0", 32, 22, 6, false, DType::Q8_0, quants::q5_0_to_float, quants::q5_0_from_float},
+    {DType::Q5_1, "Q5_1", 32, 24, 7, false, DType::Q8_0, quants::q5_1_to_float, quants::q5_1_from_float},
+    {DType::Q4_K, "Q4_K", 256, 144, 12, false, DType::Q8_0, quants::q4_k_to_float, quants::q4_k_from_float},
+    {DType::Q5_K, "Q5_K", 256, 176, 13, false, DType::Q8_0, quants::q5_k_to_float, quants::q5_k_from_float},
+    {DType::Q6_K, "Q6_K", 256, 210, 14, false, DType::Q8_0, quants::q6_k_to_float, quants::q6_k_from_float},
 };
 
 // The rows are in DType order, so type_traits is an index.

@@ -283,8 +283,8 @@ TEST(Gguf, KnownButUnsupportedGgmlType) {
   append_gguf_string(g.b, "t");
   g.val<uint32_t>(1).val<uint64_t>(256);
   const uint64_t at = g.at();
-  g.val<uint32_t>(12).val<uint64_t>(0).pad().data(256);
-  expect_rejected(g, static_cast<int64_t>(at), "unsupported ggml type Q4_K");
+  g.val<uint32_t>(16).val<uint64_t>(0).pad().data(256);
+  expect_rejected(g, static_cast<int64_t>(at), "unsupported ggml type IQ2_XXS");
 }
 
 TEST(Gguf, QuantizedRowsMustFillWholeBlocks) {
