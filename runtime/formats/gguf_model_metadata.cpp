@@ -16,6 +16,8 @@ uint32_t file_type_id(DType t) {
     case DType::Q4_1: return 3;
     case DType::Q5_0: return 8;
     case DType::Q5_1: return 9;
+    case DType::Q2_K: return 10;
+    case DType::Q3_K: return 11;  // Q3_K_S
     case DType::Q4_K: return 14;  // Q4_K_S: the K-quant mixes are for llama-quantize's rules (#15)
     case DType::Q5_K: return 16;  // Q5_K_S
     case DType::Q6_K: return 18;

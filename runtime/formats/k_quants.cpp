@@ -17,6 +17,17 @@ namespace {
 constexpr int kSuper = 256;
 constexpr float kGroupMaxEps = 1e-15f;
 
+struct BlockQ2K {
+  uint8_t scales[16];  // sub-block scale in the low nibble, min in the high
+  uint8_t qs[64];
+  uint16_t d, dmin;
+};
+struct BlockQ3K {
+  uint8_t hmask[32];
+  uint8_t qs[64];
+  uint8_t scales[12];
+  uint16_t d;
+};
 struct BlockQ4K {
   uint16_t d, dmin;
   uint8_t scales[12];
@@ -34,6 +45,7 @@ struct BlockQ6K {
   int8_t scales[16];
   uint16_t d;
 };
+static_assert(sizeof(BlockQ2K) == 84 && sizeof(BlockQ3K) == 110);
 static_assert(sizeof(BlockQ4K) == 144 && sizeof(BlockQ5K) == 176 && sizeof(BlockQ6K) == 210);
 
 template <class Block>
@@ -82,10 +94,11 @@ void set_scale_min(int j, uint8_t ls, uint8_t lm, uint8_t* q) {
 }
 
 // Codes L[i] in [0, nmax] and (scale, -min) with x ≈ scale·L - min, the
-// weighted squared error minimised over nstep+1 candidate scales
-// (ggml's make_qkx2_quants with use_mad false).
+// weighted squared (or, with use_mad, absolute) error minimised over
+// nstep+1 candidate scales (ggml's make_qkx2_quants). n ≤ 32.
 float fit_scale_min(int n, int nmax, const float* x, const float* w, uint8_t* L, float& neg_min, float rmin,
-                    float rdelta, int nstep) {
+                    float rdelta, int nstep, bool use_mad = false) {
+  const auto error = [&](float diff) { return use_mad ? std::fabs(diff) : diff * diff; };
   float min = x[0], max = x[0], sum_w = w[0], sum_x = sum_w * x[0];
   for (int i = 1; i < n; ++i) {
     if (x[i] < min) min = x[i];
@@ -105,8 +118,7 @@ float fit_scale_min(int n, int nmax, const float* x, const float* w, uint8_t* L,
   for (int i = 0; i < n; ++i) {
     const int l = nearest_int(iscale * (x[i] - min));
     L[i] = static_cast<uint8_t>(std::max(0, std::min(nmax, l)));
-    const float diff = scale * L[i] + min - x[i];
-    best_error += w[i] * (diff * diff);
+    best_error += w[i] * error(scale * L[i] + min - x[i]);
   }
   uint8_t aux[32];
   for (int is = 0; is <= nstep; ++is) {
@@ -128,10 +140,7 @@ float fit_scale_min(int n, int nmax, const float* x, const float* w, uint8_t* L,
       this_scale = sum_xl / sum_l2;
     }
     float cur_error = 0;
-    for (int i = 0; i < n; ++i) {
-      const float diff = this_scale * aux[i] + this_min - x[i];
-      cur_error += w[i] * (diff * diff);
-    }
+    for (int i = 0; i < n; ++i) cur_error += w[i] * error(this_scale * aux[i] + this_min - x[i]);
     if (cur_error < best_error) {
       std::copy(aux, aux + n, L);
       best_error = cur_error;
@@ -185,6 +194,72 @@ float fit_scale(int n, int nmax, const float* x, int8_t* L) {
   return scale;
 }
 
+// Signed codes in [-nmax, nmax) for Q3_K, then refined element by element
+// (up to five passes) while the weighted fit improves; returns the scale
+// and leaves L[i] + nmax (ggml's make_q3_quants with do_rmse).
+float fit_scale_refined(int n, int nmax, const float* x, int8_t* L) {
+  float max = 0, amax = 0;
+  for (int i = 0; i < n; ++i)
+    if (std::fabs(x[i]) > amax) amax = std::fabs(x[i]), max = x[i];
+  if (amax < kGroupMaxEps) {
+    std::fill(L, L + n, 0);
+    return 0.f;
+  }
+  const float iscale = -nmax / max;
+  float sumlx = 0, suml2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const int l = std::max(-nmax, std::min(nmax - 1, nearest_int(iscale * x[i])));
+    L[i] = static_cast<int8_t>(l);
+    const float w = x[i] * x[i];
+    sumlx += w * x[i] * l;
+    suml2 += w * l * l;
+  }
+  for (int itry = 0; itry < 5; ++itry) {
+    int changed = 0;
+    for (int i = 0; i < n; ++i) {
+      const float w = x[i] * x[i];
+      float slx = sumlx - w * x[i] * L[i];
+      if (!(slx > 0)) continue;
+      float sl2 = suml2 - w * L[i] * L[i];
+      const int new_l = std::max(-nmax, std::min(nmax - 1, nearest_int(x[i] * sl2 / slx)));
+      if (new_l == L[i]) continue;
+      slx += w * x[i] * new_l;
+      sl2 += w * new_l * new_l;
+      if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+        L[i] = static_cast<int8_t>(new_l);
+        sumlx = slx;
+        suml2 = sl2;
+        ++changed;
+      }
+    }
+    if (!changed) break;
+  }
+  for (int i = 0; i < n; ++i) L[i] = static_cast<int8_t>(L[i] + nmax);
+  return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+// Q2_K and Q3_K keep four 2-bit codes per byte: element j+l in bits 0-1,
+// j+l+32 in 2-3, j+l+64 in 4-5, j+l+96 in 6-7 of byte j/4 + l.
+void pack_2bit(const uint8_t* L, uint8_t* qs) {
+  for (int j = 0; j < kSuper; j += 128)
+    for (int l = 0; l < 32; ++l)
+      qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+}
+
+// Code of element e of a 2-bit-packed super-block (pack_2bit's inverse).
+int code_2bit(const uint8_t* qs, int e) {
+  const int half = e / 128, within = e % 128;
+  return (qs[32 * half + within % 32] >> (2 * (within / 32))) & 3;
+}
+
+// Q3_K's sixteen 6-bit scales in 12 bytes: low nibbles of scale j in byte j
+// (j < 8) or the high nibble of byte j-8, top 2 bits in byte 8 + j%4 at bit
+// 2·(j/4). Stored plus 32.
+int q3_scale(const uint8_t* scales, int j) {
+  const int low = j < 8 ? scales[j] & 0xF : scales[j - 8] >> 4;
+  return (low | (((scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
+}
+
 // Q4_K and Q5_K share everything but the code width: per sub-block of 32 a
 // (scale, min) fit, both quantized to 6 bits against the super-block's
 // largest, then every element's code against the quantized pair.
@@ -223,6 +298,100 @@ void fit_k_scales(const float* x, int nmax, float rmin, int nstep, uint16_t& d, 
 }
 
 }  // namespace
+
+void q2_k_to_float(const std::byte* row, float* out, int64_t n) {
+  for (int64_t b = 0; b < n / kSuper; ++b) {
+    const auto blk = load<BlockQ2K>(row, b);
+    const float d = f16_to_f32(blk.d), dmin = f16_to_f32(blk.dmin);
+    float* y = out + b * kSuper;
+    for (int e = 0; e < kSuper; ++e) {
+      const uint8_t sc = blk.scales[e / 16];
+      y[e] = d * (sc & 0xF) * code_2bit(blk.qs, e) - dmin * (sc >> 4);
+    }
+  }
+}
+
+void q2_k_from_float(const float* x, std::byte* out, int64_t n) {
+  constexpr float kLevels = 15.f;  // 4-bit scales and minimums
+  for (int64_t b = 0; b < n / kSuper; ++b, x += kSuper) {
+    BlockQ2K blk{};
+    uint8_t L[kSuper];
+    float scales[16], mins[16], max_scale = 0, max_min = 0;
+    for (int j = 0; j < 16; ++j) {
+      float w[16];
+      for (int l = 0; l < 16; ++l) w[l] = std::fabs(x[16 * j + l]);
+      scales[j] = fit_scale_min(16, 3, x + 16 * j, w, L + 16 * j, mins[j], -0.5f, 0.1f, 15, /*use_mad=*/true);
+      max_scale = std::max(max_scale, scales[j]);
+      max_min = std::max(max_min, mins[j]);
+    }
+    if (max_scale > 0) {
+      const float iscale = kLevels / max_scale;
+      for (int j = 0; j < 16; ++j) blk.scales[j] = static_cast<uint8_t>(nearest_int(iscale * scales[j]));
+      blk.d = f32_to_f16(max_scale / kLevels);
+    }
+    if (max_min > 0) {
+      const float iscale = kLevels / max_min;
+      for (int j = 0; j < 16; ++j) blk.scales[j] |= static_cast<uint8_t>(nearest_int(iscale * mins[j]) << 4);
+      blk.dmin = f32_to_f16(max_min / kLevels);
+    }
+    for (int j = 0; j < 16; ++j) {
+      const float d = f16_to_f32(blk.d) * (blk.scales[j] & 0xF);
+      if (!d) continue;
+      const float dm = f16_to_f32(blk.dmin) * (blk.scales[j] >> 4);
+      for (int i = 0; i < 16; ++i) L[16 * j + i] = static_cast<uint8_t>(std::max(0, std::min(3, nearest_int((x[16 * j + i] + dm) / d))));
+    }
+    pack_2bit(L, blk.qs);
+    store(out, b, blk);
+  }
+}
+
+void q3_k_to_float(const std::byte* row, float* out, int64_t n) {
+  for (int64_t b = 0; b < n / kSuper; ++b) {
+    const auto blk = load<BlockQ3K>(row, b);
+    const float d = f16_to_f32(blk.d);
+    float* y = out + b * kSuper;
+    for (int e = 0; e < kSuper; ++e) {
+      // The high bit of element e: byte e % 32 of hmask, bit e / 32.
+      const int high = (blk.hmask[e % 32] >> (e / 32)) & 1;
+      const float dl = d * static_cast<float>(q3_scale(blk.scales, e / 16));
+      y[e] = dl * static_cast<float>(code_2bit(blk.qs, e) - (high ? 0 : 4));
+    }
+  }
+}
+
+void q3_k_from_float(const float* x, std::byte* out, int64_t n) {
+  for (int64_t b = 0; b < n / kSuper; ++b, x += kSuper) {
+    BlockQ3K blk{};
+    int8_t L[kSuper];
+    float scales[16], max_scale = 0, amax = 0;
+    for (int j = 0; j < 16; ++j) {
+      scales[j] = fit_scale_refined(16, 4, x + 16 * j, L + 16 * j);
+      if (std::fabs(scales[j]) > amax) amax = std::fabs(scales[j]), max_scale = scales[j];
+    }
+    if (max_scale) {
+      const float iscale = -32.f / max_scale;
+      for (int j = 0; j < 16; ++j) {
+        const int l = std::max(-32, std::min(31, static_cast<int>(static_cast<int8_t>(nearest_int(iscale * scales[j]))))) + 32;
+        if (j < 8) blk.scales[j] = static_cast<uint8_t>(l & 0xF);
+        else blk.scales[j - 8] |= static_cast<uint8_t>((l & 0xF) << 4);
+        blk.scales[j % 4 + 8] |= static_cast<uint8_t>((l >> 4) << (2 * (j / 4)));
+      }
+      blk.d = f32_to_f16(1 / iscale);
+    }
+    for (int j = 0; j < 16; ++j) {
+      const float d = f16_to_f32(blk.d) * static_cast<float>(q3_scale(blk.scales, j));
+      if (!d) continue;
+      for (int i = 0; i < 16; ++i) L[16 * j + i] = static_cast<int8_t>(std::max(-4, std::min(3, nearest_int(x[16 * j + i] / d))) + 4);
+    }
+    uint8_t low[kSuper];
+    for (int e = 0; e < kSuper; ++e) {  // the high bit of element e: byte e % 32 of hmask, bit e / 32
+      if (L[e] > 3) blk.hmask[e % 32] |= static_cast<uint8_t>(1 << (e / 32)), L[e] = static_cast<int8_t>(L[e] - 4);
+      low[e] = static_cast<uint8_t>(L[e]);
+    }
+    pack_2bit(low, blk.qs);
+    store(out, b, blk);
+  }
+}
 
 void q4_k_to_float(const std::byte* row, float* out, int64_t n) {
   for (int64_t b = 0; b < n / kSuper; ++b) {

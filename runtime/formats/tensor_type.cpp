@@ -106,6 +106,8 @@ constexpr TypeTraits kTypes[] = {
     {DType::Q4_1, "Q4_1", 32, 20, 3, false, DType::Q8_0, quants::q4_1_to_float, quants::q4_1_from_float},
     {DType::Q5_0, "Q5_0", 32, 22, 6, false, DType::Q8_0, quants::q5_0_to_float, quants::q5_0_from_float},
     {DType::Q5_1, "Q5_1", 32, 24, 7, false, DType::Q8_0, quants::q5_1_to_float, quants::q5_1_from_float},
+    {DType::Q2_K, "Q2_K", 256, 84, 10, false, DType::Q8_0, quants::q2_k_to_float, quants::q2_k_from_float},
+    {DType::Q3_K, "Q3_K", 256, 110, 11, false, DType::Q8_0, quants::q3_k_to_float, quants::q3_k_from_float},
     {DType::Q4_K, "Q4_K", 256, 144, 12, false, DType::Q8_0, quants::q4_k_to_float, quants::q4_k_from_float},
     {DType::Q5_K, "Q5_K", 256, 176, 13, false, DType::Q8_0, quants::q5_k_to_float, quants::q5_k_from_float},
     {DType::Q6_K, "Q6_K", 256, 210, 14, false, DType::Q8_0, quants::q6_k_to_float, quants::q6_k_from_float},

@@ -6,7 +6,7 @@
 // blocks along the innermost (row) dimension, exactly as ggml lays them out:
 //   Q8_0: 32 elements -> { f16 d; int8 q[32]; }            34 bytes
 //   Q4_0: 32 elements -> { f16 d; uint8 q[16]; }  (x = (nibble-8)*d; low nibbles are elements 0..15, high 16..31) 18 bytes
-//   Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K: formats/quant_rows.h
+//   Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K: formats/quant_rows.h
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -14,7 +14,7 @@
 
 namespace reach::run {
 
-enum class DType : uint8_t { F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K };
+enum class DType : uint8_t { F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K };
 
 struct TypeTraits {
   DType type;

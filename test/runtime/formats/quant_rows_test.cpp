@@ -95,7 +95,7 @@ TEST_P(QuantRows, QuantizeGivesGgmlsBytesAndDequantizeItsFloats) {
 
 INSTANTIATE_TEST_SUITE_P(Types, QuantRows,
                          ::testing::Values(DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
-                                           DType::Q4_K, DType::Q5_K, DType::Q6_K),
+                                           DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K),
                          [](const auto& info) { return std::string(type_traits(info.param).name); });
 
 }  // namespace
