@@ -8,6 +8,7 @@
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendAction.h"
+#include "clang/Frontend/FrontendActions.h"
 #include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/CompilationDatabase.h"
 #include "clang/Tooling/Tooling.h"
@@ -163,9 +164,10 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
   SummaryDedup Dedup;
   mapLargeBlocks();
   std::atomic<size_t> Next{0}, Done{0};
+  std::atomic<bool> AnyFailed{false};
   std::mutex ProgressMutex;
   auto Work = [&] {
-    for (size_t I; (I = Next++) < Files.size();) {
+    for (size_t I; !(Opts.CompileCheckOnly && AnyFailed) && (I = Next++) < Files.size();) {
       TUSummary &S = Results[I];
       S.MainFile = Files[I];
       FixedCommands One(Commands[I]);
@@ -177,9 +179,11 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
       Tool.setDiagnosticConsumer(&Diags);
       Tool.setPrintErrorMessage(false);
       Factory F(Opts.Root, S);
-      int RC = Tool.run(&F);
+      std::unique_ptr<FrontendActionFactory> Check = newFrontendActionFactory<clang::SyntaxOnlyAction>();
+      int RC = Tool.run(Opts.CompileCheckOnly ? Check.get() : &F);
       if (Diags.ProjectErrors > 0 || (RC != 0 && Diags.ForeignErrors == 0)) {
         S.Failed = true;
+        AnyFailed = true;
         S.FirstError = Diags.FirstProject.empty() ? "could not run the compile command"
                                                   : Diags.FirstProject;
         S.Errors = std::move(Diags.Project);

@@ -21,6 +21,10 @@ struct RunOptions {
   /// Absolute path -> contents that replace the file on disk: `fix`
   /// re-analyses its edits before writing them.
   std::shared_ptr<const std::map<std::string, std::string>> Overlay;
+  /// Only whether the TUs compile, with their errors (fix's trial builds):
+  /// a syntax check without extraction, and once one TU has failed the
+  /// ones not yet started are skipped (their summaries say nothing).
+  bool CompileCheckOnly = false;
 };
 
 /// Compile-command adjustments shared by every tool that re-parses the

@@ -264,6 +264,7 @@ std::vector<TUFailure> compileWithOverlay(const CommonOptions &Opts, const std::
   Run.Jobs = Opts.Jobs;
   Run.ExtraArgs = Opts.ExtraArgs;
   Run.Overlay = std::make_shared<const std::map<std::string, std::string>>(Overlay.Contents);
+  Run.CompileCheckOnly = true;
   for (const TUSummary &TU : extractAll(*DB, Files, Run))
     if (TU.Failed)
       Failed.push_back({TU.MainFile, TU.FirstError, TU.Errors});

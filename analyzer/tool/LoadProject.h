@@ -16,8 +16,10 @@ namespace reach {
 std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay = nullptr);
 
 /// Compiles only Files (as the compile database names them) with Overlay's
-/// edits: the TUs that fail, each with its first error. fix's bisection of
-/// a round that broke the build.
+/// edits, a syntax check each: the TUs that fail, with their first errors;
+/// empty when all compile. Once one fails the rest are not started (a
+/// trial that fails needs no more). fix's search for the deletions that
+/// broke a round.
 std::vector<TUFailure> compileWithOverlay(const CommonOptions &Opts, const std::string &Root,
                                           const SourceOverlay &Overlay, const std::vector<std::string> &Files);
 
