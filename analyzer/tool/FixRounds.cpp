@@ -244,6 +244,8 @@ private:
     for (const TUFailure &T : A.Failures)
       Broken.push_back(T.File);
     RoundUnits U = unitsOf(LastPlan);
+    errs() << "reach-audit fix: round " << F.Rounds << " broke " << Broken.size()
+           << " translation unit(s); finding the deletions to blame\n";
     auto Compile = [&](const std::vector<size_t> &Chosen) {
       Edited Trial = withPlan(subPlan(LastPlan, U, Chosen));
       return relative(errorsOf(compileWithOverlay(Common, F.Root, Trial.Overlay, Broken)));
