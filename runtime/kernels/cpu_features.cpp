@@ -1,6 +1,9 @@
 #include "kernels/cpu_features.h"
 
+#include <cpuid.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -69,6 +72,62 @@ Isa choose() {
 Isa chosen_isa() {
   static const Isa isa = choose();
   return isa;
+}
+
+namespace {
+
+struct CpuId {
+  std::string vendor;
+  unsigned family = 0, model = 0;
+};
+
+CpuId read_cpuid() {
+  CpuId id;
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return id;
+  char vendor[13] = {};
+  std::memcpy(vendor, &b, 4);
+  std::memcpy(vendor + 4, &d, 4);
+  std::memcpy(vendor + 8, &c, 4);
+  id.vendor = vendor;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return id;
+  const unsigned base_family = (a >> 8) & 0xF, base_model = (a >> 4) & 0xF;
+  id.family = base_family == 0xF ? base_family + ((a >> 20) & 0xFF) : base_family;
+  id.model = base_family == 0x6 || base_family == 0xF ? base_model | (((a >> 16) & 0xF) << 4) : base_model;
+  return id;
+}
+
+// Measured per CPU family (decode tg on the TinyLlama-shaped Q4_0/Q8_0
+// files, 2 threads; docs/runtime.md has the sweeps and their logs).
+PrefetchDistances by_identity(const CpuId& id) {
+  if (id.vendor == "GenuineIntel") return {2048, 5120, "table: Intel (measured on Sapphire Rapids)"};
+  return {2048, 5120, "default (the Intel distances; not measured on this CPU family)"};
+}
+
+PrefetchDistances choose_prefetch() {
+  const char* forced = std::getenv("REACH_PREFETCH");
+  if (forced && *forced) {
+    char* end = nullptr;
+    const long long l1 = std::strtoll(forced, &end, 10);
+    const long long l2 = *end == ',' ? std::strtoll(end + 1, &end, 10) : -1;
+    if (*end != '\0' || l1 < 0 || l2 < 0 || l1 > (1 << 20) || l2 > (1 << 20))
+      throw std::runtime_error(std::string("REACH_PREFETCH=") + forced +
+                               ": expected two byte distances 0..1048576, L1 and L2, as in 2048,5120");
+    return {l1, l2, "REACH_PREFETCH"};
+  }
+  return by_identity(read_cpuid());
+}
+
+}  // namespace
+
+const PrefetchDistances& prefetch_distances() {
+  static const PrefetchDistances p = choose_prefetch();
+  return p;
+}
+
+std::string cpu_identity() {
+  const CpuId id = read_cpuid();
+  return id.vendor + " family " + std::to_string(id.family) + " model " + std::to_string(id.model);
 }
 
 }  // namespace reach::run

@@ -28,4 +28,17 @@ bool cpu_runs(Isa isa);
 // it names no variant or one this CPU cannot run), else the best variant.
 Isa chosen_isa();
 
+// How far ahead of its reads the decode GEMV prefetches: bytes ahead of
+// each 64-byte line into L1 and into L2. The best distances depend on the
+// CPU's memory system, so they are chosen once, from the CPU's vendor and
+// family (a table measured per family, docs/runtime.md), or from
+// REACH_PREFETCH=L1,L2 (bytes; for tuning runs). `source` says which;
+// `reach-run bench` prints it.
+struct PrefetchDistances {
+  int64_t l1 = 2048, l2 = 5120;
+  std::string source;
+};
+const PrefetchDistances& prefetch_distances();
+std::string cpu_identity();  // "GenuineIntel family 6 model 143", for the table and the bench
+
 }  // namespace reach::run

@@ -95,8 +95,9 @@ void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, c
   quantize(x, n, cols, quantized, pool);
   const int64_t blocks = cols / kQuantBlock;
   // Pointers into this thread's activations: workers must not read their own.
+  const PrefetchDistances& ahead = prefetch_distances();
   const GroupJob job{type, packed, group_bytes(type, blocks), rows, blocks, n,
-                     quantized.q.data(), quantized.d.data(), quantized.sum.data(), y};
+                     quantized.q.data(), quantized.d.data(), quantized.sum.data(), y, ahead.l1, ahead.l2};
   const GroupsKernel kernel = kernel_for(isa);
   // Pairs of groups per task: the AVX-512 variant multiplies two at once.
   pool.parallel_for(group_count(rows), 2, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });

@@ -13,13 +13,13 @@ struct Avx2 {
   static constexpr int32_t offset(DType type) { return type == DType::Q4_0 ? 8 : 0; }
 
   template <DType Type, int T>
-  static void block_dots(const char* line, const int8_t* const* xq, __m256i* dot) {
+  static void block_dots(const char* line, const int8_t* const* xq, __m256i* dot, Ahead ahead) {
     constexpr int kLines = quant_bytes(Type) / 64;
     const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
     __m256i sum16[T];
     for (int t = 0; t < T; ++t) sum16[t] = _mm256_setzero_si256();
     for (int l = 0; l < kLines; ++l, line += 64) {
-      prefetch_lines_ahead(line);
+      prefetch_lines_ahead(line, ahead);
       for (int half = 0; half < 2; ++half) {
         const int v = 2 * l + half;  // quant vector of the block
         const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(line) + half);

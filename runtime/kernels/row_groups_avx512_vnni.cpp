@@ -41,14 +41,15 @@ void pair_times_rows(const char* a, const char* b, const GroupJob& job, int64_t 
   constexpr int32_t kOffset = Avx512Vnni::offset(Type);
   const __m512i low4 = _mm512_set1_epi8(0x0F), sign = _mm512_set1_epi8(static_cast<char>(0x80));
   const int64_t blocks = job.blocks;
+  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
   __m512 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t b0 = 0; b0 < blocks; b0 += kSuperblock) {
     const int64_t here = smaller(kSuperblock, blocks - b0);
     const auto* scales_a = reinterpret_cast<const __m128i*>(a);
     const auto* scales_b = reinterpret_cast<const __m128i*>(b);
-    prefetch_lines_ahead(a);
-    prefetch_lines_ahead(b);
+    prefetch_lines_ahead(a, ahead);
+    prefetch_lines_ahead(b, ahead);
     a += 64;
     b += 64;
     for (int64_t j = 0; j < here; ++j, a += kQuantBytes, b += kQuantBytes) {
@@ -62,8 +63,8 @@ void pair_times_rows(const char* a, const char* b, const GroupJob& job, int64_t 
       }
       for (int v = 0; v < kVectors; ++v) {
         if (v % 2 == 0) {
-          prefetch_lines_ahead(a + 32 * v);
-          prefetch_lines_ahead(b + 32 * v);
+          prefetch_lines_ahead(a + 32 * v, ahead);
+          prefetch_lines_ahead(b + 32 * v, ahead);
         }
         const __m512i w = pair_vector(a, b, v);
         if constexpr (Type == DType::Q4_0) {

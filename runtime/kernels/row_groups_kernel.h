@@ -8,6 +8,7 @@
 //                            variants also use Q8_0's as unsigned, q + 128)
 //   P::block_dots<Type, T>   the integer dot products of one block's 8 rows
 //                            with T activation rows, one int32 lane per row
+//                            (prefetching each line it reads)
 // and gets the rest here: the stream over the group's lines, the
 // prefetches, the offset's correction (offset · Σx, exact) and the float
 // arithmetic, which is the same in every variant, so all give the bits of
@@ -24,17 +25,19 @@ namespace reach::run::row_groups {
 namespace {
 
 // Every 64-byte line of a group is prefetched twice, just before the loads
-// of the line itself: into L1 kPrefetchBytes ahead and into L2
-// kL2PrefetchBytes ahead. Measured on decode (reach-run bench -p 0 -n 64,
-// TinyLlama shape, 2 threads; against the same binary with the distances
-// before, 1536 and 3072 issued as a burst per superblock): Q4_0 52.9 ->
-// 57.5 t/s, Q8_0 29.8 -> 32.3 t/s. From memory (a harness walking 1 GiB of
-// Q4_0 groups, 2 threads, GB/s) 2048/4096 34.7, 2048/5120 34.8, 2560/5120
-// 35.0, 1536/3072 33.4, 2560/4096 34.0, 2048/6144 32.7, 1536 with no L2
-// prefetch 31.6. An L1 prefetch exactly 4 KiB ahead shares an L1 set with
-// the load it serves and halves the speed.
-constexpr int64_t kPrefetchBytes = 2048;
-constexpr int64_t kL2PrefetchBytes = 5120;
+// of the line itself: into L1 and into L2, each a distance ahead that the
+// CPU's family decides (kernels/cpu_features.h). On Sapphire Rapids
+// (reach-run bench -p 0 -n 64, TinyLlama shape, 2 threads; against the same
+// binary with the distances before, 1536 and 3072 issued as a burst per
+// superblock): Q4_0 52.9 -> 57.5 t/s, Q8_0 29.8 -> 32.3 t/s at 2048/5120.
+// From memory (a harness walking 1 GiB of Q4_0 groups, 2 threads, GB/s)
+// 2048/4096 34.7, 2048/5120 34.8, 2560/5120 35.0, 1536/3072 33.4, 2560/4096
+// 34.0, 2048/6144 32.7, 1536 with no L2 prefetch 31.6. An L1 prefetch
+// exactly 4 KiB ahead shares an L1 set with the load it serves and halves
+// the speed.
+struct Ahead {
+  int64_t l1, l2;
+};
 
 constexpr int64_t smaller(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -51,9 +54,9 @@ inline __m256i broadcast4(const int8_t* q) {
 inline const char* ahead_of(const char* line, int64_t bytes) {
   return reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(line) + static_cast<uintptr_t>(bytes));
 }
-inline void prefetch_lines_ahead(const char* line) {
-  _mm_prefetch(ahead_of(line, kPrefetchBytes), _MM_HINT_T0);
-  _mm_prefetch(ahead_of(line, kL2PrefetchBytes), _MM_HINT_T1);
+inline void prefetch_lines_ahead(const char* line, Ahead ahead) {
+  _mm_prefetch(ahead_of(line, ahead.l1), _MM_HINT_T0);
+  _mm_prefetch(ahead_of(line, ahead.l2), _MM_HINT_T1);
 }
 
 // The eight rows of one group times activation rows t0..t0+T-1; writes
@@ -66,11 +69,12 @@ void group_times_rows(const std::byte* group, const GroupJob& job, int64_t t0, f
   __m256 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   const char* line = reinterpret_cast<const char*>(group);
+  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
   for (int64_t b0 = 0; b0 < blocks; b0 += kSuperblock) {
     const int64_t here = smaller(kSuperblock, blocks - b0);
     // The superblock's line of scales, prefetched like every line.
     const auto* scales = reinterpret_cast<const __m128i*>(line);
-    prefetch_lines_ahead(line);
+    prefetch_lines_ahead(line, ahead);
     line += 64;
     for (int64_t j = 0; j < here; ++j, line += kQuantBytes) {
       const int64_t b = b0 + j;
@@ -78,7 +82,7 @@ void group_times_rows(const std::byte* group, const GroupJob& job, int64_t t0, f
       for (int t = 0; t < T; ++t) xq[t] = job.xq[(t0 + t) * blocks + b].q;
       __m256i dot[T];
       for (int t = 0; t < T; ++t) dot[t] = _mm256_setzero_si256();
-      P::template block_dots<Type, T>(line, xq, dot);
+      P::template block_dots<Type, T>(line, xq, dot, ahead);
       const __m256 d_w = _mm256_cvtph_ps(_mm_load_si128(scales + j));
       for (int t = 0; t < T; ++t) {
         const int64_t i = (t0 + t) * blocks + b;
@@ -134,13 +138,13 @@ struct VnniDots {
   static constexpr int32_t offset(DType type) { return type == DType::Q4_0 ? 8 : 128; }
 
   template <DType Type, int T>
-  static void block_dots(const char* line, const int8_t* const* xq, __m256i* dot) {
+  static void block_dots(const char* line, const int8_t* const* xq, __m256i* dot, Ahead ahead) {
     constexpr int kLines = quant_bytes(Type) / 64;
     const __m256i low4 = _mm256_set1_epi8(0x0F), sign = _mm256_set1_epi8(static_cast<char>(0x80));
     __m256i other[T];
     for (int t = 0; t < T; ++t) other[t] = _mm256_setzero_si256();
     for (int l = 0; l < kLines; ++l, line += 64) {
-      prefetch_lines_ahead(line);
+      prefetch_lines_ahead(line, ahead);
       for (int half = 0; half < 2; ++half) {
         const int v = 2 * l + half;  // quant vector of the block
         __m256i* into = half ? other : dot;

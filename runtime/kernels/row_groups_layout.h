@@ -53,6 +53,7 @@ struct GroupJob {
   const float* xd;            // [n][blocks] their scales as floats
   const int32_t* xsum;        // [n][blocks] Σq of each block
   float* y;                   // [n][rows]
+  int64_t prefetch_l1, prefetch_l2;  // bytes ahead of each line read (cpu_features.h)
 };
 
 // The variants: Y's columns for row groups [g0, g1). Each is bit-identical to

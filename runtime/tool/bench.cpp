@@ -102,6 +102,9 @@ int bench(int argc, char** argv) {
   if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);
   write_stdout(formatted("weight_bytes_per_token: %zu\n", weight_bytes_per_token(w)));
   write_stdout(formatted("kernel_isa: %s\n", isa_name(chosen_isa())));
+  const PrefetchDistances& ahead = prefetch_distances();
+  write_stdout(formatted("cpu: %s\nprefetch: L1 %lld B, L2 %lld B ahead (%s)\n", cpu_identity().c_str(),
+                         static_cast<long long>(ahead.l1), static_cast<long long>(ahead.l2), ahead.source.c_str()));
   finish_stdout();
   return 0;
 }

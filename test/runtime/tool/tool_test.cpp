@@ -113,6 +113,18 @@ TEST(ReachRun, ReachCpuIsaForcesAVariantAndAnUnknownOneIsExit2) {
   EXPECT_NE(slurp(out).find("kernel_isa: avx2\n"), std::string::npos) << slurp(out);
 }
 
+// REACH_PREFETCH sets the decode prefetch distances (kernels/cpu_features.h);
+// bench prints them with where they came from; a malformed value is exit 2.
+TEST(ReachRun, ReachPrefetchSetsTheDistancesAndBenchSaysSo) {
+  const std::string out = (work_dir() / "prefetch.txt").string();
+  const auto set = reach_run_raw("env REACH_PREFETCH=1536,4096", {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+  EXPECT_EQ(set.status, 0) << set.err;
+  EXPECT_NE(slurp(out).find("prefetch: L1 1536 B, L2 4096 B ahead (REACH_PREFETCH)"), std::string::npos) << slurp(out);
+  const auto bad = reach_run_raw("env REACH_PREFETCH=2048", {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("REACH_PREFETCH=2048: expected two byte distances"), std::string::npos) << bad.err;
+}
+
 TEST(ReachRun, StopReasonInJsonAndOnStderr) {
   auto json_stop = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"generate", "--model", gguf_f32(), "--prompt", "Hi", "--temperature", "0",
