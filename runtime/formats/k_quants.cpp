@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "formats/block_io.h"
 #include "formats/half.h"
 #include "formats/quant_rows.h"
 
@@ -47,18 +48,6 @@ struct BlockQ6K {
 };
 static_assert(sizeof(BlockQ2K) == 84 && sizeof(BlockQ3K) == 110);
 static_assert(sizeof(BlockQ4K) == 144 && sizeof(BlockQ5K) == 176 && sizeof(BlockQ6K) == 210);
-
-template <class Block>
-Block load(const std::byte* row, int64_t b) {
-  Block blk;
-  std::memcpy(&blk, row + b * static_cast<int64_t>(sizeof(Block)), sizeof(Block));
-  return blk;
-}
-
-template <class Block>
-void store(std::byte* out, int64_t b, const Block& blk) {
-  std::memcpy(out + b * static_cast<int64_t>(sizeof(Block)), &blk, sizeof(Block));
-}
 
 // Round to nearest, ties to even, for |x| < 2^22: ggml's nearest_int (adding
 // 1.5·2^23 leaves the integer in the mantissa's low bits).
@@ -152,14 +141,20 @@ float fit_scale_min(int n, int nmax, const float* x, const float* w, uint8_t* L,
   return scale;
 }
 
+// The element of largest magnitude, with its sign (the first of equals).
+float signed_extreme(int n, const float* x) {
+  float max = 0, amax = 0;
+  for (int i = 0; i < n; ++i)
+    if (std::fabs(x[i]) > amax) amax = std::fabs(x[i]), max = x[i];
+  return max;
+}
+
 // Signed codes L[i] + nmax in [0, 2·nmax) with x ≈ scale·L, searched over 19
 // scales around nmax/max, weighted by x² (ggml's make_qx_quants with
 // rmse_type 1 and no importance weights).
 float fit_scale(int n, int nmax, const float* x, int8_t* L) {
-  float max = 0, amax = 0;
-  for (int i = 0; i < n; ++i)
-    if (std::fabs(x[i]) > amax) amax = std::fabs(x[i]), max = x[i];
-  if (amax < kGroupMaxEps) {
+  const float max = signed_extreme(n, x);
+  if (std::fabs(max) < kGroupMaxEps) {  // all zero
     std::fill(L, L + n, 0);
     return 0.f;
   }
@@ -198,10 +193,8 @@ float fit_scale(int n, int nmax, const float* x, int8_t* L) {
 // (up to five passes) while the weighted fit improves; returns the scale
 // and leaves L[i] + nmax (ggml's make_q3_quants with do_rmse).
 float fit_scale_refined(int n, int nmax, const float* x, int8_t* L) {
-  float max = 0, amax = 0;
-  for (int i = 0; i < n; ++i)
-    if (std::fabs(x[i]) > amax) amax = std::fabs(x[i]), max = x[i];
-  if (amax < kGroupMaxEps) {
+  const float max = signed_extreme(n, x);
+  if (std::fabs(max) < kGroupMaxEps) {  // all zero
     std::fill(L, L + n, 0);
     return 0.f;
   }
@@ -301,7 +294,7 @@ void fit_k_scales(const float* x, int nmax, float rmin, int nstep, uint16_t& d, 
 
 void q2_k_to_float(const std::byte* row, float* out, int64_t n) {
   for (int64_t b = 0; b < n / kSuper; ++b) {
-    const auto blk = load<BlockQ2K>(row, b);
+    const auto blk = load_block<BlockQ2K>(row, b);
     const float d = f16_to_f32(blk.d), dmin = f16_to_f32(blk.dmin);
     float* y = out + b * kSuper;
     for (int e = 0; e < kSuper; ++e) {
@@ -341,13 +334,13 @@ void q2_k_from_float(const float* x, std::byte* out, int64_t n) {
       for (int i = 0; i < 16; ++i) L[16 * j + i] = static_cast<uint8_t>(std::max(0, std::min(3, nearest_int((x[16 * j + i] + dm) / d))));
     }
     pack_2bit(L, blk.qs);
-    store(out, b, blk);
+    store_block(out, b, blk);
   }
 }
 
 void q3_k_to_float(const std::byte* row, float* out, int64_t n) {
   for (int64_t b = 0; b < n / kSuper; ++b) {
-    const auto blk = load<BlockQ3K>(row, b);
+    const auto blk = load_block<BlockQ3K>(row, b);
     const float d = f16_to_f32(blk.d);
     float* y = out + b * kSuper;
     for (int e = 0; e < kSuper; ++e) {
@@ -389,13 +382,13 @@ void q3_k_from_float(const float* x, std::byte* out, int64_t n) {
       low[e] = static_cast<uint8_t>(L[e]);
     }
     pack_2bit(low, blk.qs);
-    store(out, b, blk);
+    store_block(out, b, blk);
   }
 }
 
 void q4_k_to_float(const std::byte* row, float* out, int64_t n) {
   for (int64_t b = 0; b < n / kSuper; ++b) {
-    const auto blk = load<BlockQ4K>(row, b);
+    const auto blk = load_block<BlockQ4K>(row, b);
     const float d = f16_to_f32(blk.d), dmin = f16_to_f32(blk.dmin);
     float* y = out + b * kSuper;
     const uint8_t* q = blk.qs;
@@ -418,13 +411,13 @@ void q4_k_from_float(const float* x, std::byte* out, int64_t n) {
     fit_k_scales(x, 15, -1.f, 20, blk.d, blk.dmin, blk.scales, L);
     for (int j = 0; j < kSuper; j += 64)
       for (int l = 0; l < 32; ++l) blk.qs[j / 2 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 4));
-    store(out, b, blk);
+    store_block(out, b, blk);
   }
 }
 
 void q5_k_to_float(const std::byte* row, float* out, int64_t n) {
   for (int64_t b = 0; b < n / kSuper; ++b) {
-    const auto blk = load<BlockQ5K>(row, b);
+    const auto blk = load_block<BlockQ5K>(row, b);
     const float d = f16_to_f32(blk.d), dmin = f16_to_f32(blk.dmin);
     float* y = out + b * kSuper;
     const uint8_t* ql = blk.qs;
@@ -454,13 +447,13 @@ void q5_k_from_float(const float* x, std::byte* out, int64_t n) {
         if (l2 > 15) l2 -= 16, blk.qh[l] |= m2;
         blk.qs[j / 2 + l] = static_cast<uint8_t>(l1 | (l2 << 4));
       }
-    store(out, b, blk);
+    store_block(out, b, blk);
   }
 }
 
 void q6_k_to_float(const std::byte* row, float* out, int64_t n) {
   for (int64_t b = 0; b < n / kSuper; ++b) {
-    const auto blk = load<BlockQ6K>(row, b);
+    const auto blk = load_block<BlockQ6K>(row, b);
     const float d = f16_to_f32(blk.d);
     float* y = out + b * kSuper;
     for (int half = 0; half < 2; ++half, y += 128) {  // 128 elements: 64 bytes of ql, 32 of qh, 8 scales
@@ -492,7 +485,7 @@ void q6_k_from_float(const float* x, std::byte* out, int64_t n) {
       if (std::fabs(scales[ib]) > max_abs_scale) max_abs_scale = std::fabs(scales[ib]), max_scale = scales[ib];
     }
     if (max_abs_scale < kGroupMaxEps) {  // all zero
-      store(out, b, blk);
+      store_block(out, b, blk);
       continue;
     }
     const float iscale = -128.f / max_scale;
@@ -513,7 +506,7 @@ void q6_k_from_float(const float* x, std::byte* out, int64_t n) {
         qh[l] = static_cast<uint8_t>((q(0) >> 4) | ((q(1) >> 4) << 2) | ((q(2) >> 4) << 4) | ((q(3) >> 4) << 6));
       }
     }
-    store(out, b, blk);
+    store_block(out, b, blk);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "formats/block_io.h"
 #include "formats/half.h"
 #include "formats/quant_rows.h"
 
@@ -30,18 +31,6 @@ struct BlockQ5_1 {
 };
 static_assert(sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
 
-template <class Block>
-Block load(const std::byte* row, int64_t b) {
-  Block blk;
-  std::memcpy(&blk, row + b * static_cast<int64_t>(sizeof(Block)), sizeof(Block));
-  return blk;
-}
-
-template <class Block>
-void store(std::byte* out, int64_t b, const Block& blk) {
-  std::memcpy(out + b * static_cast<int64_t>(sizeof(Block)), &blk, sizeof(Block));
-}
-
 // The smallest and largest of a block.
 void range_of(const float* v, float& min, float& max) {
   min = FLT_MAX;
@@ -63,7 +52,7 @@ int high_bit(const uint8_t qh[4], int j) {
 
 void q4_1_to_float(const std::byte* row, float* out, int64_t n) {
   for (int64_t b = 0; b < n / kBlock; ++b) {
-    const auto blk = load<BlockQ4_1>(row, b);
+    const auto blk = load_block<BlockQ4_1>(row, b);
     const float d = f16_to_f32(blk.d), m = f16_to_f32(blk.m);
     float* y = out + b * kBlock;
     for (int j = 0; j < 16; ++j) {
@@ -86,13 +75,13 @@ void q4_1_from_float(const float* x, std::byte* out, int64_t n) {
       const auto q1 = std::min<uint8_t>(15, static_cast<uint8_t>(static_cast<int8_t>((v[j + 16] - min) * id + 0.5f)));
       blk.qs[j] = static_cast<uint8_t>(q0 | (q1 << 4));
     }
-    store(out, b, blk);
+    store_block(out, b, blk);
   }
 }
 
 void q5_0_to_float(const std::byte* row, float* out, int64_t n) {
   for (int64_t b = 0; b < n / kBlock; ++b) {
-    const auto blk = load<BlockQ5_0>(row, b);
+    const auto blk = load_block<BlockQ5_0>(row, b);
     const float d = f16_to_f32(blk.d);
     float* y = out + b * kBlock;
     for (int j = 0; j < 16; ++j) {
@@ -121,13 +110,13 @@ void q5_0_from_float(const float* x, std::byte* out, int64_t n) {
       qh |= static_cast<uint32_t>((q1 & 0x10u) >> 4) << (j + 16);
     }
     std::memcpy(blk.qh, &qh, 4);
-    store(out, b, blk);
+    store_block(out, b, blk);
   }
 }
 
 void q5_1_to_float(const std::byte* row, float* out, int64_t n) {
   for (int64_t b = 0; b < n / kBlock; ++b) {
-    const auto blk = load<BlockQ5_1>(row, b);
+    const auto blk = load_block<BlockQ5_1>(row, b);
     const float d = f16_to_f32(blk.d), m = f16_to_f32(blk.m);
     float* y = out + b * kBlock;
     for (int j = 0; j < 16; ++j) {
@@ -154,7 +143,7 @@ void q5_1_from_float(const float* x, std::byte* out, int64_t n) {
       qh |= static_cast<uint32_t>((q1 & 0x10u) >> 4) << (j + 16);
     }
     std::memcpy(blk.qh, &qh, 4);
-    store(out, b, blk);
+    store_block(out, b, blk);
   }
 }
 
