@@ -246,9 +246,14 @@ private:
     RoundUnits U = unitsOf(LastPlan);
     errs() << "reach-audit fix: round " << F.Rounds << " broke " << Broken.size()
            << " translation unit(s); finding the deletions to blame\n";
+    unsigned Trials = 0;
     auto Compile = [&](const std::vector<size_t> &Chosen) {
       Edited Trial = withPlan(subPlan(LastPlan, U, Chosen));
-      return relative(errorsOf(compileWithOverlay(Common, F.Root, Trial.Overlay, Broken)));
+      std::vector<CompileError> Errors = relative(errorsOf(compileWithOverlay(Common, F.Root, Trial.Overlay, Broken)));
+      // A trial of a big round takes minutes: say each one.
+      errs() << "reach-audit fix: trial " << ++Trials << ": " << Chosen.size() << " of " << U.Keys.size()
+             << " deletion(s) " << (Errors.empty() ? "compile" : "fail: " + Errors.front().Message) << "\n";
+      return Errors;
     };
     BisectResult R = keepWhatCompiles(U.ByFile, namesOf(LastPlan, U), relative(errorsOf(A.Failures)), Compile);
     errs() << "reach-audit fix: round " << F.Rounds << " broke " << relative(A.Failures.front().File)
