@@ -24,9 +24,13 @@ std::set<std::string> identifiersIn(const std::vector<std::string> &Quoted) {
   return Out;
 }
 
-/// "x.h" or "sub/x.h", as an #include spells it, names the file sub/x.h.
+/// "x.h", "sub/x.h" or "../sub/x.h", as an #include spells it, names the
+/// file sub/x.h: what is left of the spelling after its leading ./ and ../
+/// is the end of the path.
 bool namesFile(const std::vector<std::string> &Quoted, const std::string &File) {
-  return std::any_of(Quoted.begin(), Quoted.end(), [&](const std::string &Q) {
+  return std::any_of(Quoted.begin(), Quoted.end(), [&](std::string Q) {
+    while (Q.rfind("../", 0) == 0 || Q.rfind("./", 0) == 0)
+      Q.erase(0, Q.find('/') + 1);
     return !Q.empty() && File.size() >= Q.size() && File.compare(File.size() - Q.size(), Q.size(), Q) == 0 &&
            (File.size() == Q.size() || File[File.size() - Q.size() - 1] == '/');
   });

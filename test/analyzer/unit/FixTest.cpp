@@ -170,7 +170,7 @@ TEST(Bisect, ErrorsNameDefinitionsByIdentifierAndFilesByTheirSpelling) {
                                   {{"help"}, ""}};
   std::vector<CompileError> Errors = {
       {"a.cpp:3:9: error: no member named 'helper' in 'ns::Util<int>'", {"helper", "ns::Util<int>"}},
-      {"b.cpp:1:10: fatal error: 'compat/getopt.h' file not found", {"compat/getopt.h"}},
+      {"b.cpp:1:10: fatal error: '../compat/getopt.h' file not found", {"../compat/getopt.h"}},
       {"c.cpp:2:1: error: unknown type name 'Log'", {"Log"}}};
   auto Blamed = blameByName({0, 1, 2, 3, 4}, Names, Errors);
   std::map<size_t, std::string> M(Blamed.begin(), Blamed.end());
