@@ -16,22 +16,46 @@ namespace reach::run {
 // A weight matrix {out, in} and the kernel that multiplies by it.
 using Linear = WeightMatrix;
 
-struct LayerWeights {
+// One layer's parameters, with each matrix as `Matrix`: a TensorView in the
+// file (found, not yet loaded), a Linear for the CPU kernels, or a matrix in
+// GPU memory. The one list of the fields, whatever holds them.
+template <class Matrix>
+struct LayerOf {
   std::vector<float> attn_norm;  // {dim}           input_layernorm
-  Linear q;                      // {n_heads*head_dim, dim}
-  Linear k;                      // {n_kv_heads*head_dim, dim}
-  Linear v;                      // {n_kv_heads*head_dim, dim}
+  Matrix q;                      // {n_heads*head_dim, dim}
+  Matrix k;                      // {n_kv_heads*head_dim, dim}
+  Matrix v;                      // {n_kv_heads*head_dim, dim}
   std::vector<float> q_bias;     // {n_heads*head_dim}     Qwen2 only, else empty
   std::vector<float> k_bias;     // {n_kv_heads*head_dim}  Qwen2 only
   std::vector<float> v_bias;     // {n_kv_heads*head_dim}  Qwen2 only
   std::vector<float> q_norm;     // {head_dim}             Qwen3 only
   std::vector<float> k_norm;     // {head_dim}             Qwen3 only
-  Linear o;                      // {dim, n_heads*head_dim}
+  Matrix o;                      // {dim, n_heads*head_dim}
   std::vector<float> ffn_norm;   // {dim}           post_attention_layernorm
-  Linear gate;                   // {ffn_dim, dim}
-  Linear up;                     // {ffn_dim, dim}
-  Linear down;                   // {dim, ffn_dim}
+  Matrix gate;                   // {ffn_dim, dim}
+  Matrix up;                     // {ffn_dim, dim}
+  Matrix down;                   // {dim, ffn_dim}
 };
+using LayerWeights = LayerOf<Linear>;
+
+// Calls fn on each matrix of a layer, in the order the forward uses them.
+template <class Layer, class Fn>
+void for_each_layer_matrix(Layer& l, Fn fn) {
+  for (auto* m : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) fn(*m);
+}
+
+// Every parameter the config calls for, found in the file and shape-checked:
+// vectors read (as F32), matrices still views into the file. What a backend
+// loads its weights from.
+struct WeightViews {
+  const TensorView* embed = nullptr;            // {vocab, dim}
+  std::vector<LayerOf<const TensorView*>> layers;
+  std::vector<float> final_norm;                // {dim}
+  const TensorView* lm_head = nullptr;          // {vocab, dim}; == embed when tied
+};
+// Throws FormatError naming the model path and the tensor when one is
+// missing, has the wrong shape, or is a vector stored block-quantized.
+WeightViews find_weights(const ModelSource& source);
 
 struct Weights {
   PackedStorage packed;               // the Q8_0/Q4_0 matrices below, repacked; first, so it outlives them
@@ -45,13 +69,14 @@ struct Weights {
 // embedding contributes only its one row, unless it is also the lm_head).
 // The bandwidth roofline is bandwidth / this.
 size_t weight_bytes_per_token(const Weights& w);
+size_t weight_bytes_per_token(const WeightViews& w);
 // The dominant storage type of the matrices (by bytes), for reports.
 DType main_weight_type(const Weights& w);
+DType main_weight_type(const WeightViews& w);
 
-// Looks up every tensor the config calls for, checks its shape and packs the
-// matrices for their kernels (on `pool`); throws FormatError naming the model
-// path and the tensor when one is missing, has the wrong shape, or is stored
-// in a type without a kernel.
+// find_weights, then the matrices packed for their CPU kernels (on `pool`);
+// throws FormatError as find_weights does, or naming a matrix stored in a
+// type without a kernel.
 Weights load_weights(const ModelSource& source, ThreadPool& pool);
 
 }  // namespace reach::run
