@@ -2,8 +2,10 @@
 // Keys and values of every position seen so far, per layer, in F32 (as
 // llama.cpp with an F32 cache type). Layout per layer: {capacity, kv_dim},
 // so a batch of new positions is one contiguous block the projections can
-// write straight into.
+// write straight into. In host memory, or in a GPU's for a model that runs
+// there (its backend allocates it: Model::make_cache).
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -14,7 +16,16 @@ namespace reach::run {
 
 class KVCache {
  public:
-  KVCache(const ModelConfig& config, int64_t capacity);
+  // Memory a backend allocated for the keys and values, each {n_layers,
+  // capacity, kv_dim}, freed when the last holder of `owner` goes.
+  struct External {
+    float* keys = nullptr;
+    float* values = nullptr;
+    std::shared_ptr<void> owner;
+  };
+
+  KVCache(const ModelConfig& config, int64_t capacity);  // in host memory
+  KVCache(const ModelConfig& config, int64_t capacity, External memory);
   // What a cache of `capacity` positions allocates: planned before it is.
   static size_t bytes_for(const ModelConfig& config, int64_t capacity) {
     return 2 * sizeof(float) * static_cast<size_t>(int64_t{config.n_layers} * capacity * config.n_kv_heads *
@@ -24,9 +35,12 @@ class KVCache {
   int64_t capacity() const { return capacity_; }
   int64_t length() const { return length_; }  // positions filled
 
-  // Row `pos` of layer `layer`; rows up to capacity are addressable.
-  float* keys(int32_t layer, int64_t pos) { return keys_.data() + offset(layer, pos); }
-  float* values(int32_t layer, int64_t pos) { return values_.data() + offset(layer, pos); }
+  // Row `pos` of layer `layer`; rows up to capacity are addressable. In the
+  // memory of the backend that made the cache.
+  float* keys(int32_t layer, int64_t pos) { return (external_.keys ? external_.keys : keys_.data()) + offset(layer, pos); }
+  float* values(int32_t layer, int64_t pos) {
+    return (external_.values ? external_.values : values_.data()) + offset(layer, pos);
+  }
 
   void advance(int64_t n) { length_ += n; }  // after a forward pass filled n more rows
   void clear() { length_ = 0; }
@@ -43,6 +57,7 @@ class KVCache {
   int64_t length_ = 0;
   AccountedVector<float> keys_{AccountedAllocator<float>("the KV cache")};    // {n_layers, capacity, kv_dim}
   AccountedVector<float> values_{AccountedAllocator<float>("the KV cache")};  // {n_layers, capacity, kv_dim}
+  External external_;                                                          // or these
 };
 
 // How many leading tokens of `prompt` a cache that holds `cached` keeps for

@@ -20,6 +20,11 @@ MemoryAccount& MemoryAccount::process() {
   return account;
 }
 
+MemoryAccount& MemoryAccount::gpu() {
+  static MemoryAccount account;
+  return account;
+}
+
 void MemoryAccount::reserve(size_t bytes, const char* what) {
   const size_t now = used_.fetch_add(bytes) + bytes;
   if (limit_ != 0 && now > limit_) {

@@ -21,6 +21,9 @@ struct MemoryBudgetExceeded : std::runtime_error {
 class MemoryAccount {
  public:
   static MemoryAccount& process();
+  // The GPU's memory, counted apart (weights, KV caches and activations of
+  // a model that runs there), under the same --max-memory limit.
+  static MemoryAccount& gpu();
 
   void set_limit(size_t bytes) { limit_ = bytes; }  // 0: no limit
   size_t used() const { return used_; }              // counted now

@@ -54,13 +54,22 @@ void Model::Activations::resize(const ModelConfig& c, int64_t n, int64_t logit_r
   logits.resize(static_cast<size_t>(logit_rows) * static_cast<size_t>(c.vocab_size));
 }
 
-Model::Model(const ModelSource& source, ThreadPool& pool)
+Model::Model(const ModelSource& source, ThreadPool& pool, Device device)
     : source_(source),
       config_(source.config()),
       rope_style_(source.rope_style()),
-      weights_(load_weights(source, pool)),
+      weights_(device.kind == Device::Kind::Cpu ? load_weights(source, pool) : Weights{}),
       rope_inv_freq_(rope_frequencies(source)),
-      pool_(pool) {}
+      pool_(pool),
+      device_(device.kind == Device::Kind::Cuda ? make_cuda_forward(source, device.index) : nullptr) {}
+
+size_t Model::weight_bytes_per_token() const {
+  return device_ ? device_->weight_bytes_per_token() : reach::run::weight_bytes_per_token(weights_);
+}
+
+DType Model::main_weight_type() const {
+  return device_ ? device_->main_weight_type() : reach::run::main_weight_type(weights_);
+}
 
 void Model::linear(const Linear& l, const float* x, int64_t n, float* y, bool rows_as_alone) {
   if (n == 1) return l.gemv(x, y, pool_);
@@ -119,25 +128,41 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
                               std::to_string(s.cache->capacity()));
     for (int64_t t = 0; t < s.n; ++t) pos.push_back(pos0 + t);
   }
-  const bool staged = segments.size() > 1;
-  const int64_t dim = c.dim, hd = c.head_dim, q_dim = c.n_heads * hd, kv_dim = c.n_kv_heads * hd;
-  const int64_t logit_rows = which == Logits::All ? n : static_cast<int64_t>(segments.size());
-  act_.resize(c, n, logit_rows, staged);
-  float* x = act_.x.data();
-  float* xb = act_.xb.data();
-  float* q = act_.q.data();
-
-  // Embedding rows, in whatever type the file stores them.
-  for (int64_t t = 0; t < n; ++t) {
-    const int32_t id = tokens[static_cast<size_t>(t)];
+  for (const int32_t id : tokens)
     if (id < 0 || id >= c.vocab_size)
       throw std::out_of_range("forward: token id " + std::to_string(id) + " outside the vocabulary of " +
                               std::to_string(c.vocab_size));
-    dequantize_row(weights_.embed->dtype, weights_.embed->data + static_cast<size_t>(id) * weights_.embed->row_bytes(),
-                   x + t * dim, dim);
+  // Generation needs only the last token's logits (of each sequence).
+  std::vector<int64_t> logit_rows;
+  int64_t end = 0;
+  for (const Segment& s : segments) {
+    end += s.n;
+    for (int64_t t = which == Logits::All ? end - s.n : end - 1; t < end; ++t) logit_rows.push_back(t);
+  }
+  const bool staged = segments.size() > 1;
+  const int64_t dim = c.dim, hd = c.head_dim, q_dim = c.n_heads * hd, kv_dim = c.n_kv_heads * hd;
+  const auto n_logits = static_cast<int64_t>(logit_rows.size());
+  if (device_) {  // the host computes only the rotations; the device holds the rest
+    act_.cos.resize(static_cast<size_t>(n * hd / 2));
+    act_.sin.resize(static_cast<size_t>(n * hd / 2));
+  } else {
+    act_.resize(c, n, n_logits, staged);
   }
   for (int64_t t = 0; t < n; ++t)
     rope_cos_sin(pos[static_cast<size_t>(t)], rope_inv_freq_, act_.cos.data() + t * hd / 2, act_.sin.data() + t * hd / 2);
+  if (device_)
+    return device_->forward({tokens, segments, {act_.cos.data(), static_cast<size_t>(n * hd / 2)},
+                             {act_.sin.data(), static_cast<size_t>(n * hd / 2)}, logit_rows, &masked_heads_,
+                             &attention_probe_});
+
+  float* x = act_.x.data();
+  float* xb = act_.xb.data();
+  float* q = act_.q.data();
+  // Embedding rows, in whatever type the file stores them.
+  for (int64_t t = 0; t < n; ++t)
+    dequantize_row(weights_.embed->dtype,
+                   weights_.embed->data + static_cast<size_t>(tokens[static_cast<size_t>(t)]) * weights_.embed->row_bytes(),
+                   x + t * dim, dim);
 
   for (int32_t layer = 0; layer < c.n_layers; ++layer) {
     const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
@@ -190,16 +215,9 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
   }
   for (const Segment& s : segments) s.cache->advance(s.n);
 
-  // Generation needs only the last token's logits (of each sequence).
-  std::vector<int64_t> rows;
-  int64_t end = 0;
-  for (const Segment& s : segments) {
-    end += s.n;
-    for (int64_t t = which == Logits::All ? end - s.n : end - 1; t < end; ++t) rows.push_back(t);
-  }
-  for (size_t r = 0; r < rows.size(); ++r)
-    rmsnorm(x + rows[r] * dim, weights_.final_norm.data(), xb + static_cast<int64_t>(r) * dim, dim, c.rms_eps);
-  linear(weights_.lm_head, xb, static_cast<int64_t>(rows.size()), act_.logits.data(), staged);
+  for (size_t r = 0; r < logit_rows.size(); ++r)
+    rmsnorm(x + logit_rows[r] * dim, weights_.final_norm.data(), xb + static_cast<int64_t>(r) * dim, dim, c.rms_eps);
+  linear(weights_.lm_head, xb, n_logits, act_.logits.data(), staged);
   return act_.logits;
 }
 

@@ -6,30 +6,39 @@
 // token per call (GEMV)), or of every one (perplexity).
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "formats/model_source.h"
 #include "kernels/thread_pool.h"
+#include "model/device.h"
+#include "model/device_forward.h"
 #include "model/kv_cache.h"
 #include "model/memory_account.h"
 #include "model/weights.h"
 
 namespace reach::run {
 
-// Which positions of a batch get logits: the last only (what generation
-// needs: one lm_head GEMV), or all of them (one lm_head GEMM).
-enum class Logits { Last, All };
-
 class Model {
  public:
-  // `source` and `pool` must outlive the model.
-  Model(const ModelSource& source, ThreadPool& pool);
+  // `source` and `pool` must outlive the model. On a GPU (`device`), the
+  // weights go to its memory and the CPU keeps none (make_cuda_forward's
+  // errors: no usable GPU, a type without a CUDA kernel, too little memory).
+  Model(const ModelSource& source, ThreadPool& pool, Device device = {});
 
   const ModelConfig& config() const { return config_; }
-  const Weights& weights() const { return weights_; }
-  KVCache make_cache(int64_t capacity) const { return KVCache(config_, capacity); }
+  // "cpu", or the GPU's description.
+  std::string device_description() const { return device_ ? device_->description() : "cpu"; }
+  // What one decode step streams from memory, and the main storage type.
+  size_t weight_bytes_per_token() const;
+  DType main_weight_type() const;
+  // A cache in the memory of the device the model runs on.
+  KVCache make_cache(int64_t capacity) const {
+    return device_ ? device_->make_cache(capacity) : KVCache(config_, capacity);
+  }
 
   // Tokens sit at positions cache.length() onward. Returns {vocab} logits of
   // the last token, or {n, vocab} of every token with Logits::All, valid
@@ -45,7 +54,6 @@ class Model {
 
   // Called with each layer's attention output {n, n_heads*head_dim}, before
   // o_proj: what head importance measures. Empty (the default): no call.
-  using AttentionProbe = std::function<void(int32_t layer, std::span<const float> att, int64_t n)>;
   void set_attention_probe(AttentionProbe probe) { attention_probe_ = std::move(probe); }
 
   // Heads whose attention output is zeroed from now on, as if their slices
@@ -54,11 +62,7 @@ class Model {
   void mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads);
 
  private:
-  // A run of consecutive tokens of one batch that continue one cache.
-  struct Segment {
-    KVCache* cache;
-    int64_t n;
-  };
+  using Segment = CacheSegment;
   std::span<const float> forward_segments(std::span<const int32_t> tokens, std::span<const Segment> segments,
                                           Logits which);
   void store_kv(std::span<const Segment> segments, int32_t layer, const float* k, const float* v);
@@ -94,6 +98,7 @@ class Model {
   Activations act_;
   AttentionProbe attention_probe_;
   std::vector<std::vector<int32_t>> masked_heads_;  // [layer] heads whose output is zeroed
+  std::unique_ptr<DeviceForward> device_;           // the forward on a GPU, or null: this one
 };
 
 }  // namespace reach::run

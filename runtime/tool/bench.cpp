@@ -13,6 +13,7 @@
 #include "formats/model_source.h"
 #include "kernels/cpu_features.h"
 #include "model/model.h"
+#include "tool/device_option.h"
 #include "tool/args.h"
 #include "tool/commands.h"
 #include "tool/memory_plan.h"
@@ -57,6 +58,7 @@ const std::vector<OptionSpec> kBenchOptions = {
     {"--repetitions", "-r", "N", "runs of each test after a warm-up, mean ± sd (default 3)"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
+    kDeviceOption,
 };
 
 int bench(int argc, char** argv) {
@@ -73,7 +75,7 @@ int bench(int argc, char** argv) {
   const int64_t positions = std::max<int64_t>({n_prompt, n_gen, int64_t{1}});
   apply_memory_budget(a, *source, plan_memory(*source, positions, std::max<int64_t>(n_prompt, 1), 1));
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
-  Model model(*source, pool);
+  Model model(*source, pool, device_option(a));
   const ModelConfig& c = model.config();
   KVCache cache = model.make_cache(positions);
 
@@ -85,8 +87,7 @@ int bench(int argc, char** argv) {
     return t;
   };
 
-  const Weights& w = model.weights();
-  const double mib = static_cast<double>(weight_bytes_per_token(w)) / (1024.0 * 1024.0);
+  const double mib = static_cast<double>(model.weight_bytes_per_token()) / (1024.0 * 1024.0);
   const std::string name = std::filesystem::path(path).filename().string();
   write_stdout("| model | type | weights read/token | threads | test | t/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
   auto row = [&](const std::string& test, const std::vector<int32_t>& tokens, bool batched) {
@@ -95,12 +96,13 @@ int bench(int argc, char** argv) {
     for (int r = 0; r < reps; ++r) tps.push_back(run_once(model, cache, tokens, batched));
     const Stats s = stats(tps);
     write_stdout(formatted("| %s | %s | %.2f MiB | %d | %s | %.2f ± %.2f |\n", name.c_str(),
-                           std::string(type_traits(main_weight_type(w)).name).c_str(), mib, pool.size(), test.c_str(),
+                           std::string(type_traits(model.main_weight_type()).name).c_str(), mib, pool.size(), test.c_str(),
                            s.mean, s.sd));
   };
   if (n_prompt > 0) row("pp" + std::to_string(n_prompt), random_tokens(n_prompt), true);
   if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);
-  write_stdout(formatted("weight_bytes_per_token: %zu\n", weight_bytes_per_token(w)));
+  write_stdout(formatted("weight_bytes_per_token: %zu\n", model.weight_bytes_per_token()));
+  write_stdout(formatted("device: %s\n", model.device_description().c_str()));
   write_stdout(formatted("kernel_isa: %s\n", isa_name(chosen_isa())));
   const PrefetchDistances& ahead = prefetch_distances();
   write_stdout(formatted("cpu: %s\nprefetch: L1 %lld B, L2 %lld B ahead (%s)\n", cpu_identity().c_str(),

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "tool/memory_plan.h"
+#include "tool/device_option.h"
 
 namespace reach::run::cli {
 namespace {
@@ -42,6 +43,7 @@ std::vector<OptionSpec> generation_option_specs(const char* max_tokens_help) {
       {"--ignore-eos", "", "", "do not stop at end-of-sequence tokens"},
       {"--max-memory", "", "SIZE", kMaxMemoryHelp},
       {"--stop", "", "TEXT", "stop before TEXT (repeatable)"},
+      kDeviceOption,
   };
 }
 
@@ -54,6 +56,7 @@ GenerationOptions parse_generation_options(const Args& a, int64_t max_tokens_def
   o.max_tokens = a.integer(n_flag, max_tokens_default, -1, int64_t{1} << 31);
   o.ctx_size = a.integer("--ctx-size", 0, 0, int64_t{1} << 31);
   o.threads = static_cast<int>(a.integer("--threads", 0, 0, 1024));
+  o.device = device_option(a);
   o.ignore_eos = a.has("--ignore-eos");
   const char* t_flag = a.has("--temp") ? "--temp" : "--temperature";
   o.sampling.temperature = static_cast<float>(a.number(t_flag, 0.8, 0.0, 1e6));
@@ -115,7 +118,7 @@ int64_t Session::load_weights(const GenerationOptions& opt, int64_t prompt_token
   const MemoryBudget budget = memory_budget(opt.max_memory_given, opt.max_memory);
   if (std::string refusal = plan_refusal(plan, budget, config); !refusal.empty()) throw UsageError(refusal);
   enforce_budget(budget, *source);
-  model.emplace(*source, pool);
+  model.emplace(*source, pool, opt.device);
   return positions;
 }
 

@@ -30,6 +30,7 @@ struct GenerationOptions {
   std::vector<std::string> stops;
   bool max_memory_given = false;
   std::string max_memory;
+  Device device;
 };
 
 // The options both commands take; `max_tokens_default` is -n's default.

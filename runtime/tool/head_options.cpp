@@ -7,6 +7,7 @@
 #include "tokenizer/unicode.h"
 #include "tool/args.h"
 #include "tool/memory_plan.h"
+#include "tool/device_option.h"
 
 namespace reach::run::cli {
 
@@ -38,7 +39,7 @@ void add_file_activation_scores(const Args& a, const ModelSource& source, std::v
   const int64_t ctx = a.integer("--ctx-size", 512, 1, int64_t{1} << 24);
   apply_memory_budget(a, source, plan_memory(source, ctx, ctx, 1));
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
-  Model model(source, pool);
+  Model model(source, pool, device_option(a));
   add_activation_scores(model, tokens, ctx, scores);
 }
 

@@ -9,6 +9,7 @@
 
 #include "formats/model_source.h"
 #include "forge/heads.h"
+#include "tool/device_option.h"
 #include "tool/args.h"
 #include "tool/commands.h"
 #include "tool/memory_plan.h"
@@ -29,6 +30,7 @@ const std::vector<OptionSpec> kHeadsOptions = {
     {"--svg", "", "FILE", "write a layers × heads heat map"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
+    kDeviceOption,
 };
 
 double shown(const HeadScore& s, bool activation) { return activation ? s.activation : s.weight_l2; }

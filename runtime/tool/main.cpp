@@ -9,6 +9,7 @@
 #include "chat/jinja_error.h"
 #include "formats/format_error.h"
 #include "kernels/cpu_features.h"
+#include "kernels/device_error.h"
 #include "model/memory_account.h"
 #include "tool/args.h"
 #include "tool/commands.h"
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const FormatError& e) {
     std::fprintf(stderr, "reach-run: %s\n", e.what());
+    return 2;
+  } catch (const DeviceError& e) {
+    std::fprintf(stderr, "reach-run: --device: %s\n", e.what());
     return 2;
   } catch (const MemoryBudgetExceeded& e) {
     std::fprintf(stderr, "reach-run: %s\n", e.what());

@@ -96,6 +96,7 @@ void enforce_budget(const MemoryBudget& budget, const ModelSource& source) {
   if (!budget.from_option) return;
   MemoryAccount& account = MemoryAccount::process();
   account.set_limit(budget.bytes);
+  MemoryAccount::gpu().set_limit(budget.bytes);  // a model on a GPU: its memory there, counted apart
   account.reserve(weight_bytes(source), "the weights");
 }
 

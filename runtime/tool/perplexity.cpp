@@ -15,6 +15,7 @@
 #include "model/memory_account.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
+#include "tool/device_option.h"
 #include "tool/args.h"
 #include "tool/commands.h"
 #include "tool/head_options.h"
@@ -37,6 +38,7 @@ const std::vector<OptionSpec> kPerplexityOptions = {
     {"--output", "", "FORMAT", "'text' (default) or 'json'"},
     {"--mask-heads", "", "LIST", kMaskHeadsHelp},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
+    kDeviceOption,
 };
 
 // A progress bar on a terminal, otherwise one line per window.
@@ -94,7 +96,7 @@ int perplexity(int argc, char** argv) {
   apply_memory_budget(a, *source, plan_memory(*source, o.ctx, o.batch, o.batch));
 
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
-  Model model(*source, pool);
+  Model model(*source, pool, device_option(a));
   apply_head_mask(a, model);
   const auto t0 = std::chrono::steady_clock::now();
   PerplexityResult r;

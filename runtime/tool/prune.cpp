@@ -8,6 +8,7 @@
 #include "formats/model_source.h"
 #include "forge/heads.h"
 #include "forge/prune.h"
+#include "tool/device_option.h"
 #include "tool/args.h"
 #include "tool/commands.h"
 #include "tool/head_options.h"
@@ -27,6 +28,7 @@ const std::vector<OptionSpec> kPruneOptions = {
     {"--out", "-o", "PATH", "the new pruned model: a folder, or a .gguf (converted), for a folder; a .gguf for a .gguf"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--max-memory", "", "SIZE", "with --by activation: the budget of that run (see generate)"},
+    kDeviceOption,
 };
 
 HeadList chosen_heads(const Args& a, const ModelSource& source) {

@@ -19,6 +19,7 @@
 #include "serve/api_request.h"
 #include "serve/api_response.h"
 #include "serve/engine.h"
+#include "tool/device_option.h"
 #include "tool/args.h"
 #include "tool/commands.h"
 #include "tool/generation.h"
@@ -46,6 +47,7 @@ std::vector<OptionSpec> serve_options() {
     {"--alias", "", "NAME", "the model's id in the API (default: the model file or folder's name)"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
+    kDeviceOption,
   };
 }
 
@@ -254,6 +256,7 @@ int serve(int argc, char** argv) {
   opt.max_tokens = -1;
   opt.max_memory_given = args.has("--max-memory");
   opt.max_memory = args.str("--max-memory", "");
+  opt.device = device_option(args);
   const size_t queue = static_cast<size_t>(args.integer("--queue", 16, 0, 4096));
   Session session(opt);
   Server server{session, chat_template_option(args, session.source->tokenizer())};

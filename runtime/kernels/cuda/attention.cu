@@ -1,0 +1,130 @@
+// Causal grouped-query attention over a KV cache in device memory, the CUDA
+// twin of kernels/attention.cpp. FlashAttention's scheme in F32: a block
+// holds up to four query tokens of one head, one warp each; it walks the keys
+// in tiles of 32 that it loads once into shared memory for all its queries,
+// and each warp keeps a running maximum, sum and output (the online
+// softmax), so no score matrix exists anywhere. Decode (one token) runs one
+// warp a head.
+#include <cmath>
+#include <string>
+
+#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/reduce.cuh"
+
+namespace reach::run::cuda {
+
+namespace {
+
+constexpr int kTile = 32;  // keys per tile: one a lane
+
+struct Problem {
+  const float* q;
+  const float* k;
+  const float* v;
+  float* out;
+  int64_t n_tokens, pos0;
+  int32_t n_heads, n_kv_heads;
+  float scale;
+};
+
+// D32 = head_dim / 32: the output values each lane keeps.
+template <int D32>
+__global__ void attention_kernel(Problem p) {
+  constexpr int kHeadDim = 32 * D32;
+  extern __shared__ float shared[];
+  float* keys = shared;                         // [kTile][kHeadDim + 1]: the pad spreads a column over the banks
+  float* values = keys + kTile * (kHeadDim + 1);  // [kTile][kHeadDim]
+  float* queries = values + kTile * kHeadDim;   // [warps][kHeadDim]
+
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, warps = blockDim.x / 32;
+  const int head = blockIdx.y, kv_head = head / (p.n_heads / p.n_kv_heads);
+  const int64_t q_dim = int64_t{p.n_heads} * kHeadDim, kv_dim = int64_t{p.n_kv_heads} * kHeadDim;
+  const int64_t token = blockIdx.x * static_cast<int64_t>(warps) + warp;
+  const bool active = token < p.n_tokens;
+  const int64_t pos = p.pos0 + token;  // this warp's query sees keys 0..pos
+  const int64_t last_token = min(p.n_tokens, (blockIdx.x + 1) * static_cast<int64_t>(warps)) - 1;
+  const int64_t last_key = p.pos0 + last_token;  // the block's
+
+  float* query = queries + warp * kHeadDim;
+  if (active)
+    for (int d = lane; d < kHeadDim; d += 32) query[d] = p.q[token * q_dim + head * kHeadDim + d];
+
+  float running_max = -INFINITY, running_sum = 0.0f, acc[D32] = {};
+  for (int64_t k0 = 0; k0 <= last_key; k0 += kTile) {
+    __syncthreads();  // the previous tile is no longer read (and the queries are written)
+    for (int i = threadIdx.x; i < kTile * kHeadDim; i += blockDim.x) {
+      const int j = i / kHeadDim, d = i % kHeadDim;
+      if (k0 + j > last_key) continue;
+      const int64_t at = (k0 + j) * kv_dim + kv_head * kHeadDim + d;
+      keys[j * (kHeadDim + 1) + d] = p.k[at];
+      values[j * kHeadDim + d] = p.v[at];
+    }
+    __syncthreads();
+    if (!active || k0 > pos) continue;  // every key of this tile is in this query's future
+
+    const int64_t key = k0 + lane;
+    float score = -INFINITY;
+    if (key <= pos) {
+      float dot = 0.0f;
+      const float* krow = keys + lane * (kHeadDim + 1);
+#pragma unroll 8
+      for (int d = 0; d < kHeadDim; ++d) dot += query[d] * krow[d];
+      score = dot * p.scale;
+    }
+    const float new_max = fmaxf(running_max, warp_max(score));
+    const float correction = expf(running_max - new_max);  // 0 on the first tile
+    const float weight = key <= pos ? expf(score - new_max) : 0.0f;
+    running_sum = running_sum * correction + warp_sum(weight);
+    running_max = new_max;
+#pragma unroll
+    for (int c = 0; c < D32; ++c) acc[c] *= correction;
+    for (int j = 0; j < kTile; ++j) {
+      const float w = __shfl_sync(0xffffffffu, weight, j);
+#pragma unroll
+      for (int c = 0; c < D32; ++c) acc[c] += w * values[j * kHeadDim + lane + 32 * c];
+    }
+  }
+  if (!active) return;
+#pragma unroll
+  for (int c = 0; c < D32; ++c) p.out[token * q_dim + head * kHeadDim + lane + 32 * c] = acc[c] / running_sum;
+}
+
+template <int D32>
+void launch(const Problem& p, cudaStream_t s) {
+  constexpr int kHeadDim = 32 * D32;
+  const int warps = p.n_tokens == 1 ? 1 : 4;
+  const size_t shared = sizeof(float) * (kTile * (kHeadDim + 1) + kTile * kHeadDim + warps * kHeadDim);
+  static const cudaError_t raised = cudaFuncSetAttribute(attention_kernel<D32>,
+                                                         cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                         static_cast<int>(sizeof(float) * (kTile * (2 * kHeadDim + 1) + 4 * kHeadDim)));
+  check(raised, "raising attention's shared-memory limit");
+  const dim3 grid(static_cast<unsigned>((p.n_tokens + warps - 1) / warps), static_cast<unsigned>(p.n_heads));
+  attention_kernel<D32><<<grid, 32 * warps, shared, s>>>(p);
+  check(cudaGetLastError(), "attention");
+}
+
+}  // namespace
+
+bool attention_supports(int32_t head_dim) { return head_dim % 32 == 0 && head_dim >= 32 && head_dim <= 256; }
+
+void attention(const float* q, int64_t n_tokens, int64_t pos0, const float* k, const float* v, AttentionShape shape,
+               float* out, cudaStream_t s) {
+  if (n_tokens == 0) return;
+  if (!attention_supports(shape.head_dim))
+    throw CudaError("attention: head_dim " + std::to_string(shape.head_dim) +
+                    " has no CUDA kernel (multiples of 32 up to 256)");
+  const Problem p{q, k, v, out, n_tokens, pos0, shape.n_heads, shape.n_kv_heads,
+                  1.0f / std::sqrt(static_cast<float>(shape.head_dim))};
+  switch (shape.head_dim / 32) {
+    case 1: return launch<1>(p, s);
+    case 2: return launch<2>(p, s);
+    case 3: return launch<3>(p, s);
+    case 4: return launch<4>(p, s);
+    case 5: return launch<5>(p, s);
+    case 6: return launch<6>(p, s);
+    case 7: return launch<7>(p, s);
+    default: return launch<8>(p, s);
+  }
+}
+
+}  // namespace reach::run::cuda

@@ -1,0 +1,82 @@
+#pragma once
+// The CUDA backend's ops: one implementation of each, launched on a stream
+// over device pointers, each the GPU twin of the CPU op of the same name
+// (kernels/ops.h, attention.h, matmul.h). test/runtime/cuda/backend_ops_test
+// runs every one against its CPU twin on random inputs of many shapes.
+// Plain C++: the model's CUDA forward (model/cuda_forward.cpp) includes it.
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "formats/model_source.h"
+#include "formats/tensor_type.h"
+#include "kernels/attention.h"
+#include "kernels/device_error.h"
+
+// Functions both the host and the kernels call.
+#ifdef __CUDACC__
+#define REACH_HOST_DEVICE __host__ __device__
+#else
+#define REACH_HOST_DEVICE
+#endif
+
+namespace reach::run::cuda {
+
+using CudaError = DeviceError;
+// Throws CudaError "`what`: <CUDA's message>" unless e is cudaSuccess.
+void check(cudaError_t e, const char* what);
+
+// A weight matrix {rows, cols} in device memory, in the layout its kernels
+// read (repack_for_device writes it):
+//   F32/F16/BF16: the file's rows as they are;
+//   Q8_0: int8 quants {rows, cols}, then F16 scales {rows, cols/32};
+//   Q4_0: 4-bit quants {rows, cols/2}, each 32-element block's 16 bytes in
+//         ggml's order (low nibbles elements 0..15, high 16..31), then F16
+//         scales {rows, cols/32}.
+// Splitting quants from scales keeps every 32-element block's quants 16- or
+// 32-byte aligned, so a thread reads a block in one or two vector loads.
+struct DeviceMatrix {
+  DType dtype = DType::F32;
+  int64_t rows = 0, cols = 0;
+  const std::byte* data = nullptr;  // device memory, device_matrix_bytes() long
+
+  // Q8_0/Q4_0: the quants' bytes per row, and the F16 scales after them.
+  REACH_HOST_DEVICE int64_t quant_row_bytes() const { return dtype == DType::Q4_0 ? cols / 2 : cols; }
+  REACH_HOST_DEVICE const uint16_t* scales() const {
+    return reinterpret_cast<const uint16_t*>(data + rows * quant_row_bytes());
+  }
+};
+// Whether the backend has kernels for `type`, and the bytes of its layout.
+bool has_device_kernel(DType type);
+size_t device_matrix_bytes(DType type, int64_t rows, int64_t cols);
+// The file's rows of `type` (`src`, rows × cols) into the device layout at
+// `dst` (host memory, device_matrix_bytes long): a copy for F32/F16/BF16.
+void repack_for_device(DType type, int64_t rows, int64_t cols, const std::byte* src, std::byte* dst);
+
+// ---- per-row ops (kernels/ops.h) ----
+// out[r] = x[r] / rms(x[r]) * w for each of `rows` rows of `width`.
+void rmsnorm(const float* x, const float* w, float* out, int64_t rows, int64_t width, float eps, cudaStream_t s);
+// Rotates each head of n_tokens rows {n_heads * head_dim}; cos/sin {n_tokens, head_dim/2}.
+void rope(float* x, int64_t n_tokens, int32_t n_heads, int32_t head_dim, const float* cos, const float* sin,
+          RopeStyle style, cudaStream_t s);
+// gate = silu(gate) * up, n elements.
+void silu_mul(float* gate, const float* up, int64_t n, cudaStream_t s);
+// y += x, n elements.
+void add(float* y, const float* x, int64_t n, cudaStream_t s);
+// y[r] += bias for each of `rows` rows of `width`.
+void add_rows(float* y, const float* bias, int64_t rows, int64_t width, cudaStream_t s);
+// out[t] = row ids[t] of `table` as F32 (the embedding lookup); ids on the device.
+void get_rows(const DeviceMatrix& table, const int32_t* ids, int64_t n, float* out, cudaStream_t s);
+
+// ---- attention (kernels/attention.h) ----
+// q {n_tokens, n_heads*head_dim}, token t at position pos0 + t; k, v
+// {positions, n_kv_heads*head_dim} with positions 0 .. pos0 + n_tokens - 1
+// filled; out like q. Causal, grouped-query, online softmax over tiles of
+// keys held in shared memory (no score matrix in memory). head_dim: a
+// multiple of 32 up to 256 (attention_supports).
+bool attention_supports(int32_t head_dim);
+void attention(const float* q, int64_t n_tokens, int64_t pos0, const float* k, const float* v, AttentionShape shape,
+               float* out, cudaStream_t s);
+
+}  // namespace reach::run::cuda

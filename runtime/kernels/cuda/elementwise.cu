@@ -1,0 +1,131 @@
+// The per-row ops of the CUDA backend (cuda_ops.h): RMSNorm, RoPE, SwiGLU's
+// product, residual and bias adds, and the embedding lookup.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/reduce.cuh"
+
+namespace reach::run::cuda {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+int blocks_for(int64_t n) { return static_cast<int>((n + kThreads - 1) / kThreads); }
+
+// One block per row. Σx² in double, as the CPU op (and ggml) does.
+__global__ void rmsnorm_kernel(const float* x, const float* w, float* out, int64_t width, float eps) {
+  const float* row = x + blockIdx.x * width;
+  double sum = 0.0;
+  for (int64_t i = threadIdx.x; i < width; i += blockDim.x) sum += static_cast<double>(row[i]) * row[i];
+  sum = block_sum(sum);
+  const float scale = 1.0f / sqrtf(static_cast<float>(sum / static_cast<double>(width)) + eps);
+  for (int64_t i = threadIdx.x; i < width; i += blockDim.x) out[blockIdx.x * width + i] = row[i] * scale * w[i];
+}
+
+// One thread per rotated pair: (token, head, i).
+__global__ void rope_kernel(float* x, int64_t pairs, int32_t n_heads, int32_t head_dim, const float* cos,
+                            const float* sin, bool half_split) {
+  const int64_t p = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (p >= pairs) return;
+  const int32_t half = head_dim / 2;
+  const int64_t i = p % half, head = p / half;  // head counts over all tokens
+  const int64_t token = head / n_heads;
+  float* v = x + head * head_dim;
+  float& a = half_split ? v[i] : v[2 * i];
+  float& b = half_split ? v[i + half] : v[2 * i + 1];
+  const float c = cos[token * half + i], s = sin[token * half + i];
+  const float a0 = a, b0 = b;
+  a = a0 * c - b0 * s;
+  b = a0 * s + b0 * c;
+}
+
+__global__ void silu_mul_kernel(float* gate, const float* up, int64_t n) {
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i < n) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
+__global__ void add_kernel(float* y, const float* x, int64_t n) {
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i < n) y[i] += x[i];
+}
+
+__global__ void add_rows_kernel(float* y, const float* bias, int64_t n, int64_t width) {
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i < n) y[i] += bias[i % width];
+}
+
+// Element c of row r of a matrix in its device layout, as F32.
+__device__ float element(const DeviceMatrix& m, int64_t r, int64_t c) {
+  switch (m.dtype) {
+    case DType::F32:
+      return reinterpret_cast<const float*>(m.data)[r * m.cols + c];
+    case DType::F16:
+      return __half2float(__ushort_as_half(reinterpret_cast<const uint16_t*>(m.data)[r * m.cols + c]));
+    case DType::BF16:
+      return __uint_as_float(static_cast<uint32_t>(reinterpret_cast<const uint16_t*>(m.data)[r * m.cols + c]) << 16);
+    case DType::Q8_0: {
+      const float d = __half2float(__ushort_as_half(m.scales()[r * (m.cols / 32) + c / 32]));
+      return d * static_cast<float>(reinterpret_cast<const int8_t*>(m.data)[r * m.cols + c]);
+    }
+    case DType::Q4_0: {
+      const float d = __half2float(__ushort_as_half(m.scales()[r * (m.cols / 32) + c / 32]));
+      const int64_t j = c % 32;
+      const uint8_t byte = reinterpret_cast<const uint8_t*>(m.data)[r * (m.cols / 2) + (c / 32) * 16 + j % 16];
+      return d * static_cast<float>((j < 16 ? byte & 0x0F : byte >> 4) - 8);
+    }
+    default:
+      return __int_as_float(0x7fc00000);  // has_device_kernel refused it at load
+  }
+}
+
+__global__ void get_rows_kernel(DeviceMatrix table, const int32_t* ids, int64_t n, float* out) {
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= n * table.cols) return;
+  const int64_t t = i / table.cols, c = i % table.cols;
+  out[i] = element(table, ids[t], c);
+}
+
+}  // namespace
+
+void rmsnorm(const float* x, const float* w, float* out, int64_t rows, int64_t width, float eps, cudaStream_t s) {
+  if (rows == 0) return;
+  rmsnorm_kernel<<<static_cast<unsigned>(rows), kThreads, 0, s>>>(x, w, out, width, eps);
+  check(cudaGetLastError(), "rmsnorm");
+}
+
+void rope(float* x, int64_t n_tokens, int32_t n_heads, int32_t head_dim, const float* cos, const float* sin,
+          RopeStyle style, cudaStream_t s) {
+  const int64_t pairs = n_tokens * n_heads * (head_dim / 2);
+  if (pairs == 0) return;
+  rope_kernel<<<blocks_for(pairs), kThreads, 0, s>>>(x, pairs, n_heads, head_dim, cos, sin,
+                                                      style == RopeStyle::HalfSplit);
+  check(cudaGetLastError(), "rope");
+}
+
+void silu_mul(float* gate, const float* up, int64_t n, cudaStream_t s) {
+  if (n == 0) return;
+  silu_mul_kernel<<<blocks_for(n), kThreads, 0, s>>>(gate, up, n);
+  check(cudaGetLastError(), "silu_mul");
+}
+
+void add(float* y, const float* x, int64_t n, cudaStream_t s) {
+  if (n == 0) return;
+  add_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, x, n);
+  check(cudaGetLastError(), "add");
+}
+
+void add_rows(float* y, const float* bias, int64_t rows, int64_t width, cudaStream_t s) {
+  if (rows * width == 0) return;
+  add_rows_kernel<<<blocks_for(rows * width), kThreads, 0, s>>>(y, bias, rows * width, width);
+  check(cudaGetLastError(), "add_rows");
+}
+
+void get_rows(const DeviceMatrix& table, const int32_t* ids, int64_t n, float* out, cudaStream_t s) {
+  if (n == 0) return;
+  get_rows_kernel<<<blocks_for(n * table.cols), kThreads, 0, s>>>(table, ids, n, out);
+  check(cudaGetLastError(), "get_rows");
+}
+
+}  // namespace reach::run::cuda

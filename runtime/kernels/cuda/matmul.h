@@ -1,0 +1,50 @@
+#pragma once
+// Y[n, rows] = X[n, cols] · Wᵀ on the GPU, the CUDA twin of WeightMatrix's
+// gemv/gemm (kernels/matmul.h), one implementation per weight type:
+//   n ≤ kGemvMaxTokens (decode, the server's batched decode): a GEMV kernel
+//     that reads each weight row once for all n rows of X, one warp a row.
+//     Q8_0/Q4_0 weights multiply X quantized to Q8_0 as the CPU quantizes it,
+//     with exact integer dot products per 32-element block (dp4a); F16
+//     weights multiply X rounded to F16, as on the CPU; BF16 and F32 weights
+//     multiply X as it is. Memory-bound: what it costs is reading W.
+//   larger n (prefill): cuBLAS with F32 accumulation. F16 and BF16 weights
+//     in place against X rounded to their type (tensor cores); Q8_0/Q4_0
+//     weights dequantized to F16 a slice of rows at a time into a bounded
+//     scratch, then the same GEMM; F32 weights through SGEMM.
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/device.h"
+
+namespace reach::run::cuda {
+
+inline constexpr int64_t kGemvMaxTokens = 8;
+
+class Matmul {
+ public:
+  explicit Matmul(cudaStream_t stream);
+  ~Matmul();
+  Matmul(const Matmul&) = delete;
+  Matmul& operator=(const Matmul&) = delete;
+
+  // x {n, w.cols} and y {n, w.rows} in device memory. Scratch grows to the
+  // largest n and w seen, and is kept. `rows_as_alone`: each row must have
+  // the bits it has alone (tokens of different sequences): the GEMV, whose
+  // rows do not depend on each other, in pieces of kGemvMaxTokens rows.
+  void operator()(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone = false);
+
+ private:
+  void gemv(const DeviceMatrix& w, const float* x, int64_t n, float* y);
+  void gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y);
+  static void grow(DeviceBuffer& b, size_t bytes, const char* what);
+
+  cudaStream_t stream_;
+  void* blas_ = nullptr;  // cublasHandle_t, opaque here
+  DeviceBuffer x_quants_, x_scales_;  // X as Q8_0: {n, cols} int8, {n, cols/32} F32 (each an F16 value)
+  DeviceBuffer x_half_;               // X rounded to F16 or BF16 {n, cols}
+  DeviceBuffer w_half_;               // a slice of dequantized W, F16
+};
+
+}  // namespace reach::run::cuda

@@ -1,0 +1,243 @@
+// The CUDA backend op by op against the CPU backend, in the manner of
+// llama.cpp's test-backend-ops: random inputs of many shapes, each op run on
+// the GPU and on the CPU, and the normalised mean squared error
+//   NMSE = Σ (gpu - cpu)² / Σ cpu²
+// held to 1e-7 where both compute in F32 from the same inputs, and to the
+// bound test-backend-ops uses for matrix products, 5e-4, where one side
+// rounds its inputs differently (the GEMM on quantized or BF16 weights: the
+// CPU quantizes activations to Q8_0, the GPU rounds them to F16/BF16).
+// Without a usable GPU every test is skipped, and says why.
+#include <gtest/gtest.h>
+
+#include <cuda_runtime_api.h>
+
+#include <string>
+#include <vector>
+
+#include "kernels/attention.h"
+#include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/device.h"
+#include "kernels/device_error.h"
+#include "kernels/cuda/matmul.h"
+#include "kernels/matmul.h"
+#include "kernels/ops.h"
+#include "kernels/quant.h"
+#include "reference.h"
+
+namespace reach::run {
+namespace {
+
+using cuda::DeviceBuffer;
+using testing::random_floats;
+
+constexpr double kF32Bound = 1e-7;
+constexpr double kRoundedInputsBound = 5e-4;
+
+// Why there is no GPU to test on, or "" when there is one.
+std::string no_gpu_reason() {
+  static const std::string reason = [] {
+    try {
+      cuda::use_device(0);
+      return std::string();
+    } catch (const DeviceError& e) {
+      return std::string(e.what());
+    }
+  }();
+  return reason;
+}
+
+#define SKIP_WITHOUT_GPU()                                                                   \
+  if (const std::string why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << "skipped: " << why
+
+double nmse(const std::vector<float>& got, const std::vector<float>& want) {
+  double err = 0, norm = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    err += (double{got[i]} - want[i]) * (double{got[i]} - want[i]);
+    norm += double{want[i]} * want[i];
+  }
+  return norm == 0 ? err : err / norm;
+}
+
+DeviceBuffer to_device(const void* data, size_t bytes) {
+  DeviceBuffer b(bytes, "test input");
+  b.upload(data, bytes);
+  return b;
+}
+template <class T>
+DeviceBuffer to_device(const std::vector<T>& v) {
+  return to_device(v.data(), v.size() * sizeof(T));
+}
+std::vector<float> from_device(const DeviceBuffer& b, size_t n) {
+  cuda::synchronize();
+  std::vector<float> v(n);
+  b.download(v.data(), n * sizeof(float));
+  return v;
+}
+
+// A matrix of `type` on the device, and the same bytes as the CPU reads them.
+struct BothMatrices {
+  testing::StoredMatrix host;
+  DeviceBuffer device;
+  cuda::DeviceMatrix view;
+};
+BothMatrices both_matrices(int64_t rows, int64_t cols, DType type, uint64_t seed) {
+  BothMatrices m{testing::store_matrix(random_floats(static_cast<size_t>(rows * cols), seed), rows, cols, type), {}, {}};
+  std::vector<std::byte> layout(cuda::device_matrix_bytes(type, rows, cols));
+  cuda::repack_for_device(type, rows, cols, m.host.bytes.data(), layout.data());
+  m.device = to_device(layout);
+  m.view = {type, rows, cols, m.device.data()};
+  return m;
+}
+
+TEST(CudaOps, RmsNormMatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  for (auto [rows, width] : {std::pair<int64_t, int64_t>{1, 64}, {3, 4096}, {7, 5120}, {2, 100}, {33, 96}}) {
+    const auto x = random_floats(static_cast<size_t>(rows * width), 1, 3.0f);
+    const auto w = random_floats(static_cast<size_t>(width), 2);
+    std::vector<float> want(x.size());
+    for (int64_t r = 0; r < rows; ++r) rmsnorm(x.data() + r * width, w.data(), want.data() + r * width, width, 1e-5f);
+    DeviceBuffer dx = to_device(x), dw = to_device(w), out(x.size() * 4, "out");
+    cuda::rmsnorm(dx.as<float>(), dw.as<float>(), out.as<float>(), rows, width, 1e-5f, nullptr);
+    EXPECT_LE(nmse(from_device(out, x.size()), want), kF32Bound) << rows << "x" << width;
+  }
+}
+
+TEST(CudaOps, RopeMatchesCpuInBothStyles) {
+  SKIP_WITHOUT_GPU();
+  for (RopeStyle style : {RopeStyle::HalfSplit, RopeStyle::AdjacentPairs})
+    for (auto [n, heads, hd] : {std::tuple<int64_t, int32_t, int32_t>{1, 4, 64}, {9, 8, 128}, {3, 2, 96}, {17, 32, 128}}) {
+      auto x = random_floats(static_cast<size_t>(n * heads * hd), 3);
+      const auto inv_freq = rope_inv_freq(hd, 10000.0f, RopeScaling{});
+      std::vector<float> cos(static_cast<size_t>(n * hd / 2)), sin(cos.size());
+      for (int64_t t = 0; t < n; ++t) rope_cos_sin(40 + t, inv_freq, cos.data() + t * hd / 2, sin.data() + t * hd / 2);
+      DeviceBuffer dx = to_device(x), dc = to_device(cos), ds = to_device(sin);
+      for (int64_t t = 0; t < n; ++t) rope(x.data() + t * heads * hd, heads, hd, cos.data() + t * hd / 2, sin.data() + t * hd / 2, style);
+      cuda::rope(dx.as<float>(), n, heads, hd, dc.as<float>(), ds.as<float>(), style, nullptr);
+      EXPECT_LE(nmse(from_device(dx, x.size()), x), kF32Bound) << n << " tokens, " << heads << "x" << hd;
+    }
+}
+
+TEST(CudaOps, ElementwiseOpsMatchCpu) {
+  SKIP_WITHOUT_GPU();
+  for (int64_t n : {1, 31, 4096, 100003}) {
+    auto gate = random_floats(static_cast<size_t>(n), 4, 4.0f);
+    const auto up = random_floats(static_cast<size_t>(n), 5);
+    DeviceBuffer dg = to_device(gate), du = to_device(up);
+    silu_mul(gate.data(), up.data(), n);
+    cuda::silu_mul(dg.as<float>(), du.as<float>(), n, nullptr);
+    EXPECT_LE(nmse(from_device(dg, gate.size()), gate), kF32Bound) << "silu_mul " << n;
+
+    auto y = random_floats(static_cast<size_t>(n), 6);
+    DeviceBuffer dy = to_device(y);
+    add_inplace(y.data(), up.data(), n);
+    cuda::add(dy.as<float>(), du.as<float>(), n, nullptr);
+    EXPECT_EQ(from_device(dy, y.size()), y) << "add " << n;
+  }
+  const int64_t rows = 5, width = 48;
+  auto y = random_floats(rows * width, 7);
+  const auto bias = random_floats(width, 8);
+  DeviceBuffer dy = to_device(y), db = to_device(bias);
+  for (int64_t r = 0; r < rows; ++r) add_inplace(y.data() + r * width, bias.data(), width);
+  cuda::add_rows(dy.as<float>(), db.as<float>(), rows, width, nullptr);
+  EXPECT_EQ(from_device(dy, y.size()), y);
+}
+
+TEST(CudaOps, GetRowsDecodesEveryTypeAsTheCpuDoes) {
+  SKIP_WITHOUT_GPU();
+  for (DType type : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0}) {
+    const int64_t rows = 50, cols = 128;
+    BothMatrices m = both_matrices(rows, cols, type, 9);
+    const std::vector<int32_t> ids = {0, 49, 7, 7, 23};
+    std::vector<float> want(ids.size() * cols);
+    for (size_t t = 0; t < ids.size(); ++t)
+      dequantize_row(type, m.host.view.data + ids[t] * m.host.view.row_bytes(), want.data() + t * cols, cols);
+    DeviceBuffer did = to_device(ids), out(want.size() * 4, "out");
+    cuda::get_rows(m.view, did.as<int32_t>(), static_cast<int64_t>(ids.size()), out.as<float>(), nullptr);
+    EXPECT_EQ(from_device(out, want.size()), want) << type_traits(type).name;
+  }
+}
+
+// GEMV for up to kGemvMaxTokens rows, the GEMM past that, for every type.
+TEST(CudaOps, MatmulMatchesCpuForEveryTypeAndBatch) {
+  SKIP_WITHOUT_GPU();
+  ThreadPool pool(2);
+  cudaStream_t stream = nullptr;
+  cuda::check(cudaStreamCreate(&stream), "stream");
+  cuda::Matmul matmul(stream);
+  for (DType type : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0})
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{64, 64}, {131, 256}, {1000, 2048}, {2048, 5632}}) {
+      BothMatrices m = both_matrices(rows, cols, type, static_cast<uint64_t>(rows + cols));
+      PackedStorage storage(WeightMatrix::packed_bytes(m.host.view));
+      const WeightMatrix cpu(m.host.view, storage, pool);
+      for (int64_t n : {1, 2, 5, 8, 9, 33, 128}) {
+        const auto x = random_floats(static_cast<size_t>(n * cols), 10 + n);
+        std::vector<float> want(static_cast<size_t>(n * rows));
+        if (n <= cuda::kGemvMaxTokens) {
+          for (int64_t t = 0; t < n; ++t) cpu.gemv(x.data() + t * cols, want.data() + t * rows, pool);
+        } else {
+          cpu.gemm(x.data(), n, want.data(), pool);
+        }
+        DeviceBuffer dx = to_device(x), dy(want.size() * 4, "y");
+        matmul(m.view, dx.as<float>(), n, dy.as<float>());
+        cuda::check(cudaStreamSynchronize(stream), "matmul");
+        const bool rounded_differently = n > cuda::kGemvMaxTokens && type != DType::F32 && type != DType::F16;
+        EXPECT_LE(nmse(from_device(dy, want.size()), want), rounded_differently ? kRoundedInputsBound : kF32Bound)
+            << type_traits(type).name << " " << rows << "x" << cols << ", n = " << n;
+      }
+    }
+  cudaStreamDestroy(stream);
+}
+
+// Rows computed "as alone" (the server's batched decode) have each row's
+// bits from a batch of one, whatever the batch.
+TEST(CudaOps, MatmulRowsAsAloneEqualOneRowAtATime) {
+  SKIP_WITHOUT_GPU();
+  cuda::Matmul matmul(nullptr);
+  for (DType type : {DType::F16, DType::Q4_0}) {
+    BothMatrices m = both_matrices(300, 512, type, 11);
+    const int64_t n = 13;
+    const auto x = random_floats(static_cast<size_t>(n * 512), 12);
+    DeviceBuffer dx = to_device(x), together(n * 300 * 4, "y"), alone(n * 300 * 4, "y");
+    matmul(m.view, dx.as<float>(), n, together.as<float>(), true);
+    for (int64_t t = 0; t < n; ++t) matmul(m.view, dx.as<float>() + t * 512, 1, alone.as<float>() + t * 300);
+    EXPECT_EQ(from_device(together, n * 300), from_device(alone, n * 300)) << type_traits(type).name;
+  }
+}
+
+TEST(CudaOps, AttentionMatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  ThreadPool pool(2);
+  struct Case {
+    int64_t n, pos0;
+    AttentionShape shape;
+  };
+  for (const Case& c : std::vector<Case>{{1, 0, {4, 2, 64}},
+                                         {1, 37, {8, 8, 128}},
+                                         {5, 3, {4, 1, 32}},
+                                         {33, 0, {8, 2, 128}},
+                                         {70, 100, {4, 4, 256}},
+                                         {8, 200, {32, 8, 96}},
+                                         {129, 0, {2, 1, 64}}}) {
+    const int64_t q_dim = c.shape.n_heads * c.shape.head_dim, kv_dim = c.shape.n_kv_heads * c.shape.head_dim;
+    const int64_t positions = c.pos0 + c.n;
+    const auto q = random_floats(static_cast<size_t>(c.n * q_dim), 13, 2.0f);
+    const auto k = random_floats(static_cast<size_t>(positions * kv_dim), 14, 2.0f);
+    const auto v = random_floats(static_cast<size_t>(positions * kv_dim), 15);
+    std::vector<float> want(q.size());
+    attention(q.data(), c.n, c.pos0, k.data(), v.data(), c.shape, want.data(), pool);
+    DeviceBuffer dq = to_device(q), dk = to_device(k), dv = to_device(v), out(q.size() * 4, "out");
+    cuda::attention(dq.as<float>(), c.n, c.pos0, dk.as<float>(), dv.as<float>(), c.shape, out.as<float>(), nullptr);
+    EXPECT_LE(nmse(from_device(out, want.size()), want), kF32Bound)
+        << c.n << " tokens at " << c.pos0 << ", heads " << c.shape.n_heads << "/" << c.shape.n_kv_heads << "x"
+        << c.shape.head_dim;
+  }
+}
+
+TEST(CudaOps, AttentionRefusesAHeadDimWithoutAKernel) {
+  SKIP_WITHOUT_GPU();
+  EXPECT_FALSE(cuda::attention_supports(80));
+  EXPECT_THROW(cuda::attention(nullptr, 1, 0, nullptr, nullptr, {1, 1, 80}, nullptr, nullptr), DeviceError);
+}
+
+}  // namespace
+}  // namespace reach::run
