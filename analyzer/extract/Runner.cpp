@@ -4,6 +4,7 @@
 #include "extract/DriverIncludes.h"
 #include "extract/ErrorSorter.h"
 #include "extract/Extractor.h"
+#include "extract/NvccCommand.h"
 
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -113,6 +114,8 @@ void mapLargeBlocks() {
 
 std::vector<std::string> adjustCommand(std::vector<std::string> Args, const std::string &File,
                                        const std::vector<std::string> &Extra) {
+  if (!Args.empty() && isNvccDriver(Args[0]))
+    Args = clangCommandForNvcc(Args);
   ArgumentsAdjuster Adjust = combineAdjusters(
       getClangStripOutputAdjuster(),
       combineAdjusters(getClangStripDependencyFileAdjuster(), getClangSyntaxOnlyAdjuster()));
@@ -153,12 +156,11 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
   for (const std::string &W : Drivers.warnings())
     llvm::errs() << "reach-audit: warning: " << W << "\n";
   RunOptions WithDriverFiles = Opts;
-  if (!Drivers.virtualFiles().empty()) {
-    auto Files = std::make_shared<std::map<std::string, std::string>>(Drivers.virtualFiles());
-    if (Opts.Overlay)
-      Files->insert(Opts.Overlay->begin(), Opts.Overlay->end());
-    WithDriverFiles.Overlay = std::move(Files);
-  }
+  auto Virtual = std::make_shared<std::map<std::string, std::string>>(Drivers.virtualFiles());
+  Virtual->insert(cudaCompatFiles().begin(), cudaCompatFiles().end());
+  if (Opts.Overlay)
+    Virtual->insert(Opts.Overlay->begin(), Opts.Overlay->end());
+  WithDriverFiles.Overlay = std::move(Virtual);
 
   std::vector<TUSummary> Results(Files.size());
   SummaryDedup Dedup;

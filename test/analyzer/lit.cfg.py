@@ -25,3 +25,9 @@ config.substitutions.append(("%cmake", config.cmake))
 config.substitutions.append(("%clangxx", config.clangxx))
 config.substitutions.append(("%ranges", "python3 " + os.path.join(inputs, "ranges.py")))
 config.substitutions.append(("%deletability", "python3 " + os.path.join(inputs, "deletability.py")))
+
+# nvcc's compile commands (CUDA sources) are parsed as clang's CUDA host side:
+# the tests need a CUDA toolkit, found where the build found nvcc.
+if getattr(config, "nvcc", "") and os.path.exists(config.nvcc):
+    config.available_features.add("nvcc")
+    config.substitutions.append(("%nvcc", config.nvcc))
