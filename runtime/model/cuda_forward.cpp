@@ -45,7 +45,7 @@ class CountedBuffer {
     return *this;
   }
   ~CountedBuffer() { MemoryAccount::gpu().release(buffer_.size()); }
-  const DeviceBuffer& buffer() const { return buffer_; }
+  DeviceBuffer& buffer() { return buffer_; }
   template <class T>
   T* as() const {
     return buffer_.as<T>();
@@ -207,13 +207,12 @@ void CudaForward::upload_weights(const ModelSource& source, const WeightViews& v
       cuda::repack_for_device(t.dtype, t.rows(), t.cols(), t.data, staging.data());
       from = staging.data();
     }
-    cuda::check(cudaMemcpy(base + m.offset, from, bytes, cudaMemcpyHostToDevice), "uploading weights to the GPU");
+    weights_.buffer().upload(from, bytes, m.offset);
     source.drop_pages(t);
     *m.slot = DeviceMatrix{t.dtype, t.rows(), t.cols(), base + m.offset};
   }
   for (const Vector& v : vectors) {
-    cuda::check(cudaMemcpy(base + v.offset, v.values->data(), v.values->size() * sizeof(float), cudaMemcpyHostToDevice),
-                "uploading weights to the GPU");
+    weights_.buffer().upload(v.values->data(), v.values->size() * sizeof(float), v.offset);
     *v.slot = reinterpret_cast<const float*>(base + v.offset);
   }
   if (tied) lm_head_ = embed_;

@@ -18,8 +18,4 @@ Device parse_device(std::string_view text) {
   throw std::invalid_argument("unknown device '" + std::string(text) + "' (cpu, cuda, cuda:N)");
 }
 
-std::string to_string(const Device& d) {
-  return d.kind == Device::Kind::Cpu ? "cpu" : "cuda:" + std::to_string(d.index);
-}
-
 }  // namespace reach::run

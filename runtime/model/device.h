@@ -14,6 +14,5 @@ struct Device {
 // "cpu", "cuda" (= cuda:0) or "cuda:N". Throws std::invalid_argument naming
 // the text otherwise.
 Device parse_device(std::string_view text);
-std::string to_string(const Device& d);
 
 }  // namespace reach::run

@@ -48,14 +48,6 @@ std::string device_description(int index) {
   return buf;
 }
 
-size_t device_free_bytes() {
-  size_t free = 0, total = 0;
-  check(cudaMemGetInfo(&free, &total), "reading the CUDA device's free memory");
-  return free;
-}
-
-void synchronize() { check(cudaDeviceSynchronize(), "running on the CUDA device"); }
-
 DeviceBuffer::DeviceBuffer(size_t bytes, const char* what) : bytes_(bytes) {
   if (bytes == 0) return;
   void* p = nullptr;
@@ -86,12 +78,8 @@ DeviceBuffer::~DeviceBuffer() {
   if (data_) cudaFree(data_);
 }
 
-void DeviceBuffer::upload(const void* host, size_t bytes) {
-  check(cudaMemcpy(data_, host, bytes, cudaMemcpyHostToDevice), "copying to the GPU");
-}
-
-void DeviceBuffer::download(void* host, size_t bytes) const {
-  check(cudaMemcpy(host, data_, bytes, cudaMemcpyDeviceToHost), "copying from the GPU");
+void DeviceBuffer::upload(const void* host, size_t bytes, size_t offset) {
+  check(cudaMemcpy(data_ + offset, host, bytes, cudaMemcpyHostToDevice), "copying to the GPU");
 }
 
 }  // namespace reach::run::cuda

@@ -12,10 +12,6 @@ namespace reach::run::cuda {
 void use_device(int index);
 // "NVIDIA H200 (cuda:0, 132 SMs, 139.8 GiB)".
 std::string device_description(int index);
-// Free bytes on the current device.
-size_t device_free_bytes();
-// Blocks until the device has finished everything queued.
-void synchronize();
 
 // Memory on the current device, freed with the object; moves, never copies.
 class DeviceBuffer {
@@ -36,9 +32,8 @@ class DeviceBuffer {
   T* as() const {
     return reinterpret_cast<T*>(data_);
   }
-  // Host → device and device → host, `bytes` from the start (synchronous).
-  void upload(const void* host, size_t bytes);
-  void download(void* host, size_t bytes) const;
+  // Host → device: `bytes` at `offset` (synchronous).
+  void upload(const void* host, size_t bytes, size_t offset = 0);
 
  private:
   std::byte* data_ = nullptr;

@@ -113,6 +113,34 @@ TEST(ReachRun, ReachCpuIsaForcesAVariantAndAnUnknownOneIsExit2) {
   EXPECT_NE(slurp(out).find("kernel_isa: avx2\n"), std::string::npos) << slurp(out);
 }
 
+// --device cuda runs on a GPU or is exit 2 naming --device and why, never
+// a quiet run on the CPU: bench says where it ran. A device that is not one
+// is a usage error. Every command that runs a model lists the option.
+TEST(ReachRun, DeviceCudaRunsOnAGpuOrIsExit2SayingWhy) {
+  const std::string out = (work_dir() / "device.txt").string();
+  const auto cuda = reach_run_raw("", {"bench", "--model", gguf_f32(), "-p", "4", "-n", "2", "--device", "cuda"}, out);
+  if (cuda.status == 0) {
+    EXPECT_NE(slurp(out).find("device: "), std::string::npos) << slurp(out);
+    EXPECT_EQ(slurp(out).find("device: cpu"), std::string::npos) << slurp(out);
+  } else {
+    EXPECT_EQ(cuda.status, 2);
+    EXPECT_NE(cuda.err.find("reach-run: --device: "), std::string::npos) << cuda.err;
+    EXPECT_TRUE(cuda.err.find("no usable CUDA device") != std::string::npos ||
+                cuda.err.find("built without the CUDA backend") != std::string::npos)
+        << cuda.err;
+  }
+  const auto cpu = reach_run_raw("", {"bench", "--model", gguf_f32(), "-p", "4", "-n", "2", "--device", "cpu"}, out);
+  EXPECT_EQ(cpu.status, 0) << cpu.err;
+  EXPECT_NE(slurp(out).find("device: cpu\n"), std::string::npos) << slurp(out);
+  const auto bad = reach_run_raw("", {"bench", "--model", gguf_f32(), "--device", "cuda:x"}, out);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--device: unknown device 'cuda:x' (cpu, cuda, cuda:N)"), std::string::npos) << bad.err;
+  for (const char* command : {"generate", "chat", "serve", "bench", "perplexity", "heads", "prune"}) {
+    const auto help = reach_run_raw("", {command, "--help"}, out);
+    EXPECT_NE(slurp(out).find("--device cpu|cuda[:N]"), std::string::npos) << command;
+  }
+}
+
 // REACH_PREFETCH sets the decode prefetch distances (kernels/cpu_features.h);
 // bench prints them with where they came from; a malformed value is exit 2.
 TEST(ReachRun, ReachPrefetchSetsTheDistancesAndBenchSaysSo) {
