@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "gpu_test_util.h"
 #include "kernels/attention.h"
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/device.h"
-#include "kernels/device_error.h"
 #include "kernels/cuda/matmul.h"
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
@@ -28,35 +28,11 @@ namespace reach::run {
 namespace {
 
 using cuda::DeviceBuffer;
+using testing::nmse;
 using testing::random_floats;
 
 constexpr double kF32Bound = 1e-7;
 constexpr double kRoundedInputsBound = 5e-4;
-
-// Why there is no GPU to test on, or "" when there is one.
-std::string no_gpu_reason() {
-  static const std::string reason = [] {
-    try {
-      cuda::use_device(0);
-      return std::string();
-    } catch (const DeviceError& e) {
-      return std::string(e.what());
-    }
-  }();
-  return reason;
-}
-
-#define SKIP_WITHOUT_GPU()                                                                   \
-  if (const std::string why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << "skipped: " << why
-
-double nmse(const std::vector<float>& got, const std::vector<float>& want) {
-  double err = 0, norm = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    err += (double{got[i]} - want[i]) * (double{got[i]} - want[i]);
-    norm += double{want[i]} * want[i];
-  }
-  return norm == 0 ? err : err / norm;
-}
 
 DeviceBuffer to_device(const void* data, size_t bytes) {
   DeviceBuffer b(bytes, "test input");

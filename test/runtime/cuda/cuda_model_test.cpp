@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "formats/model_source.h"
+#include "gpu_test_util.h"
 #include "kernels/cuda/device.h"
-#include "kernels/device_error.h"
 #include "model/model.h"
 #include "process_dir.h"
 #include "test_model_writer.h"
@@ -21,22 +21,7 @@
 namespace reach::run {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string no_gpu_reason() {
-  static const std::string reason = [] {
-    try {
-      cuda::use_device(0);
-      return std::string();
-    } catch (const DeviceError& e) {
-      return std::string(e.what());
-    }
-  }();
-  return reason;
-}
-
-#define SKIP_WITHOUT_GPU()                                                                   \
-  if (const std::string why = no_gpu_reason(); !why.empty()) GTEST_SKIP() << "skipped: " << why
+using testing::nmse;
 
 struct Case {
   std::string name;
@@ -93,14 +78,6 @@ std::vector<float> logits_of(Model& model) {
   return out;
 }
 
-double nmse(const std::vector<float>& got, const std::vector<float>& want) {
-  double err = 0, norm = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    err += (double{got[i]} - want[i]) * (double{got[i]} - want[i]);
-    norm += double{want[i]} * want[i];
-  }
-  return err / norm;
-}
 
 // Greedy generation of n tokens; also each step's logits.
 std::vector<int32_t> greedy(Model& model, int n, std::vector<std::vector<float>>* steps) {
