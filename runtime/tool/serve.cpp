@@ -3,10 +3,13 @@
 // its prompt, and hand it to the generation worker (serve/engine); they
 // answer with the whole completion or stream it as server-sent events.
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <random>
@@ -19,8 +22,8 @@
 #include "serve/api_request.h"
 #include "serve/api_response.h"
 #include "serve/engine.h"
-#include "tool/device_option.h"
 #include "tool/args.h"
+#include "tool/device_option.h"
 #include "tool/commands.h"
 #include "tool/generation.h"
 #include "tool/memory_plan.h"
@@ -271,11 +274,23 @@ int serve(int argc, char** argv) {
   // handler and gets its 503 rather than waiting for a thread.
   svr.new_task_queue = [queue, parallel] { return new httplib::ThreadPool(queue + static_cast<size_t>(parallel) + 32); };
   server.routes(svr);
+  // httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled
+  // into Debian's library): a burst of clients overflowed it, and the kernel
+  // dropped connections it had already acknowledged, so those clients got a
+  // read error instead of their answer or 503. A second listen() on the
+  // bound socket raises the backlog (Linux takes the new value).
+  socket_t listening = INVALID_SOCKET;
+  svr.set_socket_options([&listening](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listening = sock;
+  });
   const std::string host = args.str("--host", "127.0.0.1");
   int port = static_cast<int>(args.integer("--port", 8080, 0, 65535));
   if (port == 0) port = svr.bind_to_any_port(host);
   else if (!svr.bind_to_port(host, port)) port = -1;
   if (port <= 0) throw UsageError("cannot listen on " + host + ":" + args.str("--port", "8080"));
+  if (listening != INVALID_SOCKET && ::listen(listening, SOMAXCONN) != 0)
+    std::fprintf(stderr, "reach-run: warning: could not raise the listen backlog: %s\n", std::strerror(errno));
   std::thread listener([&] { svr.listen_after_bind(); });
   std::fprintf(stderr, "reach-run: listening on http://%s:%d (loading the model)\n", host.c_str(), port);
 
