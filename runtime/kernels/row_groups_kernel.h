@@ -54,9 +54,11 @@ inline __m256i broadcast4(const int8_t* q) {
 inline const char* ahead_of(const char* line, int64_t bytes) {
   return reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(line) + static_cast<uintptr_t>(bytes));
 }
+// A distance of 0 issues no prefetch at all (the CPU's own prefetchers do
+// the work: Zen 5's for L1).
 inline void prefetch_lines_ahead(const char* line, Ahead ahead) {
-  _mm_prefetch(ahead_of(line, ahead.l1), _MM_HINT_T0);
-  _mm_prefetch(ahead_of(line, ahead.l2), _MM_HINT_T1);
+  if (ahead.l1 != 0) _mm_prefetch(ahead_of(line, ahead.l1), _MM_HINT_T0);
+  if (ahead.l2 != 0) _mm_prefetch(ahead_of(line, ahead.l2), _MM_HINT_T1);
 }
 
 // The eight rows of one group times activation rows t0..t0+T-1; writes
