@@ -25,7 +25,7 @@ class KVCache {
   };
 
   KVCache(const ModelConfig& config, int64_t capacity);  // in host memory
-  KVCache(const ModelConfig& config, int64_t capacity, External memory);
+  KVCache(const ModelConfig& config, int64_t capacity, External memory);  // in host memory if `memory` is empty
   // What a cache of `capacity` positions allocates: planned before it is.
   static size_t bytes_for(const ModelConfig& config, int64_t capacity) {
     return 2 * sizeof(float) * static_cast<size_t>(int64_t{config.n_layers} * capacity * config.n_kv_heads *

@@ -64,11 +64,11 @@ Model::Model(const ModelSource& source, ThreadPool& pool, Device device)
       device_(device.kind == Device::Kind::Cuda ? make_cuda_forward(source, device.index) : nullptr) {}
 
 size_t Model::weight_bytes_per_token() const {
-  return device_ ? device_->weight_bytes_per_token() : reach::run::weight_bytes_per_token(weights_);
+  return device_ ? device_->weight_bytes_per_token() : weights_.bytes_per_token;
 }
 
 DType Model::main_weight_type() const {
-  return device_ ? device_->main_weight_type() : reach::run::main_weight_type(weights_);
+  return device_ ? device_->main_weight_type() : weights_.main_type;
 }
 
 void Model::linear(const Linear& l, const float* x, int64_t n, float* y, bool rows_as_alone) {

@@ -101,14 +101,6 @@ struct MatrixSize {
   size_t bytes;
 };
 
-std::vector<MatrixSize> matrix_sizes(const Weights& w) {
-  std::vector<MatrixSize> sizes{{w.embed->dtype, w.embed->row_bytes()}};
-  for (const LayerWeights& l : w.layers)
-    for_each_layer_matrix(l, [&](const Linear& m) { sizes.push_back({m.dtype(), m.nbytes()}); });
-  sizes.push_back({w.lm_head.dtype(), w.lm_head.nbytes()});
-  return sizes;
-}
-
 std::vector<MatrixSize> matrix_sizes(const WeightViews& w) {
   std::vector<MatrixSize> sizes{{w.embed->dtype, w.embed->row_bytes()}};
   for (const LayerOf<const TensorView*>& l : w.layers)
@@ -131,9 +123,7 @@ DType main_type(const std::vector<MatrixSize>& sizes) {
 
 }  // namespace
 
-size_t weight_bytes_per_token(const Weights& w) { return bytes_per_token(matrix_sizes(w)); }
 size_t weight_bytes_per_token(const WeightViews& w) { return bytes_per_token(matrix_sizes(w)); }
-DType main_weight_type(const Weights& w) { return main_type(matrix_sizes(w)); }
 DType main_weight_type(const WeightViews& w) { return main_type(matrix_sizes(w)); }
 
 // Packs every matrix into one allocation; the file pages of those repacked
@@ -145,6 +135,8 @@ Weights load_weights(const ModelSource& source, ThreadPool& pool) {
   Weights w;
   w.embed = views.embed;
   w.final_norm = views.final_norm;
+  w.bytes_per_token = weight_bytes_per_token(views);
+  w.main_type = main_weight_type(views);
   w.layers.resize(views.layers.size());
   for (size_t i = 0; i < views.layers.size(); ++i) {
     copy_vectors(w.layers[i], views.layers[i]);

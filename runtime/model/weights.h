@@ -63,15 +63,15 @@ struct Weights {
   std::vector<LayerWeights> layers;   // n_layers
   std::vector<float> final_norm;      // {dim}
   Linear lm_head;                     // {vocab, dim}; the embedding itself when tied
+  size_t bytes_per_token = 0;         // weight_bytes_per_token of the views they came from
+  DType main_type = DType::F32;       // main_weight_type of the same
 };
 
 // What one decode step streams from memory: every matrix once (the
 // embedding contributes only its one row, unless it is also the lm_head).
 // The bandwidth roofline is bandwidth / this.
-size_t weight_bytes_per_token(const Weights& w);
 size_t weight_bytes_per_token(const WeightViews& w);
 // The dominant storage type of the matrices (by bytes), for reports.
-DType main_weight_type(const Weights& w);
 DType main_weight_type(const WeightViews& w);
 
 // find_weights, then the matrices packed for their CPU kernels (on `pool`);
