@@ -36,6 +36,24 @@ bool namesFile(const std::vector<std::string> &Quoted, const std::string &File) 
   });
 }
 
+/// Where Symbol's last component starts ("helper" in "ns::Util<T>::helper"):
+/// after the last "::" outside template arguments.
+size_t lastComponent(const std::string &Symbol) {
+  size_t Start = 0;
+  int Depth = 0;
+  for (size_t I = 0; I + 1 < Symbol.size(); ++I) {
+    Depth += Symbol[I] == '<' ? 1 : Symbol[I] == '>' ? -1 : 0;
+    if (Depth == 0 && Symbol[I] == ':' && Symbol[I + 1] == ':')
+      Start = I + 2;
+  }
+  return Start;
+}
+
+std::string plainName(const std::string &Symbol) {
+  std::string Last = Symbol.substr(lastComponent(Symbol));
+  return Last.rfind("operator", 0) == 0 ? Last : Last.substr(0, Last.find('<'));
+}
+
 bool names(const CompileError &E, const std::set<std::string> &Identifiers, const UnitNames &U) {
   if (!U.File.empty() && namesFile(E.Names, U.File))
     return true;
@@ -126,6 +144,14 @@ std::vector<size_t> blameRounds(std::vector<size_t> Units, const std::vector<Uni
 }
 
 } // namespace
+
+void addNamesOf(const std::string &Symbol, UnitNames &Names) {
+  const std::string Name = plainName(Symbol);
+  Names.Identifiers.push_back(Name);
+  const size_t Start = lastComponent(Symbol);
+  if (Name.rfind("operator", 0) == 0 && Start >= 2)
+    Names.Identifiers.push_back(plainName(Symbol.substr(0, Start - 2)));
+}
 
 std::vector<std::pair<size_t, std::string>> blameByName(const std::vector<size_t> &Candidates,
                                                         const std::vector<UnitNames> &Names,

@@ -33,6 +33,14 @@ struct UnitNames {
   std::string File; // root-relative, or ""
 };
 
+/// Adds what errors call a definition of `Symbol` ("ns::Util<T>::helper")
+/// by: its plain name ("helper"); for an operator also its scope's
+/// ("value_t" for "jinja::value_t::operator!=", "jinja" for a free
+/// "jinja::operator=="), since an error about a missing operator quotes the
+/// operands' types ("invalid operands to binary expression ('jinja::value_t'
+/// and ...)"), never the operator.
+void addNamesOf(const std::string &Symbol, UnitNames &Names);
+
 /// Compiles with exactly these units applied: no errors when it compiles.
 using CompileUnits = std::function<std::vector<CompileError>(const std::vector<size_t> &Units)>;
 

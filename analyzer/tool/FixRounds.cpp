@@ -135,26 +135,13 @@ std::vector<CompileError> errorsOf(const std::vector<TUFailure> &Failed) {
   return All;
 }
 
-/// "helper" for "ns::Util<T>::helper": what an error quotes a definition by.
-std::string plainName(const std::string &Symbol) {
-  size_t Start = 0;
-  int Depth = 0;
-  for (size_t I = 0; I + 1 < Symbol.size(); ++I) {
-    Depth += Symbol[I] == '<' ? 1 : Symbol[I] == '>' ? -1 : 0;
-    if (Depth == 0 && Symbol[I] == ':' && Symbol[I + 1] == ':')
-      Start = I + 2;
-  }
-  std::string Last = Symbol.substr(Start);
-  return Last.substr(0, Last.find('<'));
-}
-
 std::vector<UnitNames> namesOf(const Plan &P, const RoundUnits &U) {
   std::vector<UnitNames> Names(U.Keys.size());
   for (size_t Unit = 0; Unit < U.Keys.size(); ++Unit) {
     Names[Unit].File = U.Orphan[Unit];
     for (size_t I : U.Deletions[Unit])
       if (!P.Deletions[I].Symbol.empty())
-        Names[Unit].Identifiers.push_back(plainName(P.Deletions[I].Symbol));
+        addNamesOf(P.Deletions[I].Symbol, Names[Unit]);
   }
   return Names;
 }

@@ -179,3 +179,26 @@ TEST(Bisect, ErrorsNameDefinitionsByIdentifierAndFilesByTheirSpelling) {
   EXPECT_EQ(M[2], Errors[1].Message);
   EXPECT_EQ(M[1], Errors[2].Message);
 }
+
+// An error about a deleted operator quotes the operands' types, not the
+// operator: an operator is also named by its class (or namespace), so the
+// deletion is blamed in one compilation instead of bisected. Other members
+// are named by their own name only.
+TEST(Bisect, AnOperatorIsNamedByItsScope) {
+  std::vector<UnitNames> Names(4);
+  addNamesOf("jinja::value_t::operator!=", Names[0]);
+  addNamesOf("jinja::operator==", Names[1]);
+  addNamesOf("jinja::value_t::as_string", Names[2]);
+  addNamesOf("ns::Util<int>::helper", Names[3]);
+  EXPECT_EQ(Names[0].Identifiers, (std::vector<std::string>{"operator!=", "value_t"}));
+  EXPECT_EQ(Names[1].Identifiers, (std::vector<std::string>{"operator==", "jinja"}));
+  EXPECT_EQ(Names[3].Identifiers, (std::vector<std::string>{"helper"}));
+  std::vector<CompileError> Errors = {
+      {"value.h:204:23: error: invalid operands to binary expression ('element_type' (aka 'jinja::value_t') and "
+       "'element_type')",
+       {"element_type", "jinja::value_t", "element_type"}}};
+  auto Blamed = blameByName({0, 1, 2, 3}, Names, Errors);
+  ASSERT_EQ(Blamed.size(), 2u) << "the two operators, not as_string nor helper";
+  EXPECT_EQ(Blamed[0].first, 0u);
+  EXPECT_EQ(Blamed[1].first, 1u);
+}
