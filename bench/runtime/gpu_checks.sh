@@ -52,7 +52,7 @@ for shape in $shapes; do
     file=/tmp/reach-gpu/$shape-$type.gguf
     start=$(date +%s.%N)
     $bin/reach-random-gguf --out "$file" --type "$type" --shape "$shape" --tokenizer "$tokenizer" || continue
-    echo "wrote $file ($(du -h "$file" | cut -f1)) in $(echo "$(date +%s.%N) - $start" | bc) s"
+    echo "wrote $file ($(du -h "$file" | cut -f1)) in $(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}') s"
     timeout 300 $bin/reach-run bench -m "$file" -p 512 -n 128 -r 3 --device cuda | tee -a "$out/bench.md"
     rm -f "$file"
   done
