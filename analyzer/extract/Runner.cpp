@@ -145,9 +145,11 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
                                   const RunOptions &Opts) {
   std::vector<std::vector<CompileCommand>> Commands(Files.size());
   DriverIncludes Drivers(REACH_RESOURCE_DIR "/include");
+  bool AnyNvcc = false;
   for (size_t I = 0; I < Files.size(); ++I) {
     Commands[I] = DB.getCompileCommands(Files[I]);
     for (CompileCommand &C : Commands[I]) {
+      AnyNvcc |= !C.CommandLine.empty() && isNvccDriver(C.CommandLine[0]);
       std::vector<std::string> Extra = Drivers.argsFor(C.CommandLine);
       Extra.insert(Extra.end(), Opts.ExtraArgs.begin(), Opts.ExtraArgs.end());
       C.CommandLine = adjustCommand(std::move(C.CommandLine), C.Filename, Extra);
@@ -157,10 +159,13 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
     llvm::errs() << "reach-audit: warning: " << W << "\n";
   RunOptions WithDriverFiles = Opts;
   auto Virtual = std::make_shared<std::map<std::string, std::string>>(Drivers.virtualFiles());
-  Virtual->insert(cudaCompatFiles().begin(), cudaCompatFiles().end());
-  if (Opts.Overlay)
-    Virtual->insert(Opts.Overlay->begin(), Opts.Overlay->end());
-  WithDriverFiles.Overlay = std::move(Virtual);
+  if (AnyNvcc)
+    Virtual->insert(cudaCompatFiles().begin(), cudaCompatFiles().end());
+  if (!Virtual->empty()) { // else every TU reads the disk alone, as before
+    if (Opts.Overlay)
+      Virtual->insert(Opts.Overlay->begin(), Opts.Overlay->end());
+    WithDriverFiles.Overlay = std::move(Virtual);
+  }
 
   std::vector<TUSummary> Results(Files.size());
   SummaryDedup Dedup;
