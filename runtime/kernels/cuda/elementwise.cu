@@ -1,9 +1,8 @@
 // The per-row ops of the CUDA backend (cuda_ops.h): RMSNorm, RoPE, SwiGLU's
 // product, residual and bias adds, and the embedding lookup.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
 
 #include "kernels/cuda/cuda_ops.h"
+#include "kernels/cuda/device_element.cuh"
 #include "kernels/cuda/reduce.cuh"
 
 namespace reach::run::cuda {
@@ -54,30 +53,6 @@ __global__ void add_kernel(float* y, const float* x, int64_t n) {
 __global__ void add_rows_kernel(float* y, const float* bias, int64_t n, int64_t width) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i < n) y[i] += bias[i % width];
-}
-
-// Element c of row r of a matrix in its device layout, as F32.
-__device__ float element(const DeviceMatrix& m, int64_t r, int64_t c) {
-  switch (m.dtype) {
-    case DType::F32:
-      return reinterpret_cast<const float*>(m.data)[r * m.cols + c];
-    case DType::F16:
-      return __half2float(__ushort_as_half(reinterpret_cast<const uint16_t*>(m.data)[r * m.cols + c]));
-    case DType::BF16:
-      return __uint_as_float(static_cast<uint32_t>(reinterpret_cast<const uint16_t*>(m.data)[r * m.cols + c]) << 16);
-    case DType::Q8_0: {
-      const float d = __half2float(__ushort_as_half(m.scales()[r * (m.cols / 32) + c / 32]));
-      return d * static_cast<float>(reinterpret_cast<const int8_t*>(m.data)[r * m.cols + c]);
-    }
-    case DType::Q4_0: {
-      const float d = __half2float(__ushort_as_half(m.scales()[r * (m.cols / 32) + c / 32]));
-      const int64_t j = c % 32;
-      const uint8_t byte = reinterpret_cast<const uint8_t*>(m.data)[r * (m.cols / 2) + (c / 32) * 16 + j % 16];
-      return d * static_cast<float>((j < 16 ? byte & 0x0F : byte >> 4) - 8);
-    }
-    default:
-      return __int_as_float(0x7fc00000);  // has_device_kernel refused it at load
-  }
 }
 
 __global__ void get_rows_kernel(DeviceMatrix table, const int32_t* ids, int64_t n, float* out) {

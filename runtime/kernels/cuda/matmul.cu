@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <string>
 
+#include "kernels/cuda/device_element.cuh"
 #include "kernels/cuda/reduce.cuh"
 
 namespace reach::run::cuda {
@@ -21,8 +22,6 @@ constexpr int64_t kSliceElements = int64_t{32} << 20;
 void check_blas(cublasStatus_t s, const char* what) {
   if (s != CUBLAS_STATUS_SUCCESS) throw CudaError(std::string(what) + ": " + cublasGetStatusString(s));
 }
-
-__device__ float half_bits_to_float(uint16_t h) { return __half2float(__ushort_as_half(h)); }
 
 // ---- X as Q8_0, as quantize_row_q8_0 does it on the CPU: d = amax/127
 // stored as F16, q = round-half-even(x · 127/amax). One warp a block.
@@ -173,17 +172,7 @@ __global__ void round_to_16bit_kernel(const float* x, int64_t n, uint16_t* out) 
 __global__ void dequantize_f16_kernel(DeviceMatrix w, int64_t r0, int64_t rows, uint16_t* out) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= rows * w.cols) return;
-  const int64_t r = r0 + i / w.cols, c = i % w.cols;
-  const float d = half_bits_to_float(w.scales()[r * (w.cols / 32) + c / 32]);
-  float v;
-  if (w.dtype == DType::Q8_0) {
-    v = static_cast<float>(reinterpret_cast<const int8_t*>(w.data)[r * w.cols + c]);
-  } else {
-    const int64_t j = c % 32;
-    const uint8_t byte = reinterpret_cast<const uint8_t*>(w.data)[r * (w.cols / 2) + (c / 32) * 16 + j % 16];
-    v = static_cast<float>((j < 16 ? byte & 0x0F : byte >> 4) - 8);
-  }
-  out[i] = __half_as_ushort(__float2half_rn(d * v));
+  out[i] = __half_as_ushort(__float2half_rn(element(w, r0 + i / w.cols, i % w.cols)));
 }
 
 unsigned blocks_of_256(int64_t n) { return static_cast<unsigned>((n + 255) / 256); }
