@@ -1,19 +1,10 @@
 #include "model/memory_account.h"
 
-#include <cstdio>
 #include <string>
 
+#include "formats/mib.h"
+
 namespace reach::run {
-
-namespace {
-
-std::string mib(size_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  return buf;
-}
-
-}  // namespace
 
 MemoryAccount& MemoryAccount::process() {
   static MemoryAccount account;

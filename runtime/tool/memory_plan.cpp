@@ -7,16 +7,14 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "formats/mib.h"
 #include "model/kv_cache.h"
 #include "model/memory_account.h"
 #include "tool/args.h"
-#include "tool/output.h"
 
 namespace reach::run::cli {
 
 namespace {
-
-std::string mib(size_t bytes) { return formatted("%.1f MiB", static_cast<double>(bytes) / (1 << 20)); }
 
 size_t available_memory() {
   std::ifstream meminfo("/proc/meminfo");

@@ -6,19 +6,10 @@
 #include <string>
 #include <utility>
 
+#include "formats/mib.h"
 #include "kernels/cuda/cuda_ops.h"
 
 namespace reach::run::cuda {
-
-namespace {
-
-std::string mib(size_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  return buf;
-}
-
-}  // namespace
 
 void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) throw CudaError(std::string(what) + ": " + cudaGetErrorString(e));
