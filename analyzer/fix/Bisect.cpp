@@ -1,6 +1,8 @@
 #include "fix/Bisect.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <set>
 
 namespace reach {
@@ -61,45 +63,57 @@ bool names(const CompileError &E, const std::set<std::string> &Identifiers, cons
                      [&](const std::string &Id) { return Identifiers.count(Id) > 0; });
 }
 
+/// Units tried together first: a unit with the units of the round that use
+/// it, users first. Deleting a unit while its (dead) user stays breaks the
+/// build, so halving must not split them; if the atom fails whole, its
+/// units are tried one by one in this order, each after its users.
+using Atom = std::vector<size_t>;
+
 class Bisector {
 public:
   Bisector(const CompileUnits &Compile, BisectResult &R) : Compile(Compile), R(R) {}
 
-  /// Groups (each a file's units) that fail together with what is accepted.
-  void files(const std::vector<std::vector<size_t>> &Groups, const std::string &Error) {
+  /// Groups (each a file's atoms) that fail together with what is accepted.
+  void files(const std::vector<std::vector<Atom>> &Groups, const std::string &Error) {
     if (Groups.size() == 1)
-      return units(Groups[0], Error);
+      return atoms(Groups[0], Error);
     size_t Half = Groups.size() / 2;
-    std::vector<std::vector<size_t>> A(Groups.begin(), Groups.begin() + Half);
-    std::vector<std::vector<size_t>> B(Groups.begin() + Half, Groups.end());
+    std::vector<std::vector<Atom>> A(Groups.begin(), Groups.begin() + Half);
+    std::vector<std::vector<Atom>> B(Groups.begin() + Half, Groups.end());
     std::string E;
-    if (tryAdd(flatten(A), E)) // then B fails, with the error already seen
+    if (tryAdd(flatten(flatten(A)), E)) // then B fails, with the error already seen
       return files(B, Error);
     files(A, E);
-    if (!tryAdd(flatten(B), E))
+    if (!tryAdd(flatten(flatten(B)), E))
       files(B, E);
   }
 
-  /// Units that fail together with what is accepted.
-  void units(const std::vector<size_t> &Units, const std::string &Error) {
-    if (Units.size() == 1) {
-      R.Rejected.push_back({Units[0], Error});
+  /// Atoms that fail together with what is accepted.
+  void atoms(const std::vector<Atom> &Atoms, const std::string &Error) {
+    if (Atoms.size() == 1 && Atoms[0].size() == 1) {
+      R.Rejected.push_back({Atoms[0][0], Error});
       return;
     }
-    size_t Half = Units.size() / 2;
-    std::vector<size_t> A(Units.begin(), Units.begin() + Half), B(Units.begin() + Half, Units.end());
+    if (Atoms.size() == 1) { // a unit and its users fail together: one by one
+      std::vector<Atom> Each;
+      for (size_t U : Atoms[0])
+        Each.push_back({U});
+      return atoms(Each, Error);
+    }
+    size_t Half = Atoms.size() / 2;
+    std::vector<Atom> A(Atoms.begin(), Atoms.begin() + Half), B(Atoms.begin() + Half, Atoms.end());
     std::string E;
-    if (tryAdd(A, E))
-      return units(B, Error);
-    units(A, E);
-    if (!tryAdd(B, E))
-      units(B, E);
+    if (tryAdd(flatten(A), E))
+      return atoms(B, Error);
+    atoms(A, E);
+    if (!tryAdd(flatten(B), E))
+      atoms(B, E);
   }
 
 private:
-  static std::vector<size_t> flatten(const std::vector<std::vector<size_t>> &Groups) {
-    std::vector<size_t> All;
-    for (const std::vector<size_t> &G : Groups)
+  template <class T> static std::vector<T> flatten(const std::vector<std::vector<T>> &Groups) {
+    std::vector<T> All;
+    for (const std::vector<T> &G : Groups)
       All.insert(All.end(), G.begin(), G.end());
     return All;
   }
@@ -119,6 +133,44 @@ private:
   const CompileUnits &Compile;
   BisectResult &R;
 };
+
+/// The atoms of Units: the parts connected by Uses (either way), each
+/// ordered users first (a depth-first post-order over "used by", reversed
+/// by construction: a unit is placed after every unit that uses it).
+std::vector<Atom> atomsOf(const std::vector<size_t> &Units, const UnitUses &Uses) {
+  std::set<size_t> In(Units.begin(), Units.end());
+  std::map<size_t, std::vector<size_t>> Links, UsedBy;
+  for (size_t U : Units)
+    for (size_t V : Uses[U])
+      if (In.count(V) && V != U) {
+        Links[U].push_back(V);
+        Links[V].push_back(U);
+        UsedBy[V].push_back(U);
+      }
+  std::set<size_t> Seen, Placed;
+  std::vector<Atom> Atoms;
+  for (size_t Start : Units) {
+    if (!Seen.insert(Start).second)
+      continue;
+    std::vector<size_t> Part{Start}; // the connected part, breadth first
+    for (size_t I = 0; I < Part.size(); ++I)
+      for (size_t N : Links[Part[I]])
+        if (Seen.insert(N).second)
+          Part.push_back(N);
+    Atom Ordered;
+    std::function<void(size_t)> Place = [&](size_t U) { // users of U first, then U
+      if (!Placed.insert(U).second)
+        return;
+      for (size_t User : UsedBy[U])
+        Place(User);
+      Ordered.push_back(U);
+    };
+    for (size_t U : Part)
+      Place(U);
+    Atoms.push_back(std::move(Ordered));
+  }
+  return Atoms;
+}
 
 /// Rejects what the errors name until the rest compiles; the units left
 /// when the errors name none of them, with what they fail with.
@@ -168,25 +220,28 @@ std::vector<std::pair<size_t, std::string>> blameByName(const std::vector<size_t
 }
 
 BisectResult keepWhatCompiles(const std::vector<std::vector<size_t>> &ByFile, const std::vector<UnitNames> &Names,
-                              const std::vector<CompileError> &Failure, const CompileUnits &Compile) {
+                              const UnitUses &Uses, const std::vector<CompileError> &Failure,
+                              const CompileUnits &Compile) {
   BisectResult R;
   std::vector<size_t> All;
-  for (const std::vector<size_t> &G : ByFile)
-    All.insert(All.end(), G.begin(), G.end());
+  std::vector<size_t> FileOf(Names.size());
+  for (size_t F = 0; F < ByFile.size(); ++F)
+    for (size_t U : ByFile[F]) {
+      All.push_back(U);
+      FileOf[U] = F;
+    }
   std::vector<CompileError> Left = Failure;
   std::vector<size_t> Unblamed = blameRounds(All, Names, Left, Compile, R);
   if (Left.empty()) {
     R.Accepted = Unblamed;
     return R;
   }
-  std::set<size_t> Keep(Unblamed.begin(), Unblamed.end());
-  std::vector<std::vector<size_t>> Groups;
-  for (const std::vector<size_t> &G : ByFile) {
-    std::vector<size_t> Part;
-    std::copy_if(G.begin(), G.end(), std::back_inserter(Part), [&](size_t U) { return Keep.count(U) > 0; });
-    if (!Part.empty())
-      Groups.push_back(std::move(Part));
-  }
+  std::map<size_t, std::vector<Atom>> AtomsByFile; // by the file of an atom's first unit
+  for (Atom &A : atomsOf(Unblamed, Uses))
+    AtomsByFile[FileOf[A.front()]].push_back(std::move(A));
+  std::vector<std::vector<Atom>> Groups;
+  for (auto &[File, Atoms] : AtomsByFile)
+    Groups.push_back(std::move(Atoms));
   Bisector(Compile, R).files(Groups, Left.front().Message);
   return R;
 }

@@ -7,7 +7,9 @@
 // compilation or two. What the errors do not name is bisected: per file
 // first, then one by one, halving each failing group (delta debugging),
 // each part accepted only if the build still compiles with everything
-// accepted before it. Pure: compiling is the caller's callback.
+// accepted before it. A unit and the units of the round that use it are
+// never split by halving: apart, the user would still need what went.
+// Pure: compiling is the caller's callback.
 #pragma once
 
 #include "extract/Summary.h"
@@ -44,11 +46,17 @@ void addNamesOf(const std::string &Symbol, UnitNames &Names);
 /// Compiles with exactly these units applied: no errors when it compiles.
 using CompileUnits = std::function<std::vector<CompileError>(const std::vector<size_t> &Units)>;
 
+/// Per unit, the units of the round its code uses (calls, names as a type):
+/// deleting a used unit while its user stays cannot compile.
+using UnitUses = std::vector<std::vector<size_t>>;
+
 /// ByFile: the units grouped by the file they edit, every unit in one
-/// group. Names: per unit. Failure: what the whole round failed with (it is
-/// not compiled again).
+/// group. Names and Uses: per unit. Failure: what the whole round failed
+/// with (it is not compiled again). A unit is tried together with the units
+/// that use it, so a dead function and its dead caller are not split.
 BisectResult keepWhatCompiles(const std::vector<std::vector<size_t>> &ByFile, const std::vector<UnitNames> &Names,
-                              const std::vector<CompileError> &Failure, const CompileUnits &Compile);
+                              const UnitUses &Uses, const std::vector<CompileError> &Failure,
+                              const CompileUnits &Compile);
 
 /// The units among Candidates that an error quotes by name, each with the
 /// first error that quotes it.

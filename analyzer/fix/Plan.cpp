@@ -137,10 +137,12 @@ std::string keptLine(const Node &N, const std::string &Why) {
   return N.Where.File + ":" + std::to_string(N.Where.Line) + ": kept " + describe(N) + ": " + Why;
 }
 
-bool heldByDeletion(const Node &N, const Plan &P) {
-  return std::any_of(P.Deletions.begin(), P.Deletions.end(), [&](const Deletion &D) {
+/// The deletion whose range holds N (a lambda inside a deleted function).
+const Deletion *heldByDeletion(const Node &N, const Plan &P) {
+  auto It = std::find_if(P.Deletions.begin(), P.Deletions.end(), [&](const Deletion &D) {
     return D.File == N.RangeBegin.File && D.Begin <= N.RangeBegin.Offset && N.RangeEnd.Offset <= D.End;
   });
+  return It == P.Deletions.end() ? nullptr : &*It;
 }
 
 /// Why fix leaves a declaration of a deleted definition, or "".
@@ -210,6 +212,25 @@ std::vector<char> namedSymbols(const Graph &G, const std::vector<Status> &St, co
   return Named;
 }
 
+/// Plan::Uses from the graph: the edges and dispatched calls between the
+/// nodes of two different units (UnitOf: node -> its unit).
+std::set<std::pair<std::string, std::string>> usesBetween(const Graph &G,
+                                                          const std::map<unsigned, std::string> &UnitOf) {
+  std::set<std::pair<std::string, std::string>> Uses;
+  auto Add = [&](const std::string &User, unsigned To) {
+    if (auto It = UnitOf.find(To); It != UnitOf.end() && It->second != User)
+      Uses.insert({User, It->second});
+  };
+  for (const auto &[Id, Unit] : UnitOf) {
+    for (const GraphEdge &E : G.Out[Id])
+      Add(Unit, E.To);
+    for (const VirtualSite &V : G.Virtual[Id])
+      for (unsigned Impl : G.implementations(V.Method))
+        Add(Unit, Impl);
+  }
+  return Uses;
+}
+
 } // namespace
 
 Plan planDeletions(const Analysis &A, const FixOptions &O,
@@ -239,6 +260,7 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
   };
   auto Chosen = [&](unsigned I) { return Wanted(I) && InScope(G.Nodes[I].RangeBegin.File); };
   std::vector<unsigned> Lambdas; // kept unless a deletion holds them
+  std::map<unsigned, std::string> UnitOf; // each node planned, and its unit
 
   VirtualFamilies Families(A, [&](unsigned I) { return Chosen(I); }, InScope);
   for (const SymbolVerdict &V : A.Symbols) {
@@ -270,6 +292,7 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
     if (WithFamily)
       Families.planPureDeclarations(N.Usr, P);
     const std::string Unit = ClassGoes ? G.Nodes[Class].Usr : WithFamily ? Families.familyUnit(N.Usr) : N.Usr;
+    UnitOf[I] = Unit;
     P.Deletions.push_back({N.RangeBegin.File, N.RangeBegin.Offset, N.RangeEnd.Offset, describe(N),
                            N.Kind == NodeKind::Variable, Unit, N.Name});
     // Its declarations go too: nothing live references a dead symbol.
@@ -290,8 +313,11 @@ Plan planDeletions(const Analysis &A, const FixOptions &O,
   }
 
   for (unsigned I : Lambdas)
-    if (!heldByDeletion(G.Nodes[I], P))
+    if (const Deletion *Holder = heldByDeletion(G.Nodes[I], P))
+      UnitOf[I] = Holder->Unit; // what the lambda uses, its holder uses
+    else
       P.Skipped.push_back(keptLine(G.Nodes[I], "a lambda inside code that stays (delete the code that makes it)"));
+  P.Uses = usesBetween(G, UnitOf);
   for (const FileVerdict &F : A.Files) {
     if (!InScope(F.Path) || !O.Symbols.empty())
       continue;

@@ -40,6 +40,9 @@ struct Plan {
   std::vector<std::string> Skipped;  // "file:line: kept NAME: reason"
   std::vector<std::string> Remarks;  // a deletion that leaves a declaration behind, and why
   size_t VendoredLeft = 0;           // dead definitions in vendored code, not deleted
+  /// (user, used): a unit (Deletion::Unit) whose code uses another unit of
+  /// the plan. If a round breaks the build, bisection keeps them together.
+  std::set<std::pair<std::string, std::string>> Uses;
 };
 
 /// Editable(File) says whether fix may touch a root-relative file at all

@@ -135,6 +135,18 @@ std::vector<CompileError> errorsOf(const std::vector<TUFailure> &Failed) {
   return All;
 }
 
+/// Plan::Uses between the round's units, by index.
+UnitUses usesOf(const Plan &P, const RoundUnits &U) {
+  std::map<std::string, size_t> Index;
+  for (size_t Unit = 0; Unit < U.Keys.size(); ++Unit)
+    Index[U.Keys[Unit]] = Unit;
+  UnitUses Uses(U.Keys.size());
+  for (const auto &[User, Used] : P.Uses)
+    if (Index.count(User) && Index.count(Used))
+      Uses[Index[User]].push_back(Index[Used]);
+  return Uses;
+}
+
 std::vector<UnitNames> namesOf(const Plan &P, const RoundUnits &U) {
   std::vector<UnitNames> Names(U.Keys.size());
   for (size_t Unit = 0; Unit < U.Keys.size(); ++Unit) {
@@ -242,7 +254,8 @@ private:
              << " deletion(s) " << (Errors.empty() ? "compile" : "fail: " + Errors.front().Message) << "\n";
       return Errors;
     };
-    BisectResult R = keepWhatCompiles(U.ByFile, namesOf(LastPlan, U), relative(errorsOf(A.Failures)), Compile);
+    BisectResult R = keepWhatCompiles(U.ByFile, namesOf(LastPlan, U), usesOf(LastPlan, U),
+                                      relative(errorsOf(A.Failures)), Compile);
     errs() << "reach-audit fix: round " << F.Rounds << " broke " << relative(A.Failures.front().File)
            << (A.Failures.size() > 1 ? " and " + std::to_string(A.Failures.size() - 1) + " more" : "")
            << "; " << R.Checks << " compilation(s) kept " << R.Accepted.size() << " of " << U.Keys.size()

@@ -100,7 +100,7 @@ TEST(Bisect, KeepsEveryUnitThatBuildsAndNamesEachBreakingOne) {
   std::vector<std::vector<size_t>> ByFile = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {9, 10, 11}};
   unsigned Calls = 0;
   auto Compile = [&](const std::vector<size_t> &U) { return fakeCompile(U, {5, 9}, {1, 2}, Calls); };
-  BisectResult R = keepWhatCompiles(ByFile, unitNames(12), {{"breaks: 5", {}}}, Compile);
+  BisectResult R = keepWhatCompiles(ByFile, unitNames(12), UnitUses(12), {{"breaks: 5", {}}}, Compile);
   std::set<size_t> Accepted(R.Accepted.begin(), R.Accepted.end());
   EXPECT_EQ(Accepted, (std::set<size_t>{0, 1, 3, 4, 6, 7, 8, 10, 11}));
   ASSERT_EQ(R.Rejected.size(), 3u);
@@ -122,7 +122,7 @@ TEST(Bisect, OneBadUnitAmongManyTakesLogarithmicChecks) {
     ByFile.push_back({2 * F, 2 * F + 1});
   unsigned Calls = 0;
   auto Compile = [&](const std::vector<size_t> &U) { return fakeCompile(U, {77}, {1000, 1001}, Calls); };
-  BisectResult R = keepWhatCompiles(ByFile, unitNames(128), {{"breaks: 77", {}}}, Compile);
+  BisectResult R = keepWhatCompiles(ByFile, unitNames(128), UnitUses(128), {{"breaks: 77", {}}}, Compile);
   EXPECT_EQ(R.Accepted.size(), 127u);
   ASSERT_EQ(R.Rejected.size(), 1u);
   EXPECT_EQ(R.Rejected[0].first, 77u);
@@ -142,7 +142,8 @@ TEST(Bisect, UnitsTheErrorsNameAreRejectedWithOneCompilation) {
   for (size_t U = 0; U < 400; ++U)
     All.push_back(U);
   unsigned First = 0;
-  BisectResult R = keepWhatCompiles(ByFile, unitNames(400), fakeCompile(All, Bad, {1000, 1001}, First, true), Compile);
+  BisectResult R =
+      keepWhatCompiles(ByFile, unitNames(400), UnitUses(400), fakeCompile(All, Bad, {1000, 1001}, First, true), Compile);
   EXPECT_EQ(Calls, 1u);
   EXPECT_EQ(R.Checks, 1u);
   EXPECT_EQ(R.Blamed, 3u);
@@ -156,13 +157,66 @@ TEST(Bisect, WhatTheErrorsDoNotNameIsBisected) {
   std::vector<std::vector<size_t>> ByFile = {{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 10, 11}};
   unsigned Calls = 0;
   auto Compile = [&](const std::vector<size_t> &U) { return fakeCompile(U, {3}, {8, 9}, Calls, true); };
-  BisectResult R = keepWhatCompiles(ByFile, unitNames(12), {{"breaks: 3", {"u3"}}, {"breaks: pair", {}}}, Compile);
+  BisectResult R =
+      keepWhatCompiles(ByFile, unitNames(12), UnitUses(12), {{"breaks: 3", {"u3"}}, {"breaks: pair", {}}}, Compile);
   std::map<size_t, std::string> Rejected(R.Rejected.begin(), R.Rejected.end());
   EXPECT_EQ(Rejected, (std::map<size_t, std::string>{{3, "breaks: 3"}, {9, "breaks: pair"}}));
   EXPECT_EQ(R.Blamed, 1u);
   unsigned Again = 0;
   EXPECT_TRUE(fakeCompile(R.Accepted, {3}, {8, 9}, Again).empty());
   EXPECT_EQ(R.Accepted.size(), 10u);
+}
+
+namespace {
+
+/// A build where deleting a used unit breaks while any of its users stays
+/// ("u1 used by u6"), and the units in Bad break alone.
+std::vector<CompileError> usesCompile(const std::vector<size_t> &Units, const UnitUses &Uses,
+                                      const std::set<size_t> &Bad) {
+  std::set<size_t> In(Units.begin(), Units.end());
+  std::vector<CompileError> Errors;
+  for (size_t U = 0; U < Uses.size(); ++U)
+    for (size_t Used : Uses[U])
+      if (In.count(Used) && !In.count(U))
+        Errors.push_back({"u" + std::to_string(Used) + " used by u" + std::to_string(U), {}});
+  for (size_t U : In)
+    if (Bad.count(U))
+      Errors.push_back({"breaks: " + std::to_string(U), {}});
+  return Errors;
+}
+
+} // namespace
+
+// A dead function and its dead caller sit in different halves (files): tried
+// apart, the callee's deletion fails while the caller stays. Bisection keeps
+// a unit with its users, so both go; only the unit that breaks alone stays.
+TEST(Bisect, AUnitIsTriedWithTheUnitsThatUseIt) {
+  std::vector<std::vector<size_t>> ByFile = {{0, 1, 2, 3}, {4, 5, 6, 7}};
+  UnitUses Uses(8);
+  Uses[6] = {1}; // 6 calls 1
+  Uses[7] = {6}; // 7 calls 6
+  auto Compile = [&](const std::vector<size_t> &U) { return usesCompile(U, Uses, {5}); };
+  std::vector<size_t> All = {0, 1, 2, 3, 4, 5, 6, 7};
+  BisectResult R = keepWhatCompiles(ByFile, unitNames(8), Uses, Compile(All), Compile);
+  std::set<size_t> Accepted(R.Accepted.begin(), R.Accepted.end());
+  EXPECT_EQ(Accepted, (std::set<size_t>{0, 1, 2, 3, 4, 6, 7}));
+  std::map<size_t, std::string> Rejected(R.Rejected.begin(), R.Rejected.end());
+  EXPECT_EQ(Rejected, (std::map<size_t, std::string>{{5, "breaks: 5"}}));
+  EXPECT_TRUE(Compile(R.Accepted).empty());
+}
+
+// When a user breaks alone it stays, and so must what it uses: the units
+// of a failing group are tried one by one, each after its users.
+TEST(Bisect, WhatAKeptUnitUsesIsKeptToo) {
+  std::vector<std::vector<size_t>> ByFile = {{0, 1}, {2, 3}};
+  UnitUses Uses(4);
+  Uses[3] = {0}; // 3 uses 0, and 3 breaks alone
+  auto Compile = [&](const std::vector<size_t> &U) { return usesCompile(U, Uses, {3}); };
+  BisectResult R = keepWhatCompiles(ByFile, unitNames(4), Uses, Compile({0, 1, 2, 3}), Compile);
+  std::set<size_t> Accepted(R.Accepted.begin(), R.Accepted.end());
+  EXPECT_EQ(Accepted, (std::set<size_t>{1, 2}));
+  std::map<size_t, std::string> Rejected(R.Rejected.begin(), R.Rejected.end());
+  EXPECT_EQ(Rejected, (std::map<size_t, std::string>{{0, "u0 used by u3"}, {3, "breaks: 3"}}));
 }
 
 TEST(Bisect, ErrorsNameDefinitionsByIdentifierAndFilesByTheirSpelling) {
