@@ -5,10 +5,11 @@
 // generated and quantized by the type table's reference quantizer on all
 // cores, and streamed tensor by tensor.
 //
-//   reach-random-gguf --out FILE --type f32|f16|bf16|q8_0|q4_0 --tokenizer DIR
+//   reach-random-gguf --out FILE --type f32|f16|bf16|q8_0|q4_0|q4_k|q6_k|... --tokenizer DIR
 //     (--shape tinyllama|llama2-7b | --dim D --layers L --heads H --kv-heads K --ffn F)
 //     [--vocab 32000] [--context 4096] [--scale 0.02] [--seed 1]
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -61,11 +62,13 @@ std::vector<std::byte> make_tensor(const GgufTensorInfo& t, uint64_t seed, float
   return bytes;
 }
 
+// Any type of the type table, by its name in lower case ("q4_k").
 DType parse_type(const std::string& s) {
-  const std::map<std::string, DType> types = {
-      {"f32", DType::F32}, {"f16", DType::F16}, {"bf16", DType::BF16}, {"q8_0", DType::Q8_0}, {"q4_0", DType::Q4_0}};
-  if (!types.count(s)) throw std::invalid_argument("--type: unknown '" + s + "' (f32, f16, bf16, q8_0, q4_0)");
-  return types.at(s);
+  std::string upper = s;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const TypeTraits* t = type_by_name(upper);
+  if (!t) throw std::invalid_argument("--type: unknown '" + s + "' (a type of the type table, e.g. q4_0, q4_k, q6_k)");
+  return t->type;
 }
 
 ModelConfig shape(const std::string& name) {

@@ -7,6 +7,7 @@
 
 #include "kernels/blas_rows.h"
 #include "kernels/dot.h"
+#include "kernels/k_quant_dot.h"
 #include "kernels/quant.h"
 #include "kernels/row_groups.h"
 
@@ -105,22 +106,49 @@ void gemv_row_groups(const WeightMatrix& w, const float* x, float* y, ThreadPool
   gemm_row_groups(w, x, 1, y, pool);
 }
 
+// ---- K-quants: the file's rows, Q8_K activations (kernels/k_quant_dot.h) --
+
+// Each row of Y is what the GEMV computes for that token: one row dot per
+// (weight row, token), a weight row reused for every token while it is in L1.
+void gemm_k_quant(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+  const int64_t in = w.cols(), out = w.rows(), blocks = in / 256;
+  thread_local std::vector<BlockQ8K> quantized;
+  quantized.resize(static_cast<size_t>(n * blocks));
+  BlockQ8K* xq = quantized.data();  // workers read the caller's copy
+  pool.parallel_for(n, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) quantize_row_q8_k(x + t * in, xq + t * blocks, in);
+  });
+  const KQuantRowDot dot = k_quant_row_dot(w.dtype());
+  pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r)
+      for (int64_t t = 0; t < n; ++t) y[t * out + r] = dot(row_ptr(w, r), xq + t * blocks, in);
+  });
+}
+
+void gemv_k_quant(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) { gemm_k_quant(w, x, 1, y, pool); }
+
 }  // namespace
 
 struct WeightMatrix::Kernel {
   DType weight_type;
-  bool packed;  // reads a repacked copy of W rather than the file's rows
+  bool packed;     // reads a repacked copy of W rather than the file's rows
+  bool same_rows;  // gemm's rows have gemv's bits (one kernel for both)
   void (*gemv)(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool);
   void (*gemm)(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool);
 };
 
 namespace {
 const WeightMatrix::Kernel kKernels[] = {
-    {DType::F32, false, gemv_f32, gemm_f32},
-    {DType::F16, false, gemv_f16, gemm_dequantized},
-    {DType::BF16, false, gemv_bf16, gemm_dequantized},
-    {DType::Q8_0, true, gemv_row_groups, gemm_row_groups},
-    {DType::Q4_0, true, gemv_row_groups, gemm_row_groups},
+    {DType::F32, false, false, gemv_f32, gemm_f32},
+    {DType::F16, false, false, gemv_f16, gemm_dequantized},
+    {DType::BF16, false, false, gemv_bf16, gemm_dequantized},
+    {DType::Q8_0, true, true, gemv_row_groups, gemm_row_groups},
+    {DType::Q4_0, true, true, gemv_row_groups, gemm_row_groups},
+    {DType::Q2_K, false, true, gemv_k_quant, gemm_k_quant},
+    {DType::Q3_K, false, true, gemv_k_quant, gemm_k_quant},
+    {DType::Q4_K, false, true, gemv_k_quant, gemm_k_quant},
+    {DType::Q5_K, false, true, gemv_k_quant, gemm_k_quant},
+    {DType::Q6_K, false, true, gemv_k_quant, gemm_k_quant},
 };
 }  // namespace
 
@@ -166,6 +194,6 @@ void WeightMatrix::gemm(const float* x, int64_t n, float* y, ThreadPool& pool) c
   kernel_->gemm(*this, x, n, y, pool);
 }
 
-bool WeightMatrix::gemm_rows_equal_gemv() const { return kernel_->packed; }
+bool WeightMatrix::gemm_rows_equal_gemv() const { return kernel_->same_rows; }
 
 }  // namespace reach::run

@@ -5,9 +5,9 @@
 //   gemv: y[out] = W · x[in]                     decode
 //   gemm: Y[n, out] = X[n, in] · Wᵀ              prefill
 // As in llama.cpp, F16 weights multiply an activation rounded to F16 and
-// Q8_0/Q4_0 weights an activation quantized to Q8_0, with exact integer dot
-// products per 32-element block; the prefill GEMM sees the same rounded or
-// quantized activations, so prefill and decode agree.
+// Q8_0/Q4_0 weights an activation quantized to Q8_0 (K-quants to Q8_K),
+// with exact integer dot products per block; the prefill GEMM sees the
+// same rounded or quantized activations, so prefill and decode agree.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -23,7 +23,8 @@ namespace reach::run {
 // has them (a view; OpenBLAS sgemm for prefill, AVX2 dot products for
 // decode). Q8_0/Q4_0: repacked here, once, into groups of eight interleaved
 // rows (kernels/row_groups.h), which costs one copy of W in memory and makes
-// decode memory-bound instead of instruction-bound.
+// decode memory-bound instead of instruction-bound. Q2_K..Q6_K: the file's
+// rows, one integer row dot for decode and prefill (kernels/k_quant_dot.h).
 class WeightMatrix {
  public:
   WeightMatrix() = default;
@@ -47,8 +48,8 @@ class WeightMatrix {
 
   void gemv(const float* x, float* y, ThreadPool& pool) const;
   void gemm(const float* x, int64_t n, float* y, ThreadPool& pool) const;
-  // Whether each row of gemm has gemv's bits. True for the repacked
-  // quantized types (one kernel for both); F32/F16/BF16 GEMMs go through
+  // Whether each row of gemm has gemv's bits. True for the quantized types
+  // (one kernel for both); F32/F16/BF16 GEMMs go through
   // BLAS, whose summation order differs from the GEMV's.
   bool gemm_rows_equal_gemv() const;
 

@@ -84,6 +84,9 @@ run_case qwen3-qknorm      tokenizer-qwen3  f32 --arch qwen3 --dim 64 --heads 4 
 # Qwen2's q/k/v biases, and Llama-3's rope scaling (from config.json's
 # rope_scaling in the HF folder, from rope_freqs.weight in the GGUF).
 run_case qwen2-biases      tokenizer-qwen3  f32,q8_0 --arch qwen2 --dim 48 --heads 3 --kv-heads 1 --ffn 80 --layers 2 --seed 5
+# K-quants (#15): rows of 256 and 512 are whole super-blocks, so every
+# matrix, the embedding and the output head too, is stored in the type.
+run_case llama2-k-quants   tokenizer-llama2 q2_k,q3_k,q4_k,q5_k,q6_k --dim 256 --heads 4 --kv-heads 2 --ffn 512 --layers 2 --seed 7
 run_case llama3-rope-scaled tokenizer-llama3 f32,q4_0 --dim 64 --heads 2 --kv-heads 2 --ffn 64 --layers 2 --rope-theta 500000 --rope-scaling-factor 8 --seed 6
 
 # A pruned model (#14): llama.cpp loads what reach-run prune wrote (heads

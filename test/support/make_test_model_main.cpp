@@ -6,26 +6,28 @@
 //     [--context 512] [--tied] [--rope-theta 10000] [--rms-eps 1e-5]
 //     [--rope-scaling-factor F [--rope-low-freq-factor 1 --rope-high-freq-factor 4 --rope-original-context 8192]]
 //     [--seed 1] [--init-scale 0.02] [--hf-dtype f32|f16|bf16] [--shards 1]
-//     [--gguf-types f32,f16,q8_0,q4_0]
+//     [--gguf-types f32,f16,q8_0,q4_0,q4_k,...]  (any type of the type table; rows not a
+//      whole number of its blocks are written F16)
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <sstream>
 #include <string>
 
+#include "formats/tensor_type.h"
 #include "test_model_writer.h"
 
 namespace {
 
 using reach::run::DType;
 
+// Any type of the type table, by its name in lower case ("q4_k").
 DType parse_dtype(const std::string& s) {
-  if (s == "f32") return DType::F32;
-  if (s == "f16") return DType::F16;
-  if (s == "bf16") return DType::BF16;
-  if (s == "q8_0") return DType::Q8_0;
-  if (s == "q4_0") return DType::Q4_0;
-  throw std::invalid_argument("unknown type '" + s + "' (f32, f16, bf16, q8_0, q4_0)");
+  std::string upper = s;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (const reach::run::TypeTraits* t = reach::run::type_by_name(upper)) return t->type;
+  throw std::invalid_argument("unknown type '" + s + "' (a type of the type table: f32, f16, q8_0, q4_k, ...)");
 }
 
 int usage(const char* why) {

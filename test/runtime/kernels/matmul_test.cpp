@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/k_quant_dot.h"
 #include "kernels/quant.h"
 #include "reference.h"
 
@@ -12,9 +13,15 @@ namespace reach::run {
 namespace {
 
 // The activation as each kernel sees it (llama.cpp's vec_dot_type): F32 as is,
-// rounded to F16 for F16 weights, quantized to Q8_0 for Q8_0/Q4_0 weights.
+// rounded to F16 for F16 weights, quantized to Q8_0 for Q8_0/Q4_0 weights
+// and to Q8_K for the K-quants.
 std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x) {
   std::vector<float> seen = x;
+  if (k_quant_row_dot(w_type)) {
+    std::vector<BlockQ8K> q(x.size() / 256);
+    quantize_row_q8_k(x.data(), q.data(), static_cast<int64_t>(x.size()));
+    for (size_t i = 0; i < x.size(); ++i) seen[i] = q[i / 256].qs[i % 256] * q[i / 256].d;
+  }
   if (w_type == DType::F16)
     for (float& v : seen) v = f16_to_f32(f32_to_f16(v));
   if (w_type == DType::Q8_0 || w_type == DType::Q4_0) {
@@ -117,7 +124,10 @@ INSTANTIATE_TEST_SUITE_P(Types, MatMul,
                                            Case{DType::F16, 37, 45}, Case{DType::F16, 67, 160},
                                            Case{DType::BF16, 29, 41}, Case{DType::Q8_0, 37, 96},
                                            Case{DType::Q8_0, 200, 320}, Case{DType::Q4_0, 37, 96},
-                                           Case{DType::Q4_0, 130, 512}),
+                                           Case{DType::Q4_0, 130, 512}, Case{DType::Q2_K, 37, 256},
+                                           Case{DType::Q3_K, 37, 512}, Case{DType::Q4_K, 37, 256},
+                                           Case{DType::Q4_K, 130, 768}, Case{DType::Q5_K, 37, 512},
+                                           Case{DType::Q6_K, 37, 256}, Case{DType::Q6_K, 67, 768}),
                          [](const auto& info) {
                            return std::string(type_traits(info.param.type).name) + "_" +
                                   std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);

@@ -59,6 +59,7 @@ inline StoredMatrix store_matrix(const std::vector<float>& w, int64_t rows, int6
         std::memcpy(dst, q.data(), q.size());
         break;
       }
+      default: info.from_float(src, dst, cols); break;  // the type table's ggml reference quantizer
     }
   }
   m.view.name = "w";

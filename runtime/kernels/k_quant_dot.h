@@ -1,0 +1,39 @@
+#pragma once
+// Products with K-quant weight rows (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K), read in
+// place from the file. As in llama.cpp, the activation is first quantized
+// to Q8_K (256-element blocks with a float scale and the sums of each 16
+// codes: ggml's vec_dot_type for these types). Then per super-block every
+// sum is an exact integer and one float step adds it:
+//   isum = Σ_e sc(e) · (q(e) - offset) · q8(e)      sc per 16 elements
+//   msum = Σ_e m(e) · q8(e)                          minimums (Q2_K/Q4_K/Q5_K)
+//   acc  = fma(d·d8, isum, acc);  acc = fma(-dmin·d8, msum, acc)
+// so any instruction-set variant gives the bits of a plain scalar loop
+// over ggml's block definitions (test/runtime/kernels/k_quant_dot_test.cpp).
+#include <cstddef>
+#include <cstdint>
+
+#include "formats/tensor_type.h"
+
+namespace reach::run {
+
+struct BlockQ8K {
+  float d;            // x ≈ q · d
+  int8_t qs[256];     // in [-127, 127]
+  int16_t bsums[16];  // Σ of each 16 consecutive qs
+};
+static_assert(sizeof(BlockQ8K) == 292);
+
+// Quantizes n floats (n a multiple of 256) as ggml's quantize_row_q8_K_ref:
+// the scale is -max/127 for the element of largest magnitude (so that one
+// is -127), codes rounded to nearest, ties to even. A block too small for
+// a finite scale quantizes to zeros with d = 0.
+void quantize_row_q8_k(const float* x, BlockQ8K* out, int64_t n);
+
+// The dot product of one weight row of n elements (n/256 super-blocks of
+// `type`) with a Q8_K-quantized activation.
+using KQuantRowDot = float (*)(const std::byte* row, const BlockQ8K* x, int64_t n);
+
+// nullptr when `type` is not a K-quant.
+KQuantRowDot k_quant_row_dot(DType type);
+
+}  // namespace reach::run

@@ -1,0 +1,216 @@
+// The K-quant row dot (kernels/k_quant_dot.h) against a plain scalar loop
+// written from ggml's block definitions here, element by element: the
+// integer sums are exact, so the SIMD kernel must give the very bits.
+#include "kernels/k_quant_dot.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "formats/half.h"
+#include "reference.h"
+
+namespace reach::run {
+namespace {
+
+uint16_t u16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+
+// Q4_K/Q5_K's packed 6-bit (scale, min) of sub-block j of 32, as ggml's
+// get_scale_min_k4 reads them.
+void k4_scale_min(const uint8_t* q, int j, int& sc, int& m) {
+  if (j < 4) {
+    sc = q[j] & 63;
+    m = q[j + 4] & 63;
+  } else {
+    sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+// One element e of a super-block at p: its signed code, the scale and the
+// minimum of its sub-block, and the block's d and dmin, straight from the
+// byte offsets of ggml's block_qN_K structs.
+struct Element {
+  int code, scale, min;
+  float d, dmin;
+};
+
+Element element(DType type, const uint8_t* p, int e) {
+  const int group = e / 32, l = e % 32;
+  switch (type) {
+    case DType::Q2_K: {  // scales[16] qs[64] d dmin
+      const int q = (p[16 + 32 * (group / 4) + l] >> (2 * (group % 4))) & 3;
+      return {q, p[e / 16] & 0xF, p[e / 16] >> 4, f16_to_f32(u16(p + 80)), f16_to_f32(u16(p + 82))};
+    }
+    case DType::Q3_K: {  // hmask[32] qs[64] scales[12] d
+      const int low = (p[32 + 32 * (group / 4) + l] >> (2 * (group % 4))) & 3;
+      const int high = (p[l] >> group) & 1;
+      const uint8_t* s = p + 96;
+      const int j = e / 16;
+      const int sc = ((j < 8 ? s[j] & 0xF : s[j - 8] >> 4) | (((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
+      return {low + 4 * high - 4, sc, 0, f16_to_f32(u16(p + 108)), 0.f};
+    }
+    case DType::Q4_K: {  // d dmin scales[12] qs[128]
+      const uint8_t byte = p[16 + 32 * (group / 2) + l];
+      int sc, m;
+      k4_scale_min(p + 4, group, sc, m);
+      return {group % 2 ? byte >> 4 : byte & 0xF, sc, m, f16_to_f32(u16(p)), f16_to_f32(u16(p + 2))};
+    }
+    case DType::Q5_K: {  // d dmin scales[12] qh[32] qs[128]
+      const uint8_t byte = p[48 + 32 * (group / 2) + l];
+      const int high = (p[16 + l] >> group) & 1;
+      int sc, m;
+      k4_scale_min(p + 4, group, sc, m);
+      return {(group % 2 ? byte >> 4 : byte & 0xF) + 16 * high, sc, m, f16_to_f32(u16(p)), f16_to_f32(u16(p + 2))};
+    }
+    case DType::Q6_K: {  // ql[128] qh[64] scales[16] d; 128 elements per half
+      const int half = e / 128, g = (e % 128) / 32;
+      const uint8_t low = p[64 * half + 32 * (g % 2) + l];
+      const int q = ((g < 2 ? low & 0xF : low >> 4) | (((p[128 + 32 * half + l] >> (2 * g)) & 3) << 4)) - 32;
+      return {q, static_cast<int8_t>(p[192 + e / 16]), 0, f16_to_f32(u16(p + 208)), 0.f};
+    }
+    default: ADD_FAILURE() << "not a K-quant"; return {};
+  }
+}
+
+// The header's formula, one element at a time.
+float reference_dot(DType type, const std::byte* row, const BlockQ8K* x, int64_t n) {
+  const size_t block_bytes = static_cast<size_t>(type_traits(type).block_bytes);
+  float acc = 0;
+  for (int64_t b = 0; b < n / 256; ++b) {
+    const auto* p = reinterpret_cast<const uint8_t*>(row) + b * block_bytes;
+    int32_t isum = 0, msum = 0;
+    float d = 0, dmin = 0;
+    for (int e = 0; e < 256; ++e) {
+      const Element el = element(type, p, e);
+      isum += el.scale * el.code * x[b].qs[e];
+      msum += el.min * x[b].qs[e];
+      d = el.d;
+      dmin = el.dmin;
+    }
+    acc = std::fma(d * x[b].d, static_cast<float>(isum), acc);
+    acc = std::fma(-(dmin * x[b].d), static_cast<float>(msum), acc);
+  }
+  return acc;
+}
+
+const DType kKQuants[] = {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+
+std::vector<BlockQ8K> quantized(const std::vector<float>& x) {
+  std::vector<BlockQ8K> q(x.size() / 256);
+  quantize_row_q8_k(x.data(), q.data(), static_cast<int64_t>(x.size()));
+  return q;
+}
+
+// Where a block's f16 d (and dmin) sit.
+std::vector<size_t> f16_scale_offsets(DType type) {
+  switch (type) {
+    case DType::Q2_K: return {80, 82};
+    case DType::Q3_K: return {108};
+    case DType::Q6_K: return {208};
+    default: return {0, 2};  // Q4_K, Q5_K
+  }
+}
+
+class KQuantDot : public ::testing::TestWithParam<DType> {};
+
+// Rows from the type table's quantizer (what files hold), and the same
+// product in float over the decoded row: the kernel agrees with both.
+TEST_P(KQuantDot, QuantizedRowsGiveTheBlockDefinitionBits) {
+  const DType type = GetParam();
+  const int64_t n = 1024;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto w = testing::store_matrix(testing::random_floats(n, seed), 1, n, type);
+    const auto x = quantized(testing::random_floats(n, 100 + seed));
+    const float got = k_quant_row_dot(type)(w.bytes.data(), x.data(), n);
+    ASSERT_EQ(got, reference_dot(type, w.bytes.data(), x.data(), n)) << "seed " << seed;
+    double exact = 0, mag = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const double xi = x[i / 256].qs[i % 256] * static_cast<double>(x[i / 256].d);
+      exact += w.decoded[i] * xi;
+      mag += std::fabs(w.decoded[i] * xi);
+    }
+    ASSERT_NEAR(got, exact, 1e-5 * mag) << "seed " << seed;
+  }
+}
+
+// Random bytes reach every code, scale and minimum the layout can hold
+// (Q6_K's negative scales, Q3_K's -32, codes of 63 against q8 of ±127),
+// which a quantizer's output may never show.
+TEST_P(KQuantDot, EveryBitPatternGivesTheBlockDefinitionBits) {
+  const DType type = GetParam();
+  const int64_t n = 512;
+  const size_t bytes = type_traits(type).row_bytes(n);
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<std::byte> row(bytes);
+    for (std::byte& b : row) b = static_cast<std::byte>(rng());
+    for (int64_t b = 0; b < n / 256; ++b) {  // finite scales: d and dmin in [0.5, 2)
+      uint8_t* p = reinterpret_cast<uint8_t*>(row.data()) + b * type_traits(type).block_bytes;
+      for (size_t at : f16_scale_offsets(type)) {
+        const uint16_t h = f32_to_f16(0.5f + static_cast<float>(rng() % 1000) / 666.f);
+        std::memcpy(p + at, &h, 2);
+      }
+    }
+    auto x = testing::random_floats(n, 300 + trial, 10.f);
+    if (trial % 2) x[static_cast<size_t>(trial) % n] = 1e4f;  // one outlier: the rest of its block near 0
+    const auto q = quantized(x);
+    ASSERT_EQ(k_quant_row_dot(type)(row.data(), q.data(), n), reference_dot(type, row.data(), q.data(), n))
+        << "trial " << trial;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, KQuantDot, ::testing::ValuesIn(kKQuants),
+                         [](const auto& info) { return std::string(type_traits(info.param).name); });
+
+// ggml's quantize_row_q8_K_ref: the element of largest magnitude becomes
+// -127 (the scale is negative when it is positive), the others round to
+// nearest, bsums are the sums of 16.
+TEST(QuantizeQ8K, FollowsGgmlsReference) {
+  auto x = testing::random_floats(512, 11);
+  x[3] = 9.f;    // block 0's extreme, positive
+  x[300] = -8.f; // block 1's, negative
+  const auto q = quantized(x);
+  EXPECT_EQ(q[0].qs[3], -127);
+  EXPECT_EQ(q[1].qs[300 - 256], -127);
+  EXPECT_FLOAT_EQ(q[0].d, -9.f / 127.f);
+  EXPECT_FLOAT_EQ(q[1].d, 8.f / 127.f);
+  for (int b = 0; b < 2; ++b) {
+    const float iscale = -127.f / (b == 0 ? 9.f : -8.f);
+    for (int j = 0; j < 256; ++j) {
+      const float v = iscale * x[256 * b + j];
+      EXPECT_EQ(q[b].qs[j], std::min(127, static_cast<int>(std::nearbyint(v)))) << b << " " << j;
+    }
+    for (int s = 0; s < 16; ++s) {
+      int sum = 0;
+      for (int l = 0; l < 16; ++l) sum += q[b].qs[16 * s + l];
+      EXPECT_EQ(q[b].bsums[s], sum);
+    }
+  }
+}
+
+TEST(QuantizeQ8K, ZeroAndTinyBlocksAreZeros) {
+  std::vector<float> x(512, 0.f);
+  for (int j = 256; j < 512; ++j) x[j] = 1e-41f;  // 127/max is not finite
+  const auto q = quantized(x);
+  for (const BlockQ8K& b : q) {
+    EXPECT_EQ(b.d, 0.f);
+    for (int8_t v : b.qs) EXPECT_EQ(v, 0);
+    for (int16_t s : b.bsums) EXPECT_EQ(s, 0);
+  }
+}
+
+TEST(KQuantDot, OnlyKQuantsHaveOne) {
+  for (DType t : kKQuants) EXPECT_NE(k_quant_row_dot(t), nullptr);
+  for (DType t : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0, DType::Q4_1}) EXPECT_EQ(k_quant_row_dot(t), nullptr);
+}
+
+}  // namespace
+}  // namespace reach::run
