@@ -100,7 +100,7 @@ int run(const std::map<std::string, std::string>& o) {
   if (out.empty() || tokenizer.empty()) throw std::invalid_argument("--out and --tokenizer are required");
 
   GgufMetadata metadata;
-  add_model_metadata(metadata, c, "random " + get("--shape", "llama"), type);
+  add_model_metadata(metadata, c, "random " + get("--shape", "llama"), gguf_file_type(type));
   add_vocab_metadata(metadata, gguf_vocab_from_tokenizer_json(
                                    {tokenizer + "/tokenizer.json", tokenizer + "/tokenizer_config.json"}, c.vocab_size));
   struct Planned {

@@ -12,6 +12,7 @@
 #include "formats/gguf_writer.h"
 #include "formats/model_tensors.h"
 #include "formats/rope_scaling.h"
+#include "kernels/thread_pool.h"
 #include "tokenizer/gguf_vocab_from_json.h"
 
 namespace reach::run {
@@ -54,11 +55,12 @@ std::string model_name(const fs::path& folder) {
   return (folder.has_filename() ? folder : folder.parent_path()).filename().string();
 }
 
-GgufMetadata metadata_of(const ModelSource& source) {
+GgufMetadata metadata_of(const ModelSource& source, const GgufWriteOptions& options) {
   const TokenizerSource tokenizer = source.tokenizer();
   const TokenizerJsonFile& files = tokenizer_files(source, tokenizer);
   GgufMetadata m;
-  const DType file_type = source.get("model.layers.0.self_attn.q_proj.weight").dtype;
+  const uint32_t file_type =
+      options.file_type.value_or(gguf_file_type(source.get("model.layers.0.self_attn.q_proj.weight").dtype));
   add_model_metadata(m, source.config(), model_name(source.path()), file_type);
   add_vocab_metadata(m, vocab_of(source, files));
   add_chat_templates(m, files);
@@ -67,20 +69,24 @@ GgufMetadata metadata_of(const ModelSource& source) {
 
 // 1-D tensors are F32 in GGUF whatever the checkpoint's type, as the
 // converter writes them (ggml multiplies by norms in F32).
-DType gguf_type(const TensorView& t) { return t.shape.size() == 1 ? DType::F32 : t.dtype; }
+DType converter_type(const TensorView& t) { return t.shape.size() == 1 ? DType::F32 : t.dtype; }
 
-std::vector<GgufTensorInfo> tensor_infos(const ModelSource& source) {
+DType gguf_type(const TensorView& t, const GgufWriteOptions& options) {
+  return options.type ? options.type(gguf_name(t.name), t) : converter_type(t);
+}
+
+std::vector<GgufTensorInfo> tensor_infos(const ModelSource& source, const GgufWriteOptions& options) {
   const ModelConfig& c = source.config();
   std::vector<GgufTensorInfo> infos;
   if (c.rope_scaling.factor != 0.0f) infos.push_back({"rope_freqs.weight", DType::F32, {c.head_dim / 2}});
   for (const auto& [name, shape] : model_tensors(c))
-    infos.push_back({gguf_name(name), gguf_type(source.get(name)), shape});
+    infos.push_back({gguf_name(name), gguf_type(source.get(name), options), shape});
   return infos;
 }
 
-// `t`'s bytes in its GGUF type and layout.
-std::vector<std::byte> gguf_bytes(const ModelConfig& c, const TensorView& t) {
-  const DType type = gguf_type(t);
+// `t`'s bytes in the converter's type and GGUF's layout.
+std::vector<std::byte> converter_bytes(const ModelConfig& c, const TensorView& t) {
+  const DType type = converter_type(t);
   std::vector<std::byte> out(GgufTensorInfo{t.name, type, t.shape}.nbytes());
   const std::span<const std::byte> in(t.data, t.nbytes);
   if (type != t.dtype) {
@@ -93,7 +99,34 @@ std::vector<std::byte> gguf_bytes(const ModelConfig& c, const TensorView& t) {
   return out;
 }
 
-void write_tensors(const ModelSource& source, GgufStreamWriter& writer, const TensorEdit& edit) {
+// Rows of `cols` elements from one type to another, through F32, split over
+// the threads.
+std::vector<std::byte> convert_rows(std::span<const std::byte> in, DType from, DType to, int64_t cols,
+                                    int threads) {
+  const TypeTraits &src = type_traits(from), &dst = type_traits(to);
+  const int64_t rows = static_cast<int64_t>(in.size() / src.row_bytes(cols));
+  std::vector<std::byte> out(dst.row_bytes(cols) * static_cast<size_t>(rows));
+  ThreadPool pool(threads);
+  pool.parallel_for(rows, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> row(static_cast<size_t>(cols));
+    for (int64_t r = begin; r < end; ++r) {
+      src.to_float(in.data() + r * src.row_bytes(cols), row.data(), cols);
+      dst.from_float(row.data(), out.data() + r * dst.row_bytes(cols), cols);
+    }
+  });
+  return out;
+}
+
+// `t`'s bytes in its GGUF type and layout.
+std::vector<std::byte> gguf_bytes(const ModelConfig& c, const TensorView& t, const GgufWriteOptions& options) {
+  std::vector<std::byte> bytes = converter_bytes(c, t);
+  const DType type = gguf_type(t, options);
+  if (type == converter_type(t)) return bytes;
+  return convert_rows(bytes, converter_type(t), type, t.shape.back(), options.threads);
+}
+
+void write_tensors(const ModelSource& source, GgufStreamWriter& writer, const TensorEdit& edit,
+                   const GgufWriteOptions& options) {
   const ModelConfig& c = source.config();
   if (c.rope_scaling.factor != 0.0f) {
     const auto divisors = llama3_rope_divisors(c.rope_scaling, c.rope_theta, c.head_dim);
@@ -101,9 +134,9 @@ void write_tensors(const ModelSource& source, GgufStreamWriter& writer, const Te
   }
   for (const auto& [name, shape] : model_tensors(c)) {
     const TensorView& t = source.get(name);
-    std::vector<std::byte> bytes = gguf_bytes(c, t);
+    std::vector<std::byte> bytes = gguf_bytes(c, t, options);
     TensorView written = t;
-    written.dtype = gguf_type(t);
+    written.dtype = gguf_type(t, options);
     written.data = bytes.data();
     written.nbytes = bytes.size();
     edit(written, bytes);
@@ -114,13 +147,14 @@ void write_tensors(const ModelSource& source, GgufStreamWriter& writer, const Te
 
 }  // namespace
 
-void write_gguf_from_hf(const ModelSource& source, const fs::path& out, const TensorEdit& edit) {
-  const GgufMetadata metadata = metadata_of(source);  // a tokenizer it cannot convert fails here, before `out` exists
+void write_gguf_from_hf(const ModelSource& source, const fs::path& out, const TensorEdit& edit,
+                        const GgufWriteOptions& options) {
+  const GgufMetadata metadata = metadata_of(source, options);  // a tokenizer it cannot convert fails here, before `out` exists
   std::ofstream file(out, std::ios::binary | std::ios::trunc);
   if (!file) throw std::runtime_error(out.string() + ": cannot create the file");
   try {
-    GgufStreamWriter writer(file, out.string(), metadata, tensor_infos(source));
-    write_tensors(source, writer, edit);
+    GgufStreamWriter writer(file, out.string(), metadata, tensor_infos(source, options));
+    write_tensors(source, writer, edit, options);
     writer.finish();
   } catch (...) {
     file.close();

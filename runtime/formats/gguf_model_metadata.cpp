@@ -5,8 +5,13 @@
 namespace reach::run {
 namespace {
 
-// llama.cpp's llama_ftype for a file mostly of one type.
-uint32_t file_type_id(DType t) {
+void add_id(GgufMetadata& m, const std::string& key, int32_t id) {
+  if (id >= 0) m.add_u32(key, static_cast<uint32_t>(id));
+}
+
+}  // namespace
+
+uint32_t gguf_file_type(DType t) {
   switch (t) {
     case DType::F32: return 0;
     case DType::F16: return 1;
@@ -18,18 +23,12 @@ uint32_t file_type_id(DType t) {
     case DType::Q5_1: return 9;
     case DType::Q2_K: return 10;
     case DType::Q3_K: return 11;  // Q3_K_S
-    case DType::Q4_K: return 14;  // Q4_K_S: the K-quant mixes are for llama-quantize's rules (#15)
+    case DType::Q4_K: return 14;  // Q4_K_S: the _M mixes are reach-run quantize's (forge/quantize_mix.h)
     case DType::Q5_K: return 16;  // Q5_K_S
     case DType::Q6_K: return 18;
   }
   throw std::invalid_argument("no GGUF file type for this tensor type");
 }
-
-void add_id(GgufMetadata& m, const std::string& key, int32_t id) {
-  if (id >= 0) m.add_u32(key, static_cast<uint32_t>(id));
-}
-
-}  // namespace
 
 std::string gguf_architecture(Arch arch) {
   switch (arch) {
@@ -41,12 +40,12 @@ std::string gguf_architecture(Arch arch) {
   throw std::invalid_argument("no GGUF architecture for this model");
 }
 
-void add_model_metadata(GgufMetadata& m, const ModelConfig& c, const std::string& name, DType file_type) {
+void add_model_metadata(GgufMetadata& m, const ModelConfig& c, const std::string& name, uint32_t file_type) {
   const std::string arch = gguf_architecture(c.arch);
   const auto u32 = [&](const std::string& key, int32_t v) { m.add_u32(arch + "." + key, static_cast<uint32_t>(v)); };
   m.add_string("general.architecture", arch);
   m.add_string("general.name", name);
-  m.add_u32("general.file_type", file_type_id(file_type));
+  m.add_u32("general.file_type", file_type);
   u32("vocab_size", c.vocab_size);
   u32("context_length", c.max_seq_len);
   u32("embedding_length", c.dim);

@@ -16,9 +16,14 @@ namespace reach::run {
 // general.architecture: "llama" (Llama and Mistral), "qwen2", "qwen3".
 std::string gguf_architecture(Arch arch);
 
+// llama.cpp's llama_ftype for a file of weights of one type (its _S mix for
+// the K-quants).
+uint32_t gguf_file_type(DType t);
+
 // general.*, then <arch>.*: sizes, heads, RoPE base, norm epsilon.
-// `file_type` is the type of most of the weights (general.file_type).
-void add_model_metadata(GgufMetadata& metadata, const ModelConfig& config, const std::string& name, DType file_type);
+// `file_type` is general.file_type (gguf_file_type, or a mix's).
+void add_model_metadata(GgufMetadata& metadata, const ModelConfig& config, const std::string& name,
+                        uint32_t file_type);
 
 // tokenizer.ggml.*: model, pre-tokenizer, tokens, scores, types, merges,
 // special ids, add_bos / add_eos.

@@ -10,5 +10,6 @@ int bench(int argc, char** argv);
 int perplexity(int argc, char** argv);
 int heads(int argc, char** argv);
 int prune(int argc, char** argv);
+int quantize(int argc, char** argv);
 
 }  // namespace reach::run::cli

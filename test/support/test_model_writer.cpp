@@ -226,7 +226,7 @@ void write_gguf(const TestModelSpec& s, const std::vector<Weight>& weights, cons
                 int32_t head_dim, DType file_type, const fs::path& path) {
   const run::ModelConfig config = gguf_config(s, head_dim, static_cast<int32_t>(vocab.tokens.size()));
   GgufWriter g;
-  run::add_model_metadata(g, config, "reach-test-model", file_type);
+  run::add_model_metadata(g, config, "reach-test-model", run::gguf_file_type(file_type));
   run::add_vocab_metadata(g, vocab);
   if (s.rope_scaling.factor != 0.0f) {
     const auto factors = run::llama3_rope_divisors(s.rope_scaling, s.rope_theta, head_dim);

