@@ -30,7 +30,8 @@ std::string formatError(DiagnosticsEngine::Level Level, const Diagnostic &Info) 
 
 /// The names and strings a diagnostic quotes: 'helper' in "use of
 /// undeclared identifier 'helper'", 'm' and 'S' in "no member named 'm' in
-/// 'S'", "x.h" in "'x.h' file not found". Fix blames deletions by them.
+/// 'S'", "x.h" in "'x.h' file not found", 'Alias' and 'S' in "('Alias'
+/// (aka 'S') and ...)". Fix blames deletions by them.
 std::vector<std::string> quotedNames(const Diagnostic &Info) {
   std::vector<std::string> Names;
   for (unsigned I = 0; I < Info.getNumArgs(); ++I) {
@@ -53,9 +54,15 @@ std::vector<std::string> quotedNames(const Diagnostic &Info) {
       if (const auto *D = reinterpret_cast<const NamedDecl *>(Info.getRawArg(I)))
         Names.push_back(D->getQualifiedNameAsString());
       break;
-    case DiagnosticsEngine::ak_qualtype:
-      Names.push_back(QualType::getFromOpaquePtr(reinterpret_cast<void *>(Info.getRawArg(I))).getAsString());
+    case DiagnosticsEngine::ak_qualtype: {
+      // As written ('element_type') and, as the message's "aka" says it,
+      // what it is ('jinja::value_t'): a deleted member is its class's.
+      const QualType T = QualType::getFromOpaquePtr(reinterpret_cast<void *>(Info.getRawArg(I)));
+      Names.push_back(T.getAsString());
+      if (std::string Canonical = T.getCanonicalType().getAsString(); Canonical != Names.back())
+        Names.push_back(Canonical);
       break;
+    }
     default: // numbers, source ranges, fix-its: nothing a deletion is called
       break;
     }
