@@ -8,28 +8,13 @@
 
 #include "formats/block_io.h"
 #include "formats/half.h"
+#include "formats/quant_blocks.h"
 #include "formats/quant_rows.h"
 
 namespace reach::run::quants {
 namespace {
 
 constexpr int kBlock = 32;
-
-struct BlockQ4_1 {
-  uint16_t d, m;
-  uint8_t qs[16];
-};
-struct BlockQ5_0 {
-  uint16_t d;
-  uint8_t qh[4];
-  uint8_t qs[16];
-};
-struct BlockQ5_1 {
-  uint16_t d, m;
-  uint8_t qh[4];
-  uint8_t qs[16];
-};
-static_assert(sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
 
 // The smallest and largest of a block.
 void range_of(const float* v, float& min, float& max) {

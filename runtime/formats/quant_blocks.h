@@ -1,14 +1,31 @@
 #pragma once
-// The K-quant super-blocks as ggml lays them out (formats/quant_rows.h has
-// the formulas), and the small decoders of their packed scales: shared by
-// the conversions (formats/k_quants.cpp) and the product kernel
-// (kernels/k_quant_dot.cpp), so both read a block the same way.
+// The blocks of Q4_1, Q5_0, Q5_1 and the K-quants as ggml lays them out
+// (formats/quant_rows.h has the formulas), and the small decoders of their
+// packed scales: shared by the conversions (formats/legacy_quants.cpp,
+// k_quants.cpp) and the product kernels (kernels/block_dot.cpp,
+// k_quant_dot.cpp), so both read a block the same way.
 #include <cstdint>
 #include <cstring>
 
 namespace reach::run::quants {
 
-inline constexpr int kSuper = 256;  // elements per super-block
+struct BlockQ4_1 {
+  uint16_t d, m;
+  uint8_t qs[16];  // element j in the low nibble of byte j, element 16 + j in the high
+};
+struct BlockQ5_0 {
+  uint16_t d;
+  uint8_t qh[4];  // bit j: the 5th bit of element j
+  uint8_t qs[16];
+};
+struct BlockQ5_1 {
+  uint16_t d, m;
+  uint8_t qh[4];
+  uint8_t qs[16];
+};
+static_assert(sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
+
+inline constexpr int kSuper = 256;  // elements per K-quant super-block
 
 struct BlockQ2K {
   uint8_t scales[16];  // sub-block scale in the low nibble, min in the high

@@ -8,7 +8,7 @@
 
 #include "formats/block_io.h"
 #include "formats/half.h"
-#include "formats/k_quant_blocks.h"
+#include "formats/quant_blocks.h"
 
 namespace reach::run {
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/blas_rows.h"
+#include "kernels/block_dot.h"
 #include "kernels/dot.h"
 #include "kernels/k_quant_dot.h"
 #include "kernels/quant.h"
@@ -127,6 +128,36 @@ void gemm_k_quant(const WeightMatrix& w, const float* x, int64_t n, float* y, Th
 
 void gemv_k_quant(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) { gemm_k_quant(w, x, 1, y, pool); }
 
+// ---- Q4_1 / Q5_0 / Q5_1: the file's rows, Q8_0 activations (kernels/block_dot.h)
+
+// As gemm_k_quant, with 32-element blocks.
+void gemm_block32(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+  const int64_t in = w.cols(), out = w.rows(), blocks = in / kQuantBlock;
+  thread_local std::vector<BlockQ8_0> quantized;
+  thread_local std::vector<int32_t> sums;
+  thread_local std::vector<float> scaled_sums;
+  quantized.resize(static_cast<size_t>(n * blocks));
+  sums.resize(static_cast<size_t>(n * blocks));
+  scaled_sums.resize(static_cast<size_t>(n * blocks));
+  BlockQ8_0* xq = quantized.data();  // workers read the caller's copies
+  int32_t* xs = sums.data();
+  float* xss = scaled_sums.data();
+  pool.parallel_for(n, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t)
+      quantize_row_q8_0(x + t * in, xq + t * blocks, in, xs + t * blocks, xss + t * blocks);
+  });
+  const BlockRowDot dot = block_row_dot(w.dtype());
+  pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r)
+      for (int64_t t = 0; t < n; ++t) {
+        const int64_t at = t * blocks;
+        y[t * out + r] = dot(row_ptr(w, r), xq + at, xs + at, xss + at, in);
+      }
+  });
+}
+
+void gemv_block32(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) { gemm_block32(w, x, 1, y, pool); }
+
 }  // namespace
 
 struct WeightMatrix::Kernel {
@@ -144,6 +175,9 @@ const WeightMatrix::Kernel kKernels[] = {
     {DType::BF16, false, false, gemv_bf16, gemm_dequantized},
     {DType::Q8_0, true, true, gemv_row_groups, gemm_row_groups},
     {DType::Q4_0, true, true, gemv_row_groups, gemm_row_groups},
+    {DType::Q4_1, false, true, gemv_block32, gemm_block32},
+    {DType::Q5_0, false, true, gemv_block32, gemm_block32},
+    {DType::Q5_1, false, true, gemv_block32, gemm_block32},
     {DType::Q2_K, false, true, gemv_k_quant, gemm_k_quant},
     {DType::Q3_K, false, true, gemv_k_quant, gemm_k_quant},
     {DType::Q4_K, false, true, gemv_k_quant, gemm_k_quant},

@@ -7,7 +7,7 @@
 
 namespace reach::run {
 
-void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n, int32_t* sums) {
+void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n, int32_t* sums, float* scaled_sums) {
   const __m256 sign = _mm256_set1_ps(-0.0f);
   for (int64_t b = 0; b < n / kQuantBlock; ++b) {
     const float* xb = x + b * kQuantBlock;
@@ -36,12 +36,14 @@ void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n, int32_t* sums)
     const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].q),
                         _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
-    if (sums) {
+    if (sums || scaled_sums) {
       const __m256i s8 = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
       __m128i s4 = _mm_add_epi32(_mm256_extracti128_si256(s8, 1), _mm256_castsi256_si128(s8));
       s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, _MM_SHUFFLE(1, 0, 3, 2)));
       s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, _MM_SHUFFLE(2, 3, 0, 1)));
-      sums[b] = _mm_cvtsi128_si32(s4);
+      const int32_t sum = _mm_cvtsi128_si32(s4);
+      if (sums) sums[b] = sum;
+      if (scaled_sums) scaled_sums[b] = f16_to_f32(f32_to_f16(d * static_cast<float>(sum)));
     }
   }
 }

@@ -27,8 +27,12 @@ static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_0) == 18);
 // Quantizes n floats (n a multiple of 32) to Q8_0 the way llama.cpp does
 // for activations: d = max|x| / 127, q = round(x · 127 / max|x|), ties to
 // even. When `sums` is given, sums[b] = Σ q of block b (what Q4_0's
-// unsigned nibbles need). NaN inputs are outside the contract.
-void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n, int32_t* sums = nullptr);
+// unsigned nibbles need); when `scaled_sums` is, scaled_sums[b] = d·Σ q
+// rounded to F16, with d = max|x| / 127 before its own rounding (ggml's
+// block_q8_1 s, what Q4_1/Q5_1's minimums multiply). NaN inputs are outside
+// the contract.
+void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n, int32_t* sums = nullptr,
+                       float* scaled_sums = nullptr);
 
 // Expands n elements of one row stored as `type` into floats: the type
 // table's to_float (formats/tensor_type.h), F16 eight at a time with F16C.

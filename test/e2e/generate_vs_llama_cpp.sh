@@ -87,19 +87,28 @@ run_case qwen2-biases      tokenizer-qwen3  f32,q8_0 --arch qwen2 --dim 48 --hea
 # K-quants (#15): rows of 256 and 512 are whole super-blocks, so every
 # matrix, the embedding and the output head too, is stored in the type.
 run_case llama2-k-quants   tokenizer-llama2 q2_k,q3_k,q4_k,q5_k,q6_k --dim 256 --heads 4 --kv-heads 2 --ffn 512 --layers 2 --seed 7
-# The same model's HF folder written by reach-run quantize in llama.cpp's
-# mixes (Q6_K output head, Q6_K attn_v/ffn_down in some layers): llama.cpp
-# loads each file and generates what reach-run generates.
-for mix in q4_k_m q5_k_m q3_k_m q2_k q6_k; do
-  quantized="$work/llama2-k-quants/quantized-$mix.gguf"
-  "$reach_run" quantize "$work/llama2-k-quants/hf" "$quantized" --type "$mix" --threads 2 >/dev/null 2>&1
-  for prompt in "Hello world" "The year 2024: reach-run, llama.cpp & friends!"; do
-    want=$(node "$here/llama_cpp_generate.mjs" "$quantized" "$prompt" "$max_tokens" 512)
-    got=$("$reach_run" generate --model "$quantized" --prompt "$prompt" --max-tokens "$max_tokens" \
-            --temperature 0 --threads 2 --output json)
-    compare "llama2-k-quants quantize --type $mix \"$prompt\"" "$want" "$got"
+run_case llama2-q32-quants tokenizer-llama2 q4_1,q5_0,q5_1 --dim 64 --heads 4 --kv-heads 2 --ffn 96 --layers 2 --seed 8
+run_case llama2-rows384    tokenizer-llama2 f32 --dim 384 --heads 6 --kv-heads 2 --ffn 768 --layers 2 --seed 9
+
+# quantize_case MODEL MIX...: MODEL's HF folder written by reach-run quantize
+# in llama.cpp's mixes (Q6_K output head, Q6_K attn_v/ffn_down in some
+# layers; on rows of 384 the fallbacks Q5_0, Q5_1, Q8_0): llama.cpp loads
+# each file and generates what reach-run generates.
+quantize_case() {
+  local model=$1; shift
+  for mix in "$@"; do
+    local quantized="$work/$model/quantized-$mix.gguf" prompt want got
+    "$reach_run" quantize "$work/$model/hf" "$quantized" --type "$mix" --threads 2 >/dev/null 2>&1
+    for prompt in "Hello world" "The year 2024: reach-run, llama.cpp & friends!"; do
+      want=$(node "$here/llama_cpp_generate.mjs" "$quantized" "$prompt" "$max_tokens" 512)
+      got=$("$reach_run" generate --model "$quantized" --prompt "$prompt" --max-tokens "$max_tokens" \
+              --temperature 0 --threads 2 --output json)
+      compare "$model quantize --type $mix \"$prompt\"" "$want" "$got"
+    done
   done
-done
+}
+quantize_case llama2-k-quants q4_k_m q5_k_m q3_k_m q2_k q6_k
+quantize_case llama2-rows384 q4_k_m q5_k_m q6_k
 run_case llama3-rope-scaled tokenizer-llama3 f32,q4_0 --dim 64 --heads 2 --kv-heads 2 --ffn 64 --layers 2 --rope-theta 500000 --rope-scaling-factor 8 --seed 6
 
 # A pruned model (#14): llama.cpp loads what reach-run prune wrote (heads

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/block_dot.h"
 #include "kernels/k_quant_dot.h"
 #include "kernels/quant.h"
 #include "reference.h"
@@ -13,7 +14,8 @@ namespace reach::run {
 namespace {
 
 // The activation as each kernel sees it (llama.cpp's vec_dot_type): F32 as is,
-// rounded to F16 for F16 weights, quantized to Q8_0 for Q8_0/Q4_0 weights
+// rounded to F16 for F16 weights, quantized to Q8_0 for Q8_0/Q4_0 (and
+// Q4_1/Q5_0/Q5_1) weights
 // and to Q8_K for the K-quants.
 std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x) {
   std::vector<float> seen = x;
@@ -24,7 +26,7 @@ std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x)
   }
   if (w_type == DType::F16)
     for (float& v : seen) v = f16_to_f32(f32_to_f16(v));
-  if (w_type == DType::Q8_0 || w_type == DType::Q4_0) {
+  if (w_type == DType::Q8_0 || w_type == DType::Q4_0 || block_row_dot(w_type)) {
     std::vector<BlockQ8_0> q(x.size() / 32);
     quantize_row_q8_0(x.data(), q.data(), static_cast<int64_t>(x.size()));
     dequantize_row(DType::Q8_0, reinterpret_cast<const std::byte*>(q.data()), seen.data(),
@@ -119,12 +121,16 @@ TEST_P(MatMul, GemmMatchesDoubleReference) {
   }
 }
 
+// (Q4_1/Q5_1's minimums multiply an F16-rounded d8·Σq8, as in llama.cpp,
+// which is not "the activation as seen" times the weights: their products
+// are tested in block_dot_test.cpp, against that definition.)
 INSTANTIATE_TEST_SUITE_P(Types, MatMul,
                          ::testing::Values(Case{DType::F32, 37, 45}, Case{DType::F32, 130, 256},
                                            Case{DType::F16, 37, 45}, Case{DType::F16, 67, 160},
                                            Case{DType::BF16, 29, 41}, Case{DType::Q8_0, 37, 96},
                                            Case{DType::Q8_0, 200, 320}, Case{DType::Q4_0, 37, 96},
-                                           Case{DType::Q4_0, 130, 512}, Case{DType::Q2_K, 37, 256},
+                                           Case{DType::Q4_0, 130, 512}, Case{DType::Q5_0, 37, 384},
+                                           Case{DType::Q2_K, 37, 256},
                                            Case{DType::Q3_K, 37, 512}, Case{DType::Q4_K, 37, 256},
                                            Case{DType::Q4_K, 130, 768}, Case{DType::Q5_K, 37, 512},
                                            Case{DType::Q6_K, 37, 256}, Case{DType::Q6_K, 67, 768}),

@@ -1,0 +1,100 @@
+#include "kernels/block_dot.h"
+
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "formats/block_io.h"
+#include "formats/half.h"
+#include "formats/quant_blocks.h"
+
+namespace reach::run {
+
+using namespace quants;
+
+namespace {
+
+// One block as the dot product reads it: 32 unsigned codes in element
+// order, value(j) = d·(code - offset) + m.
+struct Unpacked {
+  __m256i codes;
+  int offset = 0;
+  float d = 0, m = 0;
+};
+
+// Elements 0..15 from the low nibbles of 16 bytes, 16..31 from the high.
+__m256i nibbles(const uint8_t* qs) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m128i low = _mm_set1_epi8(0xF);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), low), _mm_and_si128(v, low));
+}
+
+// 16 in byte j where bit j of the 32 bits at `qh` is set (the 5th bits).
+__m256i fifth_bits(const uint8_t* qh) {
+  uint32_t bits;
+  std::memcpy(&bits, qh, 4);
+  // Byte j gets byte j/8 of `bits`, then only bit j%8 of it is looked at.
+  const __m256i spread = _mm256_shuffle_epi8(
+      _mm256_set1_epi32(static_cast<int32_t>(bits)),
+      _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000));
+  const __m256i bit = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201));
+  return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(16));
+}
+
+void unpack_q4_1(const std::byte* row, int64_t b, Unpacked& u) {
+  const auto blk = load_block<BlockQ4_1>(row, b);
+  u.codes = nibbles(blk.qs);
+  u.d = f16_to_f32(blk.d);
+  u.m = f16_to_f32(blk.m);
+}
+
+void unpack_q5_0(const std::byte* row, int64_t b, Unpacked& u) {
+  const auto blk = load_block<BlockQ5_0>(row, b);
+  u.codes = _mm256_or_si256(nibbles(blk.qs), fifth_bits(blk.qh));
+  u.offset = 16;
+  u.d = f16_to_f32(blk.d);
+}
+
+void unpack_q5_1(const std::byte* row, int64_t b, Unpacked& u) {
+  const auto blk = load_block<BlockQ5_1>(row, b);
+  u.codes = _mm256_or_si256(nibbles(blk.qs), fifth_bits(blk.qh));
+  u.d = f16_to_f32(blk.d);
+  u.m = f16_to_f32(blk.m);
+}
+
+int32_t hsum(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
+}
+
+// Codes < 32 and |q8| ≤ 127: maddubs's pair sums never saturate.
+template <void (*unpack)(const std::byte*, int64_t, Unpacked&)>
+float row_dot(const std::byte* row, const BlockQ8_0* x, const int32_t* x_sums, const float* x_s, int64_t n) {
+  float acc = 0, mins = 0;
+  Unpacked u;
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    unpack(row, b, u);
+    const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
+    const int32_t isum = hsum(_mm256_madd_epi16(_mm256_maddubs_epi16(u.codes, q8), ones)) - u.offset * x_sums[b];
+    acc = std::fma(u.d * f16_to_f32(x[b].d), static_cast<float>(isum), acc);
+    mins = std::fma(u.m, x_s[b], mins);
+  }
+  return acc + mins;
+}
+
+}  // namespace
+
+BlockRowDot block_row_dot(DType type) {
+  switch (type) {
+    case DType::Q4_1: return row_dot<unpack_q4_1>;
+    case DType::Q5_0: return row_dot<unpack_q5_0>;
+    case DType::Q5_1: return row_dot<unpack_q5_1>;
+    default: return nullptr;
+  }
+}
+
+}  // namespace reach::run
