@@ -71,43 +71,51 @@ using Atom = std::vector<size_t>;
 
 class Bisector {
 public:
-  Bisector(const CompileUnits &Compile, BisectResult &R) : Compile(Compile), R(R) {}
+  Bisector(const std::vector<UnitNames> &Names, const CompileUnits &Compile, BisectResult &R)
+      : Names(Names), Compile(Compile), R(R) {}
 
-  /// Groups (each a file's atoms) that fail together with what is accepted.
-  void files(const std::vector<std::vector<Atom>> &Groups, const std::string &Error) {
+  /// Groups (each a file's atoms) that fail, with Errors, together with
+  /// what is accepted.
+  void files(std::vector<std::vector<Atom>> Groups, std::vector<CompileError> Errors) {
+    if (!rejectNamed(Groups, Errors))
+      return;
     if (Groups.size() == 1)
-      return atoms(Groups[0], Error);
+      return atoms(std::move(Groups[0]), std::move(Errors));
     size_t Half = Groups.size() / 2;
     std::vector<std::vector<Atom>> A(Groups.begin(), Groups.begin() + Half);
     std::vector<std::vector<Atom>> B(Groups.begin() + Half, Groups.end());
-    std::string E;
-    if (tryAdd(flatten(flatten(A)), E)) // then B fails, with the error already seen
-      return files(B, Error);
-    files(A, E);
-    if (!tryAdd(flatten(flatten(B)), E))
-      files(B, E);
+    std::vector<CompileError> E = tryAdd(flatten(flatten(A)));
+    if (E.empty()) // then B fails, with the errors already seen
+      return files(std::move(B), std::move(Errors));
+    files(std::move(A), std::move(E));
+    if (!(E = tryAdd(flatten(flatten(B)))).empty())
+      files(std::move(B), std::move(E));
   }
 
-  /// Atoms that fail together with what is accepted.
-  void atoms(const std::vector<Atom> &Atoms, const std::string &Error) {
+  /// Atoms that fail, with Errors, together with what is accepted.
+  void atoms(std::vector<Atom> Atoms, std::vector<CompileError> Errors) {
+    std::vector<std::vector<Atom>> One{std::move(Atoms)};
+    if (!rejectNamed(One, Errors))
+      return;
+    Atoms = std::move(One[0]);
     if (Atoms.size() == 1 && Atoms[0].size() == 1) {
-      R.Rejected.push_back({Atoms[0][0], Error});
+      R.Rejected.push_back({Atoms[0][0], Errors.empty() ? "" : Errors.front().Message});
       return;
     }
     if (Atoms.size() == 1) { // a unit and its users fail together: one by one
       std::vector<Atom> Each;
       for (size_t U : Atoms[0])
         Each.push_back({U});
-      return atoms(Each, Error);
+      return atoms(std::move(Each), std::move(Errors));
     }
     size_t Half = Atoms.size() / 2;
     std::vector<Atom> A(Atoms.begin(), Atoms.begin() + Half), B(Atoms.begin() + Half, Atoms.end());
-    std::string E;
-    if (tryAdd(flatten(A), E))
-      return atoms(B, Error);
-    atoms(A, E);
-    if (!tryAdd(flatten(B), E))
-      atoms(B, E);
+    std::vector<CompileError> E = tryAdd(flatten(A));
+    if (E.empty())
+      return atoms(std::move(B), std::move(Errors));
+    atoms(std::move(A), std::move(E));
+    if (!(E = tryAdd(flatten(B))).empty())
+      atoms(std::move(B), std::move(E));
   }
 
 private:
@@ -118,18 +126,45 @@ private:
     return All;
   }
 
-  bool tryAdd(const std::vector<size_t> &Units, std::string &Error) {
+  /// Rejects the units of Groups that Errors name, then tries the rest,
+  /// until the errors name none of them: true when the rest still fails
+  /// (with Errors) and must be bisected, false when it compiled (accepted)
+  /// or nothing is left. A failing trial's errors often name its culprit,
+  /// which one compilation confirms where halving would take several.
+  bool rejectNamed(std::vector<std::vector<Atom>> &Groups, std::vector<CompileError> &Errors) {
+    for (;;) {
+      std::vector<std::pair<size_t, std::string>> Blamed = blameByName(flatten(flatten(Groups)), Names, Errors);
+      if (Blamed.empty())
+        return true;
+      std::set<size_t> Gone;
+      for (const auto &B : Blamed) {
+        R.Rejected.push_back(B);
+        Gone.insert(B.first);
+      }
+      R.Blamed += Blamed.size();
+      for (std::vector<Atom> &G : Groups) {
+        for (Atom &A : G)
+          std::erase_if(A, [&](size_t U) { return Gone.count(U) > 0; });
+        std::erase_if(G, [](const Atom &A) { return A.empty(); });
+      }
+      std::erase_if(Groups, [](const std::vector<Atom> &G) { return G.empty(); });
+      if (Groups.empty() || (Errors = tryAdd(flatten(flatten(Groups)))).empty())
+        return false;
+    }
+  }
+
+  /// Accepts Units when they compile with what is accepted; the errors.
+  std::vector<CompileError> tryAdd(const std::vector<size_t> &Units) {
     std::vector<size_t> With = R.Accepted;
     With.insert(With.end(), Units.begin(), Units.end());
     ++R.Checks;
     std::vector<CompileError> Errors = Compile(With);
-    Error = Errors.empty() ? "" : Errors.front().Message;
-    if (!Errors.empty())
-      return false;
-    R.Accepted = std::move(With);
-    return true;
+    if (Errors.empty())
+      R.Accepted = std::move(With);
+    return Errors;
   }
 
+  const std::vector<UnitNames> &Names;
   const CompileUnits &Compile;
   BisectResult &R;
 };
@@ -172,29 +207,6 @@ std::vector<Atom> atomsOf(const std::vector<size_t> &Units, const UnitUses &Uses
   return Atoms;
 }
 
-/// Rejects what the errors name until the rest compiles; the units left
-/// when the errors name none of them, with what they fail with.
-std::vector<size_t> blameRounds(std::vector<size_t> Units, const std::vector<UnitNames> &Names,
-                                std::vector<CompileError> &Failure, const CompileUnits &Compile, BisectResult &R) {
-  while (!Failure.empty()) {
-    std::vector<std::pair<size_t, std::string>> Blamed = blameByName(Units, Names, Failure);
-    if (Blamed.empty())
-      break;
-    for (const auto &B : Blamed) {
-      R.Rejected.push_back(B);
-      std::erase(Units, B.first);
-    }
-    R.Blamed += Blamed.size();
-    if (Units.empty()) {
-      Failure.clear(); // nothing of the round is applied: the build as before it
-      break;
-    }
-    ++R.Checks;
-    Failure = Compile(Units);
-  }
-  return Units;
-}
-
 } // namespace
 
 void addNamesOf(const std::string &Symbol, UnitNames &Names) {
@@ -230,19 +242,13 @@ BisectResult keepWhatCompiles(const std::vector<std::vector<size_t>> &ByFile, co
       All.push_back(U);
       FileOf[U] = F;
     }
-  std::vector<CompileError> Left = Failure;
-  std::vector<size_t> Unblamed = blameRounds(All, Names, Left, Compile, R);
-  if (Left.empty()) {
-    R.Accepted = Unblamed;
-    return R;
-  }
   std::map<size_t, std::vector<Atom>> AtomsByFile; // by the file of an atom's first unit
-  for (Atom &A : atomsOf(Unblamed, Uses))
+  for (Atom &A : atomsOf(All, Uses))
     AtomsByFile[FileOf[A.front()]].push_back(std::move(A));
   std::vector<std::vector<Atom>> Groups;
   for (auto &[File, Atoms] : AtomsByFile)
     Groups.push_back(std::move(Atoms));
-  Bisector(Compile, R).files(Groups, Left.front().Message);
+  Bisector(Names, Compile, R).files(std::move(Groups), Failure);
   return R;
 }
 

@@ -7,8 +7,9 @@
 // compilation or two. What the errors do not name is bisected: per file
 // first, then one by one, halving each failing group (delta debugging),
 // each part accepted only if the build still compiles with everything
-// accepted before it. A unit and the units of the round that use it are
-// never split by halving: apart, the user would still need what went.
+// accepted before it; every failing part is first blamed by its own
+// errors in the same way. A unit and the units of the round that use it
+// are never split by halving: apart, the user would still need what went.
 // Pure: compiling is the caller's callback.
 #pragma once
 

@@ -219,6 +219,23 @@ TEST(Bisect, WhatAKeptUnitUsesIsKeptToo) {
   EXPECT_EQ(Rejected, (std::map<size_t, std::string>{{0, "u0 used by u3"}, {3, "breaks: 3"}}));
 }
 
+// The round's first errors may name none of its units (they come from the
+// first broken TU), while a failing half's errors do: each failing part is
+// blamed by its own errors before it is halved further.
+TEST(Bisect, AFailingPartIsBlamedByItsOwnErrors) {
+  std::vector<std::vector<size_t>> ByFile;
+  for (size_t F = 0; F < 32; ++F)
+    ByFile.push_back({2 * F, 2 * F + 1});
+  unsigned Calls = 0;
+  auto Compile = [&](const std::vector<size_t> &U) { return fakeCompile(U, {17, 40}, {1000, 1001}, Calls, true); };
+  BisectResult R = keepWhatCompiles(ByFile, unitNames(64), UnitUses(64), {{"an error naming nothing", {}}}, Compile);
+  std::map<size_t, std::string> Rejected(R.Rejected.begin(), R.Rejected.end());
+  EXPECT_EQ(Rejected, (std::map<size_t, std::string>{{17, "breaks: 17"}, {40, "breaks: 40"}}));
+  EXPECT_EQ(R.Accepted.size(), 62u);
+  EXPECT_EQ(R.Blamed, 2u);
+  EXPECT_EQ(Calls, 4u) << "each half: one trial that names its culprit, one that confirms the rest";
+}
+
 TEST(Bisect, ErrorsNameDefinitionsByIdentifierAndFilesByTheirSpelling) {
   std::vector<UnitNames> Names = {{{"helper"}, ""}, {{"Log"}, ""}, {{}, "compat/getopt.h"}, {{}, "x/getopt.h"},
                                   {{"help"}, ""}};
