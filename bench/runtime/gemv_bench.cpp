@@ -1,5 +1,6 @@
 // Google Benchmark for the decode GEMV and prefill GEMM kernels on
-// TinyLlama-1.1B's matrix shapes (random weights, Q8_0 / Q4_0 / F16), so
+// TinyLlama-1.1B's matrix shapes (random weights, Q8_0 / Q4_0 / F16 and
+// K-quants), so
 // kernel speed can be tracked apart from the model. bytes_per_second is the
 // weight bytes each product reads, i.e. the figure to hold against
 // reach-membw's read bandwidth.
@@ -12,7 +13,6 @@
 
 #include "kernels/matmul.h"
 #include "kernels/quant.h"
-#include "quantize_ref.h"
 
 namespace reach::run {
 namespace {
@@ -26,25 +26,13 @@ Matrix random_matrix(DType type, int64_t rows, int64_t cols) {
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 0.02f);
   std::vector<float> row(static_cast<size_t>(cols));
-  const size_t row_bytes = type == DType::Q8_0   ? static_cast<size_t>(cols / 32 * 34)
-                           : type == DType::Q4_0 ? static_cast<size_t>(cols / 32 * 18)
-                                                 : static_cast<size_t>(cols * 2);
+  const TypeTraits& t = type_traits(type);
+  const size_t row_bytes = t.row_bytes(cols);
   Matrix m;
   m.bytes.resize(row_bytes * static_cast<size_t>(rows));
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t r = 0; r < rows; ++r) {  // the type table's ggml reference quantizer, as files hold
     for (float& v : row) v = dist(rng);
-    std::byte* dst = m.bytes.data() + static_cast<size_t>(r) * row_bytes;
-    if (type == DType::Q8_0) quantize_row_q8_0(row.data(), reinterpret_cast<BlockQ8_0*>(dst), cols);
-    else if (type == DType::Q4_0) {  // weights: the test-model writer's ggml reference
-      std::vector<std::byte> q;
-      test::encode_row(run::DType::Q4_0, row, q);
-      std::memcpy(dst, q.data(), q.size());
-    }
-    else
-      for (int64_t c = 0; c < cols; ++c) {
-        const uint16_t h = f32_to_f16(row[static_cast<size_t>(c)]);
-        std::memcpy(dst + 2 * c, &h, 2);
-      }
+    t.from_float(row.data(), m.bytes.data() + static_cast<size_t>(r) * row_bytes, cols);
   }
   m.view = TensorView{"w", type, {rows, cols}, m.bytes.data(), m.bytes.size()};
   return m;
@@ -87,8 +75,14 @@ void BM_GemvFromMemory(benchmark::State& state) {
   const Matrix w = random_matrix(type, state.range(1), state.range(2));
   ThreadPool pool(static_cast<int>(state.range(3)));
   PackedStorage storage(WeightMatrix::packed_bytes(w.view) * static_cast<size_t>(copies));
+  // Types read in place: copies of the file's bytes.
+  std::vector<std::vector<std::byte>> files(WeightMatrix::packed_bytes(w.view) ? 0 : static_cast<size_t>(copies), w.bytes);
   std::vector<WeightMatrix> packed;
-  for (int64_t i = 0; i < copies; ++i) packed.emplace_back(w.view, storage, pool);
+  for (int64_t i = 0; i < copies; ++i) {
+    TensorView view = w.view;
+    if (!files.empty()) view.data = files[static_cast<size_t>(i)].data();
+    packed.emplace_back(view, storage, pool);
+  }
   const std::vector<float> x = random_activations(state.range(2));
   std::vector<float> y(static_cast<size_t>(state.range(1)));
   for (auto _ : state) {
@@ -122,7 +116,7 @@ void BM_Gemm(benchmark::State& state) {
 
 void gemv_shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"type", "rows", "cols", "threads"});
-  for (DType t : {DType::Q8_0, DType::Q4_0, DType::F16})
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::F16, DType::Q4_K, DType::Q6_K, DType::Q5_0})
     for (int threads : {1, 2}) {
       b->Args({static_cast<int64_t>(t), 2048, 2048, threads});   // q_proj, o_proj
       b->Args({static_cast<int64_t>(t), 5632, 2048, threads});   // gate, up
@@ -136,6 +130,8 @@ void from_memory_shapes(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2}) {
     b->Args({static_cast<int64_t>(DType::Q8_0), 5632, 2048, threads, 84});   // 12.3 MB each
     b->Args({static_cast<int64_t>(DType::Q4_0), 5632, 2048, threads, 160});  // 6.5 MB each
+    b->Args({static_cast<int64_t>(DType::Q4_K), 5632, 2048, threads, 160});  // 6.5 MB each
+    b->Args({static_cast<int64_t>(DType::Q6_K), 5632, 2048, threads, 112});  // 9.5 MB each
   }
 }
 

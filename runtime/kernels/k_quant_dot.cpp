@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
-#include "formats/block_io.h"
 #include "formats/half.h"
 #include "formats/quant_blocks.h"
 
@@ -50,6 +50,20 @@ struct Unpacked {
 
 __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
+// Block b of a row, read in place: the vectors straight from the file's
+// bytes. (Copying the block to an aligned struct first, as the
+// conversions do, costs a store-forwarding stall on every 32-byte load.)
+template <class Block>
+const uint8_t* block_at(const std::byte* row, int64_t b) {
+  return reinterpret_cast<const uint8_t*>(row) + b * static_cast<int64_t>(sizeof(Block));
+}
+
+float f16_at(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return f16_to_f32(h);
+}
+
 // Bit `bit` of each byte, alone, moved to bit `to`.
 __m256i bit_of(__m256i v, int bit, int to) {
   const __m256i one = _mm256_set1_epi8(1);
@@ -70,7 +84,7 @@ void unpack_2bit(const uint8_t* qs, __m256i* codes) {
 }
 
 // Q4_K/Q5_K's scales and minimums are per 32 elements: each fills two slots.
-void k4_scales(const uint8_t* packed, float d, float dmin, Unpacked& u) {
+[[gnu::always_inline]] inline void k4_scales(const uint8_t* packed, float d, float dmin, Unpacked& u) {
   for (int j = 0; j < 8; ++j) {
     uint8_t sc, m;
     scale_min(j, packed, sc, m);
@@ -81,69 +95,75 @@ void k4_scales(const uint8_t* packed, float d, float dmin, Unpacked& u) {
   u.dmin = dmin;
 }
 
+#define AT(Block, field) (p + offsetof(Block, field))
+
 void unpack_q2_k(const std::byte* row, int64_t b, Unpacked& u) {
-  const auto blk = load_block<BlockQ2K>(row, b);
-  unpack_2bit(blk.qs, u.codes);
+  const uint8_t* p = block_at<BlockQ2K>(row, b);
+  unpack_2bit(AT(BlockQ2K, qs), u.codes);
+  const uint8_t* scales = AT(BlockQ2K, scales);
   for (int j = 0; j < 16; ++j) {
-    u.scale[j] = blk.scales[j] & 0xF;
-    u.min[j] = blk.scales[j] >> 4;
+    u.scale[j] = scales[j] & 0xF;
+    u.min[j] = scales[j] >> 4;
   }
-  u.d = f16_to_f32(blk.d);
-  u.dmin = f16_to_f32(blk.dmin);
+  u.d = f16_at(AT(BlockQ2K, d));
+  u.dmin = f16_at(AT(BlockQ2K, dmin));
 }
 
 void unpack_q3_k(const std::byte* row, int64_t b, Unpacked& u) {
-  const auto blk = load_block<BlockQ3K>(row, b);
-  unpack_2bit(blk.qs, u.codes);
-  const __m256i high = load32(blk.hmask);  // element 32g + l: bit g of byte l
+  const uint8_t* p = block_at<BlockQ3K>(row, b);
+  unpack_2bit(AT(BlockQ3K, qs), u.codes);
+  const __m256i high = load32(AT(BlockQ3K, hmask));  // element 32g + l: bit g of byte l
   for (int g = 0; g < 8; ++g) u.codes[g] = _mm256_or_si256(u.codes[g], bit_of(high, g, 2));
   for (int j = 0; j < 16; ++j) {
-    u.scale[j] = static_cast<int16_t>(q3_scale(blk.scales, j));
+    u.scale[j] = static_cast<int16_t>(q3_scale(AT(BlockQ3K, scales), j));
     u.min[j] = 0;
   }
   u.offset = 4;
-  u.d = f16_to_f32(blk.d);
+  u.d = f16_at(AT(BlockQ3K, d));
 }
 
 void unpack_q4_k(const std::byte* row, int64_t b, Unpacked& u) {
-  const auto blk = load_block<BlockQ4K>(row, b);
+  const uint8_t* p = block_at<BlockQ4K>(row, b);
   for (int j = 0; j < 4; ++j) {  // 32 bytes: group 2j in the low nibbles, 2j+1 in the high
-    const __m256i v = load32(blk.qs + 32 * j);
+    const __m256i v = load32(AT(BlockQ4K, qs) + 32 * j);
     u.codes[2 * j] = low_nibbles(v);
     u.codes[2 * j + 1] = high_nibbles(v);
   }
-  k4_scales(blk.scales, f16_to_f32(blk.d), f16_to_f32(blk.dmin), u);
+  k4_scales(AT(BlockQ4K, scales), f16_at(AT(BlockQ4K, d)), f16_at(AT(BlockQ4K, dmin)), u);
 }
 
 void unpack_q5_k(const std::byte* row, int64_t b, Unpacked& u) {
-  const auto blk = load_block<BlockQ5K>(row, b);
-  const __m256i high = load32(blk.qh);  // element 32g + l: bit g of byte l is its 16
+  const uint8_t* p = block_at<BlockQ5K>(row, b);
+  const __m256i high = load32(AT(BlockQ5K, qh));  // element 32g + l: bit g of byte l is its 16
   for (int j = 0; j < 4; ++j) {
-    const __m256i v = load32(blk.qs + 32 * j);
+    const __m256i v = load32(AT(BlockQ5K, qs) + 32 * j);
     u.codes[2 * j] = _mm256_or_si256(low_nibbles(v), bit_of(high, 2 * j, 4));
     u.codes[2 * j + 1] = _mm256_or_si256(high_nibbles(v), bit_of(high, 2 * j + 1, 4));
   }
-  k4_scales(blk.scales, f16_to_f32(blk.d), f16_to_f32(blk.dmin), u);
+  k4_scales(AT(BlockQ5K, scales), f16_at(AT(BlockQ5K, d)), f16_at(AT(BlockQ5K, dmin)), u);
 }
 
 void unpack_q6_k(const std::byte* row, int64_t b, Unpacked& u) {
-  const auto blk = load_block<BlockQ6K>(row, b);
+  const uint8_t* p = block_at<BlockQ6K>(row, b);
   for (int half = 0; half < 2; ++half) {  // 128 elements: 64 bytes of ql, 32 of qh
-    const __m256i a = load32(blk.ql + 64 * half), c = load32(blk.ql + 64 * half + 32);
-    const __m256i h = load32(blk.qh + 32 * half);
+    const __m256i a = load32(AT(BlockQ6K, ql) + 64 * half), c = load32(AT(BlockQ6K, ql) + 64 * half + 32);
+    const __m256i h = load32(AT(BlockQ6K, qh) + 32 * half);
     __m256i* g = u.codes + 4 * half;
     g[0] = _mm256_or_si256(low_nibbles(a), _mm256_slli_epi16(two_bits(h, 0), 4));
     g[1] = _mm256_or_si256(low_nibbles(c), _mm256_slli_epi16(two_bits(h, 2), 4));
     g[2] = _mm256_or_si256(high_nibbles(a), _mm256_slli_epi16(two_bits(h, 4), 4));
     g[3] = _mm256_or_si256(high_nibbles(c), _mm256_slli_epi16(two_bits(h, 6), 4));
   }
+  const auto* scales = reinterpret_cast<const int8_t*>(AT(BlockQ6K, scales));
   for (int j = 0; j < 16; ++j) {
-    u.scale[j] = blk.scales[j];
+    u.scale[j] = scales[j];
     u.min[j] = 0;
   }
   u.offset = 32;
-  u.d = f16_to_f32(blk.d);
+  u.d = f16_at(AT(BlockQ6K, d));
 }
+
+#undef AT
 
 int32_t hsum(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -154,7 +174,7 @@ int32_t hsum(__m256i v) {
 
 // acc plus one super-block's product (the header's formula). The codes are
 // < 64 and |q8| ≤ 127, so maddubs's pair sums (≤ 16002) never saturate.
-float add_block(const Unpacked& u, const BlockQ8K& x, float acc) {
+[[gnu::always_inline]] inline float add_block(const Unpacked& u, const BlockQ8K& x, float acc) {
   __m256i sums = _mm256_setzero_si256();
   for (int g = 0; g < 8; ++g) {
     const __m256i pairs = _mm256_maddubs_epi16(u.codes[g], load32(reinterpret_cast<const uint8_t*>(x.qs + 32 * g)));
