@@ -42,8 +42,8 @@ namespace {
 // minimum; value(e) = d·scale·(code - offset) - dmin·min.
 struct Unpacked {
   __m256i codes[8];  // element group g: elements 32g .. 32g+31, each < 64
-  alignas(32) int16_t scale[16];
-  alignas(32) int16_t min[16];
+  __m256i scale;     // 16 int16: sub-block j's scale (16 elements each)
+  __m256i min;       // 16 int16: sub-block j's minimum (0 for Q3_K, Q6_K)
   int offset = 0;
   float d = 0, dmin = 0;
 };
@@ -58,10 +58,12 @@ const uint8_t* block_at(const std::byte* row, int64_t b) {
   return reinterpret_cast<const uint8_t*>(row) + b * static_cast<int64_t>(sizeof(Block));
 }
 
+// F16C's conversion: exact, as formats/half.h's portable one (the tests
+// of half.h check the two agree on every half).
 float f16_at(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);
-  return f16_to_f32(h);
+  return _cvtsh_ss(h);
 }
 
 // Bit `bit` of each byte, alone, moved to bit `to`.
@@ -83,14 +85,23 @@ void unpack_2bit(const uint8_t* qs, __m256i* codes) {
   }
 }
 
-// Q4_K/Q5_K's scales and minimums are per 32 elements: each fills two slots.
+// Sixteen bytes as sixteen int16, unsigned or signed.
+__m256i widen_u8(__m128i v) { return _mm256_cvtepu8_epi16(v); }
+__m256i widen_i8(__m128i v) { return _mm256_cvtepi8_epi16(v); }
+
+// Q4_K/Q5_K's eight 6-bit scales and minimums (per 32 elements), each in
+// two int16 slots (per 16). The bit moves are ggml's: the 12 bytes as
+// three words become the scales' two words and the minimums' two.
 [[gnu::always_inline]] inline void k4_scales(const uint8_t* packed, float d, float dmin, Unpacked& u) {
-  for (int j = 0; j < 8; ++j) {
-    uint8_t sc, m;
-    scale_min(j, packed, sc, m);
-    u.scale[2 * j] = u.scale[2 * j + 1] = sc;
-    u.min[2 * j] = u.min[2 * j + 1] = m;
-  }
+  constexpr uint32_t kLow6 = 0x3f3f3f3f, kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
+  uint32_t w[3];
+  std::memcpy(w, packed, 12);
+  const uint32_t scales_lo = w[0] & kLow6, scales_hi = (w[2] & kLow4) | (((w[0] >> 6) & kLow2) << 4);
+  const uint32_t mins_lo = w[1] & kLow6, mins_hi = ((w[2] >> 4) & kLow4) | (((w[1] >> 6) & kLow2) << 4);
+  const __m128i scales8 = _mm_set_epi32(0, 0, static_cast<int>(scales_hi), static_cast<int>(scales_lo));
+  const __m128i mins8 = _mm_set_epi32(0, 0, static_cast<int>(mins_hi), static_cast<int>(mins_lo));
+  u.scale = widen_u8(_mm_unpacklo_epi8(scales8, scales8));  // s0 s0 s1 s1 ...
+  u.min = widen_u8(_mm_unpacklo_epi8(mins8, mins8));
   u.d = d;
   u.dmin = dmin;
 }
@@ -100,11 +111,10 @@ void unpack_2bit(const uint8_t* qs, __m256i* codes) {
 void unpack_q2_k(const std::byte* row, int64_t b, Unpacked& u) {
   const uint8_t* p = block_at<BlockQ2K>(row, b);
   unpack_2bit(AT(BlockQ2K, qs), u.codes);
-  const uint8_t* scales = AT(BlockQ2K, scales);
-  for (int j = 0; j < 16; ++j) {
-    u.scale[j] = scales[j] & 0xF;
-    u.min[j] = scales[j] >> 4;
-  }
+  const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i*>(AT(BlockQ2K, scales)));
+  const __m128i low = _mm_set1_epi8(0xF);
+  u.scale = widen_u8(_mm_and_si128(scales, low));
+  u.min = widen_u8(_mm_and_si128(_mm_srli_epi16(scales, 4), low));
   u.d = f16_at(AT(BlockQ2K, d));
   u.dmin = f16_at(AT(BlockQ2K, dmin));
 }
@@ -114,10 +124,10 @@ void unpack_q3_k(const std::byte* row, int64_t b, Unpacked& u) {
   unpack_2bit(AT(BlockQ3K, qs), u.codes);
   const __m256i high = load32(AT(BlockQ3K, hmask));  // element 32g + l: bit g of byte l
   for (int g = 0; g < 8; ++g) u.codes[g] = _mm256_or_si256(u.codes[g], bit_of(high, g, 2));
-  for (int j = 0; j < 16; ++j) {
-    u.scale[j] = static_cast<int16_t>(q3_scale(AT(BlockQ3K, scales), j));
-    u.min[j] = 0;
-  }
+  int8_t scales[16];
+  for (int j = 0; j < 16; ++j) scales[j] = static_cast<int8_t>(q3_scale(AT(BlockQ3K, scales), j));
+  u.scale = widen_i8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales)));
+  u.min = _mm256_setzero_si256();
   u.offset = 4;
   u.d = f16_at(AT(BlockQ3K, d));
 }
@@ -154,51 +164,63 @@ void unpack_q6_k(const std::byte* row, int64_t b, Unpacked& u) {
     g[2] = _mm256_or_si256(high_nibbles(a), _mm256_slli_epi16(two_bits(h, 4), 4));
     g[3] = _mm256_or_si256(high_nibbles(c), _mm256_slli_epi16(two_bits(h, 6), 4));
   }
-  const auto* scales = reinterpret_cast<const int8_t*>(AT(BlockQ6K, scales));
-  for (int j = 0; j < 16; ++j) {
-    u.scale[j] = scales[j];
-    u.min[j] = 0;
-  }
+  u.scale = widen_i8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(AT(BlockQ6K, scales))));
+  u.min = _mm256_setzero_si256();
   u.offset = 32;
   u.d = f16_at(AT(BlockQ6K, d));
 }
 
 #undef AT
 
-int32_t hsum(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-  return _mm_cvtsi128_si32(s);
-}
+// Per-lane accumulators of a row's dot product (see the header): lane l
+// of `codes` sums, in every element group, elements 4l..4l+3, weighted by
+// the scale of their sub-block; lane l of `subs` sub-blocks 2l and 2l+1.
+struct Lanes {
+  __m256 scaled = _mm256_setzero_ps();  // Σ d·d8 · (codes - offset·subs)
+  __m256 mins = _mm256_setzero_ps();    // Σ -dmin·d8 · subs of the minimums
+};
 
-// acc plus one super-block's product (the header's formula). The codes are
-// < 64 and |q8| ≤ 127, so maddubs's pair sums (≤ 16002) never saturate.
-[[gnu::always_inline]] inline float add_block(const Unpacked& u, const BlockQ8K& x, float acc) {
-  __m256i sums = _mm256_setzero_si256();
+// Adds one super-block. The codes are < 64 and |q8| ≤ 127, so maddubs's
+// pair sums (≤ 16002) never saturate; every lane's integer is exact.
+[[gnu::always_inline]] inline void add_block(const Unpacked& u, const BlockQ8K& x, Lanes& acc) {
+  // The even sub-blocks' scales in the low 128 bits, the odd ones' in the
+  // high: then one shuffle gives group g's pair, sub-block 2g's scale to
+  // the low half of the group, 2g+1's to the high.
+  const __m256i by_parity = _mm256_permute4x64_epi64(
+      _mm256_shuffle_epi8(u.scale, _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15,  //
+                                                    0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15)),
+      _MM_SHUFFLE(3, 1, 2, 0));
+  __m256i codes = _mm256_setzero_si256();
   for (int g = 0; g < 8; ++g) {
     const __m256i pairs = _mm256_maddubs_epi16(u.codes[g], load32(reinterpret_cast<const uint8_t*>(x.qs + 32 * g)));
-    const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(u.scale[2 * g + 1]), _mm_set1_epi16(u.scale[2 * g]));
-    sums = _mm256_add_epi32(sums, _mm256_madd_epi16(pairs, scale));
+    const __m256i scale = _mm256_shuffle_epi8(by_parity, _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * g)));
+    codes = _mm256_add_epi32(codes, _mm256_madd_epi16(pairs, scale));
   }
   const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.bsums));
-  int32_t isum = hsum(sums);
-  if (u.offset)
-    isum -= u.offset * hsum(_mm256_madd_epi16(bsums, _mm256_load_si256(reinterpret_cast<const __m256i*>(u.scale))));
-  const int32_t msum = hsum(_mm256_madd_epi16(bsums, _mm256_load_si256(reinterpret_cast<const __m256i*>(u.min))));
-  acc = std::fma(u.d * x.d, static_cast<float>(isum), acc);
-  return std::fma(-(u.dmin * x.d), static_cast<float>(msum), acc);
+  const __m256i offsets = _mm256_mullo_epi32(_mm256_set1_epi32(u.offset), _mm256_madd_epi16(bsums, u.scale));
+  const __m256i mins = _mm256_madd_epi16(bsums, u.min);
+  acc.scaled = _mm256_fmadd_ps(_mm256_set1_ps(u.d * x.d), _mm256_cvtepi32_ps(_mm256_sub_epi32(codes, offsets)),
+                               acc.scaled);
+  acc.mins = _mm256_fmadd_ps(_mm256_set1_ps(-(u.dmin * x.d)), _mm256_cvtepi32_ps(mins), acc.mins);
+}
+
+// Lanes l and l+4, then 0+2 and 1+3, then the two.
+float reduce(const Lanes& acc) {
+  const __m256 v = _mm256_add_ps(acc.scaled, acc.mins);
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
 template <void (*unpack)(const std::byte*, int64_t, Unpacked&)>
 float row_dot(const std::byte* row, const BlockQ8K* x, int64_t n) {
-  float acc = 0;
+  Lanes acc;
   Unpacked u;
   for (int64_t b = 0; b < n / kSuper; ++b) {
     unpack(row, b, u);
-    acc = add_block(u, x[b], acc);
+    add_block(u, x[b], acc);
   }
-  return acc;
+  return reduce(acc);
 }
 
 }  // namespace

@@ -80,25 +80,40 @@ Element element(DType type, const uint8_t* p, int e) {
   }
 }
 
-// The header's formula, one element at a time.
+// The header's formula, one element at a time: eight lanes of exact
+// integers per super-block, one FMA per lane, the lanes summed in the
+// header's order.
 float reference_dot(DType type, const std::byte* row, const BlockQ8K* x, int64_t n) {
   const size_t block_bytes = static_cast<size_t>(type_traits(type).block_bytes);
-  float acc = 0;
+  const int offset = type == DType::Q3_K ? 4 : type == DType::Q6_K ? 32 : 0;
+  float scaled[8] = {}, minsum[8] = {};
   for (int64_t b = 0; b < n / 256; ++b) {
     const auto* p = reinterpret_cast<const uint8_t*>(row) + b * block_bytes;
-    int32_t isum = 0, msum = 0;
+    int32_t codes[8] = {}, subs[8] = {}, mins[8] = {};
+    int scale[16], min[16];
     float d = 0, dmin = 0;
     for (int e = 0; e < 256; ++e) {
       const Element el = element(type, p, e);
-      isum += el.scale * el.code * x[b].qs[e];
-      msum += el.min * x[b].qs[e];
+      codes[(e % 32) / 4] += el.scale * (el.code + offset) * x[b].qs[e];  // the code as stored (unsigned)
+      scale[e / 16] = el.scale;
+      min[e / 16] = el.min;
       d = el.d;
       dmin = el.dmin;
     }
-    acc = std::fma(d * x[b].d, static_cast<float>(isum), acc);
-    acc = std::fma(-(dmin * x[b].d), static_cast<float>(msum), acc);
+    for (int l = 0; l < 8; ++l)
+      for (int j = 2 * l; j <= 2 * l + 1; ++j) {
+        subs[l] += x[b].bsums[j] * scale[j];
+        mins[l] += x[b].bsums[j] * min[j];
+      }
+    for (int l = 0; l < 8; ++l) {
+      scaled[l] = std::fma(d * x[b].d, static_cast<float>(codes[l] - offset * subs[l]), scaled[l]);
+      minsum[l] = std::fma(-(dmin * x[b].d), static_cast<float>(mins[l]), minsum[l]);
+    }
   }
-  return acc;
+  float v[8], s4[4];
+  for (int l = 0; l < 8; ++l) v[l] = scaled[l] + minsum[l];
+  for (int l = 0; l < 4; ++l) s4[l] = v[l] + v[l + 4];
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
 const DType kKQuants[] = {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
