@@ -137,7 +137,7 @@ void from_memory_shapes(benchmark::internal::Benchmark* b) {
 
 void gemm_shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"type", "rows", "cols", "threads", "n"});
-  for (DType t : {DType::Q8_0, DType::Q4_0})
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K})
     for (int threads : {1, 2})
       for (int64_t n : {64, 512}) b->Args({static_cast<int64_t>(t), 5632, 2048, threads, n});
 }

@@ -108,7 +108,7 @@ __m256i widen_i8(__m128i v) { return _mm256_cvtepi8_epi16(v); }
 
 #define AT(Block, field) (p + offsetof(Block, field))
 
-void unpack_q2_k(const std::byte* row, int64_t b, Unpacked& u) {
+[[gnu::always_inline]] inline void unpack_q2_k(const std::byte* row, int64_t b, Unpacked& u) {
   const uint8_t* p = block_at<BlockQ2K>(row, b);
   unpack_2bit(AT(BlockQ2K, qs), u.codes);
   const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i*>(AT(BlockQ2K, scales)));
@@ -119,7 +119,7 @@ void unpack_q2_k(const std::byte* row, int64_t b, Unpacked& u) {
   u.dmin = f16_at(AT(BlockQ2K, dmin));
 }
 
-void unpack_q3_k(const std::byte* row, int64_t b, Unpacked& u) {
+[[gnu::always_inline]] inline void unpack_q3_k(const std::byte* row, int64_t b, Unpacked& u) {
   const uint8_t* p = block_at<BlockQ3K>(row, b);
   unpack_2bit(AT(BlockQ3K, qs), u.codes);
   const __m256i high = load32(AT(BlockQ3K, hmask));  // element 32g + l: bit g of byte l
@@ -132,7 +132,7 @@ void unpack_q3_k(const std::byte* row, int64_t b, Unpacked& u) {
   u.d = f16_at(AT(BlockQ3K, d));
 }
 
-void unpack_q4_k(const std::byte* row, int64_t b, Unpacked& u) {
+[[gnu::always_inline]] inline void unpack_q4_k(const std::byte* row, int64_t b, Unpacked& u) {
   const uint8_t* p = block_at<BlockQ4K>(row, b);
   for (int j = 0; j < 4; ++j) {  // 32 bytes: group 2j in the low nibbles, 2j+1 in the high
     const __m256i v = load32(AT(BlockQ4K, qs) + 32 * j);
@@ -142,7 +142,7 @@ void unpack_q4_k(const std::byte* row, int64_t b, Unpacked& u) {
   k4_scales(AT(BlockQ4K, scales), f16_at(AT(BlockQ4K, d)), f16_at(AT(BlockQ4K, dmin)), u);
 }
 
-void unpack_q5_k(const std::byte* row, int64_t b, Unpacked& u) {
+[[gnu::always_inline]] inline void unpack_q5_k(const std::byte* row, int64_t b, Unpacked& u) {
   const uint8_t* p = block_at<BlockQ5K>(row, b);
   const __m256i high = load32(AT(BlockQ5K, qh));  // element 32g + l: bit g of byte l is its 16
   for (int j = 0; j < 4; ++j) {
@@ -153,7 +153,7 @@ void unpack_q5_k(const std::byte* row, int64_t b, Unpacked& u) {
   k4_scales(AT(BlockQ5K, scales), f16_at(AT(BlockQ5K, d)), f16_at(AT(BlockQ5K, dmin)), u);
 }
 
-void unpack_q6_k(const std::byte* row, int64_t b, Unpacked& u) {
+[[gnu::always_inline]] inline void unpack_q6_k(const std::byte* row, int64_t b, Unpacked& u) {
   const uint8_t* p = block_at<BlockQ6K>(row, b);
   for (int half = 0; half < 2; ++half) {  // 128 elements: 64 bytes of ql, 32 of qh
     const __m256i a = load32(AT(BlockQ6K, ql) + 64 * half), c = load32(AT(BlockQ6K, ql) + 64 * half + 32);
@@ -212,26 +212,46 @@ float reduce(const Lanes& acc) {
   return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
 
-template <void (*unpack)(const std::byte*, int64_t, Unpacked&)>
-float row_dot(const std::byte* row, const BlockQ8K* x, int64_t n) {
-  Lanes acc;
-  Unpacked u;
-  for (int64_t b = 0; b < n / kSuper; ++b) {
-    unpack(row, b, u);
-    add_block(u, x[b], acc);
+// T tokens against each of `rows` rows: a row's super-blocks are unpacked
+// once for all T (prefill's cost is the unpacking), each token has its own
+// lanes.
+template <void (*unpack)(const std::byte*, int64_t, Unpacked&), int T>
+void rows_dots(const std::byte* w, size_t row_bytes, int64_t rows, const BlockQ8K* x, int64_t x_stride, int64_t n,
+               float* y, int64_t y_stride) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const std::byte* row = w + static_cast<size_t>(r) * row_bytes;
+    Lanes acc[T];
+    Unpacked u;
+    for (int64_t b = 0; b < n / kSuper; ++b) {
+      unpack(row, b, u);
+      for (int t = 0; t < T; ++t) add_block(u, x[t * x_stride + b], acc[t]);
+    }
+    for (int t = 0; t < T; ++t) y[t * y_stride + r] = reduce(acc[t]);
   }
-  return reduce(acc);
+}
+
+template <void (*unpack)(const std::byte*, int64_t, Unpacked&)>
+void rows_dot(const std::byte* w, size_t row_bytes, int64_t rows, const BlockQ8K* x, int64_t x_stride, int tokens,
+              int64_t n, float* y, int64_t y_stride) {
+  for (; tokens >= 4; tokens -= 4, x += 4 * x_stride, y += 4 * y_stride)
+    rows_dots<unpack, 4>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
+  switch (tokens) {
+    case 3: return rows_dots<unpack, 3>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
+    case 2: return rows_dots<unpack, 2>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
+    case 1: return rows_dots<unpack, 1>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
+    default: return;
+  }
 }
 
 }  // namespace
 
-KQuantRowDot k_quant_row_dot(DType type) {
+KQuantRowsDot k_quant_rows_dot(DType type) {
   switch (type) {
-    case DType::Q2_K: return row_dot<unpack_q2_k>;
-    case DType::Q3_K: return row_dot<unpack_q3_k>;
-    case DType::Q4_K: return row_dot<unpack_q4_k>;
-    case DType::Q5_K: return row_dot<unpack_q5_k>;
-    case DType::Q6_K: return row_dot<unpack_q6_k>;
+    case DType::Q2_K: return rows_dot<unpack_q2_k>;
+    case DType::Q3_K: return rows_dot<unpack_q3_k>;
+    case DType::Q4_K: return rows_dot<unpack_q4_k>;
+    case DType::Q5_K: return rows_dot<unpack_q5_k>;
+    case DType::Q6_K: return rows_dot<unpack_q6_k>;
     default: return nullptr;
   }
 }

@@ -32,11 +32,15 @@ static_assert(sizeof(BlockQ8K) == 292);
 // a finite scale quantizes to zeros with d = 0.
 void quantize_row_q8_k(const float* x, BlockQ8K* out, int64_t n);
 
-// The dot product of one weight row of n elements (n/256 super-blocks of
-// `type`) with a Q8_K-quantized activation.
-using KQuantRowDot = float (*)(const std::byte* row, const BlockQ8K* x, int64_t n);
+// The dot products of `rows` weight rows of n elements (n/256 super-blocks
+// of `type`; row r at w + r·row_bytes) with `tokens` Q8_K-quantized
+// activations (token t's blocks at x + t·x_stride), token t's product
+// with row r written to y[t·y_stride + r]. Each product has the same bits
+// whatever `rows` and `tokens` are (decode passes 1 token, prefill many).
+using KQuantRowsDot = void (*)(const std::byte* w, size_t row_bytes, int64_t rows, const BlockQ8K* x,
+                               int64_t x_stride, int tokens, int64_t n, float* y, int64_t y_stride);
 
 // nullptr when `type` is not a K-quant.
-KQuantRowDot k_quant_row_dot(DType type);
+KQuantRowsDot k_quant_rows_dot(DType type);
 
 }  // namespace reach::run

@@ -109,8 +109,8 @@ void gemv_row_groups(const WeightMatrix& w, const float* x, float* y, ThreadPool
 
 // ---- K-quants: the file's rows, Q8_K activations (kernels/k_quant_dot.h) --
 
-// Each row of Y is what the GEMV computes for that token: one row dot per
-// (weight row, token), a weight row reused for every token while it is in L1.
+// Each row of Y is what the GEMV computes for that token: per weight row,
+// its super-blocks unpacked once for four tokens at a time.
 void gemm_k_quant(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
   const int64_t in = w.cols(), out = w.rows(), blocks = in / 256;
   thread_local std::vector<BlockQ8K> quantized;
@@ -119,10 +119,10 @@ void gemm_k_quant(const WeightMatrix& w, const float* x, int64_t n, float* y, Th
   pool.parallel_for(n, 1, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) quantize_row_q8_k(x + t * in, xq + t * blocks, in);
   });
-  const KQuantRowDot dot = k_quant_row_dot(w.dtype());
+  const KQuantRowsDot dot = k_quant_rows_dot(w.dtype());
+  const size_t row_bytes = w.nbytes() / static_cast<size_t>(out);
   pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r)
-      for (int64_t t = 0; t < n; ++t) y[t * out + r] = dot(row_ptr(w, r), xq + t * blocks, in);
+    dot(row_ptr(w, begin), row_bytes, end - begin, xq, blocks, static_cast<int>(n), in, y + begin, out);
   });
 }
 

@@ -134,6 +134,13 @@ std::vector<size_t> f16_scale_offsets(DType type) {
   }
 }
 
+// One token's product through the kernel.
+float dot(DType type, const std::byte* row, const BlockQ8K* x, int64_t n) {
+  float y = NAN;
+  k_quant_rows_dot(type)(row, 0, 1, x, n / 256, 1, n, &y, 1);
+  return y;
+}
+
 class KQuantDot : public ::testing::TestWithParam<DType> {};
 
 // Rows from the type table's quantizer (what files hold), and the same
@@ -144,7 +151,7 @@ TEST_P(KQuantDot, QuantizedRowsGiveTheBlockDefinitionBits) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     const auto w = testing::store_matrix(testing::random_floats(n, seed), 1, n, type);
     const auto x = quantized(testing::random_floats(n, 100 + seed));
-    const float got = k_quant_row_dot(type)(w.bytes.data(), x.data(), n);
+    const float got = dot(type, w.bytes.data(), x.data(), n);
     ASSERT_EQ(got, reference_dot(type, w.bytes.data(), x.data(), n)) << "seed " << seed;
     double exact = 0, mag = 0;
     for (int64_t i = 0; i < n; ++i) {
@@ -177,8 +184,30 @@ TEST_P(KQuantDot, EveryBitPatternGivesTheBlockDefinitionBits) {
     auto x = testing::random_floats(n, 300 + trial, 10.f);
     if (trial % 2) x[static_cast<size_t>(trial) % n] = 1e4f;  // one outlier: the rest of its block near 0
     const auto q = quantized(x);
-    ASSERT_EQ(k_quant_row_dot(type)(row.data(), q.data(), n), reference_dot(type, row.data(), q.data(), n))
+    ASSERT_EQ(dot(type, row.data(), q.data(), n), reference_dot(type, row.data(), q.data(), n))
         << "trial " << trial;
+  }
+}
+
+// Prefill passes many tokens and rows: each product gets the bits it gets
+// alone, in groups of four tokens and in the remainder.
+TEST_P(KQuantDot, ManyRowsAndTokensGiveEachProductItsOwnBits) {
+  const DType type = GetParam();
+  const int64_t n = 512, tokens = 7, rows = 3, blocks = n / 256;
+  const auto w = testing::store_matrix(testing::random_floats(rows * n, 5), rows, n, type);
+  const size_t row_bytes = type_traits(type).row_bytes(n);
+  std::vector<BlockQ8K> x(static_cast<size_t>(tokens * blocks));
+  const auto floats = testing::random_floats(static_cast<size_t>(tokens * n), 6);
+  quantize_row_q8_k(floats.data(), x.data(), tokens * n);
+  const int64_t y_stride = rows + 1;  // a gap after each token's rows
+  std::vector<float> y(static_cast<size_t>(tokens * y_stride), NAN);
+  k_quant_rows_dot(type)(w.bytes.data(), row_bytes, rows, x.data(), blocks, static_cast<int>(tokens), n, y.data(),
+                         y_stride);
+  for (int64_t t = 0; t < tokens; ++t) {
+    for (int64_t r = 0; r < rows; ++r)
+      EXPECT_EQ(y[static_cast<size_t>(t * y_stride + r)], dot(type, w.bytes.data() + r * row_bytes, x.data() + t * blocks, n))
+          << "token " << t << " row " << r;
+    EXPECT_TRUE(std::isnan(y[static_cast<size_t>(t * y_stride + rows)])) << "nothing written past the rows";
   }
 }
 
@@ -223,8 +252,9 @@ TEST(QuantizeQ8K, ZeroAndTinyBlocksAreZeros) {
 }
 
 TEST(KQuantDot, OnlyKQuantsHaveOne) {
-  for (DType t : kKQuants) EXPECT_NE(k_quant_row_dot(t), nullptr);
-  for (DType t : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0, DType::Q4_1}) EXPECT_EQ(k_quant_row_dot(t), nullptr);
+  for (DType t : kKQuants) EXPECT_NE(k_quant_rows_dot(t), nullptr);
+  for (DType t : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0, DType::Q4_1})
+    EXPECT_EQ(k_quant_rows_dot(t), nullptr);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ namespace {
 // and to Q8_K for the K-quants.
 std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x) {
   std::vector<float> seen = x;
-  if (k_quant_row_dot(w_type)) {
+  if (k_quant_rows_dot(w_type)) {
     std::vector<BlockQ8K> q(x.size() / 256);
     quantize_row_q8_k(x.data(), q.data(), static_cast<int64_t>(x.size()));
     for (size_t i = 0; i < x.size(); ++i) seen[i] = q[i / 256].qs[i % 256] * q[i / 256].d;
