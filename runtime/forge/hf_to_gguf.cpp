@@ -79,7 +79,7 @@ std::vector<GgufTensorInfo> tensor_infos(const ModelSource& source, const GgufWr
   const ModelConfig& c = source.config();
   std::vector<GgufTensorInfo> infos;
   if (c.rope_scaling.factor != 0.0f) infos.push_back({"rope_freqs.weight", DType::F32, {c.head_dim / 2}});
-  for (const auto& [name, shape] : model_tensors(c))
+  for (const auto& [name, shape] : stored_tensors(c))
     infos.push_back({gguf_name(name), gguf_type(source.get(name), options), shape});
   return infos;
 }
@@ -132,7 +132,7 @@ void write_tensors(const ModelSource& source, GgufStreamWriter& writer, const Te
     const auto divisors = llama3_rope_divisors(c.rope_scaling, c.rope_theta, c.head_dim);
     writer.write_tensor(std::as_bytes(std::span(divisors)));
   }
-  for (const auto& [name, shape] : model_tensors(c)) {
+  for (const auto& [name, shape] : stored_tensors(c)) {
     const TensorView& t = source.get(name);
     std::vector<std::byte> bytes = gguf_bytes(c, t, options);
     TensorView written = t;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "forge/hf_to_gguf.h"
+#include "formats/model_tensors.h"
 #include "formats/mapped_file.h"
 
 namespace reach::run {
@@ -119,15 +120,43 @@ void write_same_format(const ModelSource& source, const HeadList& heads, const f
   }
 }
 
+// A cut as the written tensor sees it: in the tensor the file stores (for
+// Phi-3, a q/k/v cut lands in qkv_proj), `shift` bytes into it.
+struct StoredCut {
+  PruneCut cut;
+  TensorView part;  // the tensor cut, as the source holds it
+  size_t shift;
+};
+
+std::multimap<std::string, StoredCut> stored_cuts(const ModelSource& source, const HeadList& heads) {
+  std::multimap<std::string, StoredCut> cuts;
+  for (auto& cut : prune_cuts(source.config(), heads)) {
+    const TensorView* part = source.find(cut.tensor);
+    if (part == nullptr) continue;  // a bias the model does not have
+    for (const auto& [name, shape] : stored_tensors(source.config())) {
+      const TensorView& whole = source.get(name);
+      if (part->data >= whole.data && part->data + part->nbytes <= whole.data + whole.nbytes) {
+        cuts.emplace(name, StoredCut{std::move(cut), *part, static_cast<size_t>(part->data - whole.data)});
+        break;
+      }
+    }
+  }
+  return cuts;
+}
+
 // An HF folder as a GGUF file, each tensor's cuts cleared in its GGUF type
-// and layout (a permuted q/k head's rows are still that head's rows).
+// and layout (a permuted q/k head's rows are still that head's rows; the
+// converter keeps each tensor's type, so byte offsets carry over).
 void write_gguf(const ModelSource& source, const HeadList& heads, const fs::path& out) {
-  std::multimap<std::string, PruneCut> cuts;
-  for (auto& cut : prune_cuts(source.config(), heads)) cuts.emplace(cut.tensor, std::move(cut));
+  const auto cuts = stored_cuts(source, heads);
   write_gguf_from_hf(source, out, [&](const TensorView& t, std::span<std::byte> bytes) {
-    for (auto [it, end] = cuts.equal_range(t.name); it != end; ++it)
-      for (const ZeroRange& r : cut_ranges(t, it->second))
-        std::fill(bytes.begin() + static_cast<ptrdiff_t>(r.begin), bytes.begin() + static_cast<ptrdiff_t>(r.end), std::byte{0});
+    for (auto [it, end] = cuts.equal_range(t.name); it != end; ++it) {
+      TensorView part = it->second.part;
+      part.dtype = t.dtype;  // 1-D tensors (biases) are written F32
+      for (const ZeroRange& r : cut_ranges(part, it->second.cut))
+        std::fill(bytes.begin() + static_cast<ptrdiff_t>(it->second.shift + r.begin),
+                  bytes.begin() + static_cast<ptrdiff_t>(it->second.shift + r.end), std::byte{0});
+    }
   });
 }
 

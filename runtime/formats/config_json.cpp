@@ -20,6 +20,7 @@ constexpr ArchName kArchs[] = {
     {"MistralForCausalLM", "mistral", Arch::Mistral},
     {"Qwen2ForCausalLM", "qwen2", Arch::Qwen2},
     {"Qwen3ForCausalLM", "qwen3", Arch::Qwen3},
+    {"Phi3ForCausalLM", "phi3", Arch::Phi3},
 };
 
 class ConfigReader {
@@ -81,14 +82,14 @@ Arch detect_arch(const json& root, const ConfigReader& r) {
       if (name == k.hf_class) return k.arch;
     }
     r.fail("unknown architecture '" + name +
-           "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)");
+           "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM)");
   }
   if (root.contains("model_type") && root["model_type"].is_string()) {
     const std::string type = root["model_type"].get<std::string>();
     for (const auto& k : kArchs) {
       if (type == k.model_type) return k.arch;
     }
-    r.fail("unknown architecture: model_type '" + type + "' (supported: llama, mistral, qwen2, qwen3)");
+    r.fail("unknown architecture: model_type '" + type + "' (supported: llama, mistral, qwen2, qwen3, phi3)");
   }
   r.fail("missing key 'architectures' (and no 'model_type'): cannot tell the architecture");
 }

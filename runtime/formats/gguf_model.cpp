@@ -33,9 +33,11 @@ ModelConfig model_config_from_gguf(const GgufFile& f) {
     c.arch = Arch::Qwen2;
   } else if (arch == "qwen3") {
     c.arch = Arch::Qwen3;
+  } else if (arch == "phi3") {
+    c.arch = Arch::Phi3;
   } else {
     throw FormatError(f.file_name, f.find("general.architecture")->offset,
-                      "unknown architecture '" + arch + "' (supported: llama, qwen2, qwen3)");
+                      "unknown architecture '" + arch + "' (supported: llama, qwen2, qwen3, phi3)");
   }
   const std::string p = arch + ".";
   constexpr int64_t kMax = 1 << 24;

@@ -36,6 +36,7 @@ std::string gguf_architecture(Arch arch) {
     case Arch::Mistral: return "llama";
     case Arch::Qwen2: return "qwen2";
     case Arch::Qwen3: return "qwen3";
+    case Arch::Phi3: return "phi3";
   }
   throw std::invalid_argument("no GGUF architecture for this model");
 }

@@ -11,6 +11,7 @@ constexpr std::pair<const char*, const char*> kLayerNames[] = {
     {"attn_q.weight", "self_attn.q_proj.weight"},
     {"attn_k.weight", "self_attn.k_proj.weight"},
     {"attn_v.weight", "self_attn.v_proj.weight"},
+    {"attn_qkv.weight", "self_attn.qkv_proj.weight"},  // Phi-3's fused q, k, v
     {"attn_q.bias", "self_attn.q_proj.bias"},
     {"attn_k.bias", "self_attn.k_proj.bias"},
     {"attn_v.bias", "self_attn.v_proj.bias"},
@@ -21,6 +22,9 @@ constexpr std::pair<const char*, const char*> kLayerNames[] = {
     {"ffn_gate.weight", "mlp.gate_proj.weight"},
     {"ffn_up.weight", "mlp.up_proj.weight"},
     {"ffn_down.weight", "mlp.down_proj.weight"},
+    // Phi-3's fused gate and up: the file says ffn_up (canonical_name gives
+    // up_proj, the entry above; GgufSource renames it for phi3).
+    {"ffn_up.weight", "mlp.gate_up_proj.weight"},
 };
 constexpr std::pair<const char*, const char*> kGlobalNames[] = {
     {"token_embd.weight", "model.embed_tokens.weight"},

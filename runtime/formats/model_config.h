@@ -8,7 +8,9 @@
 
 namespace reach::run {
 
-enum class Arch { Llama, Mistral, Qwen2, Qwen3 };
+// Phi-3: Llama's blocks with q, k and v in one matrix (qkv_proj) and gate
+// and up in one (gate_up_proj), NeoX-style RoPE.
+enum class Arch { Llama, Mistral, Qwen2, Qwen3, Phi3 };
 
 // Llama-3 "rope_scaling": {"rope_type": "llama3", ...}; factor 0 = none.
 struct RopeScaling {

@@ -47,6 +47,46 @@ void check_tensors(const ModelConfig& c, const TensorMap& tensors, const std::st
   if (tensors.count("rope_freqs.weight")) expect("rope_freqs.weight", {c.head_dim / 2});
 }
 
+// The rows [first, first + rows) of a matrix: a matrix too (rows are
+// contiguous, a whole number of blocks each).
+TensorView row_range(const TensorView& m, std::string name, int64_t first, int64_t rows) {
+  const size_t row_bytes = m.row_bytes();
+  return {std::move(name), m.dtype, {rows, m.shape[1]}, m.data + static_cast<size_t>(first) * row_bytes,
+          static_cast<size_t>(rows) * row_bytes};
+}
+
+// Phi-3 keeps q, k and v as one matrix (qkv_proj) and gate and up as one
+// (gate_up_proj), the parts' rows one after the other: each part is added
+// as a view under its own name, so the model reads a Phi-3 as a Llama.
+void add_fused_parts(const ModelConfig& c, TensorMap& tensors, const std::string& file,
+                     const std::function<std::string(const std::string&)>& file_name) {
+  if (c.arch != Arch::Phi3) return;
+  const int64_t q_rows = int64_t{c.n_heads} * c.head_dim, kv_rows = int64_t{c.n_kv_heads} * c.head_dim;
+  const auto split = [&](const std::string& fused, int64_t dim,
+                         const std::vector<std::pair<std::string, int64_t>>& parts) {
+    const auto it = tensors.find(fused);
+    if (it == tensors.end()) throw FormatError(file, "missing tensor '" + file_name(fused) + "'");
+    int64_t rows = 0;
+    for (const auto& part : parts) rows += part.second;
+    if (it->second.shape != std::vector<int64_t>{rows, dim})
+      throw FormatError(file, "tensor '" + file_name(fused) + "' has shape " + shape_string(it->second.shape) +
+                                  ", but the config implies " + shape_string({rows, dim}));
+    int64_t first = 0;
+    for (const auto& [name, part_rows] : parts) {
+      tensors[name] = row_range(it->second, name, first, part_rows);
+      first += part_rows;
+    }
+  };
+  for (int32_t i = 0; i < c.n_layers; ++i) {
+    const std::string l = "model.layers." + std::to_string(i) + ".";
+    split(l + "self_attn.qkv_proj.weight", c.dim,
+          {{l + "self_attn.q_proj.weight", q_rows}, {l + "self_attn.k_proj.weight", kv_rows},
+           {l + "self_attn.v_proj.weight", kv_rows}});
+    split(l + "mlp.gate_up_proj.weight", c.dim,
+          {{l + "mlp.gate_proj.weight", c.ffn_dim}, {l + "mlp.up_proj.weight", c.ffn_dim}});
+  }
+}
+
 class TensorLookup : public ModelSource {
  public:
   const TensorView* find(std::string_view name) const override {
@@ -76,7 +116,9 @@ class HfFolderSource final : public TensorLookup {
     // Some checkpoints say tie_word_embeddings = false yet ship no lm_head;
     // the embedding is then the only output matrix there is.
     config_.tied_embeddings = !tensors_.contains("lm_head.weight");
-    check_tensors(config_, tensors_, folder.string(), [](const std::string& name) { return name; });
+    const auto same_name = [](const std::string& name) { return name; };
+    add_fused_parts(config_, tensors_, folder.string(), same_name);
+    check_tensors(config_, tensors_, folder.string(), same_name);
     tokenizer_.tokenizer_json = folder / "tokenizer.json";
     tokenizer_.tokenizer_config = folder / "tokenizer_config.json";
     if (!fs::exists(tokenizer_.tokenizer_json)) {
@@ -123,14 +165,22 @@ class GgufSource final : public TensorLookup {
     }
     vocab_ = vocab_from_gguf(gguf_);
     for (const TensorView& t : gguf_.tensors) {
-      const std::string name = canonical_name(t.name);
+      // Phi-3's 128k models scale RoPE per frequency with these: not done
+      // here, so refused rather than run wrong.
+      if (t.name == "rope_factors_long.weight" || t.name == "rope_factors_short.weight")
+        throw FormatError(path.string(), "tensor '" + t.name + "': LongRoPE scaling is not supported");
+      std::string name = canonical_name(t.name);
       if (name.empty()) continue;  // tensors reach-run does not use
+      // llama.cpp's phi3 keeps gate and up fused in ffn_up.
+      if (config_.arch == Arch::Phi3 && name.ends_with(".mlp.up_proj.weight"))
+        name.replace(name.size() - std::string("up_proj.weight").size(), std::string::npos, "gate_up_proj.weight");
       TensorView view = t;
       view.name = name;
       tensors_.emplace(name, std::move(view));
     }
     // llama.cpp ties the output to token_embd when output.weight is absent.
     config_.tied_embeddings = !tensors_.contains("lm_head.weight");
+    add_fused_parts(config_, tensors_, path.string(), gguf_name);
     check_tensors(config_, tensors_, path.string(), gguf_name);
   }
 

@@ -37,4 +37,22 @@ std::vector<TensorShape> model_tensors(const ModelConfig& c) {
   return out;
 }
 
+std::vector<TensorShape> stored_tensors(const ModelConfig& c) {
+  std::vector<TensorShape> out = model_tensors(c);
+  if (c.arch != Arch::Phi3) return out;
+  const int64_t qkv_rows = int64_t{c.n_heads + 2 * c.n_kv_heads} * c.head_dim;
+  std::vector<TensorShape> stored;
+  for (TensorShape& t : out) {
+    const std::string layer = t.name.substr(0, t.name.find('.', std::string("model.layers.").size()) + 1);
+    if (t.name.ends_with(".self_attn.q_proj.weight"))
+      stored.push_back({layer + "self_attn.qkv_proj.weight", {qkv_rows, c.dim}});
+    else if (t.name.ends_with(".mlp.gate_proj.weight"))
+      stored.push_back({layer + "mlp.gate_up_proj.weight", {2 * int64_t{c.ffn_dim}, c.dim}});
+    else if (!t.name.ends_with(".self_attn.k_proj.weight") && !t.name.ends_with(".self_attn.v_proj.weight") &&
+             !t.name.ends_with(".mlp.up_proj.weight"))
+      stored.push_back(std::move(t));  // parts of the fused ones are dropped
+  }
+  return stored;
+}
+
 }  // namespace reach::run

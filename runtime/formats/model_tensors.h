@@ -20,4 +20,9 @@ struct TensorShape {
 // Qwen3). rope_freqs.weight, which only GGUF files carry, is not listed.
 std::vector<TensorShape> model_tensors(const ModelConfig& config);
 
+// The tensors as checkpoints and GGUF files store them: model_tensors, but
+// for Phi-3 q/k/v as one self_attn.qkv_proj (rows q, k, v) and gate/up as
+// one mlp.gate_up_proj (rows gate, up), which the loaders split into views.
+std::vector<TensorShape> stored_tensors(const ModelConfig& config);
+
 }  // namespace reach::run

@@ -91,7 +91,7 @@ int quantize(int argc, char** argv) {
   options.type = [&](const std::string& name, const TensorView& t) {
     return mix_type(mix, {name, t.shape, c.n_layers, c.n_heads / c.n_kv_heads, c.tied_embeddings});
   };
-  const size_t total = model_tensors(c).size();
+  const size_t total = stored_tensors(c).size();
   size_t done = 0;
   const auto start = std::chrono::steady_clock::now();
   try {

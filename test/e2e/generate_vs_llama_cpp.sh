@@ -84,11 +84,14 @@ run_case qwen3-qknorm      tokenizer-qwen3  f32 --arch qwen3 --dim 64 --heads 4 
 # Qwen2's q/k/v biases, and Llama-3's rope scaling (from config.json's
 # rope_scaling in the HF folder, from rope_freqs.weight in the GGUF).
 run_case qwen2-biases      tokenizer-qwen3  f32,q8_0 --arch qwen2 --dim 48 --heads 3 --kv-heads 1 --ffn 80 --layers 2 --seed 5
+run_case llama3-rope-scaled tokenizer-llama3 f32,q4_0 --dim 64 --heads 2 --kv-heads 2 --ffn 64 --layers 2 --rope-theta 500000 --rope-scaling-factor 8 --seed 6
 # K-quants (#15): rows of 256 and 512 are whole super-blocks, so every
 # matrix, the embedding and the output head too, is stored in the type.
 run_case llama2-k-quants   tokenizer-llama2 q2_k,q3_k,q4_k,q5_k,q6_k --dim 256 --heads 4 --kv-heads 2 --ffn 512 --layers 2 --seed 7
 run_case llama2-q32-quants tokenizer-llama2 q4_1,q5_0,q5_1 --dim 64 --heads 4 --kv-heads 2 --ffn 96 --layers 2 --seed 8
 run_case llama2-rows384    tokenizer-llama2 f32 --dim 384 --heads 6 --kv-heads 2 --ffn 768 --layers 2 --seed 9
+# Phi-3: q/k/v fused in qkv_proj (attn_qkv), gate/up in gate_up_proj (ffn_up).
+run_case phi3-fused        tokenizer-llama2 f32,q8_0 --arch phi3 --dim 64 --heads 4 --kv-heads 2 --ffn 96 --layers 2 --seed 10
 
 # quantize_case MODEL MIX...: MODEL's HF folder written by reach-run quantize
 # in llama.cpp's mixes (Q6_K output head, Q6_K attn_v/ffn_down in some
@@ -109,7 +112,7 @@ quantize_case() {
 }
 quantize_case llama2-k-quants q4_k_m q5_k_m q3_k_m q2_k q6_k
 quantize_case llama2-rows384 q4_k_m q5_k_m q6_k
-run_case llama3-rope-scaled tokenizer-llama3 f32,q4_0 --dim 64 --heads 2 --kv-heads 2 --ffn 64 --layers 2 --rope-theta 500000 --rope-scaling-factor 8 --seed 6
+quantize_case phi3-fused q4_k_m q8_0
 
 # A pruned model (#14): llama.cpp loads what reach-run prune wrote (heads
 # zeroed, a whole KV group among them) and generates the same greedy tokens:
@@ -119,7 +122,8 @@ run_case llama3-rope-scaled tokenizer-llama3 f32,q4_0 --dim 64 --heads 2 --kv-he
 "$make_model" --out "$work/llama2-gqa-bf16" --tokenizer "$tokenizers/tokenizer-llama2/models" --init-scale 0.5 \
   --hf-dtype bf16 --gguf-types "" --dim 64 --heads 4 --kv-heads 2 --ffn 96 --layers 2 >/dev/null
 for pruning in "llama2-gqa/model-f32.gguf 0:2,0:3,1:0" "qwen2-biases/model-f32.gguf 0:0,1:2" \
-               "llama2-gqa/hf 0:2,0:3,1:0" "llama2-gqa-bf16/hf 0:2,0:3,1:0" "qwen2-biases/hf 0:0,1:2"; do
+               "llama2-gqa/hf 0:2,0:3,1:0" "llama2-gqa-bf16/hf 0:2,0:3,1:0" "qwen2-biases/hf 0:0,1:2" \
+               "phi3-fused/hf 0:1,1:2" "phi3-fused/model-f32.gguf 0:1,1:2"; do
   read -r model heads <<<"$pruning"
   name=${model//\//_}
   pruned="$work/${name%.gguf}-pruned.gguf"

@@ -1,7 +1,7 @@
 // reach-make-test-model: writes one random Llama-family model as an HF
 // folder and as GGUF files (see test_model_writer.h).
 //
-//   reach-make-test-model --out DIR --tokenizer DIR [--arch llama|mistral|qwen2|qwen3]
+//   reach-make-test-model --out DIR --tokenizer DIR [--arch llama|mistral|qwen2|qwen3|phi3]
 //     [--dim 64] [--layers 2] [--heads 4] [--kv-heads 2] [--head-dim 0] [--ffn 128]
 //     [--context 512] [--tied] [--rope-theta 10000] [--rms-eps 1e-5]
 //     [--rope-scaling-factor F [--rope-low-freq-factor 1 --rope-high-freq-factor 4 --rope-original-context 8192]]

@@ -78,9 +78,13 @@ std::vector<Weight> make_weights(const TestModelSpec& s, int32_t head_dim, int32
   for (int32_t i = 0; i < s.n_layers; ++i) {
     const std::string l = "model.layers." + std::to_string(i) + ".";
     w.push_back(make_weight(s, l + "input_layernorm.weight", {s.dim}, 1.0f));
-    w.push_back(make_weight(s, l + "self_attn.q_proj.weight", {q_dim, s.dim}, 0.0f));
-    w.push_back(make_weight(s, l + "self_attn.k_proj.weight", {kv_dim, s.dim}, 0.0f));
-    w.push_back(make_weight(s, l + "self_attn.v_proj.weight", {kv_dim, s.dim}, 0.0f));
+    if (s.arch == "phi3") {  // q, k and v fused, in that order
+      w.push_back(make_weight(s, l + "self_attn.qkv_proj.weight", {q_dim + 2 * kv_dim, s.dim}, 0.0f));
+    } else {
+      w.push_back(make_weight(s, l + "self_attn.q_proj.weight", {q_dim, s.dim}, 0.0f));
+      w.push_back(make_weight(s, l + "self_attn.k_proj.weight", {kv_dim, s.dim}, 0.0f));
+      w.push_back(make_weight(s, l + "self_attn.v_proj.weight", {kv_dim, s.dim}, 0.0f));
+    }
     if (s.arch == "qwen2") {
       w.push_back(make_weight(s, l + "self_attn.q_proj.bias", {q_dim}, 0.0f));
       w.push_back(make_weight(s, l + "self_attn.k_proj.bias", {kv_dim}, 0.0f));
@@ -92,8 +96,12 @@ std::vector<Weight> make_weights(const TestModelSpec& s, int32_t head_dim, int32
       w.push_back(make_weight(s, l + "self_attn.k_norm.weight", {head_dim}, 1.0f));
     }
     w.push_back(make_weight(s, l + "post_attention_layernorm.weight", {s.dim}, 1.0f));
-    w.push_back(make_weight(s, l + "mlp.gate_proj.weight", {s.ffn_dim, s.dim}, 0.0f));
-    w.push_back(make_weight(s, l + "mlp.up_proj.weight", {s.ffn_dim, s.dim}, 0.0f));
+    if (s.arch == "phi3") {  // gate and up fused, in that order
+      w.push_back(make_weight(s, l + "mlp.gate_up_proj.weight", {2 * int64_t{s.ffn_dim}, s.dim}, 0.0f));
+    } else {
+      w.push_back(make_weight(s, l + "mlp.gate_proj.weight", {s.ffn_dim, s.dim}, 0.0f));
+      w.push_back(make_weight(s, l + "mlp.up_proj.weight", {s.ffn_dim, s.dim}, 0.0f));
+    }
     w.push_back(make_weight(s, l + "mlp.down_proj.weight", {s.dim, s.ffn_dim}, 0.0f));
   }
   w.push_back(make_weight(s, "model.norm.weight", {s.dim}, 1.0f));
@@ -114,6 +122,7 @@ const char* hf_class(const std::string& arch) {
   if (arch == "llama") return "LlamaForCausalLM";
   if (arch == "mistral") return "MistralForCausalLM";
   if (arch == "qwen2") return "Qwen2ForCausalLM";
+  if (arch == "phi3") return "Phi3ForCausalLM";
   return "Qwen3ForCausalLM";
 }
 
@@ -209,6 +218,7 @@ run::Arch arch_of(const std::string& arch) {
   if (arch == "llama") return run::Arch::Llama;
   if (arch == "mistral") return run::Arch::Mistral;
   if (arch == "qwen2") return run::Arch::Qwen2;
+  if (arch == "phi3") return run::Arch::Phi3;
   return run::Arch::Qwen3;
 }
 
@@ -255,7 +265,8 @@ std::string file_suffix(DType t) {
 
 void check_spec(const TestModelSpec& s, int32_t head_dim) {
   const auto bad = [](const std::string& why) { throw std::invalid_argument("test model spec: " + why); };
-  if (s.arch != "llama" && s.arch != "mistral" && s.arch != "qwen2" && s.arch != "qwen3") bad("unknown arch " + s.arch);
+  if (s.arch != "llama" && s.arch != "mistral" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3")
+    bad("unknown arch " + s.arch);
   if (s.dim <= 0 || s.n_layers <= 0 || s.n_heads <= 0 || s.n_kv_heads <= 0 || s.ffn_dim <= 0 || s.context_length <= 0) {
     bad("sizes must be positive");
   }

@@ -23,7 +23,7 @@
 namespace reach::test {
 
 struct TestModelSpec {
-  std::string arch = "llama";  // "llama" | "mistral" | "qwen2" | "qwen3"
+  std::string arch = "llama";  // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" (fused qkv, gate_up)
   int32_t dim = 64;
   int32_t n_layers = 2;
   int32_t n_heads = 4;

@@ -33,6 +33,12 @@ const test::TestModelFiles& model_files() {
   return files;
 }
 
+// Phi-3: q/k/v in one qkv_proj, so a head's rows are cut inside it.
+const test::TestModelFiles& phi3_files() {
+  static const test::TestModelFiles files = test::write_forge_model("prune-phi3", 128, 2, 23, "phi3");
+  return files;
+}
+
 fs::path fresh(const std::string& name) {
   const fs::path p = test::process_dir(REACH_TEST_DATA_DIR) / "pruned" / name;
   fs::remove_all(p);
@@ -87,6 +93,15 @@ TEST(Prune, HfFolderGivesTheMaskedLogits) {
   EXPECT_TRUE(fs::exists(out / "tokenizer.json"));
   EXPECT_TRUE(fs::exists(out / "config.json"));
   expect_pruned(model_files().hf_dir, out, 1e-6);
+}
+
+// Phi-3's heads are rows inside the fused qkv_proj, in the folder and in GGUF.
+TEST(Prune, FusedQkvHeadsArePrunedInPlace) {
+  for (const fs::path& model : {phi3_files().hf_dir, phi3_files().gguf.at(DType::F32)}) {
+    const fs::path out = fresh("phi3-" + model.filename().string());
+    write_pruned(*open_model(model), kHeads, out);
+    expect_pruned(model, out, 1e-6);
+  }
 }
 
 TEST(Prune, GgufFilesGiveTheMaskedLogits) {
@@ -178,14 +193,16 @@ void expect_same_gguf(const fs::path& converted, const fs::path& written) {
     EXPECT_TRUE(b.has(key) || key == "general.name" || key.starts_with("tokenizer.chat_template")) << key;
 }
 
-// Llama (q/k rows permuted) and Qwen2 (biases, 1-D, kept F32; not permuted).
+// Llama (q/k rows permuted), Qwen2 (biases, 1-D, kept F32; not permuted)
+// and Phi-3 (fused qkv_proj).
 const test::TestModelFiles& qwen2_files() {
   static const test::TestModelFiles files = test::write_forge_model("prune-qwen2", 128, 2, 22, "qwen2");
   return files;
 }
 
+
 TEST(PruneToGguf, UnprunedIsTheWritersGgufOfTheSameWeights) {
-  for (const auto* files : {&model_files(), &qwen2_files()}) {
+  for (const auto* files : {&model_files(), &qwen2_files(), &phi3_files()}) {
     const fs::path out = fresh(files->hf_dir.parent_path().filename().string() + "-unpruned.gguf");
     write_pruned(*open_model(files->hf_dir), {}, out);
     expect_same_gguf(out, files->gguf.at(DType::F32));
@@ -198,7 +215,7 @@ TEST(PruneToGguf, UnprunedIsTheWritersGgufOfTheSameWeights) {
 // unpruned folder and its GGUF; Qwen2 0). The writer's F32 GGUF of the same
 // weights with the heads masked gives exactly its logits.
 TEST(PruneToGguf, GivesTheMaskedLogits) {
-  for (const auto* files : {&model_files(), &qwen2_files()}) {
+  for (const auto* files : {&model_files(), &qwen2_files(), &phi3_files()}) {
     const fs::path out = fresh(files->hf_dir.parent_path().filename().string() + "-pruned.gguf");
     write_pruned(*open_model(files->hf_dir), kHeads, out);
     expect_pruned(files->hf_dir, out, 2e-6, 1e-12);

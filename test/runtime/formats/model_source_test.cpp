@@ -148,6 +148,55 @@ TEST(OpenModel, GgufMissingTensorUsesLlamaCppName) {
                       "missing tensor 'blk.0.");
 }
 
+// Phi-3's fused tensors are checked against the config before they are
+// split, and named as the file names them.
+test::TestModelFiles small_phi3(const std::string& name) {
+  test::TestModelSpec spec;
+  spec.arch = "phi3";
+  spec.dim = 32, spec.n_layers = 1, spec.n_heads = 2, spec.n_kv_heads = 1, spec.ffn_dim = 64;
+  spec.tokenizer_dir = testing::tokenizer_dir("llama2");
+  spec.gguf_types = {DType::F32};
+  return test::write_test_model(spec, testing::scratch_dir(name));
+}
+
+TEST(OpenModel, Phi3FusedTensorsAreSplitIntoTheLlamaNames) {
+  const auto files = small_phi3("phi3_split");
+  for (const fs::path& model : {files.hf_dir, files.gguf.at(DType::F32)}) {
+    const auto source = open_model(model);
+    const TensorView& qkv = source->get("model.layers.0.self_attn.qkv_proj.weight");
+    const TensorView& k = source->get("model.layers.0.self_attn.k_proj.weight");
+    EXPECT_EQ(k.shape, (std::vector<int64_t>{16, 32}));
+    EXPECT_EQ(k.data, qkv.data + 32 * qkv.row_bytes()) << "k's rows follow q's 32";
+    const TensorView& up = source->get("model.layers.0.mlp.up_proj.weight");
+    EXPECT_EQ(up.data, source->get("model.layers.0.mlp.gate_up_proj.weight").data + 64 * up.row_bytes());
+  }
+}
+
+TEST(OpenModel, Phi3FusedTensorOfTheWrongShape) {
+  const auto files = small_phi3("phi3_shape");
+  edit_config(files.hf_dir, [](nlohmann::json& c) { c["num_key_value_heads"] = 2; });
+  expect_format_error([&] { open_model(files.hf_dir); }, files.hf_dir.string(), -1,
+                      "tensor 'model.layers.0.self_attn.qkv_proj.weight' has shape [64, 32], but the config implies "
+                      "[96, 32]");
+}
+
+TEST(OpenModel, Phi3LongRopeIsRefused) {
+  const auto files = small_phi3("phi3_longrope");
+  edit_config(files.hf_dir, [](nlohmann::json& c) {
+    c["rope_scaling"] = {{"type", "longrope"}, {"long_factor", {1.0}}, {"short_factor", {1.0}}};
+  });
+  expect_format_error([&] { open_model(files.hf_dir); }, (files.hf_dir / "config.json").string(), -1,
+                      "unsupported rope_scaling type 'longrope'");
+  test::GgufWriter w = llama_hyperparameters_only();
+  w.add_string("tokenizer.ggml.model", "llama");
+  w.add_string_array("tokenizer.ggml.tokens", {"a", "b"});
+  w.add_tensor("rope_factors_long.weight", DType::F32, {8}, std::vector<std::byte>(8 * 4));
+  const auto dir = testing::scratch_dir("gguf_longrope");
+  w.write(dir / "m.gguf");
+  expect_format_error([&] { open_model(dir / "m.gguf"); }, (dir / "m.gguf").string(), -1,
+                      "tensor 'rope_factors_long.weight': LongRoPE scaling is not supported");
+}
+
 TEST(OpenModel, GgufUnknownArchitecture) {
   test::GgufWriter w;
   w.add_string("general.architecture", "gpt2");

@@ -67,6 +67,14 @@ std::vector<Shape> shapes() {
     s.seed = 5;
     v.push_back({"qwen3", s});
   }
+  {  // Phi-3: q/k/v fused in qkv_proj and gate/up in gate_up_proj (attn_qkv and
+     // ffn_up in GGUF), half-split RoPE in GGUF too
+    auto s = base_spec();
+    s.arch = "phi3";
+    s.dim = 64, s.n_heads = 4, s.n_kv_heads = 2, s.ffn_dim = 96, s.n_layers = 2;
+    s.seed = 6;
+    v.push_back({"phi3", s});
+  }
   return v;
 }
 

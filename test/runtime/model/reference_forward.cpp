@@ -157,6 +157,28 @@ void rope_half(Vec& x, const Config& c, int64_t n_heads, int64_t pos) {
     }
 }
 
+// Phi-3's fused matrices, split as transformers' Phi3 modules do: qkv_proj's
+// rows are q, k, v; gate_up_proj's first half is the gate, its second up.
+void split_fused(const Config& c, std::map<std::string, Tensor>& tensors) {
+  const auto rows = [](const Tensor& t, int64_t first, int64_t count) {
+    const int64_t cols = t.shape.back();
+    return Tensor{{count, cols}, Vec(t.data.begin() + first * cols, t.data.begin() + (first + count) * cols)};
+  };
+  const int64_t q = c.n_heads * c.head_dim, kv = c.n_kv_heads * c.head_dim;
+  for (int64_t l = 0; l < c.n_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    if (auto it = tensors.find(p + "self_attn.qkv_proj.weight"); it != tensors.end()) {
+      tensors[p + "self_attn.q_proj.weight"] = rows(it->second, 0, q);
+      tensors[p + "self_attn.k_proj.weight"] = rows(it->second, q, kv);
+      tensors[p + "self_attn.v_proj.weight"] = rows(it->second, q + kv, kv);
+    }
+    if (auto it = tensors.find(p + "mlp.gate_up_proj.weight"); it != tensors.end()) {
+      const int64_t ffn = it->second.shape[0] / 2;
+      tensors[p + "mlp.gate_proj.weight"] = rows(it->second, 0, ffn);
+      tensors[p + "mlp.up_proj.weight"] = rows(it->second, ffn, ffn);
+    }
+  }
+}
 
 }  // namespace
 
@@ -169,7 +191,8 @@ ReferenceTensor reference_tensor(const std::filesystem::path& hf_dir, const std:
 std::vector<double> reference_logits(const std::filesystem::path& hf_dir, const std::vector<int32_t>& tokens,
                                      ReferenceTrace* trace) {
   const Config c = read_config(hf_dir);
-  const std::map<std::string, Tensor> tensors = read_tensors(hf_dir);
+  std::map<std::string, Tensor> tensors = read_tensors(hf_dir);
+  split_fused(c, tensors);
   auto load = [&](const std::string& name) -> const Tensor& { return tensors.at(name); };
   auto vec = [&](const std::string& name) -> const Vec& { return tensors.at(name).data; };
   const int64_t hd = c.head_dim, n = static_cast<int64_t>(tokens.size());
