@@ -1,6 +1,7 @@
 #include "graph/Graph.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -42,6 +43,7 @@ public:
   Graph run() {
     for (size_t T = 0; T < TUs.size(); ++T)
       addNodes(T);
+    mergeAliasedRedeclarations();
     size_t N = G.Nodes.size();
     G.Out.resize(N);
     G.Virtual.resize(N);
@@ -76,10 +78,15 @@ private:
         continue;
       }
       auto [It, New] = G.ByUsr.try_emplace(N.Usr, unsigned(G.Nodes.size()));
-      if (New)
-        G.Nodes.push_back(std::move(N));
-      else
+      if (!New) {
         mergeDefinitionFacts(G.Nodes[It->second], N); // seen in another TU (inline, header)
+      } else if (auto Same = sameFunctionOtherLanguage(N, It->second)) {
+        It->second = *Same; // the other name of a node there is
+        mergeDefinitionFacts(G.Nodes[*Same], N);
+        AliasOf[N.Usr] = G.Nodes[*Same].Usr;
+      } else {
+        G.Nodes.push_back(std::move(N));
+      }
     }
     if (!TU.Failed)
       std::vector<Node>().swap(TU.Nodes);
@@ -91,6 +98,38 @@ private:
       });
       if (!Seen)
         List.push_back(R);
+    }
+  }
+
+  /// A header's function compiled by C and by C++ TUs has two USRs, the
+  /// C one ("c:h.h@F@twice") and the C++ one with its parameter types
+  /// ("c:h.h@F@twice#I#"), at one definition site: one node, or a call
+  /// from C would leave the C++ name's node dead and fix would delete the
+  /// text both share. The node already there under the other name, if any;
+  /// else N (to be node Id) is remembered.
+  std::optional<unsigned> sameFunctionOtherLanguage(const Node &N, unsigned Id) {
+    const size_t Hash = N.Usr.find('#');
+    const bool CName = Hash == std::string::npos;
+    const std::string Key = N.Usr.substr(0, Hash) + '\x1f' + definitionSite(N);
+    auto &Mine = CName ? CNames : CxxNames, &Other = CName ? CxxNames : CNames;
+    if (auto It = Other.find(Key); It != Other.end())
+      return It->second;
+    Mine.try_emplace(Key, Id);
+    return std::nullopt;
+  }
+
+  /// An aliased USR's declarations are its node's.
+  void mergeAliasedRedeclarations() {
+    for (const auto &[Alias, Usr] : AliasOf) {
+      auto It = G.Redeclarations.find(Alias);
+      if (It == G.Redeclarations.end())
+        continue;
+      auto &List = G.Redeclarations[Usr];
+      for (const Redeclaration &R : It->second)
+        if (std::none_of(List.begin(), List.end(), [&](const Redeclaration &O) {
+              return O.RangeBegin.File == R.RangeBegin.File && O.RangeBegin.Offset == R.RangeBegin.Offset;
+            }))
+          List.push_back(R);
     }
   }
 
@@ -138,6 +177,8 @@ private:
   Graph G;
   std::unordered_map<std::string, std::vector<unsigned>> Alternatives; // USR -> its nodes
   std::vector<std::unordered_map<std::string, unsigned>> Own; // per TU: its node of each such USR
+  std::unordered_map<std::string, unsigned> CNames, CxxNames; // function USR stem + site -> node
+  std::unordered_map<std::string, std::string> AliasOf;       // a C or C++ USR -> its node's USR
   std::unordered_set<uint64_t> EdgeSeen;
   std::unordered_set<std::string> VirtualSeen, OverrideSeen;
 };
