@@ -164,6 +164,36 @@ std::vector<std::string> declaringFiles(const Graph &G, const Node &N) {
   return Files;
 }
 
+/// What only Unknown code reaches is Unknown too: where that code is live
+/// (the other configuration), so is what it calls; deleting it would break
+/// that build. The why names the caller and the reason it is unknown.
+void spreadUnknown(const Graph &G, std::vector<Status> &St, std::vector<std::string> &UnknownWhy) {
+  std::vector<unsigned> Work;
+  std::vector<std::string> RootWhy(G.Nodes.size());
+  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+    if (St[I] == Status::Unknown) {
+      Work.push_back(I);
+      RootWhy[I] = UnknownWhy[I];
+    }
+  auto Reach = [&](unsigned From, unsigned To) {
+    if (St[To] != Status::Dead)
+      return;
+    St[To] = Status::Unknown;
+    RootWhy[To] = RootWhy[From];
+    UnknownWhy[To] = "reached only from '" + G.Nodes[From].Name + "', which is unknown: " + RootWhy[From];
+    Work.push_back(To);
+  };
+  while (!Work.empty()) {
+    const unsigned I = Work.back();
+    Work.pop_back();
+    for (const GraphEdge &E : G.Out[I])
+      Reach(I, E.To);
+    for (const VirtualSite &V : G.Virtual[I])
+      for (unsigned Impl : G.implementations(V.Method))
+        Reach(I, Impl);
+  }
+}
+
 /// Each node's status; a class is as alive as its best member (BestMember
 /// names it, for the class's `why`), or its own instantiation. What is not
 /// reached but may be used where this analysis cannot see is Unknown, not
@@ -184,6 +214,7 @@ std::vector<Status> nodeStatuses(const Analysis &A, const FailedTUs &Failed, con
     if (!UnknownWhy[I].empty())
       St[I] = Status::Unknown;
   }
+  spreadUnknown(G, St, UnknownWhy);
   BestMember.assign(G.Nodes.size(), -1);
   for (unsigned I = 0; I < G.Nodes.size(); ++I)
     if (int C = G.ParentClass[I]; C >= 0 && rank(St[I]) < rank(St[C])) {
