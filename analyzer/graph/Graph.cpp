@@ -49,11 +49,11 @@ public:
     G.Virtual.resize(N);
     G.ParentClass.assign(N, -1);
     for (size_t I = 0; I < N; ++I)
-      if (!G.Nodes[I].Parent.empty())
-        if (auto P = G.find(G.Nodes[I].Parent))
-          G.ParentClass[I] = int(*P);
+      if (auto P = parentOf(G.Nodes[I]))
+        G.ParentClass[I] = int(*P);
     for (size_t T = 0; T < TUs.size(); ++T)
       addEdges(T);
+    G.Places = std::move(Alternatives);
     return std::move(G);
   }
 
@@ -99,6 +99,15 @@ private:
       if (!Seen)
         List.push_back(R);
     }
+  }
+
+  /// N's class: of a class defined at several places, the one in N's file.
+  std::optional<unsigned> parentOf(const Node &N) const {
+    if (N.Parent.empty())
+      return std::nullopt;
+    if (auto P = G.find(N.Parent))
+      return P;
+    return G.find(N.Parent + '@' + N.Where.File);
   }
 
   /// A header's function compiled by C and by C++ TUs has two USRs, the
@@ -198,6 +207,8 @@ std::vector<unsigned> Graph::implementations(const std::string &Method) const {
     Work.pop_back();
     if (auto Id = find(M))
       R.push_back(*Id);
+    else if (auto P = Places.find(M); P != Places.end())
+      R.insert(R.end(), P->second.begin(), P->second.end());
     auto It = Overriders.find(M);
     if (It == Overriders.end())
       continue;

@@ -40,6 +40,9 @@ struct Graph {
   std::unordered_map<std::string, std::vector<Redeclaration>> Redeclarations;
   /// Project files (relative) that some TU compiles or includes.
   std::set<std::string> FilesBuilt;
+  /// USRs defined at several places (one per program: two tools' `struct
+  /// printer`) -> their nodes, keyed "USR@file" in ByUsr.
+  std::unordered_map<std::string, std::vector<unsigned>> Places;
 
   std::optional<unsigned> find(const std::string &Usr) const {
     auto It = ByUsr.find(Usr);
@@ -47,8 +50,9 @@ struct Graph {
       return std::nullopt;
     return It->second;
   }
-  /// Nodes implementing Method: itself (if defined) and every transitive
-  /// override that has a definition.
+  /// Nodes implementing Method: itself (if defined; every place of a method
+  /// defined at several) and every transitive override that has a
+  /// definition.
   std::vector<unsigned> implementations(const std::string &Method) const;
 };
 
