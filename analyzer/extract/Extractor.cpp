@@ -378,7 +378,8 @@ SourceLocation Visitor::beforeAttributes(const Decl *D, SourceLocation B) {
 
 /// The whole declaration: `template <...>`, attributes, a linkage
 /// specification that holds only it, and the attached comment included.
-/// InMacro: written (partly) by a macro, so its text is not the definition's.
+/// InMacro: written (partly) by a macro, so its text is not the definition's
+/// (a macro token that only starts it, as `bool` in C, does not count).
 void Visitor::rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro) {
   const Decl *Outer = outerDeclaration(D);
   // An abbreviated function template (`f(auto x)`) or a generic lambda has
@@ -390,7 +391,14 @@ void Visitor::rangeOf(const Decl *D, Loc &Begin, Loc &End, bool &InMacro) {
   // A lambda is its whole expression, from the closure type's `[`.
   if (auto *MD = dyn_cast<CXXMethodDecl>(D); MD && MD->getParent()->isLambda())
     OuterBegin = MD->getParent()->getBeginLoc();
-  InMacro = OuterBegin.isMacroID() || Outer->getEndLoc().isMacroID();
+  // A leading object-like macro (C's `bool`, `GGML_API`) is one token of
+  // the file before the declaration's own text: the range starts at it.
+  // Anything else a macro wrote (the name, the end, a function-like
+  // macro's arguments) makes the text not the definition's.
+  const CharSourceRange Lead = SM.getExpansionRange(OuterBegin);
+  const bool LeadingObjectMacro = OuterBegin.isMacroID() && Lead.isTokenRange() && Lead.getBegin() == Lead.getEnd();
+  InMacro = (OuterBegin.isMacroID() && !LeadingObjectMacro) || D->getLocation().isMacroID() ||
+            Outer->getEndLoc().isMacroID();
   SourceLocation B = SM.getExpansionLoc(OuterBegin);
   if (!InMacro)
     B = beforeAttributes(D, B);
