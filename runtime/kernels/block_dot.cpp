@@ -8,6 +8,7 @@
 #include "formats/block_io.h"
 #include "formats/half.h"
 #include "formats/quant_blocks.h"
+#include "kernels/simd.h"
 
 namespace reach::run {
 
@@ -63,13 +64,6 @@ void unpack_q5_1(const std::byte* row, int64_t b, Unpacked& u) {
   u.m = f16_to_f32(blk.m);
 }
 
-int32_t hsum(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-  return _mm_cvtsi128_si32(s);
-}
-
 // Codes < 32 and |q8| ≤ 127: maddubs's pair sums never saturate.
 template <void (*unpack)(const std::byte*, int64_t, Unpacked&)>
 float row_dot(const std::byte* row, const BlockQ8_0* x, const int32_t* x_sums, const float* x_s, int64_t n) {
@@ -79,7 +73,7 @@ float row_dot(const std::byte* row, const BlockQ8_0* x, const int32_t* x_sums, c
   for (int64_t b = 0; b < n / 32; ++b) {
     unpack(row, b, u);
     const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
-    const int32_t isum = hsum(_mm256_madd_epi16(_mm256_maddubs_epi16(u.codes, q8), ones)) - u.offset * x_sums[b];
+    const int32_t isum = simd::hsum(_mm256_madd_epi16(_mm256_maddubs_epi16(u.codes, q8), ones)) - u.offset * x_sums[b];
     acc = std::fma(u.d * f16_to_f32(x[b].d), static_cast<float>(isum), acc);
     mins = std::fma(u.m, x_s[b], mins);
   }

@@ -9,6 +9,7 @@
 
 #include "formats/half.h"
 #include "formats/quant_blocks.h"
+#include "kernels/simd.h"
 
 namespace reach::run {
 
@@ -204,14 +205,6 @@ struct Lanes {
   acc.mins = _mm256_fmadd_ps(_mm256_set1_ps(-(u.dmin * x.d)), _mm256_cvtepi32_ps(mins), acc.mins);
 }
 
-// Lanes l and l+4, then 0+2 and 1+3, then the two.
-float reduce(const Lanes& acc) {
-  const __m256 v = _mm256_add_ps(acc.scaled, acc.mins);
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-
 // T tokens against each of `rows` rows: a row's super-blocks are unpacked
 // once for all T (prefill's cost is the unpacking), each token has its own
 // lanes.
@@ -226,7 +219,7 @@ void rows_dots(const std::byte* w, size_t row_bytes, int64_t rows, const BlockQ8
       unpack(row, b, u);
       for (int t = 0; t < T; ++t) add_block(u, x[t * x_stride + b], acc[t]);
     }
-    for (int t = 0; t < T; ++t) y[t * y_stride + r] = reduce(acc[t]);
+    for (int t = 0; t < T; ++t) y[t * y_stride + r] = simd::hsum(_mm256_add_ps(acc[t].scaled, acc[t].mins));
   }
 }
 

@@ -17,11 +17,7 @@
 namespace reach::run {
 namespace {
 
-uint16_t u16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return v;
-}
+using testing::half_at;
 
 // Element j of the block at p: its unsigned code, and the block's d, m and
 // offset, from the byte offsets of ggml's block_q4_1 / q5_0 / q5_1.
@@ -35,9 +31,9 @@ Element element(DType type, const std::byte* block, int j) {
   const auto nibble = [&](const uint8_t* qs) { return j < 16 ? qs[j] & 0xF : qs[j - 16] >> 4; };
   const auto fifth = [&](const uint8_t* qh) { return ((qh[j / 8] >> (j % 8)) & 1) << 4; };
   switch (type) {
-    case DType::Q4_1: return {nibble(p + 4), 0, f16_to_f32(u16(p)), f16_to_f32(u16(p + 2))};       // d m qs[16]
-    case DType::Q5_0: return {nibble(p + 6) | fifth(p + 2), 16, f16_to_f32(u16(p)), 0.f};          // d qh[4] qs[16]
-    case DType::Q5_1: return {nibble(p + 8) | fifth(p + 4), 0, f16_to_f32(u16(p)), f16_to_f32(u16(p + 2))};  // d m qh qs
+    case DType::Q4_1: return {nibble(p + 4), 0, half_at(p), half_at(p + 2)};       // d m qs[16]
+    case DType::Q5_0: return {nibble(p + 6) | fifth(p + 2), 16, half_at(p), 0.f};          // d qh[4] qs[16]
+    case DType::Q5_1: return {nibble(p + 8) | fifth(p + 4), 0, half_at(p), half_at(p + 2)};  // d m qh qs
     default: ADD_FAILURE() << "not a 32-element block type with a kernel here"; return {};
   }
 }

@@ -16,11 +16,7 @@
 namespace reach::run {
 namespace {
 
-uint16_t u16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return v;
-}
+using testing::half_at;
 
 // Q4_K/Q5_K's packed 6-bit (scale, min) of sub-block j of 32, as ggml's
 // get_scale_min_k4 reads them.
@@ -47,7 +43,7 @@ Element element(DType type, const uint8_t* p, int e) {
   switch (type) {
     case DType::Q2_K: {  // scales[16] qs[64] d dmin
       const int q = (p[16 + 32 * (group / 4) + l] >> (2 * (group % 4))) & 3;
-      return {q, p[e / 16] & 0xF, p[e / 16] >> 4, f16_to_f32(u16(p + 80)), f16_to_f32(u16(p + 82))};
+      return {q, p[e / 16] & 0xF, p[e / 16] >> 4, half_at(p + 80), half_at(p + 82)};
     }
     case DType::Q3_K: {  // hmask[32] qs[64] scales[12] d
       const int low = (p[32 + 32 * (group / 4) + l] >> (2 * (group % 4))) & 3;
@@ -55,26 +51,26 @@ Element element(DType type, const uint8_t* p, int e) {
       const uint8_t* s = p + 96;
       const int j = e / 16;
       const int sc = ((j < 8 ? s[j] & 0xF : s[j - 8] >> 4) | (((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
-      return {low + 4 * high - 4, sc, 0, f16_to_f32(u16(p + 108)), 0.f};
+      return {low + 4 * high - 4, sc, 0, half_at(p + 108), 0.f};
     }
     case DType::Q4_K: {  // d dmin scales[12] qs[128]
       const uint8_t byte = p[16 + 32 * (group / 2) + l];
       int sc, m;
       k4_scale_min(p + 4, group, sc, m);
-      return {group % 2 ? byte >> 4 : byte & 0xF, sc, m, f16_to_f32(u16(p)), f16_to_f32(u16(p + 2))};
+      return {group % 2 ? byte >> 4 : byte & 0xF, sc, m, half_at(p), half_at(p + 2)};
     }
     case DType::Q5_K: {  // d dmin scales[12] qh[32] qs[128]
       const uint8_t byte = p[48 + 32 * (group / 2) + l];
       const int high = (p[16 + l] >> group) & 1;
       int sc, m;
       k4_scale_min(p + 4, group, sc, m);
-      return {(group % 2 ? byte >> 4 : byte & 0xF) + 16 * high, sc, m, f16_to_f32(u16(p)), f16_to_f32(u16(p + 2))};
+      return {(group % 2 ? byte >> 4 : byte & 0xF) + 16 * high, sc, m, half_at(p), half_at(p + 2)};
     }
     case DType::Q6_K: {  // ql[128] qh[64] scales[16] d; 128 elements per half
       const int half = e / 128, g = (e % 128) / 32;
       const uint8_t low = p[64 * half + 32 * (g % 2) + l];
       const int q = ((g < 2 ? low & 0xF : low >> 4) | (((p[128 + 32 * half + l] >> (2 * g)) & 3) << 4)) - 32;
-      return {q, static_cast<int8_t>(p[192 + e / 16]), 0, f16_to_f32(u16(p + 208)), 0.f};
+      return {q, static_cast<int8_t>(p[192 + e / 16]), 0, half_at(p + 208), 0.f};
     }
     default: ADD_FAILURE() << "not a K-quant"; return {};
   }

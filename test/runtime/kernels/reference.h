@@ -12,6 +12,13 @@
 
 namespace reach::run::testing {
 
+// The IEEE half at p (any alignment), as a float: a block's d or dmin.
+inline float half_at(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return f16_to_f32(h);
+}
+
 inline std::vector<float> random_floats(size_t n, uint64_t seed, float scale = 1.0f) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> dist(0.0f, scale);
