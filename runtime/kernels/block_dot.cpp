@@ -3,10 +3,9 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
-#include "formats/block_io.h"
-#include "formats/half.h"
 #include "formats/quant_blocks.h"
 #include "kernels/simd.h"
 
@@ -43,26 +42,43 @@ __m256i fifth_bits(const uint8_t* qh) {
   return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(16));
 }
 
-void unpack_q4_1(const std::byte* row, int64_t b, Unpacked& u) {
-  const auto blk = load_block<BlockQ4_1>(row, b);
-  u.codes = nibbles(blk.qs);
-  u.d = f16_to_f32(blk.d);
-  u.m = f16_to_f32(blk.m);
+// Block b of a row, read in place (copying it to a struct first stalls the
+// vector loads on store forwarding), and its F16 scales through F16C.
+template <class Block>
+const uint8_t* block_at(const std::byte* row, int64_t b) {
+  return reinterpret_cast<const uint8_t*>(row) + b * static_cast<int64_t>(sizeof(Block));
 }
 
-void unpack_q5_0(const std::byte* row, int64_t b, Unpacked& u) {
-  const auto blk = load_block<BlockQ5_0>(row, b);
-  u.codes = _mm256_or_si256(nibbles(blk.qs), fifth_bits(blk.qh));
+float f16_at(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+#define AT(Block, field) (p + offsetof(Block, field))
+
+[[gnu::always_inline]] inline void unpack_q4_1(const std::byte* row, int64_t b, Unpacked& u) {
+  const uint8_t* p = block_at<BlockQ4_1>(row, b);
+  u.codes = nibbles(AT(BlockQ4_1, qs));
+  u.d = f16_at(AT(BlockQ4_1, d));
+  u.m = f16_at(AT(BlockQ4_1, m));
+}
+
+[[gnu::always_inline]] inline void unpack_q5_0(const std::byte* row, int64_t b, Unpacked& u) {
+  const uint8_t* p = block_at<BlockQ5_0>(row, b);
+  u.codes = _mm256_or_si256(nibbles(AT(BlockQ5_0, qs)), fifth_bits(AT(BlockQ5_0, qh)));
   u.offset = 16;
-  u.d = f16_to_f32(blk.d);
+  u.d = f16_at(AT(BlockQ5_0, d));
 }
 
-void unpack_q5_1(const std::byte* row, int64_t b, Unpacked& u) {
-  const auto blk = load_block<BlockQ5_1>(row, b);
-  u.codes = _mm256_or_si256(nibbles(blk.qs), fifth_bits(blk.qh));
-  u.d = f16_to_f32(blk.d);
-  u.m = f16_to_f32(blk.m);
+[[gnu::always_inline]] inline void unpack_q5_1(const std::byte* row, int64_t b, Unpacked& u) {
+  const uint8_t* p = block_at<BlockQ5_1>(row, b);
+  u.codes = _mm256_or_si256(nibbles(AT(BlockQ5_1, qs)), fifth_bits(AT(BlockQ5_1, qh)));
+  u.d = f16_at(AT(BlockQ5_1, d));
+  u.m = f16_at(AT(BlockQ5_1, m));
 }
+
+#undef AT
 
 // Codes < 32 and |q8| ≤ 127: maddubs's pair sums never saturate.
 template <void (*unpack)(const std::byte*, int64_t, Unpacked&)>
@@ -74,7 +90,7 @@ float row_dot(const std::byte* row, const BlockQ8_0* x, const int32_t* x_sums, c
     unpack(row, b, u);
     const __m256i q8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].q));
     const int32_t isum = simd::hsum(_mm256_madd_epi16(_mm256_maddubs_epi16(u.codes, q8), ones)) - u.offset * x_sums[b];
-    acc = std::fma(u.d * f16_to_f32(x[b].d), static_cast<float>(isum), acc);
+    acc = std::fma(u.d * _cvtsh_ss(x[b].d), static_cast<float>(isum), acc);
     mins = std::fma(u.m, x_s[b], mins);
   }
   return acc + mins;
