@@ -15,6 +15,9 @@ using namespace quants;
 
 namespace {
 
+using simd::block_at;
+using simd::f16_at;
+
 // One block as the dot product reads it: 32 unsigned codes in element
 // order, value(j) = d·(code - offset) + m.
 struct Unpacked {
@@ -40,19 +43,6 @@ __m256i fifth_bits(const uint8_t* qh) {
       _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000));
   const __m256i bit = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201));
   return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(16));
-}
-
-// Block b of a row, read in place (copying it to a struct first stalls the
-// vector loads on store forwarding), and its F16 scales through F16C.
-template <class Block>
-const uint8_t* block_at(const std::byte* row, int64_t b) {
-  return reinterpret_cast<const uint8_t*>(row) + b * static_cast<int64_t>(sizeof(Block));
-}
-
-float f16_at(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
 }
 
 #define AT(Block, field) (p + offsetof(Block, field))

@@ -38,6 +38,9 @@ void quantize_row_q8_k(const float* x, BlockQ8K* out, int64_t n) {
 
 namespace {
 
+using simd::block_at;
+using simd::f16_at;
+
 // One super-block as the dot product reads it, whatever its type: 256
 // unsigned codes in element order and, per 16 elements, a scale and a
 // minimum; value(e) = d·scale·(code - offset) - dmin·min.
@@ -50,22 +53,6 @@ struct Unpacked {
 };
 
 __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-
-// Block b of a row, read in place: the vectors straight from the file's
-// bytes. (Copying the block to an aligned struct first, as the
-// conversions do, costs a store-forwarding stall on every 32-byte load.)
-template <class Block>
-const uint8_t* block_at(const std::byte* row, int64_t b) {
-  return reinterpret_cast<const uint8_t*>(row) + b * static_cast<int64_t>(sizeof(Block));
-}
-
-// F16C's conversion: exact, as formats/half.h's portable one (the tests
-// of half.h check the two agree on every half).
-float f16_at(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
 
 // Bit `bit` of each byte, alone, moved to bit `to`.
 __m256i bit_of(__m256i v, int bit, int to) {

@@ -4,7 +4,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace reach::run::simd {
 
@@ -38,6 +40,22 @@ inline double hsum(__m256d v) {
   alignas(32) double lanes[4];
   _mm256_store_pd(lanes, v);
   return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+// Block b of a row of `Block`s, read in place: the vectors straight from
+// the file's bytes. (Copying the block to an aligned struct first, as the
+// conversions do, costs a store-forwarding stall on every vector load.)
+template <class Block>
+const uint8_t* block_at(const std::byte* row, int64_t b) {
+  return reinterpret_cast<const uint8_t*>(row) + b * static_cast<int64_t>(sizeof(Block));
+}
+
+// The IEEE half at p (any alignment) through F16C: exact, as formats/half.h's
+// portable f16_to_f32 (half_quantize_test checks the two agree on every half).
+inline float f16_at(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
 }
 
 }  // namespace reach::run::simd
