@@ -54,13 +54,26 @@ compare() {
   esac
 }
 
+prompts=("Hello world" "The year 2024: reach-run, llama.cpp & friends!")
+
+# compare_file LABEL GGUF: llama.cpp and reach-run on the same file, each prompt.
+compare_file() {
+  local label=$1 gguf=$2 prompt want got
+  for prompt in "${prompts[@]}"; do
+    want=$(node "$here/llama_cpp_generate.mjs" "$gguf" "$prompt" "$max_tokens" 512)
+    got=$("$reach_run" generate --model "$gguf" --prompt "$prompt" --max-tokens "$max_tokens" \
+            --temperature 0 --threads 2 --output json)
+    compare "$label \"$prompt\"" "$want" "$got"
+  done
+}
+
 # case NAME TOKENIZER GGUF_TYPES WRITER_FLAGS...
 run_case() {
   local name=$1 tokenizer=$2 types=$3; shift 3
   local dir="$work/$name"
   "$make_model" --out "$dir" --tokenizer "$tokenizers/$tokenizer/models" --init-scale 0.5 \
     --gguf-types "$types" "$@" >/dev/null
-  for prompt in "Hello world" "The year 2024: reach-run, llama.cpp & friends!"; do
+  for prompt in "${prompts[@]}"; do
     for type in ${types//,/ }; do
       local gguf="$dir/model-$type.gguf"
       local want got
@@ -100,14 +113,9 @@ run_case phi3-fused        tokenizer-llama2 f32,q8_0 --arch phi3 --dim 64 --head
 quantize_case() {
   local model=$1; shift
   for mix in "$@"; do
-    local quantized="$work/$model/quantized-$mix.gguf" prompt want got
+    local quantized="$work/$model/quantized-$mix.gguf"
     "$reach_run" quantize "$work/$model/hf" "$quantized" --type "$mix" --threads 2 >/dev/null 2>&1
-    for prompt in "Hello world" "The year 2024: reach-run, llama.cpp & friends!"; do
-      want=$(node "$here/llama_cpp_generate.mjs" "$quantized" "$prompt" "$max_tokens" 512)
-      got=$("$reach_run" generate --model "$quantized" --prompt "$prompt" --max-tokens "$max_tokens" \
-              --temperature 0 --threads 2 --output json)
-      compare "$model quantize --type $mix \"$prompt\"" "$want" "$got"
-    done
+    compare_file "$model quantize --type $mix" "$quantized"
   done
 }
 quantize_case llama2-k-quants q4_k_m q5_k_m q3_k_m q2_k q6_k
@@ -129,12 +137,7 @@ for pruning in "llama2-gqa/model-f32.gguf 0:2,0:3,1:0" "qwen2-biases/model-f32.g
   pruned="$work/${name%.gguf}-pruned.gguf"
   rm -f "$pruned"
   "$reach_run" prune --model "$work/$model" --heads "$heads" --out "$pruned" >/dev/null
-  for prompt in "Hello world" "The year 2024: reach-run, llama.cpp & friends!"; do
-    want=$(node "$here/llama_cpp_generate.mjs" "$pruned" "$prompt" "$max_tokens" 512)
-    got=$("$reach_run" generate --model "$pruned" --prompt "$prompt" --max-tokens "$max_tokens" \
-            --temperature 0 --threads 2 --output json)
-    compare "$model pruned $heads to .gguf \"$prompt\"" "$want" "$got"
-  done
+  compare_file "$model pruned $heads to .gguf" "$pruned"
 done
 
 echo "$((checks - failures - ties)) of $checks comparisons identical, $ties identical up to a near-tie, $failures failed"
