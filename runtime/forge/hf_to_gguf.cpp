@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <variant>
 
@@ -100,13 +101,12 @@ std::vector<std::byte> converter_bytes(const ModelConfig& c, const TensorView& t
 }
 
 // Rows of `cols` elements from one type to another, through F32, split over
-// the threads.
+// the pool.
 std::vector<std::byte> convert_rows(std::span<const std::byte> in, DType from, DType to, int64_t cols,
-                                    int threads) {
+                                    ThreadPool& pool) {
   const TypeTraits &src = type_traits(from), &dst = type_traits(to);
   const int64_t rows = static_cast<int64_t>(in.size() / src.row_bytes(cols));
   std::vector<std::byte> out(dst.row_bytes(cols) * static_cast<size_t>(rows));
-  ThreadPool pool(threads);
   pool.parallel_for(rows, 1, [&](int64_t begin, int64_t end) {
     std::vector<float> row(static_cast<size_t>(cols));
     for (int64_t r = begin; r < end; ++r) {
@@ -117,14 +117,6 @@ std::vector<std::byte> convert_rows(std::span<const std::byte> in, DType from, D
   return out;
 }
 
-// `t`'s bytes in its GGUF type and layout.
-std::vector<std::byte> gguf_bytes(const ModelConfig& c, const TensorView& t, const GgufWriteOptions& options) {
-  std::vector<std::byte> bytes = converter_bytes(c, t);
-  const DType type = gguf_type(t, options);
-  if (type == converter_type(t)) return bytes;
-  return convert_rows(bytes, converter_type(t), type, t.shape.back(), options.threads);
-}
-
 void write_tensors(const ModelSource& source, GgufStreamWriter& writer, const TensorEdit& edit,
                    const GgufWriteOptions& options) {
   const ModelConfig& c = source.config();
@@ -132,11 +124,17 @@ void write_tensors(const ModelSource& source, GgufStreamWriter& writer, const Te
     const auto divisors = llama3_rope_divisors(c.rope_scaling, c.rope_theta, c.head_dim);
     writer.write_tensor(std::as_bytes(std::span(divisors)));
   }
+  std::optional<ThreadPool> pool;  // started by the first tensor that changes type
   for (const auto& [name, shape] : stored_tensors(c)) {
     const TensorView& t = source.get(name);
-    std::vector<std::byte> bytes = gguf_bytes(c, t, options);
+    const DType type = gguf_type(t, options);
+    std::vector<std::byte> bytes = converter_bytes(c, t);
+    if (type != converter_type(t)) {
+      if (!pool) pool.emplace(options.threads);
+      bytes = convert_rows(bytes, converter_type(t), type, t.shape.back(), *pool);
+    }
     TensorView written = t;
-    written.dtype = gguf_type(t, options);
+    written.dtype = type;
     written.data = bytes.data();
     written.nbytes = bytes.size();
     edit(written, bytes);
