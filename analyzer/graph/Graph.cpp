@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -116,10 +117,15 @@ private:
   /// from C would leave the C++ name's node dead and fix would delete the
   /// text both share. The node already there under the other name, if any;
   /// else N (to be node Id) is remembered.
+  /// Only free functions at global scope can have both names ("c:FILE@F@f",
+  /// no class or namespace before the @F@), so only they are remembered.
   std::optional<unsigned> sameFunctionOtherLanguage(const Node &N, unsigned Id) {
     const size_t Hash = N.Usr.find('#');
+    const std::string_view Stem = std::string_view(N.Usr).substr(0, Hash);
+    if (Stem.find('@') == std::string_view::npos || Stem.find('@') != Stem.find("@F@"))
+      return std::nullopt;
     const bool CName = Hash == std::string::npos;
-    const std::string Key = N.Usr.substr(0, Hash) + '\x1f' + definitionSite(N);
+    const std::string Key = std::string(Stem) + '\x1f' + definitionSite(N);
     auto &Mine = CName ? CNames : CxxNames, &Other = CName ? CxxNames : CNames;
     if (auto It = Other.find(Key); It != Other.end())
       return It->second;
