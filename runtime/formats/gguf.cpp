@@ -63,8 +63,9 @@ class Cursor {
   uint64_t pos_ = 0;
 };
 
-// Bytes of one fixed-size value; 0 for strings and arrays.
-uint64_t fixed_size(GgufType t) {
+}  // namespace
+
+uint64_t gguf_value_bytes(GgufType t) {
   switch (t) {
     case GgufType::U8: case GgufType::I8: case GgufType::BOOL: return 1;
     case GgufType::U16: case GgufType::I16: return 2;
@@ -75,6 +76,8 @@ uint64_t fixed_size(GgufType t) {
   return 0;
 }
 
+namespace {
+
 bool known_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); }
 
 // The smallest number of bytes one element of type t can occupy, for
@@ -82,7 +85,7 @@ bool known_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); 
 uint64_t min_element_bytes(GgufType t) {
   if (t == GgufType::STRING) return 8;   // u64 length
   if (t == GgufType::ARRAY) return 12;   // u32 type + u64 count
-  return fixed_size(t);
+  return gguf_value_bytes(t);
 }
 
 void read_scalar(Cursor& c, GgufValue& v) {

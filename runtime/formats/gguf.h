@@ -22,6 +22,9 @@ enum class GgufType : uint32_t {
   STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12,
 };
 
+// Bytes of one value of a fixed-size type; 0 for strings and arrays.
+uint64_t gguf_value_bytes(GgufType t);
+
 struct GgufValue {
   GgufType type = GgufType::U8;
   uint64_t offset = 0;  // where the value starts in the file, for messages

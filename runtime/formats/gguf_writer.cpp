@@ -54,6 +54,43 @@ void GgufMetadata::add_i32_array(const std::string& key, const std::vector<int32
   append_bytes(kv_, v.data(), v.size() * sizeof(int32_t));
 }
 
+namespace {
+
+// v's encoding after its key and type.
+void append_value(std::vector<std::byte>& out, const GgufValue& v) {
+  switch (v.type) {
+    case GgufType::U8: append_le<uint8_t>(out, static_cast<uint8_t>(v.u)); return;
+    case GgufType::I8: append_le<int8_t>(out, static_cast<int8_t>(v.i)); return;
+    case GgufType::U16: append_le<uint16_t>(out, static_cast<uint16_t>(v.u)); return;
+    case GgufType::I16: append_le<int16_t>(out, static_cast<int16_t>(v.i)); return;
+    case GgufType::U32: append_le<uint32_t>(out, static_cast<uint32_t>(v.u)); return;
+    case GgufType::I32: append_le<int32_t>(out, static_cast<int32_t>(v.i)); return;
+    case GgufType::U64: append_le<uint64_t>(out, v.u); return;
+    case GgufType::I64: append_le<int64_t>(out, v.i); return;
+    case GgufType::F32: append_le<float>(out, static_cast<float>(v.f)); return;  // read from a float: exact
+    case GgufType::F64: append_le<double>(out, v.f); return;
+    case GgufType::BOOL: append_le<uint8_t>(out, v.u != 0 ? 1 : 0); return;
+    case GgufType::STRING: append_gguf_string(out, v.str); return;
+    case GgufType::ARRAY: break;
+  }
+  append_le<uint32_t>(out, static_cast<uint32_t>(v.elem_type));
+  append_le<uint64_t>(out, v.count);
+  if (v.elem_type == GgufType::STRING) {
+    for (const auto& s : v.strings) append_gguf_string(out, s);
+  } else if (v.elem_type == GgufType::ARRAY) {
+    for (const auto& inner : v.arrays) append_value(out, inner);
+  } else {
+    append_bytes(out, v.raw, v.count * gguf_value_bytes(v.elem_type));  // little-endian, as read
+  }
+}
+
+}  // namespace
+
+void GgufMetadata::add_value(const std::string& key, const GgufValue& v) {
+  begin(key, v.type);
+  append_value(kv_, v);
+}
+
 size_t GgufTensorInfo::nbytes() const {
   int64_t rows = 1;
   for (size_t d = 0; d + 1 < shape.size(); ++d) rows *= shape[d];

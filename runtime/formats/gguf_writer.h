@@ -27,6 +27,9 @@ class GgufMetadata {
   void add_string_array(const std::string& key, const std::vector<std::string>& v);
   void add_f32_array(const std::string& key, const std::vector<float>& v);
   void add_i32_array(const std::string& key, const std::vector<int32_t>& v);
+  // A value parsed from another file (gguf.h) with its own type, nested
+  // arrays included: copying a file's metadata as it is.
+  void add_value(const std::string& key, const GgufValue& v);
 
   uint64_t count() const { return count_; }
   const std::vector<std::byte>& encoded() const { return kv_; }

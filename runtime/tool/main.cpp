@@ -25,7 +25,7 @@ constexpr const char* kUsage =
     "       reach-run perplexity -m PATH -f FILE [-c 512]                 perplexity, as llama-perplexity measures it\n"
     "       reach-run heads -m PATH [-f FILE] [--svg OUT.svg]             each attention head's importance\n"
     "       reach-run prune -m PATH (--heads L:H,... | --fraction F) -o OUT  the model with heads pruned\n"
-    "       reach-run quantize IN OUT --type q4_k_m|...                   an HF folder as a quantized .gguf\n"
+    "       reach-run quantize IN OUT --type q4_k_m|...                   HF folder or GGUF as a quantized .gguf\n"
     "       reach-run COMMAND --help                                      each command's options and defaults\n"
     "       reach-run --version\n"
     "PATH is a folder with config.json, *.safetensors and tokenizer.json, or a .gguf file.\n"

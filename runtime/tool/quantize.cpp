@@ -1,7 +1,7 @@
-// reach-run quantize IN OUT --type MIX: an HF folder written as a GGUF file
-// with its weights quantized by a llama.cpp mix (forge/quantize_mix.h),
-// streamed tensor by tensor (forge/hf_to_gguf.h), so memory stays near the
-// largest tensor (its F32 rows are converted one at a time per thread).
+// reach-run quantize IN OUT --type MIX: an HF folder (forge/hf_to_gguf.h) or
+// a GGUF file (forge/gguf_requantize.h) written as a GGUF file with its
+// weights quantized by a llama.cpp mix (forge/quantize_mix.h), streamed
+// tensor by tensor, so memory stays near the largest tensor.
 #include <unistd.h>
 
 #include <chrono>
@@ -11,9 +11,12 @@
 #include <string>
 
 #include "formats/format_error.h"
+#include "formats/gguf.h"
+#include "formats/mapped_file.h"
 #include "formats/gguf_names.h"
 #include "formats/model_source.h"
 #include "formats/model_tensors.h"
+#include "forge/gguf_requantize.h"
 #include "forge/hf_to_gguf.h"
 #include "forge/quantize_mix.h"
 #include "tool/args.h"
@@ -31,10 +34,11 @@ std::string mix_names() {
 }
 
 const std::vector<OptionSpec> kQuantizeOptions = {
-    {"--model", "-m", "PATH", "the HF folder to quantize (or give IN OUT first)"},
+    {"--model", "-m", "PATH", "the HF folder or GGUF file to quantize (or give IN OUT first)"},
     {"--out", "-o", "PATH", "the .gguf file to write"},
     {"--type", "", "MIX", mix_names() + ": llama.cpp's type per tensor (docs/formats.md)"},
     {"--threads", "-t", "N", "threads converting each tensor (default: all cores)"},
+    {"--allow-requantize", "", "", "let a GGUF input's quantized tensors be quantized again (rounds them twice)"},
 };
 
 // A bar on a terminal, otherwise one line per tensor.
@@ -78,12 +82,8 @@ int quantize(int argc, char** argv) {
     throw UsageError(e.what());
   }
   const std::filesystem::path in = a.str("--model"), out = a.str("--out");
-  std::error_code ec;
-  if (!std::filesystem::is_directory(in, ec))
-    throw UsageError(in.string() + ": quantize reads an HF folder (config.json, *.safetensors, tokenizer.json); "
-                     "a GGUF input is not supported yet");
   if (out.extension() != ".gguf") throw UsageError(out.string() + ": quantize writes a .gguf file");
-  const auto source = open_model(in);
+  const auto source = open_model(in);  // FormatError names a folder or file it cannot read
   const ModelConfig& c = source->config();
   GgufWriteOptions options;
   options.file_type = mix.file_type;
@@ -91,14 +91,20 @@ int quantize(int argc, char** argv) {
   options.type = [&](const std::string& name, const TensorView& t) {
     return mix_type(mix, {name, t.shape, c.n_layers, c.n_heads / c.n_kv_heads, c.tied_embeddings});
   };
-  const size_t total = stored_tensors(c).size();
+  std::error_code ec;
+  const bool from_gguf = !std::filesystem::is_directory(in, ec);
+  const size_t total = from_gguf ? parse_gguf(MappedFile(in).bytes(), in.string()).tensors.size()
+                                 : stored_tensors(c).size();
   size_t done = 0;
+  const TensorEdit progress = [&](const TensorView& t, std::span<std::byte>) { report_tensor(++done, total, t); };
   const auto start = std::chrono::steady_clock::now();
   try {
-    write_gguf_from_hf(*source, out, [&](const TensorView& t, std::span<std::byte>) { report_tensor(++done, total, t); },
-                       options);
+    if (from_gguf) requantize_gguf(in, out, progress, options, a.has("--allow-requantize"));
+    else write_gguf_from_hf(*source, out, progress, options);
   } catch (const FormatError&) {
     throw;  // the input's fault, named by main
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
   } catch (const std::runtime_error& e) {
     throw OutputError(e.what());
   }

@@ -7,6 +7,7 @@
 #include "format_error_matchers.h"
 #include "formats/byte_sink.h"
 #include "formats/gguf.h"
+#include "formats/gguf_writer.h"
 #include "gguf_writer.h"
 
 namespace reach::run {
@@ -119,6 +120,46 @@ TEST(Gguf, NestedArraysAreRead) {
   ASSERT_NE(v, nullptr);
   ASSERT_EQ(v->arrays.size(), 2u);
   EXPECT_EQ(v->arrays[1].strings, (std::vector<std::string>{"hi"}));
+}
+
+// Copying a file's metadata (reach-run quantize from a GGUF): every value
+// type, arrays of fixed-size values, of strings and of arrays, re-encoded
+// to the very bytes it was read from (keys in order, as the map holds them).
+TEST(Gguf, EveryValueIsCopiedToTheBytesItWasReadFrom) {
+  RawGguf g;
+  g.header(0, 16);
+  g.key("a.u8", GgufType::U8).val<uint8_t>(200);
+  g.key("b.i8", GgufType::I8).val<int8_t>(-100);
+  g.key("c.u16", GgufType::U16).val<uint16_t>(60000);
+  g.key("d.i16", GgufType::I16).val<int16_t>(-30000);
+  g.key("e.u32", GgufType::U32).val<uint32_t>(4000000000u);
+  g.key("f.i32", GgufType::I32).val<int32_t>(-2000000000);
+  g.key("g.u64", GgufType::U64).val<uint64_t>(18000000000000000000ull);
+  g.key("h.i64", GgufType::I64).val<int64_t>(-9000000000000000000ll);
+  g.key("i.f32", GgufType::F32).val<float>(0.1f);
+  g.key("j.f64", GgufType::F64).val<double>(-0.3);
+  g.key("k.bool", GgufType::BOOL).val<uint8_t>(1);
+  g.key("l.string", GgufType::STRING);
+  append_gguf_string(g.b, "naïve text");
+  g.key("m.i16s", GgufType::ARRAY).val<uint32_t>(static_cast<uint32_t>(GgufType::I16)).val<uint64_t>(3);
+  g.val<int16_t>(-1).val<int16_t>(2).val<int16_t>(-3);
+  g.key("n.strings", GgufType::ARRAY).val<uint32_t>(static_cast<uint32_t>(GgufType::STRING)).val<uint64_t>(2);
+  append_gguf_string(g.b, "x");
+  append_gguf_string(g.b, "");
+  g.key("o.arrays", GgufType::ARRAY).val<uint32_t>(static_cast<uint32_t>(GgufType::ARRAY)).val<uint64_t>(2);
+  g.val<uint32_t>(static_cast<uint32_t>(GgufType::F64)).val<uint64_t>(1).val<double>(2.5);
+  g.val<uint32_t>(static_cast<uint32_t>(GgufType::STRING)).val<uint64_t>(1);
+  append_gguf_string(g.b, "inner");
+  g.key("p.bools", GgufType::ARRAY).val<uint32_t>(static_cast<uint32_t>(GgufType::BOOL)).val<uint64_t>(2);
+  g.val<uint8_t>(0).val<uint8_t>(1);
+  const std::vector<std::byte> kv(g.b.begin() + 24, g.b.end());  // after magic, version and the two counts
+  g.pad();
+  const GgufFile file = parse_gguf(g.b, "all-types.gguf");
+  ASSERT_EQ(file.metadata.size(), 16u);
+  GgufMetadata copy;
+  for (const auto& [key, value] : file.metadata) copy.add_value(key, value);
+  EXPECT_EQ(copy.count(), 16u);
+  EXPECT_TRUE(copy.encoded() == kv);
 }
 
 TEST(Gguf, BadMagic) {

@@ -9,9 +9,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
+#include "formats/gguf.h"
+#include "formats/mapped_file.h"
 #include "test_model_writer.h"
 #include "tool_runner.h"
 
@@ -406,14 +410,26 @@ const reach::test::TestModelFiles& k_quant_model() {
     spec.ffn_dim = 512;
     spec.context_length = 32;
     spec.init_scale = 0.5f;
-    spec.gguf_types = {};
+    spec.gguf_types = {reach::run::DType::F32};
     return reach::test::write_test_model(spec, work_dir() / "k-quant");
   }();
   return files;
 }
 
+// Each tensor's type, shape and bytes by name (the test writer's GGUF and
+// the HF conversion order tensors differently).
+using TensorBytes = std::map<std::string, std::tuple<reach::run::DType, std::vector<int64_t>, std::vector<std::byte>>>;
+TensorBytes tensors_of(const std::string& path) {
+  const reach::run::MappedFile file(path);
+  const reach::run::GgufFile gguf = reach::run::parse_gguf(file.bytes(), path);
+  TensorBytes out;
+  for (const auto& t : gguf.tensors) out[t.name] = {t.dtype, t.shape, std::vector(t.data, t.data + t.nbytes)};
+  return out;
+}
+
 TEST(ReachRun, QuantizeWritesEveryMixAndEachFileGenerates) {
   const std::string hf = k_quant_model().hf_dir.string();
+  const std::string f32 = k_quant_model().gguf.at(reach::run::DType::F32).string();
   for (const char* mix : {"q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0", "q3_k_m", "q2_k", "f16", "bf16"}) {
     const std::string out = (work_dir() / (std::string(mix) + ".gguf")).string();
     const auto q = reach_run({"quantize", hf, out, "--type", mix, "--threads", "2"});
@@ -422,6 +438,16 @@ TEST(ReachRun, QuantizeWritesEveryMixAndEachFileGenerates) {
     EXPECT_NE(q.err.find("[21/21] blk.1.ffn_down.weight"), std::string::npos) << q.err;  // progress, one line each
     const auto g = reach_run({"generate", "-m", out, "-p", "Hello", "-n", "4", "--temp", "0"});
     EXPECT_EQ(g.status, 0) << mix << ": " << g.err;
+    // From the F32 GGUF of the same weights: the same tensors, byte for byte.
+    const std::string from_gguf = (work_dir() / (std::string(mix) + "-from-gguf.gguf")).string();
+    const auto r = reach_run({"quantize", f32, from_gguf, "--type", mix});
+    ASSERT_EQ(r.status, 0) << mix << ": " << r.err;
+    const TensorBytes expected = tensors_of(out);
+    EXPECT_EQ(expected.size(), 21u);
+    EXPECT_TRUE(tensors_of(from_gguf) == expected) << mix;
+    const auto g2 = reach_run({"generate", "-m", from_gguf, "-p", "Hello", "-n", "4", "--temp", "0"});
+    EXPECT_EQ(g2.status, 0) << mix << ": " << g2.err;
+    EXPECT_EQ(g2.out, g.out) << mix;
   }
 }
 
@@ -433,9 +459,22 @@ TEST(ReachRun, QuantizeRefusesWhatItCannotDoWithExit2) {
   const auto no_type = reach_run({"quantize", hf, out});
   EXPECT_EQ(no_type.status, 2);
   EXPECT_NE(no_type.err.find("quantize needs --type"), std::string::npos) << no_type.err;
-  const auto from_gguf = reach_run({"quantize", gguf_f32(), out, "--type", "q4_0"});
-  EXPECT_EQ(from_gguf.status, 2);
-  EXPECT_NE(from_gguf.err.find("quantize reads an HF folder"), std::string::npos) << from_gguf.err;
+  // A GGUF whose tensors are already quantized, as llama-quantize: only with leave.
+  const std::string q4 = (work_dir() / "requantize-q4_0.gguf").string();
+  ASSERT_EQ(reach_run({"quantize", hf, q4, "--type", "q4_0"}).status, 0);
+  const auto twice = reach_run({"quantize", q4, out, "--type", "q2_k"});
+  EXPECT_EQ(twice.status, 2);
+  EXPECT_NE(twice.err.find("is already Q4_0; quantizing it again to Q2_K rounds it twice"), std::string::npos)
+      << twice.err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_EQ(reach_run({"quantize", q4, out, "--type", "q2_k", "--allow-requantize"}).status, 0);
+  fs::remove(out);
+  // The input as the output: refused before the file is opened for writing.
+  const auto size = fs::file_size(q4);
+  const auto onto_itself = reach_run({"quantize", q4, q4, "--type", "q8_0"});
+  EXPECT_EQ(onto_itself.status, 2);
+  EXPECT_NE(onto_itself.err.find("is the input file"), std::string::npos) << onto_itself.err;
+  EXPECT_EQ(fs::file_size(q4), size);
   const auto not_gguf = reach_run({"quantize", hf, (work_dir() / "x.bin").string(), "--type", "q4_0"});
   EXPECT_EQ(not_gguf.status, 2);
   EXPECT_NE(not_gguf.err.find("quantize writes a .gguf file"), std::string::npos) << not_gguf.err;
