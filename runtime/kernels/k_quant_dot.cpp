@@ -78,7 +78,7 @@ void unpack_2bit(const uint8_t* qs, __m256i* codes) {
 __m256i widen_u8(__m128i v) { return _mm256_cvtepu8_epi16(v); }
 __m256i widen_i8(__m128i v) { return _mm256_cvtepi8_epi16(v); }
 
-// Q4_K/Q5_K's eight 6-bit scales and minimums (per 32 elements), each in
+// Q5_K's eight 6-bit scales and minimums (per 32 elements), each in
 // two int16 slots (per 16). The bit moves are ggml's: the 12 bytes as
 // three words become the scales' two words and the minimums' two.
 [[gnu::always_inline]] inline void k4_scales(const uint8_t* packed, float d, float dmin, Unpacked& u) {
@@ -119,16 +119,6 @@ __m256i widen_i8(__m128i v) { return _mm256_cvtepi8_epi16(v); }
   u.min = _mm256_setzero_si256();
   u.offset = 4;
   u.d = f16_at(AT(BlockQ3K, d));
-}
-
-[[gnu::always_inline]] inline void unpack_q4_k(const std::byte* row, int64_t b, Unpacked& u) {
-  const uint8_t* p = block_at<BlockQ4K>(row, b);
-  for (int j = 0; j < 4; ++j) {  // 32 bytes: group 2j in the low nibbles, 2j+1 in the high
-    const __m256i v = load32(AT(BlockQ4K, qs) + 32 * j);
-    u.codes[2 * j] = low_nibbles(v);
-    u.codes[2 * j + 1] = high_nibbles(v);
-  }
-  k4_scales(AT(BlockQ4K, scales), f16_at(AT(BlockQ4K, d)), f16_at(AT(BlockQ4K, dmin)), u);
 }
 
 [[gnu::always_inline]] inline void unpack_q5_k(const std::byte* row, int64_t b, Unpacked& u) {
@@ -247,7 +237,6 @@ KQuantRowsDot k_quant_rows_dot(DType type) {
   switch (type) {
     case DType::Q2_K: return rows_dot<BlockQ2K, unpack_q2_k>;
     case DType::Q3_K: return rows_dot<BlockQ3K, unpack_q3_k>;
-    case DType::Q4_K: return rows_dot<BlockQ4K, unpack_q4_k>;
     case DType::Q5_K: return rows_dot<BlockQ5K, unpack_q5_k>;
     case DType::Q6_K: return rows_dot<BlockQ6K, unpack_q6_k>;
     default: return nullptr;

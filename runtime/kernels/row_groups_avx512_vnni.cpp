@@ -7,13 +7,17 @@
 // twice the rows. Eight activation rows per pass; the 32 registers hold their
 // accumulators. Same integer sums, same float steps in the same order: the
 // same bits as every other variant.
-#include "kernels/row_groups_kernel.h"
+#include "kernels/row_groups_q4_k_kernel.h"
 
 namespace reach::run::row_groups {
 namespace {
 
 struct Avx512Dpbusd {
   static __m256i apply(__m256i acc, __m256i u8, __m256i s8) { return _mm256_dpbusd_epi32(acc, u8, s8); }
+};
+
+struct Avx512Dpwssd {
+  static __m256i apply(__m256i acc, __m256i a16, __m256i b16) { return _mm256_dpwssd_epi32(acc, a16, b16); }
 };
 
 struct Avx512Vnni : VnniDots<Avx512Dpbusd> {
@@ -115,6 +119,11 @@ void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
   if (job.n == 1) return multiply_groups_with<Avx512Vnni>(job, g0, g1);  // decode: one group at a time
   if (job.type == DType::Q4_0) multiply_pairs<DType::Q4_0>(job, g0, g1);
   else multiply_pairs<DType::Q8_0>(job, g0, g1);
+}
+// Q4_K: the shared kernel with EVEX vpdpwssd on 256-bit vectors; the 32
+// registers hold two activation rows' sixteen accumulators.
+void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1) {
+  multiply_q4_k_with<VnniQ4KDot<Avx512Dpwssd, 2>>(job, g0, g1);
 }
 }  // namespace avx512_vnni
 

@@ -1,12 +1,16 @@
 // The row-group kernel with AVX-VNNI (row_groups_kernel.h): VEX-encoded
 // vpdpbusd, 16 vector registers, so four activation rows per pass.
-#include "kernels/row_groups_kernel.h"
+#include "kernels/row_groups_q4_k_kernel.h"
 
 namespace reach::run::row_groups {
 namespace {
 
 struct AvxVnniDpbusd {
   static __m256i apply(__m256i acc, __m256i u8, __m256i s8) { return _mm256_dpbusd_avx_epi32(acc, u8, s8); }
+};
+
+struct AvxVnniDpwssd {
+  static __m256i apply(__m256i acc, __m256i a16, __m256i b16) { return _mm256_dpwssd_avx_epi32(acc, a16, b16); }
 };
 
 struct AvxVnni : VnniDots<AvxVnniDpbusd> {
@@ -17,6 +21,9 @@ struct AvxVnni : VnniDots<AvxVnniDpbusd> {
 
 namespace avx_vnni {
 void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) { multiply_groups_with<AvxVnni>(job, g0, g1); }
+void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1) {
+  multiply_q4_k_with<VnniQ4KDot<AvxVnniDpwssd, 1>>(job, g0, g1);  // 16 registers: one row per pass
+}
 }  // namespace avx_vnni
 
 }  // namespace reach::run::row_groups

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "formats/tensor.h"
+#include "kernels/k_quant_dot.h"
 #include "kernels/quant.h"
 
 namespace reach::run::row_groups {
@@ -40,6 +41,17 @@ struct GroupLayout {
   }
 };
 
+// Q4_K groups: per super-block (256 columns) of the group's 8 rows, the
+// file's 8 × 144 bytes rearranged into 18 lines:
+//   line 0:  d[8 rows] F16, dmin[8] F16, scale word 0 [8] u32
+//   line 1:  scale words 1 and 2 [8] u32 (the 12 packed 6-bit scale bytes of
+//            each row, as ggml's get_scale_min_k4 reads them, as 3 words)
+//   16 lines of quants: sub-block pair i (elements 64i..64i+63) as
+//            [8 vectors k][8 rows][4 bytes qs[32i + 4k ..]]: low nibbles are
+//            elements 64i + 4k.., high ones 64i + 32 + 4k..
+constexpr int64_t kQ4KHeaderBytes = 128;
+constexpr int64_t kQ4KSuperBytes = kRows * 144;
+
 }  // namespace
 
 // One product: packed W {rows, blocks·32} times n activation rows quantized
@@ -56,10 +68,31 @@ struct GroupJob {
   int64_t prefetch_l1, prefetch_l2;  // bytes ahead of each line read (cpu_features.h)
 };
 
+// One product with packed Q4_K W {rows, supers·256} and n activation rows
+// quantized to Q8_K.
+struct Q4KJob {
+  const std::byte* packed;    // W's groups, group_stride bytes each
+  size_t group_stride;
+  int64_t rows, supers, n;
+  const BlockQ8K* xq;         // [n][supers]
+  const int32_t* xsum32;      // [n][supers][8] Σ of each 32 quants of xq
+  float* y;                   // [n][rows]
+  int64_t prefetch_l1, prefetch_l2;
+};
+
 // The variants: Y's columns for row groups [g0, g1). Each is bit-identical to
 // the block definition in row_groups.h.
-namespace avx2 { void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1); }
-namespace avx_vnni { void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1); }
-namespace avx512_vnni { void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1); }
+namespace avx2 {
+void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1);
+void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1);
+}  // namespace avx2
+namespace avx_vnni {
+void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1);
+void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1);
+}  // namespace avx_vnni
+namespace avx512_vnni {
+void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1);
+void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1);
+}  // namespace avx512_vnni
 
 }  // namespace reach::run::row_groups

@@ -18,7 +18,7 @@ namespace {
 
 using testing::half_at;
 
-// Q4_K/Q5_K's packed 6-bit (scale, min) of sub-block j of 32, as ggml's
+// Q5_K's packed 6-bit (scale, min) of sub-block j of 32, as ggml's
 // get_scale_min_k4 reads them.
 void k4_scale_min(const uint8_t* q, int j, int& sc, int& m) {
   if (j < 4) {
@@ -52,12 +52,6 @@ Element element(DType type, const uint8_t* p, int e) {
       const int j = e / 16;
       const int sc = ((j < 8 ? s[j] & 0xF : s[j - 8] >> 4) | (((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
       return {low + 4 * high - 4, sc, 0, half_at(p + 108), 0.f};
-    }
-    case DType::Q4_K: {  // d dmin scales[12] qs[128]
-      const uint8_t byte = p[16 + 32 * (group / 2) + l];
-      int sc, m;
-      k4_scale_min(p + 4, group, sc, m);
-      return {group % 2 ? byte >> 4 : byte & 0xF, sc, m, half_at(p), half_at(p + 2)};
     }
     case DType::Q5_K: {  // d dmin scales[12] qh[32] qs[128]
       const uint8_t byte = p[48 + 32 * (group / 2) + l];
@@ -112,7 +106,9 @@ float reference_dot(DType type, const std::byte* row, const BlockQ8K* x, int64_t
   return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
-const DType kKQuants[] = {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+// Q4_K is not among them: it is repacked into row groups (its product is
+// tested in matmul_test.cpp).
+const DType kKQuants[] = {DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::Q6_K};
 
 std::vector<BlockQ8K> quantized(const std::vector<float>& x) {
   std::vector<BlockQ8K> q(x.size() / 256);
@@ -126,7 +122,7 @@ std::vector<size_t> f16_scale_offsets(DType type) {
     case DType::Q2_K: return {80, 82};
     case DType::Q3_K: return {108};
     case DType::Q6_K: return {208};
-    default: return {0, 2};  // Q4_K, Q5_K
+    default: return {0, 2};  // Q5_K
   }
 }
 
