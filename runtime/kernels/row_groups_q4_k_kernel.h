@@ -9,9 +9,11 @@
 //   scaled(l) = fma(d·d_x, float(codes(l)), scaled(l))
 //   minsum(l) = fma(-(dmin·d_x), float(mins(l)), minsum(l))
 // and the row's dot is Σ_l scaled(l) + minsum(l) in the order (l, l+4),
-// (0, 2) + (1, 3): the very bits of ggml's AVX2 q4_K dot product, so that a
-// file gives the tokens llama.cpp gives (a different grouping of the same
-// sums flips greedy near-ties on test/e2e's random models). Here lane l of
+// (0, 2) + (1, 3). The integer lanes are those of ggml's AVX2 q4_K dot
+// product; keeping this order keeps test/e2e's greedy tokens equal to
+// llama.cpp's (one sum per super-block and row, tried first, was faster for
+// prefill but parted from llama.cpp on one of the 94 comparisons by 0.064 in
+// logits: a flipped rounding of the next layer's 8-bit activations grows). Here lane l of
 // a row is vector k = l of each sub-block: one accumulator per l. A variant
 // supplies a policy D:
 //   D::kTokens                      activation rows per pass (its registers)
