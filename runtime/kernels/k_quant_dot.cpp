@@ -48,7 +48,7 @@ using simd::f16_at;
 struct Unpacked {
   __m256i codes[8];  // element group g: elements 32g .. 32g+31, each < 64
   __m256i scale;     // 16 int16: sub-block j's scale (16 elements each)
-  __m256i min;       // 16 int16: sub-block j's minimum (0 for Q3_K, Q6_K)
+  __m256i min;       // 16 int16: sub-block j's minimum (0 for Q3_K)
   int offset = 0;
   float d = 0, dmin = 0;
 };
@@ -130,23 +130,6 @@ __m256i widen_i8(__m128i v) { return _mm256_cvtepi8_epi16(v); }
     u.codes[2 * j + 1] = _mm256_or_si256(high_nibbles(v), bit_of(high, 2 * j + 1, 4));
   }
   k4_scales(AT(BlockQ5K, scales), f16_at(AT(BlockQ5K, d)), f16_at(AT(BlockQ5K, dmin)), u);
-}
-
-[[gnu::always_inline]] inline void unpack_q6_k(const std::byte* row, int64_t b, Unpacked& u) {
-  const uint8_t* p = block_at<BlockQ6K>(row, b);
-  for (int half = 0; half < 2; ++half) {  // 128 elements: 64 bytes of ql, 32 of qh
-    const __m256i a = load32(AT(BlockQ6K, ql) + 64 * half), c = load32(AT(BlockQ6K, ql) + 64 * half + 32);
-    const __m256i h = load32(AT(BlockQ6K, qh) + 32 * half);
-    __m256i* g = u.codes + 4 * half;
-    g[0] = _mm256_or_si256(low_nibbles(a), _mm256_slli_epi16(two_bits(h, 0), 4));
-    g[1] = _mm256_or_si256(low_nibbles(c), _mm256_slli_epi16(two_bits(h, 2), 4));
-    g[2] = _mm256_or_si256(high_nibbles(a), _mm256_slli_epi16(two_bits(h, 4), 4));
-    g[3] = _mm256_or_si256(high_nibbles(c), _mm256_slli_epi16(two_bits(h, 6), 4));
-  }
-  u.scale = widen_i8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(AT(BlockQ6K, scales))));
-  u.min = _mm256_setzero_si256();
-  u.offset = 32;
-  u.d = f16_at(AT(BlockQ6K, d));
 }
 
 #undef AT
@@ -238,7 +221,6 @@ KQuantRowsDot k_quant_rows_dot(DType type) {
     case DType::Q2_K: return rows_dot<BlockQ2K, unpack_q2_k>;
     case DType::Q3_K: return rows_dot<BlockQ3K, unpack_q3_k>;
     case DType::Q5_K: return rows_dot<BlockQ5K, unpack_q5_k>;
-    case DType::Q6_K: return rows_dot<BlockQ6K, unpack_q6_k>;
     default: return nullptr;
   }
 }

@@ -97,7 +97,7 @@ void gemm_dequantized(const WeightMatrix& w, const float* x_in, int64_t n, float
   });
 }
 
-// ---- Q8_0 / Q4_0 / Q4_K: row groups (kernels/row_groups.h) ----------------
+// ---- Q8_0 / Q4_0 / Q4_K / Q6_K: row groups (kernels/row_groups.h) ---------
 
 void gemm_row_groups(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
   row_groups::multiply(w.dtype(), w.data(), w.rows(), w.cols(), x, n, y, w.isa(), pool);
@@ -182,7 +182,7 @@ const WeightMatrix::Kernel kKernels[] = {
     {DType::Q3_K, false, true, gemv_k_quant, gemm_k_quant},
     {DType::Q4_K, true, true, gemv_row_groups, gemm_row_groups},
     {DType::Q5_K, false, true, gemv_k_quant, gemm_k_quant},
-    {DType::Q6_K, false, true, gemv_k_quant, gemm_k_quant},
+    {DType::Q6_K, true, true, gemv_row_groups, gemm_row_groups},
 };
 }  // namespace
 

@@ -6,15 +6,15 @@
 #include <cstring>
 #include <vector>
 
-#include "formats/quant_blocks.h"
-
 namespace reach::run::row_groups {
 
 namespace {
 
-// `blocks`: 32-column blocks (Q8_0, Q4_0) or 256-column super-blocks (Q4_K).
+bool is_k_quant(DType type) { return type == DType::Q4_K || type == DType::Q6_K; }
+
+// `blocks`: 32-column blocks (Q8_0, Q4_0) or 256-column super-blocks (K-quants).
 size_t group_bytes(DType type, int64_t blocks) {
-  if (type == DType::Q4_K) return static_cast<size_t>(blocks * kQ4KSuperBytes);
+  if (is_k_quant(type)) return k_group_bytes(type, blocks);
   return static_cast<size_t>(GroupLayout(type).group_bytes(blocks));
 }
 
@@ -45,72 +45,7 @@ void quantize(const float* x, int64_t n, int64_t cols, Activations& out, ThreadP
   else pool.parallel_for(n, 1, rows);
 }
 
-// n activation rows quantized to Q8_K, with the sum of each 32 quants (what
-// Q4_K's minimums multiply).
-struct ActivationsQ8K {
-  std::vector<BlockQ8K> q;      // [n][supers]
-  std::vector<int32_t> sum32;   // [n][supers][8]
-};
-
-void quantize(const float* x, int64_t n, int64_t cols, ActivationsQ8K& out, ThreadPool& pool) {
-  const int64_t supers = cols / 256;
-  out.q.resize(static_cast<size_t>(n * supers));
-  out.sum32.resize(out.q.size() * 8);
-  const auto rows = [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      quantize_row_q8_k(x + t * cols, out.q.data() + t * supers, cols);
-      for (int64_t s = 0; s < supers; ++s) {
-        const BlockQ8K& b = out.q[static_cast<size_t>(t * supers + s)];
-        for (int j = 0; j < 8; ++j) out.sum32[static_cast<size_t>((t * supers + s) * 8 + j)] = b.bsums[2 * j] + b.bsums[2 * j + 1];
-      }
-    }
-  };
-  if (n == 1) rows(0, 1);
-  else pool.parallel_for(n, 1, rows);
-}
-
 using GroupsKernel = void (*)(const GroupJob& job, int64_t g0, int64_t g1);
-using Q4KGroupsKernel = void (*)(const Q4KJob& job, int64_t g0, int64_t g1);
-
-Q4KGroupsKernel q4_k_kernel_for(Isa isa) {
-  switch (isa) {
-    case Isa::avx2: return avx2::multiply_q4_k_groups;
-    case Isa::avx_vnni: return avx_vnni::multiply_q4_k_groups;
-    case Isa::avx512_vnni: return avx512_vnni::multiply_q4_k_groups;
-  }
-  return avx2::multiply_q4_k_groups;
-}
-
-// Row r's super-block b (ggml's 144 bytes) into its group's layout.
-void pack_q4_k_block(const quants::BlockQ4K& block, int64_t r, std::byte* super) {
-  std::memcpy(super + 2 * r, &block.d, 2);
-  std::memcpy(super + 16 + 2 * r, &block.dmin, 2);
-  for (int w = 0; w < 3; ++w) std::memcpy(super + 32 * (w + 1) + 4 * r, block.scales + 4 * w, 4);
-  std::byte* quants = super + kQ4KHeaderBytes;
-  for (int i = 0; i < 4; ++i)
-    for (int k = 0; k < 8; ++k) std::memcpy(quants + 256 * i + 32 * k + 4 * r, block.qs + 32 * i + 4 * k, 4);
-}
-
-void pack_q4_k_group(const TensorView& w, int64_t g, std::byte* group) {
-  const int64_t supers = w.cols() / 256;
-  for (int64_t r = 0; r < kRows && g * kRows + r < w.rows(); ++r) {
-    const auto* row = reinterpret_cast<const quants::BlockQ4K*>(w.data + static_cast<size_t>(g * kRows + r) * w.row_bytes());
-    for (int64_t b = 0; b < supers; ++b) pack_q4_k_block(row[b], r, group + b * kQ4KSuperBytes);
-  }
-}
-
-void multiply_q4_k(const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y, Isa isa,
-                   ThreadPool& pool) {
-  thread_local ActivationsQ8K quantized;
-  quantize(x, n, cols, quantized, pool);
-  const int64_t supers = cols / 256;
-  const PrefetchDistances& ahead = prefetch_distances();
-  const Q4KJob job{packed, group_bytes(DType::Q4_K, supers), rows, supers, n, quantized.q.data(),
-                   quantized.sum32.data(), y, ahead.l1, ahead.l2};
-  const Q4KGroupsKernel kernel = q4_k_kernel_for(isa);
-  pool.parallel_for(group_count(rows), 1, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });
-}
-
 GroupsKernel kernel_for(Isa isa) {
   switch (isa) {
     case Isa::avx2: return avx2::multiply_groups;
@@ -127,17 +62,7 @@ size_t packed_bytes(const TensorView& w) {
 }
 
 void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
-  if (w.dtype == DType::Q4_K) {
-    const size_t stride = group_bytes(DType::Q4_K, w.cols() / 256);
-    pool.parallel_for(group_count(w.rows()), 1, [&](int64_t g0, int64_t g1) {
-      for (int64_t g = g0; g < g1; ++g) {
-        std::byte* group = out + static_cast<size_t>(g) * stride;
-        std::memset(group, 0, stride);  // missing rows: zero quants, scales 0
-        pack_q4_k_group(w, g, group);
-      }
-    });
-    return;
-  }
+  if (is_k_quant(w.dtype)) return pack_k_groups(w, out, pool);
   const int64_t blocks = w.cols() / kQuantBlock, rows = w.rows();
   const bool q4 = w.dtype == DType::Q4_0;
   const int64_t vectors = quant_bytes(w.dtype) / (kRows * 4);  // 4-byte pieces per row and block
@@ -172,7 +97,7 @@ void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
 
 void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
               Isa isa, ThreadPool& pool) {
-  if (type == DType::Q4_K) return multiply_q4_k(packed, rows, cols, x, n, y, isa, pool);
+  if (is_k_quant(type)) return multiply_k(type, packed, rows, cols, x, n, y, isa, pool);
   thread_local Activations quantized;
   quantize(x, n, cols, quantized, pool);
   const int64_t blocks = cols / kQuantBlock;

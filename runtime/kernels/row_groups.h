@@ -1,8 +1,9 @@
 #pragma once
-// Q8_0, Q4_0 and Q4_K weights repacked into row groups, and their products
-// with activations quantized to Q8_0 (Q4_K: to Q8_K). matmul.cpp is the
-// only user. (Q4_K's layout and arithmetic: row_groups_layout.h and
-// row_groups_q4_k_kernel.h; the rest of this comment is about Q8_0/Q4_0.)
+// Q8_0, Q4_0, Q4_K and Q6_K weights repacked into row groups, and their
+// products with activations quantized to Q8_0 (the K-quants: to Q8_K).
+// matmul.cpp is the only user. (The K-quants' layouts and arithmetic:
+// row_groups_layout.h, row_groups_k.cpp and row_groups_k_kernel.h; the rest
+// of this comment is about Q8_0/Q4_0.)
 //
 // Why repack: in ggml's layout one 32-element block of one row is 18 or 34
 // bytes, so an AVX2 dot product spends ~19 instructions per block on
@@ -42,7 +43,7 @@
 
 namespace reach::run::row_groups {
 
-// Bytes the packed form of W (Q8_0, Q4_0 or Q4_K, {rows, cols}) takes.
+// Bytes the packed form of W (Q8_0, Q4_0, Q4_K or Q6_K, {rows, cols}) takes.
 size_t packed_bytes(const TensorView& w);
 // Writes W's packed form to `out` (packed_bytes(w) bytes, 64-byte aligned).
 void pack(const TensorView& w, std::byte* out, ThreadPool& pool);

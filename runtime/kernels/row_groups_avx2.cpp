@@ -3,7 +3,7 @@
 // Q8_0 multiplies |w| by x with w's sign, and Q4_0's nibble products are
 // summed in int16 (|nibble · x| pairs ≤ 3840, eight per lane ≤ 30720) and
 // widened once per block.
-#include "kernels/row_groups_q4_k_kernel.h"
+#include "kernels/row_groups_k_kernel.h"
 
 namespace reach::run::row_groups {
 namespace {
@@ -44,13 +44,13 @@ struct Avx2 {
   }
 };
 
-// Q4_K (row_groups_q4_k_kernel.h): maddubs's pair sums (≤ 2 · 15 · 127,
-// exact in int16) times the scale by madd. One activation row per pass: a
+// Q4_K and Q6_K (row_groups_k_kernel.h): maddubs's pair sums (codes < 64:
+// ≤ 2 · 63 · 127, exact in int16) times the scale by madd. One activation row per pass: a
 // pass holds eight integer accumulators per row.
-struct Avx2Q4KDot {
+struct Avx2KDot {
   static constexpr int kTokens = 1;
-  static __m256i add(__m256i acc, __m256i u4, __m256i s8, __m256i scale16) {
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u4, s8), scale16));
+  static __m256i add(__m256i acc, __m256i u8, __m256i s8, __m256i scale16) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u8, s8), scale16));
   }
 };
 
@@ -58,7 +58,7 @@ struct Avx2Q4KDot {
 
 namespace avx2 {
 void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) { multiply_groups_with<Avx2>(job, g0, g1); }
-void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1) { multiply_q4_k_with<Avx2Q4KDot>(job, g0, g1); }
+void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) { multiply_k_with<Avx2KDot>(job, g0, g1); }
 }  // namespace avx2
 
 }  // namespace reach::run::row_groups

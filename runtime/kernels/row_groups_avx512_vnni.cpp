@@ -7,7 +7,7 @@
 // twice the rows. Eight activation rows per pass; the 32 registers hold their
 // accumulators. Same integer sums, same float steps in the same order: the
 // same bits as every other variant.
-#include "kernels/row_groups_q4_k_kernel.h"
+#include "kernels/row_groups_k_kernel.h"
 
 namespace reach::run::row_groups {
 namespace {
@@ -122,8 +122,8 @@ void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
 }
 // Q4_K: the shared kernel with EVEX vpdpwssd on 256-bit vectors; the 32
 // registers hold two activation rows' sixteen accumulators.
-void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1) {
-  multiply_q4_k_with<VnniQ4KDot<Avx512Dpwssd, 2>>(job, g0, g1);
+void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
+  multiply_k_with<VnniKDot<Avx512Dpwssd, 2>>(job, g0, g1);
 }
 }  // namespace avx512_vnni
 

@@ -1,6 +1,6 @@
 // The row-group kernel with AVX-VNNI (row_groups_kernel.h): VEX-encoded
 // vpdpbusd, 16 vector registers, so four activation rows per pass.
-#include "kernels/row_groups_q4_k_kernel.h"
+#include "kernels/row_groups_k_kernel.h"
 
 namespace reach::run::row_groups {
 namespace {
@@ -21,8 +21,8 @@ struct AvxVnni : VnniDots<AvxVnniDpbusd> {
 
 namespace avx_vnni {
 void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) { multiply_groups_with<AvxVnni>(job, g0, g1); }
-void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1) {
-  multiply_q4_k_with<VnniQ4KDot<AvxVnniDpwssd, 1>>(job, g0, g1);  // 16 registers: one row per pass
+void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
+  multiply_k_with<VnniKDot<AvxVnniDpwssd, 1>>(job, g0, g1);  // 16 registers: one row per pass
 }
 }  // namespace avx_vnni
 

@@ -13,7 +13,9 @@
 
 #include "formats/tensor.h"
 #include "kernels/k_quant_dot.h"
+#include "kernels/cpu_features.h"
 #include "kernels/quant.h"
+#include "kernels/thread_pool.h"
 
 namespace reach::run::row_groups {
 namespace {
@@ -41,16 +43,24 @@ struct GroupLayout {
   }
 };
 
-// Q4_K groups: per super-block (256 columns) of the group's 8 rows, the
-// file's 8 × 144 bytes rearranged into 18 lines:
+// K-quant groups: per super-block (256 columns) the file's bytes of the
+// group's 8 rows, rearranged so that 32-bit lane r of every vector is row r.
+// Q4_K, 8 × 144 bytes in 18 lines:
 //   line 0:  d[8 rows] F16, dmin[8] F16, scale word 0 [8] u32
 //   line 1:  scale words 1 and 2 [8] u32 (the 12 packed 6-bit scale bytes of
 //            each row, as ggml's get_scale_min_k4 reads them, as 3 words)
 //   16 lines of quants: sub-block pair i (elements 64i..64i+63) as
 //            [8 vectors k][8 rows][4 bytes qs[32i + 4k ..]]: low nibbles are
 //            elements 64i + 4k.., high ones 64i + 32 + 4k..
+// Q6_K, 8 × 210 bytes (not whole lines: loads are unaligned):
+//   d[8 rows] F16, scales[16 sub-blocks][8 rows] i8               144 bytes
+//   for each half h (elements 128h..), for each k < 8, three vectors of
+//   [8 rows][4 bytes]: ql[64h + 4k ..], ql[64h + 32 + 4k ..], qh[32h + 4k ..]
+//   (they hold elements 128h + 32g' + 4k .. for g' = 0..3, as ggml's
+//   dequantize_row_q6_K combines them)                          1536 bytes
 constexpr int64_t kQ4KHeaderBytes = 128;
-constexpr int64_t kQ4KSuperBytes = kRows * 144;
+constexpr int64_t kQ6KHeaderBytes = 144;
+constexpr int64_t k_super_bytes(DType type) { return kRows * (type == DType::Q4_K ? 144 : 210); }
 
 }  // namespace
 
@@ -68,31 +78,39 @@ struct GroupJob {
   int64_t prefetch_l1, prefetch_l2;  // bytes ahead of each line read (cpu_features.h)
 };
 
-// One product with packed Q4_K W {rows, supers·256} and n activation rows
-// quantized to Q8_K.
-struct Q4KJob {
+// One product with packed Q4_K or Q6_K W {rows, supers·256} and n
+// activation rows quantized to Q8_K.
+struct KGroupJob {
+  DType type;                 // Q4_K or Q6_K
   const std::byte* packed;    // W's groups, group_stride bytes each
   size_t group_stride;
   int64_t rows, supers, n;
   const BlockQ8K* xq;         // [n][supers]
-  const int32_t* xsum32;      // [n][supers][8] Σ of each 32 quants of xq
+  const int32_t* xsum32;      // [n][supers][8] Σ of each 32 quants of xq (Q4_K's minimums)
   float* y;                   // [n][rows]
   int64_t prefetch_l1, prefetch_l2;
 };
+
+// K-quant groups (row_groups_k.cpp), for row_groups.cpp: bytes of one group
+// of rows of `supers` super-blocks, the packing, the product.
+size_t k_group_bytes(DType type, int64_t supers);
+void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool);
+void multiply_k(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n,
+                float* y, Isa isa, ThreadPool& pool);
 
 // The variants: Y's columns for row groups [g0, g1). Each is bit-identical to
 // the block definition in row_groups.h.
 namespace avx2 {
 void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1);
-void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1);
+void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1);
 }  // namespace avx2
 namespace avx_vnni {
 void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1);
-void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1);
+void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1);
 }  // namespace avx_vnni
 namespace avx512_vnni {
 void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1);
-void multiply_q4_k_groups(const Q4KJob& job, int64_t g0, int64_t g1);
+void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1);
 }  // namespace avx512_vnni
 
 }  // namespace reach::run::row_groups

@@ -60,12 +60,6 @@ Element element(DType type, const uint8_t* p, int e) {
       k4_scale_min(p + 4, group, sc, m);
       return {(group % 2 ? byte >> 4 : byte & 0xF) + 16 * high, sc, m, half_at(p), half_at(p + 2)};
     }
-    case DType::Q6_K: {  // ql[128] qh[64] scales[16] d; 128 elements per half
-      const int half = e / 128, g = (e % 128) / 32;
-      const uint8_t low = p[64 * half + 32 * (g % 2) + l];
-      const int q = ((g < 2 ? low & 0xF : low >> 4) | (((p[128 + 32 * half + l] >> (2 * g)) & 3) << 4)) - 32;
-      return {q, static_cast<int8_t>(p[192 + e / 16]), 0, half_at(p + 208), 0.f};
-    }
     default: ADD_FAILURE() << "not a K-quant"; return {};
   }
 }
@@ -75,7 +69,7 @@ Element element(DType type, const uint8_t* p, int e) {
 // header's order.
 float reference_dot(DType type, const std::byte* row, const BlockQ8K* x, int64_t n) {
   const size_t block_bytes = static_cast<size_t>(type_traits(type).block_bytes);
-  const int offset = type == DType::Q3_K ? 4 : type == DType::Q6_K ? 32 : 0;
+  const int offset = type == DType::Q3_K ? 4 : 0;
   float scaled[8] = {}, minsum[8] = {};
   for (int64_t b = 0; b < n / 256; ++b) {
     const auto* p = reinterpret_cast<const uint8_t*>(row) + b * block_bytes;
@@ -106,9 +100,9 @@ float reference_dot(DType type, const std::byte* row, const BlockQ8K* x, int64_t
   return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
-// Q4_K is not among them: it is repacked into row groups (its product is
-// tested in matmul_test.cpp).
-const DType kKQuants[] = {DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::Q6_K};
+// Q4_K and Q6_K are not among them: they are repacked into row groups (their
+// products are tested in matmul_test.cpp, in this same order).
+const DType kKQuants[] = {DType::Q2_K, DType::Q3_K, DType::Q5_K};
 
 std::vector<BlockQ8K> quantized(const std::vector<float>& x) {
   std::vector<BlockQ8K> q(x.size() / 256);
@@ -121,7 +115,6 @@ std::vector<size_t> f16_scale_offsets(DType type) {
   switch (type) {
     case DType::Q2_K: return {80, 82};
     case DType::Q3_K: return {108};
-    case DType::Q6_K: return {208};
     default: return {0, 2};  // Q5_K
   }
 }
@@ -156,7 +149,7 @@ TEST_P(KQuantDot, QuantizedRowsGiveTheBlockDefinitionBits) {
 }
 
 // Random bytes reach every code, scale and minimum the layout can hold
-// (Q6_K's negative scales, Q3_K's -32, codes of 63 against q8 of ±127),
+// (Q3_K's -32, codes of 31 against q8 of ±127),
 // which a quantizer's output may never show.
 TEST_P(KQuantDot, EveryBitPatternGivesTheBlockDefinitionBits) {
   const DType type = GetParam();

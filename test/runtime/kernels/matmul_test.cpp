@@ -20,7 +20,7 @@ namespace {
 // and to Q8_K for the K-quants.
 std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x) {
   std::vector<float> seen = x;
-  if (k_quant_rows_dot(w_type) || w_type == DType::Q4_K) {
+  if (k_quant_rows_dot(w_type) || w_type == DType::Q4_K || w_type == DType::Q6_K) {
     std::vector<BlockQ8K> q(x.size() / 256);
     quantize_row_q8_k(x.data(), q.data(), static_cast<int64_t>(x.size()));
     for (size_t i = 0; i < x.size(); ++i) seen[i] = q[i / 256].qs[i % 256] * q[i / 256].d;
@@ -216,7 +216,7 @@ TEST(MatMulKernel, QuantizedGemvExactAtExtremeQuants) {
 // decode's GEMV on each activation row: the same bits, so batched prefill and
 // token-by-token decode cannot drift apart.
 TEST(MatMulKernel, GemmAgreesWithGemvRowByRow) {
-  for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q4_K})
+  for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K})
     for (auto [rows, cols] : {std::pair<int64_t, int64_t>{32, 256}, {64, 512}, {13, 256}, {130, 512}})
       for (int64_t n : {2, 5, 9}) {
         const auto w = testing::store_matrix(testing::random_floats(rows * cols, 9), rows, cols, type);
@@ -305,7 +305,7 @@ TEST_P(IsaVariant, ExactAtTheEndsOfTheQuantRanges) {
   }
 }
 
-// Q4_K's product as row_groups_q4_k_kernel.h defines it (the K-quant row
+// Q4_K's product as row_groups_k_kernel.h defines it (the K-quant row
 // dot's order, kernels/k_quant_dot.h), in scalar code from ggml's block_q4_K
 // (d, dmin, scales[12], qs[128]; get_scale_min_k4): per super-block eight
 // lanes l of exact integers, codes(l) over elements 32g + 4l + k weighted by
@@ -341,54 +341,91 @@ float q4_k_reference(const std::byte* row, const std::vector<BlockQ8K>& x) {
   return (v[0] + v[2]) + (v[1] + v[3]);
 }
 
-void expect_q4_k_reference_bits(const std::vector<std::byte>& w, int64_t rows, int64_t cols,
-                                const std::vector<float>& x, int64_t n, const std::vector<float>& y) {
+// Q6_K's product in the same order, from ggml's block_q6_K (ql[128],
+// qh[64], scales[16] i8, d; element 128h + 32g + l of a half h takes the
+// low or high nibble of ql[64h + 32(g % 2) + l] and bits 2g, 2g+1 of
+// qh[32h + l]; stored codes are q + 32): codes(l) over elements 32g + 4l + k
+// weighted by their 16-element sub-block's scale, less 32·subs(l), subs(l)
+// = Σ_{j = 2l, 2l+1} sc_j · Σ x over sub-block j; no minimums (+0).
+float q6_k_reference(const std::byte* row, const std::vector<BlockQ8K>& x) {
+  float scaled[8] = {};
+  for (size_t b = 0; b < x.size(); ++b) {
+    const auto* p = reinterpret_cast<const uint8_t*>(row) + 210 * b;
+    const uint8_t *ql = p, *qh = p + 128;
+    const auto* sc = reinterpret_cast<const int8_t*>(p + 192);
+    int32_t codes[8] = {};
+    for (int e = 0; e < 256; ++e) {
+      const int h = e / 128, g = (e % 128) / 32, l = e % 32;
+      const uint8_t low = ql[64 * h + 32 * (g % 2) + l];
+      const int q = (g < 2 ? low & 0xF : low >> 4) | (((qh[32 * h + l] >> (2 * g)) & 3) << 4);
+      codes[(e % 32) / 4] += sc[e / 16] * q * x[b].qs[e];
+    }
+    const float d = testing::half_at(p + 208);
+    for (int l = 0; l < 8; ++l) {
+      const int32_t subs = x[b].bsums[2 * l] * sc[2 * l] + x[b].bsums[2 * l + 1] * sc[2 * l + 1];
+      scaled[l] = std::fma(d * x[b].d, static_cast<float>(codes[l] - 32 * subs), scaled[l]);
+    }
+  }
+  float v[8];
+  for (int l = 0; l < 8; ++l) v[l] = scaled[l] + 0.0f;
+  for (int l = 0; l < 4; ++l) v[l] += v[l + 4];
+  return (v[0] + v[2]) + (v[1] + v[3]);
+}
+
+void expect_k_reference_bits(DType type, const std::vector<std::byte>& w, int64_t rows, int64_t cols,
+                             const std::vector<float>& x, int64_t n, const std::vector<float>& y) {
   const size_t row_bytes = w.size() / static_cast<size_t>(rows);
   std::vector<BlockQ8K> xq(cols / 256);
   for (int64_t t = 0; t < n; ++t) {
     quantize_row_q8_k(x.data() + t * cols, xq.data(), cols);
-    for (int64_t r = 0; r < rows; ++r)
-      ASSERT_EQ(y[t * rows + r], q4_k_reference(w.data() + r * row_bytes, xq))
-          << rows << "x" << cols << " n " << n << " token " << t << " row " << r;
+    for (int64_t r = 0; r < rows; ++r) {
+      const std::byte* row = w.data() + r * row_bytes;
+      ASSERT_EQ(y[t * rows + r], type == DType::Q4_K ? q4_k_reference(row, xq) : q6_k_reference(row, xq))
+          << type_traits(type).name << " " << rows << "x" << cols << " n " << n << " token " << t << " row " << r;
+    }
   }
   ASSERT_TRUE(std::isnan(y[n * rows])) << "wrote past the last row";
 }
 
-TEST_P(IsaVariant, Q4KGemmGivesTheDefinitionBits) {
-  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 256}, {13, 512}, {37, 768}, {130, 2048}})
-    for (int64_t n : {1, 3, 17, 512}) {
-      const auto w = testing::store_matrix(testing::random_floats(rows * cols, 21), rows, cols, DType::Q4_K);
-      const auto x = testing::random_floats(n * cols, 22);
-      ThreadPool pool(2);
+TEST_P(IsaVariant, KQuantGemmGivesTheDefinitionBits) {
+  for (DType type : {DType::Q4_K, DType::Q6_K})
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 256}, {13, 512}, {37, 768}, {130, 2048}})
+      for (int64_t n : {1, 3, 17, 512}) {
+        const auto w = testing::store_matrix(testing::random_floats(rows * cols, 21), rows, cols, type);
+        const auto x = testing::random_floats(n * cols, 22);
+        ThreadPool pool(2);
+        const Packed packed(w.view, pool, GetParam());
+        std::vector<float> y(n * rows + 1, NAN);
+        packed.m.gemm(x.data(), n, y.data(), pool);
+        expect_k_reference_bits(type, w.bytes, rows, cols, x, n, y);
+      }
+}
+
+// Random bytes reach every code, scale (Q6_K's negative ones) and minimum a
+// block can hold (a quantizer's output may never show some), against
+// activations with an outlier that pushes the rest of its block's quants
+// near 0 and one of ±127.
+TEST_P(IsaVariant, KQuantEveryBitPatternGivesTheDefinitionBits) {
+  const int64_t rows = 11, cols = 512, n = 5;
+  std::mt19937 rng(3);
+  for (DType type : {DType::Q4_K, DType::Q6_K})
+    for (int trial = 0; trial < 20; ++trial) {
+      auto w = testing::store_matrix(std::vector<float>(rows * cols, 1.0f), rows, cols, type);
+      const size_t block = static_cast<size_t>(type_traits(type).block_bytes);
+      for (std::byte& b : w.bytes) b = static_cast<std::byte>(rng());
+      for (size_t at = 0; at < w.bytes.size(); at += block)  // finite d (and dmin) in [0.5, 2)
+        for (size_t half : type == DType::Q4_K ? std::vector<size_t>{0, 2} : std::vector<size_t>{208}) {
+          const uint16_t h = f32_to_f16(0.5f + static_cast<float>(rng() % 1000) / 666.f);
+          std::memcpy(w.bytes.data() + at + half, &h, 2);
+        }
+      auto x = testing::random_floats(n * cols, 40 + trial, 10.f);
+      x[static_cast<size_t>(trial * 37) % x.size()] = 1e4f;
+      ThreadPool pool(1);
       const Packed packed(w.view, pool, GetParam());
       std::vector<float> y(n * rows + 1, NAN);
       packed.m.gemm(x.data(), n, y.data(), pool);
-      expect_q4_k_reference_bits(w.bytes, rows, cols, x, n, y);
+      expect_k_reference_bits(type, w.bytes, rows, cols, x, n, y);
     }
-}
-
-// Random bytes reach every code, 6-bit scale and minimum the block can hold
-// (a quantizer's output may never show some), against activations with an
-// outlier that pushes the rest of its block's quants near 0 and one of ±127.
-TEST_P(IsaVariant, Q4KEveryBitPatternGivesTheDefinitionBits) {
-  const int64_t rows = 11, cols = 512, n = 5;
-  std::mt19937 rng(3);
-  for (int trial = 0; trial < 20; ++trial) {
-    auto w = testing::store_matrix(std::vector<float>(rows * cols, 1.0f), rows, cols, DType::Q4_K);
-    for (std::byte& b : w.bytes) b = static_cast<std::byte>(rng());
-    for (size_t at = 0; at < w.bytes.size(); at += 144)  // finite d and dmin in [0.5, 2)
-      for (size_t half : {0, 2}) {
-        const uint16_t h = f32_to_f16(0.5f + static_cast<float>(rng() % 1000) / 666.f);
-        std::memcpy(w.bytes.data() + at + half, &h, 2);
-      }
-    auto x = testing::random_floats(n * cols, 40 + trial, 10.f);
-    x[static_cast<size_t>(trial * 37) % x.size()] = 1e4f;
-    ThreadPool pool(1);
-    const Packed packed(w.view, pool, GetParam());
-    std::vector<float> y(n * rows + 1, NAN);
-    packed.m.gemm(x.data(), n, y.data(), pool);
-    expect_q4_k_reference_bits(w.bytes, rows, cols, x, n, y);
-  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, IsaVariant, ::testing::ValuesIn(kAllIsas),

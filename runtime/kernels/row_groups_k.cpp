@@ -1,0 +1,114 @@
+// K-quant weights (Q4_K, Q6_K) in row groups: packing and the product's
+// dispatch (row_groups.h is the interface, row_groups_layout.h the layout,
+// row_groups_k_kernel.h the arithmetic).
+#include <cstring>
+#include <vector>
+
+#include "formats/quant_blocks.h"
+#include "kernels/row_groups_layout.h"
+
+namespace reach::run::row_groups {
+
+namespace {
+
+int64_t group_count(int64_t rows) { return (rows + kRows - 1) / kRows; }
+
+// n activation rows quantized to Q8_K, with the sum of each 32 quants (what
+// Q4_K's minimums multiply).
+struct ActivationsQ8K {
+  std::vector<BlockQ8K> q;      // [n][supers]
+  std::vector<int32_t> sum32;   // [n][supers][8]
+};
+
+void quantize(const float* x, int64_t n, int64_t cols, ActivationsQ8K& out, ThreadPool& pool) {
+  const int64_t supers = cols / 256;
+  out.q.resize(static_cast<size_t>(n * supers));
+  out.sum32.resize(out.q.size() * 8);
+  const auto rows = [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      quantize_row_q8_k(x + t * cols, out.q.data() + t * supers, cols);
+      for (int64_t s = 0; s < supers; ++s) {
+        const BlockQ8K& b = out.q[static_cast<size_t>(t * supers + s)];
+        for (int j = 0; j < 8; ++j) out.sum32[static_cast<size_t>((t * supers + s) * 8 + j)] = b.bsums[2 * j] + b.bsums[2 * j + 1];
+      }
+    }
+  };
+  if (n == 1) rows(0, 1);
+  else pool.parallel_for(n, 1, rows);
+}
+
+using KGroupsKernel = void (*)(const KGroupJob& job, int64_t g0, int64_t g1);
+
+KGroupsKernel k_kernel_for(Isa isa) {
+  switch (isa) {
+    case Isa::avx2: return avx2::multiply_k_groups;
+    case Isa::avx_vnni: return avx_vnni::multiply_k_groups;
+    case Isa::avx512_vnni: return avx512_vnni::multiply_k_groups;
+  }
+  return avx2::multiply_k_groups;
+}
+
+// Row r's super-block (ggml's 144 bytes) into its group's layout.
+void pack_block(const quants::BlockQ4K& block, int64_t r, std::byte* super) {
+  std::memcpy(super + 2 * r, &block.d, 2);
+  std::memcpy(super + 16 + 2 * r, &block.dmin, 2);
+  for (int w = 0; w < 3; ++w) std::memcpy(super + 32 * (w + 1) + 4 * r, block.scales + 4 * w, 4);
+  std::byte* quants = super + kQ4KHeaderBytes;
+  for (int i = 0; i < 4; ++i)
+    for (int k = 0; k < 8; ++k) std::memcpy(quants + 256 * i + 32 * k + 4 * r, block.qs + 32 * i + 4 * k, 4);
+}
+
+// Row r's super-block (ggml's 210 bytes) into its group's layout.
+void pack_block(const quants::BlockQ6K& block, int64_t r, std::byte* super) {
+  std::memcpy(super + 2 * r, &block.d, 2);
+  for (int j = 0; j < 16; ++j) std::memcpy(super + 16 + 8 * j + r, block.scales + j, 1);
+  std::byte* quants = super + kQ6KHeaderBytes;
+  for (int h = 0; h < 2; ++h)
+    for (int k = 0; k < 8; ++k) {
+      std::byte* unit = quants + 96 * (8 * h + k);
+      std::memcpy(unit + 4 * r, block.ql + 64 * h + 4 * k, 4);
+      std::memcpy(unit + 32 + 4 * r, block.ql + 64 * h + 32 + 4 * k, 4);
+      std::memcpy(unit + 64 + 4 * r, block.qh + 32 * h + 4 * k, 4);
+    }
+}
+
+template <class Block>
+void pack_group(const TensorView& w, int64_t g, std::byte* group) {
+  const int64_t supers = w.cols() / 256;
+  for (int64_t r = 0; r < kRows && g * kRows + r < w.rows(); ++r) {
+    const auto* row = reinterpret_cast<const Block*>(w.data + static_cast<size_t>(g * kRows + r) * w.row_bytes());
+    for (int64_t b = 0; b < supers; ++b) pack_block(row[b], r, group + b * k_super_bytes(w.dtype));
+  }
+}
+
+}  // namespace
+
+size_t k_group_bytes(DType type, int64_t supers) {
+  return static_cast<size_t>((supers * k_super_bytes(type) + 63) / 64 * 64);  // groups start on a cache line
+}
+
+void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool) {
+  const size_t stride = k_group_bytes(w.dtype, w.cols() / 256);
+  pool.parallel_for(group_count(w.rows()), 1, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g) {
+      std::byte* group = out + static_cast<size_t>(g) * stride;
+      std::memset(group, 0, stride);  // missing rows: zero quants, scales 0
+      if (w.dtype == DType::Q4_K) pack_group<quants::BlockQ4K>(w, g, group);
+      else pack_group<quants::BlockQ6K>(w, g, group);
+    }
+  });
+}
+
+void multiply_k(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n,
+                       float* y, Isa isa, ThreadPool& pool) {
+  thread_local ActivationsQ8K quantized;
+  quantize(x, n, cols, quantized, pool);
+  const int64_t supers = cols / 256;
+  const PrefetchDistances& ahead = prefetch_distances();
+  const KGroupJob job{type, packed, k_group_bytes(type, supers), rows, supers, n, quantized.q.data(),
+                      quantized.sum32.data(), y, ahead.l1, ahead.l2};
+  const KGroupsKernel kernel = k_kernel_for(isa);
+  pool.parallel_for(group_count(rows), 1, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });
+}
+
+}  // namespace reach::run::row_groups

@@ -1,0 +1,241 @@
+#pragma once
+// The K-quant row-group kernels, Q4_K and Q6_K (layouts in
+// row_groups_layout.h), written once and compiled once per instruction set
+// by row_groups_<isa>.cpp. Their arithmetic is the K-quant row dot's
+// (kernels/k_quant_dot.h) with the rows in the lanes: per row and token,
+// eight lanes l of exact integers per super-block,
+//   codes(l) = Σ_g Σ_{k<4} sc(e) · q(e) · x(e),  e = 32g + 4l + k     (sc per 32 or 16 elements)
+//   Q4_K: mins(l) = m_l · Σ_{e in sub-block l} x(e)
+//   Q6_K: subs(l) = Σ_{j = 2l, 2l+1} sc_j · Σ_{e in 16-element sub-block j} x(e)
+//   scaled(l) = fma(d·d_x, float(codes(l) - 32·subs(l)), scaled(l))   (subs: Q6_K's codes are q + 32)
+//   minsum(l) = fma(-(dmin·d_x), float(mins(l)), minsum(l))            (Q4_K)
+// and the row's dot is Σ_l scaled(l) + minsum(l) in the order (l, l+4),
+// (0, 2) + (1, 3). The integer lanes are those of ggml's AVX2 K-quant dot
+// products; keeping this order keeps test/e2e's greedy tokens equal to
+// llama.cpp's (one sum per super-block and row, tried first for Q4_K, was
+// faster for prefill but parted from llama.cpp on one of the 94
+// comparisons by 0.064 in logits: a flipped rounding of the next layer's
+// 8-bit activations grows). Here lane l of a row is vector k = l of each
+// sub-block: one accumulator per l. A variant supplies a policy D:
+//   D::kTokens                      activation rows per pass (its registers)
+//   D::add(acc, u8, s8, scale16)    acc + Σ over each lane's four bytes of
+//                                   u8·s8 (u8 < 64), times the lane's int16
+//                                   scale (exact)
+//
+// Internal linkage throughout (see row_groups_layout.h).
+#include "kernels/row_groups_kernel.h"
+
+namespace reach::run::row_groups {
+namespace {
+
+inline __m256i load_lines(const char* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
+
+// Byte k (0..3) of every 32-bit lane, as an int32.
+inline __m256i byte_of_lanes(__m256i v, int k) {
+  return _mm256_and_si256(_mm256_srli_epi32(v, 8 * k), _mm256_set1_epi32(0xFF));
+}
+
+// The eight rows' 6-bit scales and minimums of sub-blocks 0-3 (`low`) and
+// 4-7 (`high`), one byte each per lane: ggml's get_scale_min_k4 on the
+// three words of each row's 12 bytes.
+struct Q4KScales {
+  __m256i scale_low, scale_high, min_low, min_high;
+
+  explicit Q4KScales(const char* header) {
+    const __m256i w0 = load_lines(header + 32), w1 = load_lines(header + 64), w2 = load_lines(header + 96);
+    const __m256i low6 = _mm256_set1_epi8(0x3F), low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03);
+    const auto top2 = [&](__m256i w) { return _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w, 6), low2), 4); };
+    scale_low = _mm256_and_si256(w0, low6);
+    min_low = _mm256_and_si256(w1, low6);
+    scale_high = _mm256_or_si256(_mm256_and_si256(w2, low4), top2(w0));
+    min_high = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(w2, 4), low4), top2(w1));
+  }
+  __m256i scale(int j) const { return byte_of_lanes(j < 4 ? scale_low : scale_high, j % 4); }
+  __m256i min(int j) const { return byte_of_lanes(j < 4 ? min_low : min_high, j % 4); }
+};
+
+// A 32-bit lane's int16 value (its low half) in both of its halves: what
+// madd pairs with the two int16 pair sums of maddubs.
+inline __m256i both_halves(__m256i v) {
+  return _mm256_or_si256(_mm256_and_si256(v, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v, 16));
+}
+
+// Σ_l scaled(l) + minsum(l) in the order the header gives, for each of T
+// activation rows, into y[t * y_stride + r] for the group's `rows` real rows.
+template <int T>
+void store_lane_sums(const __m256 (&scaled)[T][8], const __m256 (&minsum)[T][8], float* y, int64_t y_stride,
+                     int64_t rows) {
+  for (int t = 0; t < T; ++t) {
+    __m256 v[8];
+    for (int l = 0; l < 8; ++l) v[l] = _mm256_add_ps(scaled[t][l], minsum[t][l]);
+    for (int l = 0; l < 4; ++l) v[l] = _mm256_add_ps(v[l], v[l + 4]);
+    const __m256 sum = _mm256_add_ps(_mm256_add_ps(v[0], v[2]), _mm256_add_ps(v[1], v[3]));
+    float* out = y + t * y_stride;
+    if (rows == kRows) {
+      _mm256_storeu_ps(out, sum);
+    } else {
+      alignas(32) float lanes[kRows];
+      _mm256_store_ps(lanes, sum);
+      for (int64_t r = 0; r < rows; ++r) out[r] = lanes[r];
+    }
+  }
+}
+
+// Q4_K's eight rows of one group times activation rows t0..t0+T-1, into
+// y[(t0 + t) * job.rows + r] for the group's `rows` real rows.
+template <class D, int T>
+void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
+  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  __m256 scaled[T][8], minsum[T][8];
+  for (int t = 0; t < T; ++t)
+    for (int l = 0; l < 8; ++l) scaled[t][l] = minsum[t][l] = _mm256_setzero_ps();
+  for (int64_t s = 0; s < job.supers; ++s) {
+    prefetch_lines_ahead(line, ahead);
+    prefetch_lines_ahead(line + 64, ahead);
+    const __m256 d = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line)));
+    const __m256 dmin = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line + 16)));
+    const Q4KScales scales(line);
+    line += kQ4KHeaderBytes;
+    const BlockQ8K* x[T];
+    for (int t = 0; t < T; ++t) x[t] = job.xq + (t0 + t) * job.supers + s;
+    __m256i codes[T][8];
+    for (int t = 0; t < T; ++t)
+      for (int l = 0; l < 8; ++l) codes[t][l] = _mm256_setzero_si256();
+    for (int i = 0; i < 4; ++i, line += 256) {
+      for (int half = 0; half < 2; ++half) {  // sub-block g = 2i + half: the low nibbles, then the high
+        const int g = 2 * i + half;
+        const __m256i scale = both_halves(scales.scale(g));
+        for (int k = 0; k < 8; ++k) {
+          if (half == 0 && k % 2 == 0) prefetch_lines_ahead(line + 32 * k, ahead);
+          const __m256i w = load_lines(line + 32 * k);
+          const __m256i q = half ? _mm256_and_si256(_mm256_srli_epi16(w, 4), low4) : _mm256_and_si256(w, low4);
+          for (int t = 0; t < T; ++t) codes[t][k] = D::add(codes[t][k], q, broadcast4(x[t]->qs + 32 * g + 4 * k), scale);
+        }
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const int32_t* xsum = job.xsum32 + ((t0 + t) * job.supers + s) * 8;
+      const __m256 dd = _mm256_mul_ps(d, _mm256_set1_ps(x[t]->d));
+      const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(dmin, _mm256_set1_ps(x[t]->d)), _mm256_set1_ps(-0.0f));
+      for (int l = 0; l < 8; ++l) {
+        const __m256i mins = _mm256_mullo_epi32(scales.min(l), _mm256_set1_epi32(xsum[l]));
+        scaled[t][l] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(codes[t][l]), scaled[t][l]);
+        minsum[t][l] = _mm256_fmadd_ps(ddmin, _mm256_cvtepi32_ps(mins), minsum[t][l]);
+      }
+    }
+  }
+  store_lane_sums<T>(scaled, minsum, y + t0 * job.rows, job.rows, rows);
+}
+
+// Q6_K's sixteen signed scales of the eight rows, one int32 per lane each.
+struct Q6KScales {
+  __m256i scale[16];
+  explicit Q6KScales(const char* header) {
+    for (int j = 0; j < 16; ++j) {
+      int64_t eight;
+      std::memcpy(&eight, header + 16 + 8 * j, 8);
+      scale[j] = _mm256_cvtepi8_epi32(_mm_cvtsi64_si128(eight));
+    }
+  }
+};
+
+// Bits 2·part and 2·part + 1 of each byte of Q6_K's qh moved to bits 4 and 5
+// (where the code's top two bits go; the caller masks the rest away).
+inline __m256i high_bits_at_4(__m256i qh, int part) {
+  switch (part) {
+    case 0: return _mm256_slli_epi16(qh, 4);
+    case 1: return _mm256_slli_epi16(qh, 2);
+    case 2: return qh;
+    default: return _mm256_srli_epi16(qh, 2);
+  }
+}
+
+inline __m256i load_unaligned(const char* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+
+// Q6_K's eight rows of one group times activation rows t0..t0+T-1.
+template <class D, int T>
+void q6_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
+  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const __m256i low4 = _mm256_set1_epi8(0x0F), bits45 = _mm256_set1_epi8(0x30);
+  __m256 scaled[T][8], minsum[T][8];  // Q6_K has no minimums: minsum stays +0, as in the row dot
+  for (int t = 0; t < T; ++t)
+    for (int l = 0; l < 8; ++l) scaled[t][l] = minsum[t][l] = _mm256_setzero_ps();
+  for (int64_t s = 0; s < job.supers; ++s) {
+    for (int at = 0; at < kQ6KHeaderBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(line)));
+    const Q6KScales sc(line);
+    __m256i scale16[16];
+    for (int j = 0; j < 16; ++j) scale16[j] = both_halves(sc.scale[j]);
+    line += kQ6KHeaderBytes;
+    const BlockQ8K* x[T];
+    for (int t = 0; t < T; ++t) x[t] = job.xq + (t0 + t) * job.supers + s;
+    __m256i codes[T][8];
+    for (int t = 0; t < T; ++t)
+      for (int l = 0; l < 8; ++l) codes[t][l] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      for (int k = 0; k < 8; ++k, line += 96) {
+        prefetch_lines_ahead(line, ahead);
+        prefetch_lines_ahead(line + 64, ahead);
+        const __m256i a = load_unaligned(line), c = load_unaligned(line + 32), high = load_unaligned(line + 64);
+        for (int part = 0; part < 4; ++part) {  // sub-block g = 4h + part of 32 elements
+          const int g = 4 * h + part;
+          const __m256i low_bits = part % 2 ? c : a;
+          const __m256i nibble = part < 2 ? _mm256_and_si256(low_bits, low4)
+                                          : _mm256_and_si256(_mm256_srli_epi16(low_bits, 4), low4);
+          const __m256i top = _mm256_and_si256(high_bits_at_4(high, part), bits45);
+          const __m256i q = _mm256_or_si256(nibble, top);
+          const __m256i scale = scale16[2 * g + k / 4];
+          for (int t = 0; t < T; ++t) codes[t][k] = D::add(codes[t][k], q, broadcast4(x[t]->qs + 32 * g + 4 * k), scale);
+        }
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const __m256 dd = _mm256_mul_ps(d, _mm256_set1_ps(x[t]->d));
+      for (int l = 0; l < 8; ++l) {
+        const __m256i subs = _mm256_add_epi32(_mm256_mullo_epi32(sc.scale[2 * l], _mm256_set1_epi32(x[t]->bsums[2 * l])),
+                                              _mm256_mullo_epi32(sc.scale[2 * l + 1], _mm256_set1_epi32(x[t]->bsums[2 * l + 1])));
+        const __m256i offset_codes = _mm256_sub_epi32(codes[t][l], _mm256_slli_epi32(subs, 5));  // - 32·subs
+        scaled[t][l] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(offset_codes), scaled[t][l]);
+      }
+    }
+  }
+  store_lane_sums<T>(scaled, minsum, y + t0 * job.rows, job.rows, rows);
+}
+
+// Groups [g0, g1) times all n activation rows, D::kTokens at a time while
+// they last, then one (decode's single row is a pass of one).
+template <class D, void (*pass1)(const char*, const KGroupJob&, int64_t, float*, int64_t),
+          void (*pass)(const char*, const KGroupJob&, int64_t, float*, int64_t)>
+void multiply_k_type(const KGroupJob& job, int64_t g0, int64_t g1) {
+  for (int64_t g = g0; g < g1; ++g) {
+    const char* group = reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride);
+    const int64_t rows = smaller(kRows, job.rows - g * kRows);
+    float* yg = job.y + g * kRows;
+    int64_t t = 0;
+    if constexpr (D::kTokens > 1)
+      for (; t + D::kTokens <= job.n; t += D::kTokens) pass(group, job, t, yg, rows);
+    for (; t < job.n; ++t) pass1(group, job, t, yg, rows);
+  }
+}
+
+template <class D>
+void multiply_k_with(const KGroupJob& job, int64_t g0, int64_t g1) {
+  if (job.type == DType::Q4_K)
+    multiply_k_type<D, q4_k_group_times_rows<D, 1>, q4_k_group_times_rows<D, D::kTokens>>(job, g0, g1);
+  else
+    multiply_k_type<D, q6_k_group_times_rows<D, 1>, q6_k_group_times_rows<D, D::kTokens>>(job, g0, g1);
+}
+
+// The VNNI variants: maddubs's pair sums (≤ 2 · 63 · 127, exact in int16)
+// times the scale and added in one vpdpwssd.
+template <class Dpwssd, int Tokens>
+struct VnniKDot {
+  static constexpr int kTokens = Tokens;
+  static __m256i add(__m256i acc, __m256i u8, __m256i s8, __m256i scale16) {
+    return Dpwssd::apply(acc, _mm256_maddubs_epi16(u8, s8), scale16);
+  }
+};
+
+}  // namespace
+}  // namespace reach::run::row_groups
