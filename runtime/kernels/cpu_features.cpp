@@ -106,6 +106,11 @@ PrefetchDistances by_identity(const CpuId& id) {
   // and L2 6 KiB ahead beat the Intel 2048,5120 by 9-17%;
   // bench/runtime/logs/prefetch-sweep-amd-epyc-2026-12-04.log).
   if (id.vendor == "AuthenticAMD" && id.family == 26) return {0, 6144, "table: AMD family 26 (measured on Zen 5 EPYC)"};
+  // Zen 4 (family 25 model 17): no software prefetch at all was best in two
+  // interleaved sweeps (Q8_0 +19-25%, Q4_0 +12-16% over 2048,5120;
+  // bench/runtime/logs/prefetch-sweep-amd-zen4-2026-12-04.log). Family 25
+  // also holds Zen 3, not measured.
+  if (id.vendor == "AuthenticAMD" && id.family == 25) return {0, 0, "table: AMD family 25 (measured on Zen 4 EPYC)"};
   return {2048, 5120, "default (the Intel distances; not measured on this CPU family)"};
 }
 
