@@ -45,10 +45,8 @@ struct Avx2 {
 };
 
 // Q4_K and Q6_K (row_groups_k_kernel.h): maddubs's pair sums (codes < 64:
-// ≤ 2 · 63 · 127, exact in int16) times the scale by madd. One activation row per pass: a
-// pass holds eight integer accumulators per row.
+// ≤ 2 · 63 · 127, exact in int16) times the scale by madd.
 struct Avx2KDot {
-  static constexpr int kTokens = 1;
   static __m256i add(__m256i acc, __m256i u8, __m256i s8, __m256i scale16) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u8, s8), scale16));
   }

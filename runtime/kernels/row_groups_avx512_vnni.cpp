@@ -120,10 +120,9 @@ void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
   if (job.type == DType::Q4_0) multiply_pairs<DType::Q4_0>(job, g0, g1);
   else multiply_pairs<DType::Q8_0>(job, g0, g1);
 }
-// Q4_K: the shared kernel with EVEX vpdpwssd on 256-bit vectors; the 32
-// registers hold two activation rows' sixteen accumulators.
+// Q4_K and Q6_K: the shared kernel with EVEX vpdpwssd on 256-bit vectors.
 void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
-  multiply_k_with<VnniKDot<Avx512Dpwssd, 2>>(job, g0, g1);
+  multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
 }
 }  // namespace avx512_vnni
 
