@@ -86,17 +86,21 @@ TEST(Perplexity, EqualsTheReferenceWithAStride) {
   EXPECT_NEAR(r.perplexity, ref, 1e-4 * ref);
 }
 
+// The perplexity of the model in `path`.
+double file_perplexity(const std::filesystem::path& path, const std::vector<int32_t>& tokens,
+                       const PerplexityOptions& options) {
+  const auto source = open_model(path);
+  ThreadPool pool(2);
+  Model model(*source, pool);
+  return perplexity(model, tokens, options).perplexity;
+}
+
 // Quantized files against F32 on the same tokens: |ppl - ppl_F32| / ppl_F32.
 TEST(Perplexity, QuantizedFilesWithinStatedBoundsOfF32) {
   const auto tokens = text_tokens(64);
   PerplexityOptions o;
   o.ctx = 32, o.batch = 32, o.bos_id = 1;
-  auto ppl = [&](const std::filesystem::path& path) {
-    const auto source = open_model(path);
-    ThreadPool pool(2);
-    Model model(*source, pool);
-    return perplexity(model, tokens, o).perplexity;
-  };
+  auto ppl = [&](const std::filesystem::path& path) { return file_perplexity(path, tokens, o); };
   const double f32 = ppl(tiny_model().gguf.at(DType::F32));
   EXPECT_NEAR(f32, ppl(tiny_model().hf_dir), 1e-4 * f32);
   for (const auto& [type, bound] : {std::pair{DType::F16, 1e-3}, std::pair{DType::Q8_0, 1e-2}, std::pair{DType::Q4_0, 0.1}}) {
@@ -162,12 +166,7 @@ TEST(Perplexity, EveryQuantizedTypeWithinStatedBoundsOfF32) {
   auto tokens = text_tokens(96);
   PerplexityOptions o;
   o.ctx = 48, o.batch = 48, o.bos_id = 1;
-  auto ppl = [&](const std::filesystem::path& path) {
-    const auto source = open_model(path);
-    ThreadPool pool(2);
-    Model model(*source, pool);
-    return perplexity(model, tokens, o).perplexity;
-  };
+  auto ppl = [&](const std::filesystem::path& path) { return file_perplexity(path, tokens, o); };
   tokens[0] = 1;
   const double f32 = ppl(f32_file);
   const std::vector<float> f32_logits = all_logits(f32_file, tokens);
