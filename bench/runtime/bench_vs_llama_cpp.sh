@@ -34,10 +34,12 @@ fi
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) cores seen); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "reach-run $(git -C "$root" rev-parse --short HEAD); llama.cpp $(git -C "$work/llama.cpp" rev-parse --short HEAD) (llama-bench, GGML_NATIVE)"
 
-# Bandwidth drifts on a shared VM: measured before and after the runs, and
-# the roofline is the higher of the two (the stricter target).
+# Bandwidth drifts on a shared VM (on one Zen 4 VM reach-membw read 33.6
+# GB/s around a run in which decode itself read 48): measured before every
+# engine's run and after the last, and the roofline is the highest of them
+# (the strictest target).
 read_bandwidth() { "$build/bench/runtime/reach-membw" --threads "$threads" | awk '$1 == "read_GBps" {print $2}'; }
-read_before=$(read_bandwidth)
+bandwidths=()
 
 # llama-bench's jsonl rows -> "pp512 MEAN±SD" / "tg128 MEAN±SD".
 llama_rows() {
@@ -52,6 +54,7 @@ for line in sys.stdin:
 rows=()
 for type in $types; do
   gguf="$work/tinyllama/model-$type.gguf"
+  bandwidths+=("$(read_bandwidth)")
   ours=$("$reach_run" bench --model "$gguf" -p 512 -n 128 -r 3 --threads "$threads")
   echo "$ours" | sed 's/^/  reach-run: /'
   bytes=$(awk '/weight_bytes_per_token/ {print $2}' <<<"$ours")
@@ -60,6 +63,7 @@ for type in $types; do
   rows+=("$type reach-run f32 $our_pp $our_tg $bytes")
   # llama-bench has no F32 KV cache (its -ctk takes f16, bf16 and quantized
   # types): its default F16 is what it reports, reach-run's cache is F32.
+  bandwidths+=("$(read_bandwidth)")
   theirs=$("$llama_bench" -m "$gguf" -p 512 -n 128 -r 3 -t "$threads" -o jsonl 2>/dev/null | llama_rows)
   echo "$theirs" | sed 's/^/  llama-bench: /'
   their_pp=$(awk '$1 == "pp512" {print $2}' <<<"$theirs")
@@ -67,9 +71,9 @@ for type in $types; do
   rows+=("$type llama.cpp f16 $their_pp $their_tg $bytes")
 done
 
-read_after=$(read_bandwidth)
-read_gbps=$(awk -v a="$read_before" -v b="$read_after" 'BEGIN {print (a > b ? a : b)}')
-echo "read bandwidth ($threads threads, best of reach-membw's variants): $read_before GB/s before, $read_after after; roofline from $read_gbps"
+bandwidths+=("$(read_bandwidth)")
+read_gbps=$(printf '%s\n' "${bandwidths[@]}" | sort -g | tail -1)
+echo "read bandwidth ($threads threads, best of reach-membw's variants), before each run and after the last: ${bandwidths[*]} GB/s; roofline from $read_gbps"
 echo
 printf '| type | engine | KV cache | pp512 t/s | tg128 t/s | weights read in decode | tg128 %% of read roofline |\n'
 printf '| --- | --- | --- | ---: | ---: | ---: | ---: |\n'
