@@ -107,7 +107,7 @@ void gemv_row_groups(const WeightMatrix& w, const float* x, float* y, ThreadPool
   gemm_row_groups(w, x, 1, y, pool);
 }
 
-// ---- K-quants: the file's rows, Q8_K activations (kernels/k_quant_dot.h) --
+// ---- Q2_K / Q3_K / Q5_K: the file's rows, Q8_K activations (kernels/k_quant_dot.h)
 
 // Each row of Y is what the GEMV computes for that token: per weight row,
 // its super-blocks unpacked once for four tokens at a time.

@@ -236,9 +236,10 @@ TEST(QuantizeQ8K, ZeroAndTinyBlocksAreZeros) {
   }
 }
 
-TEST(KQuantDot, OnlyKQuantsHaveOne) {
+// The K-quants read row by row have one; Q4_K and Q6_K, in row groups, do not.
+TEST(KQuantDot, OnlyKQuantsReadRowByRowHaveOne) {
   for (DType t : kKQuants) EXPECT_NE(k_quant_rows_dot(t), nullptr);
-  for (DType t : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0, DType::Q4_1})
+  for (DType t : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q4_K, DType::Q6_K})
     EXPECT_EQ(k_quant_rows_dot(t), nullptr);
 }
 
