@@ -46,6 +46,7 @@ void quantize(const float* x, int64_t n, int64_t cols, Activations& out, ThreadP
 }
 
 using GroupsKernel = void (*)(const GroupJob& job, int64_t g0, int64_t g1);
+
 GroupsKernel kernel_for(Isa isa) {
   switch (isa) {
     case Isa::avx2: return avx2::multiply_groups;

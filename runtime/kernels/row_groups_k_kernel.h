@@ -122,12 +122,14 @@ void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
         }
       }
     }
+    __m256i min_of[8];  // the rows' minimums, unpacked once for all T activation rows
+    for (int l = 0; l < 8; ++l) min_of[l] = scales.min(l);
     for (int t = 0; t < T; ++t) {
       const int32_t* xsum = job.xsum32 + ((t0 + t) * job.supers + s) * 8;
       const __m256 dd = _mm256_mul_ps(d, _mm256_set1_ps(x[t]->d));
       const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(dmin, _mm256_set1_ps(x[t]->d)), _mm256_set1_ps(-0.0f));
       for (int l = 0; l < 8; ++l) {
-        const __m256i mins = _mm256_mullo_epi32(scales.min(l), _mm256_set1_epi32(xsum[l]));
+        const __m256i mins = _mm256_mullo_epi32(min_of[l], _mm256_set1_epi32(xsum[l]));
         scaled[t][l] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(codes[t][l]), scaled[t][l]);
         minsum[t][l] = _mm256_fmadd_ps(ddmin, _mm256_cvtepi32_ps(mins), minsum[t][l]);
       }
