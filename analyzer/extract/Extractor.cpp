@@ -1072,6 +1072,10 @@ void Visitor::finish() {
   for (auto It = SM.fileinfo_begin(), End = SM.fileinfo_end(); It != End; ++It) {
     llvm::SmallString<256> Path(It->first.getName());
     SM.getFileManager().makeAbsolutePath(Path);
+    // The index hashes the file opened: its real path, as `..` after a
+    // symbolic link (GCC's include folders) leads elsewhere than the text.
+    llvm::StringRef Real = It->first.getFileEntry().tryGetRealPathName();
+    Out.Inputs.push_back(Real.empty() ? Path.str().str() : Real.str());
     llvm::sys::path::remove_dots(Path, true);
     llvm::StringRef P = Path;
     if (P.consume_front(Root) && P.consume_front("/"))

@@ -5,6 +5,7 @@
 #include "extract/ErrorSorter.h"
 #include "extract/Extractor.h"
 #include "extract/NvccCommand.h"
+#include "index/SummaryIndex.h"
 
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -110,6 +111,44 @@ void mapLargeBlocks() {
 #endif
 }
 
+/// Parses one TU with its commands and fills S: the summary, or (with
+/// CompileCheckOnly) only whether it compiles and its errors.
+void extractOne(const std::string &File, const std::vector<CompileCommand> &Commands,
+                const RunOptions &Opts, TUSummary &S) {
+  S.MainFile = File;
+  FixedCommands One(Commands);
+  // A private physical file system per tool: the real one is process-wide
+  // and changing its working directory would race between workers.
+  ClangTool Tool(One, {File}, std::make_shared<PCHContainerOperations>(), fileSystem(Opts));
+  ErrorSorter Diags(Opts.Root);
+  Tool.setDiagnosticConsumer(&Diags);
+  Tool.setPrintErrorMessage(false);
+  Factory F(Opts.Root, S);
+  std::unique_ptr<FrontendActionFactory> Check = newFrontendActionFactory<clang::SyntaxOnlyAction>();
+  int RC = Tool.run(Opts.CompileCheckOnly ? Check.get() : &F);
+  if (Diags.ProjectErrors > 0 || (RC != 0 && Diags.ForeignErrors == 0)) {
+    S.Failed = true;
+    S.FirstError = Diags.FirstProject.empty() ? "could not run the compile command" : Diags.FirstProject;
+    S.Errors = std::move(Diags.Project);
+  } else if (Diags.ForeignErrors > 0) {
+    S.HeaderErrors = Diags.ForeignErrors;
+    S.FirstHeaderError = Diags.FirstForeign;
+  }
+}
+
+/// What a TU's summary depends on besides the contents of the files it
+/// reads: the root (project or not, relative paths) and its commands.
+std::string indexKey(const std::string &Root, const std::vector<CompileCommand> &Commands) {
+  std::vector<std::string> Parts{Root};
+  for (const CompileCommand &C : Commands) {
+    Parts.push_back(C.Directory);
+    Parts.push_back(C.Filename);
+    Parts.insert(Parts.end(), C.CommandLine.begin(), C.CommandLine.end());
+    Parts.push_back(""); // the end of one command
+  }
+  return SummaryIndex::keyFor(Parts);
+}
+
 } // namespace
 
 std::vector<std::string> adjustCommand(std::vector<std::string> Args, const std::string &File,
@@ -168,37 +207,44 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
   }
 
   std::vector<TUSummary> Results(Files.size());
+  SummaryIndex *Index = Opts.CompileCheckOnly ? nullptr : Opts.Index;
+  ContentHashes Hashes(WithDriverFiles.Overlay);
   SummaryDedup Dedup;
   mapLargeBlocks();
   std::atomic<size_t> Next{0}, Done{0};
   std::atomic<bool> AnyFailed{false};
   std::mutex ProgressMutex;
+  // Summaries are absorbed in the database's order, whichever worker ends
+  // first: the copy of a shared definition that dedup keeps, and so the
+  // linked graph and every report, must not depend on timing (a report is
+  // compared byte for byte with a sharded scan's, and with the last run's).
+  std::mutex OrderMutex;
+  std::vector<bool> Extracted(Files.size());
+  size_t NextToAbsorb = 0;
+  auto absorbInOrder = [&](size_t I) {
+    std::lock_guard<std::mutex> Lock(OrderMutex);
+    Extracted[I] = true;
+    for (; NextToAbsorb < Files.size() && Extracted[NextToAbsorb]; ++NextToAbsorb)
+      Dedup.absorb(Results, NextToAbsorb);
+  };
   auto Work = [&] {
     for (size_t I; !(Opts.CompileCheckOnly && AnyFailed) && (I = Next++) < Files.size();) {
       TUSummary &S = Results[I];
-      S.MainFile = Files[I];
-      FixedCommands One(Commands[I]);
-      // A private physical file system per tool: the real one is process-wide
-      // and changing its working directory would race between workers.
-      ClangTool Tool(One, {Files[I]}, std::make_shared<PCHContainerOperations>(),
-                     fileSystem(WithDriverFiles));
-      ErrorSorter Diags(Opts.Root);
-      Tool.setDiagnosticConsumer(&Diags);
-      Tool.setPrintErrorMessage(false);
-      Factory F(Opts.Root, S);
-      std::unique_ptr<FrontendActionFactory> Check = newFrontendActionFactory<clang::SyntaxOnlyAction>();
-      int RC = Tool.run(Opts.CompileCheckOnly ? Check.get() : &F);
-      if (Diags.ProjectErrors > 0 || (RC != 0 && Diags.ForeignErrors == 0)) {
-        S.Failed = true;
+      std::string Key = Index ? indexKey(Opts.Root, Commands[I]) : "";
+      std::optional<TUSummary> Stored = Index ? Index->lookup(Key, Hashes) : std::nullopt;
+      if (Stored)
+        S = std::move(*Stored);
+      else
+        extractOne(Files[I], Commands[I], WithDriverFiles, S);
+      if (S.Failed)
         AnyFailed = true;
-        S.FirstError = Diags.FirstProject.empty() ? "could not run the compile command"
-                                                  : Diags.FirstProject;
-        S.Errors = std::move(Diags.Project);
-      } else if (Diags.ForeignErrors > 0) {
-        S.HeaderErrors = Diags.ForeignErrors;
-        S.FirstHeaderError = Diags.FirstForeign;
+      if (Index && !Stored) {
+        Index->noteParsed(Files[I]);
+        if (!S.Failed) // a TU that failed is parsed again next time: its errors may be gone
+          Index->store(Key, S, Hashes);
       }
-      Dedup.absorb(Results, I);
+      S.Inputs = {};
+      absorbInOrder(I);
       size_t N = ++Done;
       if (Opts.Progress) {
         std::lock_guard<std::mutex> Lock(ProgressMutex);

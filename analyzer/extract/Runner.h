@@ -13,6 +13,8 @@ namespace clang::tooling { class CompilationDatabase; }
 
 namespace reach {
 
+class SummaryIndex;
+
 struct RunOptions {
   std::string Root;                   // absolute, no trailing slash
   unsigned Jobs = 0;                  // 0: all cores
@@ -25,6 +27,9 @@ struct RunOptions {
   /// a syntax check without extraction, and once one TU has failed the
   /// ones not yet started are skipped (their summaries say nothing).
   bool CompileCheckOnly = false;
+  /// Where stored summaries are taken from and new ones written; null:
+  /// parse every TU (index/SummaryIndex.h).
+  SummaryIndex *Index = nullptr;
 };
 
 /// Compile-command adjustments shared by every tool that re-parses the

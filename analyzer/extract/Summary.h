@@ -38,6 +38,7 @@ struct Loc {
   std::string File;
   unsigned Line = 0, Column = 0;
   unsigned Offset = 0;  // byte offset, for the later `fix` command
+  friend bool operator==(const Loc &, const Loc &) = default;
 };
 
 /// A definition. Nodes outside the project (library template
@@ -69,6 +70,7 @@ struct Node {
   std::string InlineKeepReason;
   std::string Parent;   // USR of the enclosing class for methods, if any
   std::vector<std::string> Annotations;
+  friend bool operator==(const Node &, const Node &) = default;
 };
 
 /// One definition seen by several TUs (inline, header): the facts each TU
@@ -90,6 +92,7 @@ struct Edge {
   std::string From, To; // USRs
   EdgeKind Kind = EdgeKind::Call;
   Loc Site;             // call site
+  friend bool operator==(const Edge &, const Edge &) = default;
 };
 
 /// An address passed as an argument to a call: `registered-by` rules match
@@ -98,17 +101,20 @@ struct Registration {
   std::string Callee;   // qualified name of the called function
   std::string Target;   // USR of the function whose address is passed
   Loc Site;
+  friend bool operator==(const Registration &, const Registration &) = default;
 };
 
 struct ClassInfo {
   std::string Usr;
   std::vector<std::string> Bases; // USRs of direct bases
+  friend bool operator==(const ClassInfo &, const ClassInfo &) = default;
 };
 
 struct OverrideInfo {
   std::string Method;     // USR of the overriding method
   std::string Overridden; // USR of the overridden method
   bool OverriddenOutsideRoot = false; // declared in a library class
+  friend bool operator==(const OverrideInfo &, const OverrideInfo &) = default;
 };
 
 /// A non-defining declaration in a project file (`int f();` in a header, an
@@ -118,6 +124,7 @@ struct Redeclaration {
   std::string Usr;
   Loc RangeBegin, RangeEnd; // including attached comment, like Node's
   bool RangeInMacro = false;
+  friend bool operator==(const Redeclaration &, const Redeclaration &) = default;
 };
 
 /// An `#include` in a project file and the file it resolved to: fix drops
@@ -126,6 +133,7 @@ struct IncludeSite {
   std::string From;   // root-relative
   unsigned Line = 0;
   std::string Target; // root-relative; "" outside the root (a system header)
+  friend bool operator==(const IncludeSite &, const IncludeSite &) = default;
 };
 
 /// A name the preprocessor skipped in a project file: in an `#if` branch
@@ -136,6 +144,7 @@ struct InactiveUse {
   std::string Name;
   Loc Where;       // file and line
   std::string Why; // "#ifdef _WIN32", "an argument of assert, which ..."
+  friend bool operator==(const InactiveUse &, const InactiveUse &) = default;
 };
 
 /// An error in a project file, with the names its message quotes (an
@@ -144,6 +153,7 @@ struct InactiveUse {
 struct CompileError {
   std::string Message;            // "file:line:col: error: message"
   std::vector<std::string> Names; // the diagnostic's name and string arguments
+  friend bool operator==(const CompileError &, const CompileError &) = default;
 };
 
 struct TUSummary {
@@ -155,6 +165,9 @@ struct TUSummary {
   std::vector<OverrideInfo> Overrides;
   std::vector<Redeclaration> Redeclarations;
   std::vector<std::string> FilesSeen; // project files (relative) read by this TU
+  /// Every file the compiler read, absolute, system headers too: what the
+  /// index checks before it trusts a stored summary (index/SummaryIndex.h).
+  std::vector<std::string> Inputs;
   std::vector<IncludeSite> Includes;
   std::vector<InactiveUse> InactiveUses;
   bool Failed = false;
@@ -164,6 +177,7 @@ struct TUSummary {
   /// (see Runner.cpp), and the first of them is shown as a warning.
   unsigned HeaderErrors = 0;
   std::string FirstHeaderError;
+  friend bool operator==(const TUSummary &, const TUSummary &) = default;
 };
 
 } // namespace reach

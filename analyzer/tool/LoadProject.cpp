@@ -5,6 +5,7 @@
 #include "tool/LoadProject.h"
 
 #include "extract/Runner.h"
+#include "index/SummaryIndex.h"
 #include "graph/Orphans.h"
 #include "rules/Rules.h"
 
@@ -201,6 +202,32 @@ bool reportRuleProblems(const Analysis &A, bool AllowUnmatched) {
   return true;
 }
 
+/// The index of this build, locked for this run; null (and the TUs all
+/// parsed) with --no-index or when the folder cannot be used.
+std::unique_ptr<SummaryIndex> openIndex(const CommonOptions &Opts) {
+  if (Opts.NoIndex)
+    return nullptr;
+  std::string Dir = !Opts.IndexDir.empty() ? Opts.IndexDir : Opts.BuildPath + "/.reach";
+  std::string Error;
+  std::unique_ptr<SummaryIndex> Index = SummaryIndex::open(Dir, Error);
+  if (!Index)
+    llvm::errs() << "reach-audit: warning: " << Error << "; every translation unit is parsed\n";
+  return Index;
+}
+
+void reportIndexUse(SummaryIndex &Index, size_t TUs, bool Verbose) {
+  IndexStats S = Index.stats();
+  for (const std::string &C : S.Corrupt)
+    llvm::errs() << "reach-audit: warning: index entry " << C
+                 << " is malformed (truncated or overwritten); its translation unit was parsed again\n";
+  if (!Verbose)
+    return;
+  llvm::errs() << "reach-audit: index " << Index.dir() << ": " << S.Reused << " of " << TUs
+               << " translation units reused, " << S.Parsed.size() << " parsed\n";
+  for (const std::string &P : S.Parsed)
+    llvm::errs() << "reach-audit: parsed " << P << "\n";
+}
+
 } // namespace
 
 std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
@@ -225,10 +252,18 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   Run.Progress = llvm::sys::Process::StandardErrIsDisplayed();
   if (Overlay)
     Run.Overlay = std::make_shared<const std::map<std::string, std::string>>(Overlay->Contents);
+  std::unique_ptr<SummaryIndex> Index = openIndex(Opts);
+  Run.Index = Index.get();
   AnalysisInput In;
   In.Root = Where->Root;
   In.R = std::move(*R);
   In.TUs = extractAll(*DB, *Files, Run);
+  if (Index) {
+    if (!Overlay) // fix's trial rounds name edited TUs that may never be written
+      Index->pruneUnused();
+    reportIndexUse(*Index, Files->size(), Opts.IndexStats);
+    Index.reset(); // the lock: the rest of the run reads no index
+  }
   std::move(Missing.begin(), Missing.end(), std::back_inserter(In.TUs));
 
   std::set<std::string> Built = builtFiles(In.TUs, In.Root);

@@ -17,6 +17,9 @@ struct CommonOptions {
   unsigned Jobs = 0;
   std::vector<std::string> ExtraArgs; // after "--"
   bool AllowUnmatched = false;        // rules matching nothing: warnings, not errors
+  std::string IndexDir;               // empty: <BuildPath>/.reach
+  bool NoIndex = false;               // parse every TU, read and write no index
+  bool IndexStats = false;            // say which TUs the index gave and which were parsed
 };
 
 enum ExitCode { ExitOk = 0, ExitFindings = 1, ExitUsage = 2 };

@@ -31,6 +31,15 @@ cl::opt<bool> AllowUnmatched("allow-unmatched",
                              cl::desc("Rules that match nothing are warnings, not errors (rules "
                                       "shared across configurations)"),
                              cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
+cl::opt<std::string> IndexDir("index",
+                              cl::desc("Folder of stored per-TU summaries: TUs whose command and files are "
+                                       "unchanged are not parsed again (default: BUILD_DIR/.reach)"),
+                              cl::value_desc("DIR"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
+cl::opt<bool> NoIndex("no-index", cl::desc("Parse every TU; read and write no index"),
+                      cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
+cl::opt<bool> IndexStats("index-stats",
+                         cl::desc("Say on stderr how many TUs the index gave and which were parsed"),
+                         cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 } // namespace
 
 /// `--help` lists reach-audit's options only (categories named
@@ -83,7 +92,8 @@ int main(int argc, char **argv) {
     if (BuildDir.empty())
       BuildDir = ".";
   }
-  reach::CommonOptions Common{BuildDir, RulesPath, Root, Jobs, Extra, AllowUnmatched};
+  reach::CommonOptions Common{BuildDir, RulesPath, Root, Jobs, Extra, AllowUnmatched,
+                              IndexDir, NoIndex, IndexStats};
   for (const reach::Command &C : reach::commands())
     if (*C.Sub)
       return C.Run(Common);

@@ -1,0 +1,86 @@
+// The persistent index: one file per translation unit in a folder (by
+// default .reach/ in the build folder), holding the TU's summary as
+// extraction left it, the key of the commands it came from and the
+// contents hash of every file the compiler read. A later run takes the
+// stored summary instead of parsing again when the key is the same and
+// every file still hashes the same; anything else (a changed command, a
+// changed header, a new build of reach-audit, a corrupt entry) parses the
+// TU again and replaces the entry. Nothing stored is trusted unchecked.
+#pragma once
+
+#include "extract/Summary.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace reach {
+
+/// Contents hashes of files as the compiler reads them: the overlay's text
+/// (fix's edits not yet written, the driver's virtual headers) over the
+/// disk. Each file is hashed once per run; safe from several threads.
+class ContentHashes {
+public:
+  using Overlay = std::map<std::string, std::string>;
+  explicit ContentHashes(std::shared_ptr<const Overlay> O) : Over(std::move(O)) {}
+  /// "" when the file cannot be read (gone since).
+  std::string of(const std::string &Path);
+
+private:
+  std::shared_ptr<const Overlay> Over;
+  std::mutex Mutex;
+  std::map<std::string, std::string> Known;
+};
+
+/// What one run did with the index, for --index-stats and the tests.
+struct IndexStats {
+  unsigned Reused = 0;
+  std::vector<std::string> Parsed; // main files parsed again (sorted at the end)
+  std::vector<std::string> Corrupt; // entries refused as malformed
+};
+
+class SummaryIndex {
+public:
+  /// Opens Dir, creating it, and locks it against other runs until the
+  /// index is destroyed (a second scan of the same index waits). Null, with
+  /// Error set, when the folder cannot be made or locked.
+  static std::unique_ptr<SummaryIndex> open(const std::string &Dir, std::string &Error);
+  ~SummaryIndex();
+
+  /// The key of one TU: this build of reach-audit, and Parts (the root and
+  /// the TU's adjusted compile commands), each part as given.
+  static std::string keyFor(llvm::ArrayRef<std::string> Parts);
+
+  /// The stored summary of Key, if its entry is whole and every file it
+  /// read hashes as it did.
+  std::optional<TUSummary> lookup(const std::string &Key, ContentHashes &Hashes);
+  /// Stores S (with its Inputs) under Key, atomically: a reader sees the
+  /// old entry or the new one.
+  void store(const std::string &Key, const TUSummary &S, ContentHashes &Hashes);
+  /// Removes the entries no lookup or store of this run named: TUs that
+  /// left the database, commands that changed.
+  void pruneUnused();
+
+  /// A TU whose summary did not come from the index.
+  void noteParsed(const std::string &MainFile);
+  IndexStats stats();
+  const std::string &dir() const { return Dir; }
+
+private:
+  SummaryIndex(std::string Dir, int LockFD) : Dir(std::move(Dir)), LockFD(LockFD) {}
+  std::string entryPath(const std::string &Key) const;
+
+  std::string Dir;
+  int LockFD = -1;
+  std::mutex Mutex;
+  std::set<std::string> Used; // entry file names
+  IndexStats Stats;
+};
+
+} // namespace reach
