@@ -206,9 +206,16 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
     WithDriverFiles.Overlay = std::move(Virtual);
   }
 
-  std::vector<TUSummary> Results(Files.size());
   SummaryIndex *Index = Opts.CompileCheckOnly ? nullptr : Opts.Index;
   ContentHashes Hashes(WithDriverFiles.Overlay);
+  std::vector<std::string> Keys;
+  if (Index) {
+    for (const std::vector<CompileCommand> &C : Commands)
+      Keys.push_back(indexKey(Opts.Root, C));
+    if (std::optional<std::vector<TUSummary>> Linked = Index->linked(Keys, Hashes))
+      return std::move(*Linked);
+  }
+  std::vector<TUSummary> Results(Files.size());
   SummaryDedup Dedup;
   mapLargeBlocks();
   std::atomic<size_t> Next{0}, Done{0};
@@ -230,8 +237,7 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
   auto Work = [&] {
     for (size_t I; !(Opts.CompileCheckOnly && AnyFailed) && (I = Next++) < Files.size();) {
       TUSummary &S = Results[I];
-      std::string Key = Index ? indexKey(Opts.Root, Commands[I]) : "";
-      std::optional<TUSummary> Stored = Index ? Index->lookup(Key, Hashes) : std::nullopt;
+      std::optional<TUSummary> Stored = Index ? Index->lookup(Keys[I], Hashes) : std::nullopt;
       if (Stored)
         S = std::move(*Stored);
       else
@@ -241,7 +247,7 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
       if (Index && !Stored) {
         Index->noteParsed(Files[I]);
         if (!S.Failed) // a TU that failed is parsed again next time: its errors may be gone
-          Index->store(Key, S, Hashes);
+          Index->store(Keys[I], S, Hashes);
       }
       S.Inputs = {};
       absorbInOrder(I);
@@ -266,6 +272,8 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
   for (auto &T : Threads)
     T.join();
   Dedup.finish(Results);
+  if (Index)
+    Index->storeLinked(Keys, Results);
   return Results;
 }
 

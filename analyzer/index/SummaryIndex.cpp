@@ -1,7 +1,11 @@
-// An entry file: "REACHIX1", the xxh3 checksum of the rest, the
-// compression (0 none, 1 zstd), the uncompressed size, then the payload:
-// the length of the head, the head (key; each input file and its hash),
-// and the summary (index/SummaryCodec.h).
+// Every file of the index is framed alike: a magic (8 bytes), the xxh3
+// checksum of the rest, the head's length and the head (plain, so that
+// checking an entry's files unpacks nothing), the body's compression (0
+// none, 1 zstd), its unpacked size, and the body. An entry's head is its key
+// and each file it read with that file's hash; its body the summary
+// (index/SummaryCodec.h). linked.bin's head is each TU's key and the
+// checksum of the entry it was made from; its body the deduplicated
+// summaries, each with its length before it.
 #include "index/SummaryIndex.h"
 
 #include "index/Bytes.h"
@@ -19,13 +23,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <unistd.h>
 
 namespace reach {
 namespace {
 
-constexpr llvm::StringLiteral Magic = "REACHIX1";
-constexpr size_t HeaderSize = 8 + 8 + 1 + 8;
+constexpr llvm::StringLiteral EntryMagic = "REACHIX2", LinkedMagic = "REACHLK1";
 
 std::string hex128(llvm::StringRef Bytes) {
   llvm::XXH128_hash_t H = llvm::xxh3_128bits(llvm::ArrayRef(Bytes.bytes_begin(), Bytes.size()));
@@ -47,74 +51,100 @@ const std::string &toolIdentity() {
   return Id;
 }
 
-std::string payloadOf(const std::string &Key, const TUSummary &S, ContentHashes &Hashes, bool &Ok) {
-  std::vector<std::string> Inputs = S.Inputs;
-  std::sort(Inputs.begin(), Inputs.end());
-  Inputs.erase(std::unique(Inputs.begin(), Inputs.end()), Inputs.end());
-  ByteWriter Head;
-  Head.str(Key);
-  Head.u(Inputs.size());
-  for (const std::string &P : Inputs) {
-    std::string H = Hashes.of(P);
-    Ok &= !H.empty(); // a file read but gone now: nothing to check against
-    Head.str(P);
-    Head.str(H);
-  }
-  std::string HeadBytes = Head.take();
-  std::string Payload(8, '\0');
-  llvm::support::endian::write64le(Payload.data(), HeadBytes.size());
-  Payload += HeadBytes;
-  Payload += encodeSummary(S);
-  return Payload;
+void put64(std::string &Out, uint64_t V) {
+  char B[8];
+  llvm::support::endian::write64le(B, V);
+  Out.append(B, 8);
 }
 
-std::string entryBytes(const std::string &Payload) {
+llvm::ArrayRef<uint8_t> bytesOf(llvm::StringRef S) { return {S.bytes_begin(), S.size()}; }
+
+std::string frame(llvm::StringRef Magic, llvm::StringRef Head, llvm::StringRef Body) {
   bool Zstd = llvm::compression::zstd::isAvailable();
   llvm::SmallVector<uint8_t, 0> Packed;
   if (Zstd)
-    llvm::compression::zstd::compress(llvm::ArrayRef(reinterpret_cast<const uint8_t *>(Payload.data()), Payload.size()),
-                                      Packed, /*Level=*/1);
-  std::string Body(1 + 8, '\0');
-  Body[0] = Zstd ? 1 : 0;
-  llvm::support::endian::write64le(Body.data() + 1, Payload.size());
+    llvm::compression::zstd::compress(bytesOf(Body), Packed, /*Level=*/1);
+  std::string Rest;
+  put64(Rest, Head.size());
+  Rest += Head;
+  Rest.push_back(Zstd ? 1 : 0);
+  put64(Rest, Body.size());
   if (Zstd)
-    Body.append(reinterpret_cast<const char *>(Packed.data()), Packed.size());
+    Rest.append(reinterpret_cast<const char *>(Packed.data()), Packed.size());
   else
-    Body += Payload;
-  std::string Out(Magic.str());
-  Out.resize(16);
-  llvm::support::endian::write64le(Out.data() + 8, llvm::xxh3_64bits(Body));
-  return Out + Body;
+    Rest += Body;
+  std::string Out = Magic.str();
+  put64(Out, llvm::xxh3_64bits(Rest));
+  return Out + Rest;
 }
 
-enum class Read { Ok, Missing, Corrupt };
+struct Framed {
+  uint64_t Checksum = 0;
+  llvm::StringRef Head, Body; // Body still packed
+  uint8_t Compression = 0;
+  uint64_t Size = 0;          // unpacked
+};
 
-/// The payload of an entry file, checked whole.
-Read readPayload(const std::string &Path, std::string &Payload) {
-  auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!Buf)
-    return Read::Missing;
-  llvm::StringRef B = (*Buf)->getBuffer();
-  if (B.size() < HeaderSize || !B.starts_with(Magic) ||
-      llvm::support::endian::read64le(B.data() + 8) != llvm::xxh3_64bits(B.drop_front(16)))
-    return Read::Corrupt;
-  uint8_t Compression = B[16];
-  uint64_t Size = llvm::support::endian::read64le(B.data() + 17);
-  llvm::StringRef Body = B.drop_front(HeaderSize);
-  if (Compression == 0) {
-    Payload = Body.str();
-    return Payload.size() == Size ? Read::Ok : Read::Corrupt;
-  }
-  if (Compression != 1 || !llvm::compression::zstd::isAvailable() || Size > (uint64_t(1) << 36))
-    return Read::Corrupt;
+/// The parts of a whole, well-formed file of the given kind.
+std::optional<Framed> unframe(llvm::StringRef B, llvm::StringRef Magic) {
+  using llvm::support::endian::read64le;
+  if (B.size() < 24 || !B.starts_with(Magic))
+    return std::nullopt;
+  Framed F;
+  F.Checksum = read64le(B.data() + 8);
+  if (F.Checksum != llvm::xxh3_64bits(B.drop_front(16)))
+    return std::nullopt;
+  uint64_t HeadSize = read64le(B.data() + 16);
+  llvm::StringRef Rest = B.drop_front(24);
+  if (HeadSize > Rest.size() || Rest.size() - HeadSize < 9)
+    return std::nullopt;
+  F.Head = Rest.take_front(HeadSize);
+  Rest = Rest.drop_front(HeadSize);
+  F.Compression = Rest[0];
+  F.Size = read64le(Rest.data() + 1);
+  F.Body = Rest.drop_front(9);
+  return F;
+}
+
+std::optional<std::string> unpack(const Framed &F) {
+  if (F.Compression == 0)
+    return F.Body.size() == F.Size ? std::optional(F.Body.str()) : std::nullopt;
+  if (F.Compression != 1 || !llvm::compression::zstd::isAvailable() || F.Size > (uint64_t(1) << 36))
+    return std::nullopt;
   llvm::SmallVector<uint8_t, 0> Out;
-  if (llvm::Error E = llvm::compression::zstd::decompress(
-          llvm::ArrayRef(reinterpret_cast<const uint8_t *>(Body.data()), Body.size()), Out, Size)) {
+  if (llvm::Error E = llvm::compression::zstd::decompress(bytesOf(F.Body), Out, F.Size)) {
     llvm::consumeError(std::move(E));
-    return Read::Corrupt;
+    return std::nullopt;
   }
-  Payload.assign(reinterpret_cast<const char *>(Out.data()), Out.size());
-  return Read::Ok;
+  return std::string(reinterpret_cast<const char *>(Out.data()), Out.size());
+}
+
+std::unique_ptr<llvm::MemoryBuffer> readFile(const std::string &Path) {
+  auto Buf = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  return Buf ? std::move(*Buf) : nullptr;
+}
+
+/// Writes Bytes to Path through a temporary file and a rename, so that a
+/// reader sees the old file or the new one. False if it could not.
+bool writeAtomically(const std::string &Dir, const std::string &Path, llvm::StringRef Bytes) {
+  llvm::SmallString<256> Temp;
+  int FD = -1;
+  if (llvm::sys::fs::createUniqueFile(Dir + "/part-%%%%%%%%", FD, Temp))
+    return false;
+  {
+    llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
+    OS << Bytes;
+    OS.close();
+    if (OS.has_error()) {
+      OS.clear_error();
+      llvm::sys::fs::remove(Temp);
+      return false;
+    }
+  }
+  if (!llvm::sys::fs::rename(Temp, Path))
+    return true;
+  llvm::sys::fs::remove(Temp);
+  return false;
 }
 
 } // namespace
@@ -183,64 +213,129 @@ std::string SummaryIndex::keyFor(llvm::ArrayRef<std::string> Parts) {
 
 std::string SummaryIndex::entryPath(const std::string &Key) const { return Dir + "/" + Key + ".tu"; }
 
-std::optional<TUSummary> SummaryIndex::lookup(const std::string &Key, ContentHashes &Hashes) {
+SummaryIndex::State SummaryIndex::check(const std::string &Key, ContentHashes &Hashes, std::string *Body) {
   {
     std::lock_guard<std::mutex> Lock(Mutex);
     Used.insert(Key + ".tu");
   }
-  std::string Payload;
-  Read R = readPayload(entryPath(Key), Payload);
-  if (R == Read::Missing)
-    return std::nullopt;
-  ByteReader Head(llvm::StringRef(Payload).drop_front(8));
-  uint64_t HeadSize = Payload.size() >= 8 ? llvm::support::endian::read64le(Payload.data()) : ~uint64_t(0);
-  bool Valid = R == Read::Ok && HeadSize <= Payload.size() - 8;
-  if (Valid) {
-    Head = ByteReader(llvm::StringRef(Payload).substr(8, HeadSize));
-    Valid = Head.str() == Key;
-  }
+  std::unique_ptr<llvm::MemoryBuffer> Buf = readFile(entryPath(Key));
+  if (!Buf)
+    return State::Missing;
+  std::optional<Framed> F = unframe(Buf->getBuffer(), EntryMagic);
+  if (!F)
+    return State::Corrupt;
+  ByteReader Head(F->Head);
+  if (Head.str() != Key)
+    return State::Corrupt;
   bool Fresh = true;
-  for (size_t I = 0, N = Valid ? Head.count() : 0; I < N && !Head.Bad; ++I) {
+  for (size_t I = 0, N = Head.count(); I < N && !Head.Bad; ++I) {
     std::string Path = Head.str(), Hash = Head.str();
-    Fresh = Fresh && Hashes.of(Path) == Hash;
+    Fresh = Fresh && Hashes.of(Path) == Hash; // once stale, hash no more files
   }
-  TUSummary S;
-  Valid = Valid && !Head.Bad && Head.atEnd() &&
-          decodeSummary(llvm::StringRef(Payload).drop_front(8 + HeadSize), S);
-  std::lock_guard<std::mutex> Lock(Mutex);
-  if (!Valid) {
-    Stats.Corrupt.push_back(entryPath(Key));
-    return std::nullopt;
-  }
+  if (Head.Bad || !Head.atEnd())
+    return State::Corrupt;
   if (!Fresh)
+    return State::Stale;
+  if (Body) {
+    std::optional<std::string> Unpacked = unpack(*F);
+    if (!Unpacked)
+      return State::Corrupt;
+    *Body = std::move(*Unpacked);
+  }
+  std::lock_guard<std::mutex> Lock(Mutex);
+  Checksums[Key] = F->Checksum;
+  return State::Fresh;
+}
+
+std::optional<TUSummary> SummaryIndex::lookup(const std::string &Key, ContentHashes &Hashes) {
+  std::string Body;
+  State St = check(Key, Hashes, &Body);
+  TUSummary S;
+  if (St == State::Fresh && !decodeSummary(Body, S))
+    St = State::Corrupt;
+  std::lock_guard<std::mutex> Lock(Mutex);
+  if (St == State::Corrupt) {
+    Checksums.erase(Key);
+    Stats.Corrupt.push_back(entryPath(Key));
+  }
+  if (St != State::Fresh)
     return std::nullopt;
   ++Stats.Reused;
   return S;
 }
 
 void SummaryIndex::store(const std::string &Key, const TUSummary &S, ContentHashes &Hashes) {
-  bool Ok = true;
-  std::string Bytes = entryBytes(payloadOf(Key, S, Hashes, Ok));
-  if (!Ok)
-    return;
-  llvm::SmallString<256> Temp;
-  int FD = -1;
-  if (llvm::sys::fs::createUniqueFile(Dir + "/part-%%%%%%%%", FD, Temp))
-    return; // an index that cannot be written is only slower next time
-  {
-    llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
-    OS << Bytes;
-    OS.close();
-    if (OS.has_error()) {
-      OS.clear_error();
-      llvm::sys::fs::remove(Temp);
-      return;
-    }
+  std::vector<std::string> Inputs = S.Inputs;
+  std::sort(Inputs.begin(), Inputs.end());
+  Inputs.erase(std::unique(Inputs.begin(), Inputs.end()), Inputs.end());
+  ByteWriter Head;
+  Head.str(Key);
+  Head.u(Inputs.size());
+  for (const std::string &P : Inputs) {
+    std::string H = Hashes.of(P);
+    if (H.empty())
+      return; // a file read but gone now: nothing to check the entry against
+    Head.str(P);
+    Head.str(H);
   }
-  if (llvm::sys::fs::rename(Temp, entryPath(Key)))
-    llvm::sys::fs::remove(Temp);
+  std::string Bytes = frame(EntryMagic, Head.take(), encodeSummary(S));
+  if (!writeAtomically(Dir, entryPath(Key), Bytes))
+    return; // an index that cannot be written is only slower next time
   std::lock_guard<std::mutex> Lock(Mutex);
   Used.insert(Key + ".tu");
+  Checksums[Key] = llvm::support::endian::read64le(Bytes.data() + 8);
+}
+
+std::optional<std::vector<TUSummary>> SummaryIndex::linked(const std::vector<std::string> &Keys,
+                                                           ContentHashes &Hashes) {
+  for (const std::string &K : Keys)
+    if (check(K, Hashes, nullptr) != State::Fresh)
+      return std::nullopt;
+  std::unique_ptr<llvm::MemoryBuffer> Buf = readFile(Dir + "/linked.bin");
+  std::optional<Framed> F = Buf ? unframe(Buf->getBuffer(), LinkedMagic) : std::nullopt;
+  if (!F)
+    return std::nullopt;
+  ByteReader Head(F->Head);
+  if (Head.count() != Keys.size())
+    return std::nullopt;
+  for (const std::string &K : Keys)
+    if (Head.str() != K || Head.u() != Checksums[K])
+      return std::nullopt;
+  std::optional<std::string> Body = unpack(*F);
+  if (Head.Bad || !Head.atEnd() || !Body)
+    return std::nullopt;
+  std::vector<TUSummary> Out(Keys.size());
+  llvm::StringRef Rest = *Body;
+  for (TUSummary &S : Out) {
+    if (Rest.size() < 8)
+      return std::nullopt;
+    uint64_t Size = llvm::support::endian::read64le(Rest.data());
+    Rest = Rest.drop_front(8);
+    if (Size > Rest.size() || !decodeSummary(Rest.take_front(Size), S))
+      return std::nullopt;
+    Rest = Rest.drop_front(Size);
+  }
+  if (!Rest.empty())
+    return std::nullopt;
+  Stats.Reused = Keys.size();
+  return Out;
+}
+
+void SummaryIndex::storeLinked(const std::vector<std::string> &Keys, const std::vector<TUSummary> &Deduplicated) {
+  ByteWriter Head;
+  Head.u(Keys.size());
+  std::string Body;
+  for (size_t I = 0; I < Keys.size(); ++I) {
+    auto It = Checksums.find(Keys[I]);
+    if (It == Checksums.end())
+      return;
+    Head.str(Keys[I]);
+    Head.u(It->second);
+    std::string One = encodeSummary(Deduplicated[I]);
+    put64(Body, One.size());
+    Body += One;
+  }
+  writeAtomically(Dir, Dir + "/linked.bin", frame(LinkedMagic, Head.take(), Body));
 }
 
 void SummaryIndex::pruneUnused() {

@@ -6,6 +6,11 @@
 // every file still hashes the same; anything else (a changed command, a
 // changed header, a new build of reach-audit, a corrupt entry) parses the
 // TU again and replaces the entry. Nothing stored is trusted unchecked.
+//
+// Next to the entries, linked.bin holds the summaries after deduplication
+// (extract/Dedup.h) of the last run that read every TU: when every entry of
+// this run is fresh and is the one that run read, it replaces decoding and
+// deduplicating them all (on this repository, 13 s of a 15 s query).
 #pragma once
 
 #include "extract/Summary.h"
@@ -63,6 +68,12 @@ public:
   /// Stores S (with its Inputs) under Key, atomically: a reader sees the
   /// old entry or the new one.
   void store(const std::string &Key, const TUSummary &S, ContentHashes &Hashes);
+  /// The deduplicated summaries of exactly these TUs, in this order, if
+  /// every entry is fresh and linked.bin was written from these entries.
+  std::optional<std::vector<TUSummary>> linked(const std::vector<std::string> &Keys, ContentHashes &Hashes);
+  /// Writes linked.bin from the deduplicated summaries of Keys' TUs, when
+  /// each of them has an entry (a TU that failed has none).
+  void storeLinked(const std::vector<std::string> &Keys, const std::vector<TUSummary> &Deduplicated);
   /// Removes the entries no lookup or store of this run named: TUs that
   /// left the database, commands that changed.
   void pruneUnused();
@@ -75,11 +86,16 @@ public:
 private:
   SummaryIndex(std::string Dir, int LockFD) : Dir(std::move(Dir)), LockFD(LockFD) {}
   std::string entryPath(const std::string &Key) const;
+  enum class State { Missing, Corrupt, Stale, Fresh };
+  /// Reads Key's entry and checks its files; the summary's bytes (still
+  /// packed) in Body when fresh.
+  State check(const std::string &Key, ContentHashes &Hashes, std::string *Body);
 
   std::string Dir;
   int LockFD = -1;
   std::mutex Mutex;
   std::set<std::string> Used; // entry file names
+  std::map<std::string, uint64_t> Checksums; // key -> checksum of its entry, read or written in this run
   IndexStats Stats;
 };
 
