@@ -350,6 +350,31 @@ void SummaryIndex::pruneUnused() {
     llvm::sys::fs::remove(P);
 }
 
+int SummaryIndex::adopt(const std::string &From, std::string &Error) {
+  if (!llvm::sys::fs::is_directory(From)) {
+    Error = From + " is not a folder";
+    return -1;
+  }
+  std::error_code EC;
+  std::vector<std::string> Entries;
+  for (llvm::sys::fs::directory_iterator It(From, EC), End; It != End && !EC; It.increment(EC))
+    if (llvm::StringRef(It->path()).ends_with(".tu"))
+      Entries.push_back(It->path());
+  if (EC || Entries.empty()) {
+    Error = From + " holds no index entries (*.tu): not an index folder, or a shard that extracted nothing";
+    return -1;
+  }
+  for (const std::string &E : Entries) {
+    std::unique_ptr<llvm::MemoryBuffer> Buf = readFile(E);
+    std::string To = Dir + "/" + llvm::sys::path::filename(E).str();
+    if (!Buf || !writeAtomically(Dir, To, Buf->getBuffer())) {
+      Error = "cannot copy " + E + " to " + To;
+      return -1;
+    }
+  }
+  return int(Entries.size());
+}
+
 void SummaryIndex::noteParsed(const std::string &MainFile) {
   std::lock_guard<std::mutex> Lock(Mutex);
   Stats.Parsed.push_back(MainFile);

@@ -78,6 +78,11 @@ public:
   /// left the database, commands that changed.
   void pruneUnused();
 
+  /// Copies the entries of another index folder (a shard's) into this one;
+  /// the number copied, or -1 with Error set when From is no index folder.
+  /// Entries are checked when looked up, as every entry is.
+  int adopt(const std::string &From, std::string &Error);
+
   /// A TU whose summary did not come from the index.
   void noteParsed(const std::string &MainFile);
   IndexStats stats();

@@ -21,6 +21,7 @@ struct Command {
 };
 
 Command scanCommand();
+Command mergeCommand();
 Command whyCommand();
 Command blastCommand();
 Command checkCommand();

@@ -202,24 +202,18 @@ bool reportRuleProblems(const Analysis &A, bool AllowUnmatched) {
   return true;
 }
 
-/// The index of this build, locked for this run; null (and the TUs all
-/// parsed) with --no-index or when the folder cannot be used.
-std::unique_ptr<SummaryIndex> openIndex(const CommonOptions &Opts) {
-  if (Opts.NoIndex)
-    return nullptr;
-  std::string Dir = !Opts.IndexDir.empty() ? Opts.IndexDir : Opts.BuildPath + "/.reach";
-  std::string Error;
-  std::unique_ptr<SummaryIndex> Index = SummaryIndex::open(Dir, Error);
-  if (!Index)
-    llvm::errs() << "reach-audit: warning: " << Error << "; every translation unit is parsed\n";
-  return Index;
-}
-
-void reportIndexUse(SummaryIndex &Index, size_t TUs, bool Verbose) {
+void reportIndexUse(SummaryIndex &Index, size_t TUs, bool Verbose, bool ExpectIndexed) {
   IndexStats S = Index.stats();
   for (const std::string &C : S.Corrupt)
     llvm::errs() << "reach-audit: warning: index entry " << C
                  << " is malformed (truncated or overwritten); its translation unit was parsed again\n";
+  if (ExpectIndexed && !S.Parsed.empty()) {
+    llvm::errs() << "reach-audit: warning: " << S.Parsed.size()
+                 << " translation unit(s) were in no shard's index (or changed since), and were parsed here:";
+    for (size_t I = 0; I < S.Parsed.size() && I < 5; ++I)
+      llvm::errs() << " " << S.Parsed[I];
+    llvm::errs() << (S.Parsed.size() > 5 ? " ...\n" : "\n");
+  }
   if (!Verbose)
     return;
   llvm::errs() << "reach-audit: index " << Index.dir() << ": " << S.Reused << " of " << TUs
@@ -230,41 +224,69 @@ void reportIndexUse(SummaryIndex &Index, size_t TUs, bool Verbose) {
 
 } // namespace
 
-std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
+std::optional<ProjectSources> openProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
   std::optional<RulesAndRoot> Where = findRulesAndRoot(Opts);
   if (!Where)
     return std::nullopt;
-  std::unique_ptr<clang::tooling::CompilationDatabase> DB = openDatabase(Opts.BuildPath);
-  if (!DB)
+  ProjectSources P;
+  P.Root = Where->Root;
+  P.RulesPath = Where->RulesPath;
+  P.DB = openDatabase(Opts.BuildPath);
+  if (!P.DB)
     return std::nullopt;
-  std::optional<Rules> R = readRules(Where->RulesPath);
-  if (!R)
-    return std::nullopt;
-  std::vector<TUSummary> Missing;
-  std::optional<std::vector<std::string>> Files = sourcesToScan(*DB, Opts.BuildPath, Overlay, Missing);
+  std::optional<std::vector<std::string>> Files = sourcesToScan(*P.DB, Opts.BuildPath, Overlay, P.Missing);
   if (!Files)
     return std::nullopt;
+  P.Files = std::move(*Files);
+  return P;
+}
 
+RunOptions runOptionsFor(const CommonOptions &Opts, const std::string &Root, const SourceOverlay *Overlay) {
   RunOptions Run;
-  Run.Root = Where->Root;
+  Run.Root = Root;
   Run.Jobs = Opts.Jobs;
   Run.ExtraArgs = Opts.ExtraArgs;
   Run.Progress = llvm::sys::Process::StandardErrIsDisplayed();
   if (Overlay)
     Run.Overlay = std::make_shared<const std::map<std::string, std::string>>(Overlay->Contents);
+  return Run;
+}
+
+std::unique_ptr<SummaryIndex> openIndex(const CommonOptions &Opts) {
+  if (Opts.NoIndex)
+    return nullptr;
+  std::string Error;
+  std::unique_ptr<SummaryIndex> Index = SummaryIndex::open(indexDir(Opts), Error);
+  if (!Index)
+    llvm::errs() << "reach-audit: warning: " << Error << "; every translation unit is parsed\n";
+  return Index;
+}
+
+std::string indexDir(const CommonOptions &Opts) {
+  return !Opts.IndexDir.empty() ? Opts.IndexDir : Opts.BuildPath + "/.reach";
+}
+
+std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
+  std::optional<ProjectSources> Where = openProject(Opts, Overlay);
+  if (!Where)
+    return std::nullopt;
+  std::optional<Rules> R = readRules(Where->RulesPath);
+  if (!R)
+    return std::nullopt;
+  RunOptions Run = runOptionsFor(Opts, Where->Root, Overlay);
   std::unique_ptr<SummaryIndex> Index = openIndex(Opts);
   Run.Index = Index.get();
   AnalysisInput In;
   In.Root = Where->Root;
   In.R = std::move(*R);
-  In.TUs = extractAll(*DB, *Files, Run);
+  In.TUs = extractAll(*Where->DB, Where->Files, Run);
   if (Index) {
     if (!Overlay) // fix's trial rounds name edited TUs that may never be written
       Index->pruneUnused();
-    reportIndexUse(*Index, Files->size(), Opts.IndexStats);
+    reportIndexUse(*Index, Where->Files.size(), Opts.IndexStats, Opts.ExpectIndexed);
     Index.reset(); // the lock: the rest of the run reads no index
   }
-  std::move(Missing.begin(), Missing.end(), std::back_inserter(In.TUs));
+  std::move(Where->Missing.begin(), Where->Missing.end(), std::back_inserter(In.TUs));
 
   std::set<std::string> Built = builtFiles(In.TUs, In.Root);
   if (Built.empty() && !Overlay) {

@@ -3,12 +3,36 @@
 // program analysed.
 #pragma once
 
+#include "extract/Runner.h"
 #include "graph/Analysis.h"
 #include "tool/Options.h"
 
+#include "clang/Tooling/CompilationDatabase.h"
+
+#include <memory>
 #include <optional>
 
 namespace reach {
+
+class SummaryIndex;
+
+/// The first phases: the root and the rules file found, the compile
+/// database open, the sources chosen (each once, sorted).
+struct ProjectSources {
+  std::string Root;      // absolute
+  std::string RulesPath; // "" for the defaults
+  std::unique_ptr<clang::tooling::CompilationDatabase> DB;
+  std::vector<std::string> Files;
+  std::vector<TUSummary> Missing; // listed by the database, not on disk: failed TUs
+};
+std::optional<ProjectSources> openProject(const CommonOptions &Opts, const SourceOverlay *Overlay = nullptr);
+RunOptions runOptionsFor(const CommonOptions &Opts, const std::string &Root, const SourceOverlay *Overlay = nullptr);
+
+/// --index, or BUILD/.reach.
+std::string indexDir(const CommonOptions &Opts);
+/// The index of this build, locked for this run; null (and the TUs all
+/// parsed) with --no-index or when the folder cannot be used.
+std::unique_ptr<SummaryIndex> openIndex(const CommonOptions &Opts);
 
 /// Reads the compile database and rules, extracts every TU and analyses the
 /// program. Prints errors and returns nullopt on input errors. Overlay:

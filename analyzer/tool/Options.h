@@ -20,6 +20,7 @@ struct CommonOptions {
   std::string IndexDir;               // empty: <BuildPath>/.reach
   bool NoIndex = false;               // parse every TU, read and write no index
   bool IndexStats = false;            // say which TUs the index gave and which were parsed
+  bool ExpectIndexed = false;         // merge: a TU parsed here was in no shard (a warning)
 };
 
 enum ExitCode { ExitOk = 0, ExitFindings = 1, ExitUsage = 2 };

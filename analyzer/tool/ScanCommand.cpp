@@ -1,11 +1,14 @@
 // reach-audit scan: verdicts for every definition and file, the text
-// summary, and the reports asked for (JSON, SARIF, Graphviz, HTML).
+// summary, and the reports asked for (JSON, SARIF, Graphviz, HTML). Also
+// its two halves for CI matrices: `scan --shard I/N` extracts a part of
+// the TUs into an index, and `merge DIR...` reports from the parts.
 #include "report/JsonReport.h"
 #include "report/TextReport.h"
 #include "tool/Commands.h"
 #include "tool/LoadProject.h"
 #include "tool/FocusOutput.h"
 #include "tool/ReportOutputs.h"
+#include "tool/Shards.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
@@ -17,20 +20,27 @@ namespace reach {
 namespace {
 
 cl::SubCommand ScanCmd("scan", "Analyse the program: verdicts for every definition and file");
+cl::SubCommand MergeCmd("merge", "Report from the indexes of `scan --shard` runs, as one scan would");
 cl::OptionCategory ScanCategory("reach-audit scan options");
+cl::opt<std::string> Shard("shard",
+                           cl::desc("Extract only part I of N of the translation units into the index "
+                                    "(--index), and report nothing; `merge` reports from the parts"),
+                           cl::value_desc("I/N"), cl::sub(ScanCmd), cl::cat(ScanCategory));
+cl::list<std::string> ShardDirs(cl::Positional, cl::desc("INDEX_DIR..."), cl::OneOrMore, cl::sub(MergeCmd),
+                                cl::cat(ScanCategory));
 cl::opt<std::string> JsonPath("json", cl::desc("Write the version-1 JSON report"),
-                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(ScanCategory));
+                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 cl::opt<std::string> SarifPath("sarif", cl::desc("Write SARIF 2.1.0 (code scanning)"),
-                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(ScanCategory));
+                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 cl::opt<std::string> DotPath("dot", cl::desc("Write the module graph as Graphviz DOT"),
-                             cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(ScanCategory));
+                             cl::value_desc("FILE"), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 cl::opt<std::string> SvgPath("svg", cl::desc("Write the module graph as SVG"),
-                             cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(ScanCategory));
+                             cl::value_desc("FILE"), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 cl::opt<std::string> HtmlPath("html", cl::desc("Write the self-contained HTML report"),
-                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::cat(ScanCategory));
+                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 cl::opt<bool> KeepGoing("keep-going",
                         cl::desc("Report even when some translation units do not compile"),
-                        cl::sub(ScanCmd), cl::cat(ScanCategory));
+                        cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 
 /// Errors first, on stderr, paths relative to the root like the report.
 void printTUProblems(const Analysis &A) {
@@ -48,6 +58,13 @@ void printTUProblems(const Analysis &A) {
 }
 
 int runScan(const CommonOptions &Common) {
+  if (Shard.getNumOccurrences()) {
+    if (!JsonPath.empty() || !SarifPath.empty() || !DotPath.empty() || !SvgPath.empty() || !HtmlPath.empty()) {
+      errs() << "reach-audit: error: --shard writes only the index; reports come from `reach-audit merge`\n";
+      return ExitUsage;
+    }
+    return scanShard(Common, Shard, KeepGoing);
+  }
   ReportOutputs Reports{SarifPath, DotPath, SvgPath, HtmlPath};
   if (!outputsWritable({JsonPath, Reports.Sarif, Reports.Dot, Reports.Svg, Reports.Html}))
     return ExitUsage;
@@ -70,8 +87,17 @@ int runScan(const CommonOptions &Common) {
   return ExitOk;
 }
 
+int runMerge(const CommonOptions &Common) {
+  if (!adoptShards(Common, ShardDirs))
+    return ExitUsage;
+  CommonOptions Merged = Common;
+  Merged.ExpectIndexed = true;
+  return runScan(Merged);
+}
+
 } // namespace
 
 Command scanCommand() { return {&ScanCmd, runScan}; }
+Command mergeCommand() { return {&MergeCmd, runMerge}; }
 
 } // namespace reach
