@@ -6,5 +6,15 @@
 namespace llvm { class raw_ostream; }
 
 namespace reach {
-void printTextReport(const Analysis &A, llvm::raw_ostream &OS);
+
+/// Verbose: every test-only definition on a line of its own, as dead ones
+/// always are; otherwise a line per file with the count and the first names.
+void printTextReport(const Analysis &A, llvm::raw_ostream &OS, bool Verbose = false);
+
+/// `--format=compiler`: a line per finding as compilers print diagnostics
+/// (`/abs/file:line:col: warning: dead function 'f' [reach-dead]`), so that
+/// editors and CI annotate them; absolute paths, nothing else. Test-only
+/// code in files the rules call tests is left out.
+void printCompilerDiagnostics(const Analysis &A, llvm::raw_ostream &OS);
+
 }

@@ -38,6 +38,14 @@ cl::opt<std::string> SvgPath("svg", cl::desc("Write the module graph as SVG"),
                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 cl::opt<std::string> HtmlPath("html", cl::desc("Write the self-contained HTML report"),
                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
+enum class Format { Text, Compiler };
+cl::opt<Format> OutputFormat("format", cl::desc("The summary on stdout"),
+                             cl::values(clEnumValN(Format::Text, "text", "counts and findings by file (default)"),
+                                        clEnumValN(Format::Compiler, "compiler",
+                                                   "file:line:col: warning: ... [reach-dead], a line per finding")),
+                             cl::init(Format::Text), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
+cl::opt<bool> Verbose("verbose", cl::desc("List every test-only definition, not a count per file"),
+                      cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 cl::opt<bool> KeepGoing("keep-going",
                         cl::desc("Report even when some translation units do not compile"),
                         cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
@@ -73,7 +81,11 @@ int runScan(const CommonOptions &Common) {
     return ExitUsage;
   printTUProblems(*A);
   // `--json -`: stdout is the JSON alone; the summary goes to stderr.
-  printTextReport(*A, JsonPath == "-" ? errs() : outs());
+  raw_ostream &Summary = JsonPath == "-" ? errs() : outs();
+  if (OutputFormat == Format::Compiler)
+    printCompilerDiagnostics(*A, Summary);
+  else
+    printTextReport(*A, Summary, Verbose);
   outs().flush();
   if (!JsonPath.empty() && !writeTextFile(JsonPath, renderJsonReport(*A)))
     return ExitUsage;

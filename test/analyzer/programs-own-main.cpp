@@ -13,10 +13,8 @@
 // CHECK: reach-audit: 4 translation units, 8 definitions
 // CHECK-NEXT: live: 5  test-only: 2  dead: 1
 // CHECK:      src/unused.cpp:1: dead function 'unused'
-// CHECK:      test-only code:
-// CHECK-NEXT: test/tool.cpp
-// CHECK-NEXT:   test/tool.cpp:1: test-only function 'tool_helper'
-// CHECK-NEXT:   test/tool.cpp:2: test-only function 'main'
+// CHECK:      test-only code (reached only from tests; --verbose lists each definition):
+// CHECK-NEXT:   test/tool.cpp: 2 test-only definitions ('tool_helper', 'main')
 // NEG-NOT: 'app_helper'
 // NEG-NOT: 'shared_name'
 

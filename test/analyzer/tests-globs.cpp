@@ -3,9 +3,12 @@
 // definition is test-only. GoogleTest-style static registrars in test files
 // are test roots, not production start-up code.
 // RUN: rm -rf %t && split-file %s %t && %mkdb %t src/main.cpp src/train.cpp test/train_test.cpp
-// RUN: %reach-audit scan -p %t --root %t --rules %t/reach.yaml --json %t/out.json > %t/out.txt
+// RUN: %reach-audit scan -p %t --root %t --rules %t/reach.yaml --verbose --json %t/out.json > %t/out.txt
 // RUN: FileCheck %s < %t/out.txt
 // RUN: FileCheck --check-prefix=NEG %s < %t/out.txt
+// Without --verbose, test-only code is a line per file.
+// RUN: %reach-audit scan -p %t --root %t --rules %t/reach.yaml > %t/short.txt
+// RUN: FileCheck --check-prefix=SHORT %s < %t/short.txt
 // RUN: FileCheck --check-prefix=JSON %s < %t/out.json
 
 // CHECK: dead code:
@@ -17,6 +20,10 @@
 // CHECK-NEXT:   src/train.cpp:2: test-only function 'train::step'
 // CHECK: files:
 // CHECK-NEXT: src/train.cpp: test-only file
+// SHORT:      test-only code (reached only from tests; --verbose lists each definition):
+// SHORT-NEXT:   src/train.cpp: 2 test-only definitions ('train::loss', 'train::step')
+// SHORT-NEXT:   test/train_test.cpp: 4 test-only definitions ('TestCase', 'TestCase::TestCase', 'registrar', ...)
+// SHORT-NOT:  test-only function
 // NEG-NOT: dead{{.*}}'run'
 // NEG-NOT: dead{{.*}}'TestCase
 
