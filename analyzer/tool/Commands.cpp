@@ -3,7 +3,7 @@
 namespace reach {
 
 const std::vector<Command> &commands() {
-  static const std::vector<Command> All{scanCommand(), mergeCommand(), whyCommand(), blastCommand(), checkCommand(),
+  static const std::vector<Command> All{initCommand(), scanCommand(), mergeCommand(), whyCommand(), blastCommand(), checkCommand(),
                                         fixCommand()};
   return All;
 }

@@ -20,6 +20,7 @@ struct Command {
   int (*Run)(const CommonOptions &);
 };
 
+Command initCommand();
 Command scanCommand();
 Command mergeCommand();
 Command whyCommand();
