@@ -268,6 +268,22 @@ static std::string toolchainRoot(const Decl *D) {
   return "";
 }
 
+/// "(int, const char *)", " const" after a const method's: what a user
+/// writes after the name to pick one overload (`why 'f(int)'`).
+static std::string signatureOf(const FunctionDecl *FD) {
+  PrintingPolicy Policy(FD->getASTContext().getLangOpts());
+  Policy.SuppressTagKeyword = true;
+  std::string S = "(";
+  for (unsigned I = 0; I < FD->getNumParams(); ++I)
+    S += (I ? ", " : "") + FD->getParamDecl(I)->getType().getAsString(Policy);
+  if (FD->isVariadic())
+    S += FD->getNumParams() ? ", ..." : "...";
+  S += ")";
+  if (auto *MD = dyn_cast<CXXMethodDecl>(FD); MD && MD->isConst())
+    S += " const";
+  return S;
+}
+
 static NodeKind kindOf(const FunctionDecl *FD) {
   if (isa<CXXConstructorDecl>(FD)) return NodeKind::Constructor;
   if (isa<CXXDestructorDecl>(FD)) return NodeKind::Destructor;
@@ -492,6 +508,7 @@ void Visitor::recordFunction(FunctionDecl *FD) {
   }
   if (N.Name.empty())
     N.Name = FD->getQualifiedNameAsString();
+  N.Signature = signatureOf(FD);
   N.Where = loc(FD->getLocation());
   fillRange(N, FD);
   N.Exported = exported(FD);

@@ -47,6 +47,9 @@ struct Loc {
 struct Node {
   std::string Usr;
   std::string Name;     // qualified name as Clang prints it
+  /// Functions: the parameter types, "(int, const char *)" (and " const"
+  /// for a const method), by which a user picks one overload.
+  std::string Signature;
   NodeKind Kind = NodeKind::Function;
   Loc Where;            // the name's location
   Loc RangeBegin, RangeEnd; // whole definition including attached comment

@@ -1,5 +1,7 @@
 #include "fix/Plan.h"
 
+#include "graph/SymbolLookup.h"
+
 #include "llvm/Support/GlobPattern.h"
 
 #include <algorithm>
@@ -183,10 +185,9 @@ std::string whyKept(const Node &N, bool ClassGoes, bool WithFamily, const Virtua
 /// as fix deletes virtuals.
 std::vector<char> namedSymbols(const Graph &G, const std::vector<Status> &St, const FixOptions &O) {
   std::vector<char> Named(G.Nodes.size(), O.Symbols.empty());
-  for (unsigned I = 0; I < G.Nodes.size(); ++I)
-    for (const std::string &S : O.Symbols)
-      if (G.Nodes[I].Name == S || G.Nodes[I].Usr == S)
-        Named[I] = 1;
+  for (const std::string &S : O.Symbols)
+    for (unsigned I : lookupSymbol(G, S))
+      Named[I] = 1;
   auto NameVirtualsClass = [&](unsigned I) {
     if (int C = G.ParentClass[I]; C >= 0 && G.Nodes[I].VirtualMethod && deletable(St[C], O))
       Named[C] = 1;

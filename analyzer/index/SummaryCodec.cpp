@@ -9,7 +9,7 @@
 namespace reach {
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Loc) == 48 && sizeof(Node) == 392 && sizeof(Edge) == 120 &&
+static_assert(sizeof(Loc) == 48 && sizeof(Node) == 424 && sizeof(Edge) == 120 &&
                   sizeof(Registration) == 112 && sizeof(ClassInfo) == 56 && sizeof(OverrideInfo) == 72 &&
                   sizeof(Redeclaration) == 136 && sizeof(IncludeSite) == 72 && sizeof(InactiveUse) == 112 &&
                   sizeof(CompileError) == 56 && sizeof(TUSummary) == 376,
@@ -38,6 +38,7 @@ void get(ByteReader &R, Loc &L) {
 void put(ByteWriter &W, const Node &N) {
   W.str(N.Usr);
   W.str(N.Name);
+  W.str(N.Signature);
   W.u(uint64_t(N.Kind));
   put(W, N.Where);
   put(W, N.RangeBegin);
@@ -54,6 +55,7 @@ void put(ByteWriter &W, const Node &N) {
 void get(ByteReader &R, Node &N) {
   N.Usr = R.str();
   N.Name = R.str();
+  N.Signature = R.str();
   uint64_t Kind = R.u();
   R.Bad |= Kind > LastNodeKind;
   N.Kind = NodeKind(Kind);

@@ -1,5 +1,7 @@
 #include "query/QueryGraph.h"
 
+#include "graph/SymbolLookup.h"
+
 #include <unordered_map>
 
 namespace reach {
@@ -48,20 +50,11 @@ std::string where(const Loc &L) {
 }
 
 std::vector<unsigned> findSymbols(const Analysis &A, const std::string &Query) {
-  std::vector<unsigned> R;
-  if (auto Id = A.G.find(Query))
-    return {*Id};
+  std::vector<char> Reported(A.G.Nodes.size());
   for (const SymbolVerdict &V : A.Symbols)
-    if (A.G.Nodes[V.Id].Name == Query)
-      R.push_back(V.Id);
-  return R;
-}
-
-std::vector<unsigned> similarSymbols(const Analysis &A, const std::string &Query, size_t Max) {
-  std::vector<unsigned> R;
-  for (const SymbolVerdict &V : A.Symbols)
-    if (R.size() < Max && A.G.Nodes[V.Id].Name.find(Query) != std::string::npos)
-      R.push_back(V.Id);
+    Reported[V.Id] = 1;
+  std::vector<unsigned> R = lookupSymbol(A.G, Query);
+  std::erase_if(R, [&](unsigned I) { return !Reported[I] && A.G.Nodes[I].Usr != Query; });
   return R;
 }
 

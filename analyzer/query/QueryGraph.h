@@ -44,10 +44,9 @@ bool taken(const Graph &G, const Reach &R, const Ref &E);
 /// "file:line" of a location, or "" when it has none.
 std::string where(const Loc &L);
 
-/// Symbols named by USR or by exact qualified name among reported
-/// definitions; several for overloads or same-named statics.
+/// Reported definitions a user's SYMBOL names (query/SymbolLookup.h: USR,
+/// qualified name, name(params), file:line); several for overloads or
+/// same-named statics.
 std::vector<unsigned> findSymbols(const Analysis &A, const std::string &Query);
-/// Reported definitions whose name contains Query: suggestions for a miss.
-std::vector<unsigned> similarSymbols(const Analysis &A, const std::string &Query, size_t Max);
 
 } // namespace reach

@@ -4,6 +4,7 @@
 #include "fix/Bisect.h"
 #include "fix/CMakeEdit.h"
 #include "fix/Guard.h"
+#include "graph/SymbolLookup.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -37,10 +38,7 @@ std::optional<std::string> readDisk(const std::string &Abs) {
 bool symbolsExist(const Analysis &A, const FixOptions &FO) {
   bool All = true;
   for (const std::string &S : FO.Symbols) {
-    bool Found = std::any_of(A.G.Nodes.begin(), A.G.Nodes.end(), [&](const Node &N) {
-      return N.Project && (N.Name == S || N.Usr == S);
-    });
-    if (!Found) {
+    if (lookupSymbol(A.G, S).empty()) {
       errs() << "reach-audit: error: --symbol '" << S << "' matches no definition"
              << didYouMean(A.G, S) << "\n";
       All = false;

@@ -2,6 +2,7 @@
 
 #include "query/Blast.h"
 #include "query/QueryGraph.h"
+#include "graph/SymbolLookup.h"
 #include "report/QueryText.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -10,10 +11,11 @@ namespace reach {
 
 static void printMiss(const Analysis &A, const std::string &Arg) {
   llvm::errs() << "reach-audit: error: no definition named '" << Arg
-               << "' under the root; give a qualified name (ns::Class::method) or a USR";
-  std::vector<unsigned> Similar = similarSymbols(A, Arg, 8);
+               << "' under the root; give a qualified name (ns::Class::method), name(param types), "
+                  "file:line or a USR";
+  std::vector<unsigned> Similar = nearSymbols(A.G, Arg, 8);
   if (!Similar.empty()) {
-    llvm::errs() << "; similar names:\n";
+    llvm::errs() << "; did you mean:\n";
     for (unsigned I : Similar)
       llvm::errs() << "  " << describe(A, I) << "\n";
   } else {
@@ -29,10 +31,11 @@ std::optional<unsigned> resolveSymbol(const Analysis &A, const std::string &Arg,
     printMiss(A, Arg);
     return std::nullopt;
   }
-  llvm::errs() << "reach-audit: error: '" << Arg << "' is ambiguous; pass one of these USRs to '"
-               << Command << "':\n";
+  llvm::errs() << "reach-audit: error: '" << Arg << "' is ambiguous; pass one of these to '" << Command
+               << "' (a name with its parameter types, or a USR):\n";
   for (unsigned I : Hits)
-    llvm::errs() << "  " << A.G.Nodes[I].Usr << "  " << describe(A, I) << "\n";
+    llvm::errs() << "  " << A.G.Nodes[I].Name << A.G.Nodes[I].Signature << "  " << A.G.Nodes[I].Usr << "  "
+                 << describe(A, I) << "\n";
   return std::nullopt;
 }
 

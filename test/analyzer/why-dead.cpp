@@ -45,7 +45,7 @@
 // LONELY-NEXT: no production entry point and no test reaches it
 // LONELY-NEXT: no live or test code mentions it
 
-// AMBIG: error: 'twin' is ambiguous; pass one of these USRs to 'why':
+// AMBIG: error: 'twin' is ambiguous; pass one of these to 'why' (a name with its parameter types, or a USR):
 // AMBIG-DAG: c:a.cpp@F@twin# {{.*}}(a.cpp:
 // AMBIG-DAG: c:b.cpp@F@twin# {{.*}}(b.cpp:
 // AMBIG: exit: 2

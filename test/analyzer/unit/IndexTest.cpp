@@ -24,6 +24,7 @@ TUSummary everyField() {
   Node N;
   N.Usr = "c:@F@f#";
   N.Name = "f";
+  N.Signature = "(int, const char *) const";
   N.Kind = NodeKind::Conversion;
   N.Where = loc("a.cpp", 3);
   N.RangeBegin = loc("a.cpp", 1);
