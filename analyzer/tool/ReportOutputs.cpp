@@ -14,7 +14,7 @@ namespace reach {
 
 int writeReportOutputs(const Analysis &A, const std::vector<Finding> &F, const ReportOutputs &Out,
                        const std::set<std::string> *Baseline) {
-  if (!Out.Sarif.empty() && !writeTextFile(Out.Sarif, renderSarif(F, A.Root, Baseline)))
+  if (!Out.Sarif.empty() && !writeTextFile(Out.Sarif, renderSarif(F, A.Root, A.Failures, Baseline)))
     return ExitUsage;
   if (!Out.Dot.empty() || !Out.Svg.empty())
     if (int RC = writeFocusGraph(drawModules(A), Out.Dot, Out.Svg))

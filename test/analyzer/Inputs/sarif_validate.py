@@ -57,29 +57,45 @@ def main():
     total = 0
     for ri, run in enumerate(log["runs"]):
         p = "$.runs[%d]" % ri
-        if not obj(run, p, ["tool"], ["results", "originalUriBaseIds"]):
+        if not obj(run, p, ["tool"], ["results", "originalUriBaseIds", "invocations"]):
             continue
         tool = run["tool"]
         rules = []
         if obj(tool, p + ".tool", ["driver"]):
             d = tool["driver"]
-            if obj(d, p + ".tool.driver", ["name"], ["semanticVersion", "rules", "informationUri"]):
+            if obj(d, p + ".tool.driver", ["name"], ["version", "semanticVersion", "rules", "informationUri"]):
                 string(d["name"], p + ".tool.driver.name")
                 rules = d.get("rules", [])
                 ids = set()
                 for i, r in enumerate(rules):
                     rp = p + ".tool.driver.rules[%d]" % i
-                    if not obj(r, rp, ["id"], ["name", "shortDescription", "fullDescription", "defaultConfiguration"]):
+                    if not obj(r, rp, ["id"], ["name", "shortDescription", "fullDescription", "help", "defaultConfiguration"]):
                         continue
                     string(r["id"], rp + ".id")
                     if r["id"] in ids:
                         err(rp + ".id", "duplicate rule id")
                     ids.add(r["id"])
-                    for k in ("shortDescription", "fullDescription"):
+                    for k in ("shortDescription", "fullDescription", "help"):
                         if k in r:
                             message(r[k], rp + "." + k)
                     if "defaultConfiguration" in r and obj(r["defaultConfiguration"], rp + ".defaultConfiguration", [], ["level"]):
                         string(r["defaultConfiguration"].get("level", "warning"), rp + ".defaultConfiguration.level", LEVELS)
+        if "informationUri" in tool.get("driver", {}):
+            u = tool["driver"]["informationUri"]
+            if not isinstance(u, str) or "://" not in u:
+                err(p + ".tool.driver.informationUri", "must be an absolute URI")
+        for ii, inv in enumerate(run.get("invocations", [])):
+            ip = p + ".invocations[%d]" % ii
+            if not obj(inv, ip, ["executionSuccessful"], ["toolExecutionNotifications"]):
+                continue
+            if not isinstance(inv["executionSuccessful"], bool):
+                err(ip + ".executionSuccessful", "must be a boolean")
+            for ni, n in enumerate(inv.get("toolExecutionNotifications", [])):
+                np_ = ip + ".toolExecutionNotifications[%d]" % ni
+                if obj(n, np_, ["message"], ["level", "locations"]):
+                    message(n["message"], np_ + ".message")
+                    if "level" in n:
+                        string(n["level"], np_ + ".level", LEVELS)
         bases = run.get("originalUriBaseIds", {})
         if not isinstance(bases, dict):
             err(p + ".originalUriBaseIds", "must be an object")
