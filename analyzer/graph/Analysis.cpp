@@ -311,6 +311,8 @@ Analysis analyze(AnalysisInput In) {
   Analysis A;
   A.Root = In.Root;
   A.TranslationUnits = In.TUs.size();
+  A.Configurations = std::move(In.Configurations);
+  A.DefinedIn = std::move(In.DefinedIn);
   A.G = link(In.TUs);
   Roots R = findRoots(A.G, In.R);
   A.Entries = std::move(R.Entries);

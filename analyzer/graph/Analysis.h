@@ -62,6 +62,8 @@ struct Analysis {
   std::vector<UnmatchedRule> Unmatched; // rules that match no definition or file
   std::vector<std::string> InlineKeepErrors; // "file:line: error: `// reach: keep()` ... needs a reason"
   size_t TranslationUnits = 0;
+  std::vector<std::string> Configurations; // several -p: each build folder
+  std::map<std::string, uint64_t> DefinedIn; // USR -> bit per configuration defining it
   size_t count(Status S) const;         // the project's own code
   size_t vendoredCount(Status S) const; // vendored code, reported apart
   size_t orphanCount() const;
@@ -74,6 +76,10 @@ struct AnalysisInput {
   std::vector<std::string> Orphans; // from findOrphans
   std::map<std::string, std::string> NamedByBuild; // orphan -> why another configuration builds it
   std::set<std::string> Built;      // project files the TUs read, main files included
+  /// With several configurations (-p given more than once): their names,
+  /// and for each USR the bit of every configuration that defines it.
+  std::vector<std::string> Configurations;
+  std::map<std::string, uint64_t> DefinedIn;
 };
 
 Analysis analyze(AnalysisInput In);

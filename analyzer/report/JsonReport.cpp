@@ -11,6 +11,8 @@ std::string renderJsonReport(const Analysis &A) {
   json J;
   J["version"] = 1;
   J["root"] = A.Root;
+  if (A.Configurations.size() > 1)
+    J["configurations"] = A.Configurations;
   json Entries = json::array();
   for (const EntryPoint &E : A.Entries)
     Entries.push_back({{"name", A.G.Nodes[E.Id].Name}, {"rule", E.Rule}});
@@ -35,6 +37,14 @@ std::string renderJsonReport(const Analysis &A) {
       Symbols.back()["unknown"] = V.UnknownWhy;
     if (N.RangeInMacro) // the range is the macro's invocation; fix does not edit it
       Symbols.back()["macro"] = N.Macro;
+    if (A.Configurations.size() > 1) { // which builds define it (several -p)
+      json In = json::array();
+      auto It = A.DefinedIn.find(N.Usr);
+      for (size_t K = 0; K < A.Configurations.size(); ++K)
+        if (It != A.DefinedIn.end() && (It->second >> K & 1))
+          In.push_back(A.Configurations[K]);
+      Symbols.back()["configurations"] = In;
+    }
   }
   J["symbols"] = Symbols;
   json Files = json::array();

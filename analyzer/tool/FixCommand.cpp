@@ -85,6 +85,11 @@ void printKeepSuggestions(const std::vector<KeepSuggestion> &Keeps) {
 }
 
 int runFix(const CommonOptions &Common) {
+  if (!Common.OtherBuildPaths.empty()) {
+    errs() << "reach-audit: error: fix checks its deletions by compiling one configuration; give one -p "
+              "(what another configuration builds stays: see `unbuilt-here` in docs/fix.md)\n";
+    return ExitUsage;
+  }
   if (!Verify.empty() && !Apply) {
     errs() << "reach-audit: error: --verify needs --apply (without it nothing is written to verify)\n";
     return ExitUsage;

@@ -266,6 +266,41 @@ std::string indexDir(const CommonOptions &Opts) {
   return !Opts.IndexDir.empty() ? Opts.IndexDir : Opts.BuildPath + "/.reach";
 }
 
+/// One configuration's TUs into In (and the USRs it defines into
+/// In.DefinedIn, with several). Where: the configuration's sources when
+/// already open (the first's). False on an input error.
+bool extractConfiguration(const CommonOptions &Opts, size_t K, std::optional<ProjectSources> Where,
+                          const SourceOverlay *Overlay, AnalysisInput &In) {
+  CommonOptions One = Opts;
+  One.BuildPath = Opts.buildPaths()[K];
+  if (K > 0 && !Opts.IndexDir.empty()) // one index per configuration
+    One.IndexDir = Opts.IndexDir + "/configuration-" + std::to_string(K + 1);
+  One.Root = In.Root; // found once, for the first
+  One.RulesPath = In.R.File;
+  if (!Where)
+    Where = openProject(One, Overlay);
+  if (!Where)
+    return false;
+  RunOptions Run = runOptionsFor(One, Where->Root, Overlay);
+  std::unique_ptr<SummaryIndex> Index = openIndex(One);
+  Run.Index = Index.get();
+  std::vector<TUSummary> TUs = extractAll(*Where->DB, Where->Files, Run);
+  if (Index) {
+    if (!Overlay) // fix's trial rounds name edited TUs that may never be written
+      Index->pruneUnused();
+    reportIndexUse(*Index, Where->Files.size(), Opts.IndexStats, Opts.ExpectIndexed);
+  }
+  std::move(Where->Missing.begin(), Where->Missing.end(), std::back_inserter(TUs));
+  if (!Opts.OtherBuildPaths.empty()) {
+    In.Configurations.push_back(One.BuildPath);
+    for (const TUSummary &TU : TUs)
+      for (const Node &N : TU.Nodes)
+        In.DefinedIn[N.Usr] |= uint64_t(1) << K;
+  }
+  std::move(TUs.begin(), TUs.end(), std::back_inserter(In.TUs));
+  return true;
+}
+
 std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
   std::optional<ProjectSources> Where = openProject(Opts, Overlay);
   if (!Where)
@@ -273,20 +308,20 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   std::optional<Rules> R = readRules(Where->RulesPath);
   if (!R)
     return std::nullopt;
-  RunOptions Run = runOptionsFor(Opts, Where->Root, Overlay);
-  std::unique_ptr<SummaryIndex> Index = openIndex(Opts);
-  Run.Index = Index.get();
+  std::vector<std::string> Builds = Opts.buildPaths();
+  if (Builds.size() > 64) {
+    llvm::errs() << "reach-audit: error: -p given " << Builds.size() << " times; at most 64 configurations\n";
+    return std::nullopt;
+  }
   AnalysisInput In;
   In.Root = Where->Root;
   In.R = std::move(*R);
-  In.TUs = extractAll(*Where->DB, Where->Files, Run);
-  if (Index) {
-    if (!Overlay) // fix's trial rounds name edited TUs that may never be written
-      Index->pruneUnused();
-    reportIndexUse(*Index, Where->Files.size(), Opts.IndexStats, Opts.ExpectIndexed);
-    Index.reset(); // the lock: the rest of the run reads no index
-  }
-  std::move(Where->Missing.begin(), Where->Missing.end(), std::back_inserter(In.TUs));
+  for (size_t K = 0; K < Builds.size(); ++K)
+    if (!extractConfiguration(Opts, K, K == 0 ? std::move(Where) : std::nullopt, Overlay, In))
+      return std::nullopt;
+  std::vector<std::string> BuildDirs;
+  for (const std::string &B : Builds)
+    BuildDirs.push_back(absolutePath(B));
 
   std::set<std::string> Built = builtFiles(In.TUs, In.Root);
   if (Built.empty() && !Overlay) {
@@ -296,8 +331,8 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
                  << " builds a file under " << In.Root << "; check -p and --root\n";
     return std::nullopt;
   }
-  In.Orphans = findOrphans(In.Root, {absolutePath(Opts.BuildPath)}, Built);
-  In.NamedByBuild = namedByBuildFiles(In.Root, {absolutePath(Opts.BuildPath)}, In.Orphans);
+  In.Orphans = findOrphans(In.Root, BuildDirs, Built);
+  In.NamedByBuild = namedByBuildFiles(In.Root, BuildDirs, In.Orphans);
   addIncludedByUnbuilt(In.Root, In.Orphans, In.NamedByBuild);
   In.Built = std::move(Built);
   if (Overlay) // removed files are still on disk until fix writes its edits

@@ -21,6 +21,14 @@ struct CommonOptions {
   bool NoIndex = false;               // parse every TU, read and write no index
   bool IndexStats = false;            // say which TUs the index gave and which were parsed
   bool ExpectIndexed = false;         // merge: a TU parsed here was in no shard (a warning)
+  /// Further -p: other configurations of the same root (a CUDA build, a
+  /// fuzz build), analysed with the first as one program.
+  std::vector<std::string> OtherBuildPaths;
+  std::vector<std::string> buildPaths() const {
+    std::vector<std::string> All{BuildPath};
+    All.insert(All.end(), OtherBuildPaths.begin(), OtherBuildPaths.end());
+    return All;
+  }
 };
 
 enum ExitCode { ExitOk = 0, ExitFindings = 1, ExitUsage = 2 };

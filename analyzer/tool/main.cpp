@@ -19,7 +19,8 @@ using namespace llvm;
 namespace {
 
 cl::OptionCategory Category("reach-audit options");
-cl::opt<std::string> BuildPath("p", cl::desc("Build directory holding compile_commands.json"),
+cl::list<std::string> BuildPath("p", cl::desc("Build directory holding compile_commands.json; several -p: "
+                                               "configurations analysed as one (live if any reaches it)"),
                                cl::value_desc("BUILD_DIR"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<std::string> RulesPath("rules", cl::desc("Rules file (default: reach.yaml or .reach.yaml in --root, or found upward from the current folder)"),
                                cl::value_desc("FILE"), cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
@@ -80,20 +81,25 @@ int main(int argc, char **argv) {
     errs() << Errors;
     return reach::ExitUsage;
   }
-  if (BuildPath.getNumOccurrences() > 1) {
-    errs() << "reach-audit: error: -p given " << BuildPath.getNumOccurrences()
-           << " times: several configurations are not supported yet; scan one build directory\n";
-    return reach::ExitUsage;
-  }
   // `-p build/compile_commands.json` means its folder, as clang-tidy takes it.
-  std::string BuildDir = BuildPath;
-  if (sys::path::filename(BuildDir) == "compile_commands.json" && !sys::fs::is_directory(BuildDir)) {
-    BuildDir = std::string(sys::path::parent_path(BuildDir));
-    if (BuildDir.empty())
-      BuildDir = ".";
+  std::vector<std::string> BuildDirs;
+  for (std::string BuildDir : BuildPath) {
+    if (sys::path::filename(BuildDir) == "compile_commands.json" && !sys::fs::is_directory(BuildDir)) {
+      BuildDir = std::string(sys::path::parent_path(BuildDir));
+      if (BuildDir.empty())
+        BuildDir = ".";
+    }
+    for (const std::string &Earlier : BuildDirs)
+      if (sys::fs::equivalent(Earlier, BuildDir)) {
+        errs() << "reach-audit: error: -p " << BuildDir << " given twice; each -p is another configuration\n";
+        return reach::ExitUsage;
+      }
+    BuildDirs.push_back(BuildDir);
   }
-  reach::CommonOptions Common{BuildDir, RulesPath, Root, Jobs, Extra, AllowUnmatched,
+  reach::CommonOptions Common{BuildDirs.empty() ? "" : BuildDirs[0], RulesPath, Root, Jobs, Extra, AllowUnmatched,
                               IndexDir, NoIndex, IndexStats};
+  if (BuildDirs.size() > 1)
+    Common.OtherBuildPaths.assign(BuildDirs.begin() + 1, BuildDirs.end());
   for (const reach::Command &C : reach::commands())
     if (*C.Sub)
       return C.Run(Common);
