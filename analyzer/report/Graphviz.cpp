@@ -132,6 +132,21 @@ bool renderGraph(const DrawGraph &D, const std::string &Format, std::string &Out
       set(V, "penwidth", "2");
     }
   }
+  if (!D.Legend.empty()) {
+    Agraph_t *L = agsubg(G, cs("cluster_legend"), 1);
+    set(L, "label", "legend");
+    set(L, "style", "rounded");
+    set(L, "color", "#999999");
+    for (const DrawNode &N : D.Legend) {
+      Agnode_t *V = agnode(L, cs(N.Id), 1);
+      set(V, "label", N.Label);
+      set(V, "fillcolor", N.Fill);
+      if (N.Emphasis) {
+        set(V, "peripheries", "2");
+        set(V, "penwidth", "2");
+      }
+    }
+  }
   for (const DrawEdge &E : D.Edges) {
     auto F = Nodes.find(E.From), T = Nodes.find(E.To);
     if (F == Nodes.end() || T == Nodes.end())

@@ -32,6 +32,7 @@ struct DrawGraph {
   std::vector<DrawEdge> Edges;
   bool LeftToRight = false;
   bool FolderClusters = false; // clusters are folders: label them "name/"
+  std::vector<DrawNode> Legend; // drawn apart in a cluster labelled "legend"
 };
 
 /// Fill colour per verdict (shared by every drawing and the HTML legend).

@@ -5,57 +5,155 @@
 
 namespace reach {
 
-DrawGraph drawModules(const Analysis &A) {
+namespace {
+
+struct Counts {
+  size_t Live = 0, TestOnly = 0, Dead = 0, Files = 0, Orphaned = 0;
+};
+
+std::string folderOf(const std::string &Path) {
+  size_t Slash = Path.rfind('/');
+  return Slash == std::string::npos ? "" : Path.substr(0, Slash);
+}
+
+/// The box a file is drawn in: itself (Depth 0), or its folder cut to Depth
+/// levels ("runtime/kernels" for runtime/kernels/cuda/x.cu at depth 2).
+std::string boxOf(const std::string &File, int Depth) {
+  if (Depth == 0)
+    return File;
+  std::string Folder = folderOf(File);
+  size_t Pos = 0;
+  for (int Level = 0; Level < Depth && Pos != std::string::npos; ++Level)
+    Pos = Folder.find('/', Pos ? Pos + 1 : 0);
+  return (Pos == std::string::npos ? Folder : Folder.substr(0, Pos)) + "/";
+}
+
+int chooseDepth(const Analysis &A, int Depth) {
+  if (Depth != AutoDepth)
+    return Depth;
+  if (A.Files.size() <= MaxBoxes)
+    return 0;
+  int Best = 1;
+  for (int D = 1; D <= 8; ++D) {
+    std::set<std::string> Boxes;
+    for (const FileVerdict &F : A.Files)
+      Boxes.insert(boxOf(F.Path, D));
+    if (Boxes.size() > MaxBoxes)
+      break;
+    Best = D;
+  }
+  return Best;
+}
+
+/// Green with no dead code, red when most is dead, orange between.
+std::string boxFill(const Counts &C) {
+  size_t All = C.Live + C.TestOnly + C.Dead;
+  if (All == 0)
+    return C.Orphaned ? statusColor(Status::Orphaned) : statusColor(Status::Live);
+  if (C.Dead * 2 > All)
+    return statusColor(Status::Dead);
+  if (C.Dead || C.Orphaned)
+    return "#f5b971";
+  return C.TestOnly * 2 > All ? statusColor(Status::TestOnly) : statusColor(Status::Live);
+}
+
+/// The box's name inside its top folder's cluster, which names the top.
+std::string boxLabel(const std::string &Box, const std::string &Cluster, const Counts &C) {
+  size_t All = C.Live + C.TestOnly + C.Dead;
+  std::string L = Box == "/" ? "(root)/" : Cluster.empty() ? Box : Box.substr(Cluster.size() + 1);
+  L += "\n" + std::to_string(C.Files) + (C.Files == 1 ? " file, " : " files, ") + std::to_string(All) + " defs";
+  L += "\n" + std::to_string(C.Live) + " live";
+  if (C.TestOnly)
+    L += ", " + std::to_string(C.TestOnly) + " test-only";
+  if (C.Dead)
+    L += ", " + std::to_string(C.Dead) + " dead (" + std::to_string(All ? C.Dead * 100 / All : 0) + "%)";
+  if (C.Orphaned)
+    L += "\n" + std::to_string(C.Orphaned) + " orphaned";
+  return L;
+}
+
+void addLegend(DrawGraph &D, bool Folders) {
+  auto Key = [&](const char *Id, const std::string &Label, std::string Fill, bool Emphasis = false) {
+    D.Legend.push_back({std::string("legend:") + Id, Label, std::move(Fill), "", "", "", Emphasis});
+  };
+  Key("live", "live", statusColor(Status::Live));
+  Key("test-only", "test-only", statusColor(Status::TestOnly));
+  Key("dead", Folders ? "mostly dead" : "dead", statusColor(Status::Dead));
+  if (Folders)
+    Key("mixed", "some dead or orphaned", "#f5b971");
+  Key("orphaned", "orphaned", statusColor(Status::Orphaned));
+  Key("entry", "holds an entry point", "#ffffff", true);
+  Key("edge", "edge label: references", "#ffffff");
+}
+
+} // namespace
+
+DrawGraph drawModules(const Analysis &A, int Depth) {
   const Graph &G = A.G;
+  Depth = chooseDepth(A, Depth);
   DrawGraph D;
   D.Name = "modules";
   D.LeftToRight = true;
   D.FolderClusters = true;
-  struct Counts { size_t Live = 0, TestOnly = 0, Dead = 0; };
-  std::map<std::string, Counts> PerFile;
+  std::map<std::string, Counts> PerBox;
+  std::map<std::string, std::string> BoxOfFile;
+  for (const FileVerdict &F : A.Files) {
+    std::string Box = boxOf(F.Path, Depth);
+    BoxOfFile[F.Path] = Box;
+    ++PerBox[Box].Files;
+    PerBox[Box].Orphaned += F.S == Status::Orphaned;
+  }
   for (const SymbolVerdict &V : A.Symbols) {
-    Counts &C = PerFile[G.Nodes[V.Id].Where.File];
+    auto It = BoxOfFile.find(G.Nodes[V.Id].Where.File);
+    if (It == BoxOfFile.end())
+      continue;
+    Counts &C = PerBox[It->second];
     C.Live += V.S == Status::Live;
     C.TestOnly += V.S == Status::TestOnly;
     C.Dead += V.S == Status::Dead;
   }
-  std::set<std::string> EntryFiles;
+  std::set<std::string> EntryBoxes;
   for (const EntryPoint &E : A.Entries)
-    EntryFiles.insert(G.Nodes[E.Id].Where.File);
-  std::set<std::string> Drawn;
-  for (const FileVerdict &F : A.Files) {
-    size_t Slash = F.Path.rfind('/');
-    std::string Dir = Slash == std::string::npos ? "" : F.Path.substr(0, Slash);
-    std::string Base = Slash == std::string::npos ? F.Path : F.Path.substr(Slash + 1);
-    std::string Label = Base;
-    if (auto It = PerFile.find(F.Path); It != PerFile.end()) {
-      const Counts &C = It->second;
-      Label += "\n" + std::to_string(C.Live) + " live";
-      if (C.TestOnly)
-        Label += ", " + std::to_string(C.TestOnly) + " test-only";
-      if (C.Dead)
-        Label += ", " + std::to_string(C.Dead) + " dead";
+    if (auto It = BoxOfFile.find(G.Nodes[E.Id].Where.File); It != BoxOfFile.end())
+      EntryBoxes.insert(It->second);
+  if (Depth == 0) {
+    for (const FileVerdict &F : A.Files) {
+      std::string Label = F.Path.substr(F.Path.rfind('/') == std::string::npos ? 0 : F.Path.rfind('/') + 1);
+      const Counts &C = PerBox[F.Path];
+      if (C.Live + C.TestOnly + C.Dead) {
+        Label += "\n" + std::to_string(C.Live) + " live";
+        if (C.TestOnly)
+          Label += ", " + std::to_string(C.TestOnly) + " test-only";
+        if (C.Dead)
+          Label += ", " + std::to_string(C.Dead) + " dead";
+      }
+      bool Entry = EntryBoxes.count(F.Path);
+      D.Nodes.push_back({F.Path, Label, statusColor(F.S), folderOf(F.Path),
+                         F.Path + ": " + toString(F.S) + (Entry ? " (entry point)" : ""), toString(F.S), Entry});
     }
-    bool Entry = EntryFiles.count(F.Path);
-    D.Nodes.push_back({F.Path, Label, statusColor(F.S), Dir,
-                       F.Path + ": " + toString(F.S) + (Entry ? " (entry point)" : ""), toString(F.S),
-                       Entry});
-    Drawn.insert(F.Path);
+  } else {
+    for (const auto &[Box, C] : PerBox) {
+      std::string Top = Box.substr(0, Box.find('/'));
+      std::string Cluster = Top + "/" == Box ? "" : Top; // a top folder's own box stands alone
+      D.Nodes.push_back({Box, boxLabel(Box, Cluster, C), boxFill(C), Cluster,
+                         Box + ": " + std::to_string(C.Files) + " files", "folder", EntryBoxes.count(Box) > 0});
+    }
   }
-  // One edge per pair of files, labelled with how many references it stands for.
+  // One edge per pair of boxes, labelled with how many references it stands for.
   std::map<std::pair<std::string, std::string>, size_t> Refs;
   for (unsigned From = 0; From < G.Nodes.size(); ++From) {
-    const std::string &FF = G.Nodes[From].Where.File;
-    if (!G.Nodes[From].Project || !Drawn.count(FF))
+    auto FB = BoxOfFile.find(G.Nodes[From].Where.File);
+    if (!G.Nodes[From].Project || FB == BoxOfFile.end())
       continue;
     for (const GraphEdge &E : G.Out[From]) {
-      const std::string &TF = G.Nodes[E.To].Where.File;
-      if (E.Kind != EdgeKind::Member && TF != FF && G.Nodes[E.To].Project && Drawn.count(TF))
-        ++Refs[{FF, TF}];
+      auto TB = BoxOfFile.find(G.Nodes[E.To].Where.File);
+      if (E.Kind != EdgeKind::Member && G.Nodes[E.To].Project && TB != BoxOfFile.end() && TB->second != FB->second)
+        ++Refs[{FB->second, TB->second}];
     }
   }
   for (const auto &[Key, Count] : Refs)
     D.Edges.push_back({Key.first, Key.second, std::to_string(Count), false});
+  addLegend(D, Depth != 0);
   return D;
 }
 

@@ -35,6 +35,8 @@ cl::opt<std::string> Svg("svg", cl::desc("Write the module graph as SVG"), cl::v
                          cl::sub(CheckCmd));
 cl::opt<std::string> Html("html", cl::desc("Write the HTML report"), cl::value_desc("FILE"),
                           cl::sub(CheckCmd));
+cl::opt<int> Depth("depth", cl::desc("Module view: collapse folders below N levels (0: a box per file)"),
+                   cl::value_desc("N"), cl::init(-1), cl::sub(CheckCmd));
 
 void print(const reach::Finding &F, raw_ostream &OS) {
   OS << "  " << F.File << ":" << F.Line << ": " << reach::toString(F.Kind) << ": " << F.Message << "\n";
@@ -104,7 +106,7 @@ int updateBaseline(const reach::Analysis &A, const std::vector<reach::Finding> &
   if (!reach::writeTextFile(BaselinePath, reach::renderBaseline(Findings)))
     return reach::ExitUsage;
   outs() << "reach-audit: wrote " << Findings.size() << " finding(s) to " << BaselinePath << "\n";
-  return reach::writeReportOutputs(A, Findings, reach::ReportOutputs{Sarif, Dot, Svg, Html});
+  return reach::writeReportOutputs(A, Findings, reach::ReportOutputs{Sarif, Dot, Svg, Html, Depth});
 }
 
 int runCheck(const reach::CommonOptions &Common) {

@@ -17,11 +17,11 @@ int writeReportOutputs(const Analysis &A, const std::vector<Finding> &F, const R
   if (!Out.Sarif.empty() && !writeTextFile(Out.Sarif, renderSarif(F, A.Root, A.Failures, Baseline)))
     return ExitUsage;
   if (!Out.Dot.empty() || !Out.Svg.empty())
-    if (int RC = writeFocusGraph(drawModules(A), Out.Dot, Out.Svg))
+    if (int RC = writeFocusGraph(drawModules(A, Out.Depth), Out.Dot, Out.Svg))
       return RC;
   if (!Out.Html.empty()) {
     std::string Svg, Error;
-    if (!renderGraph(drawModules(A), "svg", Svg, Error))
+    if (!renderGraph(drawModules(A, Out.Depth), "svg", Svg, Error))
       llvm::errs() << "reach-audit: warning: " << Out.Html << ": module graph left out: " << Error << "\n";
     if (!writeTextFile(Out.Html, renderHtml(A, buildQueryGraph(A.G), Svg)))
       return ExitUsage;

@@ -12,6 +12,7 @@ namespace reach {
 
 struct ReportOutputs {
   std::string Sarif, Dot, Svg, Html;
+  int Depth = -1; // the module view's folder depth (report/ModuleView.h); -1: chosen by size
   bool any() const { return !Sarif.empty() || !Dot.empty() || !Svg.empty() || !Html.empty(); }
 };
 

@@ -38,6 +38,11 @@ cl::opt<std::string> SvgPath("svg", cl::desc("Write the module graph as SVG"),
                              cl::value_desc("FILE"), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 cl::opt<std::string> HtmlPath("html", cl::desc("Write the self-contained HTML report"),
                               cl::value_desc("FILE"), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
+cl::opt<int> Depth("depth",
+                   cl::desc("Module view (--svg/--dot/--html): collapse folders below N levels into one box; "
+                            "0: a box per file (default: per file up to 40 files, else the deepest depth "
+                            "with at most 40 boxes)"),
+                   cl::value_desc("N"), cl::init(-1), cl::sub(ScanCmd), cl::sub(MergeCmd), cl::cat(ScanCategory));
 enum class Format { Text, Compiler };
 cl::opt<Format> OutputFormat("format", cl::desc("The summary on stdout"),
                              cl::values(clEnumValN(Format::Text, "text", "counts and findings by file (default)"),
@@ -73,7 +78,7 @@ int runScan(const CommonOptions &Common) {
     }
     return scanShard(Common, Shard, KeepGoing);
   }
-  ReportOutputs Reports{SarifPath, DotPath, SvgPath, HtmlPath};
+  ReportOutputs Reports{SarifPath, DotPath, SvgPath, HtmlPath, Depth};
   if (!outputsWritable({JsonPath, Reports.Sarif, Reports.Dot, Reports.Svg, Reports.Html}))
     return ExitUsage;
   std::optional<Analysis> A = loadProject(Common);
