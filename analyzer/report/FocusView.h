@@ -1,5 +1,7 @@
 // Focused drawings for `why` and `blast`: only the definitions of the
-// answer, coloured by verdict, edges labelled with kind and site.
+// answer, coloured by verdict, edges labelled with kind and site. Code
+// outside the root on a path (std::function, std::make_unique...) is one
+// grey "library code" box per run, its definitions in the tooltip.
 #pragma once
 
 #include "query/Blast.h"
