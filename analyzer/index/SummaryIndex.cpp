@@ -4,8 +4,9 @@
 // none, 1 zstd), its unpacked size, and the body. An entry's head is its key
 // and each file it read with that file's hash; its body the summary
 // (index/SummaryCodec.h). linked.bin's head is each TU's key and the
-// checksum of the entry it was made from; its body the deduplicated
-// summaries, each with its length before it.
+// checksum of the entry it was made from; its body (not compressed as a
+// whole) the deduplicated summaries, each packed (compressed) apart with its
+// length before it.
 #include "index/SummaryIndex.h"
 
 #include "index/Bytes.h"
@@ -31,7 +32,7 @@
 namespace reach {
 namespace {
 
-constexpr llvm::StringLiteral EntryMagic = "REACHIX2", LinkedMagic = "REACHLK1";
+constexpr llvm::StringLiteral EntryMagic = "REACHIX2", LinkedMagic = "REACHLK2";
 
 std::string hex128(llvm::StringRef Bytes) {
   llvm::XXH128_hash_t H = llvm::xxh3_128bits(llvm::ArrayRef(Bytes.bytes_begin(), Bytes.size()));
@@ -61,20 +62,27 @@ void put64(std::string &Out, uint64_t V) {
 
 llvm::ArrayRef<uint8_t> bytesOf(llvm::StringRef S) { return {S.bytes_begin(), S.size()}; }
 
-std::string frame(llvm::StringRef Magic, llvm::StringRef Head, llvm::StringRef Body) {
-  bool Zstd = llvm::compression::zstd::isAvailable();
+/// Body as stored: its compression (0 none, 1 zstd), its size, its bytes.
+std::string pack(llvm::StringRef Body, bool Compress = true) {
+  bool Zstd = Compress && llvm::compression::zstd::isAvailable();
   llvm::SmallVector<uint8_t, 0> Packed;
   if (Zstd)
     llvm::compression::zstd::compress(bytesOf(Body), Packed, /*Level=*/1);
+  std::string Out(1, Zstd ? 1 : 0);
+  put64(Out, Body.size());
+  if (Zstd)
+    Out.append(reinterpret_cast<const char *>(Packed.data()), Packed.size());
+  else
+    Out += Body;
+  return Out;
+}
+
+/// Compress: false when Body is made of packed parts already (linked.bin).
+std::string frame(llvm::StringRef Magic, llvm::StringRef Head, llvm::StringRef Body, bool Compress = true) {
   std::string Rest;
   put64(Rest, Head.size());
   Rest += Head;
-  Rest.push_back(Zstd ? 1 : 0);
-  put64(Rest, Body.size());
-  if (Zstd)
-    Rest.append(reinterpret_cast<const char *>(Packed.data()), Packed.size());
-  else
-    Rest += Body;
+  Rest += pack(Body, Compress);
   std::string Out = Magic.str();
   put64(Out, llvm::xxh3_64bits(Rest));
   return Out + Rest;
@@ -108,17 +116,26 @@ std::optional<Framed> unframe(llvm::StringRef B, llvm::StringRef Magic) {
   return F;
 }
 
-std::optional<std::string> unpack(const Framed &F) {
-  if (F.Compression == 0)
-    return F.Body.size() == F.Size ? std::optional(F.Body.str()) : std::nullopt;
-  if (F.Compression != 1 || !llvm::compression::zstd::isAvailable() || F.Size > (uint64_t(1) << 36))
+std::optional<std::string> unpack(uint8_t Compression, uint64_t Size, llvm::StringRef Body) {
+  if (Compression == 0)
+    return Body.size() == Size ? std::optional(Body.str()) : std::nullopt;
+  if (Compression != 1 || !llvm::compression::zstd::isAvailable() || Size > (uint64_t(1) << 36))
     return std::nullopt;
   llvm::SmallVector<uint8_t, 0> Out;
-  if (llvm::Error E = llvm::compression::zstd::decompress(bytesOf(F.Body), Out, F.Size)) {
+  if (llvm::Error E = llvm::compression::zstd::decompress(bytesOf(Body), Out, Size)) {
     llvm::consumeError(std::move(E));
     return std::nullopt;
   }
   return std::string(reinterpret_cast<const char *>(Out.data()), Out.size());
+}
+
+std::optional<std::string> unpack(const Framed &F) { return unpack(F.Compression, F.Size, F.Body); }
+
+/// A part made by pack().
+std::optional<std::string> unpack(llvm::StringRef Packed) {
+  if (Packed.size() < 9)
+    return std::nullopt;
+  return unpack(Packed[0], llvm::support::endian::read64le(Packed.data() + 1), Packed.drop_front(9));
 }
 
 std::unique_ptr<llvm::MemoryBuffer> readFile(const std::string &Path) {
@@ -326,9 +343,11 @@ std::optional<std::vector<TUSummary>> SummaryIndex::linked(const std::vector<std
   std::atomic<size_t> Next{0};
   std::atomic<bool> Bad{false};
   auto Decode = [&] {
-    for (size_t I; (I = Next++) < Parts.size();)
-      if (!decodeSummary(Parts[I], Out[I]))
+    for (size_t I; (I = Next++) < Parts.size();) {
+      std::optional<std::string> Bytes = unpack(Parts[I]);
+      if (!Bytes || !decodeSummary(*Bytes, Out[I]))
         Bad = true;
+    }
   };
   std::vector<std::thread> Workers;
   for (unsigned T = 1; T < std::min(8u, std::max(1u, std::thread::hardware_concurrency())); ++T)
@@ -352,11 +371,13 @@ void SummaryIndex::storeLinked(const std::vector<std::string> &Keys, const std::
       return;
     Head.str(Keys[I]);
     Head.u(It->second);
-    std::string One = encodeSummary(Deduplicated[I]);
+    // Each summary packed apart: memory holds one summary's bytes at a
+    // time besides the packed whole, and the parts unpack in parallel.
+    std::string One = pack(encodeSummary(Deduplicated[I]));
     put64(Body, One.size());
     Body += One;
   }
-  writeAtomically(Dir, Dir + "/linked.bin", frame(LinkedMagic, Head.take(), Body));
+  writeAtomically(Dir, Dir + "/linked.bin", frame(LinkedMagic, Head.take(), Body, /*Compress=*/false));
 }
 
 void SummaryIndex::pruneUnused() {
