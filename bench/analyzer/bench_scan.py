@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times `reach-audit scan` against `clang -fsyntax-only` over the same
 compile database with the same parallelism, and prints the ratio and peak
-memory. The target is scan <= 1.5x syntax-only.
+memory. The target is scan <= 1.2x syntax-only (#17).
 
 usage: bench_scan.py -p BUILD_DIR [--root DIR] [--rules FILE] [-j N]
                      [--reach-audit PATH] [--clang PATH] [--filter REGEX] [--repeat N]
@@ -10,6 +10,7 @@ usage: bench_scan.py -p BUILD_DIR [--root DIR] [--rules FILE] [-j N]
 only the analyzer's own sources); the scan is given the same subset through
 a temporary compile database.
 """
+import shutil
 import argparse, json, os, re, shlex, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -89,7 +90,11 @@ def main():
     best_syn, best_scan = None, None
     for _ in range(o.repeat):
         syn = syntax_only_all()
-        sc = run_timed(scan)
+        # A full scan: into an empty index each time (writing it is part of
+        # the cost; a warm index would parse nothing).
+        index = os.path.join(tmp, "index")
+        shutil.rmtree(index, ignore_errors=True)
+        sc = run_timed(scan + ["--index", index])
         best_syn = syn if best_syn is None or syn[0] < best_syn[0] else best_syn
         best_scan = sc if best_scan is None or sc[0] < best_scan[0] else best_scan
 
@@ -99,7 +104,7 @@ def main():
     print("reach-audit scan:         %.2f s wall, peak RSS %.0f MiB (whole process, exit %d)"
           % (best_scan[0], best_scan[1], best_scan[2]))
     ratio = best_scan[0] / best_syn[0]
-    print("ratio scan/syntax-only:   %.2fx (target <= 1.5x: %s)" % (ratio, "met" if ratio <= 1.5 else "NOT met"))
+    print("ratio scan/syntax-only:   %.2fx (target <= 1.2x: %s)" % (ratio, "met" if ratio <= 1.2 else "NOT met"))
 
 
 if __name__ == "__main__":
