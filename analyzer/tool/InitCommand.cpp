@@ -4,6 +4,7 @@
 #include "init/Guess.h"
 #include "rules/Rules.h"
 #include "tool/Commands.h"
+#include "tool/LoadProject.h"
 
 #include "clang/Tooling/CompilationDatabase.h"
 #include "llvm/Support/FileSystem.h"
@@ -24,20 +25,11 @@ cl::opt<std::string> Output("output", cl::desc("Where to write (default: ROOT/re
                             cl::sub(InitCmd));
 cl::opt<bool> Force("force", cl::desc("Overwrite an existing rules file"), cl::sub(InitCmd));
 
-std::string realRoot(const std::string &Root) {
-  SmallString<256> P(Root.empty() ? "." : Root), Real;
-  sys::fs::make_absolute(P);
-  return sys::fs::real_path(P, Real) ? std::string(P) : std::string(Real);
-}
-
 /// The database's sources under Root, with their text.
 std::optional<std::vector<SourceFile>> builtSources(const std::string &BuildDir, const std::string &Root) {
-  std::string Error;
-  auto DB = clang::tooling::CompilationDatabase::loadFromDirectory(BuildDir, Error);
-  if (!DB) {
-    errs() << "reach-audit: error: " << BuildDir << ": cannot load compile_commands.json: " << Error << "\n";
+  std::unique_ptr<clang::tooling::CompilationDatabase> DB = openDatabase(BuildDir);
+  if (!DB)
     return std::nullopt;
-  }
   std::set<std::string> Seen;
   std::vector<SourceFile> Sources;
   for (const std::string &F : DB->getAllFiles()) {
@@ -54,11 +46,7 @@ std::optional<std::vector<SourceFile>> builtSources(const std::string &BuildDir,
 }
 
 int runInit(const CommonOptions &Common) {
-  if (Common.BuildPath.empty()) {
-    errs() << "reach-audit: error: init needs -p BUILD_DIR (the folder holding compile_commands.json)\n";
-    return ExitUsage;
-  }
-  std::string Root = realRoot(Common.Root);
+  std::string Root = absolutePath(Common.Root.empty() ? "." : Common.Root);
   std::string Out = Output.empty() ? Root + "/reach.yaml" : std::string(Output);
   if (sys::fs::exists(Out) && !Force) {
     errs() << "reach-audit: error: " << Out << " exists; edit it, or pass --force to replace it\n";

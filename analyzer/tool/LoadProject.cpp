@@ -24,18 +24,6 @@ namespace reach {
 
 namespace {
 
-std::string absolutePath(llvm::StringRef P) {
-  llvm::SmallString<256> Abs(P);
-  llvm::sys::fs::make_absolute(Abs);
-  llvm::SmallString<256> Real;
-  if (!llvm::sys::fs::real_path(Abs, Real))
-    Abs = Real;
-  llvm::sys::path::remove_dots(Abs, true);
-  std::string S(Abs.str());
-  while (S.size() > 1 && S.back() == '/')
-    S.pop_back();
-  return S;
-}
 
 std::string rulesIn(const std::string &Dir) {
   for (const char *Name : {"reach.yaml", ".reach.yaml"})
@@ -118,21 +106,6 @@ bool checkDatabaseJson(const std::string &BuildDir) {
   return true;
 }
 
-std::unique_ptr<clang::tooling::CompilationDatabase> openDatabase(const std::string &BuildPath) {
-  if (BuildPath.empty()) {
-    llvm::errs() << "reach-audit: error: no build directory; pass -p BUILD_DIR (the folder "
-                    "holding compile_commands.json, e.g. from -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)\n";
-    return nullptr;
-  }
-  if (!checkDatabaseJson(BuildPath))
-    return nullptr;
-  std::string Error;
-  auto DB = clang::tooling::CompilationDatabase::loadFromDirectory(BuildPath, Error);
-  if (!DB)
-    llvm::errs() << "reach-audit: error: " << BuildPath << ": cannot load compile_commands.json: "
-                 << Error << "\n  configure the build with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON\n";
-  return DB;
-}
 
 /// The database's sources, each once, less those fix removed. A listed
 /// source that does not exist (a stale database, a generated file not built
@@ -223,6 +196,35 @@ void reportIndexUse(SummaryIndex &Index, size_t TUs, bool Verbose, bool ExpectIn
 }
 
 } // namespace
+
+std::string absolutePath(llvm::StringRef P) {
+  llvm::SmallString<256> Abs(P);
+  llvm::sys::fs::make_absolute(Abs);
+  llvm::SmallString<256> Real;
+  if (!llvm::sys::fs::real_path(Abs, Real))
+    Abs = Real;
+  llvm::sys::path::remove_dots(Abs, true);
+  std::string S(Abs.str());
+  while (S.size() > 1 && S.back() == '/')
+    S.pop_back();
+  return S;
+}
+
+std::unique_ptr<clang::tooling::CompilationDatabase> openDatabase(const std::string &BuildPath) {
+  if (BuildPath.empty()) {
+    llvm::errs() << "reach-audit: error: no build directory; pass -p BUILD_DIR (the folder "
+                    "holding compile_commands.json, e.g. from -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)\n";
+    return nullptr;
+  }
+  if (!checkDatabaseJson(BuildPath))
+    return nullptr;
+  std::string Error;
+  auto DB = clang::tooling::CompilationDatabase::loadFromDirectory(BuildPath, Error);
+  if (!DB)
+    llvm::errs() << "reach-audit: error: " << BuildPath << ": cannot load compile_commands.json: "
+                 << Error << "\n  configure the build with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON\n";
+  return DB;
+}
 
 std::optional<ProjectSources> openProject(const CommonOptions &Opts, const SourceOverlay *Overlay) {
   std::optional<RulesAndRoot> Where = findRulesAndRoot(Opts);

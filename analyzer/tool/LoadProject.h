@@ -16,6 +16,13 @@ namespace reach {
 
 class SummaryIndex;
 
+/// P made absolute, symbolic links resolved, no trailing slash.
+std::string absolutePath(llvm::StringRef P);
+
+/// BuildPath's compile database; null after a message naming the folder
+/// (none given, malformed JSON, no database).
+std::unique_ptr<clang::tooling::CompilationDatabase> openDatabase(const std::string &BuildPath);
+
 /// The first phases: the root and the rules file found, the compile
 /// database open, the sources chosen (each once, sorted).
 struct ProjectSources {
