@@ -15,6 +15,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev nodejs npm git
   # reach-audit's HTML report test renders it in headless Chromium
   chromium
+  # LoRA tests' independent references (/usr/bin/python3): numpy writes and
+  # merges PEFT adapters, PyTorch computes the training gradients
+  python3-numpy python3-torch
 )
 
 missing=()

@@ -26,5 +26,8 @@ int64_t permuted_heads(const ModelConfig& config, const std::string& name);
 // `head_dim` rows, out row 2i + j is in row j * head_dim / 2 + i.
 void permute_qk_rows(std::span<const std::byte> in, std::span<std::byte> out, int64_t n_heads, int64_t head_dim,
                      size_t row_bytes);
+// The inverse: GGUF's order back to HF's (a GGUF LoRA applied to an HF model).
+void unpermute_qk_rows(std::span<const std::byte> in, std::span<std::byte> out, int64_t n_heads, int64_t head_dim,
+                       size_t row_bytes);
 
 }  // namespace reach::run

@@ -7,6 +7,7 @@
 #include "kernels/attention.h"
 #include "kernels/ops.h"
 #include "kernels/quant.h"
+#include "lora/lora_delta.h"
 
 namespace reach::run {
 
@@ -71,10 +72,43 @@ DType Model::main_weight_type() const {
   return device_ ? device_->main_weight_type() : weights_.main_type;
 }
 
-void Model::linear(const Linear& l, const float* x, int64_t n, float* y, bool rows_as_alone) {
-  if (n == 1) return l.gemv(x, y, pool_);
-  if (!rows_as_alone || l.gemm_rows_equal_gemv()) return l.gemm(x, n, y, pool_);
-  for (int64_t t = 0; t < n; ++t) l.gemv(x + t * l.cols(), y + t * l.rows(), pool_);
+void Model::linear(const Linear& l, const Deltas& deltas, const float* x, int64_t n, float* y, bool rows_as_alone) {
+  if (n == 1) l.gemv(x, y, pool_);
+  else if (!rows_as_alone || l.gemm_rows_equal_gemv()) l.gemm(x, n, y, pool_);
+  else
+    for (int64_t t = 0; t < n; ++t) l.gemv(x + t * l.cols(), y + t * l.rows(), pool_);
+  for (const LoraDelta* d : deltas) {
+    if (!rows_as_alone) add_lora_delta(*d, x, n, y);
+    else
+      for (int64_t t = 0; t < n; ++t) add_lora_delta(*d, x + t * l.cols(), 1, y + t * l.rows());
+  }
+}
+
+void Model::add_lora(LoraAdapter adapter) {
+  if (device_) throw std::invalid_argument(adapter.path.string() + ": LoRA adapters run on the CPU only (--device cpu)");
+  static constexpr std::pair<const char*, Deltas LayerDeltas::*> kTargets[] = {
+      {"self_attn.q_proj.weight", &LayerDeltas::q}, {"self_attn.k_proj.weight", &LayerDeltas::k},
+      {"self_attn.v_proj.weight", &LayerDeltas::v}, {"self_attn.o_proj.weight", &LayerDeltas::o},
+      {"mlp.gate_proj.weight", &LayerDeltas::gate}, {"mlp.up_proj.weight", &LayerDeltas::up},
+      {"mlp.down_proj.weight", &LayerDeltas::down}};
+  lora_.resize(static_cast<size_t>(config_.n_layers));
+  const LoraAdapter& kept = *adapters_.emplace_back(std::make_unique<LoraAdapter>(std::move(adapter)));
+  size_t placed = 0;
+  for (int32_t layer = 0; layer < config_.n_layers; ++layer) {
+    const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
+    const Linear* matrices[] = {&w.q, &w.k, &w.v, &w.o, &w.gate, &w.up, &w.down};
+    for (size_t i = 0; i < std::size(kTargets); ++i) {
+      const auto [suffix, member] = kTargets[i];
+      const auto it = kept.deltas.find("model.layers." + std::to_string(layer) + "." + suffix);
+      if (it == kept.deltas.end()) continue;
+      if (it->second.out != matrices[i]->rows() || it->second.in != matrices[i]->cols())
+        throw std::invalid_argument(kept.path.string() + ": the update of '" + it->first + "' does not fit its matrix");
+      (lora_[static_cast<size_t>(layer)].*member).push_back(&it->second);
+      ++placed;
+    }
+  }
+  if (placed != kept.deltas.size())
+    throw std::invalid_argument(kept.path.string() + ": updates a matrix outside the model's layers");
 }
 
 void Model::mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads) {
@@ -166,6 +200,8 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
 
   for (int32_t layer = 0; layer < c.n_layers; ++layer) {
     const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
+    static const LayerDeltas kNone;
+    const LayerDeltas& d = lora_.empty() ? kNone : lora_[static_cast<size_t>(layer)];
     // The new keys and values: straight into their rows of a single cache.
     KVCache& first = *segments[0].cache;
     float* k = staged ? act_.k.data() : first.keys(layer, first.length());
@@ -173,9 +209,9 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
 
     // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) ----
     for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.attn_norm.data(), xb + t * dim, dim, c.rms_eps);
-    linear(w.q, xb, n, q, staged);
-    linear(w.k, xb, n, k, staged);
-    linear(w.v, xb, n, v, staged);
+    linear(w.q, d.q, xb, n, q, staged);
+    linear(w.k, d.k, xb, n, k, staged);
+    linear(w.v, d.v, xb, n, v, staged);
     if (c.qkv_bias) {
       add_bias(q, w.q_bias, n);
       add_bias(k, w.k_bias, n);
@@ -202,22 +238,22 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
       for (int32_t h : masked_heads_[static_cast<size_t>(layer)])
         for (int64_t t = 0; t < n; ++t) std::fill_n(act_.att.data() + t * q_dim + h * hd, hd, 0.0f);
     if (attention_probe_) attention_probe_(layer, {act_.att.data(), static_cast<size_t>(n * q_dim)}, n);
-    linear(w.o, act_.att.data(), n, xb, staged);
+    linear(w.o, d.o, act_.att.data(), n, xb, staged);
     add_inplace(x, xb, n * dim);
 
     // ---- feed-forward block: x += down(silu(gate(h)) * up(h)) ----
     for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.ffn_norm.data(), xb + t * dim, dim, c.rms_eps);
-    linear(w.gate, xb, n, act_.gate.data(), staged);
-    linear(w.up, xb, n, act_.up.data(), staged);
+    linear(w.gate, d.gate, xb, n, act_.gate.data(), staged);
+    linear(w.up, d.up, xb, n, act_.up.data(), staged);
     silu_mul(act_.gate.data(), act_.up.data(), n * c.ffn_dim);
-    linear(w.down, act_.gate.data(), n, xb, staged);
+    linear(w.down, d.down, act_.gate.data(), n, xb, staged);
     add_inplace(x, xb, n * dim);
   }
   for (const Segment& s : segments) s.cache->advance(s.n);
 
   for (size_t r = 0; r < logit_rows.size(); ++r)
     rmsnorm(x + logit_rows[r] * dim, weights_.final_norm.data(), xb + static_cast<int64_t>(r) * dim, dim, c.rms_eps);
-  linear(weights_.lm_head, xb, n_logits, act_.logits.data(), staged);
+  linear(weights_.lm_head, {}, xb, n_logits, act_.logits.data(), staged);
   return act_.logits;
 }
 

@@ -14,6 +14,7 @@
 
 #include "formats/model_source.h"
 #include "kernels/thread_pool.h"
+#include "lora/lora_adapter.h"
 #include "model/device.h"
 #include "model/device_forward.h"
 #include "model/kv_cache.h"
@@ -61,6 +62,13 @@ class Model {
   // naming a pair outside the model. An empty list unmasks every head.
   void mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads);
 
+  // Adds a LoRA adapter (load_lora, fitted to this model's source): from
+  // now on each matrix it targets computes x · (W + scale·B·A)ᵀ, W as
+  // stored (quantized or not) and the update added at run time. Several
+  // adapters add up. Throws std::invalid_argument on a GPU (adapters run on
+  // the CPU only) or for an update whose shape is not its matrix's.
+  void add_lora(LoraAdapter adapter);
+
  private:
   using Segment = CacheSegment;
   std::span<const float> forward_segments(std::span<const int32_t> tokens, std::span<const Segment> segments,
@@ -84,10 +92,17 @@ class Model {
     void resize(const ModelConfig& c, int64_t n, int64_t logit_rows, bool staged_kv);
   };
 
-  // y = x · Wᵀ for n rows of x: GEMV for one token, GEMM for a batch.
-  // `rows_as_alone`: each row must have the bits it has alone (tokens of
-  // different sequences); where the GEMM would round otherwise, row by row.
-  void linear(const Linear& l, const float* x, int64_t n, float* y, bool rows_as_alone = false);
+  // The LoRA updates of one layer's matrices (none: empty lists).
+  using Deltas = std::vector<const LoraDelta*>;
+  struct LayerDeltas {
+    Deltas q, k, v, o, gate, up, down;
+  };
+
+  // y = x · Wᵀ for n rows of x: GEMV for one token, GEMM for a batch; then
+  // each LoRA update added. `rows_as_alone`: each row must have the bits it
+  // has alone (tokens of different sequences); where the GEMM would round
+  // otherwise, row by row.
+  void linear(const Linear& l, const Deltas& deltas, const float* x, int64_t n, float* y, bool rows_as_alone = false);
 
   const ModelSource& source_;
   ModelConfig config_;
@@ -98,6 +113,8 @@ class Model {
   Activations act_;
   AttentionProbe attention_probe_;
   std::vector<std::vector<int32_t>> masked_heads_;  // [layer] heads whose output is zeroed
+  std::vector<std::unique_ptr<LoraAdapter>> adapters_;  // owns what lora_ points into
+  std::vector<LayerDeltas> lora_;                   // [layer], or empty without adapters
   std::unique_ptr<DeviceForward> device_;           // the forward on a GPU, or null: this one
 };
 

@@ -11,5 +11,6 @@ int perplexity(int argc, char** argv);
 int heads(int argc, char** argv);
 int prune(int argc, char** argv);
 int quantize(int argc, char** argv);
+int merge_lora(int argc, char** argv);
 
 }  // namespace reach::run::cli

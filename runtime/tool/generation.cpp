@@ -10,6 +10,7 @@
 
 #include "tool/memory_plan.h"
 #include "tool/device_option.h"
+#include "tool/lora_option.h"
 
 namespace reach::run::cli {
 namespace {
@@ -43,6 +44,7 @@ std::vector<OptionSpec> generation_option_specs(const char* max_tokens_help) {
       {"--ignore-eos", "", "", "do not stop at end-of-sequence tokens"},
       {"--max-memory", "", "SIZE", kMaxMemoryHelp},
       {"--stop", "", "TEXT", "stop before TEXT (repeatable)"},
+      kLoraOption,
       kDeviceOption,
   };
 }
@@ -72,6 +74,7 @@ GenerationOptions parse_generation_options(const Args& a, int64_t max_tokens_def
   o.stops = a.all("--stop");
   o.max_memory_given = a.has("--max-memory");
   o.max_memory = a.str("--max-memory", "");
+  o.loras = a.all("--lora");
   return o;
 }
 
@@ -118,7 +121,9 @@ int64_t Session::load_weights(const GenerationOptions& opt, int64_t prompt_token
   const MemoryBudget budget = memory_budget(opt.max_memory_given, opt.max_memory);
   if (std::string refusal = plan_refusal(plan, budget, config); !refusal.empty()) throw UsageError(refusal);
   enforce_budget(budget, *source);
+  std::vector<LoraAdapter> adapters = load_lora_specs(opt.loras, *source);  // before the weights: errors come fast
   model.emplace(*source, pool, opt.device);
+  for (LoraAdapter& adapter : adapters) add_lora(*model, std::move(adapter));
   return positions;
 }
 

@@ -31,6 +31,7 @@ struct GenerationOptions {
   bool max_memory_given = false;
   std::string max_memory;
   Device device;
+  std::vector<std::string> loras;  // --lora PATH[:SCALE]
 };
 
 // The options both commands take; `max_tokens_default` is -n's default.

@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "       reach-run heads -m PATH [-f FILE] [--svg OUT.svg]             each attention head's importance\n"
     "       reach-run prune -m PATH (--heads L:H,... | --fraction F) -o OUT  the model with heads pruned\n"
     "       reach-run quantize IN OUT --type q4_k_m|...                   HF folder or GGUF as a quantized .gguf\n"
+    "       reach-run merge-lora -m PATH --lora ADAPTER[:SCALE] -o OUT      LoRA adapters merged into the weights\n"
     "       reach-run COMMAND --help                                      each command's options and defaults\n"
     "       reach-run --version\n"
     "PATH is a folder with config.json, *.safetensors and tokenizer.json, or a .gguf file.\n"
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[1], "heads")) return cli::heads(argc, argv);
     if (!std::strcmp(argv[1], "prune")) return cli::prune(argc, argv);
     if (!std::strcmp(argv[1], "quantize")) return cli::quantize(argc, argv);
+    if (!std::strcmp(argv[1], "merge-lora")) return cli::merge_lora(argc, argv);
     throw cli::UsageError(std::string("unknown command '") + argv[1] + "'");
   } catch (const cli::UsageError& e) {
     std::fprintf(stderr, "reach-run: %s\n%s", e.what(), kUsage);

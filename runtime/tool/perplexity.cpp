@@ -19,6 +19,7 @@
 #include "tool/args.h"
 #include "tool/commands.h"
 #include "tool/head_options.h"
+#include "tool/lora_option.h"
 #include "tool/memory_plan.h"
 #include "tool/output.h"
 
@@ -38,6 +39,7 @@ const std::vector<OptionSpec> kPerplexityOptions = {
     {"--output", "", "FORMAT", "'text' (default) or 'json'"},
     {"--mask-heads", "", "LIST", kMaskHeadsHelp},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
+    kLoraOption,
     kDeviceOption,
 };
 
@@ -96,7 +98,9 @@ int perplexity(int argc, char** argv) {
   apply_memory_budget(a, *source, plan_memory(*source, o.ctx, o.batch, o.batch));
 
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
+  std::vector<LoraAdapter> adapters = load_lora_specs(a.all("--lora"), *source);
   Model model(*source, pool, device_option(a));
+  for (LoraAdapter& adapter : adapters) add_lora(model, std::move(adapter));
   apply_head_mask(a, model);
   const auto t0 = std::chrono::steady_clock::now();
   PerplexityResult r;

@@ -24,6 +24,7 @@
 #include "serve/engine.h"
 #include "tool/args.h"
 #include "tool/device_option.h"
+#include "tool/lora_option.h"
 #include "tool/commands.h"
 #include "tool/generation.h"
 #include "tool/memory_plan.h"
@@ -50,6 +51,7 @@ std::vector<OptionSpec> serve_options() {
     {"--alias", "", "NAME", "the model's id in the API (default: the model file or folder's name)"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
+    kLoraOption,
     kDeviceOption,
   };
 }
@@ -260,6 +262,7 @@ int serve(int argc, char** argv) {
   opt.max_memory_given = args.has("--max-memory");
   opt.max_memory = args.str("--max-memory", "");
   opt.device = device_option(args);
+  opt.loras = args.all("--lora");
   const size_t queue = static_cast<size_t>(args.integer("--queue", 16, 0, 4096));
   Session session(opt);
   Server server{session, chat_template_option(args, session.source->tokenizer())};

@@ -143,6 +143,17 @@ TEST(ReachRunServe, ChatCompletionIsGenerateOnTheRenderedConversation) {
   EXPECT_EQ(r["usage"]["prompt_tokens"], generated["prompt_tokens"].size());
 }
 
+TEST(ReachRunServe, ALoraAdapterServesTheMergedModelsText) {
+  const auto lora = reach::test::python_lora(qwen3().hf_dir, work_dir() / "serve-lora");
+  const char* body = R"({"prompt": "Hello there", "max_tokens": 8, "temperature": 0})";
+  ServerProcess with({"--lora", lora.adapter.string()});
+  const json r = post(with, "/v1/completions", body, 200);
+  ServerProcess merged({"-m", lora.merged.string()});
+  EXPECT_EQ(r["choices"][0]["text"], post(merged, "/v1/completions", body, 200)["choices"][0]["text"]);
+  ServerProcess base({});
+  EXPECT_NE(r["choices"][0]["text"], post(base, "/v1/completions", body, 200)["choices"][0]["text"]);
+}
+
 TEST(ReachRunServe, AStreamIsTheSameTextInChunksThenFinishUsageAndDone) {
   ServerProcess s({});
   const json whole = post(s, "/v1/chat/completions", kChat, 200);
