@@ -12,5 +12,6 @@ int heads(int argc, char** argv);
 int prune(int argc, char** argv);
 int quantize(int argc, char** argv);
 int merge_lora(int argc, char** argv);
+int finetune(int argc, char** argv);
 
 }  // namespace reach::run::cli

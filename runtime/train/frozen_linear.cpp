@@ -10,7 +10,16 @@ namespace reach::run::train {
 namespace {
 
 constexpr int64_t kBlockRows = 256;  // rows of W dequantized at a time
-constexpr int64_t kTokenGrain = 16;  // token rows per piece of a product
+// Token rows per product: every sgemm call has this many rows (the last
+// fewer), whatever the threads' shares, so the bits do not depend on the
+// thread count (BLAS kernels may sum differently for another row count).
+constexpr int64_t kTokenGrain = 16;
+
+// fn(b, e) over [b0, b1) in pieces of kTokenGrain.
+template <class Fn>
+void each_piece(int64_t b0, int64_t b1, const Fn& fn) {
+  for (int64_t b = b0; b < b1; b += kTokenGrain) fn(b, std::min(b1, b + kTokenGrain));
+}
 
 }  // namespace
 
@@ -36,8 +45,10 @@ void FrozenLinear<T>::forward(const T* x, int64_t n, T* y, ThreadPool& pool) con
   for (int64_t r0 = 0; r0 < out; r0 += kBlockRows) {
     const int64_t r1 = std::min(out, r0 + kBlockRows);
     const T* w = rows_as_t(r0, r1, buffer, pool);
-    pool.parallel_for(n, kTokenGrain, [&](int64_t b, int64_t e) {
-      gemm<T>(false, true, e - b, r1 - r0, in, T(1), x + b * in, in, w, in, T(0), y + b * out + r0, out);
+    pool.parallel_for(n, kTokenGrain, [&](int64_t b0, int64_t b1) {
+      each_piece(b0, b1, [&](int64_t b, int64_t e) {
+        gemm<T>(false, true, e - b, r1 - r0, in, T(1), x + b * in, in, w, in, T(0), y + b * out + r0, out);
+      });
     });
   }
 }
@@ -50,8 +61,10 @@ void FrozenLinear<T>::backward(const T* dy, int64_t n, T* dx, bool accumulate, T
     const int64_t r1 = std::min(out, r0 + kBlockRows);
     const T* w = rows_as_t(r0, r1, buffer, pool);
     const T beta = accumulate || r0 > 0 ? T(1) : T(0);
-    pool.parallel_for(n, kTokenGrain, [&](int64_t b, int64_t e) {
-      gemm<T>(false, false, e - b, in, r1 - r0, T(1), dy + b * out + r0, out, w, in, beta, dx + b * in, in);
+    pool.parallel_for(n, kTokenGrain, [&](int64_t b0, int64_t b1) {
+      each_piece(b0, b1, [&](int64_t b, int64_t e) {
+        gemm<T>(false, false, e - b, in, r1 - r0, T(1), dy + b * out + r0, out, w, in, beta, dx + b * in, in);
+      });
     });
   }
 }

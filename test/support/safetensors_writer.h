@@ -1,23 +1,11 @@
 #pragma once
-// Writes a safetensors file (header padded with spaces to 8 bytes, as the
-// reference writer does, so every tensor is aligned).
-#include <cstddef>
-#include <cstdint>
-#include <filesystem>
-#include <string>
-#include <vector>
+// The runtime's safetensors writer, under the tests' names.
+#include "formats/safetensors_writer.h"
 
 namespace reach::test {
 
-struct SafetensorsEntry {
-  std::string name;
-  std::string dtype;             // "F32", "F16", "BF16"
-  std::vector<int64_t> shape;    // outermost first
-  std::vector<std::byte> data;   // row-major
-};
-
-std::vector<std::byte> safetensors_bytes(const std::vector<SafetensorsEntry>& tensors,
-                                         const std::vector<std::pair<std::string, std::string>>& metadata = {});
-void write_safetensors(const std::filesystem::path& path, const std::vector<SafetensorsEntry>& tensors);
+using run::safetensors_bytes;
+using run::SafetensorsEntry;
+using run::write_safetensors;
 
 }  // namespace reach::test

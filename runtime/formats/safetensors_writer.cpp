@@ -1,4 +1,4 @@
-#include "safetensors_writer.h"
+#include "formats/safetensors_writer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -7,10 +7,7 @@
 
 #include "formats/byte_sink.h"
 
-namespace reach::test {
-
-using run::append_bytes;
-using run::append_le;
+namespace reach::run {
 
 std::vector<std::byte> safetensors_bytes(const std::vector<SafetensorsEntry>& tensors,
                                          const std::vector<std::pair<std::string, std::string>>& metadata) {
@@ -38,7 +35,7 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Safe
   const auto b = safetensors_bytes(tensors);
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-  if (!f) throw std::runtime_error("cannot write " + path.string());
+  if (!f || !f.flush()) throw std::runtime_error(path.string() + ": write failed (disk full?)");
 }
 
-}  // namespace reach::test
+}  // namespace reach::run

