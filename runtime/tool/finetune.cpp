@@ -144,12 +144,13 @@ int finetune(int argc, char** argv) {
   std::vector<double> losses;
   double seconds = 0;
   int64_t trained_tokens = 0;
-  const auto pairs = train::finetune(*source, tokens, o, pool, [&](const train::StepReport& r) {
+  const train::FinetuneResult trained = train::finetune(*source, tokens, o, pool, [&](const train::StepReport& r) {
     losses.push_back(r.loss);
     seconds += r.seconds;
     trained_tokens += r.tokens;
     report_step(r);
   });
+  const auto& pairs = trained.pairs;
   std::vector<PeftPairOut> out;
   for (const auto& p : pairs) out.push_back({p.weight, p.rank, p.in, p.out, p.a, p.b});
   try {
@@ -162,7 +163,8 @@ int finetune(int argc, char** argv) {
     write_stdout(nlohmann::json{{"adapter", a.str("--out")}, {"pairs", pairs.size()}, {"steps", losses.size()},
                                 {"loss", losses}, {"seconds", seconds},
                                 {"tokens_per_s", static_cast<double>(trained_tokens) / seconds},
-                                {"peak_rss_bytes", peak}, {"planned_bytes", train::plan_finetune(source->config(), o).total()}}
+                                {"peak_rss_bytes", peak}, {"planned_bytes", train::plan_finetune(source->config(), o).total()},
+                                {"optimizer_bytes", trained.optimizer_bytes}}
                      .dump(2) + "\n");
   } else {
     write_stdout(formatted("wrote %s: %zu LoRA pairs of rank %lld; loss %.4f -> %.4f over %zu steps, %.0f tokens/s, "

@@ -80,34 +80,27 @@ void MomentStore::store(int64_t block, const float* in) {
   for (size_t i = b; i < e; ++i) codes_[i] = nearest_code(map, absmax > 0 ? in[i - b] / absmax : 0.0f);
 }
 
-AdamW::AdamW(size_t n, bool eight_bit) : m_(n, eight_bit, true), v_(n, eight_bit, false) {}
+AdamW::AdamW(size_t n, bool eight_bit) : m(n, eight_bit, true), v(n, eight_bit, false) {}
 
 void AdamW::update(std::span<float> p, std::span<const float> g, int64_t t, double lr, const AdamWSettings& s) {
   const double c1 = 1 - std::pow(s.beta1, static_cast<double>(t)), c2 = 1 - std::pow(s.beta2, static_cast<double>(t));
-  float m[kAdamBlock], v[kAdamBlock];
+  float mb[kAdamBlock], vb[kAdamBlock];
   for (int64_t block = 0; block * kAdamBlock < static_cast<int64_t>(p.size()); ++block) {
-    m_.load(block, m);
-    v_.load(block, v);
+    m.load(block, mb);
+    v.load(block, vb);
     const size_t b = static_cast<size_t>(block * kAdamBlock), e = std::min(p.size(), b + kAdamBlock);
     for (size_t i = b; i < e; ++i) {
       const double gi = g[i];
-      double mi = m[i - b], vi = v[i - b], pi = p[i];
+      double mi = mb[i - b], vi = vb[i - b], pi = p[i];
       pi -= lr * s.weight_decay * pi;
       mi = s.beta1 * mi + (1 - s.beta1) * gi;
       vi = s.beta2 * vi + (1 - s.beta2) * gi * gi;
       pi -= lr * (mi / c1) / (std::sqrt(vi / c2) + s.eps);
-      m[i - b] = static_cast<float>(mi), v[i - b] = static_cast<float>(vi), p[i] = static_cast<float>(pi);
+      mb[i - b] = static_cast<float>(mi), vb[i - b] = static_cast<float>(vi), p[i] = static_cast<float>(pi);
     }
-    m_.store(block, m);
-    v_.store(block, v);
+    m.store(block, mb);
+    v.store(block, vb);
   }
-}
-
-std::vector<float> MomentStore::values() const {
-  std::vector<float> out(n_ + kAdamBlock);
-  for (int64_t block = 0; block * kAdamBlock < static_cast<int64_t>(n_); ++block) load(block, out.data() + block * kAdamBlock);
-  out.resize(n_);
-  return out;
 }
 
 }  // namespace reach::run::train

@@ -34,8 +34,6 @@ class MomentStore {
   MomentStore(size_t n, bool eight_bit, bool is_signed);
   void load(int64_t block, float* out) const;   // block's values (kAdamBlock, or fewer for the last)
   void store(int64_t block, const float* in);
-  size_t size() const { return n_; }
-  std::vector<float> values() const;  // every value, as load gives them
   size_t bytes() const;
 
  private:
@@ -46,19 +44,14 @@ class MomentStore {
   std::vector<float> absmax_;      // ... and one scale per block
 };
 
-// One tensor's optimizer state.
-class AdamW {
- public:
+// One tensor's optimizer state: its moments, as the next update reads them.
+struct AdamW {
   AdamW(size_t n, bool eight_bit);
   // One step t (1, 2, ...) on parameters p with gradients g.
   void update(std::span<float> p, std::span<const float> g, int64_t t, double lr, const AdamWSettings& s);
-  size_t state_bytes() const { return m_.bytes() + v_.bytes(); }
-  // The moments as the next update will read them.
-  std::vector<float> m() const { return m_.values(); }
-  std::vector<float> v() const { return v_.values(); }
+  size_t state_bytes() const { return m.bytes() + v.bytes(); }
 
- private:
-  MomentStore m_, v_;
+  MomentStore m, v;
 };
 
 }  // namespace reach::run::train

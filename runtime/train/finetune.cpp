@@ -106,7 +106,7 @@ FinetuneMemory plan_finetune(const ModelConfig& c, const FinetuneOptions& o) {
   return plan;
 }
 
-std::vector<LoraParams<float>> finetune(const ModelSource& source, std::span<const int32_t> tokens,
+FinetuneResult finetune(const ModelSource& source, std::span<const int32_t> tokens,
                                         const FinetuneOptions& o, ThreadPool& pool,
                                         const std::function<void(const StepReport&)>& on_step) {
   const int64_t windows = window_count(static_cast<int64_t>(tokens.size()), o.ctx);
@@ -132,7 +132,9 @@ std::vector<LoraParams<float>> finetune(const ModelSource& source, std::span<con
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     on_step({step, steps, loss, lr, seconds, o.batch * o.ctx});
   }
-  return pairs;
+  FinetuneResult result{std::move(pairs), 0};
+  for (size_t i = 0; i < state_a.size(); ++i) result.optimizer_bytes += state_a[i].state_bytes() + state_b[i].state_bytes();
+  return result;
 }
 
 }  // namespace reach::run::train

@@ -58,10 +58,14 @@ struct StepReport {
   int64_t tokens = 0;           // this step's (batch · ctx)
 };
 
+struct FinetuneResult {
+  std::vector<LoraParams<float>> pairs;  // trained
+  size_t optimizer_bytes = 0;            // the optimizer's state as held
+};
+
 // Trains new adapters on `tokens` (at least ctx + 1 of them; else
-// std::invalid_argument), calling on_step after each step. Returns the
-// trained pairs.
-std::vector<LoraParams<float>> finetune(const ModelSource& source, std::span<const int32_t> tokens,
+// std::invalid_argument), calling on_step after each step.
+FinetuneResult finetune(const ModelSource& source, std::span<const int32_t> tokens,
                                         const FinetuneOptions& o, ThreadPool& pool,
                                         const std::function<void(const StepReport&)>& on_step);
 

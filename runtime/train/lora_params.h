@@ -10,8 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "lora/lora_adapter.h"
-
 namespace reach::run::train {
 
 template <class T>
@@ -34,21 +32,6 @@ LoraParams<T> new_lora_params(const std::string& weight, int64_t rank, int64_t i
   p.grad_a.assign(p.a.size(), T(0));
   p.grad_b.assign(p.b.size(), T(0));
   return p;
-}
-
-// The pairs of an adapter read from a file (load_lora), to train on from
-// there; each part of a fused Phi-3 pair becomes a pair of its own.
-template <class T>
-std::vector<LoraParams<T>> params_of(const LoraAdapter& adapter) {
-  std::vector<LoraParams<T>> out;
-  for (const auto& [weight, d] : adapter.deltas) {
-    LoraParams<T> p{weight, d.rank, d.in, d.out, static_cast<T>(d.scale), {d.a.begin(), d.a.end()},
-                    {d.b.begin(), d.b.end()}, {}, {}};
-    p.grad_a.assign(p.a.size(), T(0));
-    p.grad_b.assign(p.b.size(), T(0));
-    out.push_back(std::move(p));
-  }
-  return out;
 }
 
 }  // namespace reach::run::train

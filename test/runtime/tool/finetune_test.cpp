@@ -133,6 +133,8 @@ TEST(ReachRunFinetune, AQuantizedBaseTrainsAs8BitAdamDoes) {
   const auto loss = r["loss"].get<std::vector<double>>();
   ASSERT_FALSE(loss.empty());
   EXPECT_LT(loss.back(), 0.5 * loss.front());
+  const json fp32 = finetune(model().gguf.at(reach::run::DType::Q8_0).string(), work_dir() / "q8-fp32", {"--steps", "1"});
+  EXPECT_LT(r["optimizer_bytes"].get<double>() * 3.5, fp32["optimizer_bytes"].get<double>());
 }
 
 TEST(ReachRunFinetune, CheckpointingLowersThePeakMemory) {

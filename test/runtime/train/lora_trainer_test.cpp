@@ -27,6 +27,20 @@ fs::path data_dir() {
   return dir;
 }
 
+// The pairs of an adapter read from a file, to take gradients of.
+template <class T>
+std::vector<LoraParams<T>> params_of(const LoraAdapter& adapter) {
+  std::vector<LoraParams<T>> out;
+  for (const auto& [weight, d] : adapter.deltas) {
+    LoraParams<T> p{weight, d.rank, d.in, d.out, static_cast<T>(d.scale), {d.a.begin(), d.a.end()},
+                    {d.b.begin(), d.b.end()}, {}, {}};
+    p.grad_a.assign(p.a.size(), T(0));
+    p.grad_b.assign(p.b.size(), T(0));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 const std::vector<std::string> kAll = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
 
 struct Case {
