@@ -2,9 +2,10 @@
 // A frozen base weight W {out, in} for training: its forward y = x·Wᵀ and
 // the backward to its input dx = dy·W, never a gradient of W itself. W
 // stays as the file stores it (a view, any type: QLoRA-style for quantized
-// ones); blocks of rows are dequantized to T as they are used and dropped,
-// so a quantized base costs one block of memory, not an F32 copy. F32
-// weights trained in float are used in place.
+// ones); pieces of it (rows for the forward, block-aligned columns for the
+// backward) are dequantized to T as a thread uses them and dropped, so a
+// quantized base costs a piece per thread, not an F32 copy. F32 weights
+// trained in float are used in place.
 #include <cstdint>
 #include <vector>
 
@@ -28,9 +29,11 @@ class FrozenLinear {
   void backward(const T* dy, int64_t n, T* dx, bool accumulate, ThreadPool& pool) const;
 
  private:
-  // Rows [r0, r1) of W as T: the file's bytes themselves when they are
-  // already T, else dequantized into `buffer` (rows split over the pool).
-  const T* rows_as_t(int64_t r0, int64_t r1, std::vector<T>& buffer, ThreadPool& pool) const;
+  // Rows [r0, r1) of W as T, row stride cols(): the file's bytes themselves
+  // when they are already T, else dequantized into `buffer`.
+  const T* rows_as_t(int64_t r0, int64_t r1, std::vector<T>& buffer) const;
+  // Columns [c0, c1) of every row (c0 at a block boundary), row stride `ld`.
+  const T* cols_as_t(int64_t c0, int64_t c1, std::vector<T>& buffer, int64_t& ld) const;
 
   const TensorView* w_ = nullptr;
 };
