@@ -179,6 +179,18 @@ std::vector<std::pair<fs::path, std::vector<ZeroRange>>> prune_ranges(const Mode
   return out;
 }
 
+void clear_ranges(const fs::path& file, const std::vector<ZeroRange>& ranges) {
+  std::fstream f(file, std::ios::binary | std::ios::in | std::ios::out);
+  if (!f) throw std::runtime_error(file.string() + ": cannot open for writing");
+  const std::vector<char> zeros(1 << 16, 0);
+  for (const ZeroRange& r : ranges) {
+    f.seekp(static_cast<std::streamoff>(r.begin));
+    for (size_t at = r.begin; at < r.end; at += zeros.size())
+      f.write(zeros.data(), static_cast<std::streamsize>(std::min(zeros.size(), r.end - at)));
+  }
+  if (!f.flush()) throw std::runtime_error(file.string() + ": write failed (disk full?)");
+}
+
 HeadList lowest_heads(const std::vector<std::vector<HeadScore>>& scores, double fraction, bool by_activation) {
   std::vector<HeadScore> all;
   for (const auto& layer : scores) all.insert(all.end(), layer.begin(), layer.end());

@@ -37,6 +37,11 @@ struct ZeroRange {
 std::vector<std::pair<std::filesystem::path, std::vector<ZeroRange>>> prune_ranges(const ModelSource& source,
                                                                                     const HeadList& heads);
 
+// Clears the ranges of `file` in place (zero bytes): the same ranges
+// prune_ranges gives for a file laid out as the source's (merge-lora's
+// output is). Throws std::runtime_error naming the file.
+void clear_ranges(const std::filesystem::path& file, const std::vector<ZeroRange>& ranges);
+
 // The `fraction` of heads with the lowest score (weight_l2, or activation
 // when `by_activation`), rounded to the nearest count.
 HeadList lowest_heads(const std::vector<std::vector<HeadScore>>& scores, double fraction, bool by_activation);

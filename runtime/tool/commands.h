@@ -13,5 +13,6 @@ int prune(int argc, char** argv);
 int quantize(int argc, char** argv);
 int merge_lora(int argc, char** argv);
 int finetune(int argc, char** argv);
+int forge(int argc, char** argv);
 
 }  // namespace reach::run::cli

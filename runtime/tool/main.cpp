@@ -28,6 +28,7 @@ constexpr const char* kUsage =
     "       reach-run quantize IN OUT --type q4_k_m|...                   HF folder or GGUF as a quantized .gguf\n"
     "       reach-run merge-lora -m PATH --lora ADAPTER[:SCALE] -o OUT      LoRA adapters merged into the weights\n"
     "       reach-run finetune -m PATH --data TEXT --out DIR [--rank 8] ... a LoRA adapter trained on a text\n"
+    "       reach-run forge -m PATH --data TEXT --eval TEXT --out DIR       prune + LoRA cycles, evaluated\n"
     "       reach-run COMMAND --help                                      each command's options and defaults\n"
     "       reach-run --version\n"
     "PATH is a folder with config.json, *.safetensors and tokenizer.json, or a .gguf file.\n"
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[1], "quantize")) return cli::quantize(argc, argv);
     if (!std::strcmp(argv[1], "merge-lora")) return cli::merge_lora(argc, argv);
     if (!std::strcmp(argv[1], "finetune")) return cli::finetune(argc, argv);
+    if (!std::strcmp(argv[1], "forge")) return cli::forge(argc, argv);
     throw cli::UsageError(std::string("unknown command '") + argv[1] + "'");
   } catch (const cli::UsageError& e) {
     std::fprintf(stderr, "reach-run: %s\n%s", e.what(), kUsage);

@@ -116,6 +116,7 @@ FinetuneResult finetune(const ModelSource& source, std::span<const int32_t> toke
   std::mt19937_64 rng(o.seed);
   std::vector<LoraParams<float>> pairs = new_pairs(source, o, rng);
   LoraTrainer<float> trainer(source, pairs, pool);
+  trainer.mask_heads(o.masked_heads);
   std::vector<AdamW> state_a, state_b;
   for (const auto& p : pairs) state_a.emplace_back(p.a.size(), o.adamw_8bit), state_b.emplace_back(p.b.size(), o.adamw_8bit);
   WindowStream stream(tokens, o.ctx, rng);

@@ -32,6 +32,9 @@ struct FinetuneOptions {
   bool adamw_8bit = false;
   bool checkpointing = false;
   uint64_t seed = 0;
+  // Heads whose attention output is zeroed while training ({layer, head}):
+  // the forge pipeline trains around the heads it pruned.
+  std::vector<std::pair<int32_t, int32_t>> masked_heads;
 };
 
 // The module names of --targets ("q" → q_proj, ..., "gate" → gate_proj);

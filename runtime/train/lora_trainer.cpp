@@ -33,6 +33,7 @@ struct Layer {
   std::vector<T> q_norm, k_norm;            // {head_dim}, Qwen3, else empty
   FrozenLinear<T> w[kProjections];          // q k v o gate up down
   LoraParams<T>* lora[kProjections] = {};   // the pair trained on each, or null
+  std::vector<int32_t> masked_heads;        // heads whose attention output is zeroed
 };
 
 // What a layer's backward needs from its forward ({n, width} unless noted).
@@ -126,6 +127,13 @@ struct LoraTrainer<T>::Impl {
       if (id < 0 || id >= c.vocab_size) throw std::out_of_range("training step: token id " + std::to_string(id) + " outside the vocabulary");
   }
 
+  // Zeroes the masked heads' columns of rows {n, heads·head_dim}: their
+  // output in the forward, and its gradient in the backward.
+  void zero_masked(const Layer<T>& l, T* att) const {
+    for (const int32_t h : l.masked_heads)
+      for (int64_t r = 0; r < n; ++r) std::fill_n(att + r * q_dim() + h * c.head_dim, c.head_dim, T(0));
+  }
+
   void embed_tokens(std::span<const int32_t> windows, T* x) const {
     std::vector<float> row(static_cast<size_t>(c.dim));
     for (int64_t r = 0; r < n; ++r) {
@@ -189,6 +197,7 @@ struct LoraTrainer<T>::Impl {
         attention_forward(s.q.data() + b * ctx * q_dim(), s.k.data() + b * ctx * kv_dim(), s.v.data() + b * ctx * kv_dim(),
                           ctx, heads(), s.probs.data() + b * c.n_heads * ctx * ctx, s.att.data() + b * ctx * q_dim());
     });
+    zero_masked(l, s.att.data());
   }
 
   // x_out = x_mid + down(silu(gate(h2))·up(h2)), x_mid = x + o(attention).
@@ -228,6 +237,7 @@ struct LoraTrainer<T>::Impl {
     std::vector<T> d_att(static_cast<size_t>(n * q_dim())), dq(d_att.size()), dk(static_cast<size_t>(n * kv_dim())),
         dv(dk.size());
     project_back(l, kO, d.data(), s.att.data(), s, d_att.data(), false);
+    zero_masked(l, d_att.data());
     pool.parallel_for(batch, 1, [&](int64_t b0, int64_t b1) {
       std::vector<T> scratch(static_cast<size_t>(ctx * ctx));
       for (int64_t b = b0; b < b1; ++b) {
@@ -311,6 +321,16 @@ double LoraTrainer<T>::step(std::span<const int32_t> windows, int64_t batch, boo
 template <class T>
 double LoraTrainer<T>::loss(std::span<const int32_t> windows, int64_t batch) {
   return impl_->run(windows, batch, false, true);
+}
+
+template <class T>
+void LoraTrainer<T>::mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads) {
+  for (Layer<T>& l : impl_->layers) l.masked_heads.clear();
+  for (const auto& [layer, head] : heads) {
+    if (layer < 0 || layer >= impl_->c.n_layers || head < 0 || head >= impl_->c.n_heads)
+      throw std::out_of_range("head " + std::to_string(layer) + ":" + std::to_string(head) + " is outside the model");
+    impl_->layers[static_cast<size_t>(layer)].masked_heads.push_back(head);
+  }
 }
 
 template <class T>

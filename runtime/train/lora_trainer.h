@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "formats/model_source.h"
@@ -41,6 +42,11 @@ class LoraTrainer {
   double step(std::span<const int32_t> windows, int64_t batch, bool checkpointing);
   // The loss alone (the finite differences' function).
   double loss(std::span<const int32_t> windows, int64_t batch);
+
+  // Heads whose attention output is zeroed from now on, as Model::mask_heads
+  // zeroes them (pruned heads: the adapters learn around them). Throws
+  // std::out_of_range naming a pair outside the model.
+  void mask_heads(const std::vector<std::pair<int32_t, int32_t>>& heads);
 
   // Bytes the saved activations of a step take (the memory plan).
   static size_t activation_bytes(const ModelConfig& c, int64_t batch, int64_t ctx, bool checkpointing);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -172,6 +173,76 @@ TEST(ReachRunFinetune, ABudgetThatDoesNotFitIsRefusedBeforeTraining) {
                                      out.string(), "--ctx", "100000"});
   EXPECT_EQ(short_text.status, 2);
   EXPECT_NE(short_text.err.find("training needs at least --ctx + 1"), std::string::npos) << short_text.err;
+}
+
+}  // namespace
+
+namespace {
+
+// reach-run forge on the tiny model: two cycles of a quarter of the heads.
+json forge_report(const fs::path& out) {
+  const auto r = reach_run({"forge", "-m", model().hf_dir.string(), "--data", text().string(), "--eval", text().string(),
+                            "--out", out.string(), "--cycles", "2", "--prune-fraction", "0.25", "--lora-steps", "20",
+                            "--ctx", "32", "--batch", "4", "--lr", "3e-3", "--eval-ctx", "32"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("| cycle | heads pruned (total) |"), std::string::npos) << r.out;
+  return r.status == 0 ? json::parse(slurp(out / "report.json")) : json();
+}
+
+TEST(ReachRunForge, EachCyclePrunesTrainsAndIsReported) {
+  const fs::path out = work_dir() / "forge";
+  const json report = forge_report(out);
+  ASSERT_EQ(report["cycles"].size(), 2u);
+  const int heads = report["heads"].get<int>();
+  std::set<std::pair<int, int>> pruned;
+  for (const json& c : report["cycles"]) {
+    EXPECT_EQ(c["heads_pruned"].size(), static_cast<size_t>(heads / 4));
+    for (const json& h : c["heads_pruned"]) EXPECT_TRUE(pruned.insert({h[0].get<int>(), h[1].get<int>()}).second) << h;
+    EXPECT_EQ(c["heads_pruned_total"].get<size_t>(), pruned.size());
+    const auto loss = c["loss"].get<std::vector<double>>();
+    ASSERT_EQ(loss.size(), 20u);
+    EXPECT_LT(loss.back(), 0.75 * loss.front());
+    // Training recovers what pruning cost.
+    EXPECT_LT(c["perplexity_after"].get<double>(), c["perplexity_pruned"].get<double>());
+    EXPECT_GT(c["peak_rss_bytes"].get<double>(), 0);
+    const fs::path model = c["model"].get<std::string>();
+    EXPECT_TRUE(fs::exists(model / "model.safetensors")) << model;
+    EXPECT_TRUE(fs::exists(fs::path(c["adapter"].get<std::string>()) / "adapter_config.json"));
+  }
+  // The saved model is what was evaluated.
+  const auto last = report["cycles"][1];
+  const auto ppl = reach_run({"perplexity", "-m", last["model"].get<std::string>(), "-f", text().string(), "-c", "32",
+                              "--output", "json"});
+  ASSERT_EQ(ppl.status, 0) << ppl.err;
+  EXPECT_NEAR(json::parse(ppl.out)["perplexity"].get<double>(), last["perplexity_after"].get<double>(),
+              1e-9 * last["perplexity_after"].get<double>());
+  // Every pruned head stays pruned through the merges: its q rows and o columns are zero.
+  const auto scores = reach_run({"heads", "-m", last["model"].get<std::string>(), "--output", "json"});
+  ASSERT_EQ(scores.status, 0) << scores.err;
+  const json layers = json::parse(scores.out)["layers"];
+  for (const auto& [layer, head] : pruned) EXPECT_EQ(layers[layer]["heads"][head]["weight_l2"].get<double>(), 0.0);
+  const std::string svg = slurp(out / "report.svg");
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("Perplexity on the eval text"), std::string::npos);
+  EXPECT_NE(svg.find("Training loss"), std::string::npos);
+}
+
+TEST(ReachRunForge, ImpossibleOptionsAreExit2) {
+  const auto base = [&](const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"forge", "-m", model().hf_dir.string(), "--data", text().string(), "--eval",
+                                     text().string(), "--out", out};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return reach_run(args);
+  };
+  const auto too_many = base((work_dir() / "forge-x").string(), {"--cycles", "3", "--prune-fraction", "0.5"});
+  EXPECT_EQ(too_many.status, 2);
+  EXPECT_NE(too_many.err.find("prunes more heads than the model has"), std::string::npos) << too_many.err;
+  const auto exists = base(work_dir().string(), {});
+  EXPECT_EQ(exists.status, 2);
+  EXPECT_NE(exists.err.find("already exists"), std::string::npos) << exists.err;
+  const auto no_eval = reach_run({"forge", "-m", model().hf_dir.string(), "--data", text().string(), "--out", "x"});
+  EXPECT_EQ(no_eval.status, 2);
+  EXPECT_NE(no_eval.err.find("forge needs --eval"), std::string::npos) << no_eval.err;
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "adapter_writer.h"
+#include "forge/perplexity.h"
 #include "lora/lora_adapter.h"
+#include "model/model.h"
 #include "process_dir.h"
 #include "test_model_writer.h"
 #include "train/lora_trainer.h"
@@ -84,6 +86,7 @@ TEST_P(Gradients, EqualCentralFiniteDifferencesInDouble) {
   auto params = params_of<double>(load_lora(adapter_for(*source, GetParam().name + "-adapter", modules), 1.0f, *source));
   ThreadPool pool(2);
   LoraTrainer<double> trainer(*source, params, pool);
+  trainer.mask_heads({{1, 2}});  // a pruned head: its output and its gradient zero
   const auto w = windows(2, 6, source->config().vocab_size, 3);
   const double loss = trainer.step(w, 2, false);
   EXPECT_NEAR(loss, trainer.loss(w, 2), 1e-12 * loss);
@@ -134,6 +137,35 @@ TEST(LoraTrainer, CheckpointingGivesBitIdenticalGradients) {
     EXPECT_EQ(p.grad_a, grads[i++]) << p.weight;
     EXPECT_EQ(p.grad_b, grads[i++]) << p.weight;
   }
+}
+
+// The training forward is the inference forward: the trainer's loss equals
+// the mean next-token NLL of Model::forward's logits, with the same adapter
+// (applied unmerged) and the same masked heads.
+TEST(LoraTrainer, LossEqualsTheInferenceForwardWithTheSameAdapterAndMask) {
+  const auto source = open_model(model_path({"same-forward", "qwen2", false}));
+  const fs::path adapter = adapter_for(*source, "same-forward-adapter", kAll);
+  const std::vector<std::pair<int32_t, int32_t>> masked = {{0, 1}, {1, 3}};
+  ThreadPool pool(2);
+  auto params = params_of<float>(load_lora(adapter, 1.0f, *source));
+  LoraTrainer<float> trainer(*source, params, pool);
+  trainer.mask_heads(masked);
+  const int64_t batch = 2, ctx = 9;
+  const auto w = windows(batch, ctx, source->config().vocab_size, 21);
+  Model model(*source, pool);
+  model.add_lora(load_lora(adapter, 1.0f, *source));
+  model.mask_heads(masked);
+  double nll = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    KVCache cache = model.make_cache(ctx);
+    const std::span<const int32_t> window(w.data() + b * (ctx + 1), static_cast<size_t>(ctx + 1));
+    const auto logits = model.forward(window.first(static_cast<size_t>(ctx)), cache, Logits::All);
+    const auto vocab = static_cast<size_t>(source->config().vocab_size);
+    for (int64_t t = 0; t < ctx; ++t)
+      nll += negative_log_likelihood(logits.subspan(static_cast<size_t>(t) * vocab, vocab), window[static_cast<size_t>(t + 1)]);
+  }
+  const double want = nll / static_cast<double>(batch * ctx);
+  EXPECT_NEAR(trainer.loss(w, batch), want, 1e-5 * want);
 }
 
 // max |a - b| / max |b|

@@ -1,0 +1,31 @@
+#pragma once
+// What `finetune` and `forge` share: the LoRA training options (the PEFT
+// and AdamW settings, the schedule, checkpointing, the seed), the memory
+// check against the budget before training, and the per-step progress line
+// (loss, learning rate, tokens/s, resident memory).
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "formats/model_source.h"
+#include "tool/args.h"
+#include "train/finetune.h"
+
+namespace reach::run::cli {
+
+// --rank, --alpha, --targets, --ctx, --batch, --lr, --weight-decay,
+// --warmup, --optimizer, --checkpointing, --seed.
+std::vector<OptionSpec> training_option_specs();
+// A UsageError naming a malformed option.
+train::FinetuneOptions parse_training_options(const Args& a);
+
+// The model's weights and a run's buffers against --max-memory (or the
+// memory available): a UsageError with the breakdown when they do not fit.
+void check_training_memory(const Args& a, const ModelSource& source, const train::FinetuneOptions& o);
+
+// The process's resident memory now and at its peak (/proc/self/status).
+std::pair<size_t, size_t> rss_now_and_peak();
+// A bar on a terminal, else one line per step, on stderr.
+void report_training_step(const train::StepReport& r);
+
+}  // namespace reach::run::cli
