@@ -66,4 +66,11 @@ std::string gguf_name(const std::string& canonical) {
   return canonical;
 }
 
+std::string canonical_name(const std::string& gguf_name, const std::string& gguf_arch) {
+  std::string name = canonical_name(gguf_name);
+  if (gguf_arch == "phi3" && name.ends_with(".mlp.up_proj.weight"))
+    name.replace(name.size() - std::string("up_proj.weight").size(), std::string::npos, "gate_up_proj.weight");
+  return name;
+}
+
 }  // namespace reach::run

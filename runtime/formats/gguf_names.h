@@ -9,6 +9,9 @@ namespace reach::run {
 
 // "" when llama.cpp's name has no canonical counterpart reach-run uses.
 std::string canonical_name(const std::string& gguf_name);
+// The same in a file of general.architecture `gguf_arch`: llama.cpp's phi3
+// keeps gate and up fused in ffn_up, Phi-3's gate_up_proj.
+std::string canonical_name(const std::string& gguf_name, const std::string& gguf_arch);
 // llama.cpp's name for a canonical one; the name itself when it has none.
 std::string gguf_name(const std::string& canonical);
 

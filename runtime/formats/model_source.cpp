@@ -13,6 +13,7 @@
 #include "formats/gguf_layout.h"
 #include "formats/gguf_names.h"
 #include "formats/gguf_model.h"
+#include "formats/gguf_model_metadata.h"
 #include "formats/mapped_file.h"
 #include "formats/model_tensors.h"
 #include "formats/safetensors.h"
@@ -169,11 +170,8 @@ class GgufSource final : public TensorLookup {
       // here, so refused rather than run wrong.
       if (t.name == "rope_factors_long.weight" || t.name == "rope_factors_short.weight")
         throw FormatError(path.string(), "tensor '" + t.name + "': LongRoPE scaling is not supported");
-      std::string name = canonical_name(t.name);
+      const std::string name = canonical_name(t.name, gguf_architecture(config_.arch));
       if (name.empty()) continue;  // tensors reach-run does not use
-      // llama.cpp's phi3 keeps gate and up fused in ffn_up.
-      if (config_.arch == Arch::Phi3 && name.ends_with(".mlp.up_proj.weight"))
-        name.replace(name.size() - std::string("up_proj.weight").size(), std::string::npos, "gate_up_proj.weight");
       TensorView view = t;
       view.name = name;
       tensors_.emplace(name, std::move(view));

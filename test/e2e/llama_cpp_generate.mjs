@@ -1,6 +1,6 @@
 // Greedy generation in llama.cpp itself (node-llama-cpp's prebuilt CPU
 // binary), printed as JSON for the end-to-end comparison with reach-run:
-//   node llama_cpp_generate.mjs MODEL.gguf PROMPT MAX_TOKENS CONTEXT_SIZE
+//   node llama_cpp_generate.mjs MODEL.gguf PROMPT MAX_TOKENS CONTEXT_SIZE [LORA.gguf [SCALE]]
 // -> {"prompt_tokens": [...], "tokens": [...], "runner_up": [[token, gap], ...]}
 // runner_up[i] is, for generated token i, llama.cpp's second choice and the
 // logit gap ln(p1/p2) to it, so that the comparison can tell a near-tie that
@@ -13,7 +13,7 @@
 // The oracles are installed in test/node (package.json pinned there).
 const {getLlama} = await import(new URL("../node/node_modules/node-llama-cpp/dist/index.js", import.meta.url));
 
-const [modelPath, prompt, maxTokensArg, contextSizeArg] = process.argv.slice(2);
+const [modelPath, prompt, maxTokensArg, contextSizeArg, loraPath, loraScale] = process.argv.slice(2);
 if (!modelPath || prompt === undefined) {
   console.error("usage: node llama_cpp_generate.mjs MODEL.gguf PROMPT MAX_TOKENS CONTEXT_SIZE");
   process.exit(2);
@@ -30,6 +30,7 @@ const context = await model.createContext({
   flashAttention: false,
   experimentalKvCacheKeyType: "F32",
   experimentalKvCacheValueType: "F32",
+  ...(loraPath ? {lora: {adapters: [{filePath: loraPath, scale: Number(loraScale ?? 1)}]}} : {}),
 });
 const sequence = context.getSequence();
 

@@ -150,8 +150,11 @@ TEST(Lora, RsLoraDividesAlphaByTheRootOfTheRank) {
 TEST(Lora, Phi3FusedAdapterIsSplitAsTheModelSplitsItsMatrices) {
   const auto& f = model_files("phi3");
   const ModelConfig c = open_model(f.hf_dir)->config();
-  const fs::path fused = peft("phi3-fused", test::random_adapter(c, {"qkv_proj", "gate_up_proj", "o_proj"}, 4, 8, 6));
+  const TestAdapter a = test::random_adapter(c, {"qkv_proj", "gate_up_proj", "o_proj"}, 4, 8, 6);
+  const fs::path fused = peft("phi3-fused", a), as_gguf = data_dir() / "phi3-fused.gguf";
+  test::write_gguf_lora(a, c, as_gguf);  // llama.cpp's names: attn_qkv, ffn_up holding gate and up
   const auto unmerged = logits(f.hf_dir, {{fused, 1.0f}});
+  EXPECT_LT(relative_error(logits(f.gguf.at(DType::F32), {{as_gguf, 1.0f}}), unmerged), 1e-5);
   EXPECT_GT(relative_error(unmerged, logits(f.hf_dir)), 1e-2);
   EXPECT_LT(relative_error(unmerged, logits(merged(f.hf_dir, fused, 1.0f, "phi3-merged"))), 1e-5);
   EXPECT_LT(relative_error(logits(f.gguf.at(DType::F32), {{fused, 1.0f}}), unmerged), 1e-5);
