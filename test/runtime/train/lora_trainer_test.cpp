@@ -116,6 +116,38 @@ TEST_P(Gradients, EqualCentralFiniteDifferencesInDouble) {
   std::cout << "worst relative difference from finite differences: " << worst << " over " << checked << " values\n";
 }
 
+// Not a sample: every entry of every A and B (rank 1, one short window, so
+// that the 2 losses per entry stay cheap).
+TEST(LoraTrainer, EveryGradientEntryEqualsCentralFiniteDifferences) {
+  const auto source = open_model(model_path({"every-entry", "llama", false}));
+  const fs::path dir = data_dir() / "every-entry-adapter";
+  test::write_peft(test::random_adapter(source->config(), kAll, 1, 2, 13), dir);
+  auto params = params_of<double>(load_lora(dir, 1.0f, *source));
+  ThreadPool pool(2);
+  LoraTrainer<double> trainer(*source, params, pool);
+  const auto w = windows(1, 4, source->config().vocab_size, 5);
+  trainer.step(w, 1, true);
+  int64_t checked = 0;
+  double worst = 0;
+  for (LoraParams<double>& p : params) {
+    const std::vector<double> grad_a = p.grad_a, grad_b = p.grad_b;
+    for (auto [values, grads] : {std::pair{&p.a, &grad_a}, std::pair{&p.b, &grad_b}})
+      for (size_t i = 0; i < values->size(); ++i) {
+        const double v = (*values)[i], h = 1e-5;
+        (*values)[i] = v + h;
+        const double up = trainer.loss(w, 1);
+        (*values)[i] = v - h;
+        const double down = trainer.loss(w, 1);
+        (*values)[i] = v;
+        const double fd = (up - down) / (2 * h);
+        ASSERT_NEAR((*grads)[i], fd, 1e-3 * std::fabs(fd) + 1e-9) << p.weight << (values == &p.a ? " A[" : " B[") << i << "]";
+        worst = std::max(worst, std::fabs((*grads)[i] - fd) / std::max(std::fabs(fd), 1e-12));
+        ++checked;
+      }
+  }
+  std::cout << "every entry: " << checked << " values, worst relative difference " << worst << "\n";
+}
+
 INSTANTIATE_TEST_SUITE_P(Architectures, Gradients,
                          ::testing::Values(Case{"llama", "llama", false}, Case{"llama_gguf", "llama", true},
                                            Case{"qwen2", "qwen2", false}, Case{"qwen3", "qwen3", false},
