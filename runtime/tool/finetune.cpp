@@ -33,7 +33,7 @@ std::vector<OptionSpec> finetune_options() {
       {"--steps", "", "N", "steps to run (default: from --epochs)"},
       {"--epochs", "", "E", "passes over the text's windows (default 1)"},
       {"--threads", "-t", "N", "threads (default: all cores)"},
-      {"--max-memory", "", "SIZE", kMaxMemoryHelp},
+      {"--max-memory", "", "SIZE", kTrainingMaxMemoryHelp},
       {"--output", "", "FORMAT", "'text' (default) or 'json' (the loss of every step, timings, memory)"},
   };
   for (OptionSpec& o : training_option_specs()) specs.push_back(std::move(o));

@@ -34,7 +34,7 @@ std::vector<OptionSpec> forge_options() {
       {"--prompt", "", "TEXT", "greedy samples after each cycle start here (default: 'Once upon a time')"},
       {"--sample-tokens", "", "N", "tokens per sample (default 32)"},
       {"--threads", "-t", "N", "threads (default: all cores)"},
-      {"--max-memory", "", "SIZE", kMaxMemoryHelp},
+      {"--max-memory", "", "SIZE", kTrainingMaxMemoryHelp},
   };
   for (OptionSpec& o : training_option_specs()) specs.push_back(std::move(o));
   return specs;

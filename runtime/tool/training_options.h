@@ -13,6 +13,13 @@
 
 namespace reach::run::cli {
 
+// --max-memory as the training commands take it: a plan checked before
+// training starts (the training buffers are not counted allocation by
+// allocation, as inference's are).
+inline constexpr const char* kTrainingMaxMemoryHelp =
+    "refuse to start if the weights, a step's activations, the adapters and the optimizer state need more "
+    "(6G, 800M; default: the memory available)";
+
 // --rank, --alpha, --targets, --ctx, --batch, --lr, --weight-decay,
 // --warmup, --optimizer, --checkpointing, --seed.
 std::vector<OptionSpec> training_option_specs();
