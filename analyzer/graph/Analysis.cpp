@@ -307,10 +307,32 @@ std::vector<IncludeSite> includeSites(const std::vector<TUSummary> &TUs) {
 
 } // namespace
 
+/// With several configurations: for each USR, the configurations whose own
+/// production entries reach it over their own TUs' edges (each
+/// configuration linked alone, from copies: link consumes its TUs).
+static std::map<std::string, uint64_t> reachedPerConfiguration(const AnalysisInput &In) {
+  std::map<std::string, uint64_t> Out;
+  if (In.Configurations.size() < 2 || In.TUConfiguration.size() != In.TUs.size())
+    return Out;
+  for (size_t K = 0; K < In.Configurations.size(); ++K) {
+    std::vector<TUSummary> Mine;
+    for (size_t T = 0; T < In.TUs.size(); ++T)
+      if (In.TUConfiguration[T] == K)
+        Mine.push_back(In.TUs[T]);
+    const Graph G = link(Mine);
+    const Reach R = computeReach(G, findRoots(G, In.R).Prod);
+    for (unsigned Id = 0; Id < G.Nodes.size(); ++Id)
+      if (R.reached(Id))
+        Out[G.Nodes[Id].Usr] |= uint64_t(1) << K;
+  }
+  return Out;
+}
+
 Analysis analyze(AnalysisInput In) {
   Analysis A;
   A.Root = In.Root;
   A.TranslationUnits = In.TUs.size();
+  A.ReachedIn = reachedPerConfiguration(In); // before In's fields move out
   A.Configurations = std::move(In.Configurations);
   A.DefinedIn = std::move(In.DefinedIn);
   A.G = link(In.TUs);

@@ -64,6 +64,7 @@ struct Analysis {
   size_t TranslationUnits = 0;
   std::vector<std::string> Configurations; // several -p: each build folder
   std::map<std::string, uint64_t> DefinedIn; // USR -> bit per configuration defining it
+  std::map<std::string, uint64_t> ReachedIn; // USR -> bit per configuration whose own entries reach it
   size_t count(Status S) const;         // the project's own code
   size_t vendoredCount(Status S) const; // vendored code, reported apart
   size_t orphanCount() const;
@@ -80,6 +81,7 @@ struct AnalysisInput {
   /// and for each USR the bit of every configuration that defines it.
   std::vector<std::string> Configurations;
   std::map<std::string, uint64_t> DefinedIn;
+  std::vector<size_t> TUConfiguration; // with several: the configuration of each of TUs
 };
 
 Analysis analyze(AnalysisInput In);

@@ -1,6 +1,11 @@
 #include "report/FocusView.h"
 
+#include <deque>
+#include <optional>
+#include <map>
 #include <set>
+
+#include "query/QueryGraph.h"
 
 namespace reach {
 
@@ -10,6 +15,7 @@ struct Builder {
   const Analysis &A;
   DrawGraph D;
   std::set<std::string> Seen;
+  std::set<std::pair<std::string, std::string>> Drawn; // edges, once per pair of boxes
 
   void node(unsigned Id, const std::string &Cluster, bool Emphasis) {
     const Node &N = A.G.Nodes[Id];
@@ -34,20 +40,22 @@ struct Builder {
     D.Nodes.push_back({Id, "library code\n(" + Count + ")", "#e0e0e0", "", Names, "library", false});
     return Id;
   }
-  void steps(const std::vector<PathStep> &P) {
+  /// A path's definitions and edges; `EmphasizeEnds`: its first and last
+  /// definitions drawn bold (why's root and target).
+  void steps(const std::vector<PathStep> &P, bool EmphasizeEnds = true) {
     std::string Previous;
     for (size_t I = 0; I < P.size();) {
       std::string Id;
       size_t Next = I + 1;
       if (A.G.Nodes[P[I].Id].Project) {
-        node(P[I].Id, "", I == 0 || I + 1 == P.size());
+        node(P[I].Id, "", EmphasizeEnds && (I == 0 || I + 1 == P.size()));
         Id = A.G.Nodes[P[I].Id].Usr;
       } else {
         while (Next < P.size() && !A.G.Nodes[P[Next].Id].Project)
           ++Next;
         Id = libraryBox(P, I, Next);
       }
-      if (!Previous.empty())
+      if (!Previous.empty() && Drawn.insert({Previous, Id}).second)
         D.Edges.push_back({Previous, Id,
                            edgeLabel(P[I].Kind) + (P[I].Site.File.empty() ? "" : "\n" + where(P[I].Site)),
                            P[I].Dispatch});
@@ -57,10 +65,39 @@ struct Builder {
   }
 };
 
+/// The nearest project definition whose call leads, through library code
+/// only, to library node L, and that chain: project caller first, L last
+/// (each step's edge kind and site are those into it). Empty when no
+/// project code calls into L within kMaxLibraryHops.
+std::vector<PathStep> projectCallerOf(const Analysis &A, const QueryGraph &Q, unsigned L) {
+  constexpr size_t kMaxLibraryHops = 256;
+  std::map<unsigned, const Ref *> Via; // node -> the edge out of it towards L
+  std::deque<unsigned> Work{L};
+  Via[L] = nullptr;
+  while (!Work.empty() && Via.size() < kMaxLibraryHops) {
+    const unsigned N = Work.front();
+    Work.pop_front();
+    for (const Ref &E : Q.In[N]) {
+      if (Via.count(E.From))
+        continue;
+      Via[E.From] = &E;
+      if (!A.G.Nodes[E.From].Project) {
+        Work.push_back(E.From);
+        continue;
+      }
+      std::vector<PathStep> Chain{{E.From}};
+      for (const Ref *Step = &E; Step; Step = Via[Step->To])
+        Chain.push_back({Step->To, Step->Kind, Step->Site, Step->Dispatch});
+      return Chain;
+    }
+  }
+  return {};
+}
+
 } // namespace
 
 DrawGraph drawWhy(const Analysis &A, const WhyAnswer &W) {
-  Builder B{A, {}, {}};
+  Builder B{A, {}, {}, {}};
   B.D.Name = "why";
   B.D.LeftToRight = true;
   B.steps(W.Path);
@@ -72,7 +109,7 @@ DrawGraph drawWhy(const Analysis &A, const WhyAnswer &W) {
 }
 
 DrawGraph drawBlast(const Analysis &A, const BlastAnswer &Ans) {
-  Builder B{A, {}, {}};
+  Builder B{A, {}, {}, {}};
   B.D.Name = "blast";
   B.D.LeftToRight = true;
   auto Shown = [&](unsigned I) { return !A.G.Nodes[I].Implicit; };
@@ -81,16 +118,25 @@ DrawGraph drawBlast(const Analysis &A, const BlastAnswer &Ans) {
       B.node(I, "deletion set", true);
   for (unsigned I : Ans.Closure)
     B.node(I, "dead closure", false);
+  std::optional<QueryGraph> Q; // built once a library referrer needs it
   for (const auto *List : {&Ans.LiveRefs, &Ans.TestRefs})
     for (const BlastRef &R : *List) {
-      std::string From = A.G.Nodes[R.R.From].Usr;
-      if (A.G.Nodes[R.R.From].Project)
-        B.node(R.R.From, "", false);
-      else // one box for all library code that uses the set
-        From = B.libraryBox({PathStep{R.R.From}}, 0, 1);
       B.node(R.R.To, "deletion set", true);
-      B.D.Edges.push_back({From, A.G.Nodes[R.R.To].Usr, edgeLabel(R.R.Kind) + "\n" + where(R.R.Site),
-                           R.R.Dispatch});
+      const PathStep Into{R.R.To, R.R.Kind, R.R.Site, R.R.Dispatch};
+      if (A.G.Nodes[R.R.From].Project) {
+        B.steps({PathStep{R.R.From}, Into}, false);
+        continue;
+      }
+      // Library code uses the set (std::sort calling a comparator): the
+      // project code that called into the library comes first, then one
+      // box for the library's definitions on the way.
+      if (!Q)
+        Q = buildQueryGraph(A.G);
+      std::vector<PathStep> Chain = projectCallerOf(A, *Q, R.R.From);
+      if (Chain.empty())
+        Chain.push_back({R.R.From});
+      Chain.push_back(Into);
+      B.steps(Chain, false);
     }
   return B.D;
 }

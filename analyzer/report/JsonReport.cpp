@@ -37,13 +37,17 @@ std::string renderJsonReport(const Analysis &A) {
       Symbols.back()["unknown"] = V.UnknownWhy;
     if (N.RangeInMacro) // the range is the macro's invocation; fix does not edit it
       Symbols.back()["macro"] = N.Macro;
-    if (A.Configurations.size() > 1) { // which builds define it (several -p)
-      json In = json::array();
-      auto It = A.DefinedIn.find(N.Usr);
-      for (size_t K = 0; K < A.Configurations.size(); ++K)
-        if (It != A.DefinedIn.end() && (It->second >> K & 1))
-          In.push_back(A.Configurations[K]);
-      Symbols.back()["configurations"] = In;
+    if (A.Configurations.size() > 1) { // which builds define it, which reach it (several -p)
+      auto Named = [&](const std::map<std::string, uint64_t> &Bits) {
+        json In = json::array();
+        auto It = Bits.find(N.Usr);
+        for (size_t K = 0; K < A.Configurations.size(); ++K)
+          if (It != Bits.end() && (It->second >> K & 1))
+            In.push_back(A.Configurations[K]);
+        return In;
+      };
+      Symbols.back()["configurations"] = Named(A.DefinedIn);
+      Symbols.back()["reached_in"] = Named(A.ReachedIn);
     }
   }
   J["symbols"] = Symbols;

@@ -298,6 +298,7 @@ bool extractConfiguration(const CommonOptions &Opts, size_t K, std::optional<Pro
     for (const TUSummary &TU : TUs)
       for (const Node &N : TU.Nodes)
         In.DefinedIn[N.Usr] |= uint64_t(1) << K;
+    In.TUConfiguration.insert(In.TUConfiguration.end(), TUs.size(), K);
   }
   std::move(TUs.begin(), TUs.end(), std::back_inserter(In.TUs));
   return true;
