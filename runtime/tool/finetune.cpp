@@ -88,7 +88,7 @@ int finetune(int argc, char** argv) {
     write_stdout(nlohmann::json{{"adapter", a.str("--out")}, {"pairs", pairs.size()}, {"steps", losses.size()},
                                 {"loss", losses}, {"seconds", seconds},
                                 {"tokens_per_s", static_cast<double>(trained_tokens) / seconds},
-                                {"peak_rss_bytes", peak}, {"planned_bytes", train::plan_finetune(source->config(), o).total()},
+                                {"peak_rss_bytes", peak}, {"planned_bytes", train::plan_finetune(source->config(), o, pool.size()).total()},
                                 {"optimizer_bytes", trained.optimizer_bytes}}
                      .dump(2) + "\n");
   } else {

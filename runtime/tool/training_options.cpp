@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "formats/mib.h"
 #include "tool/memory_plan.h"
@@ -58,12 +59,15 @@ train::FinetuneOptions parse_training_options(const Args& a) {
 }
 
 void check_training_memory(const Args& a, const ModelSource& source, const train::FinetuneOptions& o) {
-  const train::FinetuneMemory plan = train::plan_finetune(source.config(), o);
+  const auto threads = static_cast<int>(a.integer("--threads", 0, 0, 1024));
+  const train::FinetuneMemory plan =
+      train::plan_finetune(source.config(), o, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
   const MemoryBudget budget = memory_budget(a.has("--max-memory"), a.str("--max-memory", ""));
   const size_t weights = weight_bytes(source), total = weights + plan.total();
   if (total <= budget.bytes) return;
   throw UsageError("weights " + mib(weights) + ", activations of a step " + mib(plan.activations) + ", adapters and gradients " +
-                   mib(plan.adapters) + ", optimizer state " + mib(plan.optimizer) + ": " + mib(total) + " > budget " +
+                   mib(plan.adapters) + ", optimizer state " + mib(plan.optimizer) + ", dequantized weight pieces " +
+                   mib(plan.dequantized) + ": " + mib(total) + " > budget " +
                    mib(budget.bytes) + (budget.from_option ? " (--max-memory)" : " (memory available)") +
                    "; try --checkpointing, a smaller --batch or --ctx, or --optimizer adamw8bit");
 }

@@ -9,6 +9,7 @@
 
 #include "model/weights.h"
 #include "train/adamw.h"
+#include "train/frozen_linear.h"
 #include "train/lora_trainer.h"
 
 namespace reach::run::train {
@@ -88,7 +89,7 @@ int64_t planned_steps(const FinetuneOptions& o, int64_t windows) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(o.epochs * static_cast<double>(windows) / static_cast<double>(o.batch))));
 }
 
-FinetuneMemory plan_finetune(const ModelConfig& c, const FinetuneOptions& o) {
+FinetuneMemory plan_finetune(const ModelConfig& c, const FinetuneOptions& o, int threads) {
   const std::vector<std::string> modules = target_modules(o.targets);
   const int64_t q = int64_t{c.n_heads} * c.head_dim, kv = int64_t{c.n_kv_heads} * c.head_dim;
   int64_t params = 0;  // A and B of every pair
@@ -103,6 +104,8 @@ FinetuneMemory plan_finetune(const ModelConfig& c, const FinetuneOptions& o) {
   plan.adapters = static_cast<size_t>(params) * 2 * sizeof(float);
   const auto n = static_cast<size_t>(params);
   plan.optimizer = o.adamw_8bit ? 2 * (n + (n + kAdamBlock - 1) / kAdamBlock * 4) : 2 * n * sizeof(float);
+  const int64_t widest = std::max<int64_t>({c.vocab_size, c.ffn_dim, q}), deepest = std::max<int64_t>({c.dim, c.ffn_dim, q});
+  plan.dequantized = static_cast<size_t>(std::max(1, threads)) * FrozenLinear<float>::piece_bytes(widest, deepest);
   return plan;
 }
 

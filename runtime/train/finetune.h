@@ -50,9 +50,10 @@ struct FinetuneMemory {
   size_t activations = 0;  // the saved activations and the logits of one step
   size_t adapters = 0;     // A, B and their gradients
   size_t optimizer = 0;    // AdamW's moments
-  size_t total() const { return activations + adapters + optimizer; }
+  size_t dequantized = 0;  // the pieces of frozen weights each thread dequantizes (output head: vocab × 256)
+  size_t total() const { return activations + adapters + optimizer + dequantized; }
 };
-FinetuneMemory plan_finetune(const ModelConfig& c, const FinetuneOptions& o);
+FinetuneMemory plan_finetune(const ModelConfig& c, const FinetuneOptions& o, int threads);
 
 struct StepReport {
   int64_t step = 0, steps = 0;  // 1-based

@@ -26,6 +26,11 @@ void each_piece(int64_t b0, int64_t b1, int64_t piece, const Fn& fn) {
 }  // namespace
 
 template <class T>
+size_t FrozenLinear<T>::piece_bytes(int64_t rows, int64_t cols) {
+  return static_cast<size_t>(std::max(kRowPiece * cols, rows * kColPiece)) * sizeof(T);
+}
+
+template <class T>
 const T* FrozenLinear<T>::rows_as_t(int64_t r0, int64_t r1, std::vector<T>& buffer) const {
   if constexpr (std::is_same_v<T, float>)
     if (w_->dtype == DType::F32) return reinterpret_cast<const float*>(w_->data) + r0 * cols();

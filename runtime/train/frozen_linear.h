@@ -20,6 +20,10 @@ class FrozenLinear {
   FrozenLinear() = default;
   explicit FrozenLinear(const TensorView* w) : w_(w) {}
 
+  // The most a thread holds dequantized at once for a {rows, cols} weight
+  // (the memory plan's share of each thread).
+  static size_t piece_bytes(int64_t rows, int64_t cols);
+
   int64_t rows() const { return w_->rows(); }  // out
   int64_t cols() const { return w_->cols(); }  // in
 
