@@ -86,6 +86,7 @@ int finetune(int argc, char** argv) {
   const size_t peak = rss_now_and_peak().second;
   if (output == "json") {
     write_stdout(nlohmann::json{{"adapter", a.str("--out")}, {"pairs", pairs.size()}, {"steps", losses.size()},
+                                {"windows", train::window_count(static_cast<int64_t>(tokens.size()), o.ctx)},
                                 {"loss", losses}, {"seconds", seconds},
                                 {"tokens_per_s", static_cast<double>(trained_tokens) / seconds},
                                 {"peak_rss_bytes", peak}, {"planned_bytes", train::plan_finetune(source->config(), o, pool.size()).total()},

@@ -78,6 +78,13 @@ TEST(ReachRunFinetune, LossFallsAndTheAdapterLowersPerplexity) {
 
 std::string adapter_bytes(const fs::path& dir) { return slurp(dir / "adapter_model.safetensors"); }
 
+TEST(ReachRunFinetune, EpochsAreWholePassesOverTheWindows) {
+  const json r = finetune(model().hf_dir.string(), work_dir() / "epochs", {"--epochs", "2", "--batch", "3"});
+  const int windows = r["windows"].get<int>();
+  EXPECT_GT(windows, 3);
+  EXPECT_EQ(r["steps"].get<int>(), (2 * windows + 2) / 3);  // ceil(2 · windows / batch)
+}
+
 TEST(ReachRunFinetune, TheSameSeedGivesTheSameAdapterOnAnyThreadCountAndWithCheckpointing) {
   const std::string hf = model().hf_dir.string();
   const std::vector<std::string> opts = {"--steps", "6", "--seed", "7"};
