@@ -1,5 +1,7 @@
 #include "check/Policies.h"
 
+#include "graph/SymbolLookup.h"
+
 #include "llvm/Support/GlobPattern.h"
 
 #include <algorithm>
@@ -107,7 +109,11 @@ bool singleFunctionImplementation(const Analysis &A, const PolicyRule &P, std::v
   std::map<std::string, std::map<std::string, unsigned>> ByGroup; // group -> implementation -> a live node
   for (unsigned I = 0; I < G.Nodes.size(); ++I) {
     const Node &N = G.Nodes[I];
-    if (!N.Project || N.Kind == NodeKind::Class || !Rules::matches(P.Function, N.Name))
+    // A copy in an anonymous namespace is an implementation too: the regex
+    // is matched as the name is spelled without it (ops::gemv for
+    // ops::(anonymous namespace)::gemv).
+    if (!N.Project || N.Kind == NodeKind::Class ||
+        !(Rules::matches(P.Function, N.Name) || Rules::matches(P.Function, withoutAnonymousNamespaces(N.Name))))
       continue;
     Any = true;
     if (A.Prod.reached(I))

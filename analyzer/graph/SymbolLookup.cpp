@@ -11,12 +11,6 @@ namespace {
 
 constexpr llvm::StringLiteral Anonymous = "(anonymous namespace)::";
 
-std::string withoutAnonymous(std::string Name) {
-  for (size_t P; (P = Name.find(Anonymous)) != std::string::npos;)
-    Name.erase(P, Anonymous.size());
-  return Name;
-}
-
 std::string withoutSpaces(llvm::StringRef S) {
   std::string R;
   for (char C : S)
@@ -26,7 +20,7 @@ std::string withoutSpaces(llvm::StringRef S) {
 }
 
 bool namesMatch(const Node &N, llvm::StringRef Name) {
-  return N.Name == Name || withoutAnonymous(N.Name) == Name;
+  return N.Name == Name || withoutAnonymousNamespaces(N.Name) == Name;
 }
 
 /// "src/x.cpp:42": the innermost definitions whose range holds the line.
@@ -53,6 +47,12 @@ llvm::StringRef lastComponent(llvm::StringRef Name) {
 }
 
 } // namespace
+
+std::string withoutAnonymousNamespaces(std::string Name) {
+  for (size_t P; (P = Name.find(Anonymous)) != std::string::npos;)
+    Name.erase(P, Anonymous.size());
+  return Name;
+}
 
 std::vector<unsigned> lookupSymbol(const Graph &G, const std::string &Query) {
   if (auto Id = G.find(Query))
@@ -97,7 +97,7 @@ std::vector<unsigned> nearSymbols(const Graph &G, const std::string &Query, size
     const Node &N = G.Nodes[I];
     if (!N.Project || N.Implicit)
       continue;
-    std::string Name = withoutAnonymous(N.Name);
+    std::string Name = withoutAnonymousNamespaces(N.Name);
     unsigned D = llvm::StringRef(Name).edit_distance(Q, true, Limit + 1);
     if (lastComponent(Name) == lastComponent(Q) || llvm::StringRef(Name).contains(Q))
       D = std::min(D, 1u);

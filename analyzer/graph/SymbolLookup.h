@@ -16,6 +16,10 @@
 
 namespace reach {
 
+/// Name with every "(anonymous namespace)::" dropped: how a user (and a
+/// rule's regex) spells a name inside an anonymous namespace.
+std::string withoutAnonymousNamespaces(std::string Name);
+
 /// Project definitions Query names (several for overloads or same-named
 /// statics in different files); empty for a miss.
 std::vector<unsigned> lookupSymbol(const Graph &G, const std::string &Query);
