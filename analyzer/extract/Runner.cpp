@@ -272,7 +272,7 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
   for (auto &T : Threads)
     T.join();
   Dedup.finish(Results);
-  if (Index)
+  if (Index && Opts.StoreLinked)
     Index->storeLinked(Keys, Results);
   return Results;
 }

@@ -249,8 +249,10 @@ RunOptions runOptionsFor(const CommonOptions &Opts, const std::string &Root, con
   Run.Jobs = Opts.Jobs;
   Run.ExtraArgs = Opts.ExtraArgs;
   Run.Progress = llvm::sys::Process::StandardErrIsDisplayed();
-  if (Overlay)
+  if (Overlay) {
     Run.Overlay = std::make_shared<const std::map<std::string, std::string>>(Overlay->Contents);
+    Run.StoreLinked = false; // edits the disk does not hold (yet)
+  }
   return Run;
 }
 

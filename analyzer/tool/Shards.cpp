@@ -41,6 +41,7 @@ int scanShard(const CommonOptions &Opts, const std::string &Spec, bool KeepGoing
     return ExitUsage; // a shard's whole output is its index
   RunOptions Run = runOptionsFor(Opts, P->Root);
   Run.Index = Index.get();
+  Run.StoreLinked = false; // a part of the TUs: merge reads the entries
   unsigned Failed = 0;
   for (const TUSummary &TU : extractAll(*P->DB, Mine, Run))
     if (TU.Failed) {

@@ -52,7 +52,7 @@ struct HeadShape {
 template <class T>
 void attention_forward(const T* q, const T* k, const T* v, int64_t n, HeadShape s, T* probs, T* out);
 // From d_out {n, H·d}: dq {n, H·d} (written), dk and dv {n, Hkv·d} (written).
-// `scratch` holds 2·n·n values.
+// `scratch` holds n·n values.
 template <class T>
 void attention_backward(const T* d_out, const T* q, const T* k, const T* v, const T* probs, int64_t n, HeadShape s,
                         T* dq, T* dk, T* dv, T* scratch);
