@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "forge/heads.h"
 #include "forge/lora_merge.h"
 #include "forge/perplexity.h"
 #include "lora/peft_writer.h"
+#include "model/memory_account.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -19,16 +18,6 @@ namespace reach::run {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The process's peak resident memory is reset (Linux: clear_refs 5), then
-// read as VmHWM; a kernel without the reset gives the peak since start.
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-size_t peak_rss() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("VmHWM:")) return static_cast<size_t>(std::stoull(line.substr(6))) << 10;
-  return 0;
-}
 
 double eval_perplexity(const ModelSource& source, std::span<const int32_t> tokens, int32_t bos, int64_t ctx,
                        ThreadPool& pool) {
@@ -123,7 +112,7 @@ class Forge {
   }
 
   ForgeCycle cycle(int64_t k, const fs::path& from, const HeadList& pruned, double before) {
-    reset_peak_rss();
+    reset_resident_peak();
     const auto t0 = std::chrono::steady_clock::now();
     ForgeCycle c;
     c.cycle = k, c.ppl_before = before;
@@ -166,7 +155,7 @@ class Forge {
     c.ppl_after = eval_perplexity(*merged, eval_, bos_, o_.eval_ctx, pool_);
     c.sample = greedy_sample(*merged, *tokenizer_, o_.prompt, o_.sample_tokens, pool_);
     c.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    c.peak_rss = peak_rss();
+    c.peak_rss = resident_memory().peak;
     return c;
   }
 

@@ -1,10 +1,27 @@
 #include "model/memory_account.h"
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "formats/mib.h"
 
 namespace reach::run {
+
+ResidentMemory resident_memory() {
+  std::ifstream in("/proc/self/status");
+  ResidentMemory m;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line.substr(line.find(':') + 1));
+    size_t kib = 0;
+    fields >> kib;
+    if (line.starts_with("VmRSS:")) m.now = kib << 10;
+    if (line.starts_with("VmHWM:")) m.peak = kib << 10;
+  }
+  return m;
+}
+
+void reset_resident_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 MemoryAccount& MemoryAccount::process() {
   static MemoryAccount account;

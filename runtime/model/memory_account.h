@@ -14,6 +14,17 @@
 
 namespace reach::run {
 
+// What the kernel says the process holds (/proc/self/status): resident
+// memory now (VmRSS) and at its peak (VmHWM), in bytes; 0 where unknown.
+struct ResidentMemory {
+  size_t now = 0, peak = 0;
+};
+ResidentMemory resident_memory();
+// Starts the peak over from now (Linux: clear_refs 5), so that a later
+// resident_memory().peak is the peak of what follows; without that kernel
+// support the peak stays the process's.
+void reset_resident_peak();
+
 struct MemoryBudgetExceeded : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

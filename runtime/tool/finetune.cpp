@@ -11,6 +11,7 @@
 
 #include "formats/mib.h"
 #include "lora/peft_writer.h"
+#include "model/memory_account.h"
 #include "tokenizer/tokenizer.h"
 #include "tool/args.h"
 #include "tool/commands.h"
@@ -83,7 +84,7 @@ int finetune(int argc, char** argv) {
   } catch (const std::exception& e) {
     throw OutputError(e.what());
   }
-  const size_t peak = rss_now_and_peak().second;
+  const size_t peak = resident_memory().peak;
   if (output == "json") {
     write_stdout(nlohmann::json{{"adapter", a.str("--out")}, {"pairs", pairs.size()}, {"steps", losses.size()},
                                 {"windows", train::window_count(static_cast<int64_t>(tokens.size()), o.ctx)},

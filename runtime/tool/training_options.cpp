@@ -3,12 +3,12 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "formats/mib.h"
+#include "model/memory_account.h"
 #include "tool/memory_plan.h"
 #include "tool/output.h"
 
@@ -72,24 +72,12 @@ void check_training_memory(const Args& a, const ModelSource& source, const train
                    "; try --checkpointing, a smaller --batch or --ctx, or --optimizer adamw8bit");
 }
 
-std::pair<size_t, size_t> rss_now_and_peak() {
-  std::ifstream in("/proc/self/status");
-  size_t now = 0, peak = 0;
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream fields(line.substr(line.find(':') + 1));
-    size_t kib = 0;
-    fields >> kib;
-    if (line.starts_with("VmRSS:")) now = kib << 10;
-    if (line.starts_with("VmHWM:")) peak = kib << 10;
-  }
-  return {now, peak};
-}
-
 void report_training_step(const train::StepReport& r) {
-  const auto [now, peak] = rss_now_and_peak();
+  const ResidentMemory rss = resident_memory();
   const std::string line = formatted("step %lld/%lld  loss %.4f  lr %.2e  %.0f tokens/s  rss %s (peak %s)",
                                      static_cast<long long>(r.step), static_cast<long long>(r.steps), r.loss, r.lr,
-                                     static_cast<double>(r.tokens) / r.seconds, mib(now).c_str(), mib(peak).c_str());
+                                     static_cast<double>(r.tokens) / r.seconds, mib(rss.now).c_str(),
+                                     mib(rss.peak).c_str());
   if (isatty(STDERR_FILENO)) {
     const int done = static_cast<int>(30 * r.step / r.steps);
     std::fprintf(stderr, "\r[%-30s] %s", std::string(done, '#').c_str(), line.c_str());

@@ -4,7 +4,6 @@
 // check against the budget before training, and the per-step progress line
 // (loss, learning rate, tokens/s, resident memory).
 #include <cstddef>
-#include <utility>
 #include <vector>
 
 #include "formats/model_source.h"
@@ -30,8 +29,6 @@ train::FinetuneOptions parse_training_options(const Args& a);
 // memory available): a UsageError with the breakdown when they do not fit.
 void check_training_memory(const Args& a, const ModelSource& source, const train::FinetuneOptions& o);
 
-// The process's resident memory now and at its peak (/proc/self/status).
-std::pair<size_t, size_t> rss_now_and_peak();
 // A bar on a terminal, else one line per step, on stderr.
 void report_training_step(const train::StepReport& r);
 
