@@ -41,9 +41,8 @@ int main(int argc, char** argv) {
   train::FinetuneOptions o;
   std::vector<train::LoraParams<float>> pairs;
   for (int32_t layer = 0; layer < source->config().n_layers; ++layer)
-    for (const char* m : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj",
-                          "mlp.up_proj", "mlp.down_proj"}) {
-      const std::string weight = "model.layers." + std::to_string(layer) + "." + m + ".weight";
+    for (const LoraTarget& t : kLoraTargets) {
+      const std::string weight = lora_weight_name(layer, t);
       const TensorView& w = source->get(weight);
       pairs.push_back(train::new_lora_params<float>(weight, 8, w.cols(), w.rows(), 2.0, rng));
     }

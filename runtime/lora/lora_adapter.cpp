@@ -104,6 +104,15 @@ LoraAdapter fit(const StoredAdapter& s, const fs::path& path, float user_scale, 
 
 }  // namespace
 
+std::string lora_weight_name(int32_t layer, const LoraTarget& t) {
+  return "model.layers." + std::to_string(layer) + "." + t.weight;
+}
+
+std::string lora_module_of(const std::string& weight) {
+  const std::string stem = weight.substr(0, weight.size() - std::string(".weight").size());
+  return stem.substr(stem.rfind('.') + 1);
+}
+
 LoraAdapter load_lora(const fs::path& path, float user_scale, const ModelSource& model) {
   std::error_code ec;
   const StoredAdapter stored = fs::is_directory(path, ec) ? lora_files::read_peft(path) : lora_files::read_gguf_lora(path);

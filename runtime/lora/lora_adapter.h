@@ -28,6 +28,27 @@
 
 namespace reach::run {
 
+// The matrices of a layer LoRA updates, in the forward's order (q k v o
+// gate up down): PEFT's module name, `--targets`' short name, and the
+// weight's canonical name after "model.layers.{i}." (ModelSource).
+struct LoraTarget {
+  const char* module;
+  const char* short_name;
+  const char* weight;
+};
+inline constexpr LoraTarget kLoraTargets[] = {
+    {"q_proj", "q", "self_attn.q_proj.weight"},   {"k_proj", "k", "self_attn.k_proj.weight"},
+    {"v_proj", "v", "self_attn.v_proj.weight"},   {"o_proj", "o", "self_attn.o_proj.weight"},
+    {"gate_proj", "gate", "mlp.gate_proj.weight"}, {"up_proj", "up", "mlp.up_proj.weight"},
+    {"down_proj", "down", "mlp.down_proj.weight"},
+};
+
+// model.layers.{layer}.<t.weight>
+std::string lora_weight_name(int32_t layer, const LoraTarget& t);
+// The module of a canonical weight name: "q_proj" of
+// model.layers.0.self_attn.q_proj.weight.
+std::string lora_module_of(const std::string& weight);
+
 // One matrix's update.
 struct LoraDelta {
   int64_t rank = 0, in = 0, out = 0;

@@ -10,6 +10,7 @@
 #include "formats/gguf_layout.h"
 #include "formats/gguf_names.h"
 #include "formats/safetensors.h"
+#include "lora/lora_adapter.h"
 #include "lora/peft_config.h"
 
 namespace reach::run::lora_files {
@@ -17,9 +18,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The linear layers reach-run applies LoRA to, by PEFT's module name.
-const std::set<std::string> kModules = {"q_proj",    "k_proj",  "v_proj",   "o_proj",      "gate_proj",
-                                        "up_proj",   "down_proj", "qkv_proj", "gate_up_proj"};
+// The linear layers reach-run applies LoRA to, by PEFT's module name: the
+// targets, and Phi-3's fused matrices (split when fitted).
+const std::set<std::string> kModules = [] {
+  std::set<std::string> m = {"qkv_proj", "gate_up_proj"};
+  for (const LoraTarget& t : kLoraTargets) m.insert(t.module);
+  return m;
+}();
 
 std::string supported_list() {
   std::string s;
@@ -33,15 +38,9 @@ std::string read_text(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// A weight's module name: "q_proj" of model.layers.0.self_attn.q_proj.weight.
-std::string module_of(const std::string& weight) {
-  const std::string stem = weight.substr(0, weight.size() - std::string(".weight").size());
-  return stem.substr(stem.rfind('.') + 1);
-}
-
 // Files one tensor under its weight's pair, refusing anything else.
 void add_to_pair(StoredAdapter& s, const TensorView& t, const std::string& weight, bool is_a) {
-  if (!weight.starts_with("model.layers.") || !kModules.count(module_of(weight)))
+  if (!weight.starts_with("model.layers.") || !kModules.count(lora_module_of(weight)))
     throw FormatError(s.file, "tensor '" + t.name + "' updates '" + weight +
                                   "', which reach-run does not apply LoRA to (it applies it to the decoder layers' " +
                                   supported_list() + ")");

@@ -9,6 +9,7 @@
 
 #include "formats/gguf_layout.h"
 #include "formats/safetensors_writer.h"
+#include "lora/lora_adapter.h"
 
 namespace reach::run {
 namespace {
@@ -17,12 +18,6 @@ std::vector<std::byte> bytes_of(std::span<const float> v) {
   std::vector<std::byte> out(v.size_bytes());
   std::memcpy(out.data(), v.data(), out.size());
   return out;
-}
-
-// "q_proj" of model.layers.0.self_attn.q_proj.weight.
-std::string module_of(const std::string& weight) {
-  const std::string stem = weight.substr(0, weight.size() - 7);
-  return stem.substr(stem.rfind('.') + 1);
 }
 
 }  // namespace
@@ -43,7 +38,7 @@ void write_peft_adapter(const std::filesystem::path& folder, const PeftConfigOut
     }
     entries.push_back({stem + ".lora_A.weight", "F32", {p.rank, p.in}, bytes_of(p.a)});
     entries.push_back({stem + ".lora_B.weight", "F32", {p.out, p.rank}, std::move(b)});
-    modules.insert(module_of(p.weight));
+    modules.insert(lora_module_of(p.weight));
   }
   const nlohmann::ordered_json j = {{"peft_type", "LORA"},
                                     {"task_type", "CAUSAL_LM"},

@@ -83,24 +83,23 @@ void Model::linear(const Linear& l, const Deltas& deltas, const float* x, int64_
 
 void Model::add_lora(LoraAdapter adapter) {
   if (device_) throw std::invalid_argument(adapter.path.string() + ": LoRA adapters run on the CPU only (--device cpu)");
-  static constexpr std::pair<const char*, Deltas LayerDeltas::*> kTargets[] = {
-      {"self_attn.q_proj.weight", &LayerDeltas::q}, {"self_attn.k_proj.weight", &LayerDeltas::k},
-      {"self_attn.v_proj.weight", &LayerDeltas::v}, {"self_attn.o_proj.weight", &LayerDeltas::o},
-      {"mlp.gate_proj.weight", &LayerDeltas::gate}, {"mlp.up_proj.weight", &LayerDeltas::up},
-      {"mlp.down_proj.weight", &LayerDeltas::down}};
+  // In kLoraTargets' order.
+  static constexpr Deltas LayerDeltas::*kMembers[] = {&LayerDeltas::q,    &LayerDeltas::k,  &LayerDeltas::v,
+                                                      &LayerDeltas::o,    &LayerDeltas::gate, &LayerDeltas::up,
+                                                      &LayerDeltas::down};
+  static_assert(std::size(kMembers) == std::size(kLoraTargets));
   lora_.resize(static_cast<size_t>(config_.n_layers));
   const LoraAdapter& kept = *adapters_.emplace_back(std::make_unique<LoraAdapter>(std::move(adapter)));
   size_t placed = 0;
   for (int32_t layer = 0; layer < config_.n_layers; ++layer) {
     const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
     const Linear* matrices[] = {&w.q, &w.k, &w.v, &w.o, &w.gate, &w.up, &w.down};
-    for (size_t i = 0; i < std::size(kTargets); ++i) {
-      const auto [suffix, member] = kTargets[i];
-      const auto it = kept.deltas.find("model.layers." + std::to_string(layer) + "." + suffix);
+    for (size_t i = 0; i < std::size(kLoraTargets); ++i) {
+      const auto it = kept.deltas.find(lora_weight_name(layer, kLoraTargets[i]));
       if (it == kept.deltas.end()) continue;
       if (it->second.out != matrices[i]->rows() || it->second.in != matrices[i]->cols())
         throw std::invalid_argument(kept.path.string() + ": the update of '" + it->first + "' does not fit its matrix");
-      (lora_[static_cast<size_t>(layer)].*member).push_back(&it->second);
+      (lora_[static_cast<size_t>(layer)].*kMembers[i]).push_back(&it->second);
       ++placed;
     }
   }

@@ -51,7 +51,7 @@ train::FinetuneOptions parse_training_options(const Args& a) {
   o.checkpointing = a.has("--checkpointing");
   o.seed = static_cast<uint64_t>(a.integer("--seed", 0, 0, INT64_MAX));
   try {
-    train::target_modules(o.targets);
+    train::parse_targets(o.targets);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <numeric>
 #include <stdexcept>
 
@@ -15,20 +14,13 @@
 namespace reach::run::train {
 namespace {
 
-// --targets' short names and the modules they mean.
-const std::map<std::string, std::string> kTargets = {{"q", "q_proj"},       {"k", "k_proj"},   {"v", "v_proj"},
-                                                     {"o", "o_proj"},       {"gate", "gate_proj"},
-                                                     {"up", "up_proj"},     {"down", "down_proj"}};
-
 // New pairs for every layer's targeted matrices, A drawn from `rng`.
 std::vector<LoraParams<float>> new_pairs(const ModelSource& source, const FinetuneOptions& o, std::mt19937_64& rng) {
-  const std::vector<std::string> modules = target_modules(o.targets);
+  const std::vector<LoraTarget> targets = parse_targets(o.targets);
   std::vector<LoraParams<float>> pairs;
   for (int32_t layer = 0; layer < source.config().n_layers; ++layer)
-    for (const std::string& m : modules) {
-      const std::string weight = "model.layers." + std::to_string(layer) + "." +
-                                 (m == "gate_proj" || m == "up_proj" || m == "down_proj" ? "mlp." : "self_attn.") + m +
-                                 ".weight";
+    for (const LoraTarget& t : targets) {
+      const std::string weight = lora_weight_name(layer, t);
       const TensorView& w = source.get(weight);
       pairs.push_back(new_lora_params<float>(weight, o.rank, w.cols(), w.rows(),
                                              o.alpha / static_cast<double>(o.rank), rng));
@@ -71,15 +63,17 @@ double lr_at(int64_t step, int64_t steps, const FinetuneOptions& o) {  // step i
 
 }  // namespace
 
-std::vector<std::string> target_modules(const std::vector<std::string>& targets) {
-  std::vector<std::string> modules;
-  for (const std::string& t : targets) {
-    const auto it = kTargets.find(t);
-    if (it == kTargets.end()) throw std::invalid_argument("--targets: unknown '" + t + "' (q, k, v, o, gate, up, down)");
-    modules.push_back(it->second);
+std::vector<LoraTarget> parse_targets(const std::vector<std::string>& targets) {
+  std::vector<LoraTarget> chosen;
+  for (const std::string& name : targets) {
+    const auto it = std::find_if(std::begin(kLoraTargets), std::end(kLoraTargets),
+                                 [&](const LoraTarget& t) { return name == t.short_name; });
+    if (it == std::end(kLoraTargets))
+      throw std::invalid_argument("--targets: unknown '" + name + "' (q, k, v, o, gate, up, down)");
+    chosen.push_back(*it);
   }
-  if (modules.empty()) throw std::invalid_argument("--targets: no target");
-  return modules;
+  if (chosen.empty()) throw std::invalid_argument("--targets: no target");
+  return chosen;
 }
 
 int64_t window_count(int64_t tokens, int64_t ctx) { return tokens > ctx ? (tokens - 1) / ctx : 0; }
@@ -90,10 +84,11 @@ int64_t planned_steps(const FinetuneOptions& o, int64_t windows) {
 }
 
 FinetuneMemory plan_finetune(const ModelConfig& c, const FinetuneOptions& o, int threads) {
-  const std::vector<std::string> modules = target_modules(o.targets);
+  const std::vector<LoraTarget> targets = parse_targets(o.targets);
   const int64_t q = int64_t{c.n_heads} * c.head_dim, kv = int64_t{c.n_kv_heads} * c.head_dim;
   int64_t params = 0;  // A and B of every pair
-  for (const std::string& m : modules) {
+  for (const LoraTarget& t : targets) {
+    const std::string m = t.module;
     const int64_t in = m == "o_proj" ? q : m == "down_proj" ? c.ffn_dim : c.dim;
     const int64_t out = m == "q_proj" ? q : m == "k_proj" || m == "v_proj" ? kv : m == "o_proj" || m == "down_proj" ? c.dim : c.ffn_dim;
     params += o.rank * (in + out);

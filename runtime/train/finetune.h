@@ -16,6 +16,7 @@
 
 #include "formats/model_source.h"
 #include "kernels/thread_pool.h"
+#include "lora/lora_adapter.h"
 #include "train/lora_params.h"
 
 namespace reach::run::train {
@@ -37,9 +38,9 @@ struct FinetuneOptions {
   std::vector<std::pair<int32_t, int32_t>> masked_heads;
 };
 
-// The module names of --targets ("q" → q_proj, ..., "gate" → gate_proj);
-// throws std::invalid_argument naming an unknown one.
-std::vector<std::string> target_modules(const std::vector<std::string>& targets);
+// The matrices --targets' short names mean ("q" → q_proj, ..., "gate" →
+// gate_proj); throws std::invalid_argument naming an unknown one.
+std::vector<LoraTarget> parse_targets(const std::vector<std::string>& targets);
 
 // How many windows of ctx + 1 tokens the text gives, and the steps a run takes.
 int64_t window_count(int64_t tokens, int64_t ctx);

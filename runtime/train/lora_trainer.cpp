@@ -7,6 +7,7 @@
 #include "kernels/blas_rows.h"
 #include "kernels/ops.h"
 #include "kernels/quant.h"
+#include "lora/lora_adapter.h"
 #include "model/model.h"
 #include "model/weights.h"
 #include "train/frozen_linear.h"
@@ -15,11 +16,9 @@
 namespace reach::run::train {
 namespace {
 
+// In kLoraTargets' order.
 enum Proj { kQ, kK, kV, kO, kGate, kUp, kDown, kProjections };
-constexpr const char* kProjNames[kProjections] = {"self_attn.q_proj.weight", "self_attn.k_proj.weight",
-                                                  "self_attn.v_proj.weight", "self_attn.o_proj.weight",
-                                                  "mlp.gate_proj.weight",    "mlp.up_proj.weight",
-                                                  "mlp.down_proj.weight"};
+static_assert(std::size(kLoraTargets) == kProjections);
 
 template <class T>
 std::vector<T> as_t(const std::vector<float>& v) {
@@ -100,7 +99,7 @@ struct LoraTrainer<T>::Impl {
   void attach(LoraParams<T>& pair) {
     for (size_t l = 0; l < layers.size(); ++l)
       for (int i = 0; i < kProjections; ++i)
-        if (pair.weight == "model.layers." + std::to_string(l) + "." + kProjNames[i]) {
+        if (pair.weight == lora_weight_name(static_cast<int32_t>(l), kLoraTargets[i])) {
           const FrozenLinear<T>& w = layers[l].w[i];
           if (w.rows() != pair.out || w.cols() != pair.in || layers[l].lora[i])
             throw std::invalid_argument("LoRA pair for '" + pair.weight + "' does not fit it or is given twice");
