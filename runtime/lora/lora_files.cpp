@@ -1,8 +1,6 @@
 #include "lora/lora_files.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 #include "formats/format_error.h"
@@ -30,12 +28,6 @@ std::string supported_list() {
   std::string s;
   for (const std::string& m : kModules) s += (s.empty() ? "" : ", ") + m;
   return s;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FormatError(path.string(), "cannot be read");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Files one tensor under its weight's pair, refusing anything else.
@@ -69,7 +61,10 @@ StoredAdapter read_peft(const fs::path& folder) {
                                            ? "only adapter_model.safetensors is read; this adapter has the pickle "
                                              "form adapter_model.bin (save it with safe_serialization=True)"
                                            : "not a PEFT adapter: adapter_model.safetensors is missing");
-  const PeftConfig config = parse_peft_config(read_text(config_path), config_path.string());
+  const MappedFile config_file(config_path);  // as config.json is read
+  const auto text = config_file.bytes();
+  const PeftConfig config = parse_peft_config(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
+                                              config_path.string());
   check_target_modules(config, config_path.string());
   StoredAdapter s;
   s.file = weights_path.string();
