@@ -24,7 +24,6 @@ namespace reach {
 
 namespace {
 
-
 std::string rulesIn(const std::string &Dir) {
   for (const char *Name : {"reach.yaml", ".reach.yaml"})
     if (llvm::sys::fs::is_regular_file(Dir + "/" + Name))
@@ -105,7 +104,6 @@ bool checkDatabaseJson(const std::string &BuildDir) {
   }
   return true;
 }
-
 
 /// The database's sources, each once, less those fix removed. A listed
 /// source that does not exist (a stale database, a generated file not built
