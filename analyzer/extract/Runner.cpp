@@ -179,9 +179,24 @@ std::vector<std::string> adjustCommand(std::vector<std::string> Args, const std:
   return R;
 }
 
-std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
-                                  const std::vector<std::string> &Files,
-                                  const RunOptions &Opts) {
+namespace {
+
+Extraction linkAndStore(std::vector<TUSummary> TUs, bool Link, SummaryIndex *Index,
+                        const std::vector<std::string> &Keys, const RunOptions &Opts) {
+  if (!Link)
+    return {std::move(TUs), std::nullopt};
+  Graph G = link(TUs);
+  if (Index && Opts.StoreLinked)
+    Index->storeProgram(Keys, G, TUs);
+  return {std::move(TUs), std::move(G)};
+}
+
+/// Every TU's summary (deduplicated), and with Link the linked program:
+/// from the index's program.bin when it was linked from exactly these TUs'
+/// current entries, else from linked.bin, the entries or parsing, then
+/// linked here and stored.
+Extraction extract(const CompilationDatabase &DB, const std::vector<std::string> &Files, const RunOptions &Opts,
+                   bool Link) {
   std::vector<std::vector<CompileCommand>> Commands(Files.size());
   DriverIncludes Drivers(REACH_RESOURCE_DIR "/include");
   bool AnyNvcc = false;
@@ -212,8 +227,11 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
   if (Index) {
     for (const std::vector<CompileCommand> &C : Commands)
       Keys.push_back(indexKey(Opts.Root, C));
+    if (Link)
+      if (std::optional<LinkedProgram> P = Index->program(Keys, Hashes))
+        return {std::move(P->Rest), std::move(P->G)};
     if (std::optional<std::vector<TUSummary>> Linked = Index->linked(Keys, Hashes))
-      return std::move(*Linked);
+      return linkAndStore(std::move(*Linked), Link, Index, Keys, Opts);
   }
   std::vector<TUSummary> Results(Files.size());
   SummaryDedup Dedup;
@@ -274,7 +292,19 @@ std::vector<TUSummary> extractAll(const CompilationDatabase &DB,
   Dedup.finish(Results);
   if (Index && Opts.StoreLinked)
     Index->storeLinked(Keys, Results);
-  return Results;
+  return linkAndStore(std::move(Results), Link, Index, Keys, Opts);
+}
+
+} // namespace
+
+std::vector<TUSummary> extractAll(const CompilationDatabase &DB, const std::vector<std::string> &Files,
+                                  const RunOptions &Opts) {
+  return extract(DB, Files, Opts, /*Link=*/false).TUs;
+}
+
+Extraction extractAndLink(const CompilationDatabase &DB, const std::vector<std::string> &Files,
+                          const RunOptions &Opts) {
+  return extract(DB, Files, Opts, /*Link=*/true);
 }
 
 } // namespace reach

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "extract/Summary.h"
+#include "graph/Graph.h"
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +32,8 @@ struct RunOptions {
   /// Where stored summaries are taken from and new ones written; null:
   /// parse every TU (index/SummaryIndex.h).
   SummaryIndex *Index = nullptr;
-  /// Write the index's linked.bin after the run: the fast path of the next
-  /// read of every TU. Not for a shard (a part of the TUs) nor for fix's
+  /// Write the index's linked.bin (and after extractAndLink program.bin)
+  /// after the run: the fast path of the next read of every TU. Not for a shard (a part of the TUs) nor for fix's
   /// trial rounds (edited files the disk does not hold): it would replace
   /// the whole, current one with one no later read can use.
   bool StoreLinked = true;
@@ -44,8 +46,20 @@ std::vector<std::string> adjustCommand(std::vector<std::string> Args,
                                        const std::string &File,
                                        const std::vector<std::string> &Extra);
 
+/// Every TU's summary, deduplicated (extract/Dedup.h), in Files' order.
 std::vector<TUSummary> extractAll(const clang::tooling::CompilationDatabase &DB,
                                   const std::vector<std::string> &Files,
                                   const RunOptions &Opts);
+
+/// The TUs of one configuration linked as one program.
+struct Extraction {
+  std::vector<TUSummary> TUs; // what link() left of them
+  std::optional<Graph> Program;
+};
+/// extractAll, then link(); with an index, the linked program is stored
+/// (program.bin) and, while every TU is unchanged, read back instead of
+/// decoding the summaries and linking them again.
+Extraction extractAndLink(const clang::tooling::CompilationDatabase &DB, const std::vector<std::string> &Files,
+                          const RunOptions &Opts);
 
 } // namespace reach

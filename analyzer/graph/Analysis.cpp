@@ -335,7 +335,7 @@ Analysis analyze(AnalysisInput In) {
   A.ReachedIn = reachedPerConfiguration(In); // before In's fields move out
   A.Configurations = std::move(In.Configurations);
   A.DefinedIn = std::move(In.DefinedIn);
-  A.G = link(In.TUs);
+  A.G = In.Linked ? std::move(*In.Linked) : link(In.TUs);
   Roots R = findRoots(A.G, In.R);
   A.Entries = std::move(R.Entries);
   A.InlineKeepErrors = std::move(R.InlineKeepErrors);

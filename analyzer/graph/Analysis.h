@@ -8,6 +8,7 @@
 #include "rules/Rules.h"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -82,6 +83,9 @@ struct AnalysisInput {
   std::vector<std::string> Configurations;
   std::map<std::string, uint64_t> DefinedIn;
   std::vector<size_t> TUConfiguration; // with several: the configuration of each of TUs
+  /// TUs already linked (link() has taken their nodes and edges); else
+  /// analyze links them.
+  std::optional<Graph> Linked;
 };
 
 Analysis analyze(AnalysisInput In);

@@ -179,12 +179,17 @@ private:
             G.Out[From].push_back({To, E.Kind, E.Site});
         }
       }
-    if (!TU.Failed)
-      std::vector<Edge>().swap(TU.Edges);
     for (const OverrideInfo &O : TU.Overrides)
       if (OverrideSeen.insert(O.Overridden + '\x1f' + O.Method).second)
         G.Overriders[O.Overridden].push_back(O.Method);
     G.Registrations.insert(G.Registrations.end(), TU.Registrations.begin(), TU.Registrations.end());
+    if (!TU.Failed) { // all in G now
+      std::vector<Edge>().swap(TU.Edges);
+      std::vector<OverrideInfo>().swap(TU.Overrides);
+      std::vector<Registration>().swap(TU.Registrations);
+      std::vector<Redeclaration>().swap(TU.Redeclarations);
+      std::vector<ClassInfo>().swap(TU.Classes); // what extraction and dedup needed
+    }
   }
 
   std::vector<TUSummary> &TUs;

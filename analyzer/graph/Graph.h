@@ -56,9 +56,10 @@ struct Graph {
   std::vector<unsigned> implementations(const std::string &Method) const;
 };
 
-/// Takes the nodes and edges of the TUs that compiled (their vectors are
-/// left empty: the graph holds them once); failed TUs are left whole, the
-/// analysis reads what they touch.
+/// Takes the nodes, edges, overrides, registrations, redeclarations and
+/// classes of the TUs that compiled (their vectors are left empty: the
+/// graph holds them once); failed TUs are left whole, the analysis reads
+/// what they touch.
 Graph link(std::vector<TUSummary> &TUs);
 
 } // namespace reach

@@ -49,6 +49,7 @@ public:
   explicit ByteReader(llvm::StringRef In) : In(In) {}
   bool Bad = false;
   bool atEnd() const { return Pos == In.size(); }
+  size_t offset() const { return Pos; }
 
   uint64_t u() {
     uint64_t V = 0;
@@ -74,14 +75,14 @@ public:
       uint64_t Id = Tag >> 1;
       if (Id >= Strings.size())
         return fail(), std::string();
-      return Strings[Id];
+      return Strings[Id].str();
     }
     uint64_t Len = Tag >> 1;
     if (Len > In.size() - Pos)
       return fail(), std::string();
     Strings.emplace_back(In.substr(Pos, Len));
     Pos += Len;
-    return Strings.back();
+    return Strings.back().str();
   }
   std::vector<std::string> strs() {
     std::vector<std::string> V(count());
@@ -99,7 +100,7 @@ private:
   }
   llvm::StringRef In;
   size_t Pos = 0;
-  std::vector<std::string> Strings;
+  std::vector<llvm::StringRef> Strings; // into In: a string read again is copied once, when returned
 };
 
 } // namespace reach

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "extract/Summary.h"
+#include "graph/Graph.h"
 
 #include "llvm/ADT/StringRef.h"
 
@@ -18,5 +19,11 @@ std::string encodeSummary(const TUSummary &S);
 /// False when Bytes are not a whole summary (truncated, or corrupt past
 /// what the entry's checksum caught); Out is then unspecified.
 bool decodeSummary(llvm::StringRef Bytes, TUSummary &Out);
+
+/// The linked program of one configuration: the graph, and what link()
+/// left of the TUs (index/SummaryIndex.h's program.bin). Decoding checks
+/// every node id against the node count.
+std::string encodeProgram(const Graph &G, const std::vector<TUSummary> &Rest);
+bool decodeProgram(llvm::StringRef Bytes, Graph &G, std::vector<TUSummary> &Rest);
 
 } // namespace reach

@@ -6,7 +6,8 @@
 // (index/SummaryCodec.h). linked.bin's head is each TU's key and the
 // checksum of the entry it was made from; its body (not compressed as a
 // whole) the deduplicated summaries, each packed (compressed) apart with its
-// length before it.
+// length before it. program.bin's head is linked.bin's; its body (compressed)
+// the linked graph and what link left of the TUs.
 #include "index/SummaryIndex.h"
 
 #include "index/Bytes.h"
@@ -32,7 +33,7 @@
 namespace reach {
 namespace {
 
-constexpr llvm::StringLiteral EntryMagic = "REACHIX2", LinkedMagic = "REACHLK2";
+constexpr llvm::StringLiteral EntryMagic = "REACHIX2", LinkedMagic = "REACHLK2", ProgramMagic = "REACHPG1";
 
 std::string hex128(llvm::StringRef Bytes) {
   llvm::XXH128_hash_t H = llvm::xxh3_128bits(llvm::ArrayRef(Bytes.bytes_begin(), Bytes.size()));
@@ -121,12 +122,16 @@ std::optional<std::string> unpack(uint8_t Compression, uint64_t Size, llvm::Stri
     return Body.size() == Size ? std::optional(Body.str()) : std::nullopt;
   if (Compression != 1 || !llvm::compression::zstd::isAvailable() || Size > (uint64_t(1) << 36))
     return std::nullopt;
-  llvm::SmallVector<uint8_t, 0> Out;
-  if (llvm::Error E = llvm::compression::zstd::decompress(bytesOf(Body), Out, Size)) {
+  std::string Out(Size, '\0'); // unpacked in place: one copy of a large body in memory, not two
+  size_t Unpacked = Size;
+  if (llvm::Error E = llvm::compression::zstd::decompress(bytesOf(Body), reinterpret_cast<uint8_t *>(Out.data()),
+                                                          Unpacked)) {
     llvm::consumeError(std::move(E));
     return std::nullopt;
   }
-  return std::string(reinterpret_cast<const char *>(Out.data()), Out.size());
+  if (Unpacked != Size)
+    return std::nullopt;
+  return Out;
 }
 
 std::optional<std::string> unpack(const Framed &F) { return unpack(F.Compression, F.Size, F.Body); }
@@ -305,23 +310,36 @@ void SummaryIndex::store(const std::string &Key, const TUSummary &S, ContentHash
   Checksums[Key] = llvm::support::endian::read64le(Bytes.data() + 8);
 }
 
-std::optional<std::vector<TUSummary>> SummaryIndex::linked(const std::vector<std::string> &Keys,
-                                                           ContentHashes &Hashes) {
+std::optional<std::string> SummaryIndex::headOf(const std::vector<std::string> &Keys) {
+  ByteWriter Head;
+  Head.u(Keys.size());
+  for (const std::string &K : Keys) {
+    auto It = Checksums.find(K);
+    if (It == Checksums.end())
+      return std::nullopt;
+    Head.str(K);
+    Head.u(It->second);
+  }
+  return Head.take();
+}
+
+std::optional<std::string> SummaryIndex::readMadeFrom(llvm::StringRef Name, llvm::StringRef Magic,
+                                                      const std::vector<std::string> &Keys, ContentHashes &Hashes) {
   for (const std::string &K : Keys)
     if (check(K, Hashes, nullptr) != State::Fresh)
       return std::nullopt;
-  std::unique_ptr<llvm::MemoryBuffer> Buf = readFile(Dir + "/linked.bin");
-  std::optional<Framed> F = Buf ? unframe(Buf->getBuffer(), LinkedMagic) : std::nullopt;
-  if (!F)
+  std::unique_ptr<llvm::MemoryBuffer> Buf = readFile(Dir + "/" + Name.str());
+  std::optional<Framed> F = Buf ? unframe(Buf->getBuffer(), Magic) : std::nullopt;
+  std::optional<std::string> Head = headOf(Keys);
+  if (!F || !Head || F->Head != *Head)
     return std::nullopt;
-  ByteReader Head(F->Head);
-  if (Head.count() != Keys.size())
-    return std::nullopt;
-  for (const std::string &K : Keys)
-    if (Head.str() != K || Head.u() != Checksums[K])
-      return std::nullopt;
-  std::optional<std::string> Body = unpack(*F);
-  if (Head.Bad || !Head.atEnd() || !Body)
+  return unpack(*F);
+}
+
+std::optional<std::vector<TUSummary>> SummaryIndex::linked(const std::vector<std::string> &Keys,
+                                                           ContentHashes &Hashes) {
+  std::optional<std::string> Body = readMadeFrom("linked.bin", LinkedMagic, Keys, Hashes);
+  if (!Body)
     return std::nullopt;
   // Each summary's bytes, then decoded on every core: decoding is most of
   // a query on a warm index.
@@ -362,22 +380,34 @@ std::optional<std::vector<TUSummary>> SummaryIndex::linked(const std::vector<std
 }
 
 void SummaryIndex::storeLinked(const std::vector<std::string> &Keys, const std::vector<TUSummary> &Deduplicated) {
-  ByteWriter Head;
-  Head.u(Keys.size());
+  std::optional<std::string> Head = headOf(Keys);
+  if (!Head)
+    return;
   std::string Body;
-  for (size_t I = 0; I < Keys.size(); ++I) {
-    auto It = Checksums.find(Keys[I]);
-    if (It == Checksums.end())
-      return;
-    Head.str(Keys[I]);
-    Head.u(It->second);
+  for (const TUSummary &S : Deduplicated) {
     // Each summary packed apart: memory holds one summary's bytes at a
     // time besides the packed whole, and the parts unpack in parallel.
-    std::string One = pack(encodeSummary(Deduplicated[I]));
+    std::string One = pack(encodeSummary(S));
     put64(Body, One.size());
     Body += One;
   }
-  writeAtomically(Dir, Dir + "/linked.bin", frame(LinkedMagic, Head.take(), Body, /*Compress=*/false));
+  writeAtomically(Dir, Dir + "/linked.bin", frame(LinkedMagic, *Head, Body, /*Compress=*/false));
+}
+
+std::optional<LinkedProgram> SummaryIndex::program(const std::vector<std::string> &Keys, ContentHashes &Hashes) {
+  std::optional<std::string> Body = readMadeFrom("program.bin", ProgramMagic, Keys, Hashes);
+  LinkedProgram P;
+  if (!Body || !decodeProgram(*Body, P.G, P.Rest) || P.Rest.size() != Keys.size())
+    return std::nullopt;
+  Stats.Reused = Keys.size();
+  Stats.ProgramReused = true;
+  return P;
+}
+
+void SummaryIndex::storeProgram(const std::vector<std::string> &Keys, const Graph &G,
+                                const std::vector<TUSummary> &Rest) {
+  if (std::optional<std::string> Head = headOf(Keys))
+    writeAtomically(Dir, Dir + "/program.bin", frame(ProgramMagic, *Head, encodeProgram(G, Rest)));
 }
 
 void SummaryIndex::pruneUnused() {

@@ -24,7 +24,7 @@ cl::opt<std::string> Dot("dot", cl::desc("Write that drawing as a Graphviz DOT f
                          cl::value_desc("FILE"), cl::sub(BlastCmd));
 
 int runBlast(const reach::CommonOptions &Common) {
-  std::optional<reach::Analysis> A = reach::loadProject(Common);
+  reach::Analysis *A = reach::loadProjectUntilExit(Common);
   if (!A)
     return reach::ExitUsage;
   reach::warnFailures(*A);

@@ -112,7 +112,7 @@ int updateBaseline(const reach::Analysis &A, const std::vector<reach::Finding> &
 int runCheck(const reach::CommonOptions &Common) {
   if (!optionsUsable())
     return reach::ExitUsage;
-  std::optional<reach::Analysis> A = reach::loadProject(Common);
+  reach::Analysis *A = reach::loadProjectUntilExit(Common);
   if (!A || !allCompiled(*A))
     return reach::ExitUsage;
   std::string Error;

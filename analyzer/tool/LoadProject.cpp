@@ -8,6 +8,7 @@
 #include "index/SummaryIndex.h"
 #include "graph/Orphans.h"
 #include "rules/Rules.h"
+#include "tool/PhaseTimes.h"
 
 #include "clang/Tooling/CompilationDatabase.h"
 #include "llvm/Support/FileSystem.h"
@@ -188,7 +189,8 @@ void reportIndexUse(SummaryIndex &Index, size_t TUs, bool Verbose, bool ExpectIn
   if (!Verbose)
     return;
   llvm::errs() << "reach-audit: index " << Index.dir() << ": " << S.Reused << " of " << TUs
-               << " translation units reused, " << S.Parsed.size() << " parsed\n";
+               << " translation units reused, " << S.Parsed.size() << " parsed"
+               << (S.ProgramReused ? "; the linked program reused\n" : "\n");
   for (const std::string &P : S.Parsed)
     llvm::errs() << "reach-audit: parsed " << P << "\n";
 }
@@ -286,7 +288,13 @@ bool extractConfiguration(const CommonOptions &Opts, size_t K, std::optional<Pro
   RunOptions Run = runOptionsFor(One, Where->Root, Overlay);
   std::unique_ptr<SummaryIndex> Index = openIndex(One);
   Run.Index = Index.get();
-  std::vector<TUSummary> TUs = extractAll(*Where->DB, Where->Files, Run);
+  // One configuration is linked as it is read, so that the index can keep
+  // the linked program; several are linked together by analyze().
+  const bool Link = Opts.OtherBuildPaths.empty();
+  Extraction E = Link ? extractAndLink(*Where->DB, Where->Files, Run)
+                      : Extraction{extractAll(*Where->DB, Where->Files, Run), std::nullopt};
+  In.Linked = std::move(E.Program);
+  std::vector<TUSummary> TUs = std::move(E.TUs);
   if (Index) {
     if (!Overlay) // fix's trial rounds name edited TUs that may never be written
       Index->pruneUnused();
@@ -311,6 +319,7 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   std::optional<Rules> R = readRules(Where->RulesPath);
   if (!R)
     return std::nullopt;
+  phaseDone("database");
   std::vector<std::string> Builds = Opts.buildPaths();
   if (Builds.size() > 64) {
     llvm::errs() << "reach-audit: error: -p given " << Builds.size() << " times; at most 64 configurations\n";
@@ -322,6 +331,13 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   for (size_t K = 0; K < Builds.size(); ++K)
     if (!extractConfiguration(Opts, K, K == 0 ? std::move(Where) : std::nullopt, Overlay, In))
       return std::nullopt;
+  phaseDone("summaries");
+  if (In.Linked) {
+    size_t Edges = 0;
+    for (const auto &Out : In.Linked->Out)
+      Edges += Out.size();
+    phaseNote(llvm::Twine(In.Linked->Nodes.size()) + " nodes, " + llvm::Twine(Edges) + " edges");
+  }
   std::vector<std::string> BuildDirs;
   for (const std::string &B : Builds)
     BuildDirs.push_back(absolutePath(B));
@@ -341,11 +357,21 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
   if (Overlay) // removed files are still on disk until fix writes its edits
     std::erase_if(In.Orphans, [&](const std::string &O) { return Overlay->Removed.count(In.Root + "/" + O); });
   Analysis A = analyze(std::move(In));
+  phaseDone("analysis");
   if (Overlay) // fix's later rounds: what it deleted may be what a rule named
     return A;
   if (!reportRuleProblems(A, Opts.AllowUnmatched))
     return std::nullopt;
   return A;
+}
+
+Analysis *loadProjectUntilExit(const CommonOptions &Opts) {
+  static Analysis *Kept = nullptr; // reachable to the end: not a leak to LeakSanitizer
+  std::optional<Analysis> A = loadProject(Opts);
+  if (!A)
+    return nullptr;
+  Kept = new Analysis(std::move(*A));
+  return Kept;
 }
 
 std::vector<TUFailure> compileWithOverlay(const CommonOptions &Opts, const std::string &Root,

@@ -81,7 +81,7 @@ int runScan(const CommonOptions &Common) {
   ReportOutputs Reports{SarifPath, DotPath, SvgPath, HtmlPath, Depth};
   if (!outputsWritable({JsonPath, Reports.Sarif, Reports.Dot, Reports.Svg, Reports.Html}))
     return ExitUsage;
-  std::optional<Analysis> A = loadProject(Common);
+  Analysis *A = loadProjectUntilExit(Common);
   if (!A)
     return ExitUsage;
   printTUProblems(*A);

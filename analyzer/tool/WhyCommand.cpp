@@ -23,7 +23,7 @@ cl::opt<std::string> Dot("dot", cl::desc("Write the path as a Graphviz DOT file"
                          cl::value_desc("FILE"), cl::sub(WhyCmd));
 
 int runWhy(const reach::CommonOptions &Common) {
-  std::optional<reach::Analysis> A = reach::loadProject(Common);
+  reach::Analysis *A = reach::loadProjectUntilExit(Common);
   if (!A)
     return reach::ExitUsage;
   reach::warnFailures(*A);

@@ -3,6 +3,7 @@
 // tool/Commands.cpp; each lives in its own <Name>Command.cpp.
 #include "tool/Commands.h"
 #include "tool/Options.h"
+#include "tool/PhaseTimes.h"
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
@@ -40,6 +41,10 @@ cl::opt<bool> NoIndex("no-index", cl::desc("Parse every TU; read and write no in
                       cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<bool> IndexStats("index-stats",
                          cl::desc("Say on stderr how many TUs the index gave and which were parsed"),
+                         cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
+cl::opt<bool> TimePhases("time-phases",
+                         cl::desc("Print on stderr the wall time and peak memory of each phase (reading "
+                                  "summaries, linking, analysing, the command's output)"),
                          cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 } // namespace
 
@@ -100,9 +105,14 @@ int main(int argc, char **argv) {
                               IndexDir, NoIndex, IndexStats};
   if (BuildDirs.size() > 1)
     Common.OtherBuildPaths.assign(BuildDirs.begin() + 1, BuildDirs.end());
+  if (TimePhases)
+    reach::enablePhaseTimes();
   for (const reach::Command &C : reach::commands())
-    if (*C.Sub)
-      return C.Run(Common);
+    if (*C.Sub) {
+      int Status = C.Run(Common);
+      reach::phaseDone("output");
+      return Status;
+    }
   errs() << "reach-audit: error: no subcommand; try 'reach-audit scan -p BUILD_DIR' or --help\n";
   return reach::ExitUsage;
 }

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace reach;
 
 namespace {
@@ -89,6 +91,116 @@ TEST(SummaryCodec, ChangedBytesNeverGiveAnInvalidKind) {
     }
 }
 
+/// Two TUs that compiled and one that did not, which between them give the
+/// linked graph every kind of entry: a C and a C++ name of one function
+/// (an alias in ByUsr), a USR defined at two places, a method with its
+/// class, a dispatched call, overrides, registrations and redeclarations.
+std::vector<TUSummary> programTUs() {
+  auto node = [](std::string Usr, std::string File, unsigned Offset) {
+    Node N;
+    N.Usr = std::move(Usr);
+    N.Name = N.Usr + "-name";
+    N.Where = {std::move(File), 1, 1, Offset};
+    return N;
+  };
+  TUSummary A = everyField(), B, Failed = everyField();
+  A.Failed = false;
+  A.Nodes.push_back(node("c:@S@C", "a.cpp", 40));
+  A.Nodes.back().Kind = NodeKind::Class;
+  A.Nodes.push_back(node("c:@S@C@F@m#", "a.cpp", 50));
+  A.Nodes.back().Parent = "c:@S@C";
+  A.Nodes.push_back(node("c:h.h@F@twice", "h.h", 60));   // the C name ...
+  A.Nodes.push_back(node("c:@F@main#", "a.cpp", 70));    // one program's main
+  A.Edges.push_back({"c:@F@main#", "c:@S@C@F@m#", EdgeKind::VirtualCall, loc("a.cpp", 71)});
+  A.Edges.push_back({"c:@F@main#", "c:h.h@F@twice", EdgeKind::Call, loc("a.cpp", 72)});
+  B.MainFile = "/p/b.cpp";
+  B.Nodes.push_back(node("c:h.h@F@twice#I#", "h.h", 60)); // ... and the C++ name of the same function
+  B.Nodes.push_back(node("c:@F@main#", "b.cpp", 10));     // the other program's main
+  B.Edges.push_back({"c:@F@main#", "c:h.h@F@twice#I#", EdgeKind::Call, loc("b.cpp", 11)});
+  B.Overrides = {{"c:@S@D@F@m#", "c:@S@C@F@m#", false}};
+  B.FilesSeen = {"b.cpp", "h.h"};
+  Failed.MainFile = "/p/broken.cpp";
+  return {A, B, Failed};
+}
+
+bool sameLoc(const Loc &X, const Loc &Y) { return X == Y; }
+
+/// Field by field: GraphEdge and VirtualSite have no operator==.
+void expectSameGraph(const Graph &X, const Graph &Y) {
+  EXPECT_TRUE(X.Nodes == Y.Nodes);
+  EXPECT_EQ(X.ByUsr, Y.ByUsr);
+  ASSERT_EQ(X.Out.size(), Y.Out.size());
+  for (size_t I = 0; I < X.Out.size(); ++I) {
+    ASSERT_EQ(X.Out[I].size(), Y.Out[I].size()) << "node " << I;
+    for (size_t E = 0; E < X.Out[I].size(); ++E) {
+      EXPECT_EQ(X.Out[I][E].To, Y.Out[I][E].To);
+      EXPECT_EQ(X.Out[I][E].Kind, Y.Out[I][E].Kind);
+      EXPECT_TRUE(sameLoc(X.Out[I][E].Site, Y.Out[I][E].Site));
+    }
+    ASSERT_EQ(X.Virtual[I].size(), Y.Virtual[I].size()) << "node " << I;
+    for (size_t V = 0; V < X.Virtual[I].size(); ++V) {
+      EXPECT_EQ(X.Virtual[I][V].Method, Y.Virtual[I][V].Method);
+      EXPECT_TRUE(sameLoc(X.Virtual[I][V].Site, Y.Virtual[I][V].Site));
+    }
+  }
+  EXPECT_EQ(X.Overriders, Y.Overriders);
+  EXPECT_EQ(X.ParentClass, Y.ParentClass);
+  EXPECT_TRUE(X.Registrations == Y.Registrations);
+  EXPECT_TRUE(X.Redeclarations == Y.Redeclarations);
+  EXPECT_EQ(X.FilesBuilt, Y.FilesBuilt);
+  EXPECT_EQ(X.Places, Y.Places);
+}
+
+TEST(ProgramCodec, TheLinkedGraphAndWhatLinkLeftComeBackAsTheyWere) {
+  std::vector<TUSummary> TUs = programTUs();
+  Graph G = link(TUs);
+  // The graph has each kind of entry the codec writes apart.
+  ASSERT_NE(G.ByUsr.size(), G.Nodes.size()) << "no alias";
+  ASSERT_FALSE(G.Places.empty());
+  ASSERT_TRUE(std::count_if(G.ParentClass.begin(), G.ParentClass.end(), [](int P) { return P >= 0; }));
+  ASSERT_TRUE(std::any_of(G.Virtual.begin(), G.Virtual.end(), [](auto &V) { return !V.empty(); }));
+  ASSERT_FALSE(G.Overriders.empty());
+  ASSERT_TRUE(TUs[0].Nodes.empty() && !TUs[2].Nodes.empty()) << "link takes what compiled, not what failed";
+
+  Graph Back;
+  std::vector<TUSummary> Rest;
+  ASSERT_TRUE(decodeProgram(encodeProgram(G, TUs), Back, Rest));
+  expectSameGraph(G, Back);
+  EXPECT_TRUE(Rest == TUs);
+}
+
+TEST(ProgramCodec, EveryTruncationIsRefusedAndNoChangedByteGivesANodeOutOfRange) {
+  std::vector<TUSummary> TUs = programTUs();
+  Graph G = link(TUs);
+  std::string Bytes = encodeProgram(G, TUs);
+  for (size_t N = 0; N < Bytes.size(); ++N) {
+    Graph Out;
+    std::vector<TUSummary> Rest;
+    EXPECT_FALSE(decodeProgram(llvm::StringRef(Bytes).take_front(N), Out, Rest)) << "prefix of " << N << " bytes";
+  }
+  for (size_t I = 0; I < Bytes.size(); ++I) {
+    std::string Changed = Bytes;
+    Changed[I] = static_cast<char>(Changed[I] ^ 0x05);
+    Graph Out;
+    std::vector<TUSummary> Rest;
+    if (!decodeProgram(Changed, Out, Rest))
+      continue;
+    const size_t N = Out.Nodes.size();
+    ASSERT_EQ(Out.Out.size(), N);
+    ASSERT_EQ(Out.ParentClass.size(), N);
+    for (const auto &Edges : Out.Out)
+      for (const GraphEdge &E : Edges)
+        EXPECT_LT(E.To, N) << "byte " << I;
+    for (int P : Out.ParentClass)
+      EXPECT_LT(P, int(N)) << "byte " << I;
+    for (const auto &[Usr, Id] : Out.ByUsr)
+      EXPECT_LT(Id, N) << "byte " << I;
+    for (const auto &[Usr, Ids] : Out.Places)
+      for (unsigned Id : Ids)
+        EXPECT_LT(Id, N) << "byte " << I;
+  }
+}
+
 class SummaryIndexTest : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -143,6 +255,50 @@ TEST_F(SummaryIndexTest, AStoredSummaryComesBackWhileItsFilesAreUnchanged) {
   ContentHashes Gone(nullptr);
   EXPECT_FALSE(Index->lookup(Key, Gone));
   EXPECT_EQ(Index->stats().Corrupt.size(), 0u);
+}
+
+TEST_F(SummaryIndexTest, TheLinkedProgramComesBackOnlyWhileEveryEntryItWasLinkedFromIsFresh) {
+  std::vector<TUSummary> TUs = programTUs();
+  const std::vector<std::string> Keys{SummaryIndex::keyFor({"a"}), SummaryIndex::keyFor({"b"})};
+  TUs.pop_back(); // a TU that failed has no entry, and so no program.bin
+  Graph G = link(TUs);
+  {
+    auto Index = open();
+    ContentHashes Hashes(nullptr);
+    Index->storeProgram(Keys, G, TUs); // no entries yet: nothing to check it against
+    EXPECT_FALSE(llvm::sys::fs::exists(std::string(Dir) + "/idx/program.bin"));
+    for (const std::string &K : Keys)
+      Index->store(K, S, Hashes);
+    Index->storeProgram(Keys, G, TUs);
+  }
+  {
+    auto Index = open();
+    ContentHashes Hashes(nullptr);
+    std::optional<LinkedProgram> P = Index->program(Keys, Hashes);
+    ASSERT_TRUE(P);
+    expectSameGraph(G, P->G);
+    EXPECT_TRUE(P->Rest == TUs);
+    EXPECT_TRUE(Index->stats().ProgramReused);
+    EXPECT_FALSE(Index->program({Keys[0]}, Hashes)) << "linked from other TUs";
+    EXPECT_FALSE(Index->program({Keys[1], Keys[0]}, Hashes)) << "in another order";
+  }
+  std::string Path = std::string(Dir) + "/idx/program.bin";
+  auto Buf = llvm::MemoryBuffer::getFile(Path);
+  ASSERT_TRUE(Buf);
+  const std::string Stored = (*Buf)->getBuffer().str();
+  for (size_t I = 0; I < Stored.size(); I += 7) {
+    std::string Changed = Stored;
+    Changed[I] = static_cast<char>(Changed[I] ^ 0x20);
+    write(Path, Changed);
+    auto Index = open();
+    ContentHashes Hashes(nullptr);
+    EXPECT_FALSE(Index->program(Keys, Hashes)) << "byte " << I;
+  }
+  write(Path, Stored);
+  write(Header, "int a(); int b();"); // a file the entries read
+  auto Index = open();
+  ContentHashes Hashes(nullptr);
+  EXPECT_FALSE(Index->program(Keys, Hashes));
 }
 
 TEST_F(SummaryIndexTest, NoChangedByteOfAnEntryIsTakenForASummary) {
