@@ -1,10 +1,10 @@
 #include "extract/Dedup.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/xxhash.h"
 
 #include <algorithm>
-#include <unordered_map>
 
 namespace reach {
 
@@ -15,7 +15,28 @@ SummaryDedup::Key hashOf(llvm::StringRef Text) {
   return {H.low64, H.high64};
 }
 
-std::string siteOf(const Node &N) { return N.Where.File + ':' + std::to_string(N.Where.Offset); }
+/// The hash of a key's parts: each text's own hash and each key as bytes,
+/// on the stack (absorb makes one per node and edge of every TU: strings
+/// built for them were most of its time).
+class KeyBuilder {
+public:
+  explicit KeyBuilder(char Tag) { Bytes.push_back(Tag); }
+  KeyBuilder &text(llvm::StringRef T) { return key(hashOf(T)); }
+  KeyBuilder &key(SummaryDedup::Key K) {
+    return number(K.first).number(K.second);
+  }
+  KeyBuilder &number(uint64_t N) {
+    const char *P = reinterpret_cast<const char *>(&N);
+    Bytes.append(P, P + sizeof N);
+    return *this;
+  }
+  SummaryDedup::Key done() const { return hashOf(Bytes.str()); }
+
+private:
+  llvm::SmallString<128> Bytes;
+};
+
+SummaryDedup::Key siteOf(const Node &N) { return KeyBuilder('s').text(N.Where.File).number(N.Where.Offset).done(); }
 
 /// Keeps the elements for which Keep is true, and gives the memory back.
 template <typename T, typename Fn> void keepOnly(std::vector<T> &V, Fn Keep) {
@@ -40,18 +61,18 @@ void SummaryDedup::absorb(std::vector<TUSummary> &Summaries, size_t Index) {
   if (S.Failed)
     return;
   std::lock_guard<std::mutex> Lock(Mutex);
-  std::unordered_map<std::string, std::string> DefinedHere; // USR -> site, before dropping
+  llvm::DenseMap<Key, Key> DefinedHere; // USR -> site, before dropping
   for (const Node &N : S.Nodes)
-    DefinedHere.emplace(N.Usr, siteOf(N));
+    DefinedHere.try_emplace(hashOf(N.Usr), siteOf(N));
 
   keepOnly(S.Nodes, [&](const Node &N) {
     FirstNode First;
     First.TU = uint32_t(Index);
-    First.Site = hashOf(siteOf(N));
+    First.Site = siteOf(N);
     auto [It, New] = Nodes.try_emplace(hashOf(N.Usr), std::move(First));
     if (New)
       return true;
-    if (It->second.Site != hashOf(siteOf(N))) {
+    if (It->second.Site != siteOf(N)) {
       It->second.SeveralSites = true; // linking keeps each definition
       return true;
     }
@@ -64,30 +85,34 @@ void SummaryDedup::absorb(std::vector<TUSummary> &Summaries, size_t Index) {
     if (auto It = Nodes.find(hashOf(S.Nodes[K].Usr)); It != Nodes.end() && It->second.TU == Index)
       It->second.Node = uint32_t(K);
 
-  auto Here = [&](const std::string &Usr) {
-    auto It = DefinedHere.find(Usr);
-    return It == DefinedHere.end() ? std::string() : It->second;
+  // A USR with the site at which this TU defines it (none: zeros).
+  auto Here = [&](KeyBuilder &B, const std::string &Usr) -> KeyBuilder & {
+    Key U = hashOf(Usr);
+    auto It = DefinedHere.find(U);
+    return B.key(U).key(It == DefinedHere.end() ? Key{} : It->second);
   };
   keepOnly(S.Edges, [&](const Edge &E) {
-    std::string Key = "e\x1f" + E.From + '\x1f' + Here(E.From) + '\x1f' + E.To + '\x1f' +
-                      Here(E.To) + '\x1f' + char('a' + int(E.Kind));
-    return Seen.insert(hashOf(Key)).second;
+    KeyBuilder B('e');
+    Here(Here(B, E.From), E.To).number(uint64_t(E.Kind));
+    return Seen.insert(B.done()).second;
   });
   keepOnly(S.Overrides, [&](const OverrideInfo &O) {
-    return Seen.insert(hashOf("o\x1f" + O.Method + '\x1f' + O.Overridden)).second;
+    return Seen.insert(KeyBuilder('o').text(O.Method).text(O.Overridden).done()).second;
   });
   keepOnly(S.Classes, [&](const ClassInfo &C) {
-    std::string Key = "c\x1f" + C.Usr;
-    for (const std::string &B : C.Bases)
-      Key += '\x1f' + B;
-    return Seen.insert(hashOf(Key)).second;
+    KeyBuilder B('c');
+    B.text(C.Usr).number(C.Bases.size());
+    for (const std::string &Base : C.Bases)
+      B.text(Base);
+    return Seen.insert(B.done()).second;
   });
   keepOnly(S.Redeclarations, [&](const Redeclaration &R) {
-    return Seen.insert(hashOf("r\x1f" + R.Usr + '\x1f' + R.RangeBegin.File + ':' +
-                              std::to_string(R.RangeBegin.Offset))).second;
+    return Seen.insert(KeyBuilder('r').text(R.Usr).text(R.RangeBegin.File).number(R.RangeBegin.Offset).done()).second;
   });
   keepOnly(S.Registrations, [&](const Registration &R) {
-    return Seen.insert(hashOf("g\x1f" + R.Callee + '\x1f' + R.Target + '\x1f' + Here(R.Target))).second;
+    KeyBuilder B('g');
+    B.text(R.Callee);
+    return Seen.insert(Here(B, R.Target).done()).second;
   });
 }
 
@@ -97,8 +122,16 @@ void SummaryDedup::finish(std::vector<TUSummary> &Summaries) {
     const FirstNode &F = Entry.second;
     if (!F.SeveralSites)
       continue;
+    // What link needs of a dropped copy is its USR and site: the TU's
+    // references resolve to that site's node, which link makes from the
+    // kept copy (an earlier TU's). Whole copies were 0.98 M nodes here
+    // (std:: functions that CUDA's headers define at other sites).
+    const Node &Kept = Summaries[F.TU].Nodes[F.Node];
+    Node Stub;
+    Stub.Usr = Kept.Usr;
+    Stub.Where = Kept.Where;
     for (uint32_t TU : F.DroppedIn)
-      Summaries[TU].Nodes.push_back(Summaries[F.TU].Nodes[F.Node]);
+      Summaries[TU].Nodes.push_back(Stub);
   }
 }
 

@@ -22,7 +22,8 @@ public:
   /// first copies. Failed TUs are kept whole: what they touch is "unknown".
   void absorb(std::vector<TUSummary> &Summaries, size_t Index);
   /// After the last TU: gives a USR defined at several places back to the
-  /// TUs that dropped their copy (see Dedup.cpp).
+  /// TUs that dropped their copy, as its USR and site only, which is what
+  /// link() reads of a definition an earlier TU holds (see Dedup.cpp).
   void finish(std::vector<TUSummary> &Summaries);
 
   /// Keys are 128-bit hashes of the USRs and edge texts: the full strings

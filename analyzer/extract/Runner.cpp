@@ -290,7 +290,7 @@ Extraction extract(const CompilationDatabase &DB, const std::vector<std::string>
   for (auto &T : Threads)
     T.join();
   Dedup.finish(Results);
-  if (Index && Opts.StoreLinked)
+  if (Index && Opts.StoreLinked && !Link) // linked, program.bin is the fast path
     Index->storeLinked(Keys, Results);
   return linkAndStore(std::move(Results), Link, Index, Keys, Opts);
 }

@@ -32,8 +32,9 @@ struct RunOptions {
   /// Where stored summaries are taken from and new ones written; null:
   /// parse every TU (index/SummaryIndex.h).
   SummaryIndex *Index = nullptr;
-  /// Write the index's linked.bin (and after extractAndLink program.bin)
-  /// after the run: the fast path of the next read of every TU. Not for a shard (a part of the TUs) nor for fix's
+  /// Write the index's linked.bin (extractAll) or program.bin
+  /// (extractAndLink) after the run: the fast path of the next read of
+  /// every TU. Not for a shard (a part of the TUs) nor for fix's
   /// trial rounds (edited files the disk does not hold): it would replace
   /// the whole, current one with one no later read can use.
   bool StoreLinked = true;

@@ -1,5 +1,8 @@
 #include "graph/Graph.h"
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseSet.h"
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -20,12 +23,20 @@ std::string definitionSite(const Node &N) {
 /// programs of the build (each tool's `main`, a function every test binary
 /// defines), which the one-definition rule says never link together.
 std::unordered_set<std::string> usrsDefinedTwice(const std::vector<TUSummary> &TUs) {
-  std::unordered_map<std::string, std::string> FirstSite;
+  struct Site {
+    std::string_view File;
+    unsigned Offset;
+  };
+  std::unordered_map<std::string_view, Site> FirstSite; // views into TUs, which outlive the map
   std::unordered_set<std::string> Twice;
+  size_t Nodes = 0;
+  for (const TUSummary &TU : TUs)
+    Nodes += TU.Nodes.size();
+  FirstSite.reserve(Nodes);
   for (const TUSummary &TU : TUs)
     for (const Node &N : TU.Nodes) {
-      auto [It, New] = FirstSite.try_emplace(N.Usr, definitionSite(N));
-      if (!New && It->second != definitionSite(N))
+      auto [It, New] = FirstSite.try_emplace(N.Usr, Site{N.Where.File, N.Where.Offset});
+      if (!New && (It->second.File != N.Where.File || It->second.Offset != N.Where.Offset))
         Twice.insert(N.Usr);
     }
   return Twice;
@@ -42,6 +53,11 @@ public:
   explicit Linker(std::vector<TUSummary> &TUs) : TUs(TUs), Twice(usrsDefinedTwice(TUs)), Own(TUs.size()) {}
 
   Graph run() {
+    size_t Nodes = 0;
+    for (const TUSummary &TU : TUs)
+      Nodes += TU.Nodes.size();
+    G.Nodes.reserve(Nodes);
+    G.ByUsr.reserve(Nodes);
     for (size_t T = 0; T < TUs.size(); ++T)
       addNodes(T);
     mergeAliasedRedeclarations();
@@ -149,16 +165,19 @@ private:
   }
 
   /// The nodes a USR means in TU T: its own definition of a USR defined at
-  /// several places, else every one.
-  std::vector<unsigned> resolve(size_t T, const std::string &Usr) const {
-    auto Alt = Alternatives.find(Usr);
-    if (Alt == Alternatives.end()) {
-      if (auto Id = G.find(Usr))
-        return {*Id};
-      return {}; // a declaration without a definition anywhere (library)
+  /// several places, else every one. A view of Alternatives or of One.
+  llvm::ArrayRef<unsigned> resolve(size_t T, const std::string &Usr, unsigned &One) const {
+    if (auto Id = G.ByUsr.find(Usr); Id != G.ByUsr.end()) { // one place (a USR at several is keyed USR@file)
+      One = Id->second;
+      return One;
     }
-    if (auto Mine = Own[T].find(Usr); Mine != Own[T].end())
-      return {Mine->second};
+    auto Alt = Alternatives.find(Usr);
+    if (Alt == Alternatives.end())
+      return {}; // a declaration without a definition anywhere (library)
+    if (auto Mine = Own[T].find(Usr); Mine != Own[T].end()) {
+      One = Mine->second;
+      return One;
+    }
     return Alt->second;
   }
 
@@ -166,14 +185,15 @@ private:
   /// registrations, each once.
   void addEdges(size_t T) {
     TUSummary &TU = TUs[T];
+    unsigned OneFrom = 0, OneTo = 0;
     for (const Edge &E : TU.Edges)
-      for (unsigned From : resolve(T, E.From)) {
+      for (unsigned From : resolve(T, E.From, OneFrom)) {
         if (E.Kind == EdgeKind::VirtualCall) {
           if (VirtualSeen.insert(std::to_string(From) + '\x1f' + E.To).second)
             G.Virtual[From].push_back({E.To, E.Site});
           continue;
         }
-        for (unsigned To : resolve(T, E.To)) {
+        for (unsigned To : resolve(T, E.To, OneTo)) {
           uint64_t Key = (uint64_t(From) << 32) | (uint64_t(To) << 4) | uint64_t(E.Kind);
           if (EdgeSeen.insert(Key).second)
             G.Out[From].push_back({To, E.Kind, E.Site});
@@ -199,7 +219,7 @@ private:
   std::vector<std::unordered_map<std::string, unsigned>> Own; // per TU: its node of each such USR
   std::unordered_map<std::string, unsigned> CNames, CxxNames; // function USR stem + site -> node
   std::unordered_map<std::string, std::string> AliasOf;       // a C or C++ USR -> its node's USR
-  std::unordered_set<uint64_t> EdgeSeen;
+  llvm::DenseSet<uint64_t> EdgeSeen; // open addressing: no allocation per edge
   std::unordered_set<std::string> VirtualSeen, OverrideSeen;
 };
 

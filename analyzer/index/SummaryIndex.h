@@ -7,12 +7,13 @@
 // changed header, a new build of reach-audit, a corrupt entry) parses the
 // TU again and replaces the entry. Nothing stored is trusted unchecked.
 //
-// Next to the entries, linked.bin holds the summaries after deduplication
-// (extract/Dedup.h) of the last run that read every TU: when every entry of
-// this run is fresh and is the one that run read, it replaces decoding and
-// deduplicating them all (on this repository, 13 s of a 15 s query), and
-// program.bin the graph linked from them: when fresh in the same way, it
-// replaces decoding the summaries and linking (4 s of a 5 s query).
+// Next to the entries, a run that read every TU leaves the fast path of
+// the next: program.bin, the graph linked from them (one configuration),
+// or linked.bin, the summaries after deduplication (extract/Dedup.h), which
+// several configurations link together. When every entry of a run is fresh
+// and is one the file was made from, it replaces decoding and
+// deduplicating every summary (13 s of a query on this repository) and,
+// for program.bin, linking them (4 s more).
 #pragma once
 
 #include "extract/Summary.h"

@@ -15,7 +15,9 @@ namespace {
 Node defined(std::string Usr, std::string File) {
   Node N;
   N.Usr = N.Name = std::move(Usr);
+  N.Signature = "()";
   N.Where.File = std::move(File);
+  N.RangeEnd = {N.Where.File, 3, 1, 40};
   return N;
 }
 
@@ -74,6 +76,7 @@ TEST(SummaryDedup, UsrDefinedAtSeveralPlacesLinksToEachTUsOwn) {
   std::vector<TUSummary> D = deduplicated(TUs);
   Graph Original = link(TUs), Deduped = link(D);
   EXPECT_EQ(shape(Deduped), shape(Original));
+  EXPECT_TRUE(Deduped.Nodes == Original.Nodes) << "a copy handed back is never a node of its own";
   EXPECT_TRUE(shape(Deduped).count("main@a.cpp -> extra_a"));
   EXPECT_FALSE(shape(Deduped).count("main@b.cpp -> extra_a"));
 }
