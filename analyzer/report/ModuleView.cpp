@@ -28,11 +28,9 @@ std::string boxOf(const std::string &File, int Depth) {
   return (Pos == std::string::npos ? Folder : Folder.substr(0, Pos)) + "/";
 }
 
-int chooseDepth(const Analysis &A, int Depth) {
-  if (Depth != AutoDepth)
-    return Depth;
-  if (A.Files.size() <= MaxBoxes)
-    return 0;
+/// The deepest folder depth at which every file's box makes at most
+/// MaxBoxes boxes (1 if none does).
+int uniformDepth(const Analysis &A) {
   int Best = 1;
   for (int D = 1; D <= 8; ++D) {
     std::set<std::string> Boxes;
@@ -43,6 +41,82 @@ int chooseDepth(const Analysis &A, int Depth) {
     Best = D;
   }
   return Best;
+}
+
+struct FolderBox {
+  int Depth = 0;
+  std::vector<std::string> Files;
+  size_t Defs = 0;
+};
+
+/// Box's files by their boxes one folder level deeper (a folder's own files
+/// stay in its box).
+std::map<std::string, FolderBox> splitBox(const FolderBox &Box, const std::map<std::string, size_t> &Defs) {
+  std::map<std::string, FolderBox> Children;
+  for (const std::string &F : Box.Files) {
+    FolderBox &C = Children[boxOf(F, Box.Depth + 1)];
+    C.Depth = Box.Depth + 1;
+    C.Files.push_back(F);
+    C.Defs += Defs.count(F) ? Defs.at(F) : 0;
+  }
+  return Children;
+}
+
+/// Automatic boxes: from the uniform depth, the box with the most
+/// definitions per box its split adds is split into its subfolders, while
+/// the view keeps at most MaxBoxes boxes. A uniform depth is blind to where
+/// the code is: on llama.cpp depth 2 has more than 40 folders (tools/ and
+/// examples/ have dozens of small ones), so ggml/src, most of the code,
+/// was one box of 11.
+std::map<std::string, FolderBox> adaptiveBoxes(const Analysis &A) {
+  std::map<std::string, size_t> Defs;
+  for (const SymbolVerdict &V : A.Symbols)
+    ++Defs[A.G.Nodes[V.Id].Where.File];
+  const int Start = uniformDepth(A);
+  std::map<std::string, FolderBox> Boxes;
+  for (const FileVerdict &F : A.Files) {
+    FolderBox &B = Boxes[boxOf(F.Path, Start)];
+    B.Depth = Start;
+    B.Files.push_back(F.Path);
+    B.Defs += Defs.count(F.Path) ? Defs.at(F.Path) : 0;
+  }
+  for (;;) {
+    std::string Best;
+    double BestScore = -1;
+    for (const auto &[Name, Box] : Boxes) {
+      std::map<std::string, FolderBox> Children = splitBox(Box, Defs);
+      if (Children.size() == 1 && Children.begin()->first == Name)
+        continue; // no subfolder
+      const size_t Added = Children.size() - 1;
+      if (Boxes.size() + Added > MaxBoxes)
+        continue;
+      const double Score = Added ? double(Box.Defs) / double(Added) : 1e300;
+      if (Score > BestScore) {
+        BestScore = Score;
+        Best = Name;
+      }
+    }
+    if (BestScore < 0)
+      return Boxes;
+    std::map<std::string, FolderBox> Children = splitBox(Boxes.at(Best), Defs);
+    Boxes.erase(Best);
+    Boxes.merge(Children);
+  }
+}
+
+/// Each file's box: itself (depth 0, or automatic with at most MaxBoxes
+/// files), its folder at a chosen depth, or the automatic folder boxes.
+std::map<std::string, std::string> boxesOfFiles(const Analysis &A, int Depth) {
+  std::map<std::string, std::string> Out;
+  if (Depth == AutoDepth && A.Files.size() > MaxBoxes) {
+    for (const auto &[Name, Box] : adaptiveBoxes(A))
+      for (const std::string &F : Box.Files)
+        Out[F] = Name;
+    return Out;
+  }
+  for (const FileVerdict &F : A.Files)
+    Out[F.Path] = boxOf(F.Path, Depth == AutoDepth ? 0 : Depth);
+  return Out;
 }
 
 /// Green with no dead code, red when most is dead, orange between.
@@ -90,16 +164,15 @@ void addLegend(DrawGraph &D, bool Folders) {
 
 DrawGraph drawModules(const Analysis &A, int Depth) {
   const Graph &G = A.G;
-  Depth = chooseDepth(A, Depth);
+  const std::map<std::string, std::string> BoxOfFile = boxesOfFiles(A, Depth);
+  const bool PerFile = Depth == 0 || (Depth == AutoDepth && A.Files.size() <= MaxBoxes);
   DrawGraph D;
   D.Name = "modules";
   D.LeftToRight = true;
   D.FolderClusters = true;
   std::map<std::string, Counts> PerBox;
-  std::map<std::string, std::string> BoxOfFile;
   for (const FileVerdict &F : A.Files) {
-    std::string Box = boxOf(F.Path, Depth);
-    BoxOfFile[F.Path] = Box;
+    const std::string &Box = BoxOfFile.at(F.Path);
     ++PerBox[Box].Files;
     PerBox[Box].Orphaned += F.S == Status::Orphaned;
   }
@@ -116,7 +189,7 @@ DrawGraph drawModules(const Analysis &A, int Depth) {
   for (const EntryPoint &E : A.Entries)
     if (auto It = BoxOfFile.find(G.Nodes[E.Id].Where.File); It != BoxOfFile.end())
       EntryBoxes.insert(It->second);
-  if (Depth == 0) {
+  if (PerFile) {
     for (const FileVerdict &F : A.Files) {
       std::string Label = F.Path.substr(F.Path.rfind('/') == std::string::npos ? 0 : F.Path.rfind('/') + 1);
       const Counts &C = PerBox[F.Path];
@@ -153,7 +226,7 @@ DrawGraph drawModules(const Analysis &A, int Depth) {
   }
   for (const auto &[Key, Count] : Refs)
     D.Edges.push_back({Key.first, Key.second, std::to_string(Count), false});
-  addLegend(D, Depth != 0);
+  addLegend(D, !PerFile);
   return D;
 }
 

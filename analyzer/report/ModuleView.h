@@ -14,8 +14,9 @@ namespace reach {
 
 /// Depth: folders below this many levels collapse into their ancestor at
 /// that level (1: a box per top folder); 0: a box per file; -1 (auto): per
-/// file up to MaxBoxes files, else the deepest depth with at most MaxBoxes
-/// boxes.
+/// file up to MaxBoxes files, else the deepest uniform depth with at most
+/// MaxBoxes boxes, then the folders holding the most code split further
+/// while at most MaxBoxes boxes remain.
 constexpr int AutoDepth = -1;
 constexpr size_t MaxBoxes = 40;
 DrawGraph drawModules(const Analysis &A, int Depth = AutoDepth);

@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""Writes a project of uneven folders under DIR for the module view tests.
+Each SPEC is PREFIX:FOLDERS:FILES, FOLDERS folders PREFIX0, PREFIX1, ... of
+FILES sources each. Every file defines a function that calls the next
+file's, and one dead function; the first file holds main. Prints the file
+list.
+
+usage: gen_folders.py DIR SPEC...   e.g. big/part:4:30 tools/tool:45:1
+"""
+import os, sys
+
+d = sys.argv[1]
+paths = []
+for spec in sys.argv[2:]:
+    prefix, folders, files = spec.rsplit(":", 2)
+    paths += ["%s%d/f%d.cpp" % (prefix, n, f) for n in range(int(folders)) for f in range(int(files))]
+for i, p in enumerate(paths):
+    os.makedirs(os.path.join(d, os.path.dirname(p)), exist_ok=True)
+    nxt = "f%d()" % (i + 1) if i + 1 < len(paths) else "0"
+    decl = "int f%d();\n" % (i + 1) if i + 1 < len(paths) else ""
+    body = decl + "int f%d() { return %s; }\nint unused%d() { return %d; }\n" % (i, nxt, i, i)
+    if i == 0:
+        body += "int main() { return f0(); }\n"
+    open(os.path.join(d, p), "w").write(body)
+print(" ".join(paths))
