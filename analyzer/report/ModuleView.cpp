@@ -49,9 +49,12 @@ struct FolderBox {
   size_t Defs = 0;
 };
 
-/// Box's files by their boxes one folder level deeper (a folder's own files
-/// stay in its box).
-std::map<std::string, FolderBox> splitBox(const FolderBox &Box, const std::map<std::string, size_t> &Defs) {
+/// Box (named Name) split by its files' boxes one folder level deeper. A
+/// folder's own files stay in its box, and so do subfolders without
+/// definitions (on llama.cpp, ggml/src's backends this build does not
+/// compile): a box each would show nothing.
+std::map<std::string, FolderBox> splitBox(const std::string &Name, const FolderBox &Box,
+                                          const std::map<std::string, size_t> &Defs) {
   std::map<std::string, FolderBox> Children;
   for (const std::string &F : Box.Files) {
     FolderBox &C = Children[boxOf(F, Box.Depth + 1)];
@@ -59,6 +62,19 @@ std::map<std::string, FolderBox> splitBox(const FolderBox &Box, const std::map<s
     C.Files.push_back(F);
     C.Defs += Defs.count(F) ? Defs.at(F) : 0;
   }
+  FolderBox Rest;
+  Rest.Depth = Box.Depth;
+  for (auto It = Children.begin(); It != Children.end();) {
+    if (It->first != Name && It->second.Defs > 0) {
+      ++It;
+      continue;
+    }
+    Rest.Files.insert(Rest.Files.end(), It->second.Files.begin(), It->second.Files.end());
+    Rest.Defs += It->second.Defs;
+    It = Children.erase(It);
+  }
+  if (!Rest.Files.empty())
+    Children[Name] = std::move(Rest);
   return Children;
 }
 
@@ -69,9 +85,10 @@ std::map<std::string, FolderBox> splitBox(const FolderBox &Box, const std::map<s
 /// examples/ have dozens of small ones), so ggml/src, most of the code,
 /// was one box of 11.
 std::map<std::string, FolderBox> adaptiveBoxes(const Analysis &A) {
-  std::map<std::string, size_t> Defs;
+  std::map<std::string, size_t> Defs; // per file, as the boxes count them: live, test-only, dead
   for (const SymbolVerdict &V : A.Symbols)
-    ++Defs[A.G.Nodes[V.Id].Where.File];
+    if (V.S == Status::Live || V.S == Status::TestOnly || V.S == Status::Dead)
+      ++Defs[A.G.Nodes[V.Id].Where.File];
   const int Start = uniformDepth(A);
   std::map<std::string, FolderBox> Boxes;
   for (const FileVerdict &F : A.Files) {
@@ -84,9 +101,9 @@ std::map<std::string, FolderBox> adaptiveBoxes(const Analysis &A) {
     std::string Best;
     double BestScore = -1;
     for (const auto &[Name, Box] : Boxes) {
-      std::map<std::string, FolderBox> Children = splitBox(Box, Defs);
+      std::map<std::string, FolderBox> Children = splitBox(Name, Box, Defs);
       if (Children.size() == 1 && Children.begin()->first == Name)
-        continue; // no subfolder
+        continue; // no subfolder with definitions
       const size_t Added = Children.size() - 1;
       if (Boxes.size() + Added > MaxBoxes)
         continue;
@@ -98,7 +115,7 @@ std::map<std::string, FolderBox> adaptiveBoxes(const Analysis &A) {
     }
     if (BestScore < 0)
       return Boxes;
-    std::map<std::string, FolderBox> Children = splitBox(Boxes.at(Best), Defs);
+    std::map<std::string, FolderBox> Children = splitBox(Best, Boxes.at(Best), Defs);
     Boxes.erase(Best);
     Boxes.merge(Children);
   }
