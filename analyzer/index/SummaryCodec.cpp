@@ -5,10 +5,9 @@
 #include "index/SummaryCodec.h"
 
 #include "index/Bytes.h"
+#include "index/EveryCore.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 namespace reach {
 
@@ -441,31 +440,20 @@ bool decodeProgram(llvm::StringRef Bytes, Graph &G, std::vector<TUSummary> &Rest
     return false;
   G.Nodes.resize(First.back());
   std::vector<std::pair<std::string, unsigned>> Aliases;
-  std::atomic<size_t> Next{0};
-  std::atomic<bool> Bad{false};
-  auto Decode = [&] {
-    for (size_t P; (P = Next++) < Parts.size();) {
-      ByteReader R(Parts[P]);
-      if (P + 1 < Parts.size()) {
-        for (size_t I = First[P]; I < First[P + 1]; ++I)
-          get(R, G.Nodes[I]);
-      } else {
-        getNodeIndex(R, G, Aliases);
-        getGraphEdges(R, G);
-        getGraphTables(R, G);
-        getAll(R, Rest);
-      }
-      if (R.Bad || !R.atEnd())
-        Bad = true;
+  const bool Decoded = decodeOnEveryCore(Parts.size(), [&](size_t P) {
+    ByteReader R(Parts[P]);
+    if (P + 1 < Parts.size()) {
+      for (size_t I = First[P]; I < First[P + 1]; ++I)
+        get(R, G.Nodes[I]);
+    } else {
+      getNodeIndex(R, G, Aliases);
+      getGraphEdges(R, G);
+      getGraphTables(R, G);
+      getAll(R, Rest);
     }
-  };
-  std::vector<std::thread> Workers;
-  for (unsigned T = 1; T < std::min(8u, std::max(1u, std::thread::hardware_concurrency())); ++T)
-    Workers.emplace_back(Decode);
-  Decode();
-  for (std::thread &W : Workers)
-    W.join();
-  return !Bad && indexByUsr(G, Aliases);
+    return !R.Bad && R.atEnd();
+  });
+  return Decoded && indexByUsr(G, Aliases);
 }
 
 } // namespace reach

@@ -11,6 +11,7 @@
 #include "index/SummaryIndex.h"
 
 #include "index/Bytes.h"
+#include "index/EveryCore.h"
 #include "index/SummaryCodec.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -24,8 +25,6 @@
 #include "llvm/Support/xxhash.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 #include <chrono>
 #include <optional>
 #include <unistd.h>
@@ -341,8 +340,7 @@ std::optional<std::vector<TUSummary>> SummaryIndex::linked(const std::vector<std
   std::optional<std::string> Body = readMadeFrom("linked.bin", LinkedMagic, Keys, Hashes);
   if (!Body)
     return std::nullopt;
-  // Each summary's bytes, then decoded on every core: decoding is most of
-  // a query on a warm index.
+  // Each summary's bytes, then decoded on every core.
   std::vector<llvm::StringRef> Parts;
   llvm::StringRef Rest = *Body;
   while (Parts.size() < Keys.size()) {
@@ -358,22 +356,10 @@ std::optional<std::vector<TUSummary>> SummaryIndex::linked(const std::vector<std
   if (!Rest.empty())
     return std::nullopt;
   std::vector<TUSummary> Out(Keys.size());
-  std::atomic<size_t> Next{0};
-  std::atomic<bool> Bad{false};
-  auto Decode = [&] {
-    for (size_t I; (I = Next++) < Parts.size();) {
-      std::optional<std::string> Bytes = unpack(Parts[I]);
-      if (!Bytes || !decodeSummary(*Bytes, Out[I]))
-        Bad = true;
-    }
-  };
-  std::vector<std::thread> Workers;
-  for (unsigned T = 1; T < std::min(8u, std::max(1u, std::thread::hardware_concurrency())); ++T)
-    Workers.emplace_back(Decode);
-  Decode();
-  for (std::thread &W : Workers)
-    W.join();
-  if (Bad)
+  if (!decodeOnEveryCore(Parts.size(), [&](size_t I) {
+        std::optional<std::string> Bytes = unpack(Parts[I]);
+        return Bytes && decodeSummary(*Bytes, Out[I]);
+      }))
     return std::nullopt;
   Stats.Reused = Keys.size();
   return Out;
