@@ -69,10 +69,11 @@ void SummaryDedup::absorb(std::vector<TUSummary> &Summaries, size_t Index) {
     FirstNode First;
     First.TU = uint32_t(Index);
     First.Site = siteOf(N);
+    const Key Site = First.Site;
     auto [It, New] = Nodes.try_emplace(hashOf(N.Usr), std::move(First));
     if (New)
       return true;
-    if (It->second.Site != siteOf(N)) {
+    if (It->second.Site != Site) {
       It->second.SeveralSites = true; // linking keeps each definition
       return true;
     }

@@ -387,9 +387,10 @@ bool decodeSummary(llvm::StringRef Bytes, TUSummary &S) {
   return !R.Bad && R.atEnd();
 }
 
-// program.bin's body: a head (the node count, then each part's node count
-// and size), the nodes in parts that decode in parallel (each with its own
-// strings; the nodes are most of the bytes), and a last part with the rest.
+// program.bin's body: a head (the number of parts, then each part's node
+// count and size), the nodes in parts that decode in parallel (each with
+// its own strings; the nodes are most of the bytes), and a last part with
+// the rest.
 constexpr size_t NodeParts = 8;
 
 std::string encodeProgram(const Graph &G, const std::vector<TUSummary> &Rest) {

@@ -47,6 +47,13 @@ struct FolderBox {
   int Depth = 0;
   std::vector<std::string> Files;
   size_t Defs = 0;
+
+  /// File, with its definitions as the boxes count them (Defs per file).
+  void add(const std::string &File, const std::map<std::string, size_t> &DefsPerFile) {
+    Files.push_back(File);
+    if (auto It = DefsPerFile.find(File); It != DefsPerFile.end())
+      Defs += It->second;
+  }
 };
 
 /// Box (named Name) split by its files' boxes one folder level deeper. A
@@ -59,8 +66,7 @@ std::map<std::string, FolderBox> splitBox(const std::string &Name, const FolderB
   for (const std::string &F : Box.Files) {
     FolderBox &C = Children[boxOf(F, Box.Depth + 1)];
     C.Depth = Box.Depth + 1;
-    C.Files.push_back(F);
-    C.Defs += Defs.count(F) ? Defs.at(F) : 0;
+    C.add(F, Defs);
   }
   FolderBox Rest;
   Rest.Depth = Box.Depth;
@@ -94,11 +100,11 @@ std::map<std::string, FolderBox> adaptiveBoxes(const Analysis &A) {
   for (const FileVerdict &F : A.Files) {
     FolderBox &B = Boxes[boxOf(F.Path, Start)];
     B.Depth = Start;
-    B.Files.push_back(F.Path);
-    B.Defs += Defs.count(F.Path) ? Defs.at(F.Path) : 0;
+    B.add(F.Path, Defs);
   }
   for (;;) {
     std::string Best;
+    std::map<std::string, FolderBox> BestSplit;
     double BestScore = -1;
     for (const auto &[Name, Box] : Boxes) {
       std::map<std::string, FolderBox> Children = splitBox(Name, Box, Defs);
@@ -111,28 +117,33 @@ std::map<std::string, FolderBox> adaptiveBoxes(const Analysis &A) {
       if (Score > BestScore) {
         BestScore = Score;
         Best = Name;
+        BestSplit = std::move(Children);
       }
     }
     if (BestScore < 0)
       return Boxes;
-    std::map<std::string, FolderBox> Children = splitBox(Best, Boxes.at(Best), Defs);
     Boxes.erase(Best);
-    Boxes.merge(Children);
+    Boxes.merge(BestSplit);
   }
 }
 
-/// Each file's box: itself (depth 0, or automatic with at most MaxBoxes
-/// files), its folder at a chosen depth, or the automatic folder boxes.
+/// A box per file: depth 0, or automatic with at most MaxBoxes files.
+bool boxPerFile(const Analysis &A, int Depth) {
+  return Depth == 0 || (Depth == AutoDepth && A.Files.size() <= MaxBoxes);
+}
+
+/// Each file's box: itself, its folder at a chosen depth, or the automatic
+/// folder boxes.
 std::map<std::string, std::string> boxesOfFiles(const Analysis &A, int Depth) {
   std::map<std::string, std::string> Out;
-  if (Depth == AutoDepth && A.Files.size() > MaxBoxes) {
+  if (Depth == AutoDepth && !boxPerFile(A, Depth)) {
     for (const auto &[Name, Box] : adaptiveBoxes(A))
       for (const std::string &F : Box.Files)
         Out[F] = Name;
     return Out;
   }
   for (const FileVerdict &F : A.Files)
-    Out[F.Path] = boxOf(F.Path, Depth == AutoDepth ? 0 : Depth);
+    Out[F.Path] = boxOf(F.Path, boxPerFile(A, Depth) ? 0 : Depth);
   return Out;
 }
 
@@ -182,7 +193,7 @@ void addLegend(DrawGraph &D, bool Folders) {
 DrawGraph drawModules(const Analysis &A, int Depth) {
   const Graph &G = A.G;
   const std::map<std::string, std::string> BoxOfFile = boxesOfFiles(A, Depth);
-  const bool PerFile = Depth == 0 || (Depth == AutoDepth && A.Files.size() <= MaxBoxes);
+  const bool PerFile = boxPerFile(A, Depth);
   DrawGraph D;
   D.Name = "modules";
   D.LeftToRight = true;

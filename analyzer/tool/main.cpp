@@ -43,8 +43,9 @@ cl::opt<bool> IndexStats("index-stats",
                          cl::desc("Say on stderr how many TUs the index gave and which were parsed"),
                          cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 cl::opt<bool> TimePhases("time-phases",
-                         cl::desc("Print on stderr the wall time and peak memory of each phase (reading "
-                                  "summaries, linking, analysing, the command's output)"),
+                         cl::desc("Print on stderr the wall time and peak memory of each phase (the "
+                                  "compile database, the summaries read or parsed and linked, the "
+                                  "analysis, the command's output)"),
                          cl::sub(cl::SubCommand::getAll()), cl::cat(Category));
 } // namespace
 
