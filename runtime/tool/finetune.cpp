@@ -64,9 +64,9 @@ int finetune(int argc, char** argv) {
   if (train::window_count(static_cast<int64_t>(tokens.size()), o.ctx) == 0)
     throw UsageError(a.str("--data") + ": " + std::to_string(tokens.size()) + " tokens; training needs at least --ctx + 1 = " +
                      std::to_string(o.ctx + 1));
-  check_training_memory(a, *source, o);
-
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
+  check_training_memory(a, *source, o, pool.size());
+
   std::vector<double> losses;
   double seconds = 0;
   int64_t trained_tokens = 0;

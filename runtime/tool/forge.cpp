@@ -69,9 +69,9 @@ int forge(int argc, char** argv) {
   o.prompt = a.str("--prompt", "Once upon a time");
   o.sample_tokens = a.integer("--sample-tokens", 32, 1, 1 << 20);
   const std::string data = read_text_file(a.str("--data")), eval = read_text_file(a.str("--eval"));
-  check_training_memory(a, *open_model(a.str("--model")), o.lora);
-
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
+  check_training_memory(a, *open_model(a.str("--model")), o.lora, pool.size());
+
   const std::filesystem::path out = a.str("--out");
   ForgeProgress progress{[](const std::string& s) { std::fprintf(stderr, "forge: %s\n", s.c_str()); },
                          report_training_step};

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "formats/mib.h"
 #include "model/memory_account.h"
@@ -58,10 +57,8 @@ train::FinetuneOptions parse_training_options(const Args& a) {
   return o;
 }
 
-void check_training_memory(const Args& a, const ModelSource& source, const train::FinetuneOptions& o) {
-  const auto threads = static_cast<int>(a.integer("--threads", 0, 0, 1024));
-  const train::FinetuneMemory plan =
-      train::plan_finetune(source.config(), o, threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+void check_training_memory(const Args& a, const ModelSource& source, const train::FinetuneOptions& o, int threads) {
+  const train::FinetuneMemory plan = train::plan_finetune(source.config(), o, threads);
   const MemoryBudget budget = memory_budget(a.has("--max-memory"), a.str("--max-memory", ""));
   const size_t weights = weight_bytes(source), total = weights + plan.total();
   if (total <= budget.bytes) return;

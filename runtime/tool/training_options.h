@@ -27,7 +27,8 @@ train::FinetuneOptions parse_training_options(const Args& a);
 
 // The model's weights and a run's buffers against --max-memory (or the
 // memory available): a UsageError with the breakdown when they do not fit.
-void check_training_memory(const Args& a, const ModelSource& source, const train::FinetuneOptions& o);
+// threads: the pool's size (each thread dequantizes weight pieces of its own).
+void check_training_memory(const Args& a, const ModelSource& source, const train::FinetuneOptions& o, int threads);
 
 // A bar on a terminal, else one line per step, on stderr.
 void report_training_step(const train::StepReport& r);
