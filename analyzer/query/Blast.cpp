@@ -74,8 +74,8 @@ void referencesFromOutside(const Analysis &A, const QueryGraph &Q, const std::ve
         B.TestRefs.push_back({E, Status::TestOnly});
     }
   auto ByPlace = [&](const BlastRef &X, const BlastRef &Y) {
-    return std::tie(X.R.Site.File, X.R.Site.Line, X.R.From, X.R.To) <
-           std::tie(Y.R.Site.File, Y.R.Site.Line, Y.R.From, Y.R.To);
+    return std::tie(X.R.Site->File, X.R.Site->Line, X.R.From, X.R.To) <
+           std::tie(Y.R.Site->File, Y.R.Site->Line, Y.R.From, Y.R.To);
   };
   std::sort(B.LiveRefs.begin(), B.LiveRefs.end(), ByPlace);
   std::sort(B.TestRefs.begin(), B.TestRefs.end(), ByPlace);

@@ -2,26 +2,44 @@
 
 #include "graph/SymbolLookup.h"
 
-#include <unordered_map>
 
 namespace reach {
 
+namespace {
+
+/// The references into each node, in the order of Out (by From, then as
+/// each node lists them): a counting sort of Out by target.
+Adjacency reversed(const Adjacency &Out, size_t N) {
+  Adjacency In;
+  In.Begin.assign(N + 1, 0);
+  for (const Ref &R : Out.Refs)
+    ++In.Begin[R.To + 1];
+  for (size_t I = 0; I < N; ++I)
+    In.Begin[I + 1] += In.Begin[I];
+  In.Refs.resize(Out.Refs.size());
+  std::vector<size_t> Next(In.Begin.begin(), In.Begin.end() - 1);
+  for (const Ref &R : Out.Refs)
+    In.Refs[Next[R.To]++] = R;
+  return In;
+}
+
+} // namespace
+
 QueryGraph buildQueryGraph(const Graph &G) {
   QueryGraph Q;
-  size_t N = G.Nodes.size();
-  Q.Out.resize(N);
-  Q.In.resize(N);
+  const size_t N = G.Nodes.size();
+  Q.Out.Begin.reserve(N + 1);
   for (unsigned From = 0; From < N; ++From) {
+    Q.Out.Begin.push_back(Q.Out.Refs.size());
     for (const GraphEdge &E : G.Out[From])
-      Q.Out[From].push_back({From, E.To, E.Kind, E.Site, false, false});
+      Q.Out.Refs.push_back({From, E.To, E.Kind, &E.Site, false, false});
     for (const VirtualSite &V : G.Virtual[From])
       for (unsigned Impl : G.implementations(V.Method))
-        Q.Out[From].push_back(
-            {From, Impl, EdgeKind::VirtualCall, V.Site, true, G.Nodes[Impl].Usr == V.Method});
+        Q.Out.Refs.push_back(
+            {From, Impl, EdgeKind::VirtualCall, &V.Site, true, G.Nodes[Impl].Usr == V.Method});
   }
-  for (unsigned From = 0; From < N; ++From)
-    for (const Ref &R : Q.Out[From])
-      Q.In[R.To].push_back(R);
+  Q.Out.Begin.push_back(Q.Out.Refs.size());
+  Q.In = reversed(Q.Out, N);
   return Q;
 }
 

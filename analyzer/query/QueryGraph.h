@@ -7,6 +7,8 @@
 
 #include "graph/Analysis.h"
 
+#include "llvm/ADT/ArrayRef.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +18,7 @@ namespace reach {
 struct Ref {
   unsigned From, To;
   EdgeKind Kind;
-  Loc Site;
+  const Loc *Site; // the call site, in the Graph the QueryGraph was built from
   /// A dispatched call to an implementation: real only when RTA reached
   /// the implementation's class, and not a reference the compiler checks.
   bool Dispatch = false;
@@ -27,8 +29,20 @@ struct Ref {
   bool compileUse() const { return !Dispatch || Named; }
 };
 
+/// Each node's references in one array (a node's are contiguous): a
+/// vector per node was two million allocations on llama.cpp's graph.
+class Adjacency {
+public:
+  llvm::ArrayRef<Ref> operator[](unsigned Node) const {
+    return llvm::ArrayRef<Ref>(Refs).slice(Begin[Node], Begin[Node + 1] - Begin[Node]);
+  }
+  std::vector<Ref> Refs;
+  std::vector<size_t> Begin; // node -> its first reference; one past the last node too
+};
+
+/// Built from a Graph that must outlive it (Ref::Site points into it).
 struct QueryGraph {
-  std::vector<std::vector<Ref>> Out, In;
+  Adjacency Out, In;
 };
 
 QueryGraph buildQueryGraph(const Graph &G);

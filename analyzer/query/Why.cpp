@@ -61,7 +61,7 @@ std::vector<PathStep> shortestPath(const Analysis &A, const QueryGraph &Q, const
       P.push_back({Cur, EdgeKind::Call, Loc{}, false});
       break;
     }
-    P.push_back({Cur, E->Kind, E->Site, E->Dispatch});
+    P.push_back({Cur, E->Kind, *E->Site, E->Dispatch});
     Cur = E->From;
   }
   std::reverse(P.begin(), P.end());
@@ -129,7 +129,7 @@ std::vector<std::vector<PathStep>> nearestMentions(const Analysis &A, const Quer
     std::vector<PathStep> Chain{{H, EdgeKind::Call, Loc{}, false}};
     for (unsigned Cur = H; Next[Cur];) {
       const Ref *E = Next[Cur];
-      Chain.push_back({E->To, E->Kind, E->Site, E->Dispatch});
+      Chain.push_back({E->To, E->Kind, *E->Site, E->Dispatch});
       Cur = E->To;
     }
     Chains.push_back(std::move(Chain));

@@ -87,7 +87,7 @@ std::vector<PathStep> projectCallerOf(const Analysis &A, const QueryGraph &Q, un
       }
       std::vector<PathStep> Chain{{E.From}};
       for (const Ref *Step = &E; Step; Step = Via[Step->To])
-        Chain.push_back({Step->To, Step->Kind, Step->Site, Step->Dispatch});
+        Chain.push_back({Step->To, Step->Kind, *Step->Site, Step->Dispatch});
       return Chain;
     }
   }
@@ -122,7 +122,7 @@ DrawGraph drawBlast(const Analysis &A, const BlastAnswer &Ans) {
   for (const auto *List : {&Ans.LiveRefs, &Ans.TestRefs})
     for (const BlastRef &R : *List) {
       B.node(R.R.To, "deletion set", true);
-      const PathStep Into{R.R.To, R.R.Kind, R.R.Site, R.R.Dispatch};
+      const PathStep Into{R.R.To, R.R.Kind, *R.R.Site, R.R.Dispatch};
       if (A.G.Nodes[R.R.From].Project) {
         B.steps({PathStep{R.R.From}, Into}, false);
         continue;

@@ -54,7 +54,7 @@ std::string renderBlastJson(const Analysis &A, const BlastAnswer &B) {
   for (const auto *List : {&B.LiveRefs, &B.TestRefs})
     for (const BlastRef &R : *List)
       Refs.push_back({{"from", symbol(A, R.R.From)}, {"to", symbol(A, R.R.To)},
-                      {"edge", toString(R.R.Kind)}, {"site", site(R.R.Site)}});
+                      {"edge", toString(R.R.Kind)}, {"site", site(*R.R.Site)}});
   for (unsigned I : B.Closure)
     Closure.push_back(symbol(A, I));
   json J{{"set", Set}, {"entries", Entries}, {"references", Refs}, {"closure", Closure},

@@ -69,7 +69,7 @@ void printWhy(const Analysis &A, const WhyAnswer &W, llvm::raw_ostream &OS) {
 static void printRefs(const Analysis &A, const QueryGraph &Q, const std::vector<BlastRef> &Refs,
                       bool WithPath, llvm::raw_ostream &OS) {
   for (const BlastRef &R : Refs) {
-    OS << "  " << (R.R.Site.File.empty() ? where(A.G.Nodes[R.R.From].Where) : where(R.R.Site)) << ": "
+    OS << "  " << (R.R.Site->File.empty() ? where(A.G.Nodes[R.R.From].Where) : where(*R.R.Site)) << ": "
        << toString(R.FromStatus) << " " << describe(A, R.R.From) << " -> '" << A.G.Nodes[R.R.To].Name
        << "' (" << edgeLabel(R.R.Kind) << ")\n";
     if (!WithPath)
