@@ -29,6 +29,15 @@ size_t Analysis::vendoredCount(Status S) const {
   return std::count_if(Symbols.begin(), Symbols.end(),
                        [&](const SymbolVerdict &V) { return V.S == S && V.Vendored; });
 }
+std::vector<std::string> Analysis::whyPath(const SymbolVerdict &V) const {
+  std::vector<std::string> Names;
+  if (V.S != Status::Live && V.S != Status::TestOnly)
+    return Names;
+  for (unsigned I : (V.S == Status::Live ? Prod : Test).path(V.Via))
+    Names.push_back(G.Nodes[I].Name);
+  return Names;
+}
+
 size_t Analysis::orphanCount() const {
   return std::count_if(Files.begin(), Files.end(),
                        [](const FileVerdict &F) { return F.S == Status::Orphaned && !F.Vendored; });
@@ -50,13 +59,6 @@ int rank(Status S) {
 }
 
 bool reported(const Node &N) { return N.Project && !N.Implicit && !N.Where.File.empty(); }
-
-std::vector<std::string> names(const Graph &G, const std::vector<unsigned> &Path) {
-  std::vector<std::string> R;
-  for (unsigned I : Path)
-    R.push_back(G.Nodes[I].Name);
-  return R;
-}
 
 /// Every project file a TU read (main files included) and every orphan.
 std::vector<std::string> projectFiles(const AnalysisInput &In) {
@@ -241,13 +243,9 @@ std::map<std::string, Status> symbolVerdicts(Analysis &A, const Rules &R, const 
     const Node &N = G.Nodes[I];
     if (!reported(N) || R.isExcluded(N.Where.File))
       continue;
-    SymbolVerdict V{I, St[I], {}, R.isVendored(N.Where.File)};
     unsigned Via = BestMember[I] >= 0 ? unsigned(BestMember[I]) : I;
-    if (St[I] == Status::Live)
-      V.Why = names(G, A.Prod.path(Via));
-    else if (St[I] == Status::TestOnly)
-      V.Why = names(G, A.Test.path(Via));
-    else if (St[I] == Status::Unknown)
+    SymbolVerdict V{I, St[I], Via, R.isVendored(N.Where.File)};
+    if (St[I] == Status::Unknown)
       V.UnknownWhy = UnknownWhy[Via];
     A.Symbols.push_back(std::move(V));
     keepBest(FileStatus, N.Where.File, St[I]);

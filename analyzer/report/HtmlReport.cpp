@@ -35,7 +35,7 @@ std::string names(const Analysis &A, const std::vector<PathStep> &P) {
 std::string whyText(const Analysis &A, const QueryGraph &Q, const SymbolVerdict &V) {
   if (V.S == Status::TestOnly) {
     std::string R;
-    for (const std::string &N : V.Why)
+    for (const std::string &N : A.whyPath(V))
       R += (R.empty() ? "" : " \u2192 ") + N;
     return "from test root: " + R;
   }

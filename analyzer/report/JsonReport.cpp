@@ -30,7 +30,7 @@ std::string renderJsonReport(const Analysis &A) {
                        {"line", N.Where.Line},
                        {"range", {{"begin", Pos(N.RangeBegin)}, {"end", Pos(N.RangeEnd)}}},
                        {"status", toString(V.S)},
-                       {"why", V.Why}});
+                       {"why", A.whyPath(V)}});
     if (V.Vendored)
       Symbols.back()["vendored"] = true;
     if (!V.UnknownWhy.empty())
