@@ -3,6 +3,8 @@
 // produced per TU (no AST outlives its TU) and linked by USR in graph/.
 #pragma once
 
+#include "extract/FileName.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -35,7 +37,7 @@ const char *toString(EdgeKind K);
 
 /// A position in a file; File is relative to the root for project files.
 struct Loc {
-  std::string File;
+  FileName File;
   unsigned Line = 0, Column = 0;
   unsigned Offset = 0;  // byte offset, for the later `fix` command
   friend bool operator==(const Loc &, const Loc &) = default;

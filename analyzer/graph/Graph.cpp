@@ -15,7 +15,7 @@ namespace reach {
 namespace {
 
 std::string definitionSite(const Node &N) {
-  return N.Where.File + ':' + std::to_string(N.Where.Offset);
+  return N.Where.File.str() + ':' + std::to_string(N.Where.Offset);
 }
 
 /// USRs defined at more than one place. Inline functions and templates seen
@@ -35,7 +35,7 @@ std::unordered_set<std::string> usrsDefinedTwice(const std::vector<TUSummary> &T
   FirstSite.reserve(Nodes);
   for (const TUSummary &TU : TUs)
     for (const Node &N : TU.Nodes) {
-      auto [It, New] = FirstSite.try_emplace(N.Usr, Site{N.Where.File, N.Where.Offset});
+      auto [It, New] = FirstSite.try_emplace(N.Usr, Site{N.Where.File.str(), N.Where.Offset});
       if (!New && (It->second.File != N.Where.File || It->second.Offset != N.Where.Offset))
         Twice.insert(N.Usr);
     }
@@ -85,7 +85,7 @@ private:
       Node N = TU.Failed ? Each : std::move(Each); // a failed TU's facts are read again later
       if (Twice.count(N.Usr)) {
         std::string Usr = N.Usr;
-        N.Usr += '@' + N.Where.File;
+        N.Usr += '@' + N.Where.File.str();
         auto [It, New] = G.ByUsr.try_emplace(N.Usr, unsigned(G.Nodes.size()));
         Own[T].try_emplace(Usr, It->second);
         if (New) {

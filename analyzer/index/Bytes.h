@@ -3,10 +3,13 @@
 // Bad and yields zeros and empty strings from then on.
 #pragma once
 
+#include "extract/FileName.h"
+
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,20 +72,17 @@ public:
     uint64_t N = u();
     return N <= In.size() - Pos ? N : fail();
   }
-  std::string str() {
-    uint64_t Tag = u();
-    if (Tag & 1) {
-      uint64_t Id = Tag >> 1;
-      if (Id >= Strings.size())
-        return fail(), std::string();
-      return Strings[Id].str();
-    }
-    uint64_t Len = Tag >> 1;
-    if (Len > In.size() - Pos)
-      return fail(), std::string();
-    Strings.emplace_back(In.substr(Pos, Len));
-    Pos += Len;
-    return Strings.back().str();
+  std::string str() { return ref().str(); }
+  /// A file name, interned once per distinct string of this stream.
+  FileName file() {
+    uint64_t Id = refId();
+    if (Bad)
+      return FileName();
+    if (Files.size() <= Id)
+      Files.resize(Strings.size());
+    if (!Files[Id])
+      Files[Id] = FileName(Strings[Id]);
+    return *Files[Id];
   }
   std::vector<std::string> strs() {
     std::vector<std::string> V(count());
@@ -98,9 +98,31 @@ private:
     Pos = In.size();
     return 0;
   }
+  /// The next string's number in Strings (a new one is added); on
+  /// corruption Bad is set and the number is meaningless.
+  uint64_t refId() {
+    uint64_t Tag = u();
+    if (Tag & 1) {
+      uint64_t Id = Tag >> 1;
+      if (Id >= Strings.size())
+        return fail();
+      return Id;
+    }
+    uint64_t Len = Tag >> 1;
+    if (Len > In.size() - Pos)
+      return fail();
+    Strings.emplace_back(In.substr(Pos, Len));
+    Pos += Len;
+    return Strings.size() - 1;
+  }
+  llvm::StringRef ref() {
+    uint64_t Id = refId();
+    return Bad ? llvm::StringRef() : Strings[Id];
+  }
   llvm::StringRef In;
   size_t Pos = 0;
   std::vector<llvm::StringRef> Strings; // into In: a string read again is copied once, when returned
+  std::vector<std::optional<FileName>> Files; // by string number, once read as a file name
 };
 
 } // namespace reach

@@ -12,9 +12,9 @@
 namespace reach {
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Loc) == 48 && sizeof(Node) == 424 && sizeof(Edge) == 120 &&
-                  sizeof(Registration) == 112 && sizeof(ClassInfo) == 56 && sizeof(OverrideInfo) == 72 &&
-                  sizeof(Redeclaration) == 136 && sizeof(IncludeSite) == 72 && sizeof(InactiveUse) == 112 &&
+static_assert(sizeof(Loc) == 24 && sizeof(Node) == 352 && sizeof(Edge) == 96 &&
+                  sizeof(Registration) == 88 && sizeof(ClassInfo) == 56 && sizeof(OverrideInfo) == 72 &&
+                  sizeof(Redeclaration) == 88 && sizeof(IncludeSite) == 72 && sizeof(InactiveUse) == 88 &&
                   sizeof(CompileError) == 56 && sizeof(TUSummary) == 376,
               "a field was added to Summary.h: write and read it in SummaryCodec.cpp");
 #endif
@@ -32,7 +32,7 @@ void put(ByteWriter &W, const Loc &L) {
 }
 
 void get(ByteReader &R, Loc &L) {
-  L.File = R.str();
+  L.File = R.file();
   L.Line = R.u();
   L.Column = R.u();
   L.Offset = R.u();
