@@ -4,6 +4,8 @@
 
 #include "extract/Summary.h"
 
+#include "llvm/ADT/StringMap.h"
+
 #include <optional>
 #include <set>
 #include <string>
@@ -27,7 +29,7 @@ struct VirtualSite {
 
 struct Graph {
   std::vector<Node> Nodes;
-  std::unordered_map<std::string, unsigned> ByUsr;
+  llvm::StringMap<unsigned> ByUsr; // one allocation per USR, the key inline
   std::vector<std::vector<GraphEdge>> Out;
   std::vector<std::vector<VirtualSite>> Virtual;
   /// Method USR -> USRs of the methods directly overriding it.

@@ -257,7 +257,7 @@ void putNodeIndex(ByteWriter &W, const Graph &G) {
   std::vector<std::pair<std::string, unsigned>> Aliases;
   for (const auto &[Usr, Id] : G.ByUsr)
     if (G.Nodes[Id].Usr != Usr)
-      Aliases.emplace_back(Usr, Id);
+      Aliases.emplace_back(Usr.str(), Id);
   std::sort(Aliases.begin(), Aliases.end());
   W.u(Aliases.size());
   for (const auto &[Usr, Id] : Aliases) {
@@ -285,7 +285,7 @@ void getNodeIndex(ByteReader &R, Graph &G, std::vector<std::pair<std::string, un
 
 /// ByUsr from the decoded nodes and aliases; false if two nodes share a USR.
 bool indexByUsr(Graph &G, const std::vector<std::pair<std::string, unsigned>> &Aliases) {
-  G.ByUsr.reserve(G.Nodes.size() + Aliases.size());
+  G.ByUsr = llvm::StringMap<unsigned>(unsigned(G.Nodes.size() + Aliases.size()));
   for (unsigned I = 0; I < G.Nodes.size(); ++I)
     if (!G.ByUsr.try_emplace(G.Nodes[I].Usr, I).second)
       return false;
