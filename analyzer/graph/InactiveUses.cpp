@@ -1,6 +1,9 @@
 #include "graph/InactiveUses.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
+
+#include <algorithm>
 
 namespace reach {
 namespace {
@@ -19,20 +22,32 @@ const std::string IncludePrefix = "#include:";
 } // namespace
 
 InactiveUses::InactiveUses(const std::vector<TUSummary> &TUs, const std::string &Root) {
+  auto Id = [&](llvm::StringRef File) { return FileIds.try_emplace(File, FileIds.size()).first->second; };
   for (unsigned I = 0; I < TUs.size(); ++I) {
     const TUSummary &TU = TUs[I];
-    std::set<std::string> Files(TU.FilesSeen.begin(), TU.FilesSeen.end());
+    std::vector<unsigned> Files;
+    for (const std::string &F : TU.FilesSeen)
+      Files.push_back(Id(F));
     if (llvm::StringRef Main = TU.MainFile; Main.consume_front(Root + "/"))
-      Files.insert(Main.str());
+      Files.push_back(Id(Main));
+    llvm::sort(Files);
     Read.push_back(std::move(Files));
     for (const InactiveUse &U : TU.InactiveUses) {
-      Use Site{U.Where.File + ":" + std::to_string(U.Where.Line), U.Why, I};
       if (llvm::StringRef Spelled = U.Name; Spelled.consume_front(IncludePrefix))
-        Includes.emplace_back(Spelled.str(), std::move(Site));
+        Includes.emplace_back(Spelled, Use{&U, I});
       else
-        ByName[U.Name].push_back(std::move(Site));
+        ByName[U.Name].push_back(Use{&U, I});
     }
   }
+}
+
+std::string InactiveUses::where(const Use &U) {
+  return U.Site->Where.File + ":" + std::to_string(U.Site->Where.Line) + ", " + U.Site->Why;
+}
+
+bool InactiveUses::read(unsigned TU, llvm::StringRef File) const {
+  auto It = FileIds.find(File);
+  return It != FileIds.end() && std::binary_search(Read[TU].begin(), Read[TU].end(), It->second);
 }
 
 std::string InactiveUses::whyUsed(const Node &N, const std::vector<std::string> &DeclFiles) const {
@@ -41,15 +56,15 @@ std::string InactiveUses::whyUsed(const Node &N, const std::vector<std::string> 
     return "";
   for (const Use &U : It->second)
     for (const std::string &F : DeclFiles)
-      if (Read[U.TU].count(F))
-        return "used in an inactive configuration (" + U.Where + ", " + U.Why + ")";
+      if (read(U.TU, F))
+        return "used in an inactive configuration (" + where(U) + ")";
   return "";
 }
 
 std::string InactiveUses::whyIncluded(const std::string &File) const {
   for (const auto &[Spelled, U] : Includes)
-    if (File == Spelled || llvm::StringRef(File).ends_with("/" + Spelled))
-      return "included in an inactive configuration (" + U.Where + ", " + U.Why + ")";
+    if (llvm::StringRef Path = File; Path.consume_back(Spelled) && (Path.empty() || Path.ends_with("/")))
+      return "included in an inactive configuration (" + where(U) + ")";
   return "";
 }
 

@@ -2,14 +2,15 @@
 // each TU (#if branches not taken, arguments a macro drops, as assert's
 // under NDEBUG), with the files that TU read. A dead definition named there,
 // in a TU that sees one of its declarations, is not called dead; an orphan
-// file an inactive `#include` names is not orphaned. Pure.
+// file an inactive `#include` names is not orphaned. Pure; refers to the
+// TUs it is made from, which must outlive it.
 #pragma once
 
 #include "extract/Summary.h"
 
-#include <set>
+#include "llvm/ADT/StringMap.h"
+
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace reach {
@@ -26,13 +27,18 @@ public:
 
 private:
   struct Use {
-    std::string Where; // "src/x.cpp:12"
-    std::string Why;
+    const InactiveUse *Site;
     unsigned TU;
   };
-  std::unordered_map<std::string, std::vector<Use>> ByName;
-  std::vector<std::pair<std::string, Use>> Includes; // spelled path, where
-  std::vector<std::set<std::string>> Read; // per TU: the project files it read
+  static std::string where(const Use &U);
+  bool read(unsigned TU, llvm::StringRef File) const;
+  llvm::StringMap<std::vector<Use>> ByName;
+  std::vector<std::pair<llvm::StringRef, Use>> Includes; // spelled path, where
+  /// Files by number, and per TU the sorted numbers of the project files
+  /// it read: a set of strings per TU was most of building this on a
+  /// large project.
+  llvm::StringMap<unsigned> FileIds;
+  std::vector<std::vector<unsigned>> Read;
 };
 
 } // namespace reach
