@@ -1,6 +1,8 @@
 #include "graph/Orphans.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
@@ -10,7 +12,6 @@
 #include "llvm/Support/Program.h"
 
 #include <algorithm>
-#include <functional>
 #include <memory>
 
 namespace reach {
@@ -25,6 +26,38 @@ bool isSourceFile(const std::string &Path) {
 }
 
 namespace {
+
+bool isBuildFile(llvm::StringRef Name) {
+  return Name == "CMakeLists.txt" || Name.ends_with(".cmake") || Name == "Makefile" ||
+         Name == "GNUmakefile" || Name.starts_with("Makefile.") || Name.ends_with(".mk") ||
+         Name == "meson.build" || Name == "BUILD" || Name == "BUILD.bazel" || Name == "configure.ac" ||
+         Name == "SConstruct" || Name == "SConscript" || Name.ends_with(".gyp") || Name.ends_with(".gypi");
+}
+
+/// Calls Visit(root-relative path) for each file under Root, skipping
+/// hidden folders, node_modules, SkipDirs and CMake build trees.
+void walkTree(const std::string &Root, const std::vector<std::string> &SkipDirs,
+              llvm::function_ref<void(llvm::StringRef)> Visit) {
+  std::error_code EC;
+  for (llvm::sys::fs::recursive_directory_iterator It(Root, EC), End; It != End && !EC;
+       It.increment(EC)) {
+    llvm::StringRef Path = It->path();
+    llvm::StringRef Name = llvm::sys::path::filename(Path);
+    if (It->type() == llvm::sys::fs::file_type::directory_file) {
+      bool Skip = Name.starts_with(".") || Name == "node_modules";
+      for (const std::string &S : SkipDirs)
+        Skip |= llvm::StringRef(Path).rtrim('/') == llvm::StringRef(S).rtrim('/');
+      // A CMake build tree anywhere under the root is generated, not source.
+      Skip |= llvm::sys::fs::exists(Path + "/CMakeCache.txt");
+      if (Skip)
+        It.no_push();
+      continue;
+    }
+    llvm::StringRef Rel = Path;
+    if (Rel.consume_front(Root) && Rel.consume_front("/"))
+      Visit(Rel);
+  }
+}
 
 /// Asks git which of Paths are ignored; an empty set when Root is not a git
 /// work tree or git is missing (then nothing is treated as ignored).
@@ -59,38 +92,6 @@ std::set<std::string> gitIgnored(const std::string &Root, const std::vector<std:
 }
 
 
-/// Calls Visit(root-relative path) for each file under Root, skipping
-/// hidden folders, node_modules, SkipDirs and CMake build trees.
-void walkTree(const std::string &Root, const std::vector<std::string> &SkipDirs,
-              const std::function<void(llvm::StringRef)> &Visit) {
-  std::error_code EC;
-  for (llvm::sys::fs::recursive_directory_iterator It(Root, EC), End; It != End && !EC;
-       It.increment(EC)) {
-    llvm::StringRef Path = It->path();
-    llvm::StringRef Name = llvm::sys::path::filename(Path);
-    if (It->type() == llvm::sys::fs::file_type::directory_file) {
-      bool Skip = Name.starts_with(".") || Name == "node_modules";
-      for (const std::string &S : SkipDirs)
-        Skip |= llvm::StringRef(Path).rtrim('/') == llvm::StringRef(S).rtrim('/');
-      // A CMake build tree anywhere under the root is generated, not source.
-      Skip |= llvm::sys::fs::exists(Path + "/CMakeCache.txt");
-      if (Skip)
-        It.no_push();
-      continue;
-    }
-    llvm::StringRef Rel = Path;
-    if (Rel.consume_front(Root) && Rel.consume_front("/"))
-      Visit(Rel);
-  }
-}
-
-bool isBuildFile(llvm::StringRef Name) {
-  return Name == "CMakeLists.txt" || Name.ends_with(".cmake") || Name == "Makefile" ||
-         Name == "GNUmakefile" || Name.starts_with("Makefile.") || Name.ends_with(".mk") ||
-         Name == "meson.build" || Name == "BUILD" || Name == "BUILD.bazel" || Name == "configure.ac" ||
-         Name == "SConstruct" || Name == "SConscript" || Name.ends_with(".gyp") || Name.ends_with(".gypi");
-}
-
 bool isPathChar(char C) { return llvm::isAlnum(C) || C == '_' || C == '-' || C == '.' || C == '/'; }
 
 /// Where Text names Path as a whole path (`src/win/io.cpp`, or
@@ -105,6 +106,41 @@ unsigned lineNaming(llvm::StringRef Text, llvm::StringRef Path) {
   }
   return 0;
 }
+
+/// The whole paths a build file's text names, each with the line of its
+/// first mention: lineNaming's answer for many files, one lookup each (a
+/// large project asks it for every unbuilt file in every build file).
+class PathWords {
+public:
+  explicit PathWords(llvm::StringRef Text) : Text(Text) {
+    unsigned Line = 1;
+    for (size_t I = 0; I < Text.size();) {
+      if (!isPathChar(Text[I])) {
+        Line += Text[I++] == '\n';
+        continue;
+      }
+      size_t End = I;
+      while (End < Text.size() && isPathChar(Text[End]))
+        ++End;
+      llvm::StringRef Word = Text.slice(I, End);
+      First.try_emplace(Word, Line);
+      if (I > 0 && Text[I - 1] == '}' && Word.starts_with("/")) // `${DIR}/io.cpp`
+        First.try_emplace(Word.drop_front(), Line);
+      I = End;
+    }
+  }
+  /// As lineNaming(Text, Path).
+  unsigned lineOf(llvm::StringRef Path) const {
+    if (Path.empty() || !llvm::all_of(Path, isPathChar)) // not one word: search the text
+      return lineNaming(Text, Path);
+    auto It = First.find(Path);
+    return It == First.end() ? 0 : It->second;
+  }
+
+private:
+  llvm::StringRef Text;
+  llvm::StringMap<unsigned> First;
+};
 
 bool isPatternChar(char C) { return isPathChar(C) || C == '*' || C == '?' || C == '[' || C == ']'; }
 
@@ -232,18 +268,26 @@ std::string globNaming(const std::vector<BuildGlob> &Globs, llvm::StringRef Buil
 
 } // namespace
 
-std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
-                                                     const std::vector<std::string> &SkipDirs,
+SourceTree walkSourceTree(const std::string &Root, const std::vector<std::string> &SkipDirs) {
+  SourceTree Tree;
+  walkTree(Root, SkipDirs, [&](llvm::StringRef Rel) {
+    if (isSourceFile(Rel.str()))
+      Tree.Sources.push_back(Rel.str());
+    else if (isBuildFile(llvm::sys::path::filename(Rel)))
+      Tree.BuildFiles.push_back(Rel.str());
+  });
+  return Tree;
+}
+
+std::map<std::string, std::string> namedByBuildFiles(const std::string &Root, const SourceTree &Tree,
                                                      const std::vector<std::string> &Files) {
   std::map<std::string, std::string> Named;
   if (Files.empty())
     return Named;
-  walkTree(Root, SkipDirs, [&](llvm::StringRef Rel) {
-    if (!isBuildFile(llvm::sys::path::filename(Rel)))
-      return;
+  for (llvm::StringRef Rel : Tree.BuildFiles) {
     auto Buf = llvm::MemoryBuffer::getFile(Root + "/" + Rel);
     if (!Buf)
-      return;
+      continue;
     // Comments (`#` to the end of the line in every build language here)
     // name files that are not built: blanked out, lines kept.
     std::string Text = (*Buf)->getBuffer().str();
@@ -252,6 +296,7 @@ std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
         Text[Hash] = ' ';
     llvm::StringRef Dir = llvm::sys::path::parent_path(Rel);
     std::vector<BuildGlob> Globs = globsIn(Text);
+    PathWords Words(Text);
     for (const std::string &F : Files) {
       if (Named.count(F))
         continue;
@@ -259,25 +304,25 @@ std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
         Named[F] = ByGlob;
         continue;
       }
-      unsigned Line = lineNaming(Text, F);
+      unsigned Line = Words.lineOf(F);
       for (llvm::StringRef Form : relativeForms(Dir, F))
         if (!Line && Form.contains('/')) // a bare name is too common to count from afar
-          Line = lineNaming(Text, Form);
+          Line = Words.lineOf(Form);
       if (!Line && !Dir.empty() && llvm::sys::path::parent_path(F) == Dir)
-        Line = lineNaming(Text, llvm::sys::path::filename(F)); // a file of the build file's own folder
+        Line = Words.lineOf(llvm::sys::path::filename(F)); // a file of the build file's own folder
       std::string Up;
       for (llvm::StringRef A = llvm::sys::path::parent_path(Dir); !Line && !Dir.empty(); A = llvm::sys::path::parent_path(A)) {
         Up += "../"; // `../sibling/x.c`: relative to an ancestor, written as such
         std::vector<llvm::StringRef> Forms = relativeForms(A, F);
         if (!Forms.empty())
-          Line = lineNaming(Text, Up + Forms.front().str());
+          Line = Words.lineOf(Up + Forms.front().str());
         if (A.empty())
           break;
       }
       if (Line)
         Named[F] = "named by " + Rel.str() + ":" + std::to_string(Line);
     }
-  });
+  }
   return Named;
 }
 
@@ -330,14 +375,12 @@ void addIncludedByUnbuilt(const std::string &Root, const std::vector<std::string
   }
 }
 
-std::vector<std::string> findOrphans(const std::string &Root,
-                                     const std::vector<std::string> &SkipDirs,
+std::vector<std::string> findOrphans(const std::string &Root, const SourceTree &Tree,
                                      const std::set<std::string> &Built) {
   std::vector<std::string> Candidates;
-  walkTree(Root, SkipDirs, [&](llvm::StringRef Rel) {
-    if (isSourceFile(Rel.str()) && !Built.count(Rel.str()))
-      Candidates.push_back(Rel.str());
-  });
+  for (const std::string &F : Tree.Sources)
+    if (!Built.count(F))
+      Candidates.push_back(F);
   std::set<std::string> Ignored = gitIgnored(Root, Candidates);
   std::vector<std::string> R;
   for (const std::string &C : Candidates)

@@ -11,22 +11,27 @@ namespace reach {
 
 bool isSourceFile(const std::string &Path);
 
-/// Walks Root (skipping hidden folders, SkipDirs such as the build directory,
-/// and paths git ignores) and returns the relative paths of source files
-/// not in Built, sorted.
-std::vector<std::string> findOrphans(const std::string &Root,
-                                     const std::vector<std::string> &SkipDirs,
+/// The files under Root (relative) that orphans are looked for in, found
+/// in one walk: hidden folders, node_modules, SkipDirs (the build folders)
+/// and CMake build trees are skipped.
+struct SourceTree {
+  std::vector<std::string> Sources;    // isSourceFile
+  std::vector<std::string> BuildFiles; // CMakeLists.txt, *.cmake, Makefile, meson.build, BUILD, ...
+};
+SourceTree walkSourceTree(const std::string &Root, const std::vector<std::string> &SkipDirs);
+
+/// The tree's source files not in Built and not ignored by git, sorted.
+std::vector<std::string> findOrphans(const std::string &Root, const SourceTree &Tree,
                                      const std::set<std::string> &Built);
 
-/// Of Files (root-relative), those a build file under Root names (CMake,
+/// Of Files (root-relative), those a build file of the tree names (CMake,
 /// Make, Meson, Bazel, autotools), by path or by a file pattern under the
 /// build file's folder (`file(GLOB ...)`, `$(wildcard ...)`, `glob(...)`):
 /// built under a condition this build does not meet, or a generator's
 /// input. File -> "named by CMakeLists.txt:12", or "named by
 /// cuda/CMakeLists.txt:3 (pattern *.cu)". A `${VAR}` in a path is a
 /// wildcard (`src/${KERNEL}.c` in a loop).
-std::map<std::string, std::string> namedByBuildFiles(const std::string &Root,
-                                                     const std::vector<std::string> &SkipDirs,
+std::map<std::string, std::string> namedByBuildFiles(const std::string &Root, const SourceTree &Tree,
                                                      const std::vector<std::string> &Files);
 
 /// Adds to Unbuilt the Orphans that its files #include, transitively (a

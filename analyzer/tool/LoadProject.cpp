@@ -350,8 +350,9 @@ std::optional<Analysis> loadProject(const CommonOptions &Opts, const SourceOverl
                  << " builds a file under " << In.Root << "; check -p and --root\n";
     return std::nullopt;
   }
-  In.Orphans = findOrphans(In.Root, BuildDirs, Built);
-  In.NamedByBuild = namedByBuildFiles(In.Root, BuildDirs, In.Orphans);
+  const SourceTree Tree = walkSourceTree(In.Root, BuildDirs);
+  In.Orphans = findOrphans(In.Root, Tree, Built);
+  In.NamedByBuild = namedByBuildFiles(In.Root, Tree, In.Orphans);
   addIncludedByUnbuilt(In.Root, In.Orphans, In.NamedByBuild);
   In.Built = std::move(Built);
   if (Overlay) // removed files are still on disk until fix writes its edits
