@@ -1,9 +1,9 @@
 #include "graph/Reachability.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 #include <algorithm>
 #include <deque>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace reach {
 
@@ -17,7 +17,7 @@ std::vector<unsigned> Reach::path(unsigned N) const {
   return P;
 }
 
-Reach computeReach(const Graph &G, const std::vector<unsigned> &Roots) {
+Reach computeReach(const Graph &G, const std::vector<unsigned> &Roots, llvm::ArrayRef<char> Removed) {
   size_t N = G.Nodes.size();
   Reach R;
   R.Reached.assign(N, 0);
@@ -27,7 +27,7 @@ Reach computeReach(const Graph &G, const std::vector<unsigned> &Roots) {
   std::deque<unsigned> Work;
   auto Visit = [&](unsigned To, int From, EdgeKind K, const Loc &Site) {
     char Level = K == EdgeKind::TypeUse ? Reach::Named : Reach::Full;
-    if (R.Reached[To] >= Level)
+    if (R.Reached[To] >= Level || (!Removed.empty() && Removed[To]))
       return false;
     R.Reached[To] = Level;
     R.Pred[To] = From;
@@ -47,7 +47,7 @@ Reach computeReach(const Graph &G, const std::vector<unsigned> &Roots) {
     std::vector<unsigned> Impls;
   };
   std::vector<Pending> Calls;
-  std::unordered_set<std::string> Seen;
+  llvm::DenseSet<llvm::StringRef> Seen; // the methods' names live in G
 
   while (true) {
     while (!Work.empty()) {

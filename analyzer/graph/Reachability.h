@@ -5,6 +5,8 @@
 
 #include "graph/Graph.h"
 
+#include "llvm/ADT/ArrayRef.h"
+
 #include <vector>
 
 namespace reach {
@@ -30,6 +32,9 @@ struct Reach {
   std::vector<unsigned> path(unsigned N) const;
 };
 
-Reach computeReach(const Graph &G, const std::vector<unsigned> &Roots);
+/// Removed (empty, or a flag per node): nodes taken out of the graph, as a
+/// deletion would (no edges in or out, invisible to dispatch); blast asks
+/// what is reached without them. Roots among them are not roots.
+Reach computeReach(const Graph &G, const std::vector<unsigned> &Roots, llvm::ArrayRef<char> Removed = {});
 
 } // namespace reach

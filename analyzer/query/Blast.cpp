@@ -25,24 +25,12 @@ namespace {
 /// the graph (no edges in or out, invisible to dispatch), same roots minus
 /// the set, same RTA fixpoint.
 std::vector<char> reachedWithout(const Analysis &A, const std::vector<char> &InSet) {
-  Graph G = A.G;
-  for (unsigned I = 0; I < G.Nodes.size(); ++I) {
-    if (InSet[I]) {
-      G.Out[I].clear();
-      G.Virtual[I].clear();
-      G.ByUsr.erase(G.Nodes[I].Usr); // implementations() no longer finds it
-      continue;
-    }
-    auto &Out = G.Out[I];
-    Out.erase(std::remove_if(Out.begin(), Out.end(), [&](const GraphEdge &E) { return InSet[E.To]; }),
-              Out.end());
-  }
   std::vector<unsigned> Roots;
-  for (unsigned I = 0; I < G.Nodes.size(); ++I)
+  for (unsigned I = 0; I < A.G.Nodes.size(); ++I)
     if (!InSet[I] && ((A.Prod.reached(I) && A.Prod.Pred[I] < 0) ||
                       (A.Test.reached(I) && A.Test.Pred[I] < 0)))
       Roots.push_back(I);
-  return computeReach(G, Roots).Reached;
+  return computeReach(A.G, Roots, InSet).Reached;
 }
 
 /// The set with every member of a class in it (deleting a class deletes

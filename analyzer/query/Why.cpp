@@ -13,20 +13,20 @@ std::string edgeLabel(EdgeKind K) {
   return toString(K);
 }
 
-std::vector<PathStep> shortestPath(const Analysis &A, const QueryGraph &Q, const Reach &R,
-                                   unsigned Id) {
+ShortestPaths::ShortestPaths(const Analysis &A, const QueryGraph &Q, const Reach &R,
+                             std::optional<unsigned> Stop) {
   const Graph &G = A.G;
-  if (!R.reached(Id))
-    return {};
   // Dijkstra with a lexicographic cost (steps, indirect edges): the shortest
   // path, and among those the one made of direct calls. Only code that R
   // reached is walked, and a dispatched call only to classes R instantiated,
-  // so every path shown is one the reachability itself could take.
-  using Cost = std::pair<unsigned, unsigned>;
+  // so every path shown is one the reachability itself could take. A node's
+  // path is final once it is popped, so stopping there changes no path.
   const Cost Inf{~0u, ~0u};
   size_t N = G.Nodes.size();
-  std::vector<Cost> Best(N, Inf);
-  std::vector<const Ref *> Via(N, nullptr);
+  Best.assign(N, Inf);
+  Via.assign(N, nullptr);
+  if (Stop && !R.reached(*Stop))
+    return;
   using Item = std::tuple<Cost, unsigned>;
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> Heap;
   for (unsigned I = 0; I < N; ++I)
@@ -39,7 +39,7 @@ std::vector<PathStep> shortestPath(const Analysis &A, const QueryGraph &Q, const
     Heap.pop();
     if (C != Best[Cur])
       continue;
-    if (Cur == Id)
+    if (Stop && Cur == *Stop)
       break;
     for (const Ref &E : Q.Out[Cur]) {
       if (!R.reached(E.To) || !taken(G, R, E))
@@ -52,8 +52,11 @@ std::vector<PathStep> shortestPath(const Analysis &A, const QueryGraph &Q, const
       }
     }
   }
-  if (Best[Id] == Inf)
-    return {}; // cannot happen when R is consistent; report nothing rather than guess
+}
+
+std::vector<PathStep> ShortestPaths::to(unsigned Id) const {
+  if (Best[Id] == Cost{~0u, ~0u})
+    return {}; // not reached (when R is consistent); report nothing rather than guess
   std::vector<PathStep> P;
   for (unsigned Cur = Id;;) {
     const Ref *E = Via[Cur];
@@ -66,6 +69,11 @@ std::vector<PathStep> shortestPath(const Analysis &A, const QueryGraph &Q, const
   }
   std::reverse(P.begin(), P.end());
   return P;
+}
+
+std::vector<PathStep> shortestPath(const Analysis &A, const QueryGraph &Q, const Reach &R,
+                                   unsigned Id) {
+  return ShortestPaths(A, Q, R, Id).to(Id);
 }
 
 namespace {

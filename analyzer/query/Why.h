@@ -5,6 +5,7 @@
 
 #include "query/QueryGraph.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,24 @@ struct WhyAnswer {
   std::string UnknownWhy;         // Unknown: why it is not called dead
 };
 
-/// Shortest path (fewest steps, then fewest indirect edges) from a root of
-/// R to Id, through code R reached; empty if R does not reach Id.
+/// Shortest paths (fewest steps, then fewest indirect edges) from the roots
+/// of R, through code R reached: one search answers every node, so a blast
+/// with hundreds of referrers searches once.
+class ShortestPaths {
+public:
+  /// Stop: the search may end once this node's path is known.
+  ShortestPaths(const Analysis &A, const QueryGraph &Q, const Reach &R,
+                std::optional<unsigned> Stop = std::nullopt);
+  /// Root first; empty if R does not reach Id (or the search stopped first).
+  std::vector<PathStep> to(unsigned Id) const;
+
+private:
+  using Cost = std::pair<unsigned, unsigned>;
+  std::vector<Cost> Best;
+  std::vector<const Ref *> Via; // the edge into each node on its path
+};
+
+/// The path to one node: ShortestPaths(A, Q, R, Id).to(Id).
 std::vector<PathStep> shortestPath(const Analysis &A, const QueryGraph &Q, const Reach &R,
                                    unsigned Id);
 

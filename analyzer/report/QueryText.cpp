@@ -68,13 +68,16 @@ void printWhy(const Analysis &A, const WhyAnswer &W, llvm::raw_ostream &OS) {
 
 static void printRefs(const Analysis &A, const QueryGraph &Q, const std::vector<BlastRef> &Refs,
                       bool WithPath, llvm::raw_ostream &OS) {
+  std::optional<ShortestPaths> Live; // searched once, when a path is printed
   for (const BlastRef &R : Refs) {
     OS << "  " << (R.R.Site->File.empty() ? where(A.G.Nodes[R.R.From].Where) : where(*R.R.Site)) << ": "
        << toString(R.FromStatus) << " " << describe(A, R.R.From) << " -> '" << A.G.Nodes[R.R.To].Name
        << "' (" << edgeLabel(R.R.Kind) << ")\n";
     if (!WithPath)
       continue;
-    std::vector<PathStep> P = shortestPath(A, Q, A.Prod, R.R.From);
+    if (!Live)
+      Live.emplace(A, Q, A.Prod);
+    std::vector<PathStep> P = Live->to(R.R.From);
     OS << "    live path:";
     for (size_t I = 0; I < P.size(); ++I)
       OS << (I ? " -> " : " ") << A.G.Nodes[P[I].Id].Name;
