@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The index (#17) on a real compile database: a full scan into an empty
-# index, a scan on the warm index, a `why` query on it, then a re-scan after
+# index, a scan on the warm index, `why` and `blast` queries on it, then a re-scan after
 # changing one .cpp and one after changing a widely included header (a
 # comment line appended, restored on exit). Prints wall time, peak RSS and
 # what the index reused for each; the reports of the warm and the full scan
@@ -53,6 +53,8 @@ run full "${SCAN[@]}" --json "$WORK/full.json"
 run warm "${SCAN[@]}" --json "$WORK/warm.json"
 cmp "$WORK/full.json" "$WORK/warm.json" || { echo "the warm index's report differs from the full scan's" >&2; exit 1; }
 run why-warm "$REACH_AUDIT" why -p "$DB" --root "$ROOT" --rules "$RULES" "$SYMBOL"
+# blast exits 1 when deleting the symbol would break live code: an answer, not a failure.
+run blast-warm bash -c '"$@" || [ $? -eq 1 ]' blast "$REACH_AUDIT" blast -p "$DB" --root "$ROOT" --rules "$RULES" "$SYMBOL"
 echo "// changed by bench_index.sh" >> "$ROOT/$CPP"
 run one-cpp "${SCAN[@]}"
 echo "// changed by bench_index.sh" >> "$ROOT/$HEADER"
