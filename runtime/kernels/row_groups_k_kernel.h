@@ -107,30 +107,38 @@ void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
     line += kQ4KHeaderBytes;
     const BlockQ8K* x[T];
     for (int t = 0; t < T; ++t) x[t] = job.xq + (t0 + t) * job.supers + s;
-    __m256i codes[T][8];
-    for (int t = 0; t < T; ++t)
-      for (int l = 0; l < 8; ++l) codes[t][l] = _mm256_setzero_si256();
-    for (int i = 0; i < 4; ++i, line += 256) {
-      for (int half = 0; half < 2; ++half) {  // sub-block g = 2i + half: the low nibbles, then the high
-        const int g = 2 * i + half;
-        const __m256i scale = both_halves(scales.scale(g));
-        for (int k = 0; k < 8; ++k) {
-          if (half == 0 && k % 2 == 0) prefetch_lines_ahead(line + 32 * k, ahead);
-          const __m256i w = load_lines(line + 32 * k);
-          const __m256i q = half ? _mm256_and_si256(_mm256_srli_epi16(w, 4), low4) : _mm256_and_si256(w, low4);
-          for (int t = 0; t < T; ++t) codes[t][k] = D::add(codes[t][k], q, broadcast4(x[t]->qs + 32 * g + 4 * k), scale);
-        }
+    // Vector k of every sub-block at once: its eight unpacked weight
+    // vectors and scales stay in registers while each activation row's
+    // codes(k) is summed and scaled, so no row keeps eight integer
+    // accumulators alive across the super-block (with eight rows they were
+    // spilled to memory and reloaded for every multiply-add). The integer
+    // sums are exact, so their order does not change a bit.
+    __m256i scale16[8];
+    for (int g = 0; g < 8; ++g) scale16[g] = both_halves(scales.scale(g));
+    __m256 dd[T];
+    for (int t = 0; t < T; ++t) dd[t] = _mm256_mul_ps(d, _mm256_set1_ps(x[t]->d));
+    for (int k = 0; k < 8; ++k) {
+      __m256i q[8];  // sub-block g = 2i + half: vector k of line i, its low nibbles, then its high
+      for (int i = 0; i < 4; ++i) {
+        if (k % 2 == 0) prefetch_lines_ahead(line + 256 * i + 32 * k, ahead);
+        const __m256i w = load_lines(line + 256 * i + 32 * k);
+        q[2 * i] = _mm256_and_si256(w, low4);
+        q[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
+      }
+      for (int t = 0; t < T; ++t) {
+        __m256i codes = _mm256_setzero_si256();
+        for (int g = 0; g < 8; ++g) codes = D::add(codes, q[g], broadcast4(x[t]->qs + 32 * g + 4 * k), scale16[g]);
+        scaled[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(codes), scaled[t][k]);
       }
     }
+    line += 1024;
     __m256i min_of[8];  // the rows' minimums, unpacked once for all T activation rows
     for (int l = 0; l < 8; ++l) min_of[l] = scales.min(l);
     for (int t = 0; t < T; ++t) {
       const int32_t* xsum = job.xsum32 + ((t0 + t) * job.supers + s) * 8;
-      const __m256 dd = _mm256_mul_ps(d, _mm256_set1_ps(x[t]->d));
       const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(dmin, _mm256_set1_ps(x[t]->d)), _mm256_set1_ps(-0.0f));
       for (int l = 0; l < 8; ++l) {
         const __m256i mins = _mm256_mullo_epi32(min_of[l], _mm256_set1_epi32(xsum[l]));
-        scaled[t][l] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(codes[t][l]), scaled[t][l]);
         minsum[t][l] = _mm256_fmadd_ps(ddmin, _mm256_cvtepi32_ps(mins), minsum[t][l]);
       }
     }
