@@ -126,8 +126,12 @@ void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
         q[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
       }
       for (int t = 0; t < T; ++t) {
-        __m256i codes = _mm256_setzero_si256();
-        for (int g = 0; g < 8; ++g) codes = D::add(codes, q[g], broadcast4(x[t]->qs + 32 * g + 4 * k), scale16[g]);
+        __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();  // two chains of dependent adds, not one
+        for (int g = 0; g < 8; g += 2) {
+          even = D::add(even, q[g], broadcast4(x[t]->qs + 32 * g + 4 * k), scale16[g]);
+          odd = D::add(odd, q[g + 1], broadcast4(x[t]->qs + 32 * (g + 1) + 4 * k), scale16[g + 1]);
+        }
+        const __m256i codes = _mm256_add_epi32(even, odd);
         scaled[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(codes), scaled[t][k]);
       }
     }
