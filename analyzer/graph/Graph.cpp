@@ -57,7 +57,7 @@ public:
     for (const TUSummary &TU : TUs)
       Nodes += TU.Nodes.size();
     G.Nodes.reserve(Nodes);
-    G.ByUsr = llvm::StringMap<unsigned>(unsigned(Nodes));
+    G.ByUsr = Graph::UsrMap(unsigned(Nodes));
     for (size_t T = 0; T < TUs.size(); ++T)
       addNodes(T);
     mergeAliasedRedeclarations();

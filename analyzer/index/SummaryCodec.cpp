@@ -285,7 +285,7 @@ void getNodeIndex(ByteReader &R, Graph &G, std::vector<std::pair<std::string, un
 
 /// ByUsr from the decoded nodes and aliases; false if two nodes share a USR.
 bool indexByUsr(Graph &G, const std::vector<std::pair<std::string, unsigned>> &Aliases) {
-  G.ByUsr = llvm::StringMap<unsigned>(unsigned(G.Nodes.size() + Aliases.size()));
+  G.ByUsr = Graph::UsrMap(unsigned(G.Nodes.size() + Aliases.size()));
   for (unsigned I = 0; I < G.Nodes.size(); ++I)
     if (!G.ByUsr.try_emplace(G.Nodes[I].Usr, I).second)
       return false;

@@ -20,6 +20,7 @@
 #include "graph/Graph.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <map>
 #include <memory>
@@ -115,10 +116,17 @@ private:
   /// linked.bin's and program.bin's head: each TU's key and the checksum
   /// of its entry as read or written in this run; none if one has no entry.
   std::optional<std::string> headOf(const std::vector<std::string> &Keys);
-  /// The unpacked body of the index file Name if every entry of Keys is
-  /// fresh and Name was made from exactly those entries.
-  std::optional<std::string> readMadeFrom(llvm::StringRef Name, llvm::StringRef Magic,
-                                          const std::vector<std::string> &Keys, ContentHashes &Hashes);
+  /// A body read from the index: a view of the mapped file when it is
+  /// stored unpacked, else its unpacked copy.
+  struct StoredBody {
+    std::unique_ptr<llvm::MemoryBuffer> File;
+    std::string Unpacked;
+    llvm::StringRef Bytes;
+  };
+  /// The body of the index file Name if every entry of Keys is fresh and
+  /// Name was made from exactly those entries.
+  std::optional<StoredBody> readMadeFrom(llvm::StringRef Name, llvm::StringRef Magic,
+                                         const std::vector<std::string> &Keys, ContentHashes &Hashes);
 
   std::string Dir;
   int LockFD = -1;
