@@ -326,9 +326,10 @@ std::optional<std::string> SummaryIndex::headOf(const std::vector<std::string> &
 std::optional<SummaryIndex::StoredBody> SummaryIndex::readMadeFrom(llvm::StringRef Name, llvm::StringRef Magic,
                                                                    const std::vector<std::string> &Keys,
                                                                    ContentHashes &Hashes) {
-  for (const std::string &K : Keys)
-    if (check(K, Hashes, nullptr) != State::Fresh)
-      return std::nullopt;
+  // Every entry checked (read and its checksum verified, its files hashed)
+  // on every core.
+  if (!decodeOnEveryCore(Keys.size(), [&](size_t I) { return check(Keys[I], Hashes, nullptr) == State::Fresh; }))
+    return std::nullopt;
   StoredBody Body;
   Body.File = readFile(Dir + "/" + Name.str());
   std::optional<Framed> F = Body.File ? unframe(Body.File->getBuffer(), Magic) : std::nullopt;
