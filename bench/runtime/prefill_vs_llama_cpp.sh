@@ -9,6 +9,7 @@
 # out, so at 2048 tokens the figure understates the work), against the
 # 8-bit dot-product peak reach-int-dot-peak measures on the same threads.
 #   bench/runtime/prefill_vs_llama_cpp.sh BUILD_DIR [THREADS=2] [WORK=/tmp/reach-bench] [ROUNDS=2]
+#   TYPES="q8_0 q4_0 q4_k_m q6_k" (the default) picks the files.
 set -euo pipefail
 build=$(cd "$1" && pwd) threads=${2:-2} work=${3:-/tmp/reach-bench} rounds=${4:-2}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +19,7 @@ llama_bench=$("$here/build_llama_bench.sh" "$work" 2>/dev/null)
 [[ -f $work/tinyllama/model-q4_0.gguf ]] || { echo "run bench_vs_llama_cpp.sh first (it writes $work/tinyllama)" >&2; exit 2; }
 macs=1034420224
 sizes=(32 128 512 2048)
+types=${TYPES:-q8_0 q4_0 q4_k_m q6_k}
 
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) cores seen); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "reach-run $(git -C "$root" rev-parse --short HEAD) ($("$reach_run" bench -m "$work/tinyllama/model-q4_0.gguf" -p 0 -n 1 -r 1 -t "$threads" | awk '/kernel_isa/ {print $2}')); llama.cpp $(git -C "$work/llama.cpp" rev-parse --short HEAD) (llama-bench, GGML_NATIVE)"
@@ -27,7 +29,7 @@ best_peak=$(echo "$peak" | awk '/GMACs/ && $2 > p {p = $2} END {print p}')
 
 declare -A ours theirs
 for ((round = 1; round <= rounds; round++)); do
-  for type in q8_0 q4_0; do
+  for type in $types; do
     gguf="$work/tinyllama/model-$type.gguf"
     for n in "${sizes[@]}"; do
       t=$("$reach_run" bench -m "$gguf" -p "$n" -n 0 -r 2 -t "$threads" | awk -F'|' '$6 ~ /pp/ {split($7, a, "±"); gsub(/ /, "", a[1]); print a[1]}')
@@ -45,7 +47,7 @@ done
 echo
 printf '| type | prompt | reach-run t/s | llama.cpp t/s | ratio | reach-run weight GOP/s | %% of 8-bit peak (%s GMAC/s) |\n' "$best_peak"
 printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n'
-for type in q8_0 q4_0; do
+for type in $types; do
   for n in "${sizes[@]}"; do
     awk -v type="$type" -v n="$n" -v o="${ours[$type,$n]}" -v l="${theirs[$type,$n]}" -v macs="$macs" -v peak="$best_peak" 'BEGIN {
       k = split(o, a, " "); s = 0; for (i = 1; i <= k; i++) s += a[i]; mo = s / k
