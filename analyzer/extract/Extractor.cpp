@@ -67,6 +67,9 @@ private:
   bool isNodeCandidate(const Decl *D);
   const std::string &usr(const Decl *D);
   Loc loc(SourceLocation L, bool WithOffset = false);
+  /// The file a Loc in L's file names (root-relative for project files),
+  /// interned once per file of the TU rather than once per location.
+  FileName locFile(SourceLocation L);
 
   // --- recording -----------------------------------------------------------
   void recordFunction(FunctionDecl *FD);
@@ -101,6 +104,7 @@ private:
   TUSummary &Out;
 
   llvm::DenseMap<FileID, std::optional<std::string>> FileCache;
+  llvm::DenseMap<FileID, FileName> LocFiles;
   llvm::DenseMap<const Decl *, std::string> UsrCache;
   llvm::DenseSet<const Decl *> Recorded, Walked;
   llvm::DenseSet<const Expr *> Consumed; // callee expressions of calls
@@ -138,16 +142,24 @@ Loc Visitor::loc(SourceLocation L, bool WithOffset) {
   if (L.isInvalid())
     return R;
   L = SM.getExpansionLoc(L);
-  const auto &PF = projectFile(L);
-  if (PF)
-    R.File = *PF;
-  else if (auto FE = SM.getFileEntryRefForID(SM.getFileID(L)))
-    R.File = FE->getName().str();
+  R.File = locFile(L);
   R.Line = SM.getExpansionLineNumber(L);
   R.Column = SM.getExpansionColumnNumber(L);
   if (WithOffset)
     R.Offset = SM.getFileOffset(L);
   return R;
+}
+
+FileName Visitor::locFile(SourceLocation L) {
+  FileID FID = SM.getFileID(L);
+  if (auto It = LocFiles.find(FID); It != LocFiles.end())
+    return It->second;
+  FileName F;
+  if (const auto &PF = projectFile(L))
+    F = *PF;
+  else if (auto FE = SM.getFileEntryRefForID(FID))
+    F = FE->getName();
+  return LocFiles[FID] = F;
 }
 
 /// Template instantiations of project templates fold into their pattern, so

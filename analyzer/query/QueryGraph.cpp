@@ -2,7 +2,6 @@
 
 #include "graph/SymbolLookup.h"
 
-
 namespace reach {
 
 namespace {

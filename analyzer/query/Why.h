@@ -40,10 +40,11 @@ struct WhyAnswer {
 /// with hundreds of referrers searches once.
 class ShortestPaths {
 public:
-  /// Stop: the search may end once this node's path is known.
+  /// Stop: the search may end once this node's path is known; then ask
+  /// to() for Stop only.
   ShortestPaths(const Analysis &A, const QueryGraph &Q, const Reach &R,
                 std::optional<unsigned> Stop = std::nullopt);
-  /// Root first; empty if R does not reach Id (or the search stopped first).
+  /// Root first; empty if R does not reach Id.
   std::vector<PathStep> to(unsigned Id) const;
 
 private:
