@@ -17,23 +17,18 @@ public:
   FileName() : S(&emptyName()) {}
   FileName(llvm::StringRef Name) : S(&intern(Name)) {}
   FileName(const std::string &Name) : FileName(llvm::StringRef(Name)) {}
-  FileName(const char *Name) : FileName(llvm::StringRef(Name)) {}
 
   const std::string &str() const { return *S; }
   operator const std::string &() const { return *S; }
   operator llvm::StringRef() const { return *S; }
   bool empty() const { return S->empty(); }
-  size_t size() const { return S->size(); }
-  const char *c_str() const { return S->c_str(); }
 
   // One string per name: equal names are the same pointer.
   friend bool operator==(FileName A, FileName B) { return A.S == B.S; }
   friend bool operator==(FileName A, llvm::StringRef B) { return *A.S == B; }
   friend bool operator==(FileName A, const std::string &B) { return *A.S == B; }
-  friend bool operator==(FileName A, const char *B) { return *A.S == B; }
   friend std::strong_ordering operator<=>(FileName A, FileName B) { return A.S->compare(*B.S) <=> 0; }
   friend std::string operator+(const std::string &A, FileName B) { return A + *B.S; }
-  friend std::string operator+(FileName A, const std::string &B) { return *A.S + B; }
   friend std::string operator+(const char *A, FileName B) { return A + *B.S; }
   friend std::string operator+(FileName A, const char *B) { return *A.S + B; }
   friend llvm::raw_ostream &operator<<(llvm::raw_ostream &OS, FileName F) { return OS << *F.S; }

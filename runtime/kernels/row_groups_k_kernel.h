@@ -27,13 +27,16 @@
 namespace reach::run::row_groups {
 namespace {
 
-// Activation rows per pass in a prefill, every variant: eight rows' 64
-// integer accumulators do not fit in registers, but the compiler keeps them
-// in L1, and each weight vector, loaded and unpacked once, serves all eight.
-// Measured on Zen 4 (reach-run bench -p 256, TinyLlama shape, 2 threads,
-// interleaved; AVX2 variant, then AVX-512 VNNI): Q4_K_M pp256 67-77 t/s
-// with one row per pass, 89-95 with four, 107 with eight; Q6_K 52, 80-88,
-// 89-92; AVX-512 VNNI Q4_K_M 73-85 (two rows), 90-96 (four), 89-104 (eight).
+// Activation rows per pass in a prefill, every variant: each weight vector,
+// loaded and unpacked once, serves all eight. Q6_K's eight rows keep 64
+// integer accumulators, which do not fit in registers (the compiler keeps
+// them in L1); Q4_K sums one row's codes at a time in registers. Measured on
+// Zen 4 (reach-run bench -p 256, TinyLlama shape, 2 threads, interleaved;
+// AVX2 variant, then AVX-512 VNNI), before Q4_K's register order: Q4_K_M
+// pp256 67-77 t/s with one row per pass, 89-95 with four, 107 with eight;
+// Q6_K 52, 80-88, 89-92; AVX-512 VNNI Q4_K_M 73-85 (two rows), 90-96
+// (four), 89-104 (eight). After it, 4 and 8 rows measured the same and 16
+// slower (pp512 121 -> 110).
 constexpr int kKTokens = 8;
 
 inline __m256i load_lines(const char* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
