@@ -29,6 +29,7 @@ size_t Analysis::vendoredCount(Status S) const {
   return std::count_if(Symbols.begin(), Symbols.end(),
                        [&](const SymbolVerdict &V) { return V.S == S && V.Vendored; });
 }
+
 std::vector<std::string> Analysis::whyPath(const SymbolVerdict &V) const {
   std::vector<std::string> Names;
   if (V.S != Status::Live && V.S != Status::TestOnly)
