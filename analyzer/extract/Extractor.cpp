@@ -12,7 +12,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
-#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Regex.h"
@@ -21,6 +21,31 @@ using namespace clang;
 
 namespace reach {
 namespace {
+
+/// The USRs of one TU, each text stored once under a small id: the
+/// definition being walked and an edge's ends are ids, so that deduplicating
+/// an edge is an integer lookup (keys built from the texts were most of the
+/// visitor's allocations and hashing).
+class UsrTable {
+public:
+  using Id = unsigned;
+  static constexpr Id None = 0; // the empty USR (no USR could be made)
+
+  Id intern(llvm::StringRef Text) {
+    if (Text.empty())
+      return None;
+    auto [It, New] = Ids.try_emplace(Text, Id(Texts.size()));
+    if (New)
+      Texts.push_back(It->first());
+    return It->second;
+  }
+  llvm::StringRef text(Id I) const { return Texts[I]; }
+
+private:
+  llvm::StringMap<Id, llvm::BumpPtrAllocator> Ids;
+  std::vector<llvm::StringRef> Texts{""}; // Texts[None] is ""
+};
+using UsrId = UsrTable::Id;
 
 class Visitor : public RecursiveASTVisitor<Visitor> {
   using Base = RecursiveASTVisitor<Visitor>;
@@ -65,7 +90,8 @@ private:
   const Decl *fold(const Decl *D);
   bool isInstance(const FunctionDecl *FD);
   bool isNodeCandidate(const Decl *D);
-  const std::string &usr(const Decl *D);
+  UsrId usrId(const Decl *D);
+  llvm::StringRef usr(const Decl *D) { return Usrs.text(usrId(D)); }
   Loc loc(SourceLocation L, bool WithOffset = false);
   /// The file a Loc in L's file names (root-relative for project files),
   /// interned once per file of the TU rather than once per location.
@@ -84,18 +110,18 @@ private:
   SourceLocation beforeAttributes(const Decl *D, SourceLocation B);
   void recordRedeclaration(const Decl *D);
   void addEdge(const Decl *Target, EdgeKind K, SourceLocation Site);
-  void addEdgeUsr(const std::string &To, EdgeKind K, SourceLocation Site);
+  void addEdgeUsr(UsrId To, EdgeKind K, SourceLocation Site);
   void addRegistrations(const FunctionDecl *Callee, const CallExpr *E);
   void addTypeUse(const CXXRecordDecl *RD, SourceLocation Site);
   void addTypeUses(QualType T, SourceLocation Site);
   bool traverseNonProject(Decl *D);
   bool traverseWithContext(Decl *D, const Decl *Owner);
   bool traverseAtNamespaceScope(Decl *D);
-  bool traverseInContext(Decl *D, const std::string &Owner);
+  bool traverseInContext(Decl *D, UsrId Owner);
   bool traverseFunction(FunctionDecl *FD);
   bool traverseVariable(VarDecl *VD);
   bool traverseClass(CXXRecordDecl *RD);
-  std::string namespaceScope(SourceLocation L);
+  UsrId namespaceScope(SourceLocation L);
   void addExplicitInstantiation(const Decl *D, TemplateSpecializationKind K, SourceLocation Where);
 
   ASTContext &Ctx;
@@ -105,13 +131,13 @@ private:
 
   llvm::DenseMap<FileID, std::optional<std::string>> FileCache;
   llvm::DenseMap<FileID, FileName> LocFiles;
-  llvm::DenseMap<const Decl *, std::string> UsrCache;
+  UsrTable Usrs;
+  llvm::DenseMap<const Decl *, UsrId> UsrCache;
   llvm::DenseSet<const Decl *> Recorded, Walked;
   llvm::DenseSet<const Expr *> Consumed; // callee expressions of calls
-  llvm::StringSet<> EdgeKeys;
-  llvm::StringSet<> ScopesRecorded;     // files whose namespace-scope node exists
-  std::vector<std::string> Context;      // USR of the definition being walked
-  std::string Empty;
+  llvm::DenseSet<std::tuple<UsrId, UsrId, uint8_t>> EdgeKeys; // from, to, kind
+  llvm::DenseSet<UsrId> ScopesRecorded; // namespace-scope nodes recorded
+  std::vector<UsrId> Context;           // the definition being walked
 };
 
 const std::optional<std::string> &Visitor::projectFile(SourceLocation L) {
@@ -217,26 +243,25 @@ bool Visitor::isNodeCandidate(const Decl *D) {
   return false;
 }
 
-const std::string &Visitor::usr(const Decl *D) {
-  auto [It, New] = UsrCache.try_emplace(D);
+UsrId Visitor::usrId(const Decl *D) {
+  auto [It, New] = UsrCache.try_emplace(D, UsrTable::None);
   if (New) {
     llvm::SmallString<128> Buf;
     if (!index::generateUSRForDecl(D, Buf))
-      It->second = Buf.str().str();
+      It->second = Usrs.intern(Buf);
   }
   return It->second;
 }
 
-void Visitor::addEdgeUsr(const std::string &To, EdgeKind K, SourceLocation Site) {
-  if (Context.empty() || To.empty())
+void Visitor::addEdgeUsr(UsrId To, EdgeKind K, SourceLocation Site) {
+  if (Context.empty() || To == UsrTable::None)
     return;
-  const std::string &From = Context.back();
+  const UsrId From = Context.back();
   if (From == To && K != EdgeKind::VirtualCall)
     return;
-  std::string Key = From + '\x1f' + To + '\x1f' + char('a' + int(K));
-  if (!EdgeKeys.insert(Key).second)
+  if (!EdgeKeys.insert({From, To, uint8_t(K)}).second)
     return;
-  Out.Edges.push_back(Edge{From, To, K, loc(Site)});
+  Out.Edges.push_back(Edge{Usrs.text(From).str(), Usrs.text(To).str(), K, loc(Site)});
 }
 
 void Visitor::addEdge(const Decl *Target, EdgeKind K, SourceLocation Site) {
@@ -244,7 +269,7 @@ void Visitor::addEdge(const Decl *Target, EdgeKind K, SourceLocation Site) {
     return;
   auto *Function = dyn_cast<FunctionDecl>(Target);
   if (Function && isInstance(Function)) {
-    addEdgeUsr(usr(Target), K, Site);
+    addEdgeUsr(usrId(Target), K, Site);
     if (Function->isDefined()) // its node is recorded here; else the pattern is elsewhere
       return;
   }
@@ -256,10 +281,10 @@ void Visitor::addEdge(const Decl *Target, EdgeKind K, SourceLocation Site) {
   if (Folded != Target)
     if (auto *FD = dyn_cast<FunctionDecl>(Target);
         FD && FD->getTemplateSpecializationKind() == TSK_ImplicitInstantiation)
-      addEdgeUsr(usr(Target), K, Site);
+      addEdgeUsr(usrId(Target), K, Site);
   if (!isNodeCandidate(Folded))
     return;
-  addEdgeUsr(usr(Folded), K, Site);
+  addEdgeUsr(usrId(Folded), K, Site);
 }
 
 /// External linkage and default visibility, as -fvisibility, visibility
@@ -539,13 +564,13 @@ void Visitor::recordFunction(FunctionDecl *FD) {
 bool Visitor::recordOverrides(const CXXMethodDecl *M) {
   llvm::SmallVector<const CXXMethodDecl *, 4> Work(M->overridden_methods());
   llvm::SmallPtrSet<const CXXMethodDecl *, 8> Seen;
-  const std::string &Method = usr(fold(M));
+  const llvm::StringRef Method = usr(fold(M));
   bool Library = false;
   while (!Work.empty()) {
     const CXXMethodDecl *O = Work.pop_back_val();
     if (!Seen.insert(O).second)
       continue;
-    Out.Overrides.push_back({Method, usr(fold(O)), !isProject(O)});
+    Out.Overrides.push_back({Method.str(), usr(fold(O)).str(), !isProject(O)});
     Library |= !isProject(O);
     Work.append(O->overridden_methods().begin(), O->overridden_methods().end());
   }
@@ -560,8 +585,8 @@ void Visitor::recordInstance(FunctionDecl *FD) {
   if (Out.Nodes.size() == Before)
     return;
   Out.Nodes.back().Implicit = true;
-  Context.push_back(usr(FD));
-  addEdgeUsr(usr(FD->getTemplateInstantiationPattern()), EdgeKind::Instance, FD->getLocation());
+  Context.push_back(usrId(FD));
+  addEdgeUsr(usrId(FD->getTemplateInstantiationPattern()), EdgeKind::Instance, FD->getLocation());
   Context.pop_back();
 }
 
@@ -590,10 +615,10 @@ void Visitor::recordClass(CXXRecordDecl *RD) {
   const Decl *F = fold(RD);
   if (!Recorded.insert(RD).second)
     return;
-  const std::string &U = usr(F);
+  const UsrId U = usrId(F);
   if (F == RD) {
     Node N;
-    N.Usr = U;
+    N.Usr = Usrs.text(U);
     N.Name = RD->getQualifiedNameAsString();
     N.Kind = NodeKind::Class;
     N.Project = isProject(RD);
@@ -603,14 +628,14 @@ void Visitor::recordClass(CXXRecordDecl *RD) {
       N.Annotations.push_back(A->getAnnotation().str());
     Out.Nodes.push_back(std::move(N));
   }
-  ClassInfo CI{U, {}};
-  std::vector<std::string> Saved = std::move(Context);
+  ClassInfo CI{Usrs.text(U).str(), {}};
+  std::vector<UsrId> Saved = std::move(Context);
   Context = {U};
   for (const CXXBaseSpecifier &B : RD->bases()) {
     if (const CXXRecordDecl *BD = B.getType()->getAsCXXRecordDecl()) {
       BD = BD->getDefinition();
       if (!BD) continue;
-      CI.Bases.push_back(usr(fold(BD)));
+      CI.Bases.push_back(usr(fold(BD)).str());
       addEdge(BD, EdgeKind::Member, B.getBeginLoc()); // a base subobject is instantiated too
     }
   }
@@ -693,7 +718,7 @@ bool Visitor::traverseNonProject(Decl *D) {
   return true;
 }
 
-bool Visitor::traverseWithContext(Decl *D, const Decl *Owner) { return traverseInContext(D, usr(Owner)); }
+bool Visitor::traverseWithContext(Decl *D, const Decl *Owner) { return traverseInContext(D, usrId(Owner)); }
 
 /// Declarations at namespace scope that are not definitions of their own
 /// but still name code that must exist for the file to compile: a
@@ -705,12 +730,12 @@ bool Visitor::traverseWithContext(Decl *D, const Decl *Owner) { return traverseI
 bool Visitor::traverseAtNamespaceScope(Decl *D) { return traverseInContext(D, namespaceScope(D->getLocation())); }
 
 /// The USR of the namespace-scope node of L's file, recorded on first use.
-std::string Visitor::namespaceScope(SourceLocation L) {
+UsrId Visitor::namespaceScope(SourceLocation L) {
   const std::optional<std::string> &File = projectFile(L);
-  std::string Scope = "reach:namespace-scope:" + File.value_or("");
+  const UsrId Scope = Usrs.intern("reach:namespace-scope:" + File.value_or(""));
   if (File && ScopesRecorded.insert(Scope).second) {
     Node N;
-    N.Usr = Scope;
+    N.Usr = Usrs.text(Scope);
     N.Name = "(namespace scope of " + *File + ")";
     N.Kind = NodeKind::Variable;
     N.Implicit = true; // not a definition: never reported, never deleted
@@ -762,7 +787,7 @@ bool Visitor::TraverseDecl(Decl *D) {
   // the template is used, though no instantiation contains it.
   if (auto *TD = dyn_cast<TemplateDecl>(D);
       TD && isa_and_nonnull<FunctionDecl, CXXRecordDecl, VarDecl>(TD->getTemplatedDecl()))
-    return traverseInContext(D, usr(fold(TD->getTemplatedDecl())));
+    return traverseInContext(D, usrId(fold(TD->getTemplatedDecl())));
   if (auto *FD = dyn_cast<FunctionDecl>(D))
     return traverseFunction(FD);
   if (auto *VD = dyn_cast<VarDecl>(D))
@@ -773,7 +798,7 @@ bool Visitor::TraverseDecl(Decl *D) {
 }
 
 /// Walks D with Owner (a USR) as the definition its references come from.
-bool Visitor::traverseInContext(Decl *D, const std::string &Owner) {
+bool Visitor::traverseInContext(Decl *D, UsrId Owner) {
   Context.push_back(Owner);
   bool R = Base::TraverseDecl(D);
   Context.pop_back();
@@ -833,7 +858,7 @@ bool Visitor::traverseClass(CXXRecordDecl *RD) {
   // In-class member initializers belong to the class: an instantiated class
   // reaches them (constructors also reach them via CXXDefaultInitExpr).
   if (!RD->isLambda() && RD->isCompleteDefinition())
-    return traverseInContext(RD, usr(fold(RD)));
+    return traverseInContext(RD, usrId(fold(RD)));
   return Base::TraverseDecl(RD);
 }
 
@@ -880,11 +905,11 @@ void Visitor::addRegistrations(const FunctionDecl *Callee, const CallExpr *E) {
       return;
     if (auto *DRE = dyn_cast<DeclRefExpr>(S)) {
       if (auto *F = dyn_cast<FunctionDecl>(DRE->getDecl()))
-        Out.Registrations.push_back({Name, usr(fold(F)), loc(E->getBeginLoc())});
+        Out.Registrations.push_back({Name, usr(fold(F)).str(), loc(E->getBeginLoc())});
       return;
     }
     if (auto *L = dyn_cast<LambdaExpr>(S)) {
-      Out.Registrations.push_back({Name, usr(fold(L->getCallOperator())), loc(E->getBeginLoc())});
+      Out.Registrations.push_back({Name, usr(fold(L->getCallOperator())).str(), loc(E->getBeginLoc())});
       return;
     }
     for (const Stmt *C : S->children())
