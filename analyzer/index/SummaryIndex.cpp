@@ -63,30 +63,38 @@ void put64(std::string &Out, uint64_t V) {
 
 llvm::ArrayRef<uint8_t> bytesOf(llvm::StringRef S) { return {S.bytes_begin(), S.size()}; }
 
-/// Body as stored: its compression (0 none, 1 zstd), its size, its bytes.
-std::string pack(llvm::StringRef Body, bool Compress = true) {
+/// Appends Body as stored: its compression (0 none, 1 zstd), its size, its
+/// bytes.
+void appendPacked(std::string &Out, llvm::StringRef Body, bool Compress) {
   bool Zstd = Compress && llvm::compression::zstd::isAvailable();
   llvm::SmallVector<uint8_t, 0> Packed;
   if (Zstd)
     llvm::compression::zstd::compress(bytesOf(Body), Packed, /*Level=*/1);
-  std::string Out(1, Zstd ? 1 : 0);
+  llvm::StringRef Stored = Zstd ? llvm::StringRef(reinterpret_cast<const char *>(Packed.data()), Packed.size()) : Body;
+  Out.reserve(Out.size() + 9 + Stored.size());
+  Out += char(Zstd ? 1 : 0);
   put64(Out, Body.size());
-  if (Zstd)
-    Out.append(reinterpret_cast<const char *>(Packed.data()), Packed.size());
-  else
-    Out += Body;
+  Out += Stored;
+}
+
+std::string pack(llvm::StringRef Body, bool Compress = true) {
+  std::string Out;
+  appendPacked(Out, Body, Compress);
   return Out;
 }
 
+/// Magic (8 bytes), the checksum of the rest, the head's size, the head, the
+/// packed body: built in one buffer, so a large body is copied once
+/// (llama.cpp's program.bin is 96 MB; each copy was new memory to fault in).
 /// Compress: false when Body is made of packed parts already (linked.bin).
 std::string frame(llvm::StringRef Magic, llvm::StringRef Head, llvm::StringRef Body, bool Compress = true) {
-  std::string Rest;
-  put64(Rest, Head.size());
-  Rest += Head;
-  Rest += pack(Body, Compress);
   std::string Out = Magic.str();
-  put64(Out, llvm::xxh3_64bits(Rest));
-  return Out + Rest;
+  put64(Out, 0); // the checksum, once the rest is written
+  put64(Out, Head.size());
+  Out += Head;
+  appendPacked(Out, Body, Compress);
+  llvm::support::endian::write64le(Out.data() + 8, llvm::xxh3_64bits(llvm::StringRef(Out).drop_front(16)));
+  return Out;
 }
 
 struct Framed {
