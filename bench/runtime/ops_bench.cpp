@@ -45,6 +45,32 @@ BENCHMARK(BM_AttentionOneToken)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
+// A prompt's causal attention from an empty cache (prefill), TinyLlama's
+// shape. args: prompt tokens, threads. multiply_adds/s counts the scalar
+// multiply-adds of q·k and weights·v (n(n+1)/2 pairs per head, head_dim
+// each, twice): the figure to hold against the machine's FMA peak.
+void BM_AttentionPrompt(benchmark::State& state) {
+  const AttentionShape shape{32, 4, 64};
+  const int64_t tokens = state.range(0);
+  ThreadPool pool(static_cast<int>(state.range(1)));
+  const auto q = random_floats(static_cast<size_t>(tokens * shape.n_heads * shape.head_dim));
+  const auto k = random_floats(static_cast<size_t>(tokens * shape.n_kv_heads * shape.head_dim));
+  const auto v = random_floats(k.size());
+  std::vector<float> out(q.size());
+  for (auto _ : state) {
+    attention(q.data(), tokens, 0, k.data(), v.data(), shape, out.data(), pool);
+    benchmark::DoNotOptimize(out.data());
+  }
+  const double pairs = static_cast<double>(tokens) * static_cast<double>(tokens + 1) / 2 * shape.n_heads;
+  state.counters["multiply_adds"] = benchmark::Counter(2 * pairs * shape.head_dim * static_cast<double>(state.iterations()),
+                                                       benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_AttentionPrompt)
+    ->ArgNames({"tokens", "threads"})
+    ->ArgsProduct({{512, 2048}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
 void BM_SiluMul(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0));
   const auto gate0 = random_floats(n, 3.0f), up = random_floats(n);

@@ -36,8 +36,10 @@ std::vector<double> attention_ref(const std::vector<float>& q, int64_t n_tokens,
 }
 
 TEST(Attention, CausalGqaMatchesDouble) {
-  // Head sizes below, at and past the kernel's 8-float chunks and 64-float
-  // passes; position counts that do and do not fill batches of eight.
+  // Head sizes below, at and past the kernel's 8-float chunks and 32-float
+  // passes; position counts that do and do not fill batches of eight; query
+  // heads per KV head 1 to 5 (the weighted sums take three heads at a time,
+  // then two or one).
   for (AttentionShape s : {AttentionShape{4, 4, 8}, AttentionShape{6, 2, 12}, AttentionShape{5, 1, 7},
                            AttentionShape{8, 2, 64}, AttentionShape{4, 2, 80}, AttentionShape{2, 1, 128}}) {
     for (auto [n_tokens, pos0] : {std::pair<int64_t, int64_t>{1, 0}, {1, 9}, {6, 0}, {3, 4}, {1, 40}, {9, 15}}) {
