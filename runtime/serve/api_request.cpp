@@ -1,5 +1,6 @@
 #include "serve/api_request.h"
 
+#include <cctype>
 #include <cmath>
 
 namespace reach::run::serve {
@@ -172,6 +173,18 @@ std::variant<CompletionRequest, ApiError> parse_completion_request(const std::st
   } catch (const Refusal& r) {
     return r.error;
   }
+}
+
+bool bearer_matches(std::string_view authorization, std::string_view key) {
+  constexpr std::string_view kScheme = "bearer ";  // a scheme's case does not matter (RFC 9110, 11.1)
+  if (authorization.size() < kScheme.size()) return false;
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return false;
+  const std::string_view given = authorization.substr(kScheme.size());
+  volatile unsigned char differ = given.size() == key.size() ? 0 : 1;  // volatile: no early exit
+  for (size_t i = 0; i < key.size(); ++i)
+    differ = differ | static_cast<unsigned char>(key[i] ^ (i < given.size() ? given[i] : ~key[i]));
+  return differ == 0;
 }
 
 }  // namespace reach::run::serve

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -47,5 +48,12 @@ struct ServedModel {
 // `body` is the raw request body (it may be anything).
 std::variant<CompletionRequest, ApiError> parse_completion_request(const std::string& body, bool chat,
                                                                    const ServedModel& model);
+
+// Whether an Authorization header's value is "Bearer KEY" (the scheme in
+// any case). Every byte of
+// the key is compared whatever the guess, so the answer's timing does not
+// tell how many leading characters of a guess were right (only whether its
+// length was).
+bool bearer_matches(std::string_view authorization, std::string_view key);
 
 }  // namespace reach::run::serve

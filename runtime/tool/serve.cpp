@@ -91,7 +91,7 @@ struct Server {
   std::atomic<uint64_t> next_id{1};
 
   bool authorized(const httplib::Request& req, httplib::Response& res) const {
-    if (api_key.empty() || req.get_header_value("Authorization") == "Bearer " + api_key) return true;
+    if (api_key.empty() || serve::bearer_matches(req.get_header_value("Authorization"), api_key)) return true;
     answer(res, error(401, "a valid API key is required: 'Authorization: Bearer KEY'", "", "invalid_api_key"));
     return false;
   }
