@@ -103,13 +103,14 @@ void weighted_sums_of_heads(const TileRow& row, int32_t h0, int64_t p0, int64_t 
                             int32_t hd) {
   const float* w[H];
   for (int h = 0; h < H; ++h) w[h] = row.weights + static_cast<int64_t>(h0 + h) * row.n_pos;
+  const auto out = [&](int h, int32_t c) { return row.out + static_cast<int64_t>(h0 + h) * hd + c; };
   for (int32_t c0 = 0; c0 < hd; c0 += 32) {
     __m256i mask[4];
     for (int i = 0; i < 4; ++i) mask[i] = lanes_below(hd - c0 - 8 * i);
     const bool whole = hd - c0 >= 32;  // plain loads: a masked one costs an extra uop
     __m256 acc[H][4];
     for (int h = 0; h < H; ++h)
-      for (int i = 0; i < 4; ++i) acc[h][i] = load8(row.out + static_cast<int64_t>(h0 + h) * hd + c0 + 8 * i, mask[i], whole);
+      for (int i = 0; i < 4; ++i) acc[h][i] = load8(out(h, c0 + 8 * i), mask[i], whole);
     for (int64_t p = p0; p < p1; ++p) {
       const float* vp = v + p * stride + c0;
       __m256 vv[4];
@@ -120,8 +121,7 @@ void weighted_sums_of_heads(const TileRow& row, int32_t h0, int64_t p0, int64_t 
       }
     }
     for (int h = 0; h < H; ++h)
-      for (int i = 0; i < 4; ++i)
-        _mm256_maskstore_ps(row.out + static_cast<int64_t>(h0 + h) * hd + c0 + 8 * i, mask[i], acc[h][i]);
+      for (int i = 0; i < 4; ++i) _mm256_maskstore_ps(out(h, c0 + 8 * i), mask[i], acc[h][i]);
   }
 }
 
