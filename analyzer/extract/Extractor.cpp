@@ -82,7 +82,16 @@ public:
 
 private:
   // --- classification -----------------------------------------------------
-  /// Relative path for project files, nullopt otherwise (cached per FileID).
+  /// What the walk needs of one file of the TU, worked out on its first
+  /// location: its root-relative path if it is a project file, and the
+  /// interned name a Loc in it carries (that path, or the name the TU read
+  /// it by).
+  struct FileFacts {
+    std::optional<std::string> Project;
+    FileName Name;
+  };
+  const FileFacts &fileFacts(SourceLocation ExpansionLoc);
+  /// Relative path for project files, nullopt otherwise.
   const std::optional<std::string> &projectFile(SourceLocation L);
   bool isProject(const Decl *D) {
     return D && projectFile(D->getLocation()).has_value();
@@ -93,9 +102,6 @@ private:
   UsrId usrId(const Decl *D);
   llvm::StringRef usr(const Decl *D) { return Usrs.text(usrId(D)); }
   Loc loc(SourceLocation L, bool WithOffset = false);
-  /// The file a Loc in L's file names (root-relative for project files),
-  /// interned once per file of the TU rather than once per location.
-  FileName locFile(SourceLocation L);
 
   // --- recording -----------------------------------------------------------
   void recordFunction(FunctionDecl *FD);
@@ -129,8 +135,7 @@ private:
   std::string Root;
   TUSummary &Out;
 
-  llvm::DenseMap<FileID, std::optional<std::string>> FileCache;
-  llvm::DenseMap<FileID, FileName> LocFiles;
+  llvm::DenseMap<FileID, FileFacts> Files;
   UsrTable Usrs;
   llvm::DenseMap<const Decl *, UsrId> UsrCache;
   llvm::DenseSet<const Decl *> Recorded, Walked;
@@ -140,27 +145,31 @@ private:
   std::vector<UsrId> Context;           // the definition being walked
 };
 
+const Visitor::FileFacts &Visitor::fileFacts(SourceLocation ExpansionLoc) {
+  FileID FID = SM.getFileID(ExpansionLoc);
+  auto [It, New] = Files.try_emplace(FID);
+  if (!New)
+    return It->second;
+  FileFacts &F = It->second;
+  auto FE = SM.getFileEntryRefForID(FID);
+  if (FE && !SM.isInSystemHeader(ExpansionLoc)) {
+    llvm::SmallString<256> Path(FE->getName());
+    SM.getFileManager().makeAbsolutePath(Path);
+    llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+    llvm::StringRef P = Path;
+    if (P.consume_front(Root) && P.consume_front("/"))
+      F.Project = P.str();
+  }
+  if (F.Project)
+    F.Name = *F.Project;
+  else if (FE)
+    F.Name = FE->getName();
+  return F;
+}
+
 const std::optional<std::string> &Visitor::projectFile(SourceLocation L) {
   static const std::optional<std::string> None;
-  if (L.isInvalid())
-    return None;
-  L = SM.getExpansionLoc(L);
-  FileID FID = SM.getFileID(L);
-  auto It = FileCache.find(FID);
-  if (It != FileCache.end())
-    return It->second;
-  std::optional<std::string> Result;
-  if (!SM.isInSystemHeader(L)) {
-    if (auto FE = SM.getFileEntryRefForID(FID)) {
-      llvm::SmallString<256> Path(FE->getName());
-      SM.getFileManager().makeAbsolutePath(Path);
-      llvm::sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-      llvm::StringRef P = Path;
-      if (P.consume_front(Root) && P.consume_front("/"))
-        Result = P.str();
-    }
-  }
-  return FileCache[FID] = std::move(Result);
+  return L.isInvalid() ? None : fileFacts(SM.getExpansionLoc(L)).Project;
 }
 
 Loc Visitor::loc(SourceLocation L, bool WithOffset) {
@@ -168,24 +177,12 @@ Loc Visitor::loc(SourceLocation L, bool WithOffset) {
   if (L.isInvalid())
     return R;
   L = SM.getExpansionLoc(L);
-  R.File = locFile(L);
+  R.File = fileFacts(L).Name;
   R.Line = SM.getExpansionLineNumber(L);
   R.Column = SM.getExpansionColumnNumber(L);
   if (WithOffset)
     R.Offset = SM.getFileOffset(L);
   return R;
-}
-
-FileName Visitor::locFile(SourceLocation L) {
-  FileID FID = SM.getFileID(L);
-  if (auto It = LocFiles.find(FID); It != LocFiles.end())
-    return It->second;
-  FileName F;
-  if (const auto &PF = projectFile(L))
-    F = *PF;
-  else if (auto FE = SM.getFileEntryRefForID(FID))
-    F = FE->getName();
-  return LocFiles[FID] = F;
 }
 
 /// Template instantiations of project templates fold into their pattern, so
