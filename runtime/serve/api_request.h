@@ -50,10 +50,9 @@ std::variant<CompletionRequest, ApiError> parse_completion_request(const std::st
                                                                    const ServedModel& model);
 
 // Whether an Authorization header's value is "Bearer KEY" (the scheme in
-// any case). Every byte of
-// the key is compared whatever the guess, so the answer's timing does not
-// tell how many leading characters of a guess were right (only whether its
-// length was).
+// any case). Every byte of the key is compared whatever the guess, so the
+// answer's timing does not tell how many leading characters of a guess were
+// right (only whether its length was).
 bool bearer_matches(std::string_view authorization, std::string_view key);
 
 }  // namespace reach::run::serve
