@@ -61,7 +61,7 @@ void pack_block(const quants::BlockQ4K& block, int64_t r, std::byte* super) {
 // Row r's super-block (ggml's 210 bytes) into its group's layout.
 void pack_block(const quants::BlockQ6K& block, int64_t r, std::byte* super) {
   std::memcpy(super + 2 * r, &block.d, 2);
-  for (int j = 0; j < 16; ++j) std::memcpy(super + 16 + 8 * j + r, block.scales + j, 1);
+  for (int j = 0; j < 16; ++j) std::memcpy(super + 16 + 32 * (j / 4) + 4 * r + j % 4, block.scales + j, 1);
   std::byte* quants = super + kQ6KHeaderBytes;
   for (int h = 0; h < 2; ++h)
     for (int k = 0; k < 8; ++k) {

@@ -53,7 +53,8 @@ struct GroupLayout {
 //            [8 vectors k][8 rows][4 bytes qs[32i + 4k ..]]: low nibbles are
 //            elements 64i + 4k.., high ones 64i + 32 + 4k..
 // Q6_K, 8 × 210 bytes (not whole lines: loads are unaligned):
-//   d[8 rows] F16, scales[16 sub-blocks][8 rows] i8               144 bytes
+//   d[8 rows] F16, then scales as [4 vectors q][8 rows][scales 4q..4q+3] i8
+//   (a row's four scales in its lane)                            144 bytes
 //   for each half h (elements 128h..), for each k < 8, three vectors of
 //   [8 rows][4 bytes]: ql[64h + 4k ..], ql[64h + 32 + 4k ..], qh[32h + 4k ..]
 //   (they hold elements 128h + 32g' + 4k .. for g' = 0..3, as ggml's
