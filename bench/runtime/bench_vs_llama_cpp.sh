@@ -83,3 +83,56 @@ for row in "${rows[@]}"; do
     split(tg, m, "±"); gbps = m[1] * b / 1e9
     printf "| %s | %s | %s | %s | %s | %.1f GB/s | %.0f%% |\n", t, e, kv, pp, tg, gbps, 100 * gbps / bw }'
 done
+
+# Decode against the bandwidth of its own minutes. On a shared VM the read
+# bandwidth moves between about 35 and 70 GB/s within minutes, so the
+# roofline above (the best single reading) flatters no decode run. Here
+# ROUNDS rounds per type alternate a sustained read (reach-membw --seconds,
+# the best of its variants over READ_SECONDS) with one tg128 run of each
+# engine: read, reach-run, read, llama.cpp, read, ... Each decode run's
+# share is its read rate over the mean of the reads just before and after.
+rounds=${ROUNDS:-5}
+sustained() {
+  "$build/bench/runtime/reach-membw" --threads "$threads" --seconds "${READ_SECONDS:-2}" |
+    awk '$1 == "sustained_read_GBps" {print $2}'
+}
+echo
+echo "decode between sustained reads ($rounds rounds, ${READ_SECONDS:-2} s reads, tg128 once per engine and round; GB/s and t/s):"
+decode_rows=()
+for type in $types; do
+  gguf="$work/tinyllama/model-$type.gguf"
+  bytes=$("$reach_run" bench --model "$gguf" -p 0 -n 1 -r 1 --threads "$threads" | awk '/weight_bytes_per_token/ {print $2}')
+  series="$(sustained)"
+  for ((r = 0; r < rounds; r++)); do
+    ours=$("$reach_run" bench --model "$gguf" -p 0 -n 128 -r 1 --threads "$threads" |
+      awk -F'|' '$6 ~ /tg128/ {split($7, m, "±"); gsub(/ /, "", m[1]); print m[1]}')
+    series+=" ours:$ours $(sustained)"
+    theirs=$("$llama_bench" -m "$gguf" -p 0 -n 128 -r 1 -t "$threads" -o jsonl 2>/dev/null |
+      python3 -c 'import json, sys; print("%.2f" % json.loads(sys.stdin.readline())["avg_ts"])')
+    series+=" theirs:$theirs $(sustained)"
+  done
+  echo "  $type: $series"
+  decode_rows+=("$(python3 - "$type" "$bytes" $series <<'PY'
+import statistics, sys
+kind, per_token, items = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+shares = {"ours": [], "theirs": []}
+speeds = {"ours": [], "theirs": []}
+for i in range(1, len(items), 2):
+    engine, tps = items[i].split(":")
+    around = (float(items[i - 1]) + float(items[i + 1])) / 2
+    speeds[engine].append(float(tps))
+    shares[engine].append(float(tps) * per_token / 1e9 / around)
+ratios = [a / b for a, b in zip(speeds["ours"], speeds["theirs"])]
+def spread(xs, fmt):
+    return (fmt % statistics.median(xs)) + " (" + (fmt % min(xs)) + "-" + (fmt % max(xs)) + ")"
+print("| %s | %s | %s | %s | %s | %s |" % (kind, spread(speeds["ours"], "%.1f"), spread(speeds["theirs"], "%.1f"),
+      spread(ratios, "%.2f"), spread([100 * s for s in shares["ours"]], "%.0f%%"),
+      spread([100 * s for s in shares["theirs"]], "%.0f%%")))
+PY
+)")
+done
+echo
+echo "median (min-max) over the rounds; a share is the decode run's weight read rate over the mean of the sustained reads before and after it"
+printf '| type | reach-run tg128 t/s | llama.cpp tg128 t/s | ratio | reach-run share of the reads around it | llama.cpp share |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: |\n'
+printf '%s\n' "${decode_rows[@]}"

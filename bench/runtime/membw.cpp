@@ -1,5 +1,5 @@
-// reach-membw [--threads N] [--mib 1024]: main-memory bandwidth the way a
-// decode step uses it. "read" streams one large array (as GEMV streams the
+// reach-membw [--threads N] [--mib 1024] [--seconds S]: main-memory bandwidth
+// the way a decode step uses it. "read" streams one large array (as GEMV streams the
 // weights); "triad" is STREAM's a = b + s*c (bytes counted: 3 arrays).
 // Best of 5 runs, GB/s = 1e9 bytes per second. Both are measured on arrays
 // in 4 KiB pages and in 2 MiB transparent huge pages (reach-run keeps its
@@ -9,6 +9,15 @@
 // prefetches 2 KiB ahead into L1 and 5 KiB into L2), and read_GBps is the
 // best of all of them, so the roofline is the fastest this machine was seen
 // to read, not a weak loop.
+//
+// --seconds S measures instead what those reads sustain over S seconds: the
+// eight variants in turn, one pass of the array each, again and again until
+// S seconds have passed; sustained_read_GBps is the best variant's bytes
+// over its time. On a shared VM single passes of about 20 ms range from
+// 25 to 70 GB/s within a minute (Zen 4, 2026-12-05), so the best pass is a
+// spike that no decode run of a few seconds can average to; a sustained read
+// run just before and after a decode run is the roofline that run had
+// (bench/runtime/bench_vs_llama_cpp.sh pairs them).
 #include <immintrin.h>
 #include <sys/mman.h>
 
@@ -24,9 +33,9 @@
 namespace {
 
 template <class Fn>
-double best_seconds(int threads, Fn fn) {
+double best_seconds(int threads, int runs, Fn fn) {
   double best = 1e30;
-  for (int rep = 0; rep < 5; ++rep) {
+  for (int rep = 0; rep < runs; ++rep) {
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) pool.emplace_back(fn, t);
@@ -51,11 +60,12 @@ struct Array {
   Array& operator=(const Array&) = delete;
 };
 
-// GB/s of `threads` threads reading [0, chunk * threads) of `b`, software
-// prefetch `prefetch` bytes ahead (0: none).
-double read_gbps(int threads, const Array& b, size_t chunk, size_t prefetch) {
+// Seconds `threads` threads take to read [0, chunk * threads) of `b` once,
+// each its own slice, software prefetch `prefetch` bytes ahead (0: none);
+// best of `runs`.
+double read_seconds(int threads, const Array& b, size_t chunk, size_t prefetch, int runs) {
   std::vector<float> sums(static_cast<size_t>(threads) * 16);
-  const double s = best_seconds(threads, [&](int t) {
+  const double s = best_seconds(threads, runs, [&](int t) {
     const float* p = b.p + t * chunk;
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     for (size_t i = 0; i < chunk; i += 16) {
@@ -68,12 +78,49 @@ double read_gbps(int threads, const Array& b, size_t chunk, size_t prefetch) {
     sums[static_cast<size_t>(t) * 16] = out[0];  // keep the loads alive
   });
   if (sums[0] == -1.0f) std::puts("");  // never true; stops the read loop from being optimized out
-  return static_cast<double>(chunk) * threads * sizeof(float) / s / 1e9;
+  return s;
+}
+
+double read_gbps(int threads, const Array& b, size_t chunk, size_t prefetch) {
+  return static_cast<double>(chunk) * threads * sizeof(float) / read_seconds(threads, b, chunk, prefetch, 5) / 1e9;
+}
+
+constexpr size_t kPrefetches[] = {0, 1024, 2560, 4096};
+
+// The --seconds mode (top of file): every variant's single passes, in turn,
+// for `seconds`; prints each variant's sustained rate and the best.
+void sustained_read(int threads, size_t n, double seconds) {
+  const size_t chunk = n / threads / 8 * 8;
+  const double bytes = static_cast<double>(chunk) * threads * sizeof(float);
+  const Array small_pages(n, 2.0f, false), huge_pages(n, 2.0f, true);
+  struct Variant {
+    const Array* array;
+    size_t prefetch;
+    double seconds = 0;
+    int passes = 0;
+  };
+  std::vector<Variant> variants;
+  for (const Array* a : {&small_pages, &huge_pages})
+    for (size_t prefetch : kPrefetches) variants.push_back({a, prefetch});
+  const auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds)
+    for (Variant& v : variants) {
+      v.seconds += read_seconds(threads, *v.array, chunk, v.prefetch, 1);
+      ++v.passes;
+    }
+  double best = 0;
+  for (const Variant& v : variants) {
+    const double gbps = bytes * v.passes / v.seconds / 1e9;
+    std::printf("sustained_read_GBps_%s_pages_prefetch_%zu %.2f (%d passes)\n", v.array == &huge_pages ? "2m" : "4k",
+                v.prefetch, gbps, v.passes);
+    best = std::max(best, gbps);
+  }
+  std::printf("sustained_read_GBps %.2f\n", best);
 }
 
 // STREAM's triad a = b + 3c over the same ranges; bytes counted: 3 arrays.
 double triad_gbps(int threads, Array& a, const Array& b, const Array& c, size_t chunk) {
-  const double s = best_seconds(threads, [&](int t) {
+  const double s = best_seconds(threads, 5, [&](int t) {
     for (size_t i = t * chunk; i < (t + 1) * chunk; ++i) a.p[i] = b.p[i] + 3.0f * c.p[i];
   });
   return 3.0 * static_cast<double>(chunk) * threads * sizeof(float) / s / 1e9;
@@ -84,18 +131,24 @@ double triad_gbps(int threads, Array& a, const Array& b, const Array& c, size_t 
 int main(int argc, char** argv) {
   int threads = static_cast<int>(std::thread::hardware_concurrency());
   size_t mib = 1024;
+  double seconds = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--mib")) mib = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
   }
   const size_t n = mib * 1024 * 1024 / sizeof(float);
   std::printf("threads %d, %zu MiB per array\n", threads, mib);
+  if (seconds > 0) {
+    sustained_read(threads, n, seconds);
+    return 0;
+  }
   const size_t chunk = n / threads / 8 * 8;
   double best_read = 0, best_triad = 0;
   for (bool huge : {false, true}) {
     Array a(n, 1.0f, huge), b(n, 2.0f, huge), c(n, 3.0f, huge);
     const char* pages = huge ? "2m" : "4k";
-    for (size_t prefetch : {0, 1024, 2560, 4096}) {
+    for (size_t prefetch : kPrefetches) {
       const double read = read_gbps(threads, b, chunk, prefetch);
       std::printf("read_GBps_%s_pages_prefetch_%zu %.2f\n", pages, prefetch, read);
       best_read = std::max(best_read, read);
