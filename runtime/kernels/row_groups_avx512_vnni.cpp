@@ -112,6 +112,115 @@ void multiply_pairs(const GroupJob& job, int64_t g0, int64_t g1) {
   if (g < g1) multiply_type<Avx512Vnni, Type>(job, g, g1);
 }
 
+// ---- Q4_K in pairs of groups (prefill) --------------------------------------
+//
+// The shared Q4_K kernel (row_groups_k_kernel.h) on two neighbouring groups
+// at once, rows 8g..8g+15 in the sixteen lanes of 512-bit vectors: the same
+// integer sums and float steps per lane, so the same bits, with half the
+// instructions per row (on Zen 5 a 512-bit vpdpwssd costs what a 256-bit one
+// does). Each group's scales are unpacked by the shared code and the two
+// halves joined.
+
+inline __m512i join(__m256i low, __m256i high) { return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1); }
+
+inline __m512 f16_pair(const char* a, const char* b) {
+  return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(a))),
+                                                 _mm_load_si128(reinterpret_cast<const __m128i*>(b)), 1));
+}
+
+// Groups a and b = a + 1 (`rows` real rows of 16) times activation rows
+// t0..t0+T-1, into y[(t0 + t) * job.rows + r] with y at a's first row.
+template <int T>
+void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
+  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  __m512 scaled[T][8], minsum[T][8];
+  for (int t = 0; t < T; ++t)
+    for (int l = 0; l < 8; ++l) scaled[t][l] = minsum[t][l] = _mm512_setzero_ps();
+  for (int64_t s = 0; s < job.supers; ++s) {
+    for (const char* line : {a, a + 64, b, b + 64}) prefetch_lines_ahead(line, ahead);
+    const __m512 d = f16_pair(a, b), dmin = f16_pair(a + 16, b + 16);
+    const Q4KScales scales_a(a), scales_b(b);
+    a += kQ4KHeaderBytes;
+    b += kQ4KHeaderBytes;
+    const BlockQ8K* x[T];
+    for (int t = 0; t < T; ++t) x[t] = job.xq + (t0 + t) * job.supers + s;
+    __m512i scale16[8];
+    for (int g = 0; g < 8; ++g) scale16[g] = join(scales_a.scale16(g), scales_b.scale16(g));
+    __m512 dd[T];
+    for (int t = 0; t < T; ++t) dd[t] = _mm512_mul_ps(d, _mm512_set1_ps(x[t]->d));
+    for (int k = 0; k < 8; ++k) {
+      __m512i q[8];  // as in q4_k_group_times_rows
+      for (int i = 0; i < 4; ++i) {
+        if (k % 2 == 0) {
+          prefetch_lines_ahead(a + 256 * i + 32 * k, ahead);
+          prefetch_lines_ahead(b + 256 * i + 32 * k, ahead);
+        }
+        const __m512i w = join(load_lines(a + 256 * i + 32 * k), load_lines(b + 256 * i + 32 * k));
+        q[2 * i] = _mm512_and_si512(w, low4);
+        q[2 * i + 1] = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+      }
+      for (int t = 0; t < T; ++t) {
+        __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+        for (int g = 0; g < 8; g += 2) {
+          even = _mm512_dpwssd_epi32(even, _mm512_maddubs_epi16(q[g], broadcast4_512(x[t]->qs + 32 * g + 4 * k)),
+                                     scale16[g]);
+          odd = _mm512_dpwssd_epi32(odd, _mm512_maddubs_epi16(q[g + 1], broadcast4_512(x[t]->qs + 32 * (g + 1) + 4 * k)),
+                                    scale16[g + 1]);
+        }
+        scaled[t][k] = _mm512_fmadd_ps(dd[t], _mm512_cvtepi32_ps(_mm512_add_epi32(even, odd)), scaled[t][k]);
+      }
+    }
+    a += 1024;
+    b += 1024;
+    __m512i min_of[8];
+    for (int l = 0; l < 8; ++l) min_of[l] = join(scales_a.min(l), scales_b.min(l));
+    for (int t = 0; t < T; ++t) {
+      const int32_t* xsum = job.xsum32 + ((t0 + t) * job.supers + s) * 8;
+      const __m512 ddmin = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(_mm512_mul_ps(dmin, _mm512_set1_ps(x[t]->d))),
+                                                                _mm512_set1_epi32(INT32_MIN)));  // negated (xor_ps needs DQ)
+      for (int l = 0; l < 8; ++l) {
+        const __m512i mins = _mm512_mullo_epi32(min_of[l], _mm512_set1_epi32(xsum[l]));
+        minsum[t][l] = _mm512_fmadd_ps(ddmin, _mm512_cvtepi32_ps(mins), minsum[t][l]);
+      }
+    }
+  }
+  // Σ_l scaled(l) + minsum(l) in store_lane_sums' order.
+  const __mmask16 real = static_cast<__mmask16>((1u << rows) - 1);
+  for (int t = 0; t < T; ++t) {
+    __m512 v[8];
+    for (int l = 0; l < 8; ++l) v[l] = _mm512_add_ps(scaled[t][l], minsum[t][l]);
+    for (int l = 0; l < 4; ++l) v[l] = _mm512_add_ps(v[l], v[l + 4]);
+    _mm512_mask_storeu_ps(y + (t0 + t) * job.rows, real,
+                          _mm512_add_ps(_mm512_add_ps(v[0], v[2]), _mm512_add_ps(v[1], v[3])));
+  }
+}
+
+// Q4_K prefill: multiply_k_type's order (blocks of activation rows, eight
+// per pass) over pairs of groups; a share's odd last group goes alone.
+void q4_k_pairs(const KGroupJob& job, int64_t g0, int64_t g1) {
+  using Dot = VnniKDot<Avx512Dpwssd>;
+  for (int64_t t0 = 0; t0 < job.n; t0 += kKTokenBlock) {
+    const int64_t t1 = smaller(job.n, t0 + kKTokenBlock);
+    int64_t g = g0;
+    for (; g + 1 < g1; g += 2) {
+      const char* a = reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride);
+      const int64_t rows = smaller(2 * kRows, job.rows - g * kRows);
+      float* y = job.y + g * kRows;
+      int64_t t = t0;
+      for (; t + kKTokens <= t1; t += kKTokens) q4_k_pair_times_rows<kKTokens>(a, a + job.group_stride, job, t, y, rows);
+      for (; t < t1; ++t) q4_k_pair_times_rows<1>(a, a + job.group_stride, job, t, y, rows);
+    }
+    if (g < g1) {
+      const char* a = reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride);
+      const int64_t rows = smaller(kRows, job.rows - g * kRows);
+      int64_t t = t0;
+      for (; t + kKTokens <= t1; t += kKTokens) q4_k_group_times_rows<Dot, kKTokens>(a, job, t, job.y + g * kRows, rows);
+      for (; t < t1; ++t) q4_k_group_times_rows<Dot, 1>(a, job, t, job.y + g * kRows, rows);
+    }
+  }
+}
+
 }  // namespace
 
 namespace avx512_vnni {
@@ -120,8 +229,10 @@ void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
   if (job.type == DType::Q4_0) multiply_pairs<DType::Q4_0>(job, g0, g1);
   else multiply_pairs<DType::Q8_0>(job, g0, g1);
 }
-// Q4_K and Q6_K: the shared kernel with EVEX vpdpwssd on 256-bit vectors.
+// Q4_K and Q6_K: the shared kernel with EVEX vpdpwssd on 256-bit vectors;
+// Q4_K's prefill in pairs of groups.
 void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
+  if (job.type == DType::Q4_K && job.n > 1) return q4_k_pairs(job, g0, g1);  // decode: one group at a time (one stream)
   multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
 }
 }  // namespace avx512_vnni
