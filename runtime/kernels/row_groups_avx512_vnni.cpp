@@ -1,12 +1,14 @@
-// The row-group kernel with AVX-512 VNNI (row_groups_kernel.h). Decode (one
-// activation row) runs the shared kernel with EVEX vpdpbusd on 256-bit
-// vectors, one group at a time. Batches run two neighbouring groups at once
-// in 512-bit vectors, rows 8g..8g+15 in the sixteen lanes: each vpdpbusd
-// then does 64 multiply-adds, and the per-block work around it (the
-// activation's broadcast scale and correction, the float step) is shared by
-// twice the rows. Eight activation rows per pass; the 32 registers hold their
-// accumulators. Same integer sums, same float steps in the same order: the
-// same bits as every other variant.
+// The row-group kernels with AVX-512 VNNI (row_groups_kernel.h,
+// row_groups_k_kernel.h). Decode (one activation row) reads one group at a
+// time, one stream per thread: Q4_0 and Q8_0 a whole 64-byte line per
+// 512-bit vpdpbusd (below), Q4_K and Q6_K through the shared kernel on
+// 256-bit vectors. Batches run two neighbouring groups at once in 512-bit
+// vectors, rows 8g..8g+15 in the sixteen lanes (Q4_0, Q8_0 and Q4_K): each
+// multiply-add instruction then serves twice the rows, and the per-block
+// work around it (the activation's broadcast scale and correction, the
+// float step) is shared by them. Eight activation rows per pass. Same
+// integer sums, same float steps in the same order: the same bits as every
+// other variant.
 #include "kernels/row_groups_k_kernel.h"
 
 namespace reach::run::row_groups {
