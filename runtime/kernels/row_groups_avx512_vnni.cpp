@@ -1,8 +1,8 @@
 // The row-group kernels with AVX-512 VNNI (row_groups_kernel.h,
 // row_groups_k_kernel.h). Decode (one activation row) reads one group at a
-// time, one stream per thread: Q4_0 and Q8_0 a whole 64-byte line per
-// 512-bit vpdpbusd (below), Q4_K and Q6_K through the shared kernel on
-// 256-bit vectors. Batches run two neighbouring groups at once in 512-bit
+// time, one stream per thread: Q4_0, Q8_0 and Q4_K a whole 64-byte line per
+// 512-bit instruction (below), Q6_K through the shared kernel on 256-bit
+// vectors. Batches run two neighbouring groups at once in 512-bit
 // vectors, rows 8g..8g+15 in the sixteen lanes (Q4_0, Q8_0 and Q4_K): each
 // multiply-add instruction then serves twice the rows, and the per-block
 // work around it (the activation's broadcast scale and correction, the
@@ -256,6 +256,71 @@ void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, in
   }
 }
 
+// Q4_K decode, one group, a whole line per 512-bit instruction: vectors k
+// and k + 1 of a sub-block pair are one 64-byte line, so lanes 0-7 carry
+// codes(k) and lanes 8-15 codes(k + 1), each half with its own activation
+// quants (vpermd from the sub-block's 32 in a register) and its own float
+// accumulator in the matching half of scaled_pair; at the end the halves are
+// the shared kernel's lanes, summed by store_lane_sums. Same integers, same
+// float steps per lane: the same bits.
+inline __m512 both_halves_ps(__m256 v) {
+  return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(v)));
+}
+
+void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
+  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  __m512 scaled_pair[4];
+  __m256 minsum[1][8];
+  for (int kp = 0; kp < 4; ++kp) scaled_pair[kp] = _mm512_setzero_ps();
+  for (int l = 0; l < 8; ++l) minsum[0][l] = _mm256_setzero_ps();
+  for (int64_t s = 0; s < job.supers; ++s) {
+    prefetch_lines_ahead(line, ahead);
+    prefetch_lines_ahead(line + 64, ahead);
+    const __m256 d = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line)));
+    const __m256 dmin = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line + 16)));
+    const Q4KScales scales(line);
+    line += kQ4KHeaderBytes;
+    const BlockQ8K* x = job.xq + s;
+    __m512i scale16[8], xg[8];  // sub-block g's scales in both halves; its 32 activation quants
+    for (int g = 0; g < 8; ++g) {
+      scale16[g] = _mm512_broadcast_i64x4(scales.scale16(g));
+      xg[g] = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x->qs + 32 * g)));
+    }
+    const __m512 dd = both_halves_ps(_mm256_mul_ps(d, _mm256_set1_ps(x->d)));
+    for (int kp = 0; kp < 4; ++kp) {  // vectors k = 2kp and 2kp + 1
+      __m512i q[8];
+      for (int i = 0; i < 4; ++i) {
+        prefetch_lines_ahead(line + 256 * i + 64 * kp, ahead);
+        const __m512i w = _mm512_loadu_si512(line + 256 * i + 64 * kp);
+        q[2 * i] = _mm512_and_si512(w, low4);
+        q[2 * i + 1] = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+      }
+      const __m512i pick = halves_index(2 * kp, 2 * kp + 1);
+      __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+      for (int g = 0; g < 8; g += 2) {
+        even = _mm512_dpwssd_epi32(even, _mm512_maddubs_epi16(q[g], _mm512_permutexvar_epi32(pick, xg[g])), scale16[g]);
+        odd = _mm512_dpwssd_epi32(odd, _mm512_maddubs_epi16(q[g + 1], _mm512_permutexvar_epi32(pick, xg[g + 1])),
+                                  scale16[g + 1]);
+      }
+      scaled_pair[kp] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(_mm512_add_epi32(even, odd)), scaled_pair[kp]);
+    }
+    line += 1024;
+    const int32_t* xsum = job.xsum32 + s * 8;  // the minimums, as in q4_k_group_times_rows
+    const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(dmin, _mm256_set1_ps(x->d)), _mm256_set1_ps(-0.0f));
+    for (int l = 0; l < 8; ++l) {
+      const __m256i mins = _mm256_mullo_epi32(scales.min(l), _mm256_set1_epi32(xsum[l]));
+      minsum[0][l] = _mm256_fmadd_ps(ddmin, _mm256_cvtepi32_ps(mins), minsum[0][l]);
+    }
+  }
+  __m256 scaled[1][8];
+  for (int kp = 0; kp < 4; ++kp) {
+    scaled[0][2 * kp] = _mm512_castps512_ps256(scaled_pair[kp]);
+    scaled[0][2 * kp + 1] = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(scaled_pair[kp]), 1));
+  }
+  store_lane_sums<1>(scaled, minsum, y, job.rows, rows);
+}
+
 // Q4_K prefill: multiply_k_type's order (blocks of activation rows, eight
 // per pass) over pairs of groups; a share's odd last group goes alone.
 void q4_k_pairs(const KGroupJob& job, int64_t g0, int64_t g1) {
@@ -296,7 +361,13 @@ void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
 // Q4_K and Q6_K: the shared kernel with EVEX vpdpwssd on 256-bit vectors;
 // Q4_K's prefill in pairs of groups.
 void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
-  if (job.type == DType::Q4_K && job.n > 1) return q4_k_pairs(job, g0, g1);  // decode: one group at a time (one stream)
+  if (job.type == DType::Q4_K && job.n > 1) return q4_k_pairs(job, g0, g1);
+  if (job.type == DType::Q4_K) {  // decode: one group at a time (one stream)
+    for (int64_t g = g0; g < g1; ++g)
+      q4_k_decode_group(reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride), job,
+                        job.y + g * kRows, smaller(kRows, job.rows - g * kRows));
+    return;
+  }
   multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
 }
 }  // namespace avx512_vnni
