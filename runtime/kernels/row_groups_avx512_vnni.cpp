@@ -275,19 +275,15 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
   for (int kp = 0; kp < 4; ++kp) scaled_pair[kp] = _mm512_setzero_ps();
   for (int l = 0; l < 8; ++l) minsum[0][l] = _mm256_setzero_ps();
   for (int64_t s = 0; s < job.supers; ++s) {
-    prefetch_lines_ahead(line, ahead);
-    prefetch_lines_ahead(line + 64, ahead);
-    const __m256 d = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line)));
-    const __m256 dmin = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line + 16)));
-    const Q4KScales scales(line);
+    const Q4KHeader header(line, ahead);
     line += kQ4KHeaderBytes;
     const BlockQ8K* x = job.xq + s;
     __m512i scale16[8], xg[8];  // sub-block g's scales in both halves; its 32 activation quants
     for (int g = 0; g < 8; ++g) {
-      scale16[g] = _mm512_broadcast_i64x4(scales.scale16(g));
+      scale16[g] = _mm512_broadcast_i64x4(header.scales.scale16(g));
       xg[g] = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x->qs + 32 * g)));
     }
-    const __m512 dd = both_halves_ps(_mm256_mul_ps(d, _mm256_set1_ps(x->d)));
+    const __m512 dd = both_halves_ps(_mm256_mul_ps(header.d, _mm256_set1_ps(x->d)));
     for (int kp = 0; kp < 4; ++kp) {  // vectors k = 2kp and 2kp + 1
       __m512i q[8];
       for (int i = 0; i < 4; ++i) {
@@ -306,12 +302,9 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
       scaled_pair[kp] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(_mm512_add_epi32(even, odd)), scaled_pair[kp]);
     }
     line += 1024;
-    const int32_t* xsum = job.xsum32 + s * 8;  // the minimums, as in q4_k_group_times_rows
-    const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(dmin, _mm256_set1_ps(x->d)), _mm256_set1_ps(-0.0f));
-    for (int l = 0; l < 8; ++l) {
-      const __m256i mins = _mm256_mullo_epi32(scales.min(l), _mm256_set1_epi32(xsum[l]));
-      minsum[0][l] = _mm256_fmadd_ps(ddmin, _mm256_cvtepi32_ps(mins), minsum[0][l]);
-    }
+    __m256i min_of[8];
+    for (int l = 0; l < 8; ++l) min_of[l] = header.scales.min(l);
+    add_q4_k_minimums(min_of, header.dmin, x->d, job.xsum32 + s * 8, minsum[0]);
   }
   __m256 scaled[1][8];
   for (int kp = 0; kp < 4; ++kp) {

@@ -87,6 +87,31 @@ struct Q4KScales {
   __m256i min(int j) const { return byte_as_int32(j < 4 ? min_low : min_high, j % 4); }
 };
 
+// A Q4_K super-block's header for the group's eight rows (its two lines
+// prefetched like every line): d and dmin, the scales and minimums.
+struct Q4KHeader {
+  __m256 d, dmin;
+  Q4KScales scales;
+  Q4KHeader(const char* line, Ahead ahead)
+      : d(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line)))),
+        dmin(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line + 16)))),
+        scales(line) {
+    prefetch_lines_ahead(line, ahead);
+    prefetch_lines_ahead(line + 64, ahead);
+  }
+};
+
+// One activation row's minimums term of a super-block:
+// minsum(l) = fma(-(dmin·d_x), float(min_l · Σ x over sub-block l), minsum(l)).
+inline void add_q4_k_minimums(const __m256i (&min_of)[8], __m256 dmin, float x_d, const int32_t* xsum,
+                              __m256 (&minsum)[8]) {
+  const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(dmin, _mm256_set1_ps(x_d)), _mm256_set1_ps(-0.0f));
+  for (int l = 0; l < 8; ++l) {
+    const __m256i mins = _mm256_mullo_epi32(min_of[l], _mm256_set1_epi32(xsum[l]));
+    minsum[l] = _mm256_fmadd_ps(ddmin, _mm256_cvtepi32_ps(mins), minsum[l]);
+  }
+}
+
 // Σ_l scaled(l) + minsum(l) in the order the header gives, for each of T
 // activation rows, into y[t * y_stride + r] for the group's `rows` real rows.
 template <int T>
@@ -118,11 +143,8 @@ void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
   for (int t = 0; t < T; ++t)
     for (int l = 0; l < 8; ++l) scaled[t][l] = minsum[t][l] = _mm256_setzero_ps();
   for (int64_t s = 0; s < job.supers; ++s) {
-    prefetch_lines_ahead(line, ahead);
-    prefetch_lines_ahead(line + 64, ahead);
-    const __m256 d = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line)));
-    const __m256 dmin = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(line + 16)));
-    const Q4KScales scales(line);
+    const Q4KHeader header(line, ahead);
+    const Q4KScales& scales = header.scales;
     line += kQ4KHeaderBytes;
     const BlockQ8K* x[T];
     for (int t = 0; t < T; ++t) x[t] = job.xq + (t0 + t) * job.supers + s;
@@ -135,7 +157,7 @@ void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
     __m256i scale16[8];
     for (int g = 0; g < 8; ++g) scale16[g] = scales.scale16(g);
     __m256 dd[T];
-    for (int t = 0; t < T; ++t) dd[t] = _mm256_mul_ps(d, _mm256_set1_ps(x[t]->d));
+    for (int t = 0; t < T; ++t) dd[t] = _mm256_mul_ps(header.d, _mm256_set1_ps(x[t]->d));
     for (int k = 0; k < 8; ++k) {
       __m256i q[8];  // sub-block g = 2i + half: vector k of line i, its low nibbles, then its high
       for (int i = 0; i < 4; ++i) {
@@ -157,14 +179,8 @@ void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
     line += 1024;
     __m256i min_of[8];  // the rows' minimums, unpacked once for all T activation rows
     for (int l = 0; l < 8; ++l) min_of[l] = scales.min(l);
-    for (int t = 0; t < T; ++t) {
-      const int32_t* xsum = job.xsum32 + ((t0 + t) * job.supers + s) * 8;
-      const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(dmin, _mm256_set1_ps(x[t]->d)), _mm256_set1_ps(-0.0f));
-      for (int l = 0; l < 8; ++l) {
-        const __m256i mins = _mm256_mullo_epi32(min_of[l], _mm256_set1_epi32(xsum[l]));
-        minsum[t][l] = _mm256_fmadd_ps(ddmin, _mm256_cvtepi32_ps(mins), minsum[t][l]);
-      }
-    }
+    for (int t = 0; t < T; ++t)
+      add_q4_k_minimums(min_of, header.dmin, x[t]->d, job.xsum32 + ((t0 + t) * job.supers + s) * 8, minsum[t]);
   }
   store_lane_sums<T>(scaled, minsum, y + t0 * job.rows, job.rows, rows);
 }
