@@ -52,12 +52,14 @@ for line in sys.stdin:
 }
 
 rows=()
+declare -A bytes_of  # weight bytes read per token, as reach-run bench reports them
 for type in $types; do
   gguf="$work/tinyllama/model-$type.gguf"
   bandwidths+=("$(read_bandwidth)")
   ours=$("$reach_run" bench --model "$gguf" -p 512 -n 128 -r 3 --threads "$threads")
   echo "$ours" | sed 's/^/  reach-run: /'
   bytes=$(awk '/weight_bytes_per_token/ {print $2}' <<<"$ours")
+  bytes_of[$type]=$bytes
   our_pp=$(awk -F'|' '$6 ~ /pp512/ {gsub(/ /, "", $7); print $7}' <<<"$ours")
   our_tg=$(awk -F'|' '$6 ~ /tg128/ {gsub(/ /, "", $7); print $7}' <<<"$ours")
   rows+=("$type reach-run f32 $our_pp $our_tg $bytes")
@@ -101,7 +103,6 @@ echo "decode between sustained reads ($rounds rounds, ${READ_SECONDS:-2} s reads
 decode_rows=()
 for type in $types; do
   gguf="$work/tinyllama/model-$type.gguf"
-  bytes=$("$reach_run" bench --model "$gguf" -p 0 -n 1 -r 1 --threads "$threads" | awk '/weight_bytes_per_token/ {print $2}')
   series="$(sustained)"
   for ((r = 0; r < rounds; r++)); do
     ours=$("$reach_run" bench --model "$gguf" -p 0 -n 128 -r 1 --threads "$threads" |
@@ -112,7 +113,7 @@ for type in $types; do
     series+=" theirs:$theirs $(sustained)"
   done
   echo "  $type: $series"
-  decode_rows+=("$(python3 - "$type" "$bytes" $series <<'PY'
+  decode_rows+=("$(python3 - "$type" "${bytes_of[$type]}" $series <<'PY'
 import statistics, sys
 kind, per_token, items = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 shares = {"ours": [], "theirs": []}

@@ -102,7 +102,7 @@ template <DType Type>
 void multiply_pairs(const GroupJob& job, int64_t g0, int64_t g1) {
   int64_t g = g0;
   for (; g + 1 < g1; g += 2) {
-    const char* a = reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride);
+    const char* a = group_start(job, g);
     const char* b = a + job.group_stride;
     const int64_t rows = smaller(2 * kRows, job.rows - g * kRows);
     float* y = job.y + g * kRows;
@@ -168,8 +168,7 @@ void group_times_row_by_lines(const char* line, const GroupJob& job, float* y, i
 template <DType Type>
 void decode_groups(const GroupJob& job, int64_t g0, int64_t g1) {
   for (int64_t g = g0; g < g1; ++g)
-    group_times_row_by_lines<Type>(reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride),
-                                   job, job.y + g * kRows, smaller(kRows, job.rows - g * kRows));
+    group_times_row_by_lines<Type>(group_start(job, g), job, job.y + g * kRows, smaller(kRows, job.rows - g * kRows));
 }
 
 // ---- Q4_K in pairs of groups (prefill) --------------------------------------
@@ -183,9 +182,8 @@ void decode_groups(const GroupJob& job, int64_t g0, int64_t g1) {
 
 inline __m512i join(__m256i low, __m256i high) { return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1); }
 
-inline __m512 f16_pair(const char* a, const char* b) {
-  return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(a))),
-                                                 _mm_load_si128(reinterpret_cast<const __m128i*>(b)), 1));
+inline __m512 join_ps(__m256 low, __m256 high) {
+  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)), _mm256_castps_pd(high), 1));
 }
 
 // Groups a and b = a + 1 (`rows` real rows of 16) times activation rows
@@ -198,9 +196,9 @@ void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, in
   for (int t = 0; t < T; ++t)
     for (int l = 0; l < 8; ++l) scaled[t][l] = minsum[t][l] = _mm512_setzero_ps();
   for (int64_t s = 0; s < job.supers; ++s) {
-    for (const char* line : {a, a + 64, b, b + 64}) prefetch_lines_ahead(line, ahead);
-    const __m512 d = f16_pair(a, b), dmin = f16_pair(a + 16, b + 16);
-    const Q4KScales scales_a(a), scales_b(b);
+    const Q4KHeader header_a(a, ahead), header_b(b, ahead);
+    const Q4KScales &scales_a = header_a.scales, &scales_b = header_b.scales;
+    const __m512 d = join_ps(header_a.d, header_b.d), dmin = join_ps(header_a.dmin, header_b.dmin);
     a += kQ4KHeaderBytes;
     b += kQ4KHeaderBytes;
     const BlockQ8K* x[T];
@@ -263,10 +261,6 @@ void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, in
 // accumulator in the matching half of scaled_pair; at the end the halves are
 // the shared kernel's lanes, summed by store_lane_sums. Same integers, same
 // float steps per lane: the same bits.
-inline __m512 both_halves_ps(__m256 v) {
-  return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(v)));
-}
-
 void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
   const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
   const __m512i low4 = _mm512_set1_epi8(0x0F);
@@ -283,7 +277,8 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
       scale16[g] = _mm512_broadcast_i64x4(header.scales.scale16(g));
       xg[g] = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x->qs + 32 * g)));
     }
-    const __m512 dd = both_halves_ps(_mm256_mul_ps(header.d, _mm256_set1_ps(x->d)));
+    const __m256 dd8 = _mm256_mul_ps(header.d, _mm256_set1_ps(x->d));
+    const __m512 dd = join_ps(dd8, dd8);
     for (int kp = 0; kp < 4; ++kp) {  // vectors k = 2kp and 2kp + 1
       __m512i q[8];
       for (int i = 0; i < 4; ++i) {
@@ -315,28 +310,22 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
 }
 
 // Q4_K prefill: multiply_k_type's order (blocks of activation rows, eight
-// per pass) over pairs of groups; a share's odd last group goes alone.
+// per pass) over pairs of groups; a share's odd last group goes alone
+// through the shared kernel.
 void q4_k_pairs(const KGroupJob& job, int64_t g0, int64_t g1) {
-  using Dot = VnniKDot<Avx512Dpwssd>;
+  const int64_t paired_end = g0 + (g1 - g0) / 2 * 2;
   for (int64_t t0 = 0; t0 < job.n; t0 += kKTokenBlock) {
     const int64_t t1 = smaller(job.n, t0 + kKTokenBlock);
-    int64_t g = g0;
-    for (; g + 1 < g1; g += 2) {
-      const char* a = reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride);
+    for (int64_t g = g0; g < paired_end; g += 2) {
+      const char* a = group_start(job, g);
       const int64_t rows = smaller(2 * kRows, job.rows - g * kRows);
       float* y = job.y + g * kRows;
       int64_t t = t0;
       for (; t + kKTokens <= t1; t += kKTokens) q4_k_pair_times_rows<kKTokens>(a, a + job.group_stride, job, t, y, rows);
       for (; t < t1; ++t) q4_k_pair_times_rows<1>(a, a + job.group_stride, job, t, y, rows);
     }
-    if (g < g1) {
-      const char* a = reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride);
-      const int64_t rows = smaller(kRows, job.rows - g * kRows);
-      int64_t t = t0;
-      for (; t + kKTokens <= t1; t += kKTokens) q4_k_group_times_rows<Dot, kKTokens>(a, job, t, job.y + g * kRows, rows);
-      for (; t < t1; ++t) q4_k_group_times_rows<Dot, 1>(a, job, t, job.y + g * kRows, rows);
-    }
   }
+  if (paired_end < g1) multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, paired_end, g1);
 }
 
 }  // namespace
@@ -357,8 +346,7 @@ void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
   if (job.type == DType::Q4_K && job.n > 1) return q4_k_pairs(job, g0, g1);
   if (job.type == DType::Q4_K) {  // decode: one group at a time (one stream)
     for (int64_t g = g0; g < g1; ++g)
-      q4_k_decode_group(reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride), job,
-                        job.y + g * kRows, smaller(kRows, job.rows - g * kRows));
+      q4_k_decode_group(group_start(job, g), job, job.y + g * kRows, smaller(kRows, job.rows - g * kRows));
     return;
   }
   multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);

@@ -277,7 +277,7 @@ void multiply_k_type(const KGroupJob& job, int64_t g0, int64_t g1) {
   for (int64_t t0 = 0; t0 < job.n; t0 += kKTokenBlock) {
     const int64_t t1 = smaller(job.n, t0 + kKTokenBlock);
     for (int64_t g = g0; g < g1; ++g) {
-      const char* group = reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride);
+      const char* group = group_start(job, g);
       const int64_t rows = smaller(kRows, job.rows - g * kRows);
       float* yg = job.y + g * kRows;
       int64_t t = t0;

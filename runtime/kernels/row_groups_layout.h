@@ -92,6 +92,14 @@ struct KGroupJob {
   int64_t prefetch_l1, prefetch_l2;
 };
 
+namespace {
+// Where group g of a job's packed W starts.
+template <class Job>
+const char* group_start(const Job& job, int64_t g) {
+  return reinterpret_cast<const char*>(job.packed + static_cast<size_t>(g) * job.group_stride);
+}
+}  // namespace
+
 // K-quant groups (row_groups_k.cpp), for row_groups.cpp: bytes of one group
 // of rows of `supers` super-blocks, the packing, the product.
 size_t k_group_bytes(DType type, int64_t supers);
