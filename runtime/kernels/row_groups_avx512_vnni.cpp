@@ -278,6 +278,7 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
     }
     const __m256 dd8 = _mm256_mul_ps(header.d, _mm256_set1_ps(x->d));
     const __m512 dd = join_ps(dd8, dd8);
+#pragma GCC unroll 4  // with kp a run-time index GCC keeps scaled_pair[] in memory
     for (int kp = 0; kp < 4; ++kp) {  // vectors k = 2kp and 2kp + 1
       __m512i q[8];
       for (int i = 0; i < 4; ++i) {
