@@ -4,10 +4,10 @@
 // 512-bit instruction, Q6_K two of its 96-byte units side by side (below).
 // Batches run two neighbouring groups at once in 512-bit vectors, rows
 // 8g..8g+15 in the sixteen lanes (Q4_0, Q8_0 and Q4_K): each multiply-add
-// instruction then serves twice the rows, and the per-block work around it (the activation's broadcast scale and correction, the
-// float step) is shared by them. Eight activation rows per pass. Same
-// integer sums, same float steps in the same order: the same bits as every
-// other variant.
+// instruction then serves twice the rows, and the per-block work around it
+// (the activation's broadcast scale and correction, the float step) is
+// shared by them. Eight activation rows per pass. Same integer sums, same
+// float steps in the same order: the same bits as every other variant.
 #include "kernels/row_groups_k_kernel.h"
 
 namespace reach::run::row_groups {
