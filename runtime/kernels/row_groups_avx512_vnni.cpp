@@ -164,10 +164,12 @@ void group_times_row_by_lines(const char* line, const GroupJob& job, float* y, i
   _mm256_mask_storeu_ps(y, real, acc);
 }
 
-template <DType Type>
-void decode_groups(const GroupJob& job, int64_t g0, int64_t g1) {
+// Decode of groups [g0, g1): Kernel(group, job, y, rows) on one group at a
+// time (one stream); a template argument, so that it is inlined.
+template <auto Kernel, class Job>
+void decode_each_group(const Job& job, int64_t g0, int64_t g1) {
   for (int64_t g = g0; g < g1; ++g)
-    group_times_row_by_lines<Type>(group_start(job, g), job, job.y + g * kRows, smaller(kRows, job.rows - g * kRows));
+    Kernel(group_start(job, g), job, job.y + g * kRows, smaller(kRows, job.rows - g * kRows));
 }
 
 // ---- Q4_K in pairs of groups (prefill) --------------------------------------
@@ -253,6 +255,20 @@ void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, in
   }
 }
 
+// A decode's float accumulators of vector pairs (k = 2kp in lanes 0-7,
+// 2kp + 1 in lanes 8-15) as the shared kernel's lanes, summed and stored by
+// store_lane_sums.
+void store_pair_lane_sums(const __m512 (&scaled_pair)[4], const __m256 (&minsum)[8], float* y, int64_t y_stride,
+                          int64_t rows) {
+  __m256 scaled[1][8], minimums[1][8];
+  for (int kp = 0; kp < 4; ++kp) {
+    scaled[0][2 * kp] = _mm512_castps512_ps256(scaled_pair[kp]);
+    scaled[0][2 * kp + 1] = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(scaled_pair[kp]), 1));
+  }
+  for (int l = 0; l < 8; ++l) minimums[0][l] = minsum[l];
+  store_lane_sums<1>(scaled, minimums, y, y_stride, rows);
+}
+
 // Q4_K decode, one group, a whole line per 512-bit instruction: vectors k
 // and k + 1 of a sub-block pair are one 64-byte line, so lanes 0-7 carry
 // codes(k) and lanes 8-15 codes(k + 1), each half with its own activation
@@ -264,9 +280,9 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
   const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   __m512 scaled_pair[4];
-  __m256 minsum[1][8];
+  __m256 minsum[8];
   for (int kp = 0; kp < 4; ++kp) scaled_pair[kp] = _mm512_setzero_ps();
-  for (int l = 0; l < 8; ++l) minsum[0][l] = _mm256_setzero_ps();
+  for (int l = 0; l < 8; ++l) minsum[l] = _mm256_setzero_ps();
   for (int64_t s = 0; s < job.supers; ++s) {
     const Q4KHeader header(line, ahead);
     line += kQ4KHeaderBytes;
@@ -299,14 +315,9 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
     line += 1024;
     __m256i min_of[8];
     for (int l = 0; l < 8; ++l) min_of[l] = header.scales.min(l);
-    add_q4_k_minimums(min_of, header.dmin, x->d, job.xsum32 + s * 8, minsum[0]);
+    add_q4_k_minimums(min_of, header.dmin, x->d, job.xsum32 + s * 8, minsum);
   }
-  __m256 scaled[1][8];
-  for (int kp = 0; kp < 4; ++kp) {
-    scaled[0][2 * kp] = _mm512_castps512_ps256(scaled_pair[kp]);
-    scaled[0][2 * kp + 1] = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(scaled_pair[kp]), 1));
-  }
-  store_lane_sums<1>(scaled, minsum, y, job.rows, rows);
+  store_pair_lane_sums(scaled_pair, minsum, y, job.rows, rows);
 }
 
 // Q6_K decode, one group: vectors k and k + 1 of each half in the two
@@ -370,21 +381,17 @@ void q6_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
     }
     const __m256 dd8 = _mm256_mul_ps(d, _mm256_set1_ps(x->d));
     const __m512 dd = join_ps(dd8, dd8);
+    const auto* bsums = reinterpret_cast<const int8_t*>(x->bsums);
     for (int kp = 0; kp < 4; ++kp) {  // the shared kernel's end of a super-block, lanes 2kp and 2kp + 1
-      const auto* bsums = reinterpret_cast<const int8_t*>(x->bsums);
       const __m512i subs = _mm512_madd_epi16(join(sc.pair16(2 * kp), sc.pair16(2 * kp + 1)),
                                              join(broadcast4(bsums + 8 * kp), broadcast4(bsums + 8 * kp + 4)));
       const __m512i offset_codes = _mm512_sub_epi32(codes[kp], _mm512_slli_epi32(subs, 5));
       scaled_pair[kp] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(offset_codes), scaled_pair[kp]);
     }
   }
-  __m256 scaled[1][8], minsum[1][8];  // Q6_K has no minimums: +0, as in the shared kernel
-  for (int kp = 0; kp < 4; ++kp) {
-    scaled[0][2 * kp] = _mm512_castps512_ps256(scaled_pair[kp]);
-    scaled[0][2 * kp + 1] = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(scaled_pair[kp]), 1));
-  }
-  for (int l = 0; l < 8; ++l) minsum[0][l] = _mm256_setzero_ps();
-  store_lane_sums<1>(scaled, minsum, y, job.rows, rows);
+  __m256 minsum[8];  // Q6_K has no minimums: +0, as in the shared kernel
+  for (int l = 0; l < 8; ++l) minsum[l] = _mm256_setzero_ps();
+  store_pair_lane_sums(scaled_pair, minsum, y, job.rows, rows);
 }
 
 // Q4_K prefill: multiply_k_type's order (blocks of activation rows, eight
@@ -410,9 +417,9 @@ void q4_k_pairs(const KGroupJob& job, int64_t g0, int64_t g1) {
 
 namespace avx512_vnni {
 void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
-  if (job.n == 1) {  // decode: one group at a time
-    if (job.type == DType::Q4_0) decode_groups<DType::Q4_0>(job, g0, g1);
-    else decode_groups<DType::Q8_0>(job, g0, g1);
+  if (job.n == 1) {
+    if (job.type == DType::Q4_0) decode_each_group<group_times_row_by_lines<DType::Q4_0>>(job, g0, g1);
+    else decode_each_group<group_times_row_by_lines<DType::Q8_0>>(job, g0, g1);
     return;
   }
   if (job.type == DType::Q4_0) multiply_pairs<DType::Q4_0>(job, g0, g1);
@@ -423,10 +430,9 @@ void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
 // vpdpwssd on 256-bit vectors.
 void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
   if (job.type == DType::Q4_K && job.n > 1) return q4_k_pairs(job, g0, g1);
-  if (job.n == 1) {  // decode: one group at a time (one stream)
-    const auto decode_group = job.type == DType::Q4_K ? q4_k_decode_group : q6_k_decode_group;
-    for (int64_t g = g0; g < g1; ++g)
-      decode_group(group_start(job, g), job, job.y + g * kRows, smaller(kRows, job.rows - g * kRows));
+  if (job.n == 1) {  // decode
+    if (job.type == DType::Q4_K) decode_each_group<q4_k_decode_group>(job, g0, g1);
+    else decode_each_group<q6_k_decode_group>(job, g0, g1);
     return;
   }
   multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
