@@ -22,6 +22,7 @@ for lib in $(ldd "$stage"/bin/* | awk '$3 ~ /^\// {print $3}' | sort -u); do
   esac
 done
 rm -rf "$root/.devcarry" && mkdir -p "$root/.devcarry"
+git -C "$root" rev-parse --short HEAD >"$root/.devcarry/commit"
 tar -C "$stage" -cJf "$root/.devcarry/bundle.tar.xz" bin lib
 rm -rf "$stage"
 ls -la "$root/.devcarry"

@@ -35,7 +35,9 @@ timeout 120 $bin/reach-gpu-membw --gib 4 | tee "$out/gpu_membw.txt"
 
 echo "== op-by-op and whole-model tests against the CPU backend"
 mkdir -p /work/main/build/test/runtime/cuda/data
-timeout 400 $bin/reach_cuda_test --gtest_brief=0 2>&1 | grep -v "^\[ RUN\|^\[       OK" | tail -60
+timeout 400 $bin/reach_cuda_test --gtest_brief=0 >"$out/cuda_test.log" 2>&1
+echo "reach_cuda_test: rc=$?"
+grep -v "^\[ RUN\|^\[       OK" "$out/cuda_test.log" | tail -60
 
 echo "== CLI: greedy text on the GPU equals the CPU's"
 $bin/reach-random-gguf --out /tmp/reach-gpu/tiny.gguf --type q8_0 --tokenizer "$tokenizer" \

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "formats/format_error.h"
+#include "kernels/cuda/block_codes.h"
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/matmul.h"
@@ -167,7 +168,8 @@ void CudaForward::upload_weights(const ModelSource& source, const WeightViews& v
     if (!cuda::has_device_kernel(t->dtype) || t->cols() % 32 != 0)
       throw FormatError(source.path().string(), "tensor '" + t->name + "' (" +
                                                     std::string(type_traits(t->dtype).name) +
-                                                    ") has no CUDA kernel (F32, F16, BF16, Q8_0, Q4_0; rows of 32k)");
+                                                    ") has no CUDA kernel (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                                                    "Q2_K .. Q6_K; rows of 32k)");
     matrices.push_back({t, slot, total});
     total += round_up(cuda::device_matrix_bytes(t->dtype, t->rows(), t->cols()));
   };
@@ -202,7 +204,7 @@ void CudaForward::upload_weights(const ModelSource& source, const WeightViews& v
     const TensorView& t = *m.view;
     const size_t bytes = cuda::device_matrix_bytes(t.dtype, t.rows(), t.cols());
     const std::byte* from = t.data;
-    if (type_traits(t.dtype).quantized()) {
+    if (type_traits(t.dtype).quantized() && !cuda::codes::in_file_layout(t.dtype)) {  // else the file's rows
       staging.resize(std::max(staging.size(), bytes));
       cuda::repack_for_device(t.dtype, t.rows(), t.cols(), t.data, staging.data());
       from = staging.data();

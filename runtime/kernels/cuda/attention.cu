@@ -4,7 +4,7 @@
 // in tiles of 32 that it loads once into shared memory for all its queries,
 // and each warp keeps a running maximum, sum and output (the online
 // softmax), so no score matrix exists anywhere. Decode (one token) runs one
-// warp a head.
+// block a head too, its other three warps only loading the tiles.
 #include <cmath>
 #include <string>
 
@@ -52,12 +52,15 @@ __global__ void attention_kernel(Problem p) {
   float running_max = -INFINITY, running_sum = 0.0f, acc[D32] = {};
   for (int64_t k0 = 0; k0 <= last_key; k0 += kTile) {
     __syncthreads();  // the previous tile is no longer read (and the queries are written)
-    for (int i = threadIdx.x; i < kTile * kHeadDim; i += blockDim.x) {
-      const int j = i / kHeadDim, d = i % kHeadDim;
+    // 16 bytes a load: a key row starts at a multiple of 32 floats.
+    for (int i = threadIdx.x; i < kTile * kHeadDim / 4; i += blockDim.x) {
+      const int j = i / (kHeadDim / 4), d = i % (kHeadDim / 4) * 4;
       if (k0 + j > last_key) continue;
       const int64_t at = (k0 + j) * kv_dim + kv_head * kHeadDim + d;
-      keys[j * (kHeadDim + 1) + d] = p.k[at];
-      values[j * kHeadDim + d] = p.v[at];
+      const float4 key = *reinterpret_cast<const float4*>(p.k + at);
+      float* to = keys + j * (kHeadDim + 1) + d;
+      to[0] = key.x, to[1] = key.y, to[2] = key.z, to[3] = key.w;
+      *reinterpret_cast<float4*>(values + j * kHeadDim + d) = *reinterpret_cast<const float4*>(p.v + at);
     }
     __syncthreads();
     if (!active || k0 > pos) continue;  // every key of this tile is in this query's future
@@ -78,7 +81,11 @@ __global__ void attention_kernel(Problem p) {
     running_max = new_max;
 #pragma unroll
     for (int c = 0; c < D32; ++c) acc[c] *= correction;
-    for (int j = 0; j < kTile; ++j) {
+    // Only the keys this query sees: the tile's slots past the block's last
+    // key hold whatever shared memory held before, NaN included, and 0 · NaN
+    // would poison the sum.
+    const int seen = static_cast<int>(min(static_cast<int64_t>(kTile), pos - k0 + 1));
+    for (int j = 0; j < seen; ++j) {
       const float w = __shfl_sync(0xffffffffu, weight, j);
 #pragma unroll
       for (int c = 0; c < D32; ++c) acc[c] += w * values[j * kHeadDim + lane + 32 * c];
@@ -92,11 +99,13 @@ __global__ void attention_kernel(Problem p) {
 template <int D32>
 void launch(const Problem& p, cudaStream_t s) {
   constexpr int kHeadDim = 32 * D32;
-  const int warps = p.n_tokens == 1 ? 1 : 4;
+  // Four warps load each tile even for one query (decode): one warp alone
+  // waited on its loads a tile at a time.
+  const int warps = 4;
   const size_t shared = sizeof(float) * (kTile * (kHeadDim + 1) + kTile * kHeadDim + warps * kHeadDim);
   static const cudaError_t raised = cudaFuncSetAttribute(attention_kernel<D32>,
                                                          cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                         static_cast<int>(sizeof(float) * (kTile * (2 * kHeadDim + 1) + 4 * kHeadDim)));
+                                                         static_cast<int>(shared));
   check(raised, "raising attention's shared-memory limit");
   const dim3 grid(static_cast<unsigned>((p.n_tokens + warps - 1) / warps), static_cast<unsigned>(p.n_heads));
   attention_kernel<D32><<<grid, 32 * warps, shared, s>>>(p);

@@ -36,6 +36,7 @@ void check(cudaError_t e, const char* what);
 //         scales {rows, cols/32}.
 // Splitting quants from scales keeps every 32-element block's quants 16- or
 // 32-byte aligned, so a thread reads a block in one or two vector loads.
+//   Q4_1, Q5_0, Q5_1 and the K-quants: the file's rows (block_codes.h).
 struct DeviceMatrix {
   DType dtype = DType::F32;
   int64_t rows = 0, cols = 0;

@@ -1,14 +1,18 @@
 #pragma once
 // Element (r, c) of a matrix in its device layout (cuda_ops.h's
 // DeviceMatrix), as F32: what the embedding lookup returns and what the
-// GEMM's dequantization rounds to F16. d·q for Q8_0/Q4_0, in one rounding.
+// GEMM's dequantization rounds to F16. d·q for Q8_0/Q4_0, in one rounding;
+// the other quantized types as the CPU's dequantization (block_codes.h).
 #include <cuda_fp16.h>
 
+#include "kernels/cuda/block_codes.h"
 #include "kernels/cuda/cuda_ops.h"
 
 namespace reach::run::cuda {
 
 __device__ inline float half_bits_to_float(uint16_t h) { return __half2float(__ushort_as_half(h)); }
+
+__device__ inline const uint8_t* bytes(const DeviceMatrix& m) { return reinterpret_cast<const uint8_t*>(m.data); }
 
 __device__ inline float element(const DeviceMatrix& m, int64_t r, int64_t c) {
   switch (m.dtype) {
@@ -28,6 +32,14 @@ __device__ inline float element(const DeviceMatrix& m, int64_t r, int64_t c) {
       const uint8_t byte = reinterpret_cast<const uint8_t*>(m.data)[r * (m.cols / 2) + (c / 32) * 16 + j % 16];
       return d * static_cast<float>((j < 16 ? byte & 0x0F : byte >> 4) - 8);
     }
+    case DType::Q4_1: return codes::element_of<DType::Q4_1>(bytes(m), m.cols, r, c);
+    case DType::Q5_0: return codes::element_of<DType::Q5_0>(bytes(m), m.cols, r, c);
+    case DType::Q5_1: return codes::element_of<DType::Q5_1>(bytes(m), m.cols, r, c);
+    case DType::Q2_K: return codes::element_of<DType::Q2_K>(bytes(m), m.cols, r, c);
+    case DType::Q3_K: return codes::element_of<DType::Q3_K>(bytes(m), m.cols, r, c);
+    case DType::Q4_K: return codes::element_of<DType::Q4_K>(bytes(m), m.cols, r, c);
+    case DType::Q5_K: return codes::element_of<DType::Q5_K>(bytes(m), m.cols, r, c);
+    case DType::Q6_K: return codes::element_of<DType::Q6_K>(bytes(m), m.cols, r, c);
     default:
       return __int_as_float(0x7fc00000);  // has_device_kernel refused it at load
   }

@@ -1,5 +1,6 @@
 #include <cstring>
 
+#include "kernels/cuda/block_codes.h"
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/quant.h"
 
@@ -14,7 +15,7 @@ bool has_device_kernel(DType type) {
     case DType::Q4_0:
       return true;
     default:
-      return false;
+      return codes::in_file_layout(type);
   }
 }
 
@@ -30,8 +31,8 @@ size_t device_matrix_bytes(DType type, int64_t rows, int64_t cols) {
       return elems + 2 * (elems / 32);
     case DType::Q4_0:
       return elems / 2 + 2 * (elems / 32);
-    default:
-      return 0;
+    default:  // the file's rows
+      return codes::in_file_layout(type) ? static_cast<size_t>(rows) * type_traits(type).row_bytes(cols) : 0;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <string>
 
+#include "kernels/cuda/block_codes.h"
 #include "kernels/cuda/device_element.cuh"
 #include "kernels/cuda/reduce.cuh"
 
@@ -24,40 +25,76 @@ void check_blas(cublasStatus_t s, const char* what) {
 }
 
 // ---- X as Q8_0, as quantize_row_q8_0 does it on the CPU: d = amax/127
-// stored as F16, q = round-half-even(x · 127/amax). One warp a block.
-__global__ void quantize_q8_0_kernel(const float* x, int64_t blocks, int8_t* q, float* d) {
+// stored as F16, q = round-half-even(x · 127/amax). One warp a block. With
+// `s`, also block_q8_1's s = d·Σq rounded to F16 (d before its rounding),
+// which Q4_1/Q5_1's minimums multiply.
+__global__ void quantize_q8_0_kernel(const float* x, int64_t blocks, int8_t* q, float* d, float* s) {
   const int64_t b = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) / 32;
   if (b >= blocks) return;
   const int lane = threadIdx.x % 32;
   const float v = x[b * 32 + lane];
   const float amax = warp_max(fabsf(v));
   const float id = amax != 0.0f && isfinite(127.0f / amax) ? 127.0f / amax : 0.0f;
-  q[b * 32 + lane] = static_cast<int8_t>(__float2int_rn(v * id));
+  const int code = __float2int_rn(v * id);
+  q[b * 32 + lane] = static_cast<int8_t>(code);
   if (lane == 0) d[b] = __half2float(__float2half_rn(amax / 127.0f));
+  if (s) {
+    const int sum = warp_sum(code);
+    if (lane == 0) s[b] = __half2float(__float2half_rn(amax / 127.0f * static_cast<float>(sum)));
+  }
 }
 
-// ---- the integer block dots: 32 int8 products of one block, summed.
+// ---- X as Q8_K, as quantize_row_q8_k does it on the CPU: per 256 values,
+// the first of largest magnitude maps to -127 (iscale = -127/it), codes
+// round half to even, capped at 127, d = 1/iscale; a block whose iscale is
+// not finite (or 0) is all zeros. One thread a value, one block a super-block.
+__global__ void quantize_q8_k_kernel(const float* x, int8_t* q, float* d) {
+  const int64_t at = blockIdx.x * int64_t{256} + threadIdx.x;
+  const float v = x[at];
+  const float amax = block_reduce(fabsf(v), [](float a, float b) { return fmaxf(a, b); }, 0.0f);
+  const int first = block_reduce(fabsf(v) == amax ? static_cast<int>(threadIdx.x) : 256,
+                                 [](int a, int b) { return min(a, b); }, 256);
+  const float iscale = amax != 0.0f ? -127.0f / x[blockIdx.x * int64_t{256} + first] : 0.0f;
+  if (!isfinite(iscale) || iscale == 0.0f) {
+    q[at] = 0;
+    if (threadIdx.x == 0) d[blockIdx.x] = 0.0f;
+    return;
+  }
+  const float scaled = v * iscale;
+  q[at] = static_cast<int8_t>(isnan(scaled) ? 0 : min(127, __float2int_rn(scaled)));
+  if (threadIdx.x == 0) d[blockIdx.x] = 1.0f / iscale;
+}
+
+// ---- the integer block dots: 32 int8 products of one block, summed. Each
+// type's bytes of a block are loaded first (Data) and multiplied after, so a
+// lane can have several blocks' loads in flight at once.
 struct Q8_0Block {
   static constexpr int64_t kBytes = 32;
-  __device__ static int dot(const int8_t* w, const int4* x) {
-    const int4 w0 = reinterpret_cast<const int4*>(w)[0], w1 = reinterpret_cast<const int4*>(w)[1];
+  struct Data {
+    int4 lo, hi;
+  };
+  __device__ static Data load(const int8_t* w) {
+    return {reinterpret_cast<const int4*>(w)[0], reinterpret_cast<const int4*>(w)[1]};
+  }
+  __device__ static int dot(const Data& w, const int4* x) {
     const int4 x0 = x[0], x1 = x[1];
-    int s = __dp4a(w0.x, x0.x, 0);
-    s = __dp4a(w0.y, x0.y, s);
-    s = __dp4a(w0.z, x0.z, s);
-    s = __dp4a(w0.w, x0.w, s);
-    s = __dp4a(w1.x, x1.x, s);
-    s = __dp4a(w1.y, x1.y, s);
-    s = __dp4a(w1.z, x1.z, s);
-    return __dp4a(w1.w, x1.w, s);
+    int s = __dp4a(w.lo.x, x0.x, 0);
+    s = __dp4a(w.lo.y, x0.y, s);
+    s = __dp4a(w.lo.z, x0.z, s);
+    s = __dp4a(w.lo.w, x0.w, s);
+    s = __dp4a(w.hi.x, x1.x, s);
+    s = __dp4a(w.hi.y, x1.y, s);
+    s = __dp4a(w.hi.z, x1.z, s);
+    return __dp4a(w.hi.w, x1.w, s);
   }
 };
 
 struct Q4_0Block {
   static constexpr int64_t kBytes = 16;
+  using Data = int4;
+  __device__ static Data load(const int8_t* w) { return *reinterpret_cast<const int4*>(w); }
   // Σ (nibble - 8) · x = Σ nibble · x − 8 Σ x.
-  __device__ static int dot(const int8_t* w, const int4* x) {
-    const int4 packed = *reinterpret_cast<const int4*>(w);
+  __device__ static int dot(const Data& packed, const int4* x) {
     const int words[4] = {packed.x, packed.y, packed.z, packed.w};
     const int4 x0 = x[0], x1 = x[1];
     const int xs[8] = {x0.x, x0.y, x0.z, x0.w, x1.x, x1.y, x1.z, x1.w};
@@ -72,8 +109,14 @@ struct Q4_0Block {
   }
 };
 
+// Loads a lane issues before it waits for the first: one 4096-wide row of
+// Q4_0 is then one round trip to memory (a lane's 4 blocks), where one load
+// at a time left decode at 15% of the H100's bandwidth.
+constexpr int kInFlight = 4;
+
 // One warp a weight row, each lane a 32-element block at a time, for N rows
-// of X at once (each weight block is read once for all of them).
+// of X at once (each weight block is read once for all of them). A lane's
+// blocks are summed in column order whatever kInFlight is.
 template <class Block, int N>
 __global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float* xd, float* y) {
   const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
@@ -83,12 +126,24 @@ __global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float*
   const auto* quants = reinterpret_cast<const int8_t*>(w.data) + row * nb * Block::kBytes;
   const uint16_t* scales = w.scales() + row * nb;
   float acc[N] = {};
-  for (int64_t b = lane; b < nb; b += 32) {
-    const float dw = half_bits_to_float(scales[b]);
+  for (int64_t b0 = lane; b0 < nb; b0 += 32 * kInFlight) {
+    typename Block::Data data[kInFlight];
+    float dw[kInFlight];
 #pragma unroll
-    for (int t = 0; t < N; ++t) {
-      const int isum = Block::dot(quants + b * Block::kBytes, reinterpret_cast<const int4*>(xq + t * w.cols + b * 32));
-      acc[t] += dw * xd[t * nb + b] * static_cast<float>(isum);
+    for (int u = 0; u < kInFlight; ++u) {
+      if (b0 + 32 * u >= nb) break;
+      data[u] = Block::load(quants + (b0 + 32 * u) * Block::kBytes);
+      dw[u] = half_bits_to_float(scales[b0 + 32 * u]);
+    }
+#pragma unroll
+    for (int u = 0; u < kInFlight; ++u) {
+      const int64_t b = b0 + 32 * u;
+      if (b >= nb) break;
+#pragma unroll
+      for (int t = 0; t < N; ++t) {
+        const int isum = Block::dot(data[u], reinterpret_cast<const int4*>(xq + t * w.cols + b * 32));
+        acc[t] += dw[u] * xd[t * nb + b] * static_cast<float>(isum);
+      }
     }
   }
 #pragma unroll
@@ -98,13 +153,61 @@ __global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float*
   }
 }
 
-// F32/F16/BF16 weights: one warp a row, 8 elements a lane at a time.
-template <DType Type>
-__device__ float weight_value(const std::byte* row, int64_t c) {
-  if constexpr (Type == DType::F32) return reinterpret_cast<const float*>(row)[c];
-  else if constexpr (Type == DType::F16) return half_bits_to_float(reinterpret_cast<const uint16_t*>(row)[c]);
-  else return __uint_as_float(static_cast<uint32_t>(reinterpret_cast<const uint16_t*>(row)[c]) << 16);
+// Q4_1/Q5_0/Q5_1 and the K-quants, read in the file's layout
+// (block_codes.h): one warp a row, each lane a group of 32 elements at a
+// time, its codes times the activation's as two integer dots. X is Q8_K for
+// the K-quants (scales xd per 256 values), Q8_0 with s (xs) for the others.
+template <DType Type, int N>
+__global__ void gemv_codes_kernel(DeviceMatrix w, const int8_t* xq, const float* xd, const float* xs, float* y) {
+  constexpr int kGroups = codes::kBlockElems<Type> / 32;  // per block
+  const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
+  if (row >= w.rows) return;
+  const int lane = threadIdx.x % 32;
+  const int64_t groups = w.cols / 32, blocks = w.cols / codes::kBlockElems<Type>;
+  const auto* wrow = reinterpret_cast<const uint8_t*>(w.data) + row * blocks * codes::kBlockBytes<Type>;
+  float acc[N] = {};
+  for (int64_t g = lane; g < groups; g += 32) {
+    const codes::Group group =
+        codes::decode<Type>(wrow + g / kGroups * codes::kBlockBytes<Type>, static_cast<int>(g % kGroups));
+#pragma unroll
+    for (int t = 0; t < N; ++t) {
+      const auto* q8 = reinterpret_cast<const uint32_t*>(xq + t * w.cols + g * 32);
+      if constexpr (codes::k_quant(Type)) acc[t] += codes::k_group_dot(group, q8, xd[t * blocks + g / kGroups]);
+      else acc[t] += codes::block32_dot(group, q8, xd[t * groups + g], xs[t * groups + g]);
+    }
+  }
+#pragma unroll
+  for (int t = 0; t < N; ++t) {
+    const float sum = warp_sum(acc[t]);
+    if (lane == 0) y[t * w.rows + row] = sum;
+  }
 }
+
+// F32/F16/BF16 weights: 8 consecutive values of a row, in one 16-byte load
+// (two for F32); rows start at multiples of 32 values.
+template <DType Type>
+struct Eight {
+  float v[8];
+  Eight() = default;
+  __device__ explicit Eight(const std::byte* row, int64_t c) {
+    if constexpr (Type == DType::F32) {
+      const float4 a = reinterpret_cast<const float4*>(row)[c / 4], b = reinterpret_cast<const float4*>(row)[c / 4 + 1];
+      v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+    } else {
+      const uint4 packed = *reinterpret_cast<const uint4*>(row + 2 * c);
+      const uint32_t words[4] = {packed.x, packed.y, packed.z, packed.w};
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        v[2 * i] = value(static_cast<uint16_t>(words[i] & 0xFFFFu));
+        v[2 * i + 1] = value(static_cast<uint16_t>(words[i] >> 16));
+      }
+    }
+  }
+  __device__ static float value(uint16_t bits) {
+    if constexpr (Type == DType::F16) return half_bits_to_float(bits);
+    else return __uint_as_float(static_cast<uint32_t>(bits) << 16);
+  }
+};
 
 template <DType Type>
 __device__ float activation(float x) {
@@ -112,6 +215,8 @@ __device__ float activation(float x) {
   else return x;
 }
 
+// One warp a row, 8 values a lane at a time, kInFlight such loads issued
+// before the first product; each lane's sum runs in column order.
 template <DType Type, int N>
 __global__ void gemv_float_kernel(DeviceMatrix w, const float* x, float* y) {
   const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
@@ -120,12 +225,23 @@ __global__ void gemv_float_kernel(DeviceMatrix w, const float* x, float* y) {
   constexpr int64_t kSize = Type == DType::F32 ? 4 : 2;
   const std::byte* wrow = w.data + row * w.cols * kSize;
   float acc[N] = {};
-  for (int64_t c0 = lane * 8; c0 < w.cols; c0 += 32 * 8) {
-    const int64_t end = c0 + 8 < w.cols ? c0 + 8 : w.cols;
-    for (int64_t c = c0; c < end; ++c) {
-      const float wv = weight_value<Type>(wrow, c);
+  for (int64_t c0 = lane * 8; c0 < w.cols; c0 += 32 * 8 * kInFlight) {
+    Eight<Type> weights[kInFlight];
 #pragma unroll
-      for (int t = 0; t < N; ++t) acc[t] += wv * activation<Type>(x[t * w.cols + c]);
+    for (int u = 0; u < kInFlight; ++u)
+      if (c0 + 256 * u < w.cols) weights[u] = Eight<Type>(wrow, c0 + 256 * u);
+#pragma unroll
+    for (int u = 0; u < kInFlight; ++u) {
+      const int64_t c = c0 + 256 * u;
+      if (c >= w.cols) break;
+#pragma unroll
+      for (int t = 0; t < N; ++t) {
+        const float4 a = *reinterpret_cast<const float4*>(x + t * w.cols + c);
+        const float4 b = *reinterpret_cast<const float4*>(x + t * w.cols + c + 4);
+        const float xs[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+#pragma unroll
+        for (int e = 0; e < 8; ++e) acc[t] += weights[u].v[e] * activation<Type>(xs[e]);
+      }
     }
   }
 #pragma unroll
@@ -136,7 +252,8 @@ __global__ void gemv_float_kernel(DeviceMatrix w, const float* x, float* y) {
 }
 
 template <int N>
-void launch_gemv(const DeviceMatrix& w, const float* x, const int8_t* xq, const float* xd, float* y, cudaStream_t s) {
+void launch_gemv(const DeviceMatrix& w, const float* x, const int8_t* xq, const float* xd, const float* xs, float* y,
+                 cudaStream_t s) {
   const auto blocks = static_cast<unsigned>((w.rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
   const unsigned threads = 32 * kWarpsPerBlock;
   switch (w.dtype) {
@@ -145,16 +262,19 @@ void launch_gemv(const DeviceMatrix& w, const float* x, const int8_t* xq, const 
     case DType::F32: gemv_float_kernel<DType::F32, N><<<blocks, threads, 0, s>>>(w, x, y); break;
     case DType::F16: gemv_float_kernel<DType::F16, N><<<blocks, threads, 0, s>>>(w, x, y); break;
     case DType::BF16: gemv_float_kernel<DType::BF16, N><<<blocks, threads, 0, s>>>(w, x, y); break;
-    default: throw CudaError("gemv: no CUDA kernel for this weight type");
+    default:
+      codes::with_type(w.dtype, [&]<DType Type>() {
+        gemv_codes_kernel<Type, N><<<blocks, threads, 0, s>>>(w, xq, xd, xs, y);
+      });
   }
 }
 
 template <int N = 1>
-void dispatch_gemv(int64_t n, const DeviceMatrix& w, const float* x, const int8_t* xq, const float* xd, float* y,
-                   cudaStream_t s) {
+void dispatch_gemv(int64_t n, const DeviceMatrix& w, const float* x, const int8_t* xq, const float* xd,
+                   const float* xs, float* y, cudaStream_t s) {
   if constexpr (N <= kGemvMaxTokens) {
-    if (n == N) return launch_gemv<N>(w, x, xq, xd, y, s);
-    return dispatch_gemv<N + 1>(n, w, x, xq, xd, y, s);
+    if (n == N) return launch_gemv<N>(w, x, xq, xd, xs, y, s);
+    return dispatch_gemv<N + 1>(n, w, x, xq, xd, xs, y, s);
   }
 }
 
@@ -167,7 +287,7 @@ __global__ void round_to_16bit_kernel(const float* x, int64_t n, uint16_t* out) 
   else out[i] = __half_as_ushort(__float2half_rn(x[i]));
 }
 
-// Rows [r0, r0 + rows) of a Q8_0/Q4_0 matrix as F16 (each value d·q is
+// Rows [r0, r0 + rows) of a quantized matrix as F16 (each value d·q is
 // rounded once, as ggml's dequantize-to-F16 path does).
 __global__ void dequantize_f16_kernel(DeviceMatrix w, int64_t r0, int64_t rows, uint16_t* out) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
@@ -199,16 +319,26 @@ void Matmul::operator()(const DeviceMatrix& w, const float* x, int64_t n, float*
 }
 
 void Matmul::gemv(const DeviceMatrix& w, const float* x, int64_t n, float* y) {
-  const bool quantized = w.dtype == DType::Q8_0 || w.dtype == DType::Q4_0;
-  if (quantized) {
-    const int64_t blocks = n * w.cols / 32;
+  const bool k_quant = codes::k_quant(w.dtype);
+  const bool block32 = w.dtype == DType::Q8_0 || w.dtype == DType::Q4_0 || (codes::in_file_layout(w.dtype) && !k_quant);
+  if (k_quant) {
+    const int64_t blocks = n * w.cols / 256;
     grow(x_quants_, static_cast<size_t>(n * w.cols), "the GEMV's quantized activations");
     grow(x_scales_, static_cast<size_t>(blocks) * sizeof(float), "the GEMV's activation scales");
-    quantize_q8_0_kernel<<<blocks_of_256(blocks * 32), 256, 0, stream_>>>(x, blocks, x_quants_.as<int8_t>(),
-                                                                          x_scales_.as<float>());
+    quantize_q8_k_kernel<<<static_cast<unsigned>(blocks), 256, 0, stream_>>>(x, x_quants_.as<int8_t>(),
+                                                                              x_scales_.as<float>());
+    check(cudaGetLastError(), "quantizing activations to Q8_K");
+  } else if (block32) {
+    const int64_t blocks = n * w.cols / 32;
+    const bool with_s = w.dtype == DType::Q4_1 || w.dtype == DType::Q5_1;
+    grow(x_quants_, static_cast<size_t>(n * w.cols), "the GEMV's quantized activations");
+    grow(x_scales_, static_cast<size_t>(blocks) * sizeof(float), "the GEMV's activation scales");
+    if (with_s) grow(x_sums_, static_cast<size_t>(blocks) * sizeof(float), "the GEMV's activation sums");
+    quantize_q8_0_kernel<<<blocks_of_256(blocks * 32), 256, 0, stream_>>>(
+        x, blocks, x_quants_.as<int8_t>(), x_scales_.as<float>(), with_s ? x_sums_.as<float>() : nullptr);
     check(cudaGetLastError(), "quantizing activations to Q8_0");
   }
-  dispatch_gemv(n, w, x, x_quants_.as<int8_t>(), x_scales_.as<float>(), y, stream_);
+  dispatch_gemv(n, w, x, x_quants_.as<int8_t>(), x_scales_.as<float>(), x_sums_.as<float>(), y, stream_);
   check(cudaGetLastError(), "gemv");
 }
 

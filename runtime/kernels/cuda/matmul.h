@@ -4,13 +4,16 @@
 //   n ≤ kGemvMaxTokens (decode, the server's batched decode): a GEMV kernel
 //     that reads each weight row once for all n rows of X, one warp a row.
 //     Q8_0/Q4_0 weights multiply X quantized to Q8_0 as the CPU quantizes it,
-//     with exact integer dot products per 32-element block (dp4a); F16
+//     with exact integer dot products per 32-element block (dp4a), and so
+//     do Q4_1/Q5_0/Q5_1 (with block_q8_1's sums); the K-quants multiply X
+//     quantized to Q8_K as the CPU does (block_codes.h); F16
 //     weights multiply X rounded to F16, as on the CPU; BF16 and F32 weights
 //     multiply X as it is. Memory-bound: what it costs is reading W.
 //   larger n (prefill): cuBLAS with F32 accumulation. F16 and BF16 weights
 //     in place against X rounded to their type (tensor cores); Q8_0/Q4_0
 //     weights dequantized to F16 a slice of rows at a time into a bounded
-//     scratch, then the same GEMM; F32 weights through SGEMM.
+//     scratch, then the same GEMM (and every other quantized type); F32
+//     weights through SGEMM.
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
@@ -42,7 +45,9 @@ class Matmul {
 
   cudaStream_t stream_;
   void* blas_ = nullptr;  // cublasHandle_t, opaque here
-  DeviceBuffer x_quants_, x_scales_;  // X as Q8_0: {n, cols} int8, {n, cols/32} F32 (each an F16 value)
+  // X as Q8_0: {n, cols} int8, {n, cols/32} F32 scales (each an F16 value),
+  // and for Q4_1/Q5_1 {n, cols/32} scaled sums; or as Q8_K: {n, cols/256} F32 scales.
+  DeviceBuffer x_quants_, x_scales_, x_sums_;
   DeviceBuffer x_half_;               // X rounded to F16 or BF16 {n, cols}
   DeviceBuffer w_half_;               // a slice of dequantized W, F16
 };

