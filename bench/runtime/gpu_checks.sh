@@ -2,18 +2,18 @@
 # Every GPU check of the CUDA backend (issue #19) in one run, for a GPU
 # machine lent for minutes: the op-by-op and whole-model tests against the
 # CPU backend, the GPU's read bandwidth, a CLI greedy comparison, and
-# `reach-run bench` (pp512, tg128) on TinyLlama-1.1B and Llama-2-7B shapes in
-# F16, Q8_0 and Q4_0 with random weights. Runs from the repository root with
+# `reach-run bench` (pp512, tg128) on TinyLlama-1.1B and Llama-2-7B shapes
+# with random weights, in the types MODELS names. Runs from the repository root with
 # .devcarry/bundle.tar.xz (bench/runtime/gpu_bundle.sh) and the llama2
 # tokenizer folder carried; writes its log and tables to $OUT (or ./gpu-out).
 #
-#   bench/runtime/gpu_checks.sh [SHAPES] [TYPES]   (default: "tinyllama llama2-7b" "f16 q8_0 q4_0")
+#   bench/runtime/gpu_checks.sh [MODELS]   (SHAPE:TYPE ..., default below)
 set -uo pipefail
 root=$(pwd)
 out=${OUT:-$root/gpu-out}
 mkdir -p "$out" /tmp/reach-gpu
-shapes=${1:-tinyllama llama2-7b}
-types=${2:-f16 q8_0 q4_0}
+models=${1:-tinyllama:f16 tinyllama:q8_0 tinyllama:q4_0 tinyllama:q4_k tinyllama:q6_k
+  llama2-7b:f16 llama2-7b:q8_0 llama2-7b:q4_0 llama2-7b:q4_k}
 log=$out/gpu_checks.log
 exec > >(tee "$log") 2>&1
 
@@ -49,14 +49,25 @@ done
 cmp /tmp/reach-gpu/gen-cpu.txt /tmp/reach-gpu/gen-cuda.txt && echo "greedy CLI: identical" || echo "greedy CLI: DIFFERENT"
 
 echo "== reach-run bench --device cuda"
-for shape in $shapes; do
-  for type in $types; do
-    file=/tmp/reach-gpu/$shape-$type.gguf
-    start=$(date +%s.%N)
-    $bin/reach-random-gguf --out "$file" --type "$type" --shape "$shape" --tokenizer "$tokenizer" || continue
-    echo "wrote $file ($(du -h "$file" | cut -f1)) in $(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}') s"
-    timeout 300 $bin/reach-run bench -m "$file" -p 512 -n 128 -r 3 --device cuda | tee -a "$out/bench.md"
-    rm -f "$file"
-  done
+# Each model: pp512 and tg128 (decode steps replayed as CUDA graphs), and
+# for the Q4_0 files tg128 again with every kernel launched by the host.
+for model in $models; do
+  shape=${model%:*} type=${model#*:}
+  file=/tmp/reach-gpu/$shape-$type.gguf
+  start=$(date +%s.%N)
+  $bin/reach-random-gguf --out "$file" --type "$type" --shape "$shape" --tokenizer "$tokenizer" || continue
+  echo "wrote $file ($(du -h "$file" | cut -f1)) in $(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}') s"
+  timeout 300 $bin/reach-run bench -m "$file" -p 512 -n 128 -r 3 --device cuda | tee -a "$out/bench.md"
+  if [[ $type == q4_0 ]]; then
+    REACH_CUDA_GRAPHS=0 timeout 300 $bin/reach-run bench -m "$file" -p 0 -n 128 -r 3 --device cuda | tee -a "$out/bench.md"
+  fi
+  if [[ $model == "${PROFILE:-llama2-7b:q4_0}" ]] && command -v ncu >/dev/null; then
+    # Each kernel of a few decode steps, timed alone (where a step's time goes).
+    REACH_CUDA_GRAPHS=0 timeout 150 ncu --clock-control none --metrics gpu__time_duration.sum --csv \
+      --launch-skip 400 --launch-count 120 $bin/reach-run bench -m "$file" -p 0 -n 8 -r 1 --device cuda \
+      >"$out/ncu-decode.csv" 2>"$out/ncu-decode.err"
+    echo "ncu: rc=$? $(grep -c gpu__time_duration "$out/ncu-decode.csv") kernels timed"
+  fi
+  rm -f "$file"
 done
 echo "== done $(date -u +%FT%TZ)"

@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,13 +57,70 @@ class CountedBuffer {
   DeviceBuffer buffer_;
 };
 
-// Grows `b` to `count` values of T; keeps it when it is large enough.
+// Grows `b` to `count` values of T (counting the reallocation in
+// `generation`); keeps it when it is large enough.
 template <class T>
-T* grown(CountedBuffer& b, int64_t count, const char* what) {
+T* grown(CountedBuffer& b, int64_t count, const char* what, uint64_t& generation) {
   const auto bytes = static_cast<size_t>(count) * sizeof(T);
-  if (b.buffer().size() < bytes) b = CountedBuffer(bytes, what);
+  if (b.buffer().size() < bytes) b = CountedBuffer(bytes, what), ++generation;
   return b.as<T>();
 }
+
+// A decode step captured as a CUDA graph, and what it was captured against:
+// the cache it writes and the scratch it reads, by address. Replaying it
+// runs the same kernels on the same buffers, so the same bits.
+struct GraphKey {
+  const float* keys = nullptr;
+  const float* values = nullptr;
+  int64_t capacity = 0;
+  uint64_t scratch = 0, matmul_scratch = 0;
+  bool operator==(const GraphKey&) const = default;
+};
+
+class DecodeGraph {
+ public:
+  DecodeGraph() = default;
+  DecodeGraph(const DecodeGraph&) = delete;
+  DecodeGraph& operator=(const DecodeGraph&) = delete;
+  ~DecodeGraph() { reset(); }
+  bool holds(const GraphKey& key) const { return exec_ != nullptr && key_ == key; }
+  void reset() {
+    if (exec_) cudaGraphExecDestroy(exec_);
+    exec_ = nullptr;
+  }
+  // Records what `enqueue` queues on `s` (nothing runs), as the graph for `key`.
+  template <class F>
+  void capture(cudaStream_t s, const GraphKey& key, F&& enqueue) {
+    reset();
+    cuda::check(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal), "capturing the decode step");
+    cudaGraph_t graph = nullptr;
+    try {
+      enqueue();
+    } catch (...) {
+      cudaStreamEndCapture(s, &graph);
+      if (graph) cudaGraphDestroy(graph);
+      throw;
+    }
+    cuda::check(cudaStreamEndCapture(s, &graph), "capturing the decode step");
+    const cudaError_t made = cudaGraphInstantiate(&exec_, graph, 0);
+    cudaGraphDestroy(graph);
+    cuda::check(made, "instantiating the decode step's graph");
+    key_ = key;
+  }
+  void launch(cudaStream_t s) const { cuda::check(cudaGraphLaunch(exec_, s), "replaying the decode step"); }
+
+ private:
+  cudaGraphExec_t exec_ = nullptr;
+  GraphKey key_;
+};
+
+// The activations of one forward pass in device memory (shapes as in model.h).
+struct Scratch {
+  int32_t* ids;
+  float *cos, *sin, *x, *xb, *q, *att, *gate, *up, *logits;
+  float *k, *v;        // staged keys and values (null when they go straight to the cache)
+  int64_t* pos;        // the decode step's position, read by its kernels (else null)
+};
 
 size_t round_up(size_t n) { return (n + 255) / 256 * 256; }
 
@@ -101,7 +159,9 @@ class CudaForward final : public DeviceForward {
  public:
   CudaForward(const ModelSource& source, int index);
 
-  std::string description() const override { return description_; }
+  std::string description() const override {
+    return description_ + (graphs_ ? ", decode steps as CUDA graphs" : ", decode steps launched one kernel at a time");
+  }
   KVCache make_cache(int64_t capacity) override;
   std::span<const float> forward(const DeviceBatch& batch) override;
   size_t weight_bytes_per_token() const override { return bytes_per_token_; }
@@ -111,6 +171,12 @@ class CudaForward final : public DeviceForward {
   void upload_weights(const ModelSource& source, const WeightViews& views);
   void linear(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone) {
     matmul_(w, x, n, y, rows_as_alone);
+  }
+  Scratch scratch(const DeviceBatch& batch, bool decode_step);
+  void enqueue_pass(const DeviceBatch& batch, const Scratch& b);
+  void run_decode_step(const DeviceBatch& batch, const Scratch& b);
+  GraphKey graph_key(KVCache& cache) const {
+    return {cache.keys(0, 0), cache.values(0, 0), cache.capacity(), generation_, matmul_.scratch_generation()};
   }
 
   ModelConfig config_;
@@ -126,7 +192,14 @@ class CudaForward final : public DeviceForward {
   cuda::Matmul matmul_;
 
   // Scratch for a batch of n tokens, grown on demand (shapes as in model.h).
-  CountedBuffer ids_, cos_, sin_, x_, xb_, q_, k_, v_, att_, gate_, up_, logits_;
+  CountedBuffer ids_, cos_, sin_, x_, xb_, q_, k_, v_, att_, gate_, up_, logits_, pos_;
+  uint64_t generation_ = 0;  // reallocations of the scratch above
+  // One-token decode steps replay a graph (REACH_CUDA_GRAPHS=0: never),
+  // captured at the second step of a shape: the first ran eagerly, with
+  // every buffer already in place.
+  bool graphs_ = true;
+  DecodeGraph graph_;
+  GraphKey eager_key_;
   std::vector<float> host_logits_;  // {logit_rows, vocab}
   std::vector<float> host_att_;     // for the attention probe
 };
@@ -137,6 +210,7 @@ CudaForward::CudaForward(const ModelSource& source, int index)
       description_((cuda::use_device(index), cuda::device_description(index))),
       stream_(index),
       matmul_(stream_) {
+  if (const char* env = std::getenv("REACH_CUDA_GRAPHS")) graphs_ = std::string(env) != "0";
   if (!cuda::attention_supports(config_.head_dim))
     throw FormatError(source.path().string(), "head_dim " + std::to_string(config_.head_dim) +
                                                    " has no CUDA attention kernel (multiples of 32 up to 256)");
@@ -229,42 +303,88 @@ KVCache CudaForward::make_cache(int64_t capacity) {
   return KVCache(config_, capacity, {memory->first.as<float>(), memory->second.as<float>(), memory});
 }
 
-std::span<const float> CudaForward::forward(const DeviceBatch& batch) {
+Scratch CudaForward::scratch(const DeviceBatch& batch, bool decode_step) {
   const ModelConfig& c = config_;
   const auto n = static_cast<int64_t>(batch.tokens.size());
   const auto n_rows = static_cast<int64_t>(batch.logit_rows.size());
-  const bool staged = batch.segments.size() > 1;
+  const int64_t q_dim = c.n_heads * c.head_dim, kv_dim = c.n_kv_heads * c.head_dim;
+  const bool staged = batch.segments.size() > 1 || decode_step;
+  uint64_t& g = generation_;
+  const char* what = "the GPU activations";
+  return {grown<int32_t>(ids_, n, what, g),
+          grown<float>(cos_, n * c.head_dim / 2, what, g),
+          grown<float>(sin_, n * c.head_dim / 2, what, g),
+          grown<float>(x_, n * c.dim, what, g),
+          grown<float>(xb_, n * c.dim, what, g),
+          grown<float>(q_, n * q_dim, what, g),
+          grown<float>(att_, n * q_dim, what, g),
+          grown<float>(gate_, n * c.ffn_dim, what, g),
+          grown<float>(up_, n * c.ffn_dim, what, g),
+          grown<float>(logits_, n_rows * c.vocab_size, "the GPU logits", g),
+          staged ? grown<float>(k_, n * kv_dim, what, g) : nullptr,
+          staged ? grown<float>(v_, n * kv_dim, what, g) : nullptr,
+          decode_step ? grown<int64_t>(pos_, 1, what, g) : nullptr};
+}
+
+std::span<const float> CudaForward::forward(const DeviceBatch& batch) {
+  const cudaStream_t s = stream_;
+  const bool decode_step = graphs_ && batch.tokens.size() == 1 && batch.segments.size() == 1 &&
+                           batch.masked_heads->empty() && !*batch.probe;
+  const Scratch b = scratch(batch, decode_step);
+  cuda::check(cudaMemcpyAsync(b.ids, batch.tokens.data(), batch.tokens.size_bytes(), cudaMemcpyHostToDevice, s), "uploading tokens");
+  cuda::check(cudaMemcpyAsync(b.cos, batch.cos.data(), batch.cos.size_bytes(), cudaMemcpyHostToDevice, s), "uploading rotations");
+  cuda::check(cudaMemcpyAsync(b.sin, batch.sin.data(), batch.sin.size_bytes(), cudaMemcpyHostToDevice, s), "uploading rotations");
+  if (decode_step) {
+    const int64_t pos = batch.segments[0].cache->length();
+    cuda::check(cudaMemcpyAsync(b.pos, &pos, sizeof pos, cudaMemcpyHostToDevice, s), "uploading the position");
+    run_decode_step(batch, b);
+  } else {
+    enqueue_pass(batch, b);
+  }
+  for (const CacheSegment& seg : batch.segments) seg.cache->advance(seg.n);
+  host_logits_.resize(batch.logit_rows.size() * static_cast<size_t>(config_.vocab_size));
+  cuda::check(cudaMemcpyAsync(host_logits_.data(), b.logits, host_logits_.size() * sizeof(float), cudaMemcpyDeviceToHost, s),
+              "reading the logits");
+  cuda::check(cudaStreamSynchronize(s), "running the forward pass on the GPU");
+  return host_logits_;
+}
+
+// The graph of this step's shape when there is one; else the step runs
+// eagerly, and its shape is noted, so that the next such step is captured.
+void CudaForward::run_decode_step(const DeviceBatch& batch, const Scratch& b) {
+  KVCache& cache = *batch.segments[0].cache;
+  const GraphKey key = graph_key(cache);
+  if (!graph_.holds(key) && key == eager_key_) graph_.capture(stream_, key, [&] { enqueue_pass(batch, b); });
+  if (graph_.holds(graph_key(cache))) return graph_.launch(stream_);
+  graph_.reset();  // the capture grew a buffer: nothing of it is kept
+  enqueue_pass(batch, b);
+  eager_key_ = graph_key(cache);
+}
+
+// Queues the whole pass on the stream, up to the logits of the batch's
+// logit rows in b.logits; nothing in it waits for the host (but the probe).
+// b.pos set: a decode step whose position the kernels read from the device.
+void CudaForward::enqueue_pass(const DeviceBatch& batch, const Scratch& b) {
+  const ModelConfig& c = config_;
+  const auto n = static_cast<int64_t>(batch.tokens.size());
+  const auto n_rows = static_cast<int64_t>(batch.logit_rows.size());
+  const bool apart = batch.segments.size() > 1;  // rows of different sequences keep their own bits
   const int64_t dim = c.dim, hd = c.head_dim, q_dim = c.n_heads * hd, kv_dim = c.n_kv_heads * hd;
   const cudaStream_t s = stream_;
+  float *x = b.x, *xb = b.xb, *q = b.q, *att = b.att, *gate = b.gate, *up = b.up;
 
-  auto* ids = grown<int32_t>(ids_, n, "the GPU activations");
-  float* cosines = grown<float>(cos_, n * hd / 2, "the GPU activations");
-  float* sines = grown<float>(sin_, n * hd / 2, "the GPU activations");
-  float* x = grown<float>(x_, n * dim, "the GPU activations");
-  float* xb = grown<float>(xb_, n * dim, "the GPU activations");
-  float* q = grown<float>(q_, n * q_dim, "the GPU activations");
-  float* att = grown<float>(att_, n * q_dim, "the GPU activations");
-  float* gate = grown<float>(gate_, n * c.ffn_dim, "the GPU activations");
-  float* up = grown<float>(up_, n * c.ffn_dim, "the GPU activations");
-  float* logits = grown<float>(logits_, n_rows * c.vocab_size, "the GPU logits");
-  float* staged_k = staged ? grown<float>(k_, n * kv_dim, "the GPU activations") : nullptr;
-  float* staged_v = staged ? grown<float>(v_, n * kv_dim, "the GPU activations") : nullptr;
-  cuda::check(cudaMemcpyAsync(ids, batch.tokens.data(), n * sizeof(int32_t), cudaMemcpyHostToDevice, s), "uploading tokens");
-  cuda::check(cudaMemcpyAsync(cosines, batch.cos.data(), batch.cos.size_bytes(), cudaMemcpyHostToDevice, s), "uploading rotations");
-  cuda::check(cudaMemcpyAsync(sines, batch.sin.data(), batch.sin.size_bytes(), cudaMemcpyHostToDevice, s), "uploading rotations");
-
-  cuda::get_rows(embed_, ids, n, x, s);
+  cuda::get_rows(embed_, b.ids, n, x, s);
   for (int32_t layer = 0; layer < c.n_layers; ++layer) {
     const DeviceLayer& w = layers_[static_cast<size_t>(layer)];
     KVCache& first = *batch.segments[0].cache;
-    float* k = staged ? staged_k : first.keys(layer, first.length());
-    float* v = staged ? staged_v : first.values(layer, first.length());
+    float* k = b.k ? b.k : first.keys(layer, first.length());
+    float* v = b.v ? b.v : first.values(layer, first.length());
 
     // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) ----
     cuda::rmsnorm(x, w.attn_norm, xb, n, dim, c.rms_eps, s);
-    linear(w.m.q, xb, n, q, staged);
-    linear(w.m.k, xb, n, k, staged);
-    linear(w.m.v, xb, n, v, staged);
+    linear(w.m.q, xb, n, q, apart);
+    linear(w.m.k, xb, n, k, apart);
+    linear(w.m.v, xb, n, v, apart);
     if (c.qkv_bias) {
       cuda::add_rows(q, w.q_bias, n, q_dim, s);
       cuda::add_rows(k, w.k_bias, n, kv_dim, s);
@@ -274,12 +394,15 @@ std::span<const float> CudaForward::forward(const DeviceBatch& batch) {
       cuda::rmsnorm(q, w.q_norm, q, n * c.n_heads, hd, c.rms_eps, s);
       cuda::rmsnorm(k, w.k_norm, k, n * c.n_kv_heads, hd, c.rms_eps, s);
     }
-    cuda::rope(q, n, c.n_heads, c.head_dim, cosines, sines, rope_style_, s);
-    cuda::rope(k, n, c.n_kv_heads, c.head_dim, cosines, sines, rope_style_, s);
+    cuda::rope(q, n, c.n_heads, c.head_dim, b.cos, b.sin, rope_style_, s);
+    cuda::rope(k, n, c.n_kv_heads, c.head_dim, b.cos, b.sin, rope_style_, s);
     int64_t row = 0;
     for (const CacheSegment& seg : batch.segments) {
       KVCache& cache = *seg.cache;
-      if (staged) {
+      if (b.pos) {
+        cuda::store_rows(cache.keys(layer, 0), b.pos, k, seg.n, kv_dim, s);
+        cuda::store_rows(cache.values(layer, 0), b.pos, v, seg.n, kv_dim, s);
+      } else if (b.k) {
         const size_t bytes = static_cast<size_t>(seg.n * kv_dim) * sizeof(float);
         cuda::check(cudaMemcpyAsync(cache.keys(layer, cache.length()), k + row * kv_dim, bytes,
                                     cudaMemcpyDeviceToDevice, s), "storing keys");
@@ -287,7 +410,7 @@ std::span<const float> CudaForward::forward(const DeviceBatch& batch) {
                                     cudaMemcpyDeviceToDevice, s), "storing values");
       }
       cuda::attention(q + row * q_dim, seg.n, cache.length(), cache.keys(layer, 0), cache.values(layer, 0),
-                      {c.n_heads, c.n_kv_heads, c.head_dim}, att + row * q_dim, s);
+                      {c.n_heads, c.n_kv_heads, c.head_dim}, att + row * q_dim, s, b.pos);
       row += seg.n;
     }
     if (!batch.masked_heads->empty())
@@ -300,18 +423,17 @@ std::span<const float> CudaForward::forward(const DeviceBatch& batch) {
       cuda::check(cudaStreamSynchronize(s), "reading attention for the probe");
       (*batch.probe)(layer, host_att_, n);
     }
-    linear(w.m.o, att, n, xb, staged);
+    linear(w.m.o, att, n, xb, apart);
     cuda::add(x, xb, n * dim, s);
 
     // ---- feed-forward block: x += down(silu(gate(h)) * up(h)) ----
     cuda::rmsnorm(x, w.ffn_norm, xb, n, dim, c.rms_eps, s);
-    linear(w.m.gate, xb, n, gate, staged);
-    linear(w.m.up, xb, n, up, staged);
+    linear(w.m.gate, xb, n, gate, apart);
+    linear(w.m.up, xb, n, up, apart);
     cuda::silu_mul(gate, up, n * c.ffn_dim, s);
-    linear(w.m.down, gate, n, xb, staged);
+    linear(w.m.down, gate, n, xb, apart);
     cuda::add(x, xb, n * dim, s);
   }
-  for (const CacheSegment& seg : batch.segments) seg.cache->advance(seg.n);
 
   // The rows that get logits, packed: one run of rows (all of them, or the
   // last of one segment, or one of each one-token segment), else one by one.
@@ -322,12 +444,7 @@ std::span<const float> CudaForward::forward(const DeviceBatch& batch) {
     for (int64_t r = 0; r < n_rows; ++r)
       cuda::rmsnorm(x + rows[static_cast<size_t>(r)] * dim, final_norm_, xb + r * dim, 1, dim, c.rms_eps, s);
   }
-  linear(lm_head_, xb, n_rows, logits, staged);
-  host_logits_.resize(static_cast<size_t>(n_rows * c.vocab_size));
-  cuda::check(cudaMemcpyAsync(host_logits_.data(), logits, host_logits_.size() * sizeof(float), cudaMemcpyDeviceToHost, s),
-              "reading the logits");
-  cuda::check(cudaStreamSynchronize(s), "running the forward pass on the GPU");
-  return host_logits_;
+  linear(lm_head_, xb, n_rows, b.logits, apart);
 }
 
 }  // namespace

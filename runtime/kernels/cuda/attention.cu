@@ -23,6 +23,7 @@ struct Problem {
   const float* v;
   float* out;
   int64_t n_tokens, pos0;
+  const int64_t* pos0_at;  // when set, pos0 is read from device memory here
   int32_t n_heads, n_kv_heads;
   float scale;
 };
@@ -41,9 +42,10 @@ __global__ void attention_kernel(Problem p) {
   const int64_t q_dim = int64_t{p.n_heads} * kHeadDim, kv_dim = int64_t{p.n_kv_heads} * kHeadDim;
   const int64_t token = blockIdx.x * static_cast<int64_t>(warps) + warp;
   const bool active = token < p.n_tokens;
-  const int64_t pos = p.pos0 + token;  // this warp's query sees keys 0..pos
+  const int64_t pos0 = p.pos0_at ? *p.pos0_at : p.pos0;
+  const int64_t pos = pos0 + token;  // this warp's query sees keys 0..pos
   const int64_t last_token = min(p.n_tokens, (blockIdx.x + 1) * static_cast<int64_t>(warps)) - 1;
-  const int64_t last_key = p.pos0 + last_token;  // the block's
+  const int64_t last_key = pos0 + last_token;  // the block's
 
   float* query = queries + warp * kHeadDim;
   if (active)
@@ -117,12 +119,12 @@ void launch(const Problem& p, cudaStream_t s) {
 bool attention_supports(int32_t head_dim) { return head_dim % 32 == 0 && head_dim >= 32 && head_dim <= 256; }
 
 void attention(const float* q, int64_t n_tokens, int64_t pos0, const float* k, const float* v, AttentionShape shape,
-               float* out, cudaStream_t s) {
+               float* out, cudaStream_t s, const int64_t* pos0_at) {
   if (n_tokens == 0) return;
   if (!attention_supports(shape.head_dim))
     throw CudaError("attention: head_dim " + std::to_string(shape.head_dim) +
                     " has no CUDA kernel (multiples of 32 up to 256)");
-  const Problem p{q, k, v, out, n_tokens, pos0, shape.n_heads, shape.n_kv_heads,
+  const Problem p{q, k, v, out, n_tokens, pos0, pos0_at, shape.n_heads, shape.n_kv_heads,
                   1.0f / std::sqrt(static_cast<float>(shape.head_dim))};
   switch (shape.head_dim / 32) {
     case 1: return launch<1>(p, s);

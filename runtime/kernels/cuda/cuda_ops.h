@@ -67,6 +67,9 @@ void silu_mul(float* gate, const float* up, int64_t n, cudaStream_t s);
 void add(float* y, const float* x, int64_t n, cudaStream_t s);
 // y[r] += bias for each of `rows` rows of `width`.
 void add_rows(float* y, const float* bias, int64_t rows, int64_t width, cudaStream_t s);
+// Rows [*pos, *pos + n) of `to` {.., width} = the n rows of `from`, with
+// the position read from device memory (a KV cache's next rows).
+void store_rows(float* to, const int64_t* pos, const float* from, int64_t n, int64_t width, cudaStream_t s);
 // out[t] = row ids[t] of `table` as F32 (the embedding lookup); ids on the device.
 void get_rows(const DeviceMatrix& table, const int32_t* ids, int64_t n, float* out, cudaStream_t s);
 
@@ -75,9 +78,11 @@ void get_rows(const DeviceMatrix& table, const int32_t* ids, int64_t n, float* o
 // {positions, n_kv_heads*head_dim} with positions 0 .. pos0 + n_tokens - 1
 // filled; out like q. Causal, grouped-query, online softmax over tiles of
 // keys held in shared memory (no score matrix in memory). head_dim: a
-// multiple of 32 up to 256 (attention_supports).
+// multiple of 32 up to 256 (attention_supports). With `pos0_at`, pos0 is
+// read from device memory there when the kernel runs (a captured decode
+// step replays at every position).
 bool attention_supports(int32_t head_dim);
 void attention(const float* q, int64_t n_tokens, int64_t pos0, const float* k, const float* v, AttentionShape shape,
-               float* out, cudaStream_t s);
+               float* out, cudaStream_t s, const int64_t* pos0_at = nullptr);
 
 }  // namespace reach::run::cuda

@@ -55,6 +55,11 @@ __global__ void add_rows_kernel(float* y, const float* bias, int64_t n, int64_t 
   if (i < n) y[i] += bias[i % width];
 }
 
+__global__ void store_rows_kernel(float* to, const int64_t* pos, const float* from, int64_t n, int64_t width) {
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i < n * width) to[*pos * width + i] = from[i];
+}
+
 __global__ void get_rows_kernel(DeviceMatrix table, const int32_t* ids, int64_t n, float* out) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= n * table.cols) return;
@@ -95,6 +100,12 @@ void add_rows(float* y, const float* bias, int64_t rows, int64_t width, cudaStre
   if (rows * width == 0) return;
   add_rows_kernel<<<blocks_for(rows * width), kThreads, 0, s>>>(y, bias, rows * width, width);
   check(cudaGetLastError(), "add_rows");
+}
+
+void store_rows(float* to, const int64_t* pos, const float* from, int64_t n, int64_t width, cudaStream_t s) {
+  if (n * width == 0) return;
+  store_rows_kernel<<<blocks_for(n * width), kThreads, 0, s>>>(to, pos, from, n, width);
+  check(cudaGetLastError(), "store_rows");
 }
 
 void get_rows(const DeviceMatrix& table, const int32_t* ids, int64_t n, float* out, cudaStream_t s) {

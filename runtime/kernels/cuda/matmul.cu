@@ -309,7 +309,9 @@ Matmul::Matmul(cudaStream_t stream) : stream_(stream) {
 Matmul::~Matmul() { cublasDestroy(static_cast<cublasHandle_t>(blas_)); }
 
 void Matmul::grow(DeviceBuffer& b, size_t bytes, const char* what) {
-  if (b.size() < bytes) b = DeviceBuffer(bytes, what);
+  if (b.size() >= bytes) return;
+  b = DeviceBuffer(bytes, what);
+  ++generation_;
 }
 
 void Matmul::operator()(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone) {

@@ -37,11 +37,14 @@ class Matmul {
   // the bits it has alone (tokens of different sequences): the GEMV, whose
   // rows do not depend on each other, in pieces of kGemvMaxTokens rows.
   void operator()(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone = false);
+  // Counts the scratch's reallocations: a captured graph that read the old
+  // scratch is stale once this moves.
+  uint64_t scratch_generation() const { return generation_; }
 
  private:
   void gemv(const DeviceMatrix& w, const float* x, int64_t n, float* y);
   void gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y);
-  static void grow(DeviceBuffer& b, size_t bytes, const char* what);
+  void grow(DeviceBuffer& b, size_t bytes, const char* what);
 
   cudaStream_t stream_;
   void* blas_ = nullptr;  // cublasHandle_t, opaque here
@@ -50,6 +53,7 @@ class Matmul {
   DeviceBuffer x_quants_, x_scales_, x_sums_;
   DeviceBuffer x_half_;               // X rounded to F16 or BF16 {n, cols}
   DeviceBuffer w_half_;               // a slice of dequantized W, F16
+  uint64_t generation_ = 0;
 };
 
 }  // namespace reach::run::cuda

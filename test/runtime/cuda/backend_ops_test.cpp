@@ -207,10 +207,28 @@ TEST(CudaOps, AttentionMatchesCpu) {
     attention(q.data(), c.n, c.pos0, k.data(), v.data(), c.shape, want.data(), pool);
     DeviceBuffer dq = to_device(q), dk = to_device(k), dv = to_device(v), out(q.size() * 4, "out");
     cuda::attention(dq.as<float>(), c.n, c.pos0, dk.as<float>(), dv.as<float>(), c.shape, out.as<float>(), nullptr);
-    EXPECT_LE(nmse(from_device(out, want.size()), want), kF32Bound)
-        << c.n << " tokens at " << c.pos0 << ", heads " << c.shape.n_heads << "/" << c.shape.n_kv_heads << "x"
-        << c.shape.head_dim;
+    const std::vector<float> got = from_device(out, want.size());
+    EXPECT_LE(nmse(got, want), kF32Bound) << c.n << " tokens at " << c.pos0 << ", heads " << c.shape.n_heads << "/"
+                                          << c.shape.n_kv_heads << "x" << c.shape.head_dim;
+    // The position read from device memory (a replayed decode step): the
+    // same bits, whatever position the host passes.
+    DeviceBuffer pos = to_device(std::vector<int64_t>{c.pos0});
+    cuda::attention(dq.as<float>(), c.n, 0, dk.as<float>(), dv.as<float>(), c.shape, out.as<float>(), nullptr,
+                    pos.as<int64_t>());
+    EXPECT_EQ(from_device(out, want.size()), got) << c.n << " tokens at " << c.pos0 << " read from the device";
   }
+}
+
+TEST(CudaOps, StoreRowsWritesAtThePositionTheDeviceHolds) {
+  SKIP_WITHOUT_GPU();
+  const int64_t width = 96, capacity = 10, n = 3, pos = 6;
+  const auto rows = random_floats(static_cast<size_t>(n * width), 16);
+  std::vector<float> want(static_cast<size_t>(capacity * width), -1.0f);
+  std::copy(rows.begin(), rows.end(), want.begin() + pos * width);
+  DeviceBuffer cache = to_device(std::vector<float>(want.size(), -1.0f)), from = to_device(rows);
+  DeviceBuffer at = to_device(std::vector<int64_t>{pos});
+  cuda::store_rows(cache.as<float>(), at.as<int64_t>(), from.as<float>(), n, width, nullptr);
+  EXPECT_EQ(from_device(cache, want.size()), want);
 }
 
 TEST(CudaOps, AttentionRefusesAHeadDimWithoutAKernel) {

@@ -200,6 +200,33 @@ TEST(CudaModelBatch, ForwardEachEqualsEachSequenceAlone) {
   }
 }
 
+// Decode steps replayed as a CUDA graph have the bits of the same steps
+// launched kernel by kernel, also across a prefill that grows the scratch
+// (the graph is captured again) and a second cache.
+TEST(CudaModelGraphs, ReplayedDecodeStepsEqualLaunchedOnes) {
+  SKIP_WITHOUT_GPU();
+  const auto source = open_model(files_for(cases()[0]).gguf.at(DType::Q4_0));
+  ThreadPool pool(2);
+  Model graphed(*source, pool, {Device::Kind::Cuda, 0});
+  ::setenv("REACH_CUDA_GRAPHS", "0", 1);
+  Model launched(*source, pool, {Device::Kind::Cuda, 0});
+  ::unsetenv("REACH_CUDA_GRAPHS");
+  auto run = [](Model& m) {
+    std::vector<float> out;
+    for (int64_t capacity : {40, 24}) {
+      KVCache cache = m.make_cache(capacity);
+      for (const std::vector<int32_t>& tokens : std::vector<std::vector<int32_t>>{
+               {1, 523, 99}, {7}, {8}, {9}, {10}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {11}, {12}, {13}}) {
+        const auto logits = m.forward(tokens, cache);
+        out.insert(out.end(), logits.begin(), logits.end());
+      }
+    }
+    return out;
+  };
+  EXPECT_NE(graphed.device_description().find("CUDA graphs"), std::string::npos);
+  EXPECT_EQ(run(graphed), run(launched));
+}
+
 // Masked heads and the attention probe (what `heads` and `prune` use) see
 // on the GPU what they see on the CPU.
 TEST(CudaModelHeads, MasksAndProbeAgreeWithTheCpu) {
