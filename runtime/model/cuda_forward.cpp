@@ -382,9 +382,7 @@ void CudaForward::enqueue_pass(const DeviceBatch& batch, const Scratch& b) {
 
     // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) ----
     cuda::rmsnorm(x, w.attn_norm, xb, n, dim, c.rms_eps, s);
-    linear(w.m.q, xb, n, q, apart);
-    linear(w.m.k, xb, n, k, apart);
-    linear(w.m.v, xb, n, v, apart);
+    matmul_({{{&w.m.q, q}, {&w.m.k, k}, {&w.m.v, v}}}, xb, n, apart);
     if (c.qkv_bias) {
       cuda::add_rows(q, w.q_bias, n, q_dim, s);
       cuda::add_rows(k, w.k_bias, n, kv_dim, s);
@@ -428,8 +426,7 @@ void CudaForward::enqueue_pass(const DeviceBatch& batch, const Scratch& b) {
 
     // ---- feed-forward block: x += down(silu(gate(h)) * up(h)) ----
     cuda::rmsnorm(x, w.ffn_norm, xb, n, dim, c.rms_eps, s);
-    linear(w.m.gate, xb, n, gate, apart);
-    linear(w.m.up, xb, n, up, apart);
+    matmul_({{{&w.m.gate, gate}, {&w.m.up, up}}}, xb, n, apart);
     cuda::silu_mul(gate, up, n * c.ffn_dim, s);
     linear(w.m.down, gate, n, xb, apart);
     cuda::add(x, xb, n * dim, s);

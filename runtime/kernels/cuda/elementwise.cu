@@ -1,6 +1,8 @@
 // The per-row ops of the CUDA backend (cuda_ops.h): RMSNorm, RoPE, SwiGLU's
 // product, residual and bias adds, and the embedding lookup.
 
+#include <algorithm>
+
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/device_element.cuh"
 #include "kernels/cuda/reduce.cuh"
@@ -13,13 +15,18 @@ constexpr int kThreads = 256;
 
 int blocks_for(int64_t n) { return static_cast<int>((n + kThreads - 1) / kThreads); }
 
-// One block per row. Σx² in double, as the CPU op (and ggml) does.
+// One block per row, about four values a thread, whose loads the unrolled
+// loops issue together (with 256 threads and one value at a time, ncu timed
+// a 4096-wide row at 16 µs on an H100: 32 round trips to memory in a row).
+// Σx² in double, as the CPU op (and ggml) does.
 __global__ void rmsnorm_kernel(const float* x, const float* w, float* out, int64_t width, float eps) {
   const float* row = x + blockIdx.x * width;
   double sum = 0.0;
+#pragma unroll 4
   for (int64_t i = threadIdx.x; i < width; i += blockDim.x) sum += static_cast<double>(row[i]) * row[i];
   sum = block_sum(sum);
   const float scale = 1.0f / sqrtf(static_cast<float>(sum / static_cast<double>(width)) + eps);
+#pragma unroll 4
   for (int64_t i = threadIdx.x; i < width; i += blockDim.x) out[blockIdx.x * width + i] = row[i] * scale * w[i];
 }
 
@@ -71,7 +78,8 @@ __global__ void get_rows_kernel(DeviceMatrix table, const int32_t* ids, int64_t 
 
 void rmsnorm(const float* x, const float* w, float* out, int64_t rows, int64_t width, float eps, cudaStream_t s) {
   if (rows == 0) return;
-  rmsnorm_kernel<<<static_cast<unsigned>(rows), kThreads, 0, s>>>(x, w, out, width, eps);
+  const auto threads = static_cast<unsigned>(std::clamp<int64_t>((width / 4 + 31) / 32 * 32, 32, 1024));
+  rmsnorm_kernel<<<static_cast<unsigned>(rows), threads, 0, s>>>(x, w, out, width, eps);
   check(cudaGetLastError(), "rmsnorm");
 }
 

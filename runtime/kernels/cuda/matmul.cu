@@ -315,33 +315,56 @@ void Matmul::grow(DeviceBuffer& b, size_t bytes, const char* what) {
 }
 
 void Matmul::operator()(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone) {
-  if (n > kGemvMaxTokens && !rows_as_alone) return gemm(w, x, n, y);
-  for (int64_t t = 0; t < n; t += kGemvMaxTokens)
-    gemv(w, x + t * w.cols, std::min(kGemvMaxTokens, n - t), y + t * w.rows);
+  const Product product{&w, y};
+  (*this)({&product, 1}, x, n, rows_as_alone);
 }
 
-void Matmul::gemv(const DeviceMatrix& w, const float* x, int64_t n, float* y) {
-  const bool k_quant = codes::k_quant(w.dtype);
-  const bool block32 = w.dtype == DType::Q8_0 || w.dtype == DType::Q4_0 || (codes::in_file_layout(w.dtype) && !k_quant);
-  if (k_quant) {
-    const int64_t blocks = n * w.cols / 256;
-    grow(x_quants_, static_cast<size_t>(n * w.cols), "the GEMV's quantized activations");
+void Matmul::operator()(std::span<const Product> products, const float* x, int64_t n, bool rows_as_alone) {
+  if (n > kGemvMaxTokens && !rows_as_alone) {
+    for (const Product& p : products) gemm(*p.w, x, n, p.y);
+    return;
+  }
+  const int64_t cols = products[0].w->cols;
+  for (int64_t t = 0; t < n; t += kGemvMaxTokens) {
+    const int64_t rows = std::min(kGemvMaxTokens, n - t);
+    const float* xt = x + t * cols;
+    Activation ready = Activation::AsIs;  // what x_quants_ holds for these rows
+    for (const Product& p : products) {
+      const Activation kind = activation_for(p.w->dtype);
+      if (kind != Activation::AsIs && kind != ready) quantize(kind, xt, rows, cols), ready = kind;
+      dispatch_gemv(rows, *p.w, xt, x_quants_.as<int8_t>(), x_scales_.as<float>(), x_sums_.as<float>(),
+                    p.y + t * p.w->rows, stream_);
+      check(cudaGetLastError(), "gemv");
+    }
+  }
+}
+
+Matmul::Activation Matmul::activation_for(DType type) {
+  if (type == DType::Q8_0 || type == DType::Q4_0) return Activation::Q8_0;
+  if (codes::k_quant(type)) return Activation::Q8_K;
+  // Q4_1/Q5_0/Q5_1's kernel reads s for every block (Q5_0's has no minimum
+  // to multiply it with, but its reads must still land).
+  if (codes::in_file_layout(type)) return Activation::Q8_0WithSums;
+  return Activation::AsIs;
+}
+
+void Matmul::quantize(Activation kind, const float* x, int64_t n, int64_t cols) {
+  grow(x_quants_, static_cast<size_t>(n * cols), "the GEMV's quantized activations");
+  if (kind == Activation::Q8_K) {
+    const int64_t blocks = n * cols / 256;
     grow(x_scales_, static_cast<size_t>(blocks) * sizeof(float), "the GEMV's activation scales");
     quantize_q8_k_kernel<<<static_cast<unsigned>(blocks), 256, 0, stream_>>>(x, x_quants_.as<int8_t>(),
                                                                               x_scales_.as<float>());
     check(cudaGetLastError(), "quantizing activations to Q8_K");
-  } else if (block32) {
-    const int64_t blocks = n * w.cols / 32;
-    const bool with_s = w.dtype == DType::Q4_1 || w.dtype == DType::Q5_1;
-    grow(x_quants_, static_cast<size_t>(n * w.cols), "the GEMV's quantized activations");
-    grow(x_scales_, static_cast<size_t>(blocks) * sizeof(float), "the GEMV's activation scales");
-    if (with_s) grow(x_sums_, static_cast<size_t>(blocks) * sizeof(float), "the GEMV's activation sums");
-    quantize_q8_0_kernel<<<blocks_of_256(blocks * 32), 256, 0, stream_>>>(
-        x, blocks, x_quants_.as<int8_t>(), x_scales_.as<float>(), with_s ? x_sums_.as<float>() : nullptr);
-    check(cudaGetLastError(), "quantizing activations to Q8_0");
+    return;
   }
-  dispatch_gemv(n, w, x, x_quants_.as<int8_t>(), x_scales_.as<float>(), x_sums_.as<float>(), y, stream_);
-  check(cudaGetLastError(), "gemv");
+  const int64_t blocks = n * cols / 32;
+  const bool with_sums = kind == Activation::Q8_0WithSums;
+  grow(x_scales_, static_cast<size_t>(blocks) * sizeof(float), "the GEMV's activation scales");
+  if (with_sums) grow(x_sums_, static_cast<size_t>(blocks) * sizeof(float), "the GEMV's activation sums");
+  quantize_q8_0_kernel<<<blocks_of_256(blocks * 32), 256, 0, stream_>>>(
+      x, blocks, x_quants_.as<int8_t>(), x_scales_.as<float>(), with_sums ? x_sums_.as<float>() : nullptr);
+  check(cudaGetLastError(), "quantizing activations to Q8_0");
 }
 
 void Matmul::gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y) {

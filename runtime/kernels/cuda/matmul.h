@@ -17,6 +17,7 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+#include <span>
 
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/device.h"
@@ -37,12 +38,23 @@ class Matmul {
   // the bits it has alone (tokens of different sequences): the GEMV, whose
   // rows do not depend on each other, in pieces of kGemvMaxTokens rows.
   void operator()(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone = false);
+  // Y_i = X · W_iᵀ for several matrices of the same width (q, k and v; gate
+  // and up): the GEMV quantizes X once for all that read the same
+  // activation type. Each y_i has the bits of its product alone.
+  struct Product {
+    const DeviceMatrix* w;
+    float* y;
+  };
+  void operator()(std::span<const Product> products, const float* x, int64_t n, bool rows_as_alone = false);
   // Counts the scratch's reallocations: a captured graph that read the old
   // scratch is stale once this moves.
   uint64_t scratch_generation() const { return generation_; }
 
  private:
-  void gemv(const DeviceMatrix& w, const float* x, int64_t n, float* y);
+  // What the GEMV rounds X to first, for each weight type.
+  enum class Activation { AsIs, Q8_0, Q8_0WithSums, Q8_K };
+  static Activation activation_for(DType type);
+  void quantize(Activation kind, const float* x, int64_t n, int64_t cols);
   void gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y);
   void grow(DeviceBuffer& b, size_t bytes, const char* what);
 

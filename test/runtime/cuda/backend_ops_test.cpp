@@ -142,8 +142,8 @@ TEST(CudaOps, MatmulMatchesCpuForEveryTypeAndBatch) {
   ThreadPool pool(2);
   cudaStream_t stream = nullptr;
   cuda::check(cudaStreamCreate(&stream), "stream");
-  cuda::Matmul matmul(stream);
-  for (DType type : kEveryType)
+  for (DType type : kEveryType) {
+    cuda::Matmul matmul(stream);  // fresh scratch: a type must not lean on what another type's run left there
     for (auto [rows, cols] : {std::pair<int64_t, int64_t>{64, 64}, {131, 256}, {1000, 2048}, {2048, 5632}}) {
       if (cols % type_traits(type).block_elems != 0) continue;  // no K-quant row of 64
       BothMatrices m = both_matrices(rows, cols, type, static_cast<uint64_t>(rows + cols));
@@ -165,7 +165,36 @@ TEST(CudaOps, MatmulMatchesCpuForEveryTypeAndBatch) {
             << type_traits(type).name << " " << rows << "x" << cols << ", n = " << n;
       }
     }
+  }
   cudaStreamDestroy(stream);
+}
+
+// Products that share their input (q, k, v): X quantized once for those
+// that read the same activation type, again where the type changes; each
+// output has the bits of its product alone.
+TEST(CudaOps, ProductsSharingAnInputEqualEachAlone) {
+  SKIP_WITHOUT_GPU();
+  const int64_t cols = 512;
+  std::vector<BothMatrices> ms;
+  uint64_t seed = 20;
+  for (DType type : {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::F16, DType::Q6_K, DType::Q5_1, DType::Q5_0})
+    ms.push_back(both_matrices(96, cols, type, ++seed));
+  for (int64_t n : {1, 3, 11}) {
+    const auto x = random_floats(static_cast<size_t>(n * cols), 30 + n);
+    DeviceBuffer dx = to_device(x);
+    std::vector<DeviceBuffer> together, alone;
+    std::vector<cuda::Matmul::Product> products;
+    cuda::Matmul shared(nullptr), single(nullptr);
+    for (const BothMatrices& m : ms) {
+      together.emplace_back(n * 96 * 4, "y"), alone.emplace_back(n * 96 * 4, "y");
+      products.push_back({&m.view, together.back().as<float>()});
+      single(m.view, dx.as<float>(), n, alone.back().as<float>(), true);
+    }
+    shared(products, dx.as<float>(), n, true);
+    for (size_t i = 0; i < ms.size(); ++i)
+      EXPECT_EQ(from_device(together[i], n * 96), from_device(alone[i], n * 96))
+          << type_traits(ms[i].view.dtype).name << ", n = " << n;
+  }
 }
 
 // Rows computed "as alone" (the server's batched decode) have each row's
