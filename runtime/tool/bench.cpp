@@ -91,7 +91,13 @@ int bench(int argc, char** argv) {
   const std::string name = std::filesystem::path(path).filename().string();
   write_stdout("| model | type | weights read/token | threads | test | t/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
   auto row = [&](const std::string& test, const std::vector<int32_t>& tokens, bool batched) {
-    run_once(model, cache, {tokens.begin(), tokens.begin() + std::min<size_t>(tokens.size(), 4)}, batched);  // warm-up
+    // Warm-up, as llama-bench's: the whole batch for ppN (a GPU's first GEMM
+    // loads cuBLAS's kernels and allocates its scratch; a 4-token warm-up
+    // took the GEMV path and left that to the first timed run), four steps
+    // for tgN (the second captures the decode step's CUDA graph).
+    const std::vector<int32_t> warm_up =
+        batched ? tokens : std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<size_t>(tokens.size(), 4));
+    run_once(model, cache, warm_up, batched);
     std::vector<double> tps;
     for (int r = 0; r < reps; ++r) tps.push_back(run_once(model, cache, tokens, batched));
     const Stats s = stats(tps);
