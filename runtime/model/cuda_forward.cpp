@@ -172,6 +172,11 @@ class CudaForward final : public DeviceForward {
   void linear(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone) {
     matmul_(w, x, n, y, rows_as_alone);
   }
+  // y += x · wᵀ: the residual add in the product's store.
+  void add_product(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone) {
+    const cuda::Matmul::Product p{&w, y, true};
+    matmul_({&p, 1}, x, n, rows_as_alone);
+  }
   Scratch scratch(const DeviceBatch& batch, bool decode_step);
   void enqueue_pass(const DeviceBatch& batch, const Scratch& b);
   void run_decode_step(const DeviceBatch& batch, const Scratch& b);
@@ -392,14 +397,12 @@ void CudaForward::enqueue_pass(const DeviceBatch& batch, const Scratch& b) {
       cuda::rmsnorm(q, w.q_norm, q, n * c.n_heads, hd, c.rms_eps, s);
       cuda::rmsnorm(k, w.k_norm, k, n * c.n_kv_heads, hd, c.rms_eps, s);
     }
-    cuda::rope(q, n, c.n_heads, c.head_dim, b.cos, b.sin, rope_style_, s);
-    cuda::rope(k, n, c.n_kv_heads, c.head_dim, b.cos, b.sin, rope_style_, s);
+    cuda::rope(q, c.n_heads, k, c.n_kv_heads, n, c.head_dim, b.cos, b.sin, rope_style_, s);
     int64_t row = 0;
     for (const CacheSegment& seg : batch.segments) {
       KVCache& cache = *seg.cache;
       if (b.pos) {
-        cuda::store_rows(cache.keys(layer, 0), b.pos, k, seg.n, kv_dim, s);
-        cuda::store_rows(cache.values(layer, 0), b.pos, v, seg.n, kv_dim, s);
+        cuda::store_kv({cache.keys(layer, 0), cache.values(layer, 0), k, v, kv_dim}, b.pos, seg.n, s);
       } else if (b.k) {
         const size_t bytes = static_cast<size_t>(seg.n * kv_dim) * sizeof(float);
         cuda::check(cudaMemcpyAsync(cache.keys(layer, cache.length()), k + row * kv_dim, bytes,
@@ -421,15 +424,13 @@ void CudaForward::enqueue_pass(const DeviceBatch& batch, const Scratch& b) {
       cuda::check(cudaStreamSynchronize(s), "reading attention for the probe");
       (*batch.probe)(layer, host_att_, n);
     }
-    linear(w.m.o, att, n, xb, apart);
-    cuda::add(x, xb, n * dim, s);
+    add_product(w.m.o, att, n, x, apart);
 
     // ---- feed-forward block: x += down(silu(gate(h)) * up(h)) ----
     cuda::rmsnorm(x, w.ffn_norm, xb, n, dim, c.rms_eps, s);
     matmul_({{{&w.m.gate, gate}, {&w.m.up, up}}}, xb, n, apart);
     cuda::silu_mul(gate, up, n * c.ffn_dim, s);
-    linear(w.m.down, gate, n, xb, apart);
-    cuda::add(x, xb, n * dim, s);
+    add_product(w.m.down, gate, n, x, apart);
   }
 
   // The rows that get logits, packed: one run of rows (all of them, or the

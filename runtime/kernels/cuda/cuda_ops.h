@@ -58,18 +58,25 @@ void repack_for_device(DType type, int64_t rows, int64_t cols, const std::byte* 
 // ---- per-row ops (kernels/ops.h) ----
 // out[r] = x[r] / rms(x[r]) * w for each of `rows` rows of `width`.
 void rmsnorm(const float* x, const float* w, float* out, int64_t rows, int64_t width, float eps, cudaStream_t s);
-// Rotates each head of n_tokens rows {n_heads * head_dim}; cos/sin {n_tokens, head_dim/2}.
-void rope(float* x, int64_t n_tokens, int32_t n_heads, int32_t head_dim, const float* cos, const float* sin,
-          RopeStyle style, cudaStream_t s);
+// Rotates each head of q {n_tokens, q_heads * head_dim} and of k (when not
+// null) {n_tokens, k_heads * head_dim}, in one launch; cos/sin {n_tokens, head_dim/2}.
+void rope(float* q, int32_t q_heads, float* k, int32_t k_heads, int64_t n_tokens, int32_t head_dim, const float* cos,
+          const float* sin, RopeStyle style, cudaStream_t s);
 // gate = silu(gate) * up, n elements.
 void silu_mul(float* gate, const float* up, int64_t n, cudaStream_t s);
-// y += x, n elements.
-void add(float* y, const float* x, int64_t n, cudaStream_t s);
 // y[r] += bias for each of `rows` rows of `width`.
 void add_rows(float* y, const float* bias, int64_t rows, int64_t width, cudaStream_t s);
-// Rows [*pos, *pos + n) of `to` {.., width} = the n rows of `from`, with
-// the position read from device memory (a KV cache's next rows).
-void store_rows(float* to, const int64_t* pos, const float* from, int64_t n, int64_t width, cudaStream_t s);
+// A layer's new keys and values, and the cache rows they go to.
+struct KvRows {
+  float* keys;    // the layer's cache {capacity, width}
+  float* values;
+  const float* k;  // {n, width}
+  const float* v;
+  int64_t width;
+};
+// Rows [*pos, *pos + n) of keys and values = the n rows of k and v, with
+// the position read from device memory (a replayed decode step's).
+void store_kv(const KvRows& rows, const int64_t* pos, int64_t n, cudaStream_t s);
 // out[t] = row ids[t] of `table` as F32 (the embedding lookup); ids on the device.
 void get_rows(const DeviceMatrix& table, const int32_t* ids, int64_t n, float* out, cudaStream_t s);
 

@@ -1,5 +1,6 @@
 // The per-row ops of the CUDA backend (cuda_ops.h): RMSNorm, RoPE, SwiGLU's
-// product, residual and bias adds, and the embedding lookup.
+// product, bias adds, the KV cache's stores and the embedding lookup (the
+// residual adds are in the matrix products' stores: matmul.h).
 
 #include <algorithm>
 
@@ -30,11 +31,15 @@ __global__ void rmsnorm_kernel(const float* x, const float* w, float* out, int64
   for (int64_t i = threadIdx.x; i < width; i += blockDim.x) out[blockIdx.x * width + i] = row[i] * scale * w[i];
 }
 
-// One thread per rotated pair: (token, head, i).
-__global__ void rope_kernel(float* x, int64_t pairs, int32_t n_heads, int32_t head_dim, const float* cos,
-                            const float* sin, bool half_split) {
-  const int64_t p = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+// One thread per rotated pair: (token, head, i) of q, then of k.
+__global__ void rope_kernel(float* q, int64_t q_pairs, int32_t q_heads, float* k, int64_t pairs, int32_t k_heads,
+                            int32_t head_dim, const float* cos, const float* sin, bool half_split) {
+  int64_t p = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (p >= pairs) return;
+  const bool is_q = p < q_pairs;
+  float* x = is_q ? q : k;
+  const int32_t n_heads = is_q ? q_heads : k_heads;
+  if (!is_q) p -= q_pairs;
   const int32_t half = head_dim / 2;
   const int64_t i = p % half, head = p / half;  // head counts over all tokens
   const int64_t token = head / n_heads;
@@ -52,19 +57,17 @@ __global__ void silu_mul_kernel(float* gate, const float* up, int64_t n) {
   if (i < n) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
 }
 
-__global__ void add_kernel(float* y, const float* x, int64_t n) {
-  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-  if (i < n) y[i] += x[i];
-}
-
 __global__ void add_rows_kernel(float* y, const float* bias, int64_t n, int64_t width) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i < n) y[i] += bias[i % width];
 }
 
-__global__ void store_rows_kernel(float* to, const int64_t* pos, const float* from, int64_t n, int64_t width) {
+__global__ void store_kv_kernel(KvRows rows, const int64_t* pos, int64_t count) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-  if (i < n * width) to[*pos * width + i] = from[i];
+  if (i >= 2 * count) return;
+  const bool key = i < count;
+  const int64_t j = key ? i : i - count;
+  (key ? rows.keys : rows.values)[*pos * rows.width + j] = (key ? rows.k : rows.v)[j];
 }
 
 __global__ void get_rows_kernel(DeviceMatrix table, const int32_t* ids, int64_t n, float* out) {
@@ -83,11 +86,12 @@ void rmsnorm(const float* x, const float* w, float* out, int64_t rows, int64_t w
   check(cudaGetLastError(), "rmsnorm");
 }
 
-void rope(float* x, int64_t n_tokens, int32_t n_heads, int32_t head_dim, const float* cos, const float* sin,
-          RopeStyle style, cudaStream_t s) {
-  const int64_t pairs = n_tokens * n_heads * (head_dim / 2);
+void rope(float* q, int32_t q_heads, float* k, int32_t k_heads, int64_t n_tokens, int32_t head_dim, const float* cos,
+          const float* sin, RopeStyle style, cudaStream_t s) {
+  const int64_t q_pairs = n_tokens * q_heads * (head_dim / 2);
+  const int64_t pairs = q_pairs + (k ? n_tokens * k_heads * (head_dim / 2) : 0);
   if (pairs == 0) return;
-  rope_kernel<<<blocks_for(pairs), kThreads, 0, s>>>(x, pairs, n_heads, head_dim, cos, sin,
+  rope_kernel<<<blocks_for(pairs), kThreads, 0, s>>>(q, q_pairs, q_heads, k, pairs, k_heads, head_dim, cos, sin,
                                                       style == RopeStyle::HalfSplit);
   check(cudaGetLastError(), "rope");
 }
@@ -98,22 +102,16 @@ void silu_mul(float* gate, const float* up, int64_t n, cudaStream_t s) {
   check(cudaGetLastError(), "silu_mul");
 }
 
-void add(float* y, const float* x, int64_t n, cudaStream_t s) {
-  if (n == 0) return;
-  add_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, x, n);
-  check(cudaGetLastError(), "add");
-}
-
 void add_rows(float* y, const float* bias, int64_t rows, int64_t width, cudaStream_t s) {
   if (rows * width == 0) return;
   add_rows_kernel<<<blocks_for(rows * width), kThreads, 0, s>>>(y, bias, rows * width, width);
   check(cudaGetLastError(), "add_rows");
 }
 
-void store_rows(float* to, const int64_t* pos, const float* from, int64_t n, int64_t width, cudaStream_t s) {
-  if (n * width == 0) return;
-  store_rows_kernel<<<blocks_for(n * width), kThreads, 0, s>>>(to, pos, from, n, width);
-  check(cudaGetLastError(), "store_rows");
+void store_kv(const KvRows& rows, const int64_t* pos, int64_t n, cudaStream_t s) {
+  if (n * rows.width == 0) return;
+  store_kv_kernel<<<blocks_for(2 * n * rows.width), kThreads, 0, s>>>(rows, pos, n * rows.width);
+  check(cudaGetLastError(), "store_kv");
 }
 
 void get_rows(const DeviceMatrix& table, const int32_t* ids, int64_t n, float* out, cudaStream_t s) {

@@ -114,11 +114,19 @@ struct Q4_0Block {
 // at a time left decode at 15% of the H100's bandwidth.
 constexpr int kInFlight = 4;
 
+// Where a GEMV writes row r of token t: y[t·rows + r] = the product, or
+// += it (the residual add, y + product: the CPU's x += xb, the same bits).
+struct Output {
+  float* y;
+  bool add;
+  __device__ void store(int64_t i, float product) const { y[i] = add ? y[i] + product : product; }
+};
+
 // One warp a weight row, each lane a 32-element block at a time, for N rows
 // of X at once (each weight block is read once for all of them). A lane's
 // blocks are summed in column order whatever kInFlight is.
 template <class Block, int N>
-__global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float* xd, float* y) {
+__global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float* xd, Output y) {
   const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
   if (row >= w.rows) return;
   const int lane = threadIdx.x % 32;
@@ -149,7 +157,7 @@ __global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float*
 #pragma unroll
   for (int t = 0; t < N; ++t) {
     const float sum = warp_sum(acc[t]);
-    if (lane == 0) y[t * w.rows + row] = sum;
+    if (lane == 0) y.store(t * w.rows + row, sum);
   }
 }
 
@@ -158,7 +166,7 @@ __global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float*
 // time, its codes times the activation's as two integer dots. X is Q8_K for
 // the K-quants (scales xd per 256 values), Q8_0 with s (xs) for the others.
 template <DType Type, int N>
-__global__ void gemv_codes_kernel(DeviceMatrix w, const int8_t* xq, const float* xd, const float* xs, float* y) {
+__global__ void gemv_codes_kernel(DeviceMatrix w, const int8_t* xq, const float* xd, const float* xs, Output y) {
   constexpr int kGroups = codes::kBlockElems<Type> / 32;  // per block
   const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
   if (row >= w.rows) return;
@@ -179,7 +187,7 @@ __global__ void gemv_codes_kernel(DeviceMatrix w, const int8_t* xq, const float*
 #pragma unroll
   for (int t = 0; t < N; ++t) {
     const float sum = warp_sum(acc[t]);
-    if (lane == 0) y[t * w.rows + row] = sum;
+    if (lane == 0) y.store(t * w.rows + row, sum);
   }
 }
 
@@ -218,7 +226,7 @@ __device__ float activation(float x) {
 // One warp a row, 8 values a lane at a time, kInFlight such loads issued
 // before the first product; each lane's sum runs in column order.
 template <DType Type, int N>
-__global__ void gemv_float_kernel(DeviceMatrix w, const float* x, float* y) {
+__global__ void gemv_float_kernel(DeviceMatrix w, const float* x, Output y) {
   const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
   if (row >= w.rows) return;
   const int lane = threadIdx.x % 32;
@@ -247,12 +255,12 @@ __global__ void gemv_float_kernel(DeviceMatrix w, const float* x, float* y) {
 #pragma unroll
   for (int t = 0; t < N; ++t) {
     const float sum = warp_sum(acc[t]);
-    if (lane == 0) y[t * w.rows + row] = sum;
+    if (lane == 0) y.store(t * w.rows + row, sum);
   }
 }
 
 template <int N>
-void launch_gemv(const DeviceMatrix& w, const float* x, const int8_t* xq, const float* xd, const float* xs, float* y,
+void launch_gemv(const DeviceMatrix& w, const float* x, const int8_t* xq, const float* xd, const float* xs, Output y,
                  cudaStream_t s) {
   const auto blocks = static_cast<unsigned>((w.rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
   const unsigned threads = 32 * kWarpsPerBlock;
@@ -271,7 +279,7 @@ void launch_gemv(const DeviceMatrix& w, const float* x, const int8_t* xq, const 
 
 template <int N = 1>
 void dispatch_gemv(int64_t n, const DeviceMatrix& w, const float* x, const int8_t* xq, const float* xd,
-                   const float* xs, float* y, cudaStream_t s) {
+                   const float* xs, Output y, cudaStream_t s) {
   if constexpr (N <= kGemvMaxTokens) {
     if (n == N) return launch_gemv<N>(w, x, xq, xd, xs, y, s);
     return dispatch_gemv<N + 1>(n, w, x, xq, xd, xs, y, s);
@@ -315,13 +323,13 @@ void Matmul::grow(DeviceBuffer& b, size_t bytes, const char* what) {
 }
 
 void Matmul::operator()(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone) {
-  const Product product{&w, y};
+  const Product product{&w, y, false};
   (*this)({&product, 1}, x, n, rows_as_alone);
 }
 
 void Matmul::operator()(std::span<const Product> products, const float* x, int64_t n, bool rows_as_alone) {
   if (n > kGemvMaxTokens && !rows_as_alone) {
-    for (const Product& p : products) gemm(*p.w, x, n, p.y);
+    for (const Product& p : products) gemm(*p.w, x, n, p.y, p.add);
     return;
   }
   const int64_t cols = products[0].w->cols;
@@ -333,7 +341,7 @@ void Matmul::operator()(std::span<const Product> products, const float* x, int64
       const Activation kind = activation_for(p.w->dtype);
       if (kind != Activation::AsIs && kind != ready) quantize(kind, xt, rows, cols), ready = kind;
       dispatch_gemv(rows, *p.w, xt, x_quants_.as<int8_t>(), x_scales_.as<float>(), x_sums_.as<float>(),
-                    p.y + t * p.w->rows, stream_);
+                    Output{p.y + t * p.w->rows, p.add}, stream_);
       check(cudaGetLastError(), "gemv");
     }
   }
@@ -367,14 +375,15 @@ void Matmul::quantize(Activation kind, const float* x, int64_t n, int64_t cols) 
   check(cudaGetLastError(), "quantizing activations to Q8_0");
 }
 
-void Matmul::gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y) {
+void Matmul::gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool add) {
   auto* h = static_cast<cublasHandle_t>(blas_);
-  const float one = 1.0f, zero = 0.0f;
+  // beta = 1 adds the product to Y in one rounding, as the GEMV's y + product.
+  const float one = 1.0f, beta = add ? 1.0f : 0.0f;
   const auto m = static_cast<int>(w.rows), k = static_cast<int>(w.cols), cols = static_cast<int>(n);
   // Row-major Y{n, rows} = X{n, cols} · Wᵀ is column-major Y'{rows, n} = W'ᵀ · X' with W'{cols, rows}.
   if (w.dtype == DType::F32) {
     check_blas(cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, m, cols, k, &one, reinterpret_cast<const float*>(w.data), k, x,
-                           k, &zero, y, m),
+                           k, &beta, y, m),
                "cuBLAS SGEMM");
     return;
   }
@@ -386,7 +395,7 @@ void Matmul::gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y) {
   check(cudaGetLastError(), "rounding activations to 16 bits");
   auto product = [&](const void* w16, int64_t r0, int64_t rows) {
     check_blas(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows), cols, k, &one, w16, type16, k,
-                            x_half_.data(), type16, k, &zero, y + r0, CUDA_R_32F, m, CUBLAS_COMPUTE_32F,
+                            x_half_.data(), type16, k, &beta, y + r0, CUDA_R_32F, m, CUBLAS_COMPUTE_32F,
                             CUBLAS_GEMM_DEFAULT),
                "cuBLAS GEMM");
   };

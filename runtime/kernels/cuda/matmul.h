@@ -44,6 +44,7 @@ class Matmul {
   struct Product {
     const DeviceMatrix* w;
     float* y;
+    bool add = false;  // y += X · Wᵀ (the residual add), in the product's one rounding
   };
   void operator()(std::span<const Product> products, const float* x, int64_t n, bool rows_as_alone = false);
   // Counts the scratch's reallocations: a captured graph that read the old
@@ -55,7 +56,7 @@ class Matmul {
   enum class Activation { AsIs, Q8_0, Q8_0WithSums, Q8_K };
   static Activation activation_for(DType type);
   void quantize(Activation kind, const float* x, int64_t n, int64_t cols);
-  void gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y);
+  void gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool add);
   void grow(DeviceBuffer& b, size_t bytes, const char* what);
 
   cudaStream_t stream_;

@@ -91,9 +91,25 @@ TEST(CudaOps, RopeMatchesCpuInBothStyles) {
       for (int64_t t = 0; t < n; ++t) rope_cos_sin(40 + t, inv_freq, cos.data() + t * hd / 2, sin.data() + t * hd / 2);
       DeviceBuffer dx = to_device(x), dc = to_device(cos), ds = to_device(sin);
       for (int64_t t = 0; t < n; ++t) rope(x.data() + t * heads * hd, heads, hd, cos.data() + t * hd / 2, sin.data() + t * hd / 2, style);
-      cuda::rope(dx.as<float>(), n, heads, hd, dc.as<float>(), ds.as<float>(), style, nullptr);
+      cuda::rope(dx.as<float>(), heads, nullptr, 0, n, hd, dc.as<float>(), ds.as<float>(), style, nullptr);
       EXPECT_LE(nmse(from_device(dx, x.size()), x), kF32Bound) << n << " tokens, " << heads << "x" << hd;
     }
+}
+
+// q and k rotated in one launch: each as when rotated alone.
+TEST(CudaOps, RopeOfQueriesAndKeysInOneLaunchEqualsEachAlone) {
+  SKIP_WITHOUT_GPU();
+  const int64_t n = 5;
+  const int32_t hd = 64, q_heads = 8, k_heads = 2;
+  const auto q = random_floats(static_cast<size_t>(n * q_heads * hd), 4), k = random_floats(static_cast<size_t>(n * k_heads * hd), 5);
+  const auto cos = random_floats(static_cast<size_t>(n * hd / 2), 6), sin = random_floats(cos.size(), 7);
+  DeviceBuffer dc = to_device(cos), ds = to_device(sin);
+  DeviceBuffer q1 = to_device(q), k1 = to_device(k), q2 = to_device(q), k2 = to_device(k);
+  cuda::rope(q1.as<float>(), q_heads, k1.as<float>(), k_heads, n, hd, dc.as<float>(), ds.as<float>(), RopeStyle::HalfSplit, nullptr);
+  cuda::rope(q2.as<float>(), q_heads, nullptr, 0, n, hd, dc.as<float>(), ds.as<float>(), RopeStyle::HalfSplit, nullptr);
+  cuda::rope(k2.as<float>(), k_heads, nullptr, 0, n, hd, dc.as<float>(), ds.as<float>(), RopeStyle::HalfSplit, nullptr);
+  EXPECT_EQ(from_device(q1, q.size()), from_device(q2, q.size()));
+  EXPECT_EQ(from_device(k1, k.size()), from_device(k2, k.size()));
 }
 
 TEST(CudaOps, ElementwiseOpsMatchCpu) {
@@ -105,12 +121,6 @@ TEST(CudaOps, ElementwiseOpsMatchCpu) {
     silu_mul(gate.data(), up.data(), n);
     cuda::silu_mul(dg.as<float>(), du.as<float>(), n, nullptr);
     EXPECT_LE(nmse(from_device(dg, gate.size()), gate), kF32Bound) << "silu_mul " << n;
-
-    auto y = random_floats(static_cast<size_t>(n), 6);
-    DeviceBuffer dy = to_device(y);
-    add_inplace(y.data(), up.data(), n);
-    cuda::add(dy.as<float>(), du.as<float>(), n, nullptr);
-    EXPECT_EQ(from_device(dy, y.size()), y) << "add " << n;
   }
   const int64_t rows = 5, width = 48;
   auto y = random_floats(rows * width, 7);
@@ -167,6 +177,30 @@ TEST(CudaOps, MatmulMatchesCpuForEveryTypeAndBatch) {
     }
   }
   cudaStreamDestroy(stream);
+}
+
+// The residual add in the product's store (o and down): y + X·Wᵀ, in the
+// GEMV with the bits of y plus the product alone (the CPU's x += xb).
+TEST(CudaOps, ProductsAddedToYEqualYPlusTheProduct) {
+  SKIP_WITHOUT_GPU();
+  for (DType type : {DType::F32, DType::F16, DType::Q4_0, DType::Q4_K}) {
+    const int64_t rows = 200, cols = 512;
+    BothMatrices m = both_matrices(rows, cols, type, 40);
+    cuda::Matmul matmul(nullptr);
+    for (int64_t n : {1, 5, 40}) {
+      const auto x = random_floats(static_cast<size_t>(n * cols), 41), y0 = random_floats(static_cast<size_t>(n * rows), 42);
+      DeviceBuffer dx = to_device(x), product(y0.size() * 4, "product"), sum = to_device(y0);
+      matmul(m.view, dx.as<float>(), n, product.as<float>());
+      const cuda::Matmul::Product added{&m.view, sum.as<float>(), true};
+      matmul({&added, 1}, dx.as<float>(), n);
+      std::vector<float> want = from_device(product, y0.size());
+      for (size_t i = 0; i < want.size(); ++i) want[i] = y0[i] + want[i];
+      if (n <= cuda::kGemvMaxTokens)
+        EXPECT_EQ(from_device(sum, want.size()), want) << type_traits(type).name << ", n = " << n;
+      else  // cuBLAS may pick another algorithm when it also reads Y
+        EXPECT_LE(nmse(from_device(sum, want.size()), want), kF32Bound) << type_traits(type).name << ", n = " << n;
+    }
+  }
 }
 
 // Products that share their input (q, k, v): X quantized once for those
@@ -248,16 +282,18 @@ TEST(CudaOps, AttentionMatchesCpu) {
   }
 }
 
-TEST(CudaOps, StoreRowsWritesAtThePositionTheDeviceHolds) {
+TEST(CudaOps, StoreKvWritesAtThePositionTheDeviceHolds) {
   SKIP_WITHOUT_GPU();
   const int64_t width = 96, capacity = 10, n = 3, pos = 6;
-  const auto rows = random_floats(static_cast<size_t>(n * width), 16);
-  std::vector<float> want(static_cast<size_t>(capacity * width), -1.0f);
-  std::copy(rows.begin(), rows.end(), want.begin() + pos * width);
-  DeviceBuffer cache = to_device(std::vector<float>(want.size(), -1.0f)), from = to_device(rows);
-  DeviceBuffer at = to_device(std::vector<int64_t>{pos});
-  cuda::store_rows(cache.as<float>(), at.as<int64_t>(), from.as<float>(), n, width, nullptr);
-  EXPECT_EQ(from_device(cache, want.size()), want);
+  const auto k = random_floats(static_cast<size_t>(n * width), 16), v = random_floats(k.size(), 17);
+  std::vector<float> want_k(static_cast<size_t>(capacity * width), -1.0f), want_v = want_k;
+  std::copy(k.begin(), k.end(), want_k.begin() + pos * width);
+  std::copy(v.begin(), v.end(), want_v.begin() + pos * width);
+  DeviceBuffer keys = to_device(std::vector<float>(want_k.size(), -1.0f)), values = to_device(std::vector<float>(want_v.size(), -1.0f));
+  DeviceBuffer dk = to_device(k), dv = to_device(v), at = to_device(std::vector<int64_t>{pos});
+  cuda::store_kv({keys.as<float>(), values.as<float>(), dk.as<float>(), dv.as<float>(), width}, at.as<int64_t>(), n, nullptr);
+  EXPECT_EQ(from_device(keys, want_k.size()), want_k);
+  EXPECT_EQ(from_device(values, want_v.size()), want_v);
 }
 
 TEST(CudaOps, AttentionRefusesAHeadDimWithoutAKernel) {
