@@ -29,9 +29,19 @@ REACH_HOST_DEVICE inline float half_at(const uint8_t* p) {
 #endif
 }
 
-// Bytes p[0..3] as a little-endian word (blocks of 210 or 110 bytes leave
-// their fields only 2-byte aligned).
-REACH_HOST_DEVICE inline uint32_t word_at(const uint8_t* p) {
+// Bytes p[0..3] as a little-endian word. On the GPU in one load where
+// `Align` (what every field of the type's blocks is aligned to: 4, or 2 for
+// the 22-, 110- and 210-byte blocks) allows, else in two; the host reads
+// bytes.
+template <int Align = 1>
+REACH_HOST_DEVICE uint32_t word_at(const uint8_t* p) {
+#ifdef __CUDA_ARCH__
+  if constexpr (Align % 4 == 0) return *reinterpret_cast<const uint32_t*>(p);
+  if constexpr (Align % 2 == 0) {
+    const auto* h = reinterpret_cast<const uint16_t*>(p);
+    return static_cast<uint32_t>(h[0]) | static_cast<uint32_t>(h[1]) << 16;
+  }
+#endif
   return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
          static_cast<uint32_t>(p[3]) << 24;
 }
@@ -94,30 +104,47 @@ REACH_HOST_DEVICE inline uint32_t spread_bits(uint32_t h, int to) {
   return ((h & 1u) | (h & 2u) << 7 | (h & 4u) << 14 | (h & 8u) << 21) << to;
 }
 
+// Block sizes of the types decode() reads (the type table's, for device code).
+template <DType Type>
+inline constexpr int kBlockElems = Type == DType::Q4_1 || Type == DType::Q5_0 || Type == DType::Q5_1 ? 32 : 256;
+template <DType Type>
+inline constexpr int kBlockBytes = Type == DType::Q4_1   ? 20
+                                   : Type == DType::Q5_0 ? 22
+                                   : Type == DType::Q5_1 ? 24
+                                   : Type == DType::Q2_K ? 84
+                                   : Type == DType::Q3_K ? 110
+                                   : Type == DType::Q4_K ? 144
+                                   : Type == DType::Q5_K ? 176
+                                                         : 210;
+
+template <DType Type>
+inline constexpr int kAlign = kBlockBytes<Type> % 4 == 0 ? 4 : 2;
+
 // Group g (of block_elems / 32) of the block at `b`.
 template <DType Type>
 REACH_HOST_DEVICE Group decode(const uint8_t* b, int g) {
+  constexpr int A = kAlign<Type>;
   Group r{};
   r.scale[0] = r.scale[1] = 1;
   if constexpr (Type == DType::Q4_1 || Type == DType::Q5_1) {
     // {d, m, [qh,] qs[16]}: value = q·d + m, so dmin = -m and min = 1.
     const uint8_t* qs = b + (Type == DType::Q4_1 ? 4 : 8);
     r.d = half_at(b), r.dmin = -half_at(b + 2), r.min[0] = r.min[1] = 1;
-    for (int w = 0; w < 8; ++w) r.codes[w] = word_at(qs + 4 * (w % 4)) >> (w < 4 ? 0 : 4) & 0x0F0F0F0Fu;
+    for (int w = 0; w < 8; ++w) r.codes[w] = word_at<A>(qs + 4 * (w % 4)) >> (w < 4 ? 0 : 4) & 0x0F0F0F0Fu;
     if constexpr (Type == DType::Q5_1)
-      for (int w = 0; w < 8; ++w) r.codes[w] |= spread_bits(word_at(b + 4) >> 4 * w & 0xF, 4);
+      for (int w = 0; w < 8; ++w) r.codes[w] |= spread_bits(word_at<A>(b + 4) >> 4 * w & 0xF, 4);
   } else if constexpr (Type == DType::Q5_0) {
     // {d, qh, qs[16]}: element j's fifth bit is bit j of qh.
     r.d = half_at(b), r.offset = 16;
     for (int w = 0; w < 8; ++w)
-      r.codes[w] = (word_at(b + 6 + 4 * (w % 4)) >> (w < 4 ? 0 : 4) & 0x0F0F0F0Fu) |
-                   spread_bits(word_at(b + 2) >> 4 * w & 0xF, 4);
+      r.codes[w] = (word_at<A>(b + 6 + 4 * (w % 4)) >> (w < 4 ? 0 : 4) & 0x0F0F0F0Fu) |
+                   spread_bits(word_at<A>(b + 2) >> 4 * w & 0xF, 4);
   } else if constexpr (Type == DType::Q2_K) {
     // {scales[16], qs[64], d, dmin}: group g is bits 2(g%4) of qs[32(g/4) ..].
     const int n = g / 4, shift = 2 * (g % 4);
     r.d = half_at(b + 80), r.dmin = half_at(b + 82);
     for (int h = 0; h < 2; ++h) r.scale[h] = b[8 * n + 2 * (g % 4) + h] & 0xF, r.min[h] = b[8 * n + 2 * (g % 4) + h] >> 4;
-    for (int w = 0; w < 8; ++w) r.codes[w] = word_at(b + 16 + 32 * n + 4 * w) >> shift & 0x03030303u;
+    for (int w = 0; w < 8; ++w) r.codes[w] = word_at<A>(b + 16 + 32 * n + 4 * w) >> shift & 0x03030303u;
   } else if constexpr (Type == DType::Q3_K) {
     // {hmask[32], qs[64], scales[12], d}: the third bit is bit g of hmask,
     // set meaning "not minus 4".
@@ -125,7 +152,7 @@ REACH_HOST_DEVICE Group decode(const uint8_t* b, int g) {
     r.d = half_at(b + 108), r.offset = 4;
     for (int h = 0; h < 2; ++h) r.scale[h] = q3_k_scale(b + 96, 8 * n + 2 * (g % 4) + h);
     for (int w = 0; w < 8; ++w)
-      r.codes[w] = (word_at(b + 32 + 32 * n + 4 * w) >> shift & 0x03030303u) | (word_at(b + 4 * w) >> g & 0x01010101u) << 2;
+      r.codes[w] = (word_at<A>(b + 32 + 32 * n + 4 * w) >> shift & 0x03030303u) | (word_at<A>(b + 4 * w) >> g & 0x01010101u) << 2;
   } else if constexpr (Type == DType::Q4_K || Type == DType::Q5_K) {
     // {d, dmin, scales[12], [qh[32],] qs[128]}: group g is the low (g even)
     // or high nibbles of qs[32(g/2) ..]; Q5_K's fifth bit is bit g of qh.
@@ -133,9 +160,9 @@ REACH_HOST_DEVICE Group decode(const uint8_t* b, int g) {
     r.d = half_at(b), r.dmin = half_at(b + 2);
     scale_min_k4(g, b + 4, r.scale[0], r.min[0]);
     r.scale[1] = r.scale[0], r.min[1] = r.min[0];
-    for (int w = 0; w < 8; ++w) r.codes[w] = word_at(qs + 32 * (g / 2) + 4 * w) >> 4 * (g % 2) & 0x0F0F0F0Fu;
+    for (int w = 0; w < 8; ++w) r.codes[w] = word_at<A>(qs + 32 * (g / 2) + 4 * w) >> 4 * (g % 2) & 0x0F0F0F0Fu;
     if constexpr (Type == DType::Q5_K)
-      for (int w = 0; w < 8; ++w) r.codes[w] |= (word_at(b + 16 + 4 * w) >> g & 0x01010101u) << 4;
+      for (int w = 0; w < 8; ++w) r.codes[w] |= (word_at<A>(b + 16 + 4 * w) >> g & 0x01010101u) << 4;
   } else if constexpr (Type == DType::Q6_K) {
     // {ql[128], qh[64], scales[16] (int8), d}: in each half n of 128
     // elements, part p = g % 4 is nibble p/2 of ql[64n + 32(p%2) ..] with
@@ -144,8 +171,8 @@ REACH_HOST_DEVICE Group decode(const uint8_t* b, int g) {
     r.d = half_at(b + 208), r.offset = 32;
     for (int h = 0; h < 2; ++h) r.scale[h] = static_cast<int8_t>(b[192 + 8 * n + 2 * p + h]);
     for (int w = 0; w < 8; ++w)
-      r.codes[w] = (word_at(b + 64 * n + 32 * (p % 2) + 4 * w) >> 4 * (p / 2) & 0x0F0F0F0Fu) |
-                   (word_at(b + 128 + 32 * n + 4 * w) >> 2 * p & 0x03030303u) << 4;
+      r.codes[w] = (word_at<A>(b + 64 * n + 32 * (p % 2) + 4 * w) >> 4 * (p / 2) & 0x0F0F0F0Fu) |
+                   (word_at<A>(b + 128 + 32 * n + 4 * w) >> 2 * p & 0x03030303u) << 4;
   }
   return r;
 }
@@ -207,19 +234,6 @@ REACH_HOST_DEVICE auto with_type(DType type, F&& f) {
     default: return f.template operator()<DType::Q6_K>();
   }
 }
-
-// Block sizes of the types above (the type table's, for device code).
-template <DType Type>
-inline constexpr int kBlockElems = Type == DType::Q4_1 || Type == DType::Q5_0 || Type == DType::Q5_1 ? 32 : 256;
-template <DType Type>
-inline constexpr int kBlockBytes = Type == DType::Q4_1   ? 20
-                                   : Type == DType::Q5_0 ? 22
-                                   : Type == DType::Q5_1 ? 24
-                                   : Type == DType::Q2_K ? 84
-                                   : Type == DType::Q3_K ? 110
-                                   : Type == DType::Q4_K ? 144
-                                   : Type == DType::Q5_K ? 176
-                                                         : 210;
 
 // Element (r, c) of a {rows, cols} matrix of Type in the file's layout.
 template <DType Type>

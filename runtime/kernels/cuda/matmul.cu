@@ -163,8 +163,10 @@ __global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float*
 
 // Q4_1/Q5_0/Q5_1 and the K-quants, read in the file's layout
 // (block_codes.h): one warp a row, each lane a group of 32 elements at a
-// time, its codes times the activation's as two integer dots. X is Q8_K for
-// the K-quants (scales xd per 256 values), Q8_0 with s (xs) for the others.
+// time, kInFlight groups decoded (their loads issued) before the first
+// product; a group's codes times the activation's as two integer dots. X
+// is Q8_K for the K-quants (scales xd per 256 values), Q8_0 with s (xs)
+// for the others. A lane's groups are summed in column order.
 template <DType Type, int N>
 __global__ void gemv_codes_kernel(DeviceMatrix w, const int8_t* xq, const float* xd, const float* xs, Output y) {
   constexpr int kGroups = codes::kBlockElems<Type> / 32;  // per block
@@ -174,14 +176,26 @@ __global__ void gemv_codes_kernel(DeviceMatrix w, const int8_t* xq, const float*
   const int64_t groups = w.cols / 32, blocks = w.cols / codes::kBlockElems<Type>;
   const auto* wrow = reinterpret_cast<const uint8_t*>(w.data) + row * blocks * codes::kBlockBytes<Type>;
   float acc[N] = {};
-  for (int64_t g = lane; g < groups; g += 32) {
-    const codes::Group group =
-        codes::decode<Type>(wrow + g / kGroups * codes::kBlockBytes<Type>, static_cast<int>(g % kGroups));
+  for (int64_t g0 = lane; g0 < groups; g0 += 32 * kInFlight) {
+    codes::Group group[kInFlight];
 #pragma unroll
-    for (int t = 0; t < N; ++t) {
-      const auto* q8 = reinterpret_cast<const uint32_t*>(xq + t * w.cols + g * 32);
-      if constexpr (codes::k_quant(Type)) acc[t] += codes::k_group_dot(group, q8, xd[t * blocks + g / kGroups]);
-      else acc[t] += codes::block32_dot(group, q8, xd[t * groups + g], xs[t * groups + g]);
+    for (int u = 0; u < kInFlight; ++u) {
+      const int64_t g = g0 + 32 * u;
+      if (g >= groups) break;
+      group[u] = codes::decode<Type>(wrow + g / kGroups * codes::kBlockBytes<Type>, static_cast<int>(g % kGroups));
+    }
+#pragma unroll
+    for (int u = 0; u < kInFlight; ++u) {
+      const int64_t g = g0 + 32 * u;
+      if (g >= groups) break;
+#pragma unroll
+      for (int t = 0; t < N; ++t) {
+        const auto* x = reinterpret_cast<const uint4*>(xq + t * w.cols + g * 32);  // 32 codes in two loads
+        const uint4 lo = x[0], hi = x[1];
+        const uint32_t q8[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
+        if constexpr (codes::k_quant(Type)) acc[t] += codes::k_group_dot(group[u], q8, xd[t * blocks + g / kGroups]);
+        else acc[t] += codes::block32_dot(group[u], q8, xd[t * groups + g], xs[t * groups + g]);
+      }
     }
   }
 #pragma unroll
