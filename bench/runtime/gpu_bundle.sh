@@ -9,12 +9,13 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
-ninja -C "$build" reach-run reach_cuda_test reach-random-gguf reach-gpu-membw >/dev/null
+ninja -C "$build" reach-run reach_cuda_test reach-random-gguf reach-gpu-membw reach-gpu-gemv-bench >/dev/null
 grep -qx '/.devcarry/' "$root/.git/info/exclude" 2>/dev/null || echo '/.devcarry/' >>"$root/.git/info/exclude"
 stage=$(mktemp -d)
 mkdir -p "$stage/bin" "$stage/lib"
 cp "$build/runtime/tool/reach-run" "$build/test/runtime/cuda/reach_cuda_test" \
-   "$build/bench/runtime/reach-random-gguf" "$build/bench/runtime/reach-gpu-membw" "$stage/bin/"
+   "$build/bench/runtime/reach-random-gguf" "$build/bench/runtime/reach-gpu-membw" \
+   "$build/bench/runtime/reach-gpu-gemv-bench" "$stage/bin/"
 for lib in $(ldd "$stage"/bin/* | awk '$3 ~ /^\// {print $3}' | sort -u); do
   case $(basename "$lib") in
     libc.so*|libm.so*|libstdc++*|libgcc_s*|libpthread*|libdl.so*|librt.so*|libcublas*|libz.so*|libssl*|libcrypto*) ;;

@@ -33,6 +33,9 @@ ldd $bin/reach-run | grep -i "not found" && echo "MISSING LIBRARIES"
 echo "== GPU read bandwidth"
 timeout 120 $bin/reach-gpu-membw --gib 4 | tee "$out/gpu_membw.txt"
 
+echo "== the decode GEMV alone, per type and shape"
+timeout 120 $bin/reach-gpu-gemv-bench | tee "$out/gpu_gemv.md"
+
 echo "== op-by-op and whole-model tests against the CPU backend"
 mkdir -p /work/main/build/test/runtime/cuda/data
 # One process a test: a kernel's illegal access poisons its CUDA context,
