@@ -122,13 +122,46 @@ struct Output {
   __device__ void store(int64_t i, float product) const { y[i] = add ? y[i] + product : product; }
 };
 
+// Up to three matrices of one type and width whose rows one launch runs one
+// after another (q, k and v; gate and up): fewer launches, and the small
+// ones (k and v under grouped-query attention) no longer leave most of the
+// GPU idle for a launch of their own.
+constexpr int kMaxStacked = 3;
+struct Stack {
+  DeviceMatrix w[kMaxStacked];
+  Output y[kMaxStacked];
+  int count = 0;
+
+  int64_t rows() const {
+    int64_t n = 0;
+    for (int i = 0; i < count; ++i) n += w[i].rows;
+    return n;
+  }
+  // The matrix, its output and its row for the launch's row r; false past
+  // the last. Static indices only: a run-time index into a kernel's
+  // parameters would copy them to local memory.
+  __device__ bool find(int64_t r, DeviceMatrix& matrix, Output& out, int64_t& row) const {
+    if (r < w[0].rows) return matrix = w[0], out = y[0], row = r, true;
+    r -= w[0].rows;
+    if (count > 1 && r < w[1].rows) return matrix = w[1], out = y[1], row = r, true;
+    r -= w[1].rows;
+    if (count > 2 && r < w[2].rows) return matrix = w[2], out = y[2], row = r, true;
+    return false;
+  }
+};
+
+// The launch's row a warp computes (one warp a row).
+__device__ int64_t warp_row() { return blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32; }
+
 // One warp a weight row, each lane a 32-element block at a time, for N rows
 // of X at once (each weight block is read once for all of them). A lane's
 // blocks are summed in column order whatever kInFlight is.
 template <class Block, int N>
-__global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float* xd, Output y) {
-  const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
-  if (row >= w.rows) return;
+__global__ void gemv_quant_kernel(Stack stack, const int8_t* xq, const float* xd) {
+  DeviceMatrix w;
+  Output y;
+  int64_t row;
+  if (!stack.find(warp_row(), w, y, row)) return;
   const int lane = threadIdx.x % 32;
   const int64_t nb = w.cols / 32;
   const auto* quants = reinterpret_cast<const int8_t*>(w.data) + row * nb * Block::kBytes;
@@ -168,10 +201,12 @@ __global__ void gemv_quant_kernel(DeviceMatrix w, const int8_t* xq, const float*
 // is Q8_K for the K-quants (scales xd per 256 values), Q8_0 with s (xs)
 // for the others. A lane's groups are summed in column order.
 template <DType Type, int N>
-__global__ void gemv_codes_kernel(DeviceMatrix w, const int8_t* xq, const float* xd, const float* xs, Output y) {
+__global__ void gemv_codes_kernel(Stack stack, const int8_t* xq, const float* xd, const float* xs) {
   constexpr int kGroups = codes::kBlockElems<Type> / 32;  // per block
-  const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
-  if (row >= w.rows) return;
+  DeviceMatrix w;
+  Output y;
+  int64_t row;
+  if (!stack.find(warp_row(), w, y, row)) return;
   const int lane = threadIdx.x % 32;
   const int64_t groups = w.cols / 32, blocks = w.cols / codes::kBlockElems<Type>;
   const auto* wrow = reinterpret_cast<const uint8_t*>(w.data) + row * blocks * codes::kBlockBytes<Type>;
@@ -240,9 +275,11 @@ __device__ float activation(float x) {
 // One warp a row, 8 values a lane at a time, kInFlight such loads issued
 // before the first product; each lane's sum runs in column order.
 template <DType Type, int N>
-__global__ void gemv_float_kernel(DeviceMatrix w, const float* x, Output y) {
-  const int64_t row = blockIdx.x * static_cast<int64_t>(kWarpsPerBlock) + threadIdx.x / 32;
-  if (row >= w.rows) return;
+__global__ void gemv_float_kernel(Stack stack, const float* x) {
+  DeviceMatrix w;
+  Output y;
+  int64_t row;
+  if (!stack.find(warp_row(), w, y, row)) return;
   const int lane = threadIdx.x % 32;
   constexpr int64_t kSize = Type == DType::F32 ? 4 : 2;
   const std::byte* wrow = w.data + row * w.cols * kSize;
@@ -274,29 +311,28 @@ __global__ void gemv_float_kernel(DeviceMatrix w, const float* x, Output y) {
 }
 
 template <int N>
-void launch_gemv(const DeviceMatrix& w, const float* x, const int8_t* xq, const float* xd, const float* xs, Output y,
-                 cudaStream_t s) {
-  const auto blocks = static_cast<unsigned>((w.rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
+void launch_gemv(const Stack& w, const float* x, const int8_t* xq, const float* xd, const float* xs, cudaStream_t s) {
+  const auto blocks = static_cast<unsigned>((w.rows() + kWarpsPerBlock - 1) / kWarpsPerBlock);
   const unsigned threads = 32 * kWarpsPerBlock;
-  switch (w.dtype) {
-    case DType::Q8_0: gemv_quant_kernel<Q8_0Block, N><<<blocks, threads, 0, s>>>(w, xq, xd, y); break;
-    case DType::Q4_0: gemv_quant_kernel<Q4_0Block, N><<<blocks, threads, 0, s>>>(w, xq, xd, y); break;
-    case DType::F32: gemv_float_kernel<DType::F32, N><<<blocks, threads, 0, s>>>(w, x, y); break;
-    case DType::F16: gemv_float_kernel<DType::F16, N><<<blocks, threads, 0, s>>>(w, x, y); break;
-    case DType::BF16: gemv_float_kernel<DType::BF16, N><<<blocks, threads, 0, s>>>(w, x, y); break;
+  switch (w.w[0].dtype) {
+    case DType::Q8_0: gemv_quant_kernel<Q8_0Block, N><<<blocks, threads, 0, s>>>(w, xq, xd); break;
+    case DType::Q4_0: gemv_quant_kernel<Q4_0Block, N><<<blocks, threads, 0, s>>>(w, xq, xd); break;
+    case DType::F32: gemv_float_kernel<DType::F32, N><<<blocks, threads, 0, s>>>(w, x); break;
+    case DType::F16: gemv_float_kernel<DType::F16, N><<<blocks, threads, 0, s>>>(w, x); break;
+    case DType::BF16: gemv_float_kernel<DType::BF16, N><<<blocks, threads, 0, s>>>(w, x); break;
     default:
-      codes::with_type(w.dtype, [&]<DType Type>() {
-        gemv_codes_kernel<Type, N><<<blocks, threads, 0, s>>>(w, xq, xd, xs, y);
+      codes::with_type(w.w[0].dtype, [&]<DType Type>() {
+        gemv_codes_kernel<Type, N><<<blocks, threads, 0, s>>>(w, xq, xd, xs);
       });
   }
 }
 
 template <int N = 1>
-void dispatch_gemv(int64_t n, const DeviceMatrix& w, const float* x, const int8_t* xq, const float* xd,
-                   const float* xs, Output y, cudaStream_t s) {
+void dispatch_gemv(int64_t n, const Stack& w, const float* x, const int8_t* xq, const float* xd, const float* xs,
+                   cudaStream_t s) {
   if constexpr (N <= kGemvMaxTokens) {
-    if (n == N) return launch_gemv<N>(w, x, xq, xd, xs, y, s);
-    return dispatch_gemv<N + 1>(n, w, x, xq, xd, xs, y, s);
+    if (n == N) return launch_gemv<N>(w, x, xq, xd, xs, s);
+    return dispatch_gemv<N + 1>(n, w, x, xq, xd, xs, s);
   }
 }
 
@@ -351,11 +387,16 @@ void Matmul::operator()(std::span<const Product> products, const float* x, int64
     const int64_t rows = std::min(kGemvMaxTokens, n - t);
     const float* xt = x + t * cols;
     Activation ready = Activation::AsIs;  // what x_quants_ holds for these rows
-    for (const Product& p : products) {
-      const Activation kind = activation_for(p.w->dtype);
+    for (size_t i = 0; i < products.size();) {
+      const DType type = products[i].w->dtype;
+      const Activation kind = activation_for(type);
       if (kind != Activation::AsIs && kind != ready) quantize(kind, xt, rows, cols), ready = kind;
-      dispatch_gemv(rows, *p.w, xt, x_quants_.as<int8_t>(), x_scales_.as<float>(), x_sums_.as<float>(),
-                    Output{p.y + t * p.w->rows, p.add}, stream_);
+      Stack stack;  // the next products of this type, up to kMaxStacked
+      for (; i < products.size() && products[i].w->dtype == type && stack.count < kMaxStacked; ++i, ++stack.count) {
+        stack.w[stack.count] = *products[i].w;
+        stack.y[stack.count] = Output{products[i].y + t * products[i].w->rows, products[i].add};
+      }
+      dispatch_gemv(rows, stack, xt, x_quants_.as<int8_t>(), x_scales_.as<float>(), x_sums_.as<float>(), stream_);
       check(cudaGetLastError(), "gemv");
     }
   }

@@ -204,15 +204,26 @@ TEST(CudaOps, ProductsAddedToYEqualYPlusTheProduct) {
 }
 
 // Products that share their input (q, k, v): X quantized once for those
-// that read the same activation type, again where the type changes; each
+// that read the same activation type, again where the type changes, and
+// up to three matrices of one type (of any heights) in one launch; each
 // output has the bits of its product alone.
 TEST(CudaOps, ProductsSharingAnInputEqualEachAlone) {
   SKIP_WITHOUT_GPU();
   const int64_t cols = 512;
   std::vector<BothMatrices> ms;
   uint64_t seed = 20;
-  for (DType type : {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::F16, DType::Q6_K, DType::Q5_1, DType::Q5_0})
-    ms.push_back(both_matrices(96, cols, type, ++seed));
+  for (auto [type, rows] : std::vector<std::pair<DType, int64_t>>{{DType::Q4_0, 96},
+                                                                  {DType::Q4_0, 33},
+                                                                  {DType::Q4_0, 130},
+                                                                  {DType::Q4_0, 8},  // a fourth: a second launch
+                                                                  {DType::Q8_0, 64},
+                                                                  {DType::Q4_K, 40},
+                                                                  {DType::Q4_K, 72},
+                                                                  {DType::F16, 96},
+                                                                  {DType::Q6_K, 96},
+                                                                  {DType::Q5_1, 50},
+                                                                  {DType::Q5_0, 96}})
+    ms.push_back(both_matrices(rows, cols, type, ++seed));
   for (int64_t n : {1, 3, 11}) {
     const auto x = random_floats(static_cast<size_t>(n * cols), 30 + n);
     DeviceBuffer dx = to_device(x);
@@ -220,14 +231,17 @@ TEST(CudaOps, ProductsSharingAnInputEqualEachAlone) {
     std::vector<cuda::Matmul::Product> products;
     cuda::Matmul shared(nullptr), single(nullptr);
     for (const BothMatrices& m : ms) {
-      together.emplace_back(n * 96 * 4, "y"), alone.emplace_back(n * 96 * 4, "y");
+      const size_t bytes = static_cast<size_t>(n * m.view.rows) * 4;
+      together.emplace_back(bytes, "y"), alone.emplace_back(bytes, "y");
       products.push_back({&m.view, together.back().as<float>()});
       single(m.view, dx.as<float>(), n, alone.back().as<float>(), true);
     }
     shared(products, dx.as<float>(), n, true);
-    for (size_t i = 0; i < ms.size(); ++i)
-      EXPECT_EQ(from_device(together[i], n * 96), from_device(alone[i], n * 96))
-          << type_traits(ms[i].view.dtype).name << ", n = " << n;
+    for (size_t i = 0; i < ms.size(); ++i) {
+      const auto count = static_cast<size_t>(n * ms[i].view.rows);
+      EXPECT_EQ(from_device(together[i], count), from_device(alone[i], count))
+          << "product " << i << " (" << type_traits(ms[i].view.dtype).name << "), n = " << n;
+    }
   }
 }
 
