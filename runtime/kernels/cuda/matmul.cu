@@ -353,6 +353,22 @@ __global__ void dequantize_f16_kernel(DeviceMatrix w, int64_t r0, int64_t rows, 
   out[i] = __half_as_ushort(__float2half_rn(element(w, r0 + i / w.cols, i % w.cols)));
 }
 
+// The same for the types in the file's layout, one thread a group of 32
+// elements: each group decoded once, not once for each of its elements.
+template <DType Type>
+__global__ void dequantize_groups_f16_kernel(DeviceMatrix w, int64_t r0, int64_t rows, uint16_t* out) {
+  constexpr int kGroups = codes::kBlockElems<Type> / 32;  // per block
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  const int64_t per_row = w.cols / 32;
+  if (i >= rows * per_row) return;
+  const int64_t r = r0 + i / per_row, g = i % per_row;
+  const auto* block = reinterpret_cast<const uint8_t*>(w.data) +
+                      (r * (w.cols / codes::kBlockElems<Type>) + g / kGroups) * codes::kBlockBytes<Type>;
+  const codes::Group group = codes::decode<Type>(block, static_cast<int>(g % kGroups));
+  uint16_t* to = out + i * 32;
+  for (int l = 0; l < 32; ++l) to[l] = __half_as_ushort(__float2half_rn(codes::value(group, l)));
+}
+
 unsigned blocks_of_256(int64_t n) { return static_cast<unsigned>((n + 255) / 256); }
 
 }  // namespace
@@ -459,7 +475,14 @@ void Matmul::gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y, bo
   grow(w_half_, static_cast<size_t>(slice * w.cols) * 2, "the GEMM's dequantized weights");
   for (int64_t r0 = 0; r0 < w.rows; r0 += slice) {
     const int64_t rows = std::min(slice, w.rows - r0);
-    dequantize_f16_kernel<<<blocks_of_256(rows * w.cols), 256, 0, stream_>>>(w, r0, rows, w_half_.as<uint16_t>());
+    if (codes::in_file_layout(w.dtype)) {
+      codes::with_type(w.dtype, [&]<DType Type>() {
+        dequantize_groups_f16_kernel<Type>
+            <<<blocks_of_256(rows * w.cols / 32), 256, 0, stream_>>>(w, r0, rows, w_half_.as<uint16_t>());
+      });
+    } else {
+      dequantize_f16_kernel<<<blocks_of_256(rows * w.cols), 256, 0, stream_>>>(w, r0, rows, w_half_.as<uint16_t>());
+    }
     check(cudaGetLastError(), "dequantizing weights to F16");
     product(w_half_.data(), r0, rows);
   }
