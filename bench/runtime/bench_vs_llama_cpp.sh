@@ -32,7 +32,9 @@ if [[ ! -f $work/tinyllama/model-q4_0.gguf || ! -f $work/tinyllama/model-q6_k.gg
 fi
 
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) cores seen); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "reach-run $(git -C "$root" rev-parse --short HEAD); llama.cpp $(git -C "$work/llama.cpp" rev-parse --short HEAD) (llama-bench, GGML_NATIVE)"
+# (Copies without git, as on the device machine, name their commits in files.)
+commit_of() { git -C "$1" rev-parse --short HEAD 2>/dev/null || cat "$2" 2>/dev/null || echo unknown; }
+echo "reach-run $(commit_of "$root" "$root/.devcarry/commit"); llama.cpp $(commit_of "$work/llama.cpp" "$work/llama.cpp/COMMIT") (llama-bench, GGML_NATIVE)"
 
 # Bandwidth drifts on a shared VM (on one Zen 4 VM reach-membw read 33.6
 # GB/s around a run in which decode itself read 48): measured before every

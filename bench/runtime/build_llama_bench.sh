@@ -10,10 +10,11 @@ work=${1:-/tmp/reach-bench}
 target=${2:-llama-bench}
 here=$(cd "$(dirname "$0")" && pwd)
 bundle="$here/../../test/node/node_modules/node-llama-cpp/llama/gitRelease.bundle"
-[[ -f $bundle ]] || { echo "build_llama_bench: $bundle missing; run scripts/setup.sh first" >&2; exit 2; }
+[[ -f $bundle || -f $work/llama.cpp/CMakeLists.txt ]] || { echo "build_llama_bench: $bundle missing; run scripts/setup.sh first" >&2; exit 2; }
 src="$work/llama.cpp"
 mkdir -p "$work"
-[[ -d $src/.git ]] || git clone -q "$bundle" "$src" 2>/dev/null
+# A source tree already there (device_cpu_bench.sh unpacks one) is used as it is.
+[[ -d $src/.git || -f $src/CMakeLists.txt ]] || git clone -q "$bundle" "$src" 2>/dev/null
 # Native CPU flags, as a user building llama.cpp for their own machine would;
 # static so the binary does not depend on the build folder's libraries.
 cmake -S "$src" -B "$src/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON \
