@@ -74,6 +74,7 @@ struct GraphKey {
   const float* values = nullptr;
   int64_t capacity = 0;
   uint64_t scratch = 0, matmul_scratch = 0;
+  int attention_splits = 1;  // baked into the graph: one is captured anew where it changes
   bool operator==(const GraphKey&) const = default;
 };
 
@@ -120,6 +121,7 @@ struct Scratch {
   float *cos, *sin, *x, *xb, *q, *att, *gate, *up, *logits;
   float *k, *v;        // staged keys and values (null when they go straight to the cache)
   int64_t* pos;        // the decode step's position, read by its kernels (else null)
+  float* attention;    // split attention's partial results (null past kMaxSplitTokens tokens)
 };
 
 size_t round_up(size_t n) { return (n + 255) / 256 * 256; }
@@ -181,7 +183,8 @@ class CudaForward final : public DeviceForward {
   void enqueue_pass(const DeviceBatch& batch, const Scratch& b);
   void run_decode_step(const DeviceBatch& batch, const Scratch& b);
   GraphKey graph_key(KVCache& cache) const {
-    return {cache.keys(0, 0), cache.values(0, 0), cache.capacity(), generation_, matmul_.scratch_generation()};
+    return {cache.keys(0, 0), cache.values(0, 0), cache.capacity(), generation_, matmul_.scratch_generation(),
+            cuda::attention_splits(1, cache.length() + 1)};
   }
 
   ModelConfig config_;
@@ -197,7 +200,7 @@ class CudaForward final : public DeviceForward {
   cuda::Matmul matmul_;
 
   // Scratch for a batch of n tokens, grown on demand (shapes as in model.h).
-  CountedBuffer ids_, cos_, sin_, x_, xb_, q_, k_, v_, att_, gate_, up_, logits_, pos_;
+  CountedBuffer ids_, cos_, sin_, x_, xb_, q_, k_, v_, att_, gate_, up_, logits_, pos_, partial_;
   uint64_t generation_ = 0;  // reallocations of the scratch above
   // One-token decode steps replay a graph (REACH_CUDA_GRAPHS=0: never),
   // captured at the second step of a shape: the first ran eagerly, with
@@ -314,6 +317,9 @@ Scratch CudaForward::scratch(const DeviceBatch& batch, bool decode_step) {
   const auto n_rows = static_cast<int64_t>(batch.logit_rows.size());
   const int64_t q_dim = c.n_heads * c.head_dim, kv_dim = c.n_kv_heads * c.head_dim;
   const bool staged = batch.segments.size() > 1 || decode_step;
+  size_t scratch_floats = 0;  // split attention's, for the largest segment
+  for (const CacheSegment& seg : batch.segments)
+    scratch_floats = std::max(scratch_floats, cuda::attention_scratch_floats(seg.n, {c.n_heads, c.n_kv_heads, c.head_dim}));
   uint64_t& g = generation_;
   const char* what = "the GPU activations";
   return {grown<int32_t>(ids_, n, what, g),
@@ -328,7 +334,8 @@ Scratch CudaForward::scratch(const DeviceBatch& batch, bool decode_step) {
           grown<float>(logits_, n_rows * c.vocab_size, "the GPU logits", g),
           staged ? grown<float>(k_, n * kv_dim, what, g) : nullptr,
           staged ? grown<float>(v_, n * kv_dim, what, g) : nullptr,
-          decode_step ? grown<int64_t>(pos_, 1, what, g) : nullptr};
+          decode_step ? grown<int64_t>(pos_, 1, what, g) : nullptr,
+          scratch_floats ? grown<float>(partial_, static_cast<int64_t>(scratch_floats), what, g) : nullptr};
 }
 
 std::span<const float> CudaForward::forward(const DeviceBatch& batch) {
@@ -411,7 +418,7 @@ void CudaForward::enqueue_pass(const DeviceBatch& batch, const Scratch& b) {
                                     cudaMemcpyDeviceToDevice, s), "storing values");
       }
       cuda::attention(q + row * q_dim, seg.n, cache.length(), cache.keys(layer, 0), cache.values(layer, 0),
-                      {c.n_heads, c.n_kv_heads, c.head_dim}, att + row * q_dim, s, b.pos);
+                      {c.n_heads, c.n_kv_heads, c.head_dim}, att + row * q_dim, s, b.pos, b.attention);
       row += seg.n;
     }
     if (!batch.masked_heads->empty())

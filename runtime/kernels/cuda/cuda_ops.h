@@ -88,8 +88,16 @@ void get_rows(const DeviceMatrix& table, const int32_t* ids, int64_t n, float* o
 // multiple of 32 up to 256 (attention_supports). With `pos0_at`, pos0 is
 // read from device memory there when the kernel runs (a captured decode
 // step replays at every position).
+// With `scratch` (attention_scratch_floats long), a few tokens (decode) see
+// their keys in attention_splits(n_tokens, pos0 + n_tokens) runs, one block
+// each, combined after (FlashDecoding): one block a head would walk a long
+// cache alone with most of the GPU idle.
 bool attention_supports(int32_t head_dim);
 void attention(const float* q, int64_t n_tokens, int64_t pos0, const float* k, const float* v, AttentionShape shape,
-               float* out, cudaStream_t s, const int64_t* pos0_at = nullptr);
+               float* out, cudaStream_t s, const int64_t* pos0_at = nullptr, float* scratch = nullptr);
+inline constexpr int64_t kMaxSplitTokens = 8, kKeysPerSplit = 256, kMaxSplits = 32;
+// One run per 256 keys, up to 32, for up to 8 tokens; else 1.
+int attention_splits(int64_t n_tokens, int64_t positions);
+size_t attention_scratch_floats(int64_t n_tokens, AttentionShape shape);
 
 }  // namespace reach::run::cuda

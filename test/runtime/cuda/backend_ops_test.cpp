@@ -274,7 +274,10 @@ TEST(CudaOps, AttentionMatchesCpu) {
                                          {33, 0, {8, 2, 128}},
                                          {70, 100, {4, 4, 256}},
                                          {8, 200, {32, 8, 96}},
-                                         {129, 0, {2, 1, 64}}}) {
+                                         {129, 0, {2, 1, 64}},
+                                         {1, 3000, {32, 8, 128}},  // past kKeysPerSplit: split runs for decode
+                                         {3, 700, {8, 2, 64}},
+                                         {1, 9000, {4, 4, 32}}}) {  // past kMaxSplits runs of 256
     const int64_t q_dim = c.shape.n_heads * c.shape.head_dim, kv_dim = c.shape.n_kv_heads * c.shape.head_dim;
     const int64_t positions = c.pos0 + c.n;
     const auto q = random_floats(static_cast<size_t>(c.n * q_dim), 13, 2.0f);
@@ -293,6 +296,19 @@ TEST(CudaOps, AttentionMatchesCpu) {
     cuda::attention(dq.as<float>(), c.n, 0, dk.as<float>(), dv.as<float>(), c.shape, out.as<float>(), nullptr,
                     pos.as<int64_t>());
     EXPECT_EQ(from_device(out, want.size()), got) << c.n << " tokens at " << c.pos0 << " read from the device";
+    // The keys in split runs (decode), combined: the CPU's result; and with
+    // the run count of an earlier position (a graph captured there,
+    // replayed here) and this one read from the device, still the CPU's.
+    DeviceBuffer scratch(std::max<size_t>(1, cuda::attention_scratch_floats(c.n, c.shape)) * 4, "scratch");
+    cuda::attention(dq.as<float>(), c.n, c.pos0, dk.as<float>(), dv.as<float>(), c.shape, out.as<float>(), nullptr,
+                    nullptr, scratch.as<float>());
+    const std::vector<float> split = from_device(out, want.size());
+    EXPECT_LE(nmse(split, want), kF32Bound) << c.n << " tokens at " << c.pos0 << " in "
+                                            << cuda::attention_splits(c.n, c.pos0 + c.n) << " runs";
+    cuda::attention(dq.as<float>(), c.n, c.pos0 / 3, dk.as<float>(), dv.as<float>(), c.shape, out.as<float>(), nullptr,
+                    pos.as<int64_t>(), scratch.as<float>());
+    EXPECT_LE(nmse(from_device(out, want.size()), want), kF32Bound)
+        << c.n << " tokens at " << c.pos0 << " in " << cuda::attention_splits(c.n, c.pos0 / 3 + c.n) << " runs";
   }
 }
 

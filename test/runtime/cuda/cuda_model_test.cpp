@@ -202,7 +202,8 @@ TEST(CudaModelBatch, ForwardEachEqualsEachSequenceAlone) {
 
 // Decode steps replayed as a CUDA graph have the bits of the same steps
 // launched kernel by kernel, also across a prefill that grows the scratch
-// (the graph is captured again) and a second cache.
+// (the graph is captured again), a second cache, and a change in the number
+// of runs attention splits the keys into.
 TEST(CudaModelGraphs, ReplayedDecodeStepsEqualLaunchedOnes) {
   SKIP_WITHOUT_GPU();
   const auto source = open_model(files_for(cases()[0]).gguf.at(DType::Q4_0));
@@ -220,6 +221,16 @@ TEST(CudaModelGraphs, ReplayedDecodeStepsEqualLaunchedOnes) {
         const auto logits = m.forward(tokens, cache);
         out.insert(out.end(), logits.begin(), logits.end());
       }
+    }
+    // Past 256 positions attention splits its keys into two runs: the graph
+    // of one run is replaced by one of two.
+    KVCache cache = m.make_cache(300);
+    std::vector<int32_t> prompt(250);
+    for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>(1 + 37 * i % 30000);
+    m.forward(prompt, cache);
+    for (int32_t t = 0; t < 20; ++t) {
+      const auto logits = m.forward({&t, 1}, cache);
+      out.insert(out.end(), logits.begin(), logits.end());
     }
     return out;
   };
