@@ -173,7 +173,7 @@ TEST(ReachRunServe, AStreamIsTheSameTextInChunksThenFinishUsageAndDone) {
     text += ev[i]["choices"][0]["delta"].value("content", "");
   }
   EXPECT_EQ(ev[0]["choices"][0]["delta"]["role"], "assistant");
-  EXPECT_EQ(text, whole["choices"][0]["message"]["content"]);
+  EXPECT_EQ(text, whole["choices"][0]["message"]["content"].get<std::string>());
   EXPECT_EQ(ev[ev.size() - 3]["choices"][0]["finish_reason"], "length");
   EXPECT_EQ(ev[ev.size() - 2]["usage"], whole["usage"]);
   EXPECT_EQ(ev.back(), "[DONE]");
@@ -202,7 +202,7 @@ TEST(ReachRunServe, LogprobsListEachTokenWithItsAlternativesStreamedOrNot) {
     EXPECT_LE(t["logprob"].get<double>(), 0.0);
     EXPECT_GE(t["top_logprobs"][0]["logprob"].get<double>(), t["top_logprobs"][2]["logprob"].get<double>());
   }
-  EXPECT_EQ(text, r["choices"][0]["message"]["content"]);
+  EXPECT_EQ(text, r["choices"][0]["message"]["content"].get<std::string>());
 
   body["stream"] = true;
   auto res = s.client().Post("/v1/chat/completions", body.dump(), "application/json");
