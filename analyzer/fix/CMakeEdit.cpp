@@ -1,7 +1,8 @@
 #include "fix/CMakeEdit.h"
 
+#include "graph/Orphans.h"
+
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -81,22 +82,12 @@ std::string removeSources(const std::string &Text, const std::string &Dir,
 std::vector<FileChange> editCMakeLists(const std::string &Root, const std::string &SkipDir,
                                        const std::set<std::string> &Removed) {
   std::vector<FileChange> Changes;
-  std::error_code EC;
-  for (llvm::sys::fs::recursive_directory_iterator It(Root, EC), End; It != End && !EC;
-       It.increment(EC)) {
-    llvm::StringRef Path = It->path();
-    llvm::StringRef Name = llvm::sys::path::filename(Path);
-    if (It->type() == llvm::sys::fs::file_type::directory_file) {
-      if (Name.starts_with(".") || Path == SkipDir)
-        It.no_push();
+  for (const std::string &Rel : walkSourceTree(Root, {SkipDir}).BuildFiles) {
+    if (llvm::sys::path::filename(Rel) != "CMakeLists.txt")
       continue;
-    }
-    if (Name != "CMakeLists.txt")
-      continue;
-    auto Buf = llvm::MemoryBuffer::getFile(Path);
+    auto Buf = llvm::MemoryBuffer::getFile(Root + "/" + Rel);
     if (!Buf)
       continue;
-    std::string Rel = Path.drop_front(Root.size()).ltrim('/').str();
     std::string Dir = llvm::sys::path::parent_path(Rel).str();
     std::string Before = (*Buf)->getBuffer().str();
     std::string After = removeSources(Before, Dir, Removed);

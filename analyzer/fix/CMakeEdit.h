@@ -16,8 +16,9 @@ namespace reach {
 std::string removeSources(const std::string &Text, const std::string &Dir,
                           const std::set<std::string> &Removed);
 
-/// Changes to every CMakeLists.txt under Root (hidden folders and SkipDir
-/// excluded) that names a removed file.
+/// Changes to every CMakeLists.txt of the project under Root that names a
+/// removed file: those the orphan search reads (walkSourceTree: hidden
+/// folders, node_modules, SkipDir and other CMake build trees excluded).
 std::vector<FileChange> editCMakeLists(const std::string &Root, const std::string &SkipDir,
                                        const std::set<std::string> &Removed);
 

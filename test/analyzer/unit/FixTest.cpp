@@ -6,8 +6,14 @@
 #include "fix/Edits.h"
 #include "fix/UnifiedDiff.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -64,6 +70,36 @@ TEST(CMakeEdit, RemovesListedSourcesOnly) {
 
 TEST(CMakeEdit, TargetNameIsNeverRemoved) {
   EXPECT_EQ(removeSources("add_executable(b.cpp b.cpp)\n", "", {"b.cpp"}), "add_executable(b.cpp)\n");
+}
+
+namespace {
+void writeFile(const std::string &Path, const std::string &Text) {
+  llvm::sys::fs::create_directories(llvm::sys::path::parent_path(Path));
+  std::error_code EC;
+  llvm::raw_fd_ostream(Path, EC) << Text;
+}
+} // namespace
+
+// The CMakeLists.txt files edited are the project's own, found as the
+// orphan search finds build files: not those of node_modules, of another
+// CMake build tree under the root (a FetchContent checkout in it), or of
+// the build folder given.
+TEST(CMakeEdit, EditsOnlyTheProjectsOwnCMakeLists) {
+  llvm::SmallString<128> Root;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("reach-cmake-edit", Root));
+  const std::string R(Root.str());
+  writeFile(R + "/CMakeLists.txt", "add_library(core src/a.cpp src/b.cpp)\n");
+  writeFile(R + "/tools/CMakeLists.txt", "add_executable(t ../src/a.cpp main.cpp)\n");
+  writeFile(R + "/node_modules/pkg/CMakeLists.txt", "add_library(pkg ../../src/a.cpp)\n");
+  writeFile(R + "/build2/CMakeCache.txt", "");
+  writeFile(R + "/build2/_deps/d-src/CMakeLists.txt", "add_library(d ../../../src/a.cpp)\n");
+  writeFile(R + "/build/CMakeLists.txt", "add_library(x ../src/a.cpp)\n");
+  std::vector<std::string> Edited;
+  for (const FileChange &C : editCMakeLists(R, R + "/build", {"src/a.cpp"}))
+    Edited.push_back(C.Path);
+  std::sort(Edited.begin(), Edited.end());
+  EXPECT_EQ(Edited, (std::vector<std::string>{"CMakeLists.txt", "tools/CMakeLists.txt"}));
+  llvm::sys::fs::remove_directories(R);
 }
 
 namespace {
