@@ -8,10 +8,13 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "adapter_writer.h"
 #include "formats/format_error.h"
 #include "forge/lora_merge.h"
 #include "lora/lora_adapter.h"
+#include "lora/peft_writer.h"
 #include "model/model.h"
 #include "process_dir.h"
 #include "test_model_writer.h"
@@ -158,6 +161,38 @@ TEST(Lora, Phi3FusedAdapterIsSplitAsTheModelSplitsItsMatrices) {
   EXPECT_GT(relative_error(unmerged, logits(f.hf_dir)), 1e-2);
   EXPECT_LT(relative_error(unmerged, logits(merged(f.hf_dir, fused, 1.0f, "phi3-merged"))), 1e-5);
   EXPECT_LT(relative_error(logits(f.gguf.at(DType::F32), {{fused, 1.0f}}), unmerged), 1e-5);
+}
+
+// What reach-run trains on Phi-3 are pairs of the split matrices (the model
+// splits qkv_proj and gate_up_proj at load); written, they go back into
+// the fused modules HF's Phi3ForCausalLM has (PEFT cannot find a q_proj
+// there), rank_pattern giving their larger rank, with each part's update
+// (lora_alpha / r_i · B_i·A_i, also with rsLoRA) what it was.
+TEST(Lora, Phi3PairsAreWrittenAsTheFusedModulesWithEachPartsUpdate) {
+  const auto& f = model_files("phi3");
+  const auto source = open_model(f.hf_dir);
+  for (bool rslora : {false, true}) {
+    TestAdapter split = test::random_adapter(source->config(), {"q_proj", "k_proj", "v_proj", "gate_proj", "up_proj", "o_proj"},
+                                             4, 8, 12);
+    split.rslora = rslora;
+    split.pairs.erase(split.pairs.begin() + 1);  // layer 0 without k_proj: its block of B stays zero
+    std::vector<PeftPairOut> out;
+    for (const auto& p : split.pairs) out.push_back({p.weight, p.rank, p.in, p.out, p.a, p.b});
+    const fs::path written = data_dir() / (rslora ? "phi3-written-rs" : "phi3-written");
+    write_peft_adapter(written, {split.r, split.alpha, rslora, "tiny-phi3"}, out, *source);
+
+    std::ifstream config_file(written / "adapter_config.json");
+    const auto config = nlohmann::json::parse(config_file);
+    EXPECT_EQ(config["target_modules"], (std::vector<std::string>{"gate_up_proj", "o_proj", "qkv_proj"}));
+    EXPECT_EQ(config["rank_pattern"]["model.layers.0.self_attn.qkv_proj"], 8);  // q and v
+    EXPECT_EQ(config["rank_pattern"]["model.layers.1.self_attn.qkv_proj"], 12);
+    EXPECT_EQ(config["rank_pattern"]["model.layers.1.mlp.gate_up_proj"], 8);
+    EXPECT_FALSE(config["rank_pattern"].contains("model.layers.1.self_attn.o_proj"));
+
+    const auto want = logits(f.hf_dir, {{peft(rslora ? "phi3-split-rs" : "phi3-split", split), 1.0f}});
+    EXPECT_GT(relative_error(want, logits(f.hf_dir)), 1e-2);
+    EXPECT_LT(relative_error(logits(f.hf_dir, {{written, 1.0f}}), want), 1e-5) << "rslora " << rslora;
+  }
 }
 
 TEST(Lora, QuantizedBaseStaysQuantizedAndMergesIntoItsOwnType) {
