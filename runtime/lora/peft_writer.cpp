@@ -118,9 +118,10 @@ void write_peft_adapter(const std::filesystem::path& folder, const PeftConfigOut
     entries.push_back({stem + ".lora_A.weight", "F32", {w.rank, w.in}, bytes_of(w.a)});
     entries.push_back({stem + ".lora_B.weight", "F32", {w.out, w.rank}, bytes_of(w.b)});
     modules.insert(lora_module_of(w.weight));
-    // PEFT matches a rank_pattern key as the end of a module's path: the
-    // whole path names just this one.
-    if (w.rank != config.r) rank_pattern[w.weight.substr(0, w.weight.size() - 7)] = w.rank;
+    // PEFT matches a rank_pattern key as the end of a module's path, after
+    // a dot (older versions require the dot): "layers.3.mlp.gate_up_proj"
+    // names just this one.
+    if (w.rank != config.r) rank_pattern[w.weight.substr(6, w.weight.size() - 13)] = w.rank;
   }
   nlohmann::ordered_json j = {{"peft_type", "LORA"},
                               {"task_type", "CAUSAL_LM"},

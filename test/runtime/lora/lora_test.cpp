@@ -184,10 +184,10 @@ TEST(Lora, Phi3PairsAreWrittenAsTheFusedModulesWithEachPartsUpdate) {
     std::ifstream config_file(written / "adapter_config.json");
     const auto config = nlohmann::json::parse(config_file);
     EXPECT_EQ(config["target_modules"], (std::vector<std::string>{"gate_up_proj", "o_proj", "qkv_proj"}));
-    EXPECT_EQ(config["rank_pattern"]["model.layers.0.self_attn.qkv_proj"], 8);  // q and v
-    EXPECT_EQ(config["rank_pattern"]["model.layers.1.self_attn.qkv_proj"], 12);
-    EXPECT_EQ(config["rank_pattern"]["model.layers.1.mlp.gate_up_proj"], 8);
-    EXPECT_FALSE(config["rank_pattern"].contains("model.layers.1.self_attn.o_proj"));
+    EXPECT_EQ(config["rank_pattern"]["layers.0.self_attn.qkv_proj"], 8);  // q and v
+    EXPECT_EQ(config["rank_pattern"]["layers.1.self_attn.qkv_proj"], 12);
+    EXPECT_EQ(config["rank_pattern"]["layers.1.mlp.gate_up_proj"], 8);
+    EXPECT_FALSE(config["rank_pattern"].contains("layers.1.self_attn.o_proj"));
 
     const auto want = logits(f.hf_dir, {{peft(rslora ? "phi3-split-rs" : "phi3-split", split), 1.0f}});
     EXPECT_GT(relative_error(want, logits(f.hf_dir)), 1e-2);
