@@ -40,7 +40,8 @@ class Matmul {
   void operator()(const DeviceMatrix& w, const float* x, int64_t n, float* y, bool rows_as_alone = false);
   // Y_i = X · W_iᵀ for several matrices of the same width (q, k and v; gate
   // and up): the GEMV quantizes X once for all that read the same
-  // activation type. Each y_i has the bits of its product alone.
+  // activation type, and runs up to three matrices of one type in one
+  // launch. Each y_i has the bits of its product alone.
   struct Product {
     const DeviceMatrix* w;
     float* y;
@@ -62,7 +63,7 @@ class Matmul {
   cudaStream_t stream_;
   void* blas_ = nullptr;  // cublasHandle_t, opaque here
   // X as Q8_0: {n, cols} int8, {n, cols/32} F32 scales (each an F16 value),
-  // and for Q4_1/Q5_1 {n, cols/32} scaled sums; or as Q8_K: {n, cols/256} F32 scales.
+  // and for Q4_1/Q5_0/Q5_1 {n, cols/32} scaled sums; or as Q8_K: {n, cols/256} F32 scales.
   DeviceBuffer x_quants_, x_scales_, x_sums_;
   DeviceBuffer x_half_;               // X rounded to F16 or BF16 {n, cols}
   DeviceBuffer w_half_;               // a slice of dequantized W, F16
