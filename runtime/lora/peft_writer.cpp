@@ -47,6 +47,8 @@ Written fused(const std::string& name, const std::vector<const Written*>& parts,
   for (size_t i = 0; i < parts.size(); row0 += part_rows[i], ++i) {
     const Written* p = parts[i];
     if (!p) continue;
+    if (p->out != part_rows[i] || p->in != f.in)
+      throw std::logic_error("LoRA pair '" + p->weight + "' does not have its fused module's shape");
     f.a.insert(f.a.end(), p->a.begin(), p->a.end());
     const auto factor = static_cast<float>(scale(p->rank) / scale(f.rank));
     for (int64_t r = 0; r < p->out; ++r)
@@ -69,6 +71,7 @@ std::vector<Written> fuse_phi3(std::vector<Written> pairs, const ModelConfig& c,
                            {q_rows, kv_rows, kv_rows}},
                           {"mlp.gate_up_proj", {"mlp.gate_proj", "mlp.up_proj"}, {c.ffn_dim, c.ffn_dim}}};
   std::vector<Written> out;
+  std::set<const Written*> taken;
   for (int32_t layer = 0; layer < c.n_layers; ++layer) {
     const std::string prefix = "model.layers." + std::to_string(layer) + ".";
     for (const Group& g : groups) {
@@ -77,16 +80,14 @@ std::vector<Written> fuse_phi3(std::vector<Written> pairs, const ModelConfig& c,
         const auto it = std::find_if(pairs.begin(), pairs.end(),
                                      [&](const Written& w) { return w.weight == prefix + part + ".weight"; });
         found.push_back(it == pairs.end() ? nullptr : &*it);
+        if (found.back()) taken.insert(found.back());
       }
       if (std::any_of(found.begin(), found.end(), [](const Written* w) { return w != nullptr; }))
         out.push_back(fused(prefix + g.fused + ".weight", found, g.rows, config));
     }
   }
   for (Written& w : pairs)
-    if (!w.weight.ends_with("q_proj.weight") && !w.weight.ends_with("k_proj.weight") &&
-        !w.weight.ends_with("v_proj.weight") && !w.weight.ends_with("gate_proj.weight") &&
-        !w.weight.ends_with("up_proj.weight"))
-      out.push_back(std::move(w));
+    if (!taken.count(&w)) out.push_back(std::move(w));
   return out;
 }
 
