@@ -235,12 +235,19 @@ REACH_HOST_DEVICE auto with_type(DType type, F&& f) {
   }
 }
 
-// Element (r, c) of a {rows, cols} matrix of Type in the file's layout.
+// Group g (of cols / 32) of row r of a {rows, cols} matrix of Type in the
+// file's layout.
+template <DType Type>
+REACH_HOST_DEVICE Group group_at(const uint8_t* data, int64_t cols, int64_t r, int64_t g) {
+  constexpr int kGroups = kBlockElems<Type> / 32;  // per block
+  const uint8_t* block = data + (r * (cols / kBlockElems<Type>) + g / kGroups) * kBlockBytes<Type>;
+  return decode<Type>(block, static_cast<int>(g % kGroups));
+}
+
+// Element (r, c) of such a matrix.
 template <DType Type>
 REACH_HOST_DEVICE float element_of(const uint8_t* data, int64_t cols, int64_t r, int64_t c) {
-  const uint8_t* block = data + (r * (cols / kBlockElems<Type>) + c / kBlockElems<Type>) * kBlockBytes<Type>;
-  const int e = static_cast<int>(c % kBlockElems<Type>);
-  return value(decode<Type>(block, e / 32), e % 32);
+  return value(group_at<Type>(data, cols, r, c / 32), static_cast<int>(c % 32));
 }
 
 }  // namespace reach::run::cuda::codes

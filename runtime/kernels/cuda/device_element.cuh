@@ -12,8 +12,6 @@ namespace reach::run::cuda {
 
 __device__ inline float half_bits_to_float(uint16_t h) { return __half2float(__ushort_as_half(h)); }
 
-__device__ inline const uint8_t* bytes(const DeviceMatrix& m) { return reinterpret_cast<const uint8_t*>(m.data); }
-
 __device__ inline float element(const DeviceMatrix& m, int64_t r, int64_t c) {
   switch (m.dtype) {
     case DType::F32:
@@ -32,16 +30,11 @@ __device__ inline float element(const DeviceMatrix& m, int64_t r, int64_t c) {
       const uint8_t byte = reinterpret_cast<const uint8_t*>(m.data)[r * (m.cols / 2) + (c / 32) * 16 + j % 16];
       return d * static_cast<float>((j < 16 ? byte & 0x0F : byte >> 4) - 8);
     }
-    case DType::Q4_1: return codes::element_of<DType::Q4_1>(bytes(m), m.cols, r, c);
-    case DType::Q5_0: return codes::element_of<DType::Q5_0>(bytes(m), m.cols, r, c);
-    case DType::Q5_1: return codes::element_of<DType::Q5_1>(bytes(m), m.cols, r, c);
-    case DType::Q2_K: return codes::element_of<DType::Q2_K>(bytes(m), m.cols, r, c);
-    case DType::Q3_K: return codes::element_of<DType::Q3_K>(bytes(m), m.cols, r, c);
-    case DType::Q4_K: return codes::element_of<DType::Q4_K>(bytes(m), m.cols, r, c);
-    case DType::Q5_K: return codes::element_of<DType::Q5_K>(bytes(m), m.cols, r, c);
-    case DType::Q6_K: return codes::element_of<DType::Q6_K>(bytes(m), m.cols, r, c);
     default:
-      return __int_as_float(0x7fc00000);  // has_device_kernel refused it at load
+      if (!codes::in_file_layout(m.dtype)) return __int_as_float(0x7fc00000);  // has_device_kernel refused it at load
+      return codes::with_type(m.dtype, [&]<DType Type>() {
+        return codes::element_of<Type>(reinterpret_cast<const uint8_t*>(m.data), m.cols, r, c);
+      });
   }
 }
 

@@ -357,14 +357,11 @@ __global__ void dequantize_f16_kernel(DeviceMatrix w, int64_t r0, int64_t rows, 
 // elements: each group decoded once, not once for each of its elements.
 template <DType Type>
 __global__ void dequantize_groups_f16_kernel(DeviceMatrix w, int64_t r0, int64_t rows, uint16_t* out) {
-  constexpr int kGroups = codes::kBlockElems<Type> / 32;  // per block
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   const int64_t per_row = w.cols / 32;
   if (i >= rows * per_row) return;
-  const int64_t r = r0 + i / per_row, g = i % per_row;
-  const auto* block = reinterpret_cast<const uint8_t*>(w.data) +
-                      (r * (w.cols / codes::kBlockElems<Type>) + g / kGroups) * codes::kBlockBytes<Type>;
-  const codes::Group group = codes::decode<Type>(block, static_cast<int>(g % kGroups));
+  const codes::Group group =
+      codes::group_at<Type>(reinterpret_cast<const uint8_t*>(w.data), w.cols, r0 + i / per_row, i % per_row);
   uint16_t* to = out + i * 32;
   for (int l = 0; l < 32; ++l) to[l] = __half_as_ushort(__float2half_rn(codes::value(group, l)));
 }
