@@ -135,6 +135,38 @@ const PrefetchDistances& prefetch_distances() {
   return p;
 }
 
+namespace {
+
+// Measured on Zen 5 (docs/runtime.md, "Column panels"): Q4_0 {2048, 5632}
+// from memory, 2 threads, reads as fast as {5632, 2048} once a pass re-reads
+// 2 KiB of activation quants or less. Elsewhere the same width, unmeasured:
+// it is what the matrices of 2048 columns, which read at the full rate on
+// every CPU measured so far, already have.
+PanelWidth panel_by_identity(const CpuId& id) {
+  if (id.vendor == "AuthenticAMD" && id.family == 26) return {2048, "table: AMD family 26 (measured on Zen 5 EPYC)"};
+  return {2048, "default (the Zen 5 width; not measured on this CPU family)"};
+}
+
+PanelWidth choose_panel_width() {
+  const char* forced = std::getenv("REACH_PANEL_COLUMNS");
+  if (forced && *forced) {
+    char* end = nullptr;
+    const long long columns = std::strtoll(forced, &end, 10);
+    if (*end != '\0' || columns < 0 || columns % 32 != 0 || columns > (1 << 24))
+      throw std::runtime_error(std::string("REACH_PANEL_COLUMNS=") + forced +
+                               ": expected a multiple of 32 columns (0 for whole rows), as in 2048");
+    return {columns, "REACH_PANEL_COLUMNS"};
+  }
+  return panel_by_identity(read_cpuid());
+}
+
+}  // namespace
+
+const PanelWidth& panel_width() {
+  static const PanelWidth p = choose_panel_width();
+  return p;
+}
+
 std::string cpu_identity() {
   const CpuId id = read_cpuid();
   return id.vendor + " family " + std::to_string(id.family) + " model " + std::to_string(id.model);

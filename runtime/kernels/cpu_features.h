@@ -8,6 +8,7 @@
 // implementation, written once, compiled for several instruction sets, each
 // giving the scalar reference's bits. chosen_isa() picks one once, the best
 // this CPU runs, or the one REACH_CPU_ISA names (for tests and benchmarks).
+#include <cstdint>
 #include <string>
 
 namespace reach::run {
@@ -39,6 +40,18 @@ struct PrefetchDistances {
   std::string source;
 };
 const PrefetchDistances& prefetch_distances();
+// Columns per panel of the Q8_0/Q4_0 row groups (kernels/row_groups.h,
+// row_groups_layout.h's Panels): a pass over a group re-reads the
+// activation's quants of its columns, and decode from memory slows once they
+// no longer stay in L1 beside the weights streaming past. Chosen once, from
+// the CPU's vendor and family (docs/runtime.md), or from
+// REACH_PANEL_COLUMNS=N (a multiple of 32; 0 for whole rows). Read when a
+// matrix is packed; `reach-run bench` prints it.
+struct PanelWidth {
+  int64_t columns = 2048;
+  std::string source;
+};
+const PanelWidth& panel_width();
 std::string cpu_identity();  // "GenuineIntel family 6 model 143", for the table and the bench
 
 }  // namespace reach::run

@@ -100,7 +100,7 @@ void gemm_dequantized(const WeightMatrix& w, const float* x_in, int64_t n, float
 // ---- Q8_0 / Q4_0 / Q4_K / Q6_K: row groups (kernels/row_groups.h) ---------
 
 void gemm_row_groups(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
-  row_groups::multiply(w.dtype(), w.data(), w.rows(), w.cols(), x, n, y, w.isa(), pool);
+  row_groups::multiply(w.dtype(), w.data(), w.rows(), w.cols(), x, n, y, w.isa(), pool, w.panel_columns());
 }
 
 void gemv_row_groups(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
@@ -194,12 +194,14 @@ const WeightMatrix::Kernel* kernel_for(DType type) {
 }
 }  // namespace
 
-size_t WeightMatrix::packed_bytes(const TensorView& w) {
+size_t WeightMatrix::packed_bytes(const TensorView& w, int64_t panel_columns) {
   const Kernel* k = kernel_for(w.dtype);
-  return k && k->packed && w.shape.size() == 2 ? row_groups::packed_bytes(w) : 0;
+  return k && k->packed && w.shape.size() == 2 ? row_groups::packed_bytes(w, panel_columns) : 0;
 }
 
-WeightMatrix::WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool, Isa isa) : isa_(isa) {
+WeightMatrix::WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool, Isa isa,
+                           int64_t panel_columns)
+    : isa_(isa), panel_columns_(panel_columns) {
   use_single_threaded_blas();  // the pool does the threading
   if (w.shape.size() != 2)
     throw std::invalid_argument("matmul: weight '" + w.name + "' is not a matrix");
@@ -216,8 +218,8 @@ WeightMatrix::WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPo
   nbytes_ = w.nbytes;
   data_ = w.data;
   if (kernel_->packed) {
-    std::byte* packed = storage.take(packed_bytes(w));
-    row_groups::pack(w, packed, pool);
+    std::byte* packed = storage.take(packed_bytes(w, panel_columns));
+    row_groups::pack(w, packed, pool, panel_columns);
     data_ = packed;
   }
 }

@@ -30,16 +30,20 @@ class WeightMatrix {
  public:
   WeightMatrix() = default;
   // Bytes the packed form of `w` takes from a PackedStorage: 0 for the
-  // types read in place.
-  static size_t packed_bytes(const TensorView& w);
+  // types read in place. `panel_columns`: the constructor's.
+  static size_t packed_bytes(const TensorView& w, int64_t panel_columns = panel_width().columns);
   // Throws std::invalid_argument naming the tensor when its type has no
   // kernel or its rows are not a whole number of blocks. `w`'s bytes (for
   // F32/F16/BF16) and `storage` must outlive this object. `isa`: the
-  // instruction-set variant of the Q8_0/Q4_0 kernel (tests try each).
-  WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool, Isa isa = chosen_isa());
+  // instruction-set variant of the Q8_0/Q4_0 kernel (tests try each);
+  // `panel_columns`: the widest column panel of the Q8_0/Q4_0 packing
+  // (kernels/row_groups.h; tests try several). Neither changes the bits.
+  WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPool& pool, Isa isa = chosen_isa(),
+               int64_t panel_columns = panel_width().columns);
 
   DType dtype() const { return dtype_; }
   Isa isa() const { return isa_; }
+  int64_t panel_columns() const { return panel_columns_; }
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
   // The bytes one product streams: the file's size of W.
@@ -59,6 +63,7 @@ class WeightMatrix {
  private:
   DType dtype_ = DType::F32;
   Isa isa_ = Isa::avx2;
+  int64_t panel_columns_ = 0;
   int64_t rows_ = 0, cols_ = 0;
   size_t nbytes_ = 0;
   const Kernel* kernel_ = nullptr;

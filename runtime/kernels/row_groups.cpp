@@ -22,6 +22,14 @@ int64_t blocks_per_row(DType type, int64_t cols) { return cols / type_traits(typ
 
 int64_t group_count(int64_t rows) { return (rows + kRows - 1) / kRows; }
 
+// Q8_0/Q4_0 rows in panels of at most panel_columns (row_groups_layout.h).
+Panels panels_of(int64_t cols, int64_t panel_columns) { return Panels(cols / kQuantBlock, panel_columns / kQuantBlock); }
+
+// Where panel p's groups start in the packed form of {rows, cols}.
+size_t panel_offset(DType type, int64_t rows, const Panels& panels, int64_t p) {
+  return static_cast<size_t>(group_count(rows)) * static_cast<size_t>(p) * group_bytes(type, panels.width);
+}
+
 // n activation rows quantized to Q8_0 as the kernels read them.
 struct Activations {
   std::vector<BlockQ8_0> q;  // [n][blocks]
@@ -56,15 +64,9 @@ GroupsKernel kernel_for(Isa isa) {
   return avx2::multiply_groups;
 }
 
-}  // namespace
-
-size_t packed_bytes(const TensorView& w) {
-  return static_cast<size_t>(group_count(w.rows())) * group_bytes(w.dtype, blocks_per_row(w.dtype, w.cols()));
-}
-
-void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
-  if (is_k_quant(w.dtype)) return pack_k_groups(w, out, pool);
-  const int64_t blocks = w.cols() / kQuantBlock, rows = w.rows();
+// Blocks [first, first + blocks) of W's rows as a matrix of row groups.
+void pack_panel(const TensorView& w, int64_t first, int64_t blocks, std::byte* out, ThreadPool& pool) {
+  const int64_t rows = w.rows();
   const bool q4 = w.dtype == DType::Q4_0;
   const int64_t vectors = quant_bytes(w.dtype) / (kRows * 4);  // 4-byte pieces per row and block
   const GroupLayout layout(w.dtype);
@@ -79,11 +81,11 @@ void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
           uint16_t d;
           const uint8_t* q;
           if (q4) {
-            const auto& blk = reinterpret_cast<const BlockQ4_0*>(row)[b];
+            const auto& blk = reinterpret_cast<const BlockQ4_0*>(row)[first + b];
             d = blk.d;
             q = blk.q;
           } else {
-            const auto& blk = reinterpret_cast<const BlockQ8_0*>(row)[b];
+            const auto& blk = reinterpret_cast<const BlockQ8_0*>(row)[first + b];
             d = blk.d;
             q = reinterpret_cast<const uint8_t*>(blk.q);
           }
@@ -96,19 +98,41 @@ void pack(const TensorView& w, std::byte* out, ThreadPool& pool) {
   });
 }
 
+}  // namespace
+
+size_t packed_bytes(const TensorView& w, int64_t panel_columns) {
+  const size_t groups = static_cast<size_t>(group_count(w.rows()));
+  if (is_k_quant(w.dtype)) return groups * group_bytes(w.dtype, blocks_per_row(w.dtype, w.cols()));
+  const Panels panels = panels_of(w.cols(), panel_columns);
+  const int64_t last = panels.count() - 1;
+  return panel_offset(w.dtype, w.rows(), panels, last) + groups * group_bytes(w.dtype, panels.size(last));
+}
+
+void pack(const TensorView& w, std::byte* out, ThreadPool& pool, int64_t panel_columns) {
+  if (is_k_quant(w.dtype)) return pack_k_groups(w, out, pool);
+  const Panels panels = panels_of(w.cols(), panel_columns);
+  for (int64_t p = 0; p < panels.count(); ++p) pack_panel(w, panels.begin(p), panels.size(p),
+                                                          out + panel_offset(w.dtype, w.rows(), panels, p), pool);
+}
+
 void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
-              Isa isa, ThreadPool& pool) {
+              Isa isa, ThreadPool& pool, int64_t panel_columns) {
   if (is_k_quant(type)) return multiply_k(type, packed, rows, cols, x, n, y, isa, pool);
   thread_local Activations quantized;
   quantize(x, n, cols, quantized, pool);
   const int64_t blocks = cols / kQuantBlock;
-  // Pointers into this thread's activations: workers must not read their own.
+  const Panels panels = panels_of(cols, panel_columns);
   const PrefetchDistances& ahead = prefetch_distances();
-  const GroupJob job{type, packed, group_bytes(type, blocks), rows, blocks, n,
-                     quantized.q.data(), quantized.d.data(), quantized.sum.data(), y, ahead.l1, ahead.l2};
   const GroupsKernel kernel = kernel_for(isa);
-  // Pairs of groups per task: the AVX-512 variant multiplies two at once.
-  pool.parallel_for(group_count(rows), 2, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });
+  for (int64_t p = 0; p < panels.count(); ++p) {
+    const int64_t first = panels.begin(p);
+    // Pointers into this thread's activations: workers must not read their own.
+    const GroupJob job{type, packed + panel_offset(type, rows, panels, p), group_bytes(type, panels.size(p)), rows,
+                       panels.size(p), n, blocks, quantized.q.data() + first, quantized.d.data() + first,
+                       quantized.sum.data() + first, y, p > 0, ahead.l1, ahead.l2};
+    // Pairs of groups per task: the AVX-512 variant multiplies two at once.
+    pool.parallel_for(group_count(rows), 2, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });
+  }
 }
 
 }  // namespace reach::run::row_groups

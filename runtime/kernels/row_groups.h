@@ -43,15 +43,20 @@
 
 namespace reach::run::row_groups {
 
+// Q8_0/Q4_0 rows longer than panel_columns are packed and multiplied as
+// column panels of at most that many columns (row_groups_layout.h's Panels;
+// 0: whole rows); the K-quants' rows are always whole. The three calls of
+// one matrix must be given the same panel_columns.
+
 // Bytes the packed form of W (Q8_0, Q4_0, Q4_K or Q6_K, {rows, cols}) takes.
-size_t packed_bytes(const TensorView& w);
+size_t packed_bytes(const TensorView& w, int64_t panel_columns);
 // Writes W's packed form to `out` (packed_bytes(w) bytes, 64-byte aligned).
-void pack(const TensorView& w, std::byte* out, ThreadPool& pool);
+void pack(const TensorView& w, std::byte* out, ThreadPool& pool, int64_t panel_columns);
 
 // Y[n, rows] = X[n, cols] · Wᵀ, each row of X quantized to Q8_0 first;
 // n = 1 is decode's GEMV. `isa` picks the kernel's instruction-set variant
-// (row_groups_kernel.h); all give the same bits.
+// (row_groups_kernel.h); all give the same bits, with or without panels.
 void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
-              Isa isa, ThreadPool& pool);
+              Isa isa, ThreadPool& pool, int64_t panel_columns);
 
 }  // namespace reach::run::row_groups

@@ -47,8 +47,9 @@ void pair_times_rows(const char* a, const char* b, const GroupJob& job, int64_t 
   const __m512i low4 = _mm512_set1_epi8(0x0F), sign = _mm512_set1_epi8(static_cast<char>(0x80));
   const int64_t blocks = job.blocks;
   const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const __mmask16 real = static_cast<__mmask16>((1u << rows) - 1);
   __m512 acc[T];
-  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  for (int t = 0; t < T; ++t) acc[t] = job.carry ? _mm512_maskz_loadu_ps(real, y + (t0 + t) * job.rows) : _mm512_setzero_ps();
   for (int64_t b0 = 0; b0 < blocks; b0 += kSuperblock) {
     const int64_t here = smaller(kSuperblock, blocks - b0);
     const auto* scales_a = reinterpret_cast<const __m128i*>(a);
@@ -62,7 +63,7 @@ void pair_times_rows(const char* a, const char* b, const GroupJob& job, int64_t 
       const int8_t* xq[T];
       __m512i dot[T];
       for (int t = 0; t < T; ++t) {
-        const int64_t i = (t0 + t) * blocks + blk;
+        const int64_t i = (t0 + t) * job.x_stride + blk;
         xq[t] = job.xq[i].q;
         dot[t] = _mm512_set1_epi32(-kOffset * job.xsum[i]);  // the offsets' correction, added first
       }
@@ -88,12 +89,11 @@ void pair_times_rows(const char* a, const char* b, const GroupJob& job, int64_t 
                                                      _mm_load_si128(scales_b + j), 1);
       const __m512 d_w = _mm512_cvtph_ps(halves);
       for (int t = 0; t < T; ++t) {
-        const __m512 d = _mm512_mul_ps(d_w, _mm512_set1_ps(job.xd[(t0 + t) * blocks + blk]));
+        const __m512 d = _mm512_mul_ps(d_w, _mm512_set1_ps(job.xd[(t0 + t) * job.x_stride + blk]));
         acc[t] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(dot[t]), acc[t]);
       }
     }
   }
-  const __mmask16 real = static_cast<__mmask16>((1u << rows) - 1);
   for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + (t0 + t) * job.rows, real, acc[t]);
 }
 
@@ -133,7 +133,8 @@ void group_times_row_by_lines(const char* line, const GroupJob& job, float* y, i
   constexpr int32_t kOffset = Avx512Vnni::offset(Type);
   const __m512i low4 = _mm512_set1_epi8(0x0F), sign = _mm512_set1_epi8(static_cast<char>(0x80));
   const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
-  __m256 acc = _mm256_setzero_ps();
+  const __mmask8 real = static_cast<__mmask8>((1u << rows) - 1);
+  __m256 acc = job.carry ? _mm256_maskz_loadu_ps(real, y) : _mm256_setzero_ps();
   for (int64_t b0 = 0; b0 < job.blocks; b0 += kSuperblock) {
     const int64_t here = smaller(kSuperblock, job.blocks - b0);
     const auto* scales = reinterpret_cast<const __m128i*>(line);
@@ -160,7 +161,6 @@ void group_times_row_by_lines(const char* line, const GroupJob& job, float* y, i
       acc = _mm256_fmadd_ps(_mm256_mul_ps(d_w, _mm256_set1_ps(job.xd[b])), _mm256_cvtepi32_ps(sum), acc);
     }
   }
-  const __mmask8 real = static_cast<__mmask8>((1u << rows) - 1);
   _mm256_mask_storeu_ps(y, real, acc);
 }
 

@@ -61,6 +61,14 @@ inline void prefetch_lines_ahead(const char* line, Ahead ahead) {
   if (ahead.l2 != 0) _mm_prefetch(ahead_of(line, ahead.l2), _MM_HINT_T1);
 }
 
+// A group's `rows` accumulators from y (the panels before), zeros past them.
+inline __m256 load_lanes(const float* y, int64_t rows) {
+  if (rows == kRows) return _mm256_loadu_ps(y);
+  alignas(32) float lanes[kRows] = {};
+  for (int64_t r = 0; r < rows; ++r) lanes[r] = y[r];
+  return _mm256_load_ps(lanes);
+}
+
 // The eight rows of one group times activation rows t0..t0+T-1; writes
 // y[(t0 + t) * job.rows + r] for the group's `rows` real rows. The group is
 // read front to back as one stream, line by line.
@@ -69,7 +77,7 @@ void group_times_rows(const std::byte* group, const GroupJob& job, int64_t t0, f
   constexpr int64_t kQuantBytes = quant_bytes(Type);
   const int64_t blocks = job.blocks;
   __m256 acc[T];
-  for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (int t = 0; t < T; ++t) acc[t] = job.carry ? load_lanes(y + (t0 + t) * job.rows, rows) : _mm256_setzero_ps();
   const char* line = reinterpret_cast<const char*>(group);
   const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
   for (int64_t b0 = 0; b0 < blocks; b0 += kSuperblock) {
@@ -81,13 +89,13 @@ void group_times_rows(const std::byte* group, const GroupJob& job, int64_t t0, f
     for (int64_t j = 0; j < here; ++j, line += kQuantBytes) {
       const int64_t b = b0 + j;
       const int8_t* xq[T];
-      for (int t = 0; t < T; ++t) xq[t] = job.xq[(t0 + t) * blocks + b].q;
+      for (int t = 0; t < T; ++t) xq[t] = job.xq[(t0 + t) * job.x_stride + b].q;
       __m256i dot[T];
       for (int t = 0; t < T; ++t) dot[t] = _mm256_setzero_si256();
       P::template block_dots<Type, T>(line, xq, dot, ahead);
       const __m256 d_w = _mm256_cvtph_ps(_mm_load_si128(scales + j));
       for (int t = 0; t < T; ++t) {
-        const int64_t i = (t0 + t) * blocks + b;
+        const int64_t i = (t0 + t) * job.x_stride + b;
         __m256i s = dot[t];
         if constexpr (P::offset(Type) != 0)
           s = _mm256_sub_epi32(s, _mm256_set1_epi32(P::offset(Type) * job.xsum[i]));

@@ -43,6 +43,31 @@ struct GroupLayout {
   }
 };
 
+// Column panels. A matrix whose rows are longer than a panel is packed and
+// multiplied as panels of whole blocks, side by side: panel p holds blocks
+// [begin, begin + size) of every row, its groups one after another as a
+// matrix of its own, and a product passes over panel after panel, each row's
+// float accumulator carried from one to the next in y (the same steps in the
+// same order: the same bits as one pass). Why: each group pass re-reads the
+// activation's quants of its columns, and on Zen 5 decode from memory slows
+// once they outgrow about 2 KiB (Q4_0 {2048 rows, 5632 columns}, 2 threads:
+// 39 GiB/s where {5632, 2048}, the same bytes, reads 47; docs/runtime.md).
+// Panels are a whole number of superblocks wide, as even as that allows.
+struct Panels {
+  int64_t blocks;  // a row's
+  int64_t width;   // blocks per panel, the last one excepted
+  // max_blocks <= 0: one panel, the whole row.
+  constexpr Panels(int64_t row_blocks, int64_t max_blocks) : blocks(row_blocks), width(row_blocks) {
+    if (max_blocks <= 0 || row_blocks <= max_blocks) return;
+    const int64_t limit = max_blocks < kSuperblock ? kSuperblock : max_blocks / kSuperblock * kSuperblock;
+    const int64_t count = (row_blocks + limit - 1) / limit;
+    width = ((row_blocks + count - 1) / count + kSuperblock - 1) / kSuperblock * kSuperblock;
+  }
+  constexpr int64_t count() const { return (blocks + width - 1) / width; }
+  constexpr int64_t begin(int64_t p) const { return p * width; }
+  constexpr int64_t size(int64_t p) const { return p + 1 < count() ? width : blocks - p * width; }
+};
+
 // K-quant groups: per super-block (256 columns) the file's bytes of the
 // group's 8 rows, rearranged so that 32-bit lane r of every vector is row r.
 // Q4_K, 8 × 144 bytes in 18 lines:
@@ -71,11 +96,13 @@ struct GroupJob {
   DType type;                 // Q8_0 or Q4_0
   const std::byte* packed;    // W's groups, group_stride bytes each
   size_t group_stride;
-  int64_t rows, blocks, n;
-  const BlockQ8_0* xq;        // [n][blocks] the activation's blocks
-  const float* xd;            // [n][blocks] their scales as floats
-  const int32_t* xsum;        // [n][blocks] Σq of each block
+  int64_t rows, blocks, n;    // blocks: of each row in this panel (Panels)
+  int64_t x_stride;           // blocks from one activation row to the next
+  const BlockQ8_0* xq;        // [n][x_stride] the activation's blocks, from the panel's first
+  const float* xd;            // [n][x_stride] their scales as floats
+  const int32_t* xsum;        // [n][x_stride] Σq of each block
   float* y;                   // [n][rows]
+  bool carry;                 // y holds the accumulators of the panels before: start from them
   int64_t prefetch_l1, prefetch_l2;  // bytes ahead of each line read (cpu_features.h)
 };
 

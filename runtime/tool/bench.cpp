@@ -113,6 +113,8 @@ int bench(int argc, char** argv) {
   const PrefetchDistances& ahead = prefetch_distances();
   write_stdout(formatted("cpu: %s\nprefetch: L1 %lld B, L2 %lld B ahead (%s)\n", cpu_identity().c_str(),
                          static_cast<long long>(ahead.l1), static_cast<long long>(ahead.l2), ahead.source.c_str()));
+  const PanelWidth& panel = panel_width();
+  write_stdout(formatted("panel: %lld columns (%s)\n", static_cast<long long>(panel.columns), panel.source.c_str()));
   finish_stdout();
   return 0;
 }

@@ -48,12 +48,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   // First, before any kernel runs: an old CPU gets a message, not SIGILL,
-  // and a REACH_CPU_ISA this CPU cannot run or a malformed REACH_PREFETCH is
-  // refused.
+  // and a REACH_CPU_ISA this CPU cannot run or a malformed REACH_PREFETCH or
+  // REACH_PANEL_COLUMNS is refused.
   try {
     require_cpu_features();
     chosen_isa();
     prefetch_distances();
+    panel_width();
   } catch (const std::runtime_error& e) {
     std::fprintf(stderr, "reach-run: %s\n", e.what());
     return 2;

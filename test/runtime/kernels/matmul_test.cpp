@@ -9,6 +9,7 @@
 #include "kernels/block_dot.h"
 #include "kernels/k_quant_dot.h"
 #include "kernels/quant.h"
+#include "kernels/row_groups_layout.h"
 #include "reference.h"
 
 namespace reach::run {
@@ -276,6 +277,47 @@ TEST_P(IsaVariant, GemmGivesTheBlockDefinitionBits) {
         packed.m.gemm(x.data(), n, y.data(), pool);
         expect_reference_bits(w, type, rows, cols, x, n, y);
       }
+}
+
+// Column panels (kernels/row_groups.h): rows packed and multiplied as panels
+// of at most `panel` columns, each row's accumulator carried from panel to
+// panel in y, give the block definition's bits in decode and prefill, in
+// every variant, panels of one superblock up to the whole row.
+TEST_P(IsaVariant, ColumnPanelsGiveTheBlockDefinitionBits) {
+  for (DType type : {DType::Q8_0, DType::Q4_0})
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{13, 416}, {37, 1056}, {130, 2080}})
+      for (int64_t panel : {32, 128, 160, 512, 2048})
+        for (int64_t n : {1, 3, 17}) {
+          const auto w = testing::store_matrix(testing::random_floats(rows * cols, 13), rows, cols, type);
+          const auto x = testing::random_floats(n * cols, 14);
+          ThreadPool pool(2);
+          PackedStorage storage(WeightMatrix::packed_bytes(w.view, panel));
+          const WeightMatrix m(w.view, storage, pool, GetParam(), panel);
+          std::vector<float> y(n * rows + 1, NAN);
+          if (n == 1) m.gemv(x.data(), y.data(), pool);
+          else m.gemm(x.data(), n, y.data(), pool);
+          SCOPED_TRACE("panel " + std::to_string(panel));
+          expect_reference_bits(w, type, rows, cols, x, n, y);
+        }
+}
+
+// How a row's blocks are split: as evenly as whole superblocks (4 blocks)
+// allow, no panel wider than asked (or than one superblock).
+TEST(RowGroupPanels, SplitRowsIntoEvenPanelsOfWholeSuperblocks) {
+  using row_groups::Panels;
+  const auto sizes = [](const Panels& p) {
+    std::vector<int64_t> s;
+    for (int64_t i = 0; i < p.count(); ++i) {
+      EXPECT_EQ(p.begin(i), i * p.width);
+      s.push_back(p.size(i));
+    }
+    return s;
+  };
+  EXPECT_EQ(sizes(Panels(176, 64)), (std::vector<int64_t>{60, 60, 56}));  // 5632 columns, 2048 a panel
+  EXPECT_EQ(sizes(Panels(13, 2)), (std::vector<int64_t>{4, 4, 4, 1}));
+  EXPECT_EQ(sizes(Panels(13, 6)), (std::vector<int64_t>{4, 4, 4, 1}));
+  EXPECT_EQ(sizes(Panels(64, 64)), (std::vector<int64_t>{64}));
+  EXPECT_EQ(sizes(Panels(10, 0)), (std::vector<int64_t>{10}));
 }
 
 // The ends of both ranges: Q8_0 weight quants of -128 and 127 (a file may

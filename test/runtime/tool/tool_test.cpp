@@ -157,6 +157,23 @@ TEST(ReachRun, ReachPrefetchSetsTheDistancesAndBenchSaysSo) {
   EXPECT_NE(bad.err.find("REACH_PREFETCH=2048: expected two byte distances"), std::string::npos) << bad.err;
 }
 
+// REACH_PANEL_COLUMNS sets the Q8_0/Q4_0 column panels (kernels/cpu_features.h)
+// in the same way.
+TEST(ReachRun, ReachPanelColumnsSetsThePanelsAndBenchSaysSo) {
+  const std::string out = (work_dir() / "panel.txt").string();
+  const auto set = reach_run_raw("env REACH_PANEL_COLUMNS=1024", {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+  EXPECT_EQ(set.status, 0) << set.err;
+  EXPECT_NE(slurp(out).find("panel: 1024 columns (REACH_PANEL_COLUMNS)"), std::string::npos) << slurp(out);
+  for (const char* bad_value : {"100", "-32", "2k"}) {
+    const auto bad = reach_run_raw(std::string("env REACH_PANEL_COLUMNS=") + bad_value,
+                                   {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+    EXPECT_EQ(bad.status, 2) << bad_value;
+    EXPECT_NE(bad.err.find(std::string("REACH_PANEL_COLUMNS=") + bad_value + ": expected a multiple of 32 columns"),
+              std::string::npos)
+        << bad.err;
+  }
+}
+
 TEST(ReachRun, StopReasonInJsonAndOnStderr) {
   auto json_stop = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"generate", "--model", gguf_f32(), "--prompt", "Hi", "--temperature", "0",
