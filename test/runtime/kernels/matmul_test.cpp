@@ -39,8 +39,8 @@ std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x)
 
 // W packed for its kernel, with the storage it takes.
 struct Packed {
-  Packed(const TensorView& w, ThreadPool& pool, Isa isa = chosen_isa())
-      : storage(WeightMatrix::packed_bytes(w)), m(w, storage, pool, isa) {}
+  Packed(const TensorView& w, ThreadPool& pool, Isa isa = chosen_isa(), int64_t panel_columns = panel_width().columns)
+      : storage(WeightMatrix::packed_bytes(w, panel_columns)), m(w, storage, pool, isa, panel_columns) {}
   PackedStorage storage;
   WeightMatrix m;
 };
@@ -291,11 +291,10 @@ TEST_P(IsaVariant, ColumnPanelsGiveTheBlockDefinitionBits) {
           const auto w = testing::store_matrix(testing::random_floats(rows * cols, 13), rows, cols, type);
           const auto x = testing::random_floats(n * cols, 14);
           ThreadPool pool(2);
-          PackedStorage storage(WeightMatrix::packed_bytes(w.view, panel));
-          const WeightMatrix m(w.view, storage, pool, GetParam(), panel);
+          const Packed packed(w.view, pool, GetParam(), panel);
           std::vector<float> y(n * rows + 1, NAN);
-          if (n == 1) m.gemv(x.data(), y.data(), pool);
-          else m.gemm(x.data(), n, y.data(), pool);
+          if (n == 1) packed.m.gemv(x.data(), y.data(), pool);
+          else packed.m.gemm(x.data(), n, y.data(), pool);
           SCOPED_TRACE("panel " + std::to_string(panel));
           expect_reference_bits(w, type, rows, cols, x, n, y);
         }
