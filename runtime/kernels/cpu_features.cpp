@@ -2,6 +2,7 @@
 
 #include <cpuid.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -100,18 +101,22 @@ CpuId read_cpuid() {
 // Measured per CPU family (decode tg on the TinyLlama-shaped Q4_0/Q8_0
 // files, 2 threads; docs/runtime.md has the sweeps and their logs).
 PrefetchDistances by_identity(const CpuId& id) {
-  if (id.vendor == "GenuineIntel") return {2048, 5120, "table: Intel (measured on Sapphire Rapids)"};
+  if (id.vendor == "GenuineIntel") return {2048, 5120, {}, "table: Intel (measured on Sapphire Rapids)"};
   // Zen 5: its own L1 prefetchers keep up; a software prefetch into L1 only
   // costs issue slots (2026-12-04, three interleaved sweeps: no L1 prefetch
   // and L2 6 KiB ahead beat the Intel 2048,5120 by 9-17%;
-  // bench/runtime/logs/prefetch-sweep-amd-epyc-2026-12-04.log).
-  if (id.vendor == "AuthenticAMD" && id.family == 26) return {0, 6144, "table: AMD family 26 (measured on Zen 5 EPYC)"};
+  // bench/runtime/logs/prefetch-sweep-amd-epyc-2026-12-04.log). The L2
+  // prefetch as prefetchnta: decode of the Q4_0, Q4_K_M and Q6_K files
+  // faster in interleaved pairs, Q8_0's not (2026-12-06; docs/runtime.md,
+  // "Non-temporal prefetch").
+  if (id.vendor == "AuthenticAMD" && id.family == 26)
+    return {0, 6144, {DType::Q4_0, DType::Q4_K, DType::Q6_K}, "table: AMD family 26 (measured on Zen 5 EPYC)"};
   // Zen 4 (family 25 model 17): no software prefetch at all was best in two
   // interleaved sweeps (Q8_0 +19-25%, Q4_0 +12-16% over 2048,5120;
   // bench/runtime/logs/prefetch-sweep-amd-zen4-2026-12-04.log). Family 25
   // also holds Zen 3, not measured.
-  if (id.vendor == "AuthenticAMD" && id.family == 25) return {0, 0, "table: AMD family 25 (measured on Zen 4 EPYC)"};
-  return {2048, 5120, "default (the Intel distances; not measured on this CPU family)"};
+  if (id.vendor == "AuthenticAMD" && id.family == 25) return {0, 0, {}, "table: AMD family 25 (measured on Zen 4 EPYC)"};
+  return {2048, 5120, {}, "default (the Intel distances; not measured on this CPU family)"};
 }
 
 PrefetchDistances choose_prefetch() {
@@ -120,15 +125,25 @@ PrefetchDistances choose_prefetch() {
     char* end = nullptr;
     const long long l1 = std::strtoll(forced, &end, 10);
     const long long l2 = *end == ',' ? std::strtoll(end + 1, &end, 10) : -1;
-    if (*end != '\0' || l1 < 0 || l2 < 0 || l1 > (1 << 20) || l2 > (1 << 20))
+    const std::string hint = *end == ',' ? end + 1 : "t1";
+    if ((*end != '\0' && *end != ',') || (hint != "t1" && hint != "nta") || l1 < 0 || l2 < 0 || l1 > (1 << 20) ||
+        l2 > (1 << 20))
       throw std::runtime_error(std::string("REACH_PREFETCH=") + forced +
-                               ": expected two byte distances 0..1048576, L1 and L2, as in 2048,5120");
-    return {l1, l2, "REACH_PREFETCH"};
+                               ": expected two byte distances 0..1048576, L1 and L2, and optionally the L2 "
+                               "prefetch's hint for every type, t1 or nta, as in 2048,5120 or 0,6144,nta");
+    // Every type the row-group kernels read.
+    std::vector<DType> nta;
+    if (hint == "nta") nta = {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K};
+    return {l1, l2, nta, "REACH_PREFETCH"};
   }
   return by_identity(read_cpuid());
 }
 
 }  // namespace
+
+Ahead PrefetchDistances::for_type(DType type) const {
+  return {l1, l2, std::find(l2_nta.begin(), l2_nta.end(), type) != l2_nta.end()};
+}
 
 const PrefetchDistances& prefetch_distances() {
   static const PrefetchDistances p = choose_prefetch();

@@ -10,6 +10,9 @@
 // this CPU runs, or the one REACH_CPU_ISA names (for tests and benchmarks).
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "formats/tensor_type.h"
 
 namespace reach::run {
 
@@ -30,14 +33,26 @@ bool cpu_runs(Isa isa);
 Isa chosen_isa();
 
 // How far ahead of its reads the decode GEMV prefetches: bytes ahead of
-// each 64-byte line into L1 and into L2. The best distances depend on the
-// CPU's memory system, so they are chosen once, from the CPU's vendor and
-// family (a table measured per family, docs/runtime.md), or from
-// REACH_PREFETCH=L1,L2 (bytes; for tuning runs). `source` says which;
-// `reach-run bench` prints it.
+// each 64-byte line into L1 and into L2, and for which weight types the L2
+// prefetch is prefetchnta (the line is read once) rather than prefetcht1.
+// The best choices depend on the CPU's memory system, so they are made
+// once, from the CPU's vendor and family (a table measured per family,
+// docs/runtime.md), or from REACH_PREFETCH=L1,L2[,nta|t1] (bytes, and the
+// hint for every type; for tuning runs). `source` says which; `reach-run
+// bench` prints it.
+// What one kernel prefetches ahead of each 64-byte line it reads, into L1
+// and into L2 (bytes; 0: none), and with which instruction the L2 one goes
+// (row_groups_kernel.h's prefetch_lines_ahead).
+struct Ahead {
+  int64_t l1, l2;
+  bool l2_nta;  // prefetchnta instead of prefetcht1
+};
 struct PrefetchDistances {
   int64_t l1 = 2048, l2 = 5120;
+  std::vector<DType> l2_nta;  // types whose L2 prefetch is prefetchnta
   std::string source;
+  // What the row-group kernels of weights of `type` use.
+  Ahead for_type(DType type) const;
 };
 const PrefetchDistances& prefetch_distances();
 // Columns per panel of the Q8_0/Q4_0 row groups (kernels/row_groups.h,

@@ -129,7 +129,7 @@ void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, c
     // Pointers into this thread's activations: workers must not read their own.
     const GroupJob job{type, packed + panel_offset(type, rows, panels, p), group_bytes(type, panels.size(p)), rows,
                        panels.size(p), n, blocks, quantized.q.data() + first, quantized.d.data() + first,
-                       quantized.sum.data() + first, y, p > 0, ahead.l1, ahead.l2};
+                       quantized.sum.data() + first, y, p > 0, ahead.for_type(type)};
     // Pairs of groups per task: the AVX-512 variant multiplies two at once.
     pool.parallel_for(group_count(rows), 2, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });
   }

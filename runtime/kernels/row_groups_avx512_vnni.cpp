@@ -46,7 +46,7 @@ void pair_times_rows(const char* a, const char* b, const GroupJob& job, int64_t 
   constexpr int32_t kOffset = Avx512Vnni::offset(Type);
   const __m512i low4 = _mm512_set1_epi8(0x0F), sign = _mm512_set1_epi8(static_cast<char>(0x80));
   const int64_t blocks = job.blocks;
-  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const Ahead ahead = job.ahead;
   const __mmask16 real = static_cast<__mmask16>((1u << rows) - 1);
   __m512 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = job.carry ? _mm512_maskz_loadu_ps(real, y + (t0 + t) * job.rows) : _mm512_setzero_ps();
@@ -132,7 +132,7 @@ void group_times_row_by_lines(const char* line, const GroupJob& job, float* y, i
   constexpr int kLines = static_cast<int>(quant_bytes(Type) / 64);
   constexpr int32_t kOffset = Avx512Vnni::offset(Type);
   const __m512i low4 = _mm512_set1_epi8(0x0F), sign = _mm512_set1_epi8(static_cast<char>(0x80));
-  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const Ahead ahead = job.ahead;
   const __mmask8 real = static_cast<__mmask8>((1u << rows) - 1);
   __m256 acc = job.carry ? _mm256_maskz_loadu_ps(real, y) : _mm256_setzero_ps();
   for (int64_t b0 = 0; b0 < job.blocks; b0 += kSuperblock) {
@@ -191,7 +191,7 @@ inline __m512 join_ps(__m256 low, __m256 high) {
 // t0..t0+T-1, into y[(t0 + t) * job.rows + r] with y at a's first row.
 template <int T>
 void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
-  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const Ahead ahead = job.ahead;
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   __m512 scaled[T][8], minsum[T][8];
   for (int t = 0; t < T; ++t)
@@ -277,7 +277,7 @@ void store_pair_lane_sums(const __m512 (&scaled_pair)[4], const __m256 (&minsum)
 // the shared kernel's lanes, summed by store_lane_sums. Same integers, same
 // float steps per lane: the same bits.
 void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
-  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const Ahead ahead = job.ahead;
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   __m512 scaled_pair[4];
   __m256 minsum[8];
@@ -333,7 +333,7 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
 // thread in L3, Zen 5: 30.5 -> 42-47 GiB/s; decode tg128 of the Q6_K
 // TinyLlama, 2 threads, four interleaved pairs: 47-50 -> 55-56 t/s.
 void q6_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
-  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const Ahead ahead = job.ahead;
   const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
   const auto pair_at = [](const char* p) {
     return join(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)),

@@ -106,7 +106,7 @@ void multiply_k(DType type, const std::byte* packed, int64_t rows, int64_t cols,
   const int64_t supers = cols / 256;
   const PrefetchDistances& ahead = prefetch_distances();
   const KGroupJob job{type, packed, k_group_bytes(type, supers), rows, supers, n, quantized.q.data(),
-                      quantized.sum32.data(), y, ahead.l1, ahead.l2};
+                      quantized.sum32.data(), y, ahead.for_type(type)};
   const KGroupsKernel kernel = k_kernel_for(isa);
   // Pairs of groups per task: the AVX-512 variant's prefill multiplies two at once.
   pool.parallel_for(group_count(rows), 2, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });

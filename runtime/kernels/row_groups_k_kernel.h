@@ -137,7 +137,7 @@ void store_lane_sums(const __m256 (&scaled)[T][8], const __m256 (&minsum)[T][8],
 // y[(t0 + t) * job.rows + r] for the group's `rows` real rows.
 template <class D, int T>
 void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
-  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const Ahead ahead = job.ahead;
   const __m256i low4 = _mm256_set1_epi8(0x0F);
   __m256 scaled[T][8], minsum[T][8];
   for (int t = 0; t < T; ++t)
@@ -214,7 +214,7 @@ inline __m256i load_unaligned(const char* p) { return _mm256_loadu_si256(reinter
 // Q6_K's eight rows of one group times activation rows t0..t0+T-1.
 template <class D, int T>
 void q6_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
-  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const Ahead ahead = job.ahead;
   const __m256i low4 = _mm256_set1_epi8(0x0F), bits45 = _mm256_set1_epi8(0x30);
   __m256 scaled[T][8], minsum[T][8];  // Q6_K has no minimums: minsum stays +0, as in the row dot
   for (int t = 0; t < T; ++t)

@@ -34,10 +34,7 @@ namespace {
 // 2048/4096 34.7, 2048/5120 34.8, 2560/5120 35.0, 1536/3072 33.4, 2560/4096
 // 34.0, 2048/6144 32.7, 1536 with no L2 prefetch 31.6. An L1 prefetch
 // exactly 4 KiB ahead shares an L1 set with the load it serves and halves
-// the speed.
-struct Ahead {
-  int64_t l1, l2;
-};
+// the speed. (Ahead: cpu_features.h.)
 
 constexpr int64_t smaller(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -58,7 +55,9 @@ inline const char* ahead_of(const char* line, int64_t bytes) {
 // the work: Zen 5's for L1).
 inline void prefetch_lines_ahead(const char* line, Ahead ahead) {
   if (ahead.l1 != 0) _mm_prefetch(ahead_of(line, ahead.l1), _MM_HINT_T0);
-  if (ahead.l2 != 0) _mm_prefetch(ahead_of(line, ahead.l2), _MM_HINT_T1);
+  if (ahead.l2 == 0) return;
+  if (ahead.l2_nta) _mm_prefetch(ahead_of(line, ahead.l2), _MM_HINT_NTA);
+  else _mm_prefetch(ahead_of(line, ahead.l2), _MM_HINT_T1);
 }
 
 // A group's `rows` accumulators from y (the panels before), zeros past them.
@@ -79,7 +78,7 @@ void group_times_rows(const std::byte* group, const GroupJob& job, int64_t t0, f
   __m256 acc[T];
   for (int t = 0; t < T; ++t) acc[t] = job.carry ? load_lanes(y + (t0 + t) * job.rows, rows) : _mm256_setzero_ps();
   const char* line = reinterpret_cast<const char*>(group);
-  const Ahead ahead{job.prefetch_l1, job.prefetch_l2};
+  const Ahead ahead = job.ahead;
   for (int64_t b0 = 0; b0 < blocks; b0 += kSuperblock) {
     const int64_t here = smaller(kSuperblock, blocks - b0);
     // The superblock's line of scales, prefetched like every line.

@@ -103,7 +103,7 @@ struct GroupJob {
   const int32_t* xsum;        // [n][x_stride] Σq of each block
   float* y;                   // [n][rows]
   bool carry;                 // y holds the accumulators of the panels before: start from them
-  int64_t prefetch_l1, prefetch_l2;  // bytes ahead of each line read (cpu_features.h)
+  Ahead ahead;                // how far ahead of each line read it prefetches (cpu_features.h)
 };
 
 // One product with packed Q4_K or Q6_K W {rows, supers·256} and n
@@ -116,7 +116,7 @@ struct KGroupJob {
   const BlockQ8K* xq;         // [n][supers]
   const int32_t* xsum32;      // [n][supers][8] Σ of each 32 quants of xq (Q4_K's minimums)
   float* y;                   // [n][rows]
-  int64_t prefetch_l1, prefetch_l2;
+  Ahead ahead;
 };
 
 namespace {

@@ -111,8 +111,11 @@ int bench(int argc, char** argv) {
   write_stdout(formatted("device: %s\n", model.device_description().c_str()));
   write_stdout(formatted("kernel_isa: %s\n", isa_name(chosen_isa())));
   const PrefetchDistances& ahead = prefetch_distances();
-  write_stdout(formatted("cpu: %s\nprefetch: L1 %lld B, L2 %lld B ahead (%s)\n", cpu_identity().c_str(),
-                         static_cast<long long>(ahead.l1), static_cast<long long>(ahead.l2), ahead.source.c_str()));
+  std::string nta;
+  for (const DType t : ahead.l2_nta) nta += std::string(nta.empty() ? ", prefetchnta for " : " ") + std::string(type_traits(t).name);
+  write_stdout(formatted("cpu: %s\nprefetch: L1 %lld B, L2 %lld B ahead%s (%s)\n", cpu_identity().c_str(),
+                         static_cast<long long>(ahead.l1), static_cast<long long>(ahead.l2), nta.c_str(),
+                         ahead.source.c_str()));
   const PanelWidth& panel = panel_width();
   write_stdout(formatted("panel: %lld columns (%s)\n", static_cast<long long>(panel.columns), panel.source.c_str()));
   finish_stdout();

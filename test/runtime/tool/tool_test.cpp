@@ -145,16 +145,27 @@ TEST(ReachRun, DeviceCudaRunsOnAGpuOrIsExit2SayingWhy) {
   }
 }
 
-// REACH_PREFETCH sets the decode prefetch distances (kernels/cpu_features.h);
-// bench prints them with where they came from; a malformed value is exit 2.
+// REACH_PREFETCH sets the decode prefetch distances and the L2 prefetch's
+// hint (kernels/cpu_features.h); bench prints them with where they came
+// from; a malformed value is exit 2.
 TEST(ReachRun, ReachPrefetchSetsTheDistancesAndBenchSaysSo) {
   const std::string out = (work_dir() / "prefetch.txt").string();
   const auto set = reach_run_raw("env REACH_PREFETCH=1536,4096", {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
   EXPECT_EQ(set.status, 0) << set.err;
   EXPECT_NE(slurp(out).find("prefetch: L1 1536 B, L2 4096 B ahead (REACH_PREFETCH)"), std::string::npos) << slurp(out);
-  const auto bad = reach_run_raw("env REACH_PREFETCH=2048", {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
-  EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find("REACH_PREFETCH=2048: expected two byte distances"), std::string::npos) << bad.err;
+  const auto nta = reach_run_raw("env REACH_PREFETCH=0,6144,nta", {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+  EXPECT_EQ(nta.status, 0) << nta.err;
+  EXPECT_NE(slurp(out).find("prefetch: L1 0 B, L2 6144 B ahead, prefetchnta for Q8_0 Q4_0 Q4_K Q6_K (REACH_PREFETCH)"),
+            std::string::npos)
+      << slurp(out);
+  for (const char* bad_value : {"2048", "0,6144,t2", "0,6144nta", "0,6144,"}) {
+    const auto bad = reach_run_raw(std::string("env REACH_PREFETCH=") + bad_value,
+                                   {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+    EXPECT_EQ(bad.status, 2) << bad_value;
+    EXPECT_NE(bad.err.find(std::string("REACH_PREFETCH=") + bad_value + ": expected two byte distances"),
+              std::string::npos)
+        << bad.err;
+  }
 }
 
 // REACH_PANEL_COLUMNS sets the Q8_0/Q4_0 column panels (kernels/cpu_features.h)
