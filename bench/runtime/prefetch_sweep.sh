@@ -3,9 +3,9 @@
 # to fill the per-CPU-family table there: for each setting L1,L2[,hint]
 # (bytes ahead into L1 and L2, the L2 prefetch's hint t1 or nta),
 # `REACH_PREFETCH=... reach-run bench -p 0 -n N` on the TinyLlama-shaped
-# files of TYPES, the settings interleaved round by round (their order
-# rotated each round) so that drift on a shared machine spreads over all of
-# them. Prints per setting and type the median t/s over the rounds, the
+# files of TYPES, type by type, the settings interleaved round by round
+# (their order rotated each round) so that drift on a shared machine spreads
+# over all of them. Prints per setting and type the median t/s over the rounds, the
 # weight bytes read per second, the share of the read bandwidth reach-membw
 # measures before the rounds, and against the first setting the median
 # change of the rounds' pairs and in how many rounds it was faster.
@@ -25,17 +25,19 @@ echo "commit: $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || e
 bw=$("$build/bench/runtime/reach-membw" --threads "$threads" | awk '$1 == "read_GBps" {print $2}')
 echo "read bandwidth ($threads threads, reach-membw): $bw GB/s"
 declare -A tps bytes
-order=("${pairs[@]}")
-for ((round = 1; round <= rounds; round++)); do
-  for pair in "${order[@]}"; do
-    for type in "${types[@]}"; do
+# Type by type, the settings back to back within a round: a pair compared is
+# seconds apart, not minutes.
+for type in "${types[@]}"; do
+  order=("${pairs[@]}")
+  for ((round = 1; round <= rounds; round++)); do
+    for pair in "${order[@]}"; do
       out=$(REACH_PREFETCH=$pair "$reach_run" bench -m "$work/tinyllama/model-$type.gguf" -p 0 -n "$tokens" -r 1 -t "$threads")
       tps[$pair,$type]+="$(awk -F'|' '$6 ~ /tg/ {split($7, a, "±"); gsub(/ /, "", a[1]); print a[1]}' <<<"$out") "
       bytes[$type]=$(awk '/weight_bytes_per_token/ {print $2}' <<<"$out")
     done
+    order=("${order[@]:1}" "${order[0]}")
   done
-  order=("${order[@]:1}" "${order[0]}")
-  echo "round $round done ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"
+  echo "$type done ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"
 done
 echo
 echo "| type | L1,L2[,hint] | t/s per round | median t/s | GB/s | % of read | against ${pairs[0]}: median change, faster in |"
