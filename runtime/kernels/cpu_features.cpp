@@ -106,11 +106,12 @@ PrefetchDistances by_identity(const CpuId& id) {
   // costs issue slots (2026-12-04, three interleaved sweeps: no L1 prefetch
   // and L2 6 KiB ahead beat the Intel 2048,5120 by 9-17%;
   // bench/runtime/logs/prefetch-sweep-amd-epyc-2026-12-04.log). The L2
-  // prefetch as prefetchnta: decode of the Q4_0, Q4_K_M and Q6_K files
-  // faster in interleaved pairs, Q8_0's not (2026-12-06; docs/runtime.md,
-  // "Non-temporal prefetch").
+  // prefetch as prefetchnta for Q4_0 and Q4_K: decode of the Q4_0 and
+  // Q4_K_M files faster in 24 of 34 interleaved pairs each (2026-12-06);
+  // Q6_K's and Q8_0's in 16 and 15 of 34, so they keep prefetcht1
+  // (docs/runtime.md, "Non-temporal prefetch").
   if (id.vendor == "AuthenticAMD" && id.family == 26)
-    return {0, 6144, {DType::Q4_0, DType::Q4_K, DType::Q6_K}, "table: AMD family 26 (measured on Zen 5 EPYC)"};
+    return {0, 6144, {DType::Q4_0, DType::Q4_K}, "table: AMD family 26 (measured on Zen 5 EPYC)"};
   // Zen 4 (family 25 model 17): no software prefetch at all was best in two
   // interleaved sweeps (Q8_0 +19-25%, Q4_0 +12-16% over 2048,5120;
   // bench/runtime/logs/prefetch-sweep-amd-zen4-2026-12-04.log). Family 25
