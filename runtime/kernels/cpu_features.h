@@ -32,6 +32,14 @@ bool cpu_runs(Isa isa);
 // it names no variant or one this CPU cannot run), else the best variant.
 Isa chosen_isa();
 
+// What one kernel prefetches ahead of each 64-byte line it reads, into L1
+// and into L2 (bytes; 0: none), and with which instruction the L2 one goes
+// (row_groups_kernel.h's prefetch_lines_ahead).
+struct Ahead {
+  int64_t l1, l2;
+  bool l2_nta;  // prefetchnta instead of prefetcht1
+};
+
 // How far ahead of its reads the decode GEMV prefetches: bytes ahead of
 // each 64-byte line into L1 and into L2, and for which weight types the L2
 // prefetch is prefetchnta (the line is read once) rather than prefetcht1.
@@ -40,13 +48,6 @@ Isa chosen_isa();
 // docs/runtime.md), or from REACH_PREFETCH=L1,L2[,nta|t1] (bytes, and the
 // hint for every type; for tuning runs). `source` says which; `reach-run
 // bench` prints it.
-// What one kernel prefetches ahead of each 64-byte line it reads, into L1
-// and into L2 (bytes; 0: none), and with which instruction the L2 one goes
-// (row_groups_kernel.h's prefetch_lines_ahead).
-struct Ahead {
-  int64_t l1, l2;
-  bool l2_nta;  // prefetchnta instead of prefetcht1
-};
 struct PrefetchDistances {
   int64_t l1 = 2048, l2 = 5120;
   std::vector<DType> l2_nta;  // types whose L2 prefetch is prefetchnta

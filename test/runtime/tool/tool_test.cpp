@@ -145,44 +145,47 @@ TEST(ReachRun, DeviceCudaRunsOnAGpuOrIsExit2SayingWhy) {
   }
 }
 
+// `reach-run bench` on the F32 model with `variable=value` set; its stdout
+// goes to `out`.
+Result bench_with(const std::string& variable, const std::string& value, const std::string& out) {
+  return reach_run_raw("env " + variable + "=" + value, {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+}
+
+// Each malformed value of a tuning variable is exit 2 with a message that
+// quotes it and says what was expected.
+void expect_rejected(const std::string& variable, std::initializer_list<const char*> values, const std::string& expected,
+                     const std::string& out) {
+  for (const char* value : values) {
+    const auto bad = bench_with(variable, value, out);
+    EXPECT_EQ(bad.status, 2) << value;
+    EXPECT_NE(bad.err.find(variable + "=" + value + ": " + expected), std::string::npos) << bad.err;
+  }
+}
+
 // REACH_PREFETCH sets the decode prefetch distances and the L2 prefetch's
 // hint (kernels/cpu_features.h); bench prints them with where they came
 // from; a malformed value is exit 2.
 TEST(ReachRun, ReachPrefetchSetsTheDistancesAndBenchSaysSo) {
   const std::string out = (work_dir() / "prefetch.txt").string();
-  const auto set = reach_run_raw("env REACH_PREFETCH=1536,4096", {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+  const auto set = bench_with("REACH_PREFETCH", "1536,4096", out);
   EXPECT_EQ(set.status, 0) << set.err;
   EXPECT_NE(slurp(out).find("prefetch: L1 1536 B, L2 4096 B ahead (REACH_PREFETCH)"), std::string::npos) << slurp(out);
-  const auto nta = reach_run_raw("env REACH_PREFETCH=0,6144,nta", {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+  const auto nta = bench_with("REACH_PREFETCH", "0,6144,nta", out);
   EXPECT_EQ(nta.status, 0) << nta.err;
   EXPECT_NE(slurp(out).find("prefetch: L1 0 B, L2 6144 B ahead, prefetchnta for Q8_0 Q4_0 Q4_K Q6_K (REACH_PREFETCH)"),
             std::string::npos)
       << slurp(out);
-  for (const char* bad_value : {"2048", "0,6144,t2", "0,6144nta", "0,6144,"}) {
-    const auto bad = reach_run_raw(std::string("env REACH_PREFETCH=") + bad_value,
-                                   {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
-    EXPECT_EQ(bad.status, 2) << bad_value;
-    EXPECT_NE(bad.err.find(std::string("REACH_PREFETCH=") + bad_value + ": expected two byte distances"),
-              std::string::npos)
-        << bad.err;
-  }
+  expect_rejected("REACH_PREFETCH", {"2048", "0,6144,t2", "0,6144nta", "0,6144,"}, "expected two byte distances", out);
 }
 
 // REACH_PANEL_COLUMNS sets the Q8_0/Q4_0 column panels (kernels/cpu_features.h)
 // in the same way.
 TEST(ReachRun, ReachPanelColumnsSetsThePanelsAndBenchSaysSo) {
   const std::string out = (work_dir() / "panel.txt").string();
-  const auto set = reach_run_raw("env REACH_PANEL_COLUMNS=1024", {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
+  const auto set = bench_with("REACH_PANEL_COLUMNS", "1024", out);
   EXPECT_EQ(set.status, 0) << set.err;
   EXPECT_NE(slurp(out).find("panel: 1024 columns (REACH_PANEL_COLUMNS)"), std::string::npos) << slurp(out);
-  for (const char* bad_value : {"100", "-32", "2k"}) {
-    const auto bad = reach_run_raw(std::string("env REACH_PANEL_COLUMNS=") + bad_value,
-                                   {"bench", "--model", gguf_f32(), "-p", "0", "-n", "2"}, out);
-    EXPECT_EQ(bad.status, 2) << bad_value;
-    EXPECT_NE(bad.err.find(std::string("REACH_PANEL_COLUMNS=") + bad_value + ": expected a multiple of 32 columns"),
-              std::string::npos)
-        << bad.err;
-  }
+  expect_rejected("REACH_PANEL_COLUMNS", {"100", "-32", "2k"}, "expected a multiple of 32 columns", out);
 }
 
 TEST(ReachRun, StopReasonInJsonAndOnStderr) {
