@@ -122,14 +122,14 @@ void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, c
   quantize(x, n, cols, quantized, pool);
   const int64_t blocks = cols / kQuantBlock;
   const Panels panels = panels_of(cols, panel_columns);
-  const PrefetchDistances& ahead = prefetch_distances();
+  const Ahead ahead = prefetch_distances().for_type(type);
   const GroupsKernel kernel = kernel_for(isa);
   for (int64_t p = 0; p < panels.count(); ++p) {
     const int64_t first = panels.begin(p);
     // Pointers into this thread's activations: workers must not read their own.
     const GroupJob job{type, packed + panel_offset(type, rows, panels, p), group_bytes(type, panels.size(p)), rows,
                        panels.size(p), n, blocks, quantized.q.data() + first, quantized.d.data() + first,
-                       quantized.sum.data() + first, y, p > 0, ahead.for_type(type)};
+                       quantized.sum.data() + first, y, p > 0, ahead};
     // Pairs of groups per task: the AVX-512 variant multiplies two at once.
     pool.parallel_for(group_count(rows), 2, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });
   }

@@ -104,9 +104,9 @@ void multiply_k(DType type, const std::byte* packed, int64_t rows, int64_t cols,
   thread_local ActivationsQ8K quantized;
   quantize(x, n, cols, quantized, pool);
   const int64_t supers = cols / 256;
-  const PrefetchDistances& ahead = prefetch_distances();
+  const Ahead ahead = prefetch_distances().for_type(type);
   const KGroupJob job{type, packed, k_group_bytes(type, supers), rows, supers, n, quantized.q.data(),
-                      quantized.sum32.data(), y, ahead.for_type(type)};
+                      quantized.sum32.data(), y, ahead};
   const KGroupsKernel kernel = k_kernel_for(isa);
   // Pairs of groups per task: the AVX-512 variant's prefill multiplies two at once.
   pool.parallel_for(group_count(rows), 2, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });
