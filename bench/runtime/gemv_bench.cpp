@@ -119,6 +119,7 @@ void gemv_shapes(benchmark::internal::Benchmark* b) {
   for (DType t : {DType::Q8_0, DType::Q4_0, DType::F16, DType::Q4_K, DType::Q6_K, DType::Q5_0})
     for (int threads : {1, 2}) {
       b->Args({static_cast<int64_t>(t), 2048, 2048, threads});   // q_proj, o_proj
+      b->Args({static_cast<int64_t>(t), 256, 2048, threads});    // k_proj, v_proj
       b->Args({static_cast<int64_t>(t), 5632, 2048, threads});   // gate, up
       b->Args({static_cast<int64_t>(t), 2048, 5632, threads});   // down
       b->Args({static_cast<int64_t>(t), 32000, 2048, threads});  // lm_head

@@ -166,6 +166,27 @@ TEST(Ops, SiluMulKeepsNaNAndInfinity) {
   EXPECT_TRUE(std::isnan(g[2]));
 }
 
+// Whole vectors take plain loads and stores, a row's short last vector
+// masked ones: nothing past the row may change, for every tail length.
+TEST(Ops, VectorOpsWriteNothingPastTheRow) {
+  constexpr float kGuard = 12345.0f;
+  for (int64_t n = 1; n <= 17; ++n) {
+    auto g = testing::random_floats(n + 8, 21, 3.0f), x = testing::random_floats(n + 8, 22, 3.0f);
+    const auto up = testing::random_floats(n + 8, 23);
+    std::vector<float> w(static_cast<size_t>(n), 1.0f), out(static_cast<size_t>(n + 8), kGuard);
+    std::fill(g.begin() + n, g.end(), kGuard);
+    std::fill(x.begin() + n, x.end(), kGuard);
+    silu_mul(g.data(), up.data(), n);
+    softmax(x.data(), n);
+    rmsnorm(g.data(), w.data(), out.data(), n, 1e-5f);
+    for (int64_t i = n; i < n + 8; ++i) {
+      EXPECT_EQ(g[static_cast<size_t>(i)], kGuard) << "silu_mul, n = " << n;
+      EXPECT_EQ(x[static_cast<size_t>(i)], kGuard) << "softmax, n = " << n;
+      EXPECT_EQ(out[static_cast<size_t>(i)], kGuard) << "rmsnorm, n = " << n;
+    }
+  }
+}
+
 TEST(Ops, SoftmaxGivesMaskedEntriesZeroWeight) {
   std::vector<float> x = {0.0f, -INFINITY, 1.0f, -200.0f};
   softmax(x.data(), 4);
