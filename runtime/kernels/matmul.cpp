@@ -100,7 +100,8 @@ void gemm_dequantized(const WeightMatrix& w, const float* x_in, int64_t n, float
 // ---- Q8_0 / Q4_0 / Q4_K / Q6_K: row groups (kernels/row_groups.h) ---------
 
 void gemm_row_groups(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
-  row_groups::multiply(w.dtype(), w.data(), w.rows(), w.cols(), x, n, y, w.isa(), pool, w.panel_columns());
+  const row_groups::Product product{w.dtype(), w.data(), w.rows(), y};
+  row_groups::multiply({&product, 1}, w.cols(), x, n, w.isa(), pool, w.panel_columns());
 }
 
 void gemv_row_groups(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) {
@@ -231,5 +232,35 @@ void WeightMatrix::gemm(const float* x, int64_t n, float* y, ThreadPool& pool) c
 }
 
 bool WeightMatrix::gemm_rows_equal_gemv() const { return kernel_->same_rows; }
+
+namespace {
+// Whether the matrices' products can be one call of row_groups::multiply
+// (the packed types are the row-group ones).
+bool in_one_pass(std::span<const WeightMatrix::Product> products) {
+  const WeightMatrix& first = *products[0].w;
+  for (const WeightMatrix::Product& p : products) {
+    const WeightMatrix& w = *p.w;
+    if (!kernel_for(w.dtype())->packed || !row_groups::share_activation(w.dtype(), first.dtype()) ||
+        w.cols() != first.cols() || w.isa() != first.isa() || w.panel_columns() != first.panel_columns())
+      return false;
+  }
+  return true;
+}
+}  // namespace
+
+void WeightMatrix::gemm_each(std::span<const Product> products, const float* x, int64_t n, ThreadPool& pool) {
+  if (products.empty()) return;
+  if (in_one_pass(products)) {
+    thread_local std::vector<row_groups::Product> matrices;
+    matrices.clear();
+    for (const Product& p : products) matrices.push_back({p.w->dtype(), p.w->data(), p.w->rows(), p.y});
+    const WeightMatrix& first = *products[0].w;
+    return row_groups::multiply(matrices, first.cols(), x, n, first.isa(), pool, first.panel_columns());
+  }
+  for (const Product& p : products) {
+    if (n == 1) p.w->gemv(x, p.y, pool);
+    else p.w->gemm(x, n, p.y, pool);
+  }
+}
 
 }  // namespace reach::run

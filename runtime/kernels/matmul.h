@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "formats/tensor.h"
 #include "kernels/cpu_features.h"
@@ -53,6 +54,20 @@ class WeightMatrix {
 
   void gemv(const float* x, float* y, ThreadPool& pool) const;
   void gemm(const float* x, int64_t n, float* y, ThreadPool& pool) const;
+
+  // Y_i[n, rows_i] = X[n, in] · W_iᵀ for several matrices of one input
+  // (q, k and v; gate and up), each Y_i with the bits of W_i.gemm (of gemv
+  // for n = 1). Where the kernels allow it (row groups of types that share
+  // the quantized activation, with the same instruction set and panels), X
+  // is quantized once and the threads take all the matrices in one pass:
+  // one hand-off and one wait instead of one per matrix, which on a small
+  // matrix such as k or v {256, 2048} cost about as much as its read.
+  // Otherwise one product after another.
+  struct Product {
+    const WeightMatrix* w;
+    float* y;
+  };
+  static void gemm_each(std::span<const Product> products, const float* x, int64_t n, ThreadPool& pool);
   // Whether each row of gemm has gemv's bits. True for the quantized types
   // (one kernel for both); F32/F16/BF16 GEMMs go through
   // BLAS, whose summation order differs from the GEMV's.

@@ -115,23 +115,28 @@ void pack(const TensorView& w, std::byte* out, ThreadPool& pool, int64_t panel_c
                                                           out + panel_offset(w.dtype, w.rows(), panels, p), pool);
 }
 
-void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
-              Isa isa, ThreadPool& pool, int64_t panel_columns) {
-  if (is_k_quant(type)) return multiply_k(type, packed, rows, cols, x, n, y, isa, pool);
+bool share_activation(DType a, DType b) { return is_k_quant(a) == is_k_quant(b); }
+
+void multiply(std::span<const Product> products, int64_t cols, const float* x, int64_t n, Isa isa, ThreadPool& pool,
+              int64_t panel_columns) {
+  if (products.empty()) return;
+  if (is_k_quant(products[0].type)) return multiply_k(products, cols, x, n, isa, pool);
   thread_local Activations quantized;
   quantize(x, n, cols, quantized, pool);
   const int64_t blocks = cols / kQuantBlock;
   const Panels panels = panels_of(cols, panel_columns);
-  const Ahead ahead = prefetch_distances().for_type(type);
   const GroupsKernel kernel = kernel_for(isa);
+  thread_local std::vector<GroupJob> jobs;
   for (int64_t p = 0; p < panels.count(); ++p) {
     const int64_t first = panels.begin(p);
-    // Pointers into this thread's activations: workers must not read their own.
-    const GroupJob job{type, packed + panel_offset(type, rows, panels, p), group_bytes(type, panels.size(p)), rows,
-                       panels.size(p), n, blocks, quantized.q.data() + first, quantized.d.data() + first,
-                       quantized.sum.data() + first, y, p > 0, ahead};
-    // Pairs of groups per task: the AVX-512 variant multiplies two at once.
-    pool.parallel_for(group_count(rows), 2, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });
+    jobs.clear();
+    for (const Product& m : products) {
+      // Pointers into this thread's activations: workers must not read their own.
+      jobs.push_back({m.type, m.packed + panel_offset(m.type, m.rows, panels, p), group_bytes(m.type, panels.size(p)),
+                      m.rows, panels.size(p), n, blocks, quantized.q.data() + first, quantized.d.data() + first,
+                      quantized.sum.data() + first, m.y, p > 0, prefetch_distances().for_type(m.type)});
+    }
+    run_side_by_side(jobs.data(), jobs.size(), kernel, pool);
   }
 }
 

@@ -35,6 +35,7 @@
 //   acc = fma(d_w · d_x, float(s), acc).
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "formats/tensor.h"
 #include "kernels/cpu_features.h"
@@ -53,10 +54,29 @@ size_t packed_bytes(const TensorView& w, int64_t panel_columns);
 // Writes W's packed form to `out` (packed_bytes(w) bytes, 64-byte aligned).
 void pack(const TensorView& w, std::byte* out, ThreadPool& pool, int64_t panel_columns);
 
-// Y[n, rows] = X[n, cols] · Wᵀ, each row of X quantized to Q8_0 first;
-// n = 1 is decode's GEMV. `isa` picks the kernel's instruction-set variant
-// (row_groups_kernel.h); all give the same bits, with or without panels.
-void multiply(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n, float* y,
-              Isa isa, ThreadPool& pool, int64_t panel_columns);
+// One of the products of an activation X: packed W {rows, cols} and where
+// Y[n, rows] goes.
+struct Product {
+  DType type;
+  const std::byte* packed;
+  int64_t rows;
+  float* y;
+};
+
+// Whether products of types a and b read the same quantized activation and
+// can share one call of multiply: both Q8_0/Q4_0 (X in Q8_0) or both
+// Q4_K/Q6_K (X in Q8_K).
+bool share_activation(DType a, DType b);
+
+// Y_i[n, rows_i] = X[n, cols] · W_iᵀ for every product i, each row of X
+// quantized once for all of them (to Q8_0, the K-quants to Q8_K); n = 1 is
+// decode's GEMV. The products' row groups form one range that the threads
+// split, so several products (decode's q, k and v; gate and up) cost one
+// hand-off to the workers and one wait for them, not one each. The types
+// must share their activation (share_activation). `isa` picks the kernel's
+// instruction-set variant (row_groups_kernel.h); all give the same bits,
+// with or without panels, one product per call or several.
+void multiply(std::span<const Product> products, int64_t cols, const float* x, int64_t n, Isa isa, ThreadPool& pool,
+              int64_t panel_columns);
 
 }  // namespace reach::run::row_groups

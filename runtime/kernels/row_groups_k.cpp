@@ -99,17 +99,17 @@ void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool) {
   });
 }
 
-void multiply_k(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n,
-                       float* y, Isa isa, ThreadPool& pool) {
+void multiply_k(std::span<const Product> products, int64_t cols, const float* x, int64_t n, Isa isa,
+                ThreadPool& pool) {
   thread_local ActivationsQ8K quantized;
   quantize(x, n, cols, quantized, pool);
   const int64_t supers = cols / 256;
-  const Ahead ahead = prefetch_distances().for_type(type);
-  const KGroupJob job{type, packed, k_group_bytes(type, supers), rows, supers, n, quantized.q.data(),
-                      quantized.sum32.data(), y, ahead};
-  const KGroupsKernel kernel = k_kernel_for(isa);
-  // Pairs of groups per task: the AVX-512 variant's prefill multiplies two at once.
-  pool.parallel_for(group_count(rows), 2, [&](int64_t g0, int64_t g1) { kernel(job, g0, g1); });
+  thread_local std::vector<KGroupJob> jobs;
+  jobs.clear();
+  for (const Product& m : products)
+    jobs.push_back({m.type, m.packed, k_group_bytes(m.type, supers), m.rows, supers, n, quantized.q.data(),
+                    quantized.sum32.data(), m.y, prefetch_distances().for_type(m.type)});
+  run_side_by_side(jobs.data(), jobs.size(), k_kernel_for(isa), pool);
 }
 
 }  // namespace reach::run::row_groups

@@ -10,11 +10,13 @@
 // AVX-512. Hence no std:: containers in the job either, only pointers.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "formats/tensor.h"
 #include "kernels/k_quant_dot.h"
 #include "kernels/cpu_features.h"
 #include "kernels/quant.h"
+#include "kernels/row_groups.h"
 #include "kernels/thread_pool.h"
 
 namespace reach::run::row_groups {
@@ -127,12 +129,36 @@ const char* group_start(const Job& job, int64_t g) {
 }
 }  // namespace
 
+namespace {
+// Jobs [jobs, jobs + count) side by side as one range of row groups, which
+// the pool splits: each piece runs `kernel` on the part of each job it
+// covers. Grain 2: pairs of groups per task, as the AVX-512 variant's
+// prefill multiplies two at once.
+template <class Job, class Kernel>
+void run_side_by_side(const Job* jobs, size_t count, Kernel kernel, ThreadPool& pool) {
+  int64_t total = 0;
+  for (size_t i = 0; i < count; ++i) total += (jobs[i].rows + kRows - 1) / kRows;
+  pool.parallel_for(total, 2, [&](int64_t g0, int64_t g1) {
+    int64_t first = 0;  // job i's first group in the range
+    for (size_t i = 0; i < count && g0 < g1; ++i) {
+      const int64_t groups = (jobs[i].rows + kRows - 1) / kRows;
+      if (g0 < first + groups) {
+        const int64_t end = g1 < first + groups ? g1 : first + groups;
+        kernel(jobs[i], g0 - first, end - first);
+        g0 = end;
+      }
+      first += groups;
+    }
+  });
+}
+}  // namespace
+
 // K-quant groups (row_groups_k.cpp), for row_groups.cpp: bytes of one group
 // of rows of `supers` super-blocks, the packing, the product.
 size_t k_group_bytes(DType type, int64_t supers);
 void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool);
-void multiply_k(DType type, const std::byte* packed, int64_t rows, int64_t cols, const float* x, int64_t n,
-                float* y, Isa isa, ThreadPool& pool);
+void multiply_k(std::span<const Product> products, int64_t cols, const float* x, int64_t n, Isa isa,
+                ThreadPool& pool);
 
 // The variants: Y's columns for row groups [g0, g1). Each is bit-identical to
 // the block definition in row_groups.h.

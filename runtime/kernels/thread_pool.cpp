@@ -71,6 +71,7 @@ void ThreadPool::work_on_current_job(int self) {
 }
 
 void ThreadPool::run(int64_t n, int64_t grain, const void* fn, Invoke invoke) {
+  calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (n <= 0) return;
   grain = std::max<int64_t>(1, grain);
   const int64_t units = (n + grain - 1) / grain;

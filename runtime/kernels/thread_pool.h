@@ -25,6 +25,9 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return n_threads_; }
+  // parallel_for calls so far, those run on the caller alone included
+  // (tests: that several matrix products share one pass of the threads).
+  uint64_t calls() const { return calls_.load(std::memory_order_relaxed); }
 
   // Calls fn(begin, end) on disjoint ranges that cover [0, n), each a
   // multiple of `grain` long except the last, spread over the threads;
@@ -68,6 +71,10 @@ class ThreadPool {
   std::atomic<bool> stop_{false};
   std::atomic<bool> busy_{false};  // a job is running: the single-caller check
   uint64_t generation_ = 0;
+  // A load and a store, not an increment: a locked instruction waits for
+  // the loads in flight, and decode calls parallel_for hundreds of times a
+  // token. Atomic only so that a second caller's misuse is no data race.
+  std::atomic<uint64_t> calls_{0};
 };
 
 }  // namespace reach::run

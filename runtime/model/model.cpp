@@ -74,10 +74,30 @@ void Model::linear(const Linear& l, const Deltas& deltas, const float* x, int64_
   else if (!rows_as_alone || l.gemm_rows_equal_gemv()) l.gemm(x, n, y, pool_);
   else
     for (int64_t t = 0; t < n; ++t) l.gemv(x + t * l.cols(), y + t * l.rows(), pool_);
+  add_deltas(deltas, x, n, y, l.cols(), l.rows(), rows_as_alone);
+}
+
+void Model::linear_each(std::initializer_list<LinearOut> outs, const float* x, int64_t n, bool rows_as_alone) {
+  std::vector<WeightMatrix::Product> products;
+  for (const LinearOut& o : outs) {
+    if (n > 1 && rows_as_alone && !o.l->gemm_rows_equal_gemv()) {  // row by row: linear() knows how
+      for (const LinearOut& each : outs) linear(*each.l, *each.deltas, x, n, each.y, rows_as_alone);
+      return;
+    }
+    products.push_back({o.l, o.y});
+  }
+  WeightMatrix::gemm_each(products, x, n, pool_);
+  for (const LinearOut& o : outs) add_deltas(*o.deltas, x, n, o.y, o.l->cols(), o.l->rows(), rows_as_alone);
+}
+
+// y += each LoRA update of x; with rows_as_alone row by row, as each row
+// would get it alone.
+void Model::add_deltas(const Deltas& deltas, const float* x, int64_t n, float* y, int64_t in, int64_t out,
+                       bool rows_as_alone) {
   for (const LoraDelta* d : deltas) {
     if (!rows_as_alone) add_lora_delta(*d, x, n, y);
     else
-      for (int64_t t = 0; t < n; ++t) add_lora_delta(*d, x + t * l.cols(), 1, y + t * l.rows());
+      for (int64_t t = 0; t < n; ++t) add_lora_delta(*d, x + t * in, 1, y + t * out);
   }
 }
 
@@ -205,9 +225,7 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
 
     // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) ----
     for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.attn_norm.data(), xb + t * dim, dim, c.rms_eps);
-    linear(w.q, d.q, xb, n, q, staged);
-    linear(w.k, d.k, xb, n, k, staged);
-    linear(w.v, d.v, xb, n, v, staged);
+    linear_each({{&w.q, &d.q, q}, {&w.k, &d.k, k}, {&w.v, &d.v, v}}, xb, n, staged);
     if (c.qkv_bias) {
       add_bias(q, w.q_bias, n);
       add_bias(k, w.k_bias, n);
@@ -239,8 +257,7 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
 
     // ---- feed-forward block: x += down(silu(gate(h)) * up(h)) ----
     for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.ffn_norm.data(), xb + t * dim, dim, c.rms_eps);
-    linear(w.gate, d.gate, xb, n, act_.gate.data(), staged);
-    linear(w.up, d.up, xb, n, act_.up.data(), staged);
+    linear_each({{&w.gate, &d.gate, act_.gate.data()}, {&w.up, &d.up, act_.up.data()}}, xb, n, staged);
     silu_mul(act_.gate.data(), act_.up.data(), n * c.ffn_dim);
     linear(w.down, d.down, act_.gate.data(), n, xb, staged);
     add_inplace(x, xb, n * dim);

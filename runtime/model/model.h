@@ -108,6 +108,17 @@ class Model {
   // has alone (tokens of different sequences); where the GEMM would round
   // otherwise, row by row.
   void linear(const Linear& l, const Deltas& deltas, const float* x, int64_t n, float* y, bool rows_as_alone = false);
+  // linear() for several matrices of the same x (q, k and v; gate and up),
+  // their products in one pass of the threads where the kernels allow it
+  // (WeightMatrix::gemm_each): each y gets what linear() gives it.
+  struct LinearOut {
+    const Linear* l;
+    const Deltas* deltas;
+    float* y;
+  };
+  void linear_each(std::initializer_list<LinearOut> outs, const float* x, int64_t n, bool rows_as_alone);
+  void add_deltas(const Deltas& deltas, const float* x, int64_t n, float* y, int64_t in, int64_t out,
+                  bool rows_as_alone);
 
   const ModelSource& source_;
   ModelConfig config_;

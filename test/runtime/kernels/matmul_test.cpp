@@ -300,6 +300,60 @@ TEST_P(IsaVariant, ColumnPanelsGiveTheBlockDefinitionBits) {
         }
 }
 
+// Several matrices of one input (decode's q, k and v; gate and up) through
+// WeightMatrix::gemm_each: each Y gets the bits of its own product, and
+// where the kernels share the quantized activation the matrices take as
+// many calls of the pool as one of them alone (one pass, not one each).
+// Row counts that are not whole pairs of groups put the boundaries between
+// matrices inside the threads' pieces; panels and mixed types included.
+TEST_P(IsaVariant, ProductsOfOneInputGiveEachItsOwnBitsInOnePass) {
+  struct Set {
+    std::vector<DType> types;
+    int64_t cols, panel;
+    bool one_pass;
+  };
+  const Set sets[] = {{{DType::Q4_0, DType::Q8_0, DType::Q4_0}, 1056, 2048, true},
+                      {{DType::Q8_0, DType::Q4_0}, 1056, 128, true},  // three panels
+                      {{DType::Q4_K, DType::Q6_K, DType::Q4_K}, 512, 2048, true},
+                      {{DType::Q4_0, DType::Q4_K}, 512, 2048, false},  // different activations
+                      {{DType::Q6_K, DType::F16}, 512, 2048, false}};
+  const int64_t rows_of[] = {13, 130, 37};
+  for (const Set& set : sets)
+    for (int64_t n : {1, 3, 17}) {
+      ThreadPool pool(3);
+      std::vector<testing::StoredMatrix> stored;
+      std::vector<std::unique_ptr<Packed>> packed;
+      for (size_t i = 0; i < set.types.size(); ++i) {
+        const int64_t rows = rows_of[i];
+        stored.push_back(testing::store_matrix(testing::random_floats(rows * set.cols, 30 + i), rows, set.cols,
+                                               set.types[i]));
+        packed.push_back(std::make_unique<Packed>(stored.back().view, pool, GetParam(), set.panel));
+      }
+      const auto x = testing::random_floats(n * set.cols, 40);
+      std::vector<std::vector<float>> y, alone;
+      std::vector<WeightMatrix::Product> products;
+      for (size_t i = 0; i < set.types.size(); ++i) {
+        y.emplace_back(n * rows_of[i] + 1, NAN);
+        alone.emplace_back(n * rows_of[i], NAN);
+      }
+      for (size_t i = 0; i < set.types.size(); ++i) products.push_back({&packed[i]->m, y[i].data()});
+      const uint64_t before = pool.calls();
+      WeightMatrix::gemm_each(products, x.data(), n, pool);
+      const uint64_t together = pool.calls() - before;
+      for (size_t i = 0; i < set.types.size(); ++i) {
+        const uint64_t start = pool.calls();
+        if (n == 1) packed[i]->m.gemv(x.data(), alone[i].data(), pool);
+        else packed[i]->m.gemm(x.data(), n, alone[i].data(), pool);
+        const uint64_t calls_alone = pool.calls() - start;
+        const std::string what = std::string(type_traits(set.types[i]).name) + " product " + std::to_string(i) +
+                                 " of " + std::to_string(set.types.size()) + ", n " + std::to_string(n);
+        if (set.one_pass && i == 0) EXPECT_EQ(together, calls_alone) << what;
+        for (int64_t j = 0; j < n * rows_of[i]; ++j) ASSERT_EQ(y[i][j], alone[i][j]) << what << ", element " << j;
+        ASSERT_TRUE(std::isnan(y[i][n * rows_of[i]])) << what << ": wrote past its last row";
+      }
+    }
+}
+
 // How a row's blocks are split: as evenly as whole superblocks (4 blocks)
 // allow, no panel wider than asked (or than one superblock).
 TEST(RowGroupPanels, SplitRowsIntoEvenPanelsOfWholeSuperblocks) {
