@@ -101,7 +101,7 @@ CpuId read_cpuid() {
 // Measured per CPU family (decode tg on the TinyLlama-shaped Q4_0/Q8_0
 // files, 2 threads; docs/runtime.md has the sweeps and their logs).
 PrefetchDistances by_identity(const CpuId& id) {
-  if (id.vendor == "GenuineIntel") return {2048, 5120, {}, "table: Intel (measured on Sapphire Rapids)"};
+  if (id.vendor == "GenuineIntel") return {2048, 5120, {}, false, "table: Intel (measured on Sapphire Rapids)"};
   // Zen 5: its own L1 prefetchers keep up; a software prefetch into L1 only
   // costs issue slots (2026-12-04, three interleaved sweeps: no L1 prefetch
   // and L2 6 KiB ahead beat the Intel 2048,5120 by 9-17%;
@@ -111,13 +111,14 @@ PrefetchDistances by_identity(const CpuId& id) {
   // Q6_K's and Q8_0's in 16 and 15 of 34, so they keep prefetcht1
   // (docs/runtime.md, "Non-temporal prefetch").
   if (id.vendor == "AuthenticAMD" && id.family == 26)
-    return {0, 6144, {DType::Q4_0, DType::Q4_K}, "table: AMD family 26 (measured on Zen 5 EPYC)"};
+    return {0, 6144, {DType::Q4_0, DType::Q4_K}, false, "table: AMD family 26 (measured on Zen 5 EPYC)"};
   // Zen 4 (family 25 model 17): no software prefetch at all was best in two
   // interleaved sweeps (Q8_0 +19-25%, Q4_0 +12-16% over 2048,5120;
   // bench/runtime/logs/prefetch-sweep-amd-zen4-2026-12-04.log). Family 25
   // also holds Zen 3, not measured.
-  if (id.vendor == "AuthenticAMD" && id.family == 25) return {0, 0, {}, "table: AMD family 25 (measured on Zen 4 EPYC)"};
-  return {2048, 5120, {}, "default (the Intel distances; not measured on this CPU family)"};
+  if (id.vendor == "AuthenticAMD" && id.family == 25)
+    return {0, 0, {}, false, "table: AMD family 25 (measured on Zen 4 EPYC)"};
+  return {2048, 5120, {}, false, "default (the Intel distances; not measured on this CPU family)"};
 }
 
 PrefetchDistances choose_prefetch() {
@@ -132,10 +133,7 @@ PrefetchDistances choose_prefetch() {
       throw std::runtime_error(std::string("REACH_PREFETCH=") + forced +
                                ": expected two byte distances 0..1048576, L1 and L2, and optionally the L2 "
                                "prefetch's hint for every type, t1 or nta, as in 2048,5120 or 0,6144,nta");
-    // Every type the row-group kernels read.
-    std::vector<DType> nta;
-    if (hint == "nta") nta = {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K};
-    return {l1, l2, nta, "REACH_PREFETCH"};
+    return {l1, l2, {}, hint == "nta", "REACH_PREFETCH"};
   }
   return by_identity(read_cpuid());
 }
@@ -143,7 +141,7 @@ PrefetchDistances choose_prefetch() {
 }  // namespace
 
 Ahead PrefetchDistances::for_type(DType type) const {
-  return {l1, l2, std::find(l2_nta.begin(), l2_nta.end(), type) != l2_nta.end()};
+  return {l1, l2, l2_nta_all || std::find(l2_nta.begin(), l2_nta.end(), type) != l2_nta.end()};
 }
 
 const PrefetchDistances& prefetch_distances() {

@@ -34,7 +34,7 @@ Isa chosen_isa();
 
 // What one kernel prefetches ahead of each 64-byte line it reads, into L1
 // and into L2 (bytes; 0: none), and with which instruction the L2 one goes
-// (row_groups_kernel.h's prefetch_lines_ahead).
+// (prefetch_ahead.h's prefetch_lines_ahead).
 struct Ahead {
   int64_t l1, l2;
   bool l2_nta;  // prefetchnta instead of prefetcht1
@@ -51,8 +51,9 @@ struct Ahead {
 struct PrefetchDistances {
   int64_t l1 = 2048, l2 = 5120;
   std::vector<DType> l2_nta;  // types whose L2 prefetch is prefetchnta
+  bool l2_nta_all = false;    // every type's is (REACH_PREFETCH=...,nta)
   std::string source;
-  // What the row-group kernels of weights of `type` use.
+  // What the kernels of weights of `type` use.
   Ahead for_type(DType type) const;
 };
 const PrefetchDistances& prefetch_distances();

@@ -10,6 +10,7 @@
 #include "formats/half.h"
 #include "formats/quant_blocks.h"
 #include "kernels/cpu_features.h"
+#include "kernels/prefetch_ahead.h"
 #include "kernels/simd.h"
 
 namespace reach::run {
@@ -219,25 +220,21 @@ struct Lanes {
 // The lines of the super-block at p, prefetched the CPU's distances ahead
 // (kernels/cpu_features.h). A thread's rows are one stream through the
 // file, and the hardware prefetchers alone leave decode short of the
-// bandwidth. The addresses are integers: a prefetch past the end of the
-// weights never faults, but a pointer formed there would be undefined.
+// bandwidth.
 template <class Block>
-[[gnu::always_inline]] inline void prefetch_block(const std::byte* p, const PrefetchDistances& ahead) {
-  const uintptr_t first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63};
-  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + sizeof(Block);
-  for (uintptr_t line = first; line < end; line += 64) {
-    if (ahead.l1 != 0) _mm_prefetch(reinterpret_cast<const char*>(line + static_cast<uintptr_t>(ahead.l1)), _MM_HINT_T0);
-    if (ahead.l2 != 0) _mm_prefetch(reinterpret_cast<const char*>(line + static_cast<uintptr_t>(ahead.l2)), _MM_HINT_T1);
-  }
+[[gnu::always_inline]] inline void prefetch_block(const std::byte* p, Ahead ahead) {
+  const uintptr_t at = reinterpret_cast<uintptr_t>(p);
+  for (uintptr_t line = at & ~uintptr_t{63}; line < at + sizeof(Block); line += 64)
+    prefetch_lines_ahead(reinterpret_cast<const char*>(line), ahead);
 }
 
 // T tokens against each of `rows` rows: a row's super-blocks are unpacked
 // once for all T (prefill's cost is the unpacking), each token has its own
 // lanes.
-template <class Block, void (*unpack)(const std::byte*, int64_t, Unpacked&), int T>
+template <class Block, DType Type, void (*unpack)(const std::byte*, int64_t, Unpacked&), int T>
 void rows_dots(const std::byte* w, size_t row_bytes, int64_t rows, const BlockQ8K* x, int64_t x_stride, int64_t n,
                float* y, int64_t y_stride) {
-  const PrefetchDistances& ahead = prefetch_distances();
+  const Ahead ahead = prefetch_distances().for_type(Type);
   for (int64_t r = 0; r < rows; ++r) {
     const std::byte* row = w + static_cast<size_t>(r) * row_bytes;
     Lanes acc[T];
@@ -251,15 +248,15 @@ void rows_dots(const std::byte* w, size_t row_bytes, int64_t rows, const BlockQ8
   }
 }
 
-template <class Block, void (*unpack)(const std::byte*, int64_t, Unpacked&)>
+template <class Block, DType Type, void (*unpack)(const std::byte*, int64_t, Unpacked&)>
 void rows_dot(const std::byte* w, size_t row_bytes, int64_t rows, const BlockQ8K* x, int64_t x_stride, int tokens,
               int64_t n, float* y, int64_t y_stride) {
   for (; tokens >= 4; tokens -= 4, x += 4 * x_stride, y += 4 * y_stride)
-    rows_dots<Block, unpack, 4>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
+    rows_dots<Block, Type, unpack, 4>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
   switch (tokens) {
-    case 3: return rows_dots<Block, unpack, 3>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
-    case 2: return rows_dots<Block, unpack, 2>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
-    case 1: return rows_dots<Block, unpack, 1>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
+    case 3: return rows_dots<Block, Type, unpack, 3>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
+    case 2: return rows_dots<Block, Type, unpack, 2>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
+    case 1: return rows_dots<Block, Type, unpack, 1>(w, row_bytes, rows, x, x_stride, n, y, y_stride);
     default: return;
   }
 }
@@ -268,9 +265,9 @@ void rows_dot(const std::byte* w, size_t row_bytes, int64_t rows, const BlockQ8K
 
 KQuantRowsDot k_quant_rows_dot(DType type) {
   switch (type) {
-    case DType::Q2_K: return rows_dot<BlockQ2K, unpack_q2_k>;
-    case DType::Q3_K: return rows_dot<BlockQ3K, unpack_q3_k>;
-    case DType::Q5_K: return rows_dot<BlockQ5K, unpack_q5_k>;
+    case DType::Q2_K: return rows_dot<BlockQ2K, DType::Q2_K, unpack_q2_k>;
+    case DType::Q3_K: return rows_dot<BlockQ3K, DType::Q3_K, unpack_q3_k>;
+    case DType::Q5_K: return rows_dot<BlockQ5K, DType::Q5_K, unpack_q5_k>;
     default: return nullptr;
   }
 }

@@ -19,6 +19,7 @@
 
 #include <cstring>
 
+#include "kernels/prefetch_ahead.h"
 #include "kernels/row_groups_layout.h"
 
 namespace reach::run::row_groups {
@@ -43,21 +44,6 @@ inline __m256i broadcast4(const int8_t* q) {
   int32_t v;
   std::memcpy(&v, q, 4);
   return _mm256_set1_epi32(v);
-}
-
-// Prefetches run ahead of the stream and past its end at the last lines.
-// The address is computed as an integer: a pointer formed beyond its buffer
-// is undefined behaviour even if never dereferenced (a prefetch never faults).
-inline const char* ahead_of(const char* line, int64_t bytes) {
-  return reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(line) + static_cast<uintptr_t>(bytes));
-}
-// A distance of 0 issues no prefetch at all (the CPU's own prefetchers do
-// the work: Zen 5's for L1).
-inline void prefetch_lines_ahead(const char* line, Ahead ahead) {
-  if (ahead.l1 != 0) _mm_prefetch(ahead_of(line, ahead.l1), _MM_HINT_T0);
-  if (ahead.l2 == 0) return;
-  if (ahead.l2_nta) _mm_prefetch(ahead_of(line, ahead.l2), _MM_HINT_NTA);
-  else _mm_prefetch(ahead_of(line, ahead.l2), _MM_HINT_T1);
 }
 
 // A group's `rows` accumulators from y (the panels before), zeros past them.

@@ -111,7 +111,7 @@ int bench(int argc, char** argv) {
   write_stdout(formatted("device: %s\n", model.device_description().c_str()));
   write_stdout(formatted("kernel_isa: %s\n", isa_name(chosen_isa())));
   const PrefetchDistances& ahead = prefetch_distances();
-  std::string nta;  // ", prefetchnta for Q4_0 Q4_K"
+  std::string nta = ahead.l2_nta_all ? ", prefetchnta for every type" : "";  // or ", prefetchnta for Q4_0 Q4_K"
   for (const DType t : ahead.l2_nta) nta += (nta.empty() ? ", prefetchnta for " : " ") + std::string(type_traits(t).name);
   write_stdout(formatted("cpu: %s\nprefetch: L1 %lld B, L2 %lld B ahead%s (%s)\n", cpu_identity().c_str(),
                          static_cast<long long>(ahead.l1), static_cast<long long>(ahead.l2), nta.c_str(),
