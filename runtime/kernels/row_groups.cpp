@@ -20,8 +20,6 @@ size_t group_bytes(DType type, int64_t blocks) {
 
 int64_t blocks_per_row(DType type, int64_t cols) { return cols / type_traits(type).block_elems; }
 
-int64_t group_count(int64_t rows) { return (rows + kRows - 1) / kRows; }
-
 // Q8_0/Q4_0 rows in panels of at most panel_columns (row_groups_layout.h).
 Panels panels_of(int64_t cols, int64_t panel_columns) { return Panels(cols / kQuantBlock, panel_columns / kQuantBlock); }
 

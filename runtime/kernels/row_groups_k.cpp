@@ -11,8 +11,6 @@ namespace reach::run::row_groups {
 
 namespace {
 
-int64_t group_count(int64_t rows) { return (rows + kRows - 1) / kRows; }
-
 // n activation rows quantized to Q8_K, with the sum of each 32 quants (what
 // Q4_K's minimums multiply).
 struct ActivationsQ8K {

@@ -24,6 +24,9 @@ namespace {
 
 constexpr int64_t kRows = 8;
 
+// Groups of a matrix of `rows` rows (the last may be short).
+constexpr int64_t group_count(int64_t rows) { return (rows + kRows - 1) / kRows; }
+
 // Blocks whose scales share one cache line (from memory, 2 threads: 8
 // blocks measured Q8_0 / Q4_0 29 / 29 GiB/s, 4 blocks 32 / 30.5, 2 blocks 32.4 / 30).
 constexpr int64_t kSuperblock = 4;
@@ -137,11 +140,11 @@ namespace {
 template <class Job, class Kernel>
 void run_side_by_side(const Job* jobs, size_t count, Kernel kernel, ThreadPool& pool) {
   int64_t total = 0;
-  for (size_t i = 0; i < count; ++i) total += (jobs[i].rows + kRows - 1) / kRows;
+  for (size_t i = 0; i < count; ++i) total += group_count(jobs[i].rows);
   pool.parallel_for(total, 2, [&](int64_t g0, int64_t g1) {
     int64_t first = 0;  // job i's first group in the range
     for (size_t i = 0; i < count && g0 < g1; ++i) {
-      const int64_t groups = (jobs[i].rows + kRows - 1) / kRows;
+      const int64_t groups = group_count(jobs[i].rows);
       if (g0 < first + groups) {
         const int64_t end = g1 < first + groups ? g1 : first + groups;
         kernel(jobs[i], g0 - first, end - first);
