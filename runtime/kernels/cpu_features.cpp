@@ -3,6 +3,7 @@
 #include <cpuid.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -123,20 +124,12 @@ PrefetchDistances by_identity(const CpuId& id) {
 
 PrefetchDistances choose_prefetch() {
   const char* forced = std::getenv("REACH_PREFETCH");
-  if (forced && *forced) {
-    char* end = nullptr;
-    const long long l1 = std::strtoll(forced, &end, 10);
-    const long long l2 = *end == ',' ? std::strtoll(end + 1, &end, 10) : -1;
-    const std::string hint = *end == ',' ? end + 1 : "t1";
-    if ((*end != '\0' && *end != ',') || (hint != "t1" && hint != "nta") || l1 < 0 || l2 < 0 || l1 > (1 << 20) ||
-        l2 > (1 << 20))
-      throw std::runtime_error(std::string("REACH_PREFETCH=") + forced +
-                               ": expected two byte distances 0..1048576, L1 and L2, and optionally the L2 "
-                               "prefetch's hint for every type, t1 or nta, as in 2048,5120 or 0,6144,nta");
-    return {l1, l2, {}, hint == "nta", "REACH_PREFETCH"};
-  }
+  if (forced && *forced) return parse_prefetch(forced, "REACH_PREFETCH=");
   return by_identity(read_cpuid());
 }
+
+// Set by ScopedPrefetch; null: prefetch_distances().
+std::atomic<const PrefetchDistances*> trial{nullptr};
 
 }  // namespace
 
@@ -148,6 +141,28 @@ const PrefetchDistances& prefetch_distances() {
   static const PrefetchDistances p = choose_prefetch();
   return p;
 }
+
+PrefetchDistances parse_prefetch(const std::string& text, const std::string& what) {
+  char* end = nullptr;
+  const long long l1 = std::strtoll(text.c_str(), &end, 10);
+  const long long l2 = *end == ',' ? std::strtoll(end + 1, &end, 10) : -1;
+  const std::string hint = *end == ',' ? end + 1 : "t1";
+  if ((*end != '\0' && *end != ',') || (hint != "t1" && hint != "nta") || l1 < 0 || l2 < 0 || l1 > (1 << 20) ||
+      l2 > (1 << 20))
+    throw std::runtime_error(what + text +
+                             ": expected two byte distances 0..1048576, L1 and L2, and optionally the L2 "
+                             "prefetch's hint for every type, t1 or nta, as in 2048,5120 or 0,6144,nta");
+  return {l1, l2, {}, hint == "nta", what.substr(0, what.size() - 1)};
+}
+
+const PrefetchDistances& active_prefetch() {
+  const PrefetchDistances* p = trial.load(std::memory_order_acquire);
+  return p ? *p : prefetch_distances();
+}
+
+ScopedPrefetch::ScopedPrefetch(const PrefetchDistances& use)
+    : before_(trial.exchange(&use, std::memory_order_acq_rel)) {}
+ScopedPrefetch::~ScopedPrefetch() { trial.store(before_, std::memory_order_release); }
 
 namespace {
 

@@ -57,6 +57,28 @@ struct PrefetchDistances {
   Ahead for_type(DType type) const;
 };
 const PrefetchDistances& prefetch_distances();
+// REACH_PREFETCH's syntax, "L1,L2[,t1|nta]": both distances and the L2
+// prefetch's hint for every type (t1 when left out). `what` is what quotes
+// the text in messages ("REACH_PREFETCH=", "--compare-prefetch "), and
+// without its last character the choice's `source`. Throws
+// std::runtime_error with that quote and what was expected when malformed.
+PrefetchDistances parse_prefetch(const std::string& text, const std::string& what);
+// The choice the kernels read, once per product: prefetch_distances(), or
+// another while a ScopedPrefetch holds one. For tuning runs (reach-run bench
+// --compare-prefetch alternates two choices within one run, so that both
+// meet the same minutes of a shared machine's memory); set between products,
+// never while one runs.
+const PrefetchDistances& active_prefetch();
+class ScopedPrefetch {
+ public:
+  explicit ScopedPrefetch(const PrefetchDistances& use);
+  ~ScopedPrefetch();
+  ScopedPrefetch(const ScopedPrefetch&) = delete;
+  ScopedPrefetch& operator=(const ScopedPrefetch&) = delete;
+
+ private:
+  const PrefetchDistances* before_;
+};
 // Columns per panel of the Q8_0/Q4_0 row groups (kernels/row_groups.h,
 // row_groups_layout.h's Panels): a pass over a group re-reads the
 // activation's quants of its columns, and decode from memory slows once they

@@ -234,7 +234,7 @@ template <class Block>
 template <class Block, DType Type, void (*unpack)(const std::byte*, int64_t, Unpacked&), int T>
 void rows_dots(const std::byte* w, size_t row_bytes, int64_t rows, const BlockQ8K* x, int64_t x_stride, int64_t n,
                float* y, int64_t y_stride) {
-  const Ahead ahead = prefetch_distances().for_type(Type);
+  const Ahead ahead = active_prefetch().for_type(Type);
   for (int64_t r = 0; r < rows; ++r) {
     const std::byte* row = w + static_cast<size_t>(r) * row_bytes;
     Lanes acc[T];

@@ -132,7 +132,7 @@ void multiply(std::span<const Product> products, int64_t cols, const float* x, i
       // Pointers into this thread's activations: workers must not read their own.
       jobs.push_back({m.type, m.packed + panel_offset(m.type, m.rows, panels, p), group_bytes(m.type, panels.size(p)),
                       m.rows, panels.size(p), n, blocks, quantized.q.data() + first, quantized.d.data() + first,
-                      quantized.sum.data() + first, m.y, p > 0, prefetch_distances().for_type(m.type)});
+                      quantized.sum.data() + first, m.y, p > 0, active_prefetch().for_type(m.type)});
     }
     run_side_by_side(jobs.data(), jobs.size(), kernel, pool);
   }

@@ -106,7 +106,7 @@ void multiply_k(std::span<const Product> products, int64_t cols, const float* x,
   jobs.clear();
   for (const Product& m : products)
     jobs.push_back({m.type, m.packed, k_group_bytes(m.type, supers), m.rows, supers, n, quantized.q.data(),
-                    quantized.sum32.data(), m.y, prefetch_distances().for_type(m.type)});
+                    quantized.sum32.data(), m.y, active_prefetch().for_type(m.type)});
   run_side_by_side(jobs.data(), jobs.size(), k_kernel_for(isa), pool);
 }
 

@@ -3,9 +3,11 @@
 // from an empty cache) throughput, mean ± standard deviation over repeats.
 #include <chrono>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -48,6 +50,52 @@ double run_once(Model& model, KVCache& cache, const std::vector<int32_t>& tokens
   return static_cast<double>(tokens.size()) / std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// Tokens per second of the prefetch choice in use and of `other`, from one
+// run of `tokens` that alternates between them a block of 8 tokens at a
+// time, so that both meet the same minutes of a shared machine's memory
+// (two runs a minute apart differ by more than the choices do). Blocks, not
+// single tokens: a choice's effect on the caches reaches the tokens after it
+// (prefetchnta keeps the KV cache in L3), and a block keeps most of it
+// within its own choice.
+std::array<double, 2> run_alternating(Model& model, KVCache& cache, const std::vector<int32_t>& tokens,
+                                      const PrefetchDistances& other) {
+  constexpr size_t kBlock = 8;
+  cache.clear();
+  std::array<double, 2> seconds{}, counted{};
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const size_t which = i / kBlock % 2;
+    std::optional<ScopedPrefetch> trial;
+    if (which == 1) trial.emplace(other);
+    const auto t0 = Clock::now();
+    model.forward({&tokens[i], 1}, cache);
+    seconds[which] += std::chrono::duration<double>(Clock::now() - t0).count();
+    counted[which] += 1;
+  }
+  return {counted[0] / seconds[0], counted[1] / seconds[1]};
+}
+
+// "L1 0 B, L2 6144 B ahead, prefetchnta for Q4_0 Q4_K (table: ...)".
+std::string describe(const PrefetchDistances& ahead) {
+  std::string nta = ahead.l2_nta_all ? ", prefetchnta for every type" : "";
+  for (const DType t : ahead.l2_nta) nta += (nta.empty() ? ", prefetchnta for " : " ") + std::string(type_traits(t).name);
+  return formatted("L1 %lld B, L2 %lld B ahead%s (%s)", static_cast<long long>(ahead.l1),
+                   static_cast<long long>(ahead.l2), nta.c_str(), ahead.source.c_str());
+}
+
+// "compare_prefetch: tg128 in blocks of 8 tokens: in use 70.12 t/s, L1 0 B,
+// L2 7168 B ahead (--compare-prefetch) 71.03 t/s; ratio 1.013 1.008 (median
+// 1.011)": the means over the repetitions, and each repetition's ratio.
+std::string comparison(const std::string& test, double in_use, double other, std::vector<double> ratios,
+                       const PrefetchDistances& compared) {
+  std::string each;
+  for (double r : ratios) each += formatted("%.3f ", r);
+  std::sort(ratios.begin(), ratios.end());
+  const size_t n = ratios.size();
+  const double median = n % 2 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+  return formatted("compare_prefetch: %s in blocks of 8 tokens: in use %.2f t/s, %s %.2f t/s; ratio %s(median %.3f)\n",
+                   test.c_str(), in_use, describe(compared).c_str(), other, each.c_str(), median);
+}
+
 }  // namespace
 
 // llama-bench's names and short flags.
@@ -57,6 +105,9 @@ const std::vector<OptionSpec> kBenchOptions = {
     {"--n-gen", "-n", "N", "tgN: N single-token forwards from an empty cache; 0 skips it (default 128)"},
     {"--repetitions", "-r", "N", "runs of each test after a warm-up, mean ± sd (default 3)"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
+    {"--compare-prefetch", "", "L1,L2[,t1|nta]",
+     "tgN alternates, 8 tokens at a time, between the decode prefetch in use and this one (REACH_PREFETCH's "
+     "syntax); the tgN row is then the one in use, and a compare_prefetch line gives both and their ratio"},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
     kDeviceOption,
 };
@@ -71,6 +122,12 @@ int bench(int argc, char** argv) {
   const int64_t n_prompt = a.integer("--n-prompt", 512, 0, 1 << 20);
   const int64_t n_gen = a.integer("--n-gen", 128, 0, 1 << 20);
   const int reps = static_cast<int>(a.integer("--repetitions", 3, 1, 1000));
+  std::optional<PrefetchDistances> compared;
+  if (a.has("--compare-prefetch")) try {
+      compared = parse_prefetch(a.str("--compare-prefetch"), "--compare-prefetch ");
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
   const auto source = open_model(path);
   const int64_t positions = std::max<int64_t>({n_prompt, n_gen, int64_t{1}});
   apply_memory_budget(a, *source, plan_memory(*source, positions, std::max<int64_t>(n_prompt, 1), 1));
@@ -103,13 +160,23 @@ int bench(int argc, char** argv) {
         batched ? tokens : std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<size_t>(tokens.size(), 4));
     run_once(model, cache, warm_up, batched);
     const uint64_t calls_before = pool.calls();
-    std::vector<double> tps;
-    for (int r = 0; r < reps; ++r) tps.push_back(run_once(model, cache, tokens, batched));
+    std::vector<double> tps, others, ratios;
+    for (int r = 0; r < reps; ++r) {
+      if (batched || !compared) {
+        tps.push_back(run_once(model, cache, tokens, batched));
+        continue;
+      }
+      const auto [in_use, other] = run_alternating(model, cache, tokens, *compared);
+      tps.push_back(in_use);
+      others.push_back(other);
+      ratios.push_back(other / in_use);
+    }
     if (!batched) passes_per_token = static_cast<double>(pool.calls() - calls_before) / (reps * tokens.size());
     const Stats s = stats(tps);
     write_stdout(formatted("| %s | %s | %.2f MiB | %d | %s | %.2f ± %.2f |\n", name.c_str(),
                            std::string(type_traits(model.main_weight_type()).name).c_str(), mib, pool.size(), test.c_str(),
                            s.mean, s.sd));
+    if (!ratios.empty()) write_stdout(comparison(test, s.mean, stats(others).mean, ratios, *compared));
   };
   if (n_prompt > 0) row("pp" + std::to_string(n_prompt), random_tokens(n_prompt), true);
   if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);
@@ -117,12 +184,7 @@ int bench(int argc, char** argv) {
   if (n_gen > 0) write_stdout(formatted("pool_passes_per_token: %.2f\n", passes_per_token));
   write_stdout(formatted("device: %s\n", model.device_description().c_str()));
   write_stdout(formatted("kernel_isa: %s\n", isa_name(chosen_isa())));
-  const PrefetchDistances& ahead = prefetch_distances();
-  std::string nta = ahead.l2_nta_all ? ", prefetchnta for every type" : "";  // or ", prefetchnta for Q4_0 Q4_K"
-  for (const DType t : ahead.l2_nta) nta += (nta.empty() ? ", prefetchnta for " : " ") + std::string(type_traits(t).name);
-  write_stdout(formatted("cpu: %s\nprefetch: L1 %lld B, L2 %lld B ahead%s (%s)\n", cpu_identity().c_str(),
-                         static_cast<long long>(ahead.l1), static_cast<long long>(ahead.l2), nta.c_str(),
-                         ahead.source.c_str()));
+  write_stdout(formatted("cpu: %s\nprefetch: %s\n", cpu_identity().c_str(), describe(prefetch_distances()).c_str()));
   const PanelWidth& panel = panel_width();
   write_stdout(formatted("panel: %lld columns (%s)\n", static_cast<long long>(panel.columns), panel.source.c_str()));
   finish_stdout();

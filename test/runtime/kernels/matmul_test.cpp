@@ -535,3 +535,34 @@ TEST(MatMulKernel, RejectsRowsThatAreNotWholeBlocks) {
 
 }  // namespace
 }  // namespace reach::run
+
+namespace reach::run {
+namespace {
+
+// What reach-run bench --compare-prefetch relies on: while a ScopedPrefetch
+// lives the kernels read its choice, and the one before comes back after it
+// (nested too); the text parses as REACH_PREFETCH does.
+TEST(Prefetch, ScopedPrefetchSwapsTheChoiceTheKernelsReadAndRestoresIt) {
+  const Ahead before = active_prefetch().for_type(DType::Q4_0);
+  {
+    const PrefetchDistances outer = parse_prefetch("0,7168,nta", "test ");
+    const ScopedPrefetch use_outer(outer);
+    EXPECT_EQ(active_prefetch().for_type(DType::Q8_0).l2, 7168);
+    EXPECT_TRUE(active_prefetch().for_type(DType::Q8_0).l2_nta);
+    {
+      const PrefetchDistances inner = parse_prefetch("512,3072", "test ");
+      const ScopedPrefetch use_inner(inner);
+      EXPECT_EQ(active_prefetch().for_type(DType::Q4_K).l1, 512);
+      EXPECT_FALSE(active_prefetch().for_type(DType::Q4_K).l2_nta);
+    }
+    EXPECT_EQ(active_prefetch().for_type(DType::Q4_K).l2, 7168);
+  }
+  const Ahead after = active_prefetch().for_type(DType::Q4_0);
+  EXPECT_EQ(after.l1, before.l1);
+  EXPECT_EQ(after.l2, before.l2);
+  EXPECT_EQ(after.l2_nta, before.l2_nta);
+  EXPECT_THROW(parse_prefetch("0,6144,t2", "test "), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace reach::run

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <string>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -176,6 +178,27 @@ TEST(ReachRun, ReachPrefetchSetsTheDistancesAndBenchSaysSo) {
             std::string::npos)
       << slurp(out);
   expect_rejected("REACH_PREFETCH", {"2048", "0,6144,t2", "0,6144nta", "0,6144,"}, "expected two byte distances", out);
+}
+
+// --compare-prefetch alternates decode between the prefetch in use and the
+// one it names, 8 tokens at a time, and prints both rates and each
+// repetition's ratio; the tgN row is the choice in use. Malformed: exit 2.
+TEST(ReachRun, BenchComparesTwoPrefetchChoicesInOneRun) {
+  const auto r = reach_run({"bench", "--model", model().gguf.at(reach::run::DType::Q8_0).string(), "-p", "0", "-n",
+                            "32", "-r", "3", "--threads", "2", "--compare-prefetch", "0,7168,nta"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::regex line(
+      R"(\| tg32 \| ([0-9.]+) ± [0-9.]+ \|\ncompare_prefetch: tg32 in blocks of 8 tokens: in use ([0-9.]+) t/s, L1 0 B, )"
+      R"(L2 7168 B ahead, prefetchnta for every type \(--compare-prefetch\) ([0-9.]+) t/s; ratio ([0-9.]+) ([0-9.]+) )"
+      R"(([0-9.]+) \(median ([0-9.]+)\)\n)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, line)) << r.out;
+  EXPECT_EQ(m[1].str(), m[2].str());
+  for (int i = 2; i <= 7; ++i) EXPECT_GT(std::stod(m[i].str()), 0.0) << m[i];
+  const auto bad = reach_run_raw("", {"bench", "--model", gguf_f32(), "-n", "2", "--compare-prefetch", "0,6144,t2"},
+                                 (work_dir() / "compare.txt").string());
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--compare-prefetch 0,6144,t2: expected two byte distances"), std::string::npos) << bad.err;
 }
 
 // REACH_PANEL_COLUMNS sets the Q8_0/Q4_0 column panels (kernels/cpu_features.h)
