@@ -102,24 +102,27 @@ CpuId read_cpuid() {
 // Measured per CPU family (decode tg on the TinyLlama-shaped Q4_0/Q8_0
 // files, 2 threads; docs/runtime.md has the sweeps and their logs).
 PrefetchDistances by_identity(const CpuId& id) {
-  if (id.vendor == "GenuineIntel") return {2048, 5120, {}, false, "table: Intel (measured on Sapphire Rapids)"};
+  if (id.vendor == "GenuineIntel") return {2048, 5120, false, {}, "table: Intel (measured on Sapphire Rapids)"};
   // Zen 5: its own L1 prefetchers keep up; a software prefetch into L1 only
   // costs issue slots (2026-12-04, three interleaved sweeps: no L1 prefetch
   // and L2 6 KiB ahead beat the Intel 2048,5120 by 9-17%;
   // bench/runtime/logs/prefetch-sweep-amd-epyc-2026-12-04.log). The L2
-  // prefetch as prefetchnta for Q4_0 and Q4_K: decode of the Q4_0 and
-  // Q4_K_M files faster in 24 of 34 interleaved pairs each (2026-12-06);
-  // Q6_K's and Q8_0's in 16 and 15 of 34, so they keep prefetcht1
-  // (docs/runtime.md, "Non-temporal prefetch").
+  // prefetch as prefetchnta for every type and 9 KiB ahead for Q4_K and
+  // Q6_K (2026-12-06, reach-run bench --compare-prefetch, each choice against
+  // the one before within one run: decode of the Q4_K_M file +10% for
+  // prefetchnta on its Q6_K tensors too, then +10% for the K-quants at 9 KiB,
+  // the Q6_K file +7%; Q4_0 and Q8_0 best at 6 KiB; docs/runtime.md,
+  // "Prefetch choices compared within one run").
   if (id.vendor == "AuthenticAMD" && id.family == 26)
-    return {0, 6144, {DType::Q4_0, DType::Q4_K}, false, "table: AMD family 26 (measured on Zen 5 EPYC)"};
+    return {0, 6144, true, {{DType::Q4_K, 9216}, {DType::Q6_K, 9216}},
+            "table: AMD family 26 (measured on Zen 5 EPYC)"};
   // Zen 4 (family 25 model 17): no software prefetch at all was best in two
   // interleaved sweeps (Q8_0 +19-25%, Q4_0 +12-16% over 2048,5120;
   // bench/runtime/logs/prefetch-sweep-amd-zen4-2026-12-04.log). Family 25
   // also holds Zen 3, not measured.
   if (id.vendor == "AuthenticAMD" && id.family == 25)
-    return {0, 0, {}, false, "table: AMD family 25 (measured on Zen 4 EPYC)"};
-  return {2048, 5120, {}, false, "default (the Intel distances; not measured on this CPU family)"};
+    return {0, 0, false, {}, "table: AMD family 25 (measured on Zen 4 EPYC)"};
+  return {2048, 5120, false, {}, "default (the Intel distances; not measured on this CPU family)"};
 }
 
 PrefetchDistances choose_prefetch() {
@@ -134,7 +137,8 @@ std::atomic<const PrefetchDistances*> trial{nullptr};
 }  // namespace
 
 Ahead PrefetchDistances::for_type(DType type) const {
-  return {l1, l2, l2_nta_all || std::find(l2_nta.begin(), l2_nta.end(), type) != l2_nta.end()};
+  const auto further = std::find_if(l2_by_type.begin(), l2_by_type.end(), [&](const auto& t) { return t.first == type; });
+  return {l1, further == l2_by_type.end() ? l2 : further->second, l2_nta};
 }
 
 const PrefetchDistances& prefetch_distances() {
@@ -152,7 +156,7 @@ PrefetchDistances parse_prefetch(const std::string& text, const std::string& wha
     throw std::runtime_error(what + text +
                              ": expected two byte distances 0..1048576, L1 and L2, and optionally the L2 "
                              "prefetch's hint for every type, t1 or nta, as in 2048,5120 or 0,6144,nta");
-  return {l1, l2, {}, hint == "nta", what.substr(0, what.size() - 1)};
+  return {l1, l2, hint == "nta", {}, what.substr(0, what.size() - 1)};
 }
 
 const PrefetchDistances& active_prefetch() {

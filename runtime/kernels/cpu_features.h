@@ -10,6 +10,7 @@
 // this CPU runs, or the one REACH_CPU_ISA names (for tests and benchmarks).
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "formats/tensor_type.h"
@@ -41,17 +42,20 @@ struct Ahead {
 };
 
 // How far ahead of its reads the decode GEMV prefetches: bytes ahead of
-// each 64-byte line into L1 and into L2, and for which weight types the L2
-// prefetch is prefetchnta (the line is read once) rather than prefetcht1.
-// The best choices depend on the CPU's memory system, so they are made
-// once, from the CPU's vendor and family (a table measured per family,
-// docs/runtime.md), or from REACH_PREFETCH=L1,L2[,nta|t1] (bytes, and the
-// hint for every type; for tuning runs). `source` says which; `reach-run
-// bench` prints it.
+// each 64-byte line into L1 and into L2 (further for the types that say so),
+// and whether the L2 prefetch is prefetchnta (the line is read once) rather
+// than prefetcht1. The best choices depend on the CPU's memory system, so
+// they are made once, from the CPU's vendor and family (a table measured per
+// family, docs/runtime.md), or from REACH_PREFETCH=L1,L2[,nta|t1] (bytes,
+// and the hint; for every type; for tuning runs). `source` says which;
+// `reach-run bench` prints it.
 struct PrefetchDistances {
   int64_t l1 = 2048, l2 = 5120;
-  std::vector<DType> l2_nta;  // types whose L2 prefetch is prefetchnta
-  bool l2_nta_all = false;    // every type's is (REACH_PREFETCH=...,nta)
+  bool l2_nta = false;
+  // Types whose L2 prefetch runs further ahead than l2: the K-quant decode
+  // kernels read a super-block's lines out of order (Q4_K four at a time,
+  // 256 bytes apart), so the same distance leaves them less time.
+  std::vector<std::pair<DType, int64_t>> l2_by_type;
   std::string source;
   // What the kernels of weights of `type` use.
   Ahead for_type(DType type) const;

@@ -74,12 +74,14 @@ std::array<double, 2> run_alternating(Model& model, KVCache& cache, const std::v
   return {counted[0] / seconds[0], counted[1] / seconds[1]};
 }
 
-// "L1 0 B, L2 6144 B ahead, prefetchnta for Q4_0 Q4_K (table: ...)".
+// "L1 0 B, L2 6144 B ahead, Q4_K 9216 B, prefetchnta for every type (table: ...)".
 std::string describe(const PrefetchDistances& ahead) {
-  std::string nta = ahead.l2_nta_all ? ", prefetchnta for every type" : "";
-  for (const DType t : ahead.l2_nta) nta += (nta.empty() ? ", prefetchnta for " : " ") + std::string(type_traits(t).name);
-  return formatted("L1 %lld B, L2 %lld B ahead%s (%s)", static_cast<long long>(ahead.l1),
-                   static_cast<long long>(ahead.l2), nta.c_str(), ahead.source.c_str());
+  std::string further;
+  for (const auto& [type, l2] : ahead.l2_by_type)
+    further += formatted(", %s %lld B", std::string(type_traits(type).name).c_str(), static_cast<long long>(l2));
+  return formatted("L1 %lld B, L2 %lld B ahead%s%s (%s)", static_cast<long long>(ahead.l1),
+                   static_cast<long long>(ahead.l2), further.c_str(), ahead.l2_nta ? ", prefetchnta for every type" : "",
+                   ahead.source.c_str());
 }
 
 // "compare_prefetch: tg128 in blocks of 8 tokens: in use 70.12 t/s, L1 0 B,
