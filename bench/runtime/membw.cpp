@@ -5,13 +5,14 @@
 // in 4 KiB pages and in 2 MiB transparent huge pages (reach-run keeps its
 // repacked weights in huge pages); read_GBps and triad_GBps are the better
 // of the two, the roofline a decode step can hope for. The read loop runs
-// without software prefetch and with it at 1, 2.5 and 4 KiB ahead (the GEMV
-// prefetches 2 KiB ahead into L1 and 5 KiB into L2), and read_GBps is the
-// best of all of them, so the roofline is the fastest this machine was seen
-// to read, not a weak loop.
+// without software prefetch, with prefetcht0 1, 2.5, 4 and 5 KiB ahead, and
+// with prefetchnta 6 and 9 KiB ahead (the decode kernels' own patterns per
+// CPU family are among these: kernels/cpu_features.cpp), and read_GBps is
+// the best of all of them, so the roofline is the fastest this machine was
+// seen to read, not a weak loop.
 //
 // --seconds S measures instead what those reads sustain over S seconds: the
-// eight variants in turn, one pass of the array each, again and again until
+// variants in turn, one pass of the array each, again and again until
 // S seconds have passed; sustained_read_GBps is the best variant's bytes
 // over its time. On a shared VM single passes of about 20 ms range from
 // 25 to 70 GB/s within a minute (Zen 4, 2026-12-05), so the best pass is a
@@ -60,16 +61,31 @@ struct Array {
   Array& operator=(const Array&) = delete;
 };
 
+// A software prefetch `ahead` bytes before each line's loads (0: none),
+// with `prefetchnta` or `prefetcht0`.
+struct Prefetch {
+  size_t ahead;
+  bool nta;
+};
+// The decode kernels' own patterns are among them (kernels/cpu_features.cpp:
+// on Zen 5 prefetchnta 6144 and 9216 B ahead): a read roofline that the
+// decode's reads can beat is no roofline.
+constexpr Prefetch kPrefetches[] = {{0, false}, {1024, false}, {2560, false}, {4096, false},
+                                    {5120, false}, {6144, true}, {9216, true}};
+
+std::string name(Prefetch p) { return std::to_string(p.ahead) + (p.nta ? "_nta" : ""); }
+
 // Seconds `threads` threads take to read [0, chunk * threads) of `b` once,
-// each its own slice, software prefetch `prefetch` bytes ahead (0: none);
-// best of `runs`.
-double read_seconds(int threads, const Array& b, size_t chunk, size_t prefetch, int runs) {
+// each its own slice, with `prefetch`; best of `runs`.
+double read_seconds(int threads, const Array& b, size_t chunk, Prefetch prefetch, int runs) {
   std::vector<float> sums(static_cast<size_t>(threads) * 16);
   const double s = best_seconds(threads, runs, [&](int t) {
     const float* p = b.p + t * chunk;
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     for (size_t i = 0; i < chunk; i += 16) {
-      if (prefetch) _mm_prefetch(reinterpret_cast<const char*>(p + i) + prefetch, _MM_HINT_T0);
+      const char* ahead = reinterpret_cast<const char*>(p + i) + prefetch.ahead;
+      if (prefetch.nta) _mm_prefetch(ahead, _MM_HINT_NTA);
+      else if (prefetch.ahead) _mm_prefetch(ahead, _MM_HINT_T0);
       s0 = _mm256_add_ps(s0, _mm256_loadu_ps(p + i));
       s1 = _mm256_add_ps(s1, _mm256_loadu_ps(p + i + 8));
     }
@@ -81,11 +97,9 @@ double read_seconds(int threads, const Array& b, size_t chunk, size_t prefetch, 
   return s;
 }
 
-double read_gbps(int threads, const Array& b, size_t chunk, size_t prefetch) {
+double read_gbps(int threads, const Array& b, size_t chunk, Prefetch prefetch) {
   return static_cast<double>(chunk) * threads * sizeof(float) / read_seconds(threads, b, chunk, prefetch, 5) / 1e9;
 }
-
-constexpr size_t kPrefetches[] = {0, 1024, 2560, 4096};
 
 // The --seconds mode (top of file): every variant's single passes, in turn,
 // for `seconds`; prints each variant's sustained rate and the best.
@@ -95,13 +109,13 @@ void sustained_read(int threads, size_t n, double seconds) {
   const Array small_pages(n, 2.0f, false), huge_pages(n, 2.0f, true);
   struct Variant {
     const Array* array;
-    size_t prefetch;
+    Prefetch prefetch;
     double seconds = 0;
     int passes = 0;
   };
   std::vector<Variant> variants;
   for (const Array* a : {&small_pages, &huge_pages})
-    for (size_t prefetch : kPrefetches) variants.push_back({a, prefetch});
+    for (Prefetch prefetch : kPrefetches) variants.push_back({a, prefetch});
   const auto t0 = std::chrono::steady_clock::now();
   while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds)
     for (Variant& v : variants) {
@@ -111,8 +125,8 @@ void sustained_read(int threads, size_t n, double seconds) {
   double best = 0;
   for (const Variant& v : variants) {
     const double gbps = bytes * v.passes / v.seconds / 1e9;
-    std::printf("sustained_read_GBps_%s_pages_prefetch_%zu %.2f (%d passes)\n", v.array == &huge_pages ? "2m" : "4k",
-                v.prefetch, gbps, v.passes);
+    std::printf("sustained_read_GBps_%s_pages_prefetch_%s %.2f (%d passes)\n", v.array == &huge_pages ? "2m" : "4k",
+                name(v.prefetch).c_str(), gbps, v.passes);
     best = std::max(best, gbps);
   }
   std::printf("sustained_read_GBps %.2f\n", best);
@@ -148,9 +162,9 @@ int main(int argc, char** argv) {
   for (bool huge : {false, true}) {
     Array a(n, 1.0f, huge), b(n, 2.0f, huge), c(n, 3.0f, huge);
     const char* pages = huge ? "2m" : "4k";
-    for (size_t prefetch : kPrefetches) {
+    for (Prefetch prefetch : kPrefetches) {
       const double read = read_gbps(threads, b, chunk, prefetch);
-      std::printf("read_GBps_%s_pages_prefetch_%zu %.2f\n", pages, prefetch, read);
+      std::printf("read_GBps_%s_pages_prefetch_%s %.2f\n", pages, name(prefetch).c_str(), read);
       best_read = std::max(best_read, read);
     }
     const double triad = triad_gbps(threads, a, b, c, chunk);
