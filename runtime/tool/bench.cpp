@@ -74,6 +74,27 @@ std::array<double, 2> run_alternating(Model& model, KVCache& cache, const std::v
   return {counted[0] / seconds[0], counted[1] / seconds[1]};
 }
 
+// Each repetition's tokens per second; with a prefetch choice to compare,
+// the one in use's, the other's, and their ratio (other / in use).
+struct Repetitions {
+  std::vector<double> tps, others, ratios;
+};
+Repetitions repeat(Model& model, KVCache& cache, const std::vector<int32_t>& tokens, bool batched, int reps,
+                   const PrefetchDistances* compared) {
+  Repetitions runs;
+  for (int r = 0; r < reps; ++r) {
+    if (!compared) {
+      runs.tps.push_back(run_once(model, cache, tokens, batched));
+      continue;
+    }
+    const auto [in_use, other] = run_alternating(model, cache, tokens, *compared);
+    runs.tps.push_back(in_use);
+    runs.others.push_back(other);
+    runs.ratios.push_back(other / in_use);
+  }
+  return runs;
+}
+
 // "L1 0 B, L2 6144 B ahead, Q4_K 9216 B, prefetchnta for every type (table: ...)".
 std::string describe(const PrefetchDistances& ahead) {
   std::string further;
@@ -162,23 +183,14 @@ int bench(int argc, char** argv) {
         batched ? tokens : std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<size_t>(tokens.size(), 4));
     run_once(model, cache, warm_up, batched);
     const uint64_t calls_before = pool.calls();
-    std::vector<double> tps, others, ratios;
-    for (int r = 0; r < reps; ++r) {
-      if (batched || !compared) {
-        tps.push_back(run_once(model, cache, tokens, batched));
-        continue;
-      }
-      const auto [in_use, other] = run_alternating(model, cache, tokens, *compared);
-      tps.push_back(in_use);
-      others.push_back(other);
-      ratios.push_back(other / in_use);
-    }
+    const PrefetchDistances* other = !batched && compared ? &*compared : nullptr;  // decode only
+    const Repetitions runs = repeat(model, cache, tokens, batched, reps, other);
     if (!batched) passes_per_token = static_cast<double>(pool.calls() - calls_before) / (reps * tokens.size());
-    const Stats s = stats(tps);
+    const Stats s = stats(runs.tps);
     write_stdout(formatted("| %s | %s | %.2f MiB | %d | %s | %.2f ± %.2f |\n", name.c_str(),
                            std::string(type_traits(model.main_weight_type()).name).c_str(), mib, pool.size(), test.c_str(),
                            s.mean, s.sd));
-    if (!ratios.empty()) write_stdout(comparison(test, s.mean, stats(others).mean, ratios, *compared));
+    if (!runs.ratios.empty()) write_stdout(comparison(test, s.mean, stats(runs.others).mean, runs.ratios, *compared));
   };
   if (n_prompt > 0) row("pp" + std::to_string(n_prompt), random_tokens(n_prompt), true);
   if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);
