@@ -137,7 +137,8 @@ std::atomic<const PrefetchDistances*> trial{nullptr};
 }  // namespace
 
 Ahead PrefetchDistances::for_type(DType type) const {
-  const auto further = std::find_if(l2_by_type.begin(), l2_by_type.end(), [&](const auto& t) { return t.first == type; });
+  const auto further =
+      std::find_if(l2_by_type.begin(), l2_by_type.end(), [&](const auto& t) { return t.first == type; });
   return {l1, further == l2_by_type.end() ? l2 : further->second, l2_nta};
 }
 

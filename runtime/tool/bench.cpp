@@ -57,9 +57,9 @@ double run_once(Model& model, KVCache& cache, const std::vector<int32_t>& tokens
 // single tokens: a choice's effect on the caches reaches the tokens after it
 // (prefetchnta keeps the KV cache in L3), and a block keeps most of it
 // within its own choice.
+constexpr size_t kBlock = 8;  // tokens per turn of one choice
 std::array<double, 2> run_alternating(Model& model, KVCache& cache, const std::vector<int32_t>& tokens,
                                       const PrefetchDistances& other) {
-  constexpr size_t kBlock = 8;
   cache.clear();
   std::array<double, 2> seconds{}, counted{};
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -115,8 +115,9 @@ std::string comparison(const std::string& test, double in_use, double other, std
   std::sort(ratios.begin(), ratios.end());
   const size_t n = ratios.size();
   const double median = n % 2 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
-  return formatted("compare_prefetch: %s in blocks of 8 tokens: in use %.2f t/s, %s %.2f t/s; ratio %s(median %.3f)\n",
-                   test.c_str(), in_use, describe(compared).c_str(), other, each.c_str(), median);
+  return formatted("compare_prefetch: %s in blocks of %zu tokens: in use %.2f t/s, %s %.2f t/s; ratio %s"
+                   "(median %.3f)\n",
+                   test.c_str(), kBlock, in_use, describe(compared).c_str(), other, each.c_str(), median);
 }
 
 }  // namespace
