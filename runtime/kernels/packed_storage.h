@@ -5,6 +5,7 @@
 // cost nothing.
 #include <cstddef>
 #include <memory>
+#include <span>
 
 namespace reach::run {
 
@@ -15,6 +16,8 @@ class PackedStorage {
   // A 64-byte aligned piece of `bytes`; throws std::logic_error when the
   // pieces taken would exceed the size asked for at construction.
   std::byte* take(size_t bytes);
+  // The pieces taken so far, as one range (what decode streams of them).
+  std::span<const std::byte> taken() const { return {base_.get(), used_}; }
 
  private:
   struct FreeBytes {

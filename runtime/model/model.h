@@ -41,6 +41,12 @@ class Model {
   // What one decode step streams from memory, and the main storage type.
   size_t weight_bytes_per_token() const;
   DType main_weight_type() const;
+  // The CPU memory decode streams those weights from (Weights::streamed):
+  // what `reach-run bench --roofline` reads. Empty on a GPU.
+  std::span<const std::span<const std::byte>> weight_memory() const {
+    if (device_) return {};
+    return weights_.streamed;
+  }
   // A cache in the memory of the device the model runs on.
   KVCache make_cache(int64_t capacity) const {
     return device_ ? device_->make_cache(capacity) : KVCache(config_, capacity);

@@ -157,7 +157,9 @@ Weights load_weights(const ModelSource& source, ThreadPool& pool) {
       throw FormatError(source.path().string(), e.what());
     }
     if (WeightMatrix::packed_bytes(*t) > 0) source.drop_pages(*t);
+    else w.streamed.emplace_back(slot->data(), slot->nbytes());
   }
+  if (!w.packed.taken().empty()) w.streamed.insert(w.streamed.begin(), w.packed.taken());
   return w;
 }
 

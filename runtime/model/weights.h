@@ -6,6 +6,7 @@
 // layer and are expanded to F32 so the per-row ops need only one
 // implementation.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "formats/model_source.h"
@@ -65,6 +66,9 @@ struct Weights {
   Linear lm_head;                     // {vocab, dim}; the embedding itself when tied
   size_t bytes_per_token = 0;         // weight_bytes_per_token of the views they came from
   DType main_type = DType::F32;       // main_weight_type of the same
+  // The memory decode streams its matrices from: the packed ones' piece of
+  // `packed`, then the file rows of each read in place (F32/F16/BF16).
+  std::vector<std::span<const std::byte>> streamed;
 };
 
 // What one decode step streams from memory: every matrix once (the

@@ -3,7 +3,6 @@
 // from an empty cache) throughput, mean ± standard deviation over repeats.
 #include <chrono>
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include "model/model.h"
 #include "tool/device_option.h"
 #include "tool/args.h"
+#include "tool/bench_trials.h"
 #include "tool/commands.h"
 #include "tool/memory_plan.h"
 #include "tool/output.h"
@@ -50,74 +50,22 @@ double run_once(Model& model, KVCache& cache, const std::vector<int32_t>& tokens
   return static_cast<double>(tokens.size()) / std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Tokens per second of the prefetch choice in use and of `other`, from one
-// run of `tokens` that alternates between them a block of 8 tokens at a
-// time, so that both meet the same minutes of a shared machine's memory
-// (two runs a minute apart differ by more than the choices do). Blocks, not
-// single tokens: a choice's effect on the caches reaches the tokens after it
-// (prefetchnta keeps the KV cache in L3), and a block keeps most of it
-// within its own choice.
-constexpr size_t kBlock = 8;  // tokens per turn of one choice
-std::array<double, 2> run_alternating(Model& model, KVCache& cache, const std::vector<int32_t>& tokens,
-                                      const PrefetchDistances& other) {
-  cache.clear();
-  std::array<double, 2> seconds{}, counted{};
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    const size_t which = i / kBlock % 2;
-    std::optional<ScopedPrefetch> trial;
-    if (which == 1) trial.emplace(other);
-    const auto t0 = Clock::now();
-    model.forward({&tokens[i], 1}, cache);
-    seconds[which] += std::chrono::duration<double>(Clock::now() - t0).count();
-    counted[which] += 1;
-  }
-  return {counted[0] / seconds[0], counted[1] / seconds[1]};
-}
-
-// Each repetition's tokens per second; with a prefetch choice to compare,
-// the one in use's, the other's, and their ratio (other / in use).
-struct Repetitions {
-  std::vector<double> tps, others, ratios;
+// What runs beside each tgN repetition (bench_trials.h): nothing, another
+// prefetch choice, or the roofline's reads.
+struct Beside {
+  const PrefetchDistances* compared = nullptr;
+  const std::vector<ReadPattern>* reads = nullptr;
 };
-Repetitions repeat(Model& model, KVCache& cache, const std::vector<int32_t>& tokens, bool batched, int reps,
-                   const PrefetchDistances* compared) {
-  Repetitions runs;
+
+std::vector<Trial> repeat(Model& model, KVCache& cache, const std::vector<int32_t>& tokens, bool batched, int reps,
+                          Beside beside, ThreadPool& pool) {
+  std::vector<Trial> runs;
   for (int r = 0; r < reps; ++r) {
-    if (!compared) {
-      runs.tps.push_back(run_once(model, cache, tokens, batched));
-      continue;
-    }
-    const auto [in_use, other] = run_alternating(model, cache, tokens, *compared);
-    runs.tps.push_back(in_use);
-    runs.others.push_back(other);
-    runs.ratios.push_back(other / in_use);
+    if (beside.compared) runs.push_back(run_alternating(model, cache, tokens, *beside.compared));
+    else if (beside.reads) runs.push_back(run_with_reads(model, cache, tokens, *beside.reads, pool));
+    else runs.push_back({.tps = run_once(model, cache, tokens, batched)});
   }
   return runs;
-}
-
-// "L1 0 B, L2 6144 B ahead, Q4_K 9216 B, prefetchnta for every type (table: ...)".
-std::string describe(const PrefetchDistances& ahead) {
-  std::string further;
-  for (const auto& [type, l2] : ahead.l2_by_type)
-    further += formatted(", %s %lld B", std::string(type_traits(type).name).c_str(), static_cast<long long>(l2));
-  return formatted("L1 %lld B, L2 %lld B ahead%s%s (%s)", static_cast<long long>(ahead.l1),
-                   static_cast<long long>(ahead.l2), further.c_str(), ahead.l2_nta ? ", prefetchnta for every type" : "",
-                   ahead.source.c_str());
-}
-
-// "compare_prefetch: tg128 in blocks of 8 tokens: in use 70.12 t/s, L1 0 B,
-// L2 7168 B ahead (--compare-prefetch) 71.03 t/s; ratio 1.013 1.008 (median
-// 1.011)": the means over the repetitions, and each repetition's ratio.
-std::string comparison(const std::string& test, double in_use, double other, std::vector<double> ratios,
-                       const PrefetchDistances& compared) {
-  std::string each;
-  for (double r : ratios) each += formatted("%.3f ", r);
-  std::sort(ratios.begin(), ratios.end());
-  const size_t n = ratios.size();
-  const double median = n % 2 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
-  return formatted("compare_prefetch: %s in blocks of %zu tokens: in use %.2f t/s, %s %.2f t/s; ratio %s"
-                   "(median %.3f)\n",
-                   test.c_str(), kBlock, in_use, describe(compared).c_str(), other, each.c_str(), median);
 }
 
 }  // namespace
@@ -132,6 +80,10 @@ const std::vector<OptionSpec> kBenchOptions = {
     {"--compare-prefetch", "", "L1,L2[,t1|nta]",
      "tgN alternates, 8 tokens at a time, between the decode prefetch in use and this one (REACH_PREFETCH's "
      "syntax); the tgN row is then the one in use, and a compare_prefetch line gives both and their ratio"},
+    {"--roofline", "", "",
+     "after each 8 tokens of tgN, reads the weights' memory once in each of several ways (no prefetch, prefetcht0, "
+     "prefetchnta, the decode's own) and prints the decode's share of the fastest read (roofline lines); the tgN "
+     "row then counts decode time only"},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
     kDeviceOption,
 };
@@ -152,6 +104,8 @@ int bench(int argc, char** argv) {
     } catch (const std::runtime_error& e) {
       throw UsageError(e.what());
     }
+  if (compared && a.has("--roofline"))
+    throw UsageError("--compare-prefetch and --roofline: each runs its own trial beside the decode; use one at a time");
   const auto source = open_model(path);
   const int64_t positions = std::max<int64_t>({n_prompt, n_gen, int64_t{1}});
   apply_memory_budget(a, *source, plan_memory(*source, positions, std::max<int64_t>(n_prompt, 1), 1));
@@ -159,6 +113,12 @@ int bench(int argc, char** argv) {
   Model model(*source, pool, device_option(a));
   const ModelConfig& c = model.config();
   KVCache cache = model.make_cache(positions);
+  std::vector<ReadPattern> reads;
+  if (a.has("--roofline")) {
+    if (model.weight_memory().empty())
+      throw UsageError("--roofline: reads the weights in CPU memory; the model runs on " + model.device_description());
+    reads = roofline_patterns(model);
+  }
 
   std::mt19937 rng(42);
   std::uniform_int_distribution<int32_t> any_token(0, c.vocab_size - 1);
@@ -184,14 +144,21 @@ int bench(int argc, char** argv) {
         batched ? tokens : std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<size_t>(tokens.size(), 4));
     run_once(model, cache, warm_up, batched);
     const uint64_t calls_before = pool.calls();
-    const PrefetchDistances* other = !batched && compared ? &*compared : nullptr;  // decode only
-    const Repetitions runs = repeat(model, cache, tokens, batched, reps, other);
-    if (!batched) passes_per_token = static_cast<double>(pool.calls() - calls_before) / (reps * tokens.size());
-    const Stats s = stats(runs.tps);
+    Beside beside;  // decode only
+    if (!batched && compared) beside.compared = &*compared;
+    if (!batched && !reads.empty()) beside.reads = &reads;
+    const std::vector<Trial> runs = repeat(model, cache, tokens, batched, reps, beside, pool);
+    uint64_t decode_calls = pool.calls() - calls_before;
+    for (const Trial& r : runs) decode_calls -= r.read_calls;
+    if (!batched) passes_per_token = static_cast<double>(decode_calls) / (reps * tokens.size());
+    std::vector<double> tps;
+    for (const Trial& r : runs) tps.push_back(r.tps);
+    const Stats s = stats(tps);
     write_stdout(formatted("| %s | %s | %.2f MiB | %d | %s | %.2f ± %.2f |\n", name.c_str(),
                            std::string(type_traits(model.main_weight_type()).name).c_str(), mib, pool.size(), test.c_str(),
                            s.mean, s.sd));
-    if (!runs.ratios.empty()) write_stdout(comparison(test, s.mean, stats(runs.others).mean, runs.ratios, *compared));
+    if (beside.compared) write_stdout(comparison(test, runs, *compared));
+    if (beside.reads) write_stdout(roofline_report(test, runs, reads, model));
   };
   if (n_prompt > 0) row("pp" + std::to_string(n_prompt), random_tokens(n_prompt), true);
   if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);

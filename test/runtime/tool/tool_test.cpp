@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <tuple>
 
@@ -199,6 +200,72 @@ TEST(ReachRun, BenchComparesTwoPrefetchChoicesInOneRun) {
                                  (work_dir() / "compare.txt").string());
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("--compare-prefetch 0,6144,t2: expected two byte distances"), std::string::npos) << bad.err;
+}
+
+// The numbers of a roofline line and of its roofline_reads line.
+struct RooflineLines {
+  double tps, decode_gbps, best_gbps, share, weight_bytes;
+  size_t patterns, reads;
+  std::string best_name;
+  std::vector<double> each;
+  std::vector<std::pair<std::string, double>> rates;
+};
+
+RooflineLines parse_roofline(const std::string& out) {
+  const std::regex line(
+      R"(\| tg16 \| ([0-9.]+) ± [0-9.]+ \|\nroofline: tg16, after each block of 8 tokens one read of the weights' )"
+      R"([0-9.]+ MiB in each of ([0-9]+) patterns: decode ([0-9.]+) GB/s, best read ([0-9.]+) GB/s \(([^)]+)\); )"
+      R"(decode's share ([0-9.]+)% \(each repetition ([0-9.% ]+); median [0-9.]+%\)\n)"
+      R"(roofline_reads: GB/s over ([0-9]+) reads each: ([^\n]+)\n)");
+  std::smatch m;
+  RooflineLines r{};
+  if (!std::regex_search(out, m, line)) return r;
+  r.tps = std::stod(m[1]);
+  r.patterns = std::stoul(m[2]);
+  r.decode_gbps = std::stod(m[3]);
+  r.best_gbps = std::stod(m[4]);
+  r.best_name = m[5];
+  r.share = std::stod(m[6]);
+  std::istringstream each(m[7].str());
+  for (std::string s; each >> s;) r.each.push_back(std::stod(s));
+  r.reads = std::stoul(m[8]);
+  const std::string rates = m[9];
+  const std::regex rate("([^;]+) ([0-9.]+)(; |$)");
+  for (auto it = std::sregex_iterator(rates.begin(), rates.end(), rate); it != std::sregex_iterator(); ++it)
+    r.rates.emplace_back((*it)[1].str(), std::stod((*it)[2].str()));
+  std::smatch bytes;
+  if (std::regex_search(out, bytes, std::regex("weight_bytes_per_token: ([0-9]+)"))) r.weight_bytes = std::stod(bytes[1]);
+  return r;
+}
+
+// --roofline reads the weights' memory after each block of 8 decode tokens
+// in each pattern and sets the decode's rate beside the fastest: the lines'
+// figures agree with each other and with the tgN row. Quantized weights
+// (packed) and F32 ones (read in place from the file) alike.
+TEST(ReachRun, BenchRooflineReadsTheWeightsBetweenDecodeBlocks) {
+  for (const std::string& path : {model().gguf.at(reach::run::DType::Q8_0).string(), gguf_f32()}) {
+    const auto r = reach_run({"bench", "--model", path, "-p", "0", "-n", "16", "-r", "2", "--threads", "2",
+                              "--roofline"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const RooflineLines l = parse_roofline(r.out);
+    ASSERT_GT(l.patterns, 0u) << r.out;
+    EXPECT_EQ(l.rates.size(), l.patterns) << r.out;
+    EXPECT_EQ(l.reads, 4u);  // 2 blocks of 8 tokens, 2 repetitions
+    EXPECT_EQ(l.each.size(), 2u);
+    EXPECT_NEAR(l.decode_gbps, l.tps * l.weight_bytes / 1e9, 0.01 * l.decode_gbps + 0.01) << r.out;
+    double fastest = 0;
+    std::string fastest_name;
+    for (const auto& [name, gbps] : l.rates)
+      if (gbps > fastest) std::tie(fastest_name, fastest) = std::pair(name, gbps);
+    EXPECT_NEAR(l.best_gbps, fastest, 0.011) << r.out;
+    EXPECT_EQ(l.best_name, fastest_name);
+    EXPECT_NEAR(l.share, 100 * l.decode_gbps / l.best_gbps, 0.2) << r.out;
+  }
+  const std::string out = (work_dir() / "roofline.txt").string();
+  const auto both = reach_run_raw("", {"bench", "--model", gguf_f32(), "-n", "2", "--roofline", "--compare-prefetch",
+                                       "0,6144"}, out);
+  EXPECT_EQ(both.status, 2);
+  EXPECT_NE(both.err.find("--compare-prefetch and --roofline"), std::string::npos) << both.err;
 }
 
 // REACH_PANEL_COLUMNS sets the Q8_0/Q4_0 column panels (kernels/cpu_features.h)
@@ -450,14 +517,17 @@ TEST(ReachRun, BenchPrintsPpAndTgRows) {
 // The tiny model's two layers: with Q8_0 weights q/k/v take one pass of the
 // pool, attention one, o one, gate/up one, down one; then the output
 // matrix. F32's kernels take no products together: seven products and the
-// attention a layer.
+// attention a layer. The roofline's reads beside the decode are not counted.
 TEST(ReachRun, BenchPrintsThePoolPassesOfADecodeToken) {
-  for (const auto& [type, passes] : {std::pair{reach::run::DType::Q8_0, "11.00"}, {reach::run::DType::F32, "17.00"}}) {
-    const auto r = reach_run({"bench", "--model", model().gguf.at(type).string(), "-p", "0", "-n", "3", "-r", "2",
-                              "--threads", "2"});
-    ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_NE(r.out.find(std::string("pool_passes_per_token: ") + passes + "\n"), std::string::npos) << r.out;
-  }
+  for (const auto& [type, passes] : {std::pair{reach::run::DType::Q8_0, "11.00"}, {reach::run::DType::F32, "17.00"}})
+    for (bool roofline : {false, true}) {
+      std::vector<std::string> args = {"bench", "--model", model().gguf.at(type).string(), "-p", "0", "-n", "3",
+                                       "-r", "2", "--threads", "2"};
+      if (roofline) args.push_back("--roofline");
+      const auto r = reach_run(args);
+      ASSERT_EQ(r.status, 0) << r.err;
+      EXPECT_NE(r.out.find(std::string("pool_passes_per_token: ") + passes + "\n"), std::string::npos) << r.out;
+    }
 }
 
 }  // namespace
