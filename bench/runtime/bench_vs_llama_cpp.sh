@@ -9,7 +9,9 @@
 # the source node-llama-cpp ships, by build_llama_bench.sh): the C API's
 # llama_decode timed alone, no sampling, as reach-run bench times forward().
 #   bench/runtime/bench_vs_llama_cpp.sh BUILD_DIR [THREADS=2] [WORK=/tmp/reach-bench]
-#   TYPES="q8_0 q4_0 q4_k_m q6_k" (the default) picks the files.
+#   TYPES="q8_0 q4_0 q4_k_m q6_k" (the default) picks the files; ROUNDS (5) and
+#   READ_SECONDS (2) the decode-between-reads rounds, ROOFLINE_REPS (3) the
+#   repetitions of the last table (reach-run bench --roofline).
 set -euo pipefail
 build=$(cd "$1" && pwd) threads=${2:-2} work=${3:-/tmp/reach-bench}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -139,3 +141,28 @@ echo "median (min-max) over the rounds; a share is the decode run's weight read 
 printf '| type | reach-run tg128 t/s | llama.cpp tg128 t/s | ratio | reach-run share of the reads around it | llama.cpp share |\n'
 printf '| --- | ---: | ---: | ---: | ---: | ---: |\n'
 printf '%s\n' "${decode_rows[@]}"
+
+# Decode beside its own reads, within one run: `reach-run bench --roofline`
+# reads the weights' own memory after every 8 tokens, in each of the
+# streaming patterns (the same loop and patterns as reach-membw), so the
+# decode and its roofline meet the same seconds of the VM. llama.cpp has no
+# such mode; its share is the one above.
+echo
+echo "decode beside its own reads (reach-run bench -n 128 -r ${ROOFLINE_REPS:-3} --roofline):"
+printf '| type | reach-run tg128 t/s (decode time) | decode GB/s | best read GB/s (pattern) | share (each repetition) |\n'
+printf '| --- | ---: | ---: | ---: | ---: |\n'
+details=""
+for type in $types; do
+  out=$("$reach_run" bench --model "$work/tinyllama/model-$type.gguf" -p 0 -n 128 -r "${ROOFLINE_REPS:-3}" \
+    --threads "$threads" --roofline)
+  details+="$(echo "$out" | grep '^roofline' | sed "s/^/  $type: /")"$'\n'
+  OUT="$out" python3 - "$type" <<'PY'
+import os, re, sys
+out = os.environ["OUT"]
+tg = re.search(r"\| tg128 \| ([0-9.]+) ± ([0-9.]+) \|", out)
+r = re.search(r"decode ([0-9.]+) GB/s, best read ([0-9.]+) GB/s \(([^)]+)\); decode's share ([0-9.]+)% "
+              r"\(each repetition ([^;]+);", out)
+print("| %s | %s ± %s | %s | %s (%s) | %s%% (%s) |" % (sys.argv[1], tg[1], tg[2], r[1], r[2], r[3], r[4], r[5]))
+PY
+done
+printf "%s" "$details"

@@ -4,12 +4,14 @@
 // Best of 5 runs, GB/s = 1e9 bytes per second. Both are measured on arrays
 // in 4 KiB pages and in 2 MiB transparent huge pages (reach-run keeps its
 // repacked weights in huge pages); read_GBps and triad_GBps are the better
-// of the two, the roofline a decode step can hope for. The read loop runs
-// without software prefetch, with prefetcht0 1, 2.5, 4 and 5 KiB ahead, and
-// with prefetchnta 6 and 9 KiB ahead (the decode kernels' own patterns per
-// CPU family are among these: kernels/cpu_features.cpp), and read_GBps is
-// the best of all of them, so the roofline is the fastest this machine was
-// seen to read, not a weak loop.
+// of the two, the roofline a decode step can hope for. The read is the
+// runtime's own streaming read (kernels/stream_read.h, on its thread pool),
+// the one `reach-run bench --roofline` runs beside a decode, in each of its
+// patterns: no software prefetch, prefetcht0 at several distances,
+// prefetchnta further ahead, the decode kernels' own patterns per CPU
+// family among them (kernels/cpu_features.cpp); read_GBps is the best of
+// all of them, so the roofline is the fastest this machine was seen to
+// read, not a weak loop.
 //
 // --seconds S measures instead what those reads sustain over S seconds: the
 // variants in turn, one pass of the array each, again and again until
@@ -18,8 +20,8 @@
 // 25 to 70 GB/s within a minute (Zen 4, 2026-12-05), so the best pass is a
 // spike that no decode run of a few seconds can average to; a sustained read
 // run just before and after a decode run is the roofline that run had
-// (bench/runtime/bench_vs_llama_cpp.sh pairs them).
-#include <immintrin.h>
+// (bench/runtime/bench_vs_llama_cpp.sh pairs them). `reach-run bench
+// --roofline` goes further: its reads alternate with the decode in one run.
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -30,6 +32,12 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/stream_read.h"
+#include "kernels/thread_pool.h"
+
+using namespace reach::run;
 
 namespace {
 
@@ -61,72 +69,60 @@ struct Array {
   Array& operator=(const Array&) = delete;
 };
 
-// A software prefetch `ahead` bytes before each line's loads (0: none),
-// with `prefetchnta` or `prefetcht0`.
-struct Prefetch {
-  size_t ahead;
-  bool nta;
-};
-// The decode kernels' own patterns are among them (kernels/cpu_features.cpp:
-// on Zen 5 prefetchnta 6144 and 9216 B ahead): a read roofline that the
-// decode's reads can beat is no roofline.
-constexpr Prefetch kPrefetches[] = {{0, false}, {1024, false}, {2560, false}, {4096, false},
-                                    {5120, false}, {6144, true}, {9216, true}};
-
-std::string name(Prefetch p) { return std::to_string(p.ahead) + (p.nta ? "_nta" : ""); }
-
-// Seconds `threads` threads take to read [0, chunk * threads) of `b` once,
-// each its own slice, with `prefetch`; best of `runs`.
-double read_seconds(int threads, const Array& b, size_t chunk, Prefetch prefetch, int runs) {
-  std::vector<float> sums(static_cast<size_t>(threads) * 16);
-  const double s = best_seconds(threads, runs, [&](int t) {
-    const float* p = b.p + t * chunk;
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    for (size_t i = 0; i < chunk; i += 16) {
-      const char* ahead = reinterpret_cast<const char*>(p + i) + prefetch.ahead;
-      if (prefetch.nta) _mm_prefetch(ahead, _MM_HINT_NTA);
-      else if (prefetch.ahead) _mm_prefetch(ahead, _MM_HINT_T0);
-      s0 = _mm256_add_ps(s0, _mm256_loadu_ps(p + i));
-      s1 = _mm256_add_ps(s1, _mm256_loadu_ps(p + i + 8));
-    }
-    float out[8];
-    _mm256_storeu_ps(out, _mm256_add_ps(s0, s1));
-    sums[static_cast<size_t>(t) * 16] = out[0];  // keep the loads alive
-  });
-  if (sums[0] == -1.0f) std::puts("");  // never true; stops the read loop from being optimized out
-  return s;
+// The pattern's name in this program's keys: "0" (no prefetch), "2560"
+// (prefetcht0), "6144_nta" or "5120_t1" (into L2), joined with "+".
+std::string key(Ahead a) {
+  std::string k = a.l1 || !a.l2 ? std::to_string(a.l1) : "";
+  if (a.l2) k += (k.empty() ? "" : "+") + std::to_string(a.l2) + (a.l2_nta ? "_nta" : "_t1");
+  return k;
 }
 
-double read_gbps(int threads, const Array& b, size_t chunk, Prefetch prefetch) {
-  return static_cast<double>(chunk) * threads * sizeof(float) / read_seconds(threads, b, chunk, prefetch, 5) / 1e9;
+// The decode kernels' own patterns on this CPU, so that the roofline cannot
+// be a weaker loop than the decode's (on Zen 5 prefetchnta 6144 and 9216 B).
+std::vector<ReadPattern> patterns() {
+  std::vector<Ahead> decode = {prefetch_distances().for_type(DType::Q8_0)};
+  for (const auto& [type, l2] : prefetch_distances().l2_by_type) decode.push_back(prefetch_distances().for_type(type));
+  return read_patterns(decode);
+}
+
+// Seconds the pool's threads take to read `bytes` of `b` once with `ahead`;
+// best of `runs`.
+double read_seconds(ThreadPool& pool, const Array& b, size_t bytes, Ahead ahead, int runs) {
+  const std::span<const std::byte> span(reinterpret_cast<const std::byte*>(b.p), bytes);
+  double best = 1e30;
+  for (int rep = 0; rep < runs; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    stream_read({&span, 1}, ahead, pool);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return best;
 }
 
 // The --seconds mode (top of file): every variant's single passes, in turn,
 // for `seconds`; prints each variant's sustained rate and the best.
-void sustained_read(int threads, size_t n, double seconds) {
-  const size_t chunk = n / threads / 8 * 8;
-  const double bytes = static_cast<double>(chunk) * threads * sizeof(float);
+void sustained_read(ThreadPool& pool, size_t n, double seconds) {
+  const size_t bytes = n * sizeof(float);
   const Array small_pages(n, 2.0f, false), huge_pages(n, 2.0f, true);
   struct Variant {
     const Array* array;
-    Prefetch prefetch;
+    ReadPattern pattern;
     double seconds = 0;
     int passes = 0;
   };
   std::vector<Variant> variants;
   for (const Array* a : {&small_pages, &huge_pages})
-    for (Prefetch prefetch : kPrefetches) variants.push_back({a, prefetch});
+    for (const ReadPattern& pattern : patterns()) variants.push_back({a, pattern});
   const auto t0 = std::chrono::steady_clock::now();
   while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds)
     for (Variant& v : variants) {
-      v.seconds += read_seconds(threads, *v.array, chunk, v.prefetch, 1);
+      v.seconds += read_seconds(pool, *v.array, bytes, v.pattern.ahead, 1);
       ++v.passes;
     }
   double best = 0;
   for (const Variant& v : variants) {
-    const double gbps = bytes * v.passes / v.seconds / 1e9;
+    const double gbps = static_cast<double>(bytes) * v.passes / v.seconds / 1e9;
     std::printf("sustained_read_GBps_%s_pages_prefetch_%s %.2f (%d passes)\n", v.array == &huge_pages ? "2m" : "4k",
-                name(v.prefetch).c_str(), gbps, v.passes);
+                key(v.pattern.ahead).c_str(), gbps, v.passes);
     best = std::max(best, gbps);
   }
   std::printf("sustained_read_GBps %.2f\n", best);
@@ -153,8 +149,10 @@ int main(int argc, char** argv) {
   }
   const size_t n = mib * 1024 * 1024 / sizeof(float);
   std::printf("threads %d, %zu MiB per array\n", threads, mib);
+  require_cpu_features();
+  ThreadPool pool(threads);
   if (seconds > 0) {
-    sustained_read(threads, n, seconds);
+    sustained_read(pool, n, seconds);
     return 0;
   }
   const size_t chunk = n / threads / 8 * 8;
@@ -162,9 +160,10 @@ int main(int argc, char** argv) {
   for (bool huge : {false, true}) {
     Array a(n, 1.0f, huge), b(n, 2.0f, huge), c(n, 3.0f, huge);
     const char* pages = huge ? "2m" : "4k";
-    for (Prefetch prefetch : kPrefetches) {
-      const double read = read_gbps(threads, b, chunk, prefetch);
-      std::printf("read_GBps_%s_pages_prefetch_%s %.2f\n", pages, name(prefetch).c_str(), read);
+    for (const ReadPattern& pattern : patterns()) {
+      const size_t bytes = n * sizeof(float);
+      const double read = static_cast<double>(bytes) / read_seconds(pool, b, bytes, pattern.ahead, 5) / 1e9;
+      std::printf("read_GBps_%s_pages_prefetch_%s %.2f\n", pages, key(pattern.ahead).c_str(), read);
       best_read = std::max(best_read, read);
     }
     const double triad = triad_gbps(threads, a, b, c, chunk);

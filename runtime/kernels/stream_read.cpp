@@ -55,8 +55,8 @@ uint64_t read_tail(const std::byte* p, size_t bytes) {
 }  // namespace
 
 std::vector<ReadPattern> read_patterns(const std::vector<Ahead>& decode_choices) {
-  std::vector<Ahead> all = {{0, 0, false},    {1024, 0, false}, {2560, 0, false}, {4096, 0, false},
-                            {5120, 0, false}, {0, 6144, true},  {0, 9216, true}};
+  std::vector<Ahead> all = {{0, 0, false},   {1024, 0, false}, {2560, 0, false},  {4096, 0, false},  {5120, 0, false},
+                            {0, 6144, true}, {0, 9216, true},  {0, 12288, true}, {0, 16384, true}};
   all.insert(all.end(), decode_choices.begin(), decode_choices.end());
   std::vector<ReadPattern> patterns;
   for (Ahead a : all)

@@ -26,8 +26,11 @@ struct ReadPattern {
 
 // The patterns a roofline tries, so that it is the fastest read seen and
 // never a weaker loop than the decode: no prefetch; prefetcht0 1, 2.5, 4 and
-// 5 KiB ahead; prefetchnta 6 and 9 KiB ahead (reach-membw's); and each of
-// `decode_choices` (what the decode kernels use), each pattern once.
+// 5 KiB ahead; prefetchnta 6, 9, 12 and 16 KiB ahead; and each of
+// `decode_choices` (what the decode kernels use), each pattern once. (On
+// Zen 5 the best were no prefetch and prefetchnta 9-16 KiB, 2026-12-06;
+// two streams per thread, or reads in pieces of a matrix's size, read no
+// faster.)
 std::vector<ReadPattern> read_patterns(const std::vector<Ahead>& decode_choices);
 
 // Reads every byte of `spans` once on `pool` with `ahead`. Returns the XOR

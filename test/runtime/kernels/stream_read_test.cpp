@@ -43,15 +43,16 @@ TEST(StreamRead, ReadsEveryByteOnceWithEveryPattern) {
   }
 }
 
-// reach-membw's patterns, then each decode choice not among them, once.
+// The fixed patterns, then each decode choice not among them, once.
 TEST(StreamRead, PatternsAreMembwsAndTheDecodesEachOnce) {
   const std::vector<ReadPattern> with_new = read_patterns({{2048, 5120, false}, {0, 9216, true}, {2048, 5120, false}});
   std::vector<std::string> names;
   for (const ReadPattern& p : with_new) names.push_back(p.name);
   EXPECT_EQ(names, (std::vector<std::string>{"no prefetch", "prefetcht0 1024 B", "prefetcht0 2560 B",
                                              "prefetcht0 4096 B", "prefetcht0 5120 B", "prefetchnta 6144 B",
-                                             "prefetchnta 9216 B", "prefetcht0 2048 B + prefetcht1 5120 B"}));
-  EXPECT_EQ(read_patterns({}).size(), 7u);
+                                             "prefetchnta 9216 B", "prefetchnta 12288 B", "prefetchnta 16384 B",
+                                             "prefetcht0 2048 B + prefetcht1 5120 B"}));
+  EXPECT_EQ(read_patterns({}).size(), 9u);
   EXPECT_EQ(read_patterns({{0, 9216, false}}).back().name, "prefetcht1 9216 B");  // not the nta one
 }
 
