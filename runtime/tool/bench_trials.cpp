@@ -62,7 +62,8 @@ Trial run_with_reads(Model& model, KVCache& cache, const std::vector<int32_t>& t
     decode_seconds += seconds_since(t0);
     if ((i + 1) % kBlock != 0 && i + 1 != tokens.size()) continue;
     const uint64_t calls_before = pool.calls();
-    for (size_t p = 0; p < patterns.size(); ++p) {
+    for (size_t k = 0; k < patterns.size(); ++k) {
+      const size_t p = (k + run.reads) % patterns.size();  // each block starts with the next pattern: no order bias
       const auto r0 = Clock::now();
       stream_read(model.weight_memory(), patterns[p].ahead, pool);
       run.read_seconds[p] += seconds_since(r0);
