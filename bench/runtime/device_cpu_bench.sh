@@ -4,8 +4,9 @@
 # model 207, 16 cores). reach-run (the binaries of gpu_bundle.sh) against
 # llama-bench built there from llama.cpp's source with GGML_NATIVE, on
 # TinyLlama-shaped files reach-random-gguf writes in seconds, 2 threads,
-# interleaved, with the sustained reads around each run
-# (bench_vs_llama_cpp.sh). Run from the repository root with .devcarry
+# interleaved, with the sustained reads around each run and, at the end,
+# the read beside each decode (reach-run bench --roofline; both in
+# bench_vs_llama_cpp.sh). Run from the repository root with .devcarry
 # carried; writes its log to $OUT (or ./cpu-out).
 #
 #   bench/runtime/device_cpu_bench.sh   (TYPES="q8_0 q4_0 q4_k q6_k", ROUNDS=3, THREADS=2,

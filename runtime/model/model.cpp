@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -78,15 +79,17 @@ void Model::linear(const Linear& l, const Deltas& deltas, const float* x, int64_
 }
 
 void Model::linear_each(std::initializer_list<LinearOut> outs, const float* x, int64_t n, bool rows_as_alone) {
-  std::vector<WeightMatrix::Product> products;
+  std::array<WeightMatrix::Product, 3> products;  // q, k and v at most; on the stack: decode calls this 44 times a token
+  if (outs.size() > products.size()) throw std::logic_error("linear_each: more than three products of one input");
+  size_t count = 0;
   for (const LinearOut& o : outs) {
     if (n > 1 && rows_as_alone && !o.l->gemm_rows_equal_gemv()) {  // row by row: linear() knows how
       for (const LinearOut& each : outs) linear(*each.l, *each.deltas, x, n, each.y, rows_as_alone);
       return;
     }
-    products.push_back({o.l, o.y});
+    products[count++] = {o.l, o.y};
   }
-  WeightMatrix::gemm_each(products, x, n, pool_);
+  WeightMatrix::gemm_each({products.data(), count}, x, n, pool_);
   for (const LinearOut& o : outs) add_deltas(*o.deltas, x, n, o.y, o.l->cols(), o.l->rows(), rows_as_alone);
 }
 
