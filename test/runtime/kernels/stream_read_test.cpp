@@ -44,7 +44,7 @@ TEST(StreamRead, ReadsEveryByteOnceWithEveryPattern) {
 }
 
 // The fixed patterns, then each decode choice not among them, once.
-TEST(StreamRead, PatternsAreMembwsAndTheDecodesEachOnce) {
+TEST(StreamRead, PatternsAreTheFixedOnesThenEachDecodeChoiceOnce) {
   const std::vector<ReadPattern> with_new = read_patterns({{2048, 5120, false}, {0, 9216, true}, {2048, 5120, false}});
   std::vector<std::string> names;
   for (const ReadPattern& p : with_new) names.push_back(p.name);
