@@ -106,11 +106,13 @@ struct Unpacked {
 
 __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
-// Bit `bit` of each byte, alone, moved to bit `to`.
-__m256i bit_of(__m256i v, int bit, int to) {
-  const __m256i one = _mm256_set1_epi8(1);
-  const __m256i b = _mm256_and_si256(_mm256_srli_epi16(v, bit), one);
-  return _mm256_slli_epi16(b, to);  // each byte holds 0 or 1: nothing crosses into the next byte
+// Bit `bit` of each byte, alone, moved to bit `to`: one 16-bit shift by the
+// difference and a mask. The bit that lands at `to` in either byte of a
+// 16-bit lane comes from `bit` of that same byte (both are below 8), and the
+// mask drops whatever crossed from the other byte.
+[[gnu::always_inline]] inline __m256i bit_of(__m256i v, int bit, int to) {
+  const __m256i moved = bit >= to ? _mm256_srli_epi16(v, bit - to) : _mm256_slli_epi16(v, to - bit);
+  return _mm256_and_si256(moved, _mm256_set1_epi8(static_cast<char>(1 << to)));
 }
 
 __m256i two_bits(__m256i v, int shift) { return _mm256_and_si256(_mm256_srli_epi16(v, shift), _mm256_set1_epi8(3)); }
