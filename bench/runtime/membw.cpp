@@ -41,14 +41,13 @@ using namespace reach::run;
 
 namespace {
 
+// The shortest of `runs` timed calls of fn(), in seconds.
 template <class Fn>
-double best_seconds(int threads, int runs, Fn fn) {
+double best_seconds(int runs, Fn fn) {
   double best = 1e30;
   for (int rep = 0; rep < runs; ++rep) {
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(fn, t);
-    for (auto& th : pool) th.join();
+    fn();
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   return best;
@@ -77,25 +76,15 @@ std::string key(Ahead a) {
   return k;
 }
 
-// The decode kernels' own patterns on this CPU, so that the roofline cannot
-// be a weaker loop than the decode's (on Zen 5 prefetchnta 6144 and 9216 B).
-std::vector<ReadPattern> patterns() {
-  std::vector<Ahead> decode = {prefetch_distances().for_type(DType::Q8_0)};
-  for (const auto& [type, l2] : prefetch_distances().l2_by_type) decode.push_back(prefetch_distances().for_type(type));
-  return read_patterns(decode);
-}
+// With the decode kernels' own patterns on this CPU, so that the roofline
+// cannot be a weaker loop than the decode's.
+std::vector<ReadPattern> patterns() { return read_patterns(prefetch_distances().choices()); }
 
 // Seconds the pool's threads take to read `bytes` of `b` once with `ahead`;
 // best of `runs`.
 double read_seconds(ThreadPool& pool, const Array& b, size_t bytes, Ahead ahead, int runs) {
   const std::span<const std::byte> span(reinterpret_cast<const std::byte*>(b.p), bytes);
-  double best = 1e30;
-  for (int rep = 0; rep < runs; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
-    stream_read({&span, 1}, ahead, pool);
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
+  return best_seconds(runs, [&] { stream_read({&span, 1}, ahead, pool); });
 }
 
 // The --seconds mode (top of file): every variant's single passes, in turn,
@@ -130,8 +119,13 @@ void sustained_read(ThreadPool& pool, size_t n, double seconds) {
 
 // STREAM's triad a = b + 3c over the same ranges; bytes counted: 3 arrays.
 double triad_gbps(int threads, Array& a, const Array& b, const Array& c, size_t chunk) {
-  const double s = best_seconds(threads, 5, [&](int t) {
-    for (size_t i = t * chunk; i < (t + 1) * chunk; ++i) a.p[i] = b.p[i] + 3.0f * c.p[i];
+  const double s = best_seconds(5, [&] {  // threads started within the time, as always here
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        for (size_t i = t * chunk; i < (t + 1) * chunk; ++i) a.p[i] = b.p[i] + 3.0f * c.p[i];
+      });
+    for (auto& w : workers) w.join();
   });
   return 3.0 * static_cast<double>(chunk) * threads * sizeof(float) / s / 1e9;
 }

@@ -142,6 +142,12 @@ Ahead PrefetchDistances::for_type(DType type) const {
   return {l1, further == l2_by_type.end() ? l2 : further->second, l2_nta};
 }
 
+std::vector<Ahead> PrefetchDistances::choices() const {
+  std::vector<Ahead> all = {{l1, l2, l2_nta}};
+  for (const auto& [type, further] : l2_by_type) all.push_back({l1, further, l2_nta});
+  return all;
+}
+
 const PrefetchDistances& prefetch_distances() {
   static const PrefetchDistances p = choose_prefetch();
   return p;

@@ -60,6 +60,9 @@ struct PrefetchDistances {
   std::string source;
   // What the kernels of weights of `type` use.
   Ahead for_type(DType type) const;
+  // Every choice for_type hands out: the one of the types not listed in
+  // l2_by_type, then each listed one's (what a roofline read must include).
+  std::vector<Ahead> choices() const;
 };
 const PrefetchDistances& prefetch_distances();
 // REACH_PREFETCH's syntax, "L1,L2[,t1|nta]": both distances and the L2

@@ -3,7 +3,6 @@
 // from an empty cache) throughput, mean ± standard deviation over repeats.
 #include <chrono>
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -26,17 +25,6 @@ namespace reach::run::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Stats {
-  double mean, sd;
-};
-
-Stats stats(const std::vector<double>& xs) {
-  double mean = 0, var = 0;
-  for (double x : xs) mean += x / static_cast<double>(xs.size());
-  for (double x : xs) var += (x - mean) * (x - mean);
-  return {mean, xs.size() > 1 ? std::sqrt(var / static_cast<double>(xs.size() - 1)) : 0.0};
-}
 
 // Tokens per second of one run of `n` tokens, in one batch or one at a time.
 double run_once(Model& model, KVCache& cache, const std::vector<int32_t>& tokens, bool batched) {
@@ -117,7 +105,7 @@ int bench(int argc, char** argv) {
   if (a.has("--roofline")) {
     if (model.weight_memory().empty())
       throw UsageError("--roofline: reads the weights in CPU memory; the model runs on " + model.device_description());
-    reads = roofline_patterns(model);
+    reads = read_patterns(active_prefetch().choices());  // the decode's own among them
   }
 
   std::mt19937 rng(42);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <optional>
 
 #include "tool/output.h"
@@ -14,12 +15,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-double mean(const std::vector<double>& xs) {
-  double sum = 0;
-  for (double x : xs) sum += x;
-  return sum / static_cast<double>(xs.size());
-}
 
 double median(std::vector<double> xs) {
   std::sort(xs.begin(), xs.end());
@@ -34,6 +29,13 @@ size_t bytes_of(std::span<const std::span<const std::byte>> spans) {
 }
 
 }  // namespace
+
+Stats stats(const std::vector<double>& xs) {
+  double mean = 0, var = 0;
+  for (double x : xs) mean += x / static_cast<double>(xs.size());
+  for (double x : xs) var += (x - mean) * (x - mean);
+  return {mean, xs.size() > 1 ? std::sqrt(var / static_cast<double>(xs.size() - 1)) : 0.0};
+}
 
 Trial run_alternating(Model& model, KVCache& cache, const std::vector<int32_t>& tokens,
                       const PrefetchDistances& other) {
@@ -75,13 +77,6 @@ Trial run_with_reads(Model& model, KVCache& cache, const std::vector<int32_t>& t
   return run;
 }
 
-std::vector<ReadPattern> roofline_patterns(const Model& model) {
-  const PrefetchDistances& in_use = active_prefetch();
-  std::vector<Ahead> decode_choices = {in_use.for_type(model.main_weight_type())};
-  for (const auto& [type, l2] : in_use.l2_by_type) decode_choices.push_back(in_use.for_type(type));
-  return read_patterns(decode_choices);
-}
-
 std::string describe(const PrefetchDistances& ahead) {
   std::string further;
   for (const auto& [type, l2] : ahead.l2_by_type)
@@ -105,8 +100,8 @@ std::string comparison(const std::string& test, const std::vector<Trial>& runs, 
   for (double r : ratios) each += formatted("%.3f ", r);
   return formatted("compare_prefetch: %s in blocks of %zu tokens: in use %.2f t/s, %s %.2f t/s; ratio %s"
                    "(median %.3f)\n",
-                   test.c_str(), kBlock, mean(in_use), describe(compared).c_str(), mean(others), each.c_str(),
-                   median(ratios));
+                   test.c_str(), kBlock, stats(in_use).mean, describe(compared).c_str(), stats(others).mean,
+                   each.c_str(), median(ratios));
 }
 
 // "roofline: tg128, after each block of 8 tokens one read of the weights'
@@ -119,13 +114,16 @@ std::string comparison(const std::string& test, const std::vector<Trial>& runs, 
 std::string roofline_report(const std::string& test, const std::vector<Trial>& runs,
                             const std::vector<ReadPattern>& patterns, const Model& model) {
   const double read_bytes = static_cast<double>(bytes_of(model.weight_memory()));
+  const auto read_gbps = [&](size_t reads, double seconds) {
+    return read_bytes * static_cast<double>(reads) / seconds / 1e9;
+  };
   const double token_bytes = static_cast<double>(model.weight_bytes_per_token());
   std::vector<double> total_seconds(patterns.size()), decode_gbps, shares;
   size_t total_reads = 0;
   for (const Trial& r : runs) {
     double best = 0;
     for (size_t p = 0; p < patterns.size(); ++p) {
-      best = std::max(best, read_bytes * static_cast<double>(r.reads) / r.read_seconds[p] / 1e9);
+      best = std::max(best, read_gbps(r.reads, r.read_seconds[p]));
       total_seconds[p] += r.read_seconds[p];
     }
     total_reads += r.reads;
@@ -137,15 +135,14 @@ std::string roofline_report(const std::string& test, const std::vector<Trial>& r
   size_t best = 0;
   for (size_t p = 0; p < patterns.size(); ++p) {
     if (total_seconds[p] < total_seconds[best]) best = p;
-    rates += formatted("%s%s %.2f", p ? "; " : "", patterns[p].name.c_str(),
-                       read_bytes * static_cast<double>(total_reads) / total_seconds[p] / 1e9);
+    rates += formatted("%s%s %.2f", p ? "; " : "", patterns[p].name.c_str(), read_gbps(total_reads, total_seconds[p]));
   }
-  const double best_gbps = read_bytes * static_cast<double>(total_reads) / total_seconds[best] / 1e9;
+  const double best_gbps = read_gbps(total_reads, total_seconds[best]);
   return formatted("roofline: %s, after each block of %zu tokens one read of the weights' %.2f MiB in each of %zu "
                    "patterns: decode %.2f GB/s, best read %.2f GB/s (%s); decode's share %.1f%% (each repetition %s; "
                    "median %.1f%%)\nroofline_reads: GB/s over %zu reads each: %s\n",
-                   test.c_str(), kBlock, read_bytes / (1024.0 * 1024.0), patterns.size(), mean(decode_gbps),
-                   best_gbps, patterns[best].name.c_str(), 100 * mean(decode_gbps) / best_gbps, each.c_str(),
+                   test.c_str(), kBlock, read_bytes / (1024.0 * 1024.0), patterns.size(), stats(decode_gbps).mean,
+                   best_gbps, patterns[best].name.c_str(), 100 * stats(decode_gbps).mean / best_gbps, each.c_str(),
                    100 * median(shares), total_reads, rates.c_str());
 }
 

@@ -40,9 +40,12 @@ Trial run_alternating(Model& model, KVCache& cache, const std::vector<int32_t>& 
 Trial run_with_reads(Model& model, KVCache& cache, const std::vector<int32_t>& tokens,
                      const std::vector<ReadPattern>& patterns, ThreadPool& pool);
 
-// The patterns --roofline reads in: stream_read's, with the decode's own
-// prefetch choices for the model's types among them.
-std::vector<ReadPattern> roofline_patterns(const Model& model);
+
+// Mean and sample standard deviation, as llama-bench reports its rows.
+struct Stats {
+  double mean, sd;
+};
+Stats stats(const std::vector<double>& xs);
 
 // "L1 0 B, L2 6144 B ahead, Q4_K 9216 B, prefetchnta for every type (table: ...)".
 std::string describe(const PrefetchDistances& ahead);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -562,6 +563,22 @@ TEST(Prefetch, ScopedPrefetchSwapsTheChoiceTheKernelsReadAndRestoresIt) {
   EXPECT_EQ(after.l2, before.l2);
   EXPECT_EQ(after.l2_nta, before.l2_nta);
   EXPECT_THROW(parse_prefetch("0,6144,t2", "test "), std::runtime_error);
+}
+
+// choices() is every Ahead that for_type hands out (what a roofline read
+// must try): the unlisted types' one, then each listed type's.
+TEST(Prefetch, ChoicesAreWhatForTypeHandsOut) {
+  const PrefetchDistances row{0, 6144, true, {{DType::Q4_K, 9216}, {DType::Q6_K, 12288}}, "test"};
+  const std::vector<Ahead> all = row.choices();
+  ASSERT_EQ(all.size(), 3u);
+  for (DType type : {DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+    const Ahead a = row.for_type(type);
+    EXPECT_TRUE(std::any_of(all.begin(), all.end(),
+                            [&](Ahead c) { return c.l1 == a.l1 && c.l2 == a.l2 && c.l2_nta == a.l2_nta; }))
+        << type_traits(type).name;
+  }
+  EXPECT_EQ(all[0].l2, 6144);
+  EXPECT_EQ(parse_prefetch("2048,5120", "test ").choices().size(), 1u);
 }
 
 }  // namespace
