@@ -116,8 +116,6 @@ __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<co
 }
 
 __m256i two_bits(__m256i v, int shift) { return _mm256_and_si256(_mm256_srli_epi16(v, shift), _mm256_set1_epi8(3)); }
-__m256i low_nibbles(__m256i v) { return _mm256_and_si256(v, _mm256_set1_epi8(0xF)); }
-__m256i high_nibbles(__m256i v) { return low_nibbles(_mm256_srli_epi16(v, 4)); }
 
 // Q2_K and Q3_K's 2-bit codes: 32 bytes per 128 elements, group g at bit 2·(g % 4).
 void unpack_2bit(const uint8_t* qs, __m256i* codes) {
@@ -130,23 +128,6 @@ void unpack_2bit(const uint8_t* qs, __m256i* codes) {
 // Sixteen bytes as sixteen int16, unsigned or signed.
 __m256i widen_u8(__m128i v) { return _mm256_cvtepu8_epi16(v); }
 __m256i widen_i8(__m128i v) { return _mm256_cvtepi8_epi16(v); }
-
-// Q5_K's eight 6-bit scales and minimums (per 32 elements), each in
-// two int16 slots (per 16). The bit moves are ggml's: the 12 bytes as
-// three words become the scales' two words and the minimums' two.
-[[gnu::always_inline]] inline void k4_scales(const uint8_t* packed, float d, float dmin, Unpacked& u) {
-  constexpr uint32_t kLow6 = 0x3f3f3f3f, kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
-  uint32_t w[3];
-  std::memcpy(w, packed, 12);
-  const uint32_t scales_lo = w[0] & kLow6, scales_hi = (w[2] & kLow4) | (((w[0] >> 6) & kLow2) << 4);
-  const uint32_t mins_lo = w[1] & kLow6, mins_hi = ((w[2] >> 4) & kLow4) | (((w[1] >> 6) & kLow2) << 4);
-  const __m128i scales8 = _mm_set_epi32(0, 0, static_cast<int>(scales_hi), static_cast<int>(scales_lo));
-  const __m128i mins8 = _mm_set_epi32(0, 0, static_cast<int>(mins_hi), static_cast<int>(mins_lo));
-  u.scale = widen_u8(_mm_unpacklo_epi8(scales8, scales8));  // s0 s0 s1 s1 ...
-  u.min = widen_u8(_mm_unpacklo_epi8(mins8, mins8));
-  u.d = d;
-  u.dmin = dmin;
-}
 
 // Q3_K's sixteen 6-bit scales, as int8 (each already minus 32): the 12
 // bytes as three words, their nibbles and 2-bit pairs moved in four word
@@ -186,17 +167,6 @@ __m256i widen_i8(__m128i v) { return _mm256_cvtepi8_epi16(v); }
   u.min = _mm256_setzero_si256();
   u.offset = 4;
   u.d = f16_at(AT(BlockQ3K, d));
-}
-
-[[gnu::always_inline]] inline void unpack_q5_k(const std::byte* row, int64_t b, Unpacked& u) {
-  const uint8_t* p = block_at<BlockQ5K>(row, b);
-  const __m256i high = load32(AT(BlockQ5K, qh));  // element 32g + l: bit g of byte l is its 16
-  for (int j = 0; j < 4; ++j) {
-    const __m256i v = load32(AT(BlockQ5K, qs) + 32 * j);
-    u.codes[2 * j] = _mm256_or_si256(low_nibbles(v), bit_of(high, 2 * j, 4));
-    u.codes[2 * j + 1] = _mm256_or_si256(high_nibbles(v), bit_of(high, 2 * j + 1, 4));
-  }
-  k4_scales(AT(BlockQ5K, scales), f16_at(AT(BlockQ5K, d)), f16_at(AT(BlockQ5K, dmin)), u);
 }
 
 #undef AT
@@ -283,7 +253,6 @@ KQuantRowsDot k_quant_rows_dot(DType type) {
   switch (type) {
     case DType::Q2_K: return rows_dot<BlockQ2K, DType::Q2_K, unpack_q2_k>;
     case DType::Q3_K: return rows_dot<BlockQ3K, DType::Q3_K, unpack_q3_k>;
-    case DType::Q5_K: return rows_dot<BlockQ5K, DType::Q5_K, unpack_q5_k>;
     default: return nullptr;
   }
 }

@@ -1,6 +1,6 @@
 #pragma once
-// Products with K-quant weight rows (Q2_K, Q3_K, Q5_K), read in place from
-// the file (Q4_K and Q6_K, the commonest, are repacked into row groups with
+// Products with K-quant weight rows (Q2_K, Q3_K), read in place from the
+// file (Q4_K, Q5_K and Q6_K are repacked into row groups with
 // this same arithmetic: kernels/row_groups_k_kernel.h; their activation is
 // the Q8_K defined here). As in llama.cpp, the activation is first quantized
 // to Q8_K (256-element blocks with a float scale and the sums of each 16
@@ -10,7 +10,7 @@
 //   codes(l) = Σ_g Σ_{k<4} sc(e)·q(e)·q8(e),  e = 32g + 4l + k   sc per 16 elements
 //   subs(l)  = Σ_{j=2l,2l+1} bsum8(j)·sc(j),  mins(l) = Σ_{j=2l,2l+1} bsum8(j)·m(j)
 //   scaled(l) = fma(d·d8, codes(l) - offset·subs(l), scaled(l))   offset 4 for Q3_K (32 for Q6_K)
-//   minsum(l) = fma(-dmin·d8, mins(l), minsum(l))                  (Q2_K, Q5_K)
+//   minsum(l) = fma(-dmin·d8, mins(l), minsum(l))                  (Q2_K)
 // and the row's dot is the sum of the lanes scaled + minsum in the order
 // (l, l+4), (0, 2) + (1, 3), which a plain scalar loop over ggml's block
 // definitions reproduces bit for bit (test/runtime/kernels/k_quant_dot_test.cpp).

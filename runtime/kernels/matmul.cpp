@@ -97,7 +97,7 @@ void gemm_dequantized(const WeightMatrix& w, const float* x_in, int64_t n, float
   });
 }
 
-// ---- Q8_0 / Q4_0 / Q4_K / Q6_K: row groups (kernels/row_groups.h) ---------
+// ---- Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K: row groups (kernels/row_groups.h) --
 
 void gemm_row_groups(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
   const row_groups::Product product{w.dtype(), w.data(), w.rows(), y};
@@ -108,7 +108,7 @@ void gemv_row_groups(const WeightMatrix& w, const float* x, float* y, ThreadPool
   gemm_row_groups(w, x, 1, y, pool);
 }
 
-// ---- Q2_K / Q3_K / Q5_K: the file's rows, Q8_K activations (kernels/k_quant_dot.h)
+// ---- Q2_K / Q3_K: the file's rows, Q8_K activations (kernels/k_quant_dot.h)
 
 // Each row of Y is what the GEMV computes for that token: per weight row,
 // its super-blocks unpacked once for four tokens at a time.
@@ -182,7 +182,7 @@ const WeightMatrix::Kernel kKernels[] = {
     {DType::Q2_K, false, true, gemv_k_quant, gemm_k_quant},
     {DType::Q3_K, false, true, gemv_k_quant, gemm_k_quant},
     {DType::Q4_K, true, true, gemv_row_groups, gemm_row_groups},
-    {DType::Q5_K, false, true, gemv_k_quant, gemm_k_quant},
+    {DType::Q5_K, true, true, gemv_row_groups, gemm_row_groups},
     {DType::Q6_K, true, true, gemv_row_groups, gemm_row_groups},
 };
 }  // namespace

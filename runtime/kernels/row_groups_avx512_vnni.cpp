@@ -1,9 +1,9 @@
 // The row-group kernels with AVX-512 VNNI (row_groups_kernel.h,
 // row_groups_k_kernel.h). Decode (one activation row) reads one group at a
-// time, one stream per thread: Q4_0, Q8_0 and Q4_K a whole 64-byte line per
-// 512-bit instruction, Q6_K two of its 96-byte units side by side (below).
-// Batches run two neighbouring groups at once in 512-bit vectors, rows
-// 8g..8g+15 in the sixteen lanes (Q4_0, Q8_0 and Q4_K): each multiply-add
+// time, one stream per thread: Q4_0, Q8_0, Q4_K and Q5_K a whole 64-byte
+// line per 512-bit instruction, Q6_K two of its 96-byte units side by side
+// (below). Batches run two neighbouring groups at once in 512-bit vectors,
+// rows 8g..8g+15 in the sixteen lanes (Q4_0, Q8_0, Q4_K and Q5_K): each multiply-add
 // instruction then serves twice the rows, and the per-block work around it
 // (the activation's broadcast scale and correction, the float step) is
 // shared by them. Eight activation rows per pass. Same integer sums, same
@@ -179,9 +179,9 @@ void decode_each_group(const Job& job, int64_t g0, int64_t g1) {
     Kernel(group_start(job, g), job, job.y + g * kRows, smaller(kRows, job.rows - g * kRows));
 }
 
-// ---- Q4_K in pairs of groups (prefill) --------------------------------------
+// ---- Q4_K and Q5_K in pairs of groups (prefill) -----------------------------
 //
-// The shared Q4_K kernel (row_groups_k_kernel.h) on two neighbouring groups
+// The shared Q4_K/Q5_K kernel (row_groups_k_kernel.h) on two neighbouring groups
 // at once, rows 8g..8g+15 in the sixteen lanes of 512-bit vectors: the same
 // integer sums and float steps per lane, so the same bits, with half the
 // instructions per row (on Zen 5 a 512-bit vpdpwssd costs what a 256-bit one
@@ -194,10 +194,18 @@ inline __m512 join_ps(__m256 low, __m256 high) {
   return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)), _mm256_castps_pd(high), 1));
 }
 
-// Groups a and b = a + 1 (`rows` real rows of 16) times activation rows
-// t0..t0+T-1, into y[(t0 + t) * job.rows + r] with y at a's first row.
-template <int T>
-void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
+// fifth_bit (row_groups_k_kernel.h) in 512 bits.
+inline __m512i fifth_bit_512(__m512i qh, int g) {
+  const __m512i moved = g <= 4 ? _mm512_slli_epi16(qh, 4 - g) : _mm512_srli_epi16(qh, g - 4);
+  return _mm512_and_si512(moved, _mm512_set1_epi8(0x10));
+}
+
+// Groups a and b = a + 1 (`rows` real rows of 16) of Q4_K or Q5_K times
+// activation rows t0..t0+T-1, into y[(t0 + t) * job.rows + r] with y at a's
+// first row.
+template <DType Type, int T>
+void q4_q5_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
+  constexpr bool kFifthBit = Type == DType::Q5_K;
   const Ahead ahead = job.ahead;
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   __m512 scaled[T][8], minsum[T][8];
@@ -209,6 +217,11 @@ void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, in
     const __m512 d = join_ps(header_a.d, header_b.d), dmin = join_ps(header_a.dmin, header_b.dmin);
     a += kQ4KHeaderBytes;
     b += kQ4KHeaderBytes;
+    const char *fifth_a = a, *fifth_b = b;
+    if constexpr (kFifthBit) {
+      a += kQ5KFifthBitBytes;
+      b += kQ5KFifthBitBytes;
+    }
     const BlockQ8K* x[T];
     for (int t = 0; t < T; ++t) x[t] = job.xq + (t0 + t) * job.supers + s;
     __m512i scale16[8];
@@ -216,7 +229,7 @@ void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, in
     __m512 dd[T];
     for (int t = 0; t < T; ++t) dd[t] = _mm512_mul_ps(d, _mm512_set1_ps(x[t]->d));
     for (int k = 0; k < 8; ++k) {
-      __m512i q[8];  // as in q4_k_group_times_rows
+      __m512i q[8];  // as in q4_q5_k_group_times_rows
       for (int i = 0; i < 4; ++i) {
         if (k % 2 == 0) {
           prefetch_lines_ahead(a + 256 * i + 32 * k, ahead);
@@ -225,6 +238,14 @@ void q4_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job, in
         const __m512i w = join(load_lines(a + 256 * i + 32 * k), load_lines(b + 256 * i + 32 * k));
         q[2 * i] = _mm512_and_si512(w, low4);
         q[2 * i + 1] = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+      }
+      if constexpr (kFifthBit) {
+        if (k % 2 == 0) {
+          prefetch_lines_ahead(fifth_a + 32 * k, ahead);
+          prefetch_lines_ahead(fifth_b + 32 * k, ahead);
+        }
+        const __m512i qh = join(load_lines(fifth_a + 32 * k), load_lines(fifth_b + 32 * k));
+        for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], fifth_bit_512(qh, g));
       }
       for (int t = 0; t < T; ++t) {
         __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
@@ -276,14 +297,17 @@ void store_pair_lane_sums(const __m512 (&scaled_pair)[4], const __m256 (&minsum)
   store_lane_sums<1>(scaled, minimums, y, y_stride, rows);
 }
 
-// Q4_K decode, one group, a whole line per 512-bit instruction: vectors k
-// and k + 1 of a sub-block pair are one 64-byte line, so lanes 0-7 carry
+// Q4_K and Q5_K decode, one group, a whole line per 512-bit instruction:
+// vectors k and k + 1 of a sub-block pair are one 64-byte line (as are
+// their fifth bits in Q5_K), so lanes 0-7 carry
 // codes(k) and lanes 8-15 codes(k + 1), each half with its own activation
 // quants (vpermd from the sub-block's 32 in a register) and its own float
 // accumulator in the matching half of scaled_pair; at the end the halves are
 // the shared kernel's lanes, summed by store_lane_sums. Same integers, same
 // float steps per lane: the same bits.
-void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
+template <DType Type>
+void q4_q5_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
+  constexpr bool kFifthBit = Type == DType::Q5_K;
   const Ahead ahead = job.ahead;
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   __m512 scaled_pair[4];
@@ -293,6 +317,8 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
   for (int64_t s = 0; s < job.supers; ++s) {
     const Q4KHeader header(line, ahead);
     line += kQ4KHeaderBytes;
+    const char* fifth_bits = line;
+    if constexpr (kFifthBit) line += kQ5KFifthBitBytes;
     const BlockQ8K* x = job.xq + s;
     __m512i scale16[8], xg[8];  // sub-block g's scales in both halves; its 32 activation quants
     for (int g = 0; g < 8; ++g) {
@@ -310,6 +336,11 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
         q[2 * i] = _mm512_and_si512(w, low4);
         q[2 * i + 1] = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
       }
+      if constexpr (kFifthBit) {
+        prefetch_lines_ahead(fifth_bits + 64 * kp, ahead);
+        const __m512i qh = _mm512_loadu_si512(fifth_bits + 64 * kp);
+        for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], fifth_bit_512(qh, g));
+      }
       const __m512i pick = halves_index(2 * kp, 2 * kp + 1);
       __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
       for (int g = 0; g < 8; g += 2) {
@@ -322,14 +353,14 @@ void q4_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
     line += 1024;
     __m256i min_of[8];
     for (int l = 0; l < 8; ++l) min_of[l] = header.scales.min(l);
-    add_q4_k_minimums(min_of, header.dmin, x->d, job.xsum32 + s * 8, minsum);
+    add_minimums(min_of, header.dmin, x->d, job.xsum32 + s * 8, minsum);
   }
   store_pair_lane_sums(scaled_pair, minsum, y, job.rows, rows);
 }
 
 // Q6_K decode, one group: vectors k and k + 1 of each half in the two
 // halves of 512-bit vectors (lanes 0-7 codes(k), lanes 8-15 codes(k + 1)),
-// as q4_k_decode_group pairs them. Their 96-byte units sit side by side, so
+// as q4_q5_k_decode_group pairs them. Their 96-byte units sit side by side, so
 // each 512-bit vector is two 256-bit loads. Both vectors of a pair use the
 // same scale (scale 2g + k/4) and each half picks its four activation quants
 // from the sub-block's 32 with vpermd. The end of a super-block (the scales
@@ -401,10 +432,11 @@ void q6_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
   store_pair_lane_sums(scaled_pair, minsum, y, job.rows, rows);
 }
 
-// Q4_K prefill: multiply_k_type's order (blocks of activation rows, eight
-// per pass) over pairs of groups; a share's odd last group goes alone
-// through the shared kernel.
-void q4_k_pairs(const KGroupJob& job, int64_t g0, int64_t g1) {
+// Q4_K and Q5_K prefill: multiply_k_type's order (blocks of activation
+// rows, eight per pass) over pairs of groups; a share's odd last group goes
+// alone through the shared kernel.
+template <DType Type>
+void q4_q5_k_pairs(const KGroupJob& job, int64_t g0, int64_t g1) {
   const int64_t paired_end = g0 + (g1 - g0) / 2 * 2;
   for (int64_t t0 = 0; t0 < job.n; t0 += kKTokenBlock) {
     const int64_t t1 = smaller(job.n, t0 + kKTokenBlock);
@@ -413,8 +445,9 @@ void q4_k_pairs(const KGroupJob& job, int64_t g0, int64_t g1) {
       const int64_t rows = smaller(2 * kRows, job.rows - g * kRows);
       float* y = job.y + g * kRows;
       int64_t t = t0;
-      for (; t + kKTokens <= t1; t += kKTokens) q4_k_pair_times_rows<kKTokens>(a, a + job.group_stride, job, t, y, rows);
-      for (; t < t1; ++t) q4_k_pair_times_rows<1>(a, a + job.group_stride, job, t, y, rows);
+      for (; t + kKTokens <= t1; t += kKTokens)
+        q4_q5_k_pair_times_rows<Type, kKTokens>(a, a + job.group_stride, job, t, y, rows);
+      for (; t < t1; ++t) q4_q5_k_pair_times_rows<Type, 1>(a, a + job.group_stride, job, t, y, rows);
     }
   }
   if (paired_end < g1) multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, paired_end, g1);
@@ -432,17 +465,22 @@ void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
   if (job.type == DType::Q4_0) multiply_pairs<DType::Q4_0>(job, g0, g1);
   else multiply_pairs<DType::Q8_0>(job, g0, g1);
 }
-// Q4_K and Q6_K: decode in 512-bit vectors, one group at a time; Q4_K's
-// prefill in pairs of groups; Q6_K's prefill the shared kernel with EVEX
-// vpdpwssd on 256-bit vectors.
+// Q4_K, Q5_K and Q6_K: decode in 512-bit vectors, one group at a time;
+// Q4_K's and Q5_K's prefill in pairs of groups; Q6_K's prefill the shared
+// kernel with EVEX vpdpwssd on 256-bit vectors.
 void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
-  if (job.type == DType::Q4_K && job.n > 1) return q4_k_pairs(job, g0, g1);
-  if (job.n == 1) {  // decode
-    if (job.type == DType::Q4_K) decode_each_group<q4_k_decode_group>(job, g0, g1);
-    else decode_each_group<q6_k_decode_group>(job, g0, g1);
-    return;
+  const bool decode = job.n == 1;
+  switch (job.type) {
+    case DType::Q4_K:
+      return decode ? decode_each_group<q4_q5_k_decode_group<DType::Q4_K>>(job, g0, g1)
+                    : q4_q5_k_pairs<DType::Q4_K>(job, g0, g1);
+    case DType::Q5_K:
+      return decode ? decode_each_group<q4_q5_k_decode_group<DType::Q5_K>>(job, g0, g1)
+                    : q4_q5_k_pairs<DType::Q5_K>(job, g0, g1);
+    default:
+      return decode ? decode_each_group<q6_k_decode_group>(job, g0, g1)
+                    : multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
   }
-  multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
 }
 }  // namespace avx512_vnni
 

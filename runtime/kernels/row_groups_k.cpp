@@ -1,4 +1,4 @@
-// K-quant weights (Q4_K, Q6_K) in row groups: packing and the product's
+// K-quant weights (Q4_K, Q5_K, Q6_K) in row groups: packing and the product's
 // dispatch (row_groups.h is the interface, row_groups_layout.h the layout,
 // row_groups_k_kernel.h the arithmetic).
 #include <cstring>
@@ -46,14 +46,27 @@ KGroupsKernel k_kernel_for(Isa isa) {
   return avx2::multiply_k_groups;
 }
 
-// Row r's super-block (ggml's 144 bytes) into its group's layout.
-void pack_block(const quants::BlockQ4K& block, int64_t r, std::byte* super) {
+// Row r's header and nibbles of a Q4_K or Q5_K super-block into its group's
+// layout, the nibbles `quants_at` bytes in.
+template <class Block>
+void pack_header_and_nibbles(const Block& block, int64_t r, std::byte* super, int64_t quants_at) {
   std::memcpy(super + 2 * r, &block.d, 2);
   std::memcpy(super + 16 + 2 * r, &block.dmin, 2);
   for (int w = 0; w < 3; ++w) std::memcpy(super + 32 * (w + 1) + 4 * r, block.scales + 4 * w, 4);
-  std::byte* quants = super + kQ4KHeaderBytes;
+  std::byte* quants = super + quants_at;
   for (int i = 0; i < 4; ++i)
     for (int k = 0; k < 8; ++k) std::memcpy(quants + 256 * i + 32 * k + 4 * r, block.qs + 32 * i + 4 * k, 4);
+}
+
+// Row r's super-block (ggml's 144 bytes) into its group's layout.
+void pack_block(const quants::BlockQ4K& block, int64_t r, std::byte* super) {
+  pack_header_and_nibbles(block, r, super, kQ4KHeaderBytes);
+}
+
+// Row r's super-block (ggml's 176 bytes) into its group's layout.
+void pack_block(const quants::BlockQ5K& block, int64_t r, std::byte* super) {
+  pack_header_and_nibbles(block, r, super, kQ4KHeaderBytes + kQ5KFifthBitBytes);
+  for (int k = 0; k < 8; ++k) std::memcpy(super + kQ4KHeaderBytes + 32 * k + 4 * r, block.qh + 4 * k, 4);
 }
 
 // Row r's super-block (ggml's 210 bytes) into its group's layout.
@@ -91,8 +104,11 @@ void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool) {
     for (int64_t g = g0; g < g1; ++g) {
       std::byte* group = out + static_cast<size_t>(g) * stride;
       std::memset(group, 0, stride);  // missing rows: zero quants, scales 0
-      if (w.dtype == DType::Q4_K) pack_group<quants::BlockQ4K>(w, g, group);
-      else pack_group<quants::BlockQ6K>(w, g, group);
+      switch (w.dtype) {
+        case DType::Q4_K: pack_group<quants::BlockQ4K>(w, g, group); break;
+        case DType::Q5_K: pack_group<quants::BlockQ5K>(w, g, group); break;
+        default: pack_group<quants::BlockQ6K>(w, g, group);
+      }
     }
   });
 }

@@ -1,14 +1,14 @@
 #pragma once
-// The K-quant row-group kernels, Q4_K and Q6_K (layouts in
+// The K-quant row-group kernels, Q4_K, Q5_K and Q6_K (layouts in
 // row_groups_layout.h), written once and compiled once per instruction set
 // by row_groups_<isa>.cpp. Their arithmetic is the K-quant row dot's
 // (kernels/k_quant_dot.h) with the rows in the lanes: per row and token,
 // eight lanes l of exact integers per super-block,
 //   codes(l) = Σ_g Σ_{k<4} sc(e) · q(e) · x(e),  e = 32g + 4l + k     (sc per 32 or 16 elements)
-//   Q4_K: mins(l) = m_l · Σ_{e in sub-block l} x(e)
+//   Q4_K, Q5_K: mins(l) = m_l · Σ_{e in sub-block l} x(e)
 //   Q6_K: subs(l) = Σ_{j = 2l, 2l+1} sc_j · Σ_{e in 16-element sub-block j} x(e)
 //   scaled(l) = fma(d·d_x, float(codes(l) - 32·subs(l)), scaled(l))   (subs: Q6_K's codes are q + 32)
-//   minsum(l) = fma(-(dmin·d_x), float(mins(l)), minsum(l))            (Q4_K)
+//   minsum(l) = fma(-(dmin·d_x), float(mins(l)), minsum(l))            (Q4_K, Q5_K)
 // and the row's dot is Σ_l scaled(l) + minsum(l) in the order (l, l+4),
 // (0, 2) + (1, 3). The integer lanes are those of ggml's AVX2 K-quant dot
 // products; keeping this order keeps test/e2e's greedy tokens equal to
@@ -101,9 +101,9 @@ struct Q4KHeader {
   }
 };
 
-// One activation row's minimums term of a super-block:
+// One activation row's minimums term of a Q4_K or Q5_K super-block:
 // minsum(l) = fma(-(dmin·d_x), float(min_l · Σ x over sub-block l), minsum(l)).
-inline void add_q4_k_minimums(const __m256i (&min_of)[8], __m256 dmin, float x_d, const int32_t* xsum,
+inline void add_minimums(const __m256i (&min_of)[8], __m256 dmin, float x_d, const int32_t* xsum,
                               __m256 (&minsum)[8]) {
   const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(dmin, _mm256_set1_ps(x_d)), _mm256_set1_ps(-0.0f));
   for (int l = 0; l < 8; ++l) {
@@ -133,10 +133,20 @@ void store_lane_sums(const __m256 (&scaled)[T][8], const __m256 (&minsum)[T][8],
   }
 }
 
-// Q4_K's eight rows of one group times activation rows t0..t0+T-1, into
-// y[(t0 + t) * job.rows + r] for the group's `rows` real rows.
-template <class D, int T>
-void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
+// Bit g of each byte moved alone to bit 4, where Q5_K's fifth bit of a code
+// goes: one 16-bit shift and a mask (what crosses between the two bytes of
+// a 16-bit lane lands outside bit 4 and is masked away).
+inline __m256i fifth_bit(__m256i qh, int g) {
+  const __m256i moved = g <= 4 ? _mm256_slli_epi16(qh, 4 - g) : _mm256_srli_epi16(qh, g - 4);
+  return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+}
+
+// Q4_K's or Q5_K's eight rows of one group times activation rows
+// t0..t0+T-1, into y[(t0 + t) * job.rows + r] for the group's `rows` real
+// rows. The two differ only in Q5_K's fifth bit of each code.
+template <class D, DType Type, int T>
+void q4_q5_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
+  constexpr bool kFifthBit = Type == DType::Q5_K;
   const Ahead ahead = job.ahead;
   const __m256i low4 = _mm256_set1_epi8(0x0F);
   __m256 scaled[T][8], minsum[T][8];
@@ -146,6 +156,8 @@ void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
     const Q4KHeader header(line, ahead);
     const Q4KScales& scales = header.scales;
     line += kQ4KHeaderBytes;
+    const char* fifth_bits = line;
+    if constexpr (kFifthBit) line += kQ5KFifthBitBytes;
     const BlockQ8K* x[T];
     for (int t = 0; t < T; ++t) x[t] = job.xq + (t0 + t) * job.supers + s;
     // Vector k of every sub-block at once: its eight unpacked weight
@@ -166,6 +178,11 @@ void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
         q[2 * i] = _mm256_and_si256(w, low4);
         q[2 * i + 1] = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
       }
+      if constexpr (kFifthBit) {
+        if (k % 2 == 0) prefetch_lines_ahead(fifth_bits + 32 * k, ahead);
+        const __m256i qh = load_lines(fifth_bits + 32 * k);
+        for (int g = 0; g < 8; ++g) q[g] = _mm256_or_si256(q[g], fifth_bit(qh, g));
+      }
       for (int t = 0; t < T; ++t) {
         __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();  // two chains of dependent adds, not one
         for (int g = 0; g < 8; g += 2) {
@@ -180,7 +197,7 @@ void q4_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
     __m256i min_of[8];  // the rows' minimums, unpacked once for all T activation rows
     for (int l = 0; l < 8; ++l) min_of[l] = scales.min(l);
     for (int t = 0; t < T; ++t)
-      add_q4_k_minimums(min_of, header.dmin, x[t]->d, job.xsum32 + ((t0 + t) * job.supers + s) * 8, minsum[t]);
+      add_minimums(min_of, header.dmin, x[t]->d, job.xsum32 + ((t0 + t) * job.supers + s) * 8, minsum[t]);
   }
   store_lane_sums<T>(scaled, minsum, y + t0 * job.rows, job.rows, rows);
 }
@@ -289,10 +306,16 @@ void multiply_k_type(const KGroupJob& job, int64_t g0, int64_t g1) {
 
 template <class D>
 void multiply_k_with(const KGroupJob& job, int64_t g0, int64_t g1) {
-  if (job.type == DType::Q4_K)
-    multiply_k_type<q4_k_group_times_rows<D, 1>, q4_k_group_times_rows<D, kKTokens>>(job, g0, g1);
-  else
-    multiply_k_type<q6_k_group_times_rows<D, 1>, q6_k_group_times_rows<D, kKTokens>>(job, g0, g1);
+  switch (job.type) {
+    case DType::Q4_K:
+      return multiply_k_type<q4_q5_k_group_times_rows<D, DType::Q4_K, 1>,
+                             q4_q5_k_group_times_rows<D, DType::Q4_K, kKTokens>>(job, g0, g1);
+    case DType::Q5_K:
+      return multiply_k_type<q4_q5_k_group_times_rows<D, DType::Q5_K, 1>,
+                             q4_q5_k_group_times_rows<D, DType::Q5_K, kKTokens>>(job, g0, g1);
+    default:
+      return multiply_k_type<q6_k_group_times_rows<D, 1>, q6_k_group_times_rows<D, kKTokens>>(job, g0, g1);
+  }
 }
 
 // The VNNI variants: maddubs's pair sums (≤ 2 · 63 · 127, exact in int16)

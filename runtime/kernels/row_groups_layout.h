@@ -82,6 +82,14 @@ struct Panels {
 //   16 lines of quants: sub-block pair i (elements 64i..64i+63) as
 //            [8 vectors k][8 rows][4 bytes qs[32i + 4k ..]]: low nibbles are
 //            elements 64i + 4k.., high ones 64i + 32 + 4k..
+// Q5_K, 8 × 176 bytes in 22 lines: Q4_K's, with the codes' fifth bits
+// between the header and the quants:
+//   lines 0-1: as Q4_K's
+//   4 lines of fifth bits: [8 vectors k][8 rows][4 bytes qh[4k ..]]: bit g
+//            of a byte is the fifth bit of the element that sub-block g has
+//            in the same byte of vector k (ggml: element 32g + l takes bit g
+//            of qh[l])
+//   16 lines of quants: as Q4_K's
 // Q6_K, 8 × 210 bytes (not whole lines: loads are unaligned):
 //   d[8 rows] F16, then scales as [4 vectors q][8 rows][scales 4q..4q+3] i8
 //   (a row's four scales in its lane)                            144 bytes
@@ -90,8 +98,11 @@ struct Panels {
 //   (they hold elements 128h + 32g' + 4k .. for g' = 0..3, as ggml's
 //   dequantize_row_q6_K combines them)                          1536 bytes
 constexpr int64_t kQ4KHeaderBytes = 128;
+constexpr int64_t kQ5KFifthBitBytes = 256;
 constexpr int64_t kQ6KHeaderBytes = 144;
-constexpr int64_t k_super_bytes(DType type) { return kRows * (type == DType::Q4_K ? 144 : 210); }
+constexpr int64_t k_super_bytes(DType type) {
+  return kRows * (type == DType::Q4_K ? 144 : type == DType::Q5_K ? 176 : 210);
+}
 
 }  // namespace
 
@@ -111,15 +122,15 @@ struct GroupJob {
   Ahead ahead;                // how far ahead of each line read it prefetches (cpu_features.h)
 };
 
-// One product with packed Q4_K or Q6_K W {rows, supers·256} and n
+// One product with packed Q4_K, Q5_K or Q6_K W {rows, supers·256} and n
 // activation rows quantized to Q8_K.
 struct KGroupJob {
-  DType type;                 // Q4_K or Q6_K
+  DType type;                 // Q4_K, Q5_K or Q6_K
   const std::byte* packed;    // W's groups, group_stride bytes each
   size_t group_stride;
   int64_t rows, supers, n;
   const BlockQ8K* xq;         // [n][supers]
-  const int32_t* xsum32;      // [n][supers][8] Σ of each 32 quants of xq (Q4_K's minimums)
+  const int32_t* xsum32;      // [n][supers][8] Σ of each 32 quants of xq (Q4_K's and Q5_K's minimums)
   float* y;                   // [n][rows]
   Ahead ahead;
 };

@@ -18,18 +18,6 @@ namespace {
 
 using testing::half_at;
 
-// Q5_K's packed 6-bit (scale, min) of sub-block j of 32, as ggml's
-// get_scale_min_k4 reads them.
-void k4_scale_min(const uint8_t* q, int j, int& sc, int& m) {
-  if (j < 4) {
-    sc = q[j] & 63;
-    m = q[j + 4] & 63;
-  } else {
-    sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-    m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-  }
-}
-
 // One element e of a super-block at p: its signed code, the scale and the
 // minimum of its sub-block, and the block's d and dmin, straight from the
 // byte offsets of ggml's block_qN_K structs.
@@ -52,13 +40,6 @@ Element element(DType type, const uint8_t* p, int e) {
       const int j = e / 16;
       const int sc = ((j < 8 ? s[j] & 0xF : s[j - 8] >> 4) | (((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
       return {low + 4 * high - 4, sc, 0, half_at(p + 108), 0.f};
-    }
-    case DType::Q5_K: {  // d dmin scales[12] qh[32] qs[128]
-      const uint8_t byte = p[48 + 32 * (group / 2) + l];
-      const int high = (p[16 + l] >> group) & 1;
-      int sc, m;
-      k4_scale_min(p + 4, group, sc, m);
-      return {(group % 2 ? byte >> 4 : byte & 0xF) + 16 * high, sc, m, half_at(p), half_at(p + 2)};
     }
     default: ADD_FAILURE() << "not a K-quant"; return {};
   }
@@ -100,9 +81,9 @@ float reference_dot(DType type, const std::byte* row, const BlockQ8K* x, int64_t
   return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
-// Q4_K and Q6_K are not among them: they are repacked into row groups (their
-// products are tested in matmul_test.cpp, in this same order).
-const DType kKQuants[] = {DType::Q2_K, DType::Q3_K, DType::Q5_K};
+// Q4_K, Q5_K and Q6_K are not among them: they are repacked into row groups
+// (their products are tested in matmul_test.cpp, in this same order).
+const DType kKQuants[] = {DType::Q2_K, DType::Q3_K};
 
 std::vector<BlockQ8K> quantized(const std::vector<float>& x) {
   std::vector<BlockQ8K> q(x.size() / 256);
@@ -114,8 +95,7 @@ std::vector<BlockQ8K> quantized(const std::vector<float>& x) {
 std::vector<size_t> f16_scale_offsets(DType type) {
   switch (type) {
     case DType::Q2_K: return {80, 82};
-    case DType::Q3_K: return {108};
-    default: return {0, 2};  // Q5_K
+    default: return {108};  // Q3_K
   }
 }
 
@@ -292,10 +272,10 @@ TEST(QuantizeQ8K, ZeroAndTinyBlocksAreZeros) {
   }
 }
 
-// The K-quants read row by row have one; Q4_K and Q6_K, in row groups, do not.
+// The K-quants read row by row have one; Q4_K, Q5_K and Q6_K, in row groups, do not.
 TEST(KQuantDot, OnlyKQuantsReadRowByRowHaveOne) {
   for (DType t : kKQuants) EXPECT_NE(k_quant_rows_dot(t), nullptr);
-  for (DType t : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q4_K, DType::Q6_K})
+  for (DType t : {DType::F32, DType::F16, DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q4_K, DType::Q5_K, DType::Q6_K})
     EXPECT_EQ(k_quant_rows_dot(t), nullptr);
 }
 
