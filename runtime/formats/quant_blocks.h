@@ -2,8 +2,8 @@
 // The blocks of Q4_1, Q5_0, Q5_1 and the K-quants as ggml lays them out
 // (formats/quant_rows.h has the formulas), and the small decoders of their
 // packed scales: shared by the conversions (formats/legacy_quants.cpp,
-// k_quants.cpp) and the product kernels (kernels/block_dot.cpp,
-// k_quant_dot.cpp), so both read a block the same way.
+// k_quants.cpp) and the product kernels (kernels/block_dot.cpp, the
+// K-quants' row-group packing), so both read a block the same way.
 #include <cstdint>
 #include <cstring>
 

@@ -27,7 +27,7 @@ struct TypeTraits {
   // to (llama.cpp's vec_dot_type): F16 weights see an F16-rounded
   // activation, Q8_0/Q4_0 weights a Q8_0-quantized one, F32/BF16 the F32.
   // (The K-quants' kernel quantizes to Q8_K, which no tensor is stored in:
-  // kernels/k_quant_dot.h; their rows, like Q4_1/Q5_0/Q5_1's, say Q8_0.)
+  // kernels/q8_k.h; their rows, like Q4_1/Q5_0/Q5_1's, say Q8_0.)
   DType vec_dot_type;
   // Portable, exact conversions of one row of n elements (n a multiple of
   // block_elems): the reference the SIMD kernels are tested against, and

@@ -112,9 +112,11 @@ PrefetchDistances by_identity(const CpuId& id) {
   // the one before within one run: decode of the Q4_K_M file +10% for
   // prefetchnta on its Q6_K tensors too, then +10% for the K-quants at 9 KiB,
   // the Q6_K file +7%; Q4_0 and Q8_0 best at 6 KiB; docs/runtime.md,
-  // "Prefetch choices compared within one run").
+  // "Prefetch choices compared within one run"). Q5_K, once in row groups,
+  // also 9 KiB (2026-12-06: the Q5_K_M file +5 to +7% against 6 KiB in two
+  // runs of three repetitions).
   if (id.vendor == "AuthenticAMD" && id.family == 26)
-    return {0, 6144, true, {{DType::Q4_K, 9216}, {DType::Q6_K, 9216}},
+    return {0, 6144, true, {{DType::Q4_K, 9216}, {DType::Q5_K, 9216}, {DType::Q6_K, 9216}},
             "table: AMD family 26 (measured on Zen 5 EPYC)"};
   // Zen 4 (family 25 model 17): no software prefetch at all was best in two
   // interleaved sweeps (Q8_0 +19-25%, Q4_0 +12-16% over 2048,5120;

@@ -8,7 +8,6 @@
 #include "kernels/blas_rows.h"
 #include "kernels/block_dot.h"
 #include "kernels/dot.h"
-#include "kernels/k_quant_dot.h"
 #include "kernels/quant.h"
 #include "kernels/row_groups.h"
 
@@ -97,7 +96,7 @@ void gemm_dequantized(const WeightMatrix& w, const float* x_in, int64_t n, float
   });
 }
 
-// ---- Q8_0 / Q4_0 / Q4_K / Q5_K / Q6_K: row groups (kernels/row_groups.h) --
+// ---- Q8_0 / Q4_0 / the K-quants: row groups (kernels/row_groups.h) -------
 
 void gemm_row_groups(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
   const row_groups::Product product{w.dtype(), w.data(), w.rows(), y};
@@ -108,30 +107,9 @@ void gemv_row_groups(const WeightMatrix& w, const float* x, float* y, ThreadPool
   gemm_row_groups(w, x, 1, y, pool);
 }
 
-// ---- Q2_K / Q3_K: the file's rows, Q8_K activations (kernels/k_quant_dot.h)
-
-// Each row of Y is what the GEMV computes for that token: per weight row,
-// its super-blocks unpacked once for four tokens at a time.
-void gemm_k_quant(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
-  const int64_t in = w.cols(), out = w.rows(), blocks = in / 256;
-  thread_local std::vector<BlockQ8K> quantized;
-  quantized.resize(static_cast<size_t>(n * blocks));
-  BlockQ8K* xq = quantized.data();  // workers read the caller's copy
-  pool.parallel_for(n, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) quantize_row_q8_k(x + t * in, xq + t * blocks, in);
-  });
-  const KQuantRowsDot dot = k_quant_rows_dot(w.dtype());
-  const size_t row_bytes = w.nbytes() / static_cast<size_t>(out);
-  pool.parallel_for(out, kRowGrain, [&](int64_t begin, int64_t end) {
-    dot(row_ptr(w, begin), row_bytes, end - begin, xq, blocks, static_cast<int>(n), in, y + begin, out);
-  });
-}
-
-void gemv_k_quant(const WeightMatrix& w, const float* x, float* y, ThreadPool& pool) { gemm_k_quant(w, x, 1, y, pool); }
-
 // ---- Q4_1 / Q5_0 / Q5_1: the file's rows, Q8_0 activations (kernels/block_dot.h)
 
-// As gemm_k_quant, with 32-element blocks.
+// Each row of Y is what the GEMV computes for that token.
 void gemm_block32(const WeightMatrix& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
   const int64_t in = w.cols(), out = w.rows(), blocks = in / kQuantBlock;
   thread_local std::vector<BlockQ8_0> quantized;
@@ -179,8 +157,8 @@ const WeightMatrix::Kernel kKernels[] = {
     {DType::Q4_1, false, true, gemv_block32, gemm_block32},
     {DType::Q5_0, false, true, gemv_block32, gemm_block32},
     {DType::Q5_1, false, true, gemv_block32, gemm_block32},
-    {DType::Q2_K, false, true, gemv_k_quant, gemm_k_quant},
-    {DType::Q3_K, false, true, gemv_k_quant, gemm_k_quant},
+    {DType::Q2_K, true, true, gemv_row_groups, gemm_row_groups},
+    {DType::Q3_K, true, true, gemv_row_groups, gemm_row_groups},
     {DType::Q4_K, true, true, gemv_row_groups, gemm_row_groups},
     {DType::Q5_K, true, true, gemv_row_groups, gemm_row_groups},
     {DType::Q6_K, true, true, gemv_row_groups, gemm_row_groups},

@@ -22,11 +22,11 @@ namespace reach::run {
 
 // W in the layout its kernel reads. F32/F16/BF16: W's rows where the file
 // has them (a view; OpenBLAS sgemm for prefill, AVX2 dot products for
-// decode). Q8_0/Q4_0/Q4_K/Q5_K/Q6_K: repacked here, once, into groups of eight
-// interleaved rows (kernels/row_groups.h), which costs one copy of W in
-// memory and makes decode memory-bound instead of instruction-bound.
-// Q4_1/Q5_0/Q5_1 and Q2_K/Q3_K: the file's rows, one integer row dot
-// for decode and prefill (kernels/block_dot.h, kernels/k_quant_dot.h).
+// decode). Q8_0, Q4_0 and the K-quants (Q2_K to Q6_K): repacked here, once,
+// into groups of eight interleaved rows (kernels/row_groups.h), which costs
+// one copy of W in memory and makes decode memory-bound instead of
+// instruction-bound. Q4_1/Q5_0/Q5_1: the file's rows, one integer row dot
+// for decode and prefill (kernels/block_dot.h).
 class WeightMatrix {
  public:
   WeightMatrix() = default;

@@ -1,8 +1,7 @@
 #pragma once
 // Software prefetch of a weight stream a distance ahead of its reads, as
-// kernels/cpu_features.h's Ahead says: shared by the row-group kernels
-// (row_groups_kernel.h, row_groups_k_kernel.h) and the K-quant row dots
-// (k_quant_dot.cpp).
+// kernels/cpu_features.h's Ahead says: used by the row-group kernels
+// (row_groups_kernel.h, row_groups_k_kernel.h).
 //
 // Internal linkage on purpose (see row_groups_layout.h): each instruction-set
 // variant compiles its own copy with its own flags.

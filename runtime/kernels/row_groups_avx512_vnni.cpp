@@ -194,10 +194,10 @@ inline __m512 join_ps(__m256 low, __m256 high) {
   return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)), _mm256_castps_pd(high), 1));
 }
 
-// fifth_bit (row_groups_k_kernel.h) in 512 bits.
-inline __m512i fifth_bit_512(__m512i qh, int g) {
-  const __m512i moved = g <= 4 ? _mm512_slli_epi16(qh, 4 - g) : _mm512_srli_epi16(qh, g - 4);
-  return _mm512_and_si512(moved, _mm512_set1_epi8(0x10));
+// bit_to (row_groups_k_kernel.h) in 512 bits.
+inline __m512i bit_to_512(__m512i v, int from, int to) {
+  const __m512i moved = from <= to ? _mm512_slli_epi16(v, to - from) : _mm512_srli_epi16(v, from - to);
+  return _mm512_and_si512(moved, _mm512_set1_epi8(static_cast<char>(1 << to)));
 }
 
 // Groups a and b = a + 1 (`rows` real rows of 16) of Q4_K or Q5_K times
@@ -245,7 +245,7 @@ void q4_q5_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job,
           prefetch_lines_ahead(fifth_b + 32 * k, ahead);
         }
         const __m512i qh = join(load_lines(fifth_a + 32 * k), load_lines(fifth_b + 32 * k));
-        for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], fifth_bit_512(qh, g));
+        for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], bit_to_512(qh, g, 4));
       }
       for (int t = 0; t < T; ++t) {
         __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
@@ -284,15 +284,19 @@ void q4_q5_k_pair_times_rows(const char* a, const char* b, const KGroupJob& job,
 }
 
 // A decode's float accumulators of vector pairs (k = 2kp in lanes 0-7,
-// 2kp + 1 in lanes 8-15) as the shared kernel's lanes, summed and stored by
-// store_lane_sums.
+// 2kp + 1 in lanes 8-15) as the shared kernel's lanes.
+void split_pairs(const __m512 (&pairs)[4], __m256 (&lanes)[8]) {
+  for (int kp = 0; kp < 4; ++kp) {
+    lanes[2 * kp] = _mm512_castps512_ps256(pairs[kp]);
+    lanes[2 * kp + 1] = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(pairs[kp]), 1));
+  }
+}
+
+// The pairs' lanes and minsum summed and stored by store_lane_sums.
 void store_pair_lane_sums(const __m512 (&scaled_pair)[4], const __m256 (&minsum)[8], float* y, int64_t y_stride,
                           int64_t rows) {
   __m256 scaled[1][8], minimums[1][8];
-  for (int kp = 0; kp < 4; ++kp) {
-    scaled[0][2 * kp] = _mm512_castps512_ps256(scaled_pair[kp]);
-    scaled[0][2 * kp + 1] = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(scaled_pair[kp]), 1));
-  }
+  split_pairs(scaled_pair, scaled[0]);
   for (int l = 0; l < 8; ++l) minimums[0][l] = minsum[l];
   store_lane_sums<1>(scaled, minimums, y, y_stride, rows);
 }
@@ -339,7 +343,7 @@ void q4_q5_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
       if constexpr (kFifthBit) {
         prefetch_lines_ahead(fifth_bits + 64 * kp, ahead);
         const __m512i qh = _mm512_loadu_si512(fifth_bits + 64 * kp);
-        for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], fifth_bit_512(qh, g));
+        for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], bit_to_512(qh, g, 4));
       }
       const __m512i pick = halves_index(2 * kp, 2 * kp + 1);
       __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
@@ -390,7 +394,7 @@ void q6_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
   for (int64_t s = 0; s < job.supers; ++s) {
     for (int at = 0; at < kQ6KHeaderBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
     const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(line)));
-    const Q6KScales sc(line);
+    const Scales16 sc = q6_k_scales(line);
     line += kQ6KHeaderBytes;
     const BlockQ8K* x = job.xq + s;
     __m512i codes[4];
@@ -432,6 +436,71 @@ void q6_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
   store_pair_lane_sums(scaled_pair, minsum, y, job.rows, rows);
 }
 
+// Q2_K and Q3_K decode, one group: vectors k and k + 1 in the two halves of
+// 512-bit vectors, as q4_q5_k_decode_group pairs them; their units sit side
+// by side, so each 512-bit vector is two 256-bit loads (as Q6_K's). Both
+// vectors of a pair take the same scale (2g + kp/2), each half its own
+// activation quants by vpermd, and the end of a super-block is the shared
+// kernel's per lane: the same bits.
+template <DType Type>
+void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
+  using Header = LowBitsHeader<Type>;
+  const Ahead ahead = job.ahead;
+  const auto pair_at = [](const char* p) {
+    return join(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)),
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + Header::kUnitBytes)));
+  };
+  const __m512i low2 = _mm512_set1_epi8(3);
+  __m512 scaled_pair[4], minsum_pair[4];  // Q3_K has no minimums: +0
+  for (int kp = 0; kp < 4; ++kp) scaled_pair[kp] = minsum_pair[kp] = _mm512_setzero_ps();
+  for (int64_t s = 0; s < job.supers; ++s) {
+    const Header header(line, ahead);
+    line += Header::kBytes;
+    const BlockQ8K* x = job.xq + s;
+    __m512i xg[8];  // sub-block g's 32 activation quants
+    for (int g = 0; g < 8; ++g)
+      xg[g] = _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x->qs + 32 * g)));
+    const __m256 dd8 = _mm256_mul_ps(header.d, _mm256_set1_ps(x->d));
+    const __m256 ddmin8 = _mm256_xor_ps(_mm256_mul_ps(header.dmin, _mm256_set1_ps(x->d)), _mm256_set1_ps(-0.0f));
+    const __m512 dd = join_ps(dd8, dd8), ddmin = join_ps(ddmin8, ddmin8);
+    const auto* bsums = reinterpret_cast<const int8_t*>(x->bsums);
+#pragma GCC unroll 4
+    for (int kp = 0; kp < 4; ++kp, line += 2 * Header::kUnitBytes) {  // vectors k = 2kp and 2kp + 1
+      for (int at = 0; at < 2 * Header::kUnitBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
+      const char* low_bits = Header::kQ3 ? line + 32 : line;
+      const __m512i low[2] = {pair_at(low_bits), pair_at(low_bits + 32)};
+      __m512i q[8];
+      for (int g = 0; g < 8; ++g) q[g] = _mm512_and_si512(_mm512_srli_epi16(low[g / 4], 2 * (g % 4)), low2);
+      if constexpr (Header::kQ3) {
+        const __m512i third = pair_at(line);
+        for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], bit_to_512(third, g, 2));
+      }
+      const __m512i pick = halves_index(2 * kp, 2 * kp + 1);
+      __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+      for (int g = 0; g < 8; g += 2) {
+        even = _mm512_dpwssd_epi32(even, _mm512_maddubs_epi16(q[g], _mm512_permutexvar_epi32(pick, xg[g])),
+                                   _mm512_broadcast_i64x4(header.scales.scale16(2 * g + kp / 2)));
+        odd = _mm512_dpwssd_epi32(odd, _mm512_maddubs_epi16(q[g + 1], _mm512_permutexvar_epi32(pick, xg[g + 1])),
+                                  _mm512_broadcast_i64x4(header.scales.scale16(2 * (g + 1) + kp / 2)));
+      }
+      __m512i codes = _mm512_add_epi32(even, odd);
+      const __m512i bsum_pairs = join(broadcast4(bsums + 8 * kp), broadcast4(bsums + 8 * kp + 4));
+      if constexpr (Header::kQ3) {
+        const __m512i subs = _mm512_madd_epi16(join(header.scales.pair16(2 * kp), header.scales.pair16(2 * kp + 1)), bsum_pairs);
+        codes = _mm512_sub_epi32(codes, _mm512_slli_epi32(subs, 2));
+      }
+      scaled_pair[kp] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(codes), scaled_pair[kp]);
+      if constexpr (!Header::kQ3) {
+        const __m512i mins = _mm512_madd_epi16(join(header.mins.pair16(2 * kp), header.mins.pair16(2 * kp + 1)), bsum_pairs);
+        minsum_pair[kp] = _mm512_fmadd_ps(ddmin, _mm512_cvtepi32_ps(mins), minsum_pair[kp]);
+      }
+    }
+  }
+  __m256 minsum[8];
+  split_pairs(minsum_pair, minsum);
+  store_pair_lane_sums(scaled_pair, minsum, y, job.rows, rows);
+}
+
 // Q4_K and Q5_K prefill: multiply_k_type's order (blocks of activation
 // rows, eight per pass) over pairs of groups; a share's odd last group goes
 // alone through the shared kernel.
@@ -465,12 +534,18 @@ void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) {
   if (job.type == DType::Q4_0) multiply_pairs<DType::Q4_0>(job, g0, g1);
   else multiply_pairs<DType::Q8_0>(job, g0, g1);
 }
-// Q4_K, Q5_K and Q6_K: decode in 512-bit vectors, one group at a time;
-// Q4_K's and Q5_K's prefill in pairs of groups; Q6_K's prefill the shared
-// kernel with EVEX vpdpwssd on 256-bit vectors.
+// The K-quants: decode in 512-bit vectors, one group at a time; Q4_K's and
+// Q5_K's prefill in pairs of groups; the others' prefill the shared kernel
+// with EVEX vpdpwssd on 256-bit vectors.
 void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
   const bool decode = job.n == 1;
   switch (job.type) {
+    case DType::Q2_K:
+      return decode ? decode_each_group<q2_q3_k_decode_group<DType::Q2_K>>(job, g0, g1)
+                    : multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
+    case DType::Q3_K:
+      return decode ? decode_each_group<q2_q3_k_decode_group<DType::Q3_K>>(job, g0, g1)
+                    : multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
     case DType::Q4_K:
       return decode ? decode_each_group<q4_q5_k_decode_group<DType::Q4_K>>(job, g0, g1)
                     : q4_q5_k_pairs<DType::Q4_K>(job, g0, g1);

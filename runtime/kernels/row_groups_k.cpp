@@ -1,4 +1,4 @@
-// K-quant weights (Q4_K, Q5_K, Q6_K) in row groups: packing and the product's
+// K-quant weights (Q2_K to Q6_K) in row groups: packing and the product's
 // dispatch (row_groups.h is the interface, row_groups_layout.h the layout,
 // row_groups_k_kernel.h the arithmetic).
 #include <cstring>
@@ -69,6 +69,36 @@ void pack_block(const quants::BlockQ5K& block, int64_t r, std::byte* super) {
   for (int k = 0; k < 8; ++k) std::memcpy(super + kQ4KHeaderBytes + 32 * k + 4 * r, block.qh + 4 * k, 4);
 }
 
+// Row r's low two bits of each code (and Q3_K's third bits) into the units
+// of its group's super-block (row_groups_layout.h), `header` bytes in.
+void pack_units(const uint8_t* qs, const uint8_t* hmask, int64_t r, std::byte* super, int64_t header) {
+  const int64_t unit_bytes = hmask ? 96 : 64;
+  for (int k = 0; k < 8; ++k) {
+    std::byte* unit = super + header + unit_bytes * k;
+    if (hmask) {
+      std::memcpy(unit + 4 * r, hmask + 4 * k, 4);
+      unit += 32;
+    }
+    std::memcpy(unit + 4 * r, qs + 4 * k, 4);
+    std::memcpy(unit + 32 + 4 * r, qs + 32 + 4 * k, 4);
+  }
+}
+
+// Row r's super-block (ggml's 84 bytes) into its group's layout.
+void pack_block(const quants::BlockQ2K& block, int64_t r, std::byte* super) {
+  std::memcpy(super + 2 * r, &block.d, 2);
+  std::memcpy(super + 16 + 2 * r, &block.dmin, 2);
+  for (int q = 0; q < 4; ++q) std::memcpy(super + 32 + 32 * q + 4 * r, block.scales + 4 * q, 4);
+  pack_units(block.qs, nullptr, r, super, kQ2KHeaderBytes);
+}
+
+// Row r's super-block (ggml's 110 bytes) into its group's layout.
+void pack_block(const quants::BlockQ3K& block, int64_t r, std::byte* super) {
+  std::memcpy(super + 2 * r, &block.d, 2);
+  for (int w = 0; w < 3; ++w) std::memcpy(super + 16 + 32 * w + 4 * r, block.scales + 4 * w, 4);
+  pack_units(block.qs, block.hmask, r, super, kQ3KHeaderBytes);
+}
+
 // Row r's super-block (ggml's 210 bytes) into its group's layout.
 void pack_block(const quants::BlockQ6K& block, int64_t r, std::byte* super) {
   std::memcpy(super + 2 * r, &block.d, 2);
@@ -105,6 +135,8 @@ void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool) {
       std::byte* group = out + static_cast<size_t>(g) * stride;
       std::memset(group, 0, stride);  // missing rows: zero quants, scales 0
       switch (w.dtype) {
+        case DType::Q2_K: pack_group<quants::BlockQ2K>(w, g, group); break;
+        case DType::Q3_K: pack_group<quants::BlockQ3K>(w, g, group); break;
         case DType::Q4_K: pack_group<quants::BlockQ4K>(w, g, group); break;
         case DType::Q5_K: pack_group<quants::BlockQ5K>(w, g, group); break;
         default: pack_group<quants::BlockQ6K>(w, g, group);

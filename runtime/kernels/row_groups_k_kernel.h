@@ -1,21 +1,23 @@
 #pragma once
-// The K-quant row-group kernels, Q4_K, Q5_K and Q6_K (layouts in
+// The K-quant row-group kernels, Q2_K to Q6_K (layouts in
 // row_groups_layout.h), written once and compiled once per instruction set
-// by row_groups_<isa>.cpp. Their arithmetic is the K-quant row dot's
-// (kernels/k_quant_dot.h) with the rows in the lanes: per row and token,
-// eight lanes l of exact integers per super-block,
-//   codes(l) = Σ_g Σ_{k<4} sc(e) · q(e) · x(e),  e = 32g + 4l + k     (sc per 32 or 16 elements)
-//   Q4_K, Q5_K: mins(l) = m_l · Σ_{e in sub-block l} x(e)
-//   Q6_K: subs(l) = Σ_{j = 2l, 2l+1} sc_j · Σ_{e in 16-element sub-block j} x(e)
-//   scaled(l) = fma(d·d_x, float(codes(l) - 32·subs(l)), scaled(l))   (subs: Q6_K's codes are q + 32)
-//   minsum(l) = fma(-(dmin·d_x), float(mins(l)), minsum(l))            (Q4_K, Q5_K)
+// by row_groups_<isa>.cpp. The activation is quantized to Q8_K
+// (kernels/q8_k.h); then, as in ggml's AVX2 K-quant dot products, per row
+// and token eight lanes l of exact integers per super-block,
+//   codes(l) = Σ_g Σ_{k<4} sc(e) · q(e) · x(e),  e = 32g + 4l + k
+//       q as stored (unsigned); sc per 32 elements (Q4_K, Q5_K) or 16
+//   subs(l) = Σ_{j = 2l, 2l+1} sc_j · Σ_{e in 16-element sub-block j} x(e)
+//       (Q3_K, Q6_K: their codes are stored plus an offset, 4 or 32)
+//   mins(l) = m_l · Σ_{e in sub-block l} x(e)                          (Q4_K, Q5_K)
+//           = Σ_{j = 2l, 2l+1} m_j · Σ_{e in 16-element sub-block j} x(e)   (Q2_K)
+//   scaled(l) = fma(d·d_x, float(codes(l) - offset·subs(l)), scaled(l))
+//   minsum(l) = fma(-(dmin·d_x), float(mins(l)), minsum(l))            (Q2_K, Q4_K, Q5_K)
 // and the row's dot is Σ_l scaled(l) + minsum(l) in the order (l, l+4),
-// (0, 2) + (1, 3). The integer lanes are those of ggml's AVX2 K-quant dot
-// products; keeping this order keeps test/e2e's greedy tokens equal to
-// llama.cpp's (one sum per super-block and row, tried first for Q4_K, was
-// faster for prefill but parted from llama.cpp on one of the 94
-// comparisons by 0.064 in logits: a flipped rounding of the next layer's
-// 8-bit activations grows). Here lane l of a row is vector k = l of each
+// (0, 2) + (1, 3). The integer lanes are ggml's; keeping this order keeps
+// test/e2e's greedy tokens equal to llama.cpp's (one sum per super-block
+// and row, tried first for Q4_K, was faster for prefill but parted from
+// llama.cpp on one of the 94 comparisons by 0.064 in logits: a flipped
+// rounding of the next layer's 8-bit activations grows). Here lane l of a row is vector k = l of each
 // sub-block: one accumulator per l. A variant supplies a policy D:
 //   D::add(acc, u8, s8, scale16)    acc + Σ over each lane's four bytes of
 //                                   u8·s8 (u8 < 64), times the lane's int16
@@ -133,12 +135,12 @@ void store_lane_sums(const __m256 (&scaled)[T][8], const __m256 (&minsum)[T][8],
   }
 }
 
-// Bit g of each byte moved alone to bit 4, where Q5_K's fifth bit of a code
-// goes: one 16-bit shift and a mask (what crosses between the two bytes of
-// a 16-bit lane lands outside bit 4 and is masked away).
-inline __m256i fifth_bit(__m256i qh, int g) {
-  const __m256i moved = g <= 4 ? _mm256_slli_epi16(qh, 4 - g) : _mm256_srli_epi16(qh, g - 4);
-  return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+// Bit `from` of each byte moved alone to bit `to` (Q5_K's fifth bit of a
+// code, Q3_K's third): one 16-bit shift and a mask (what crosses between
+// the two bytes of a 16-bit lane lands outside bit `to` and is masked away).
+inline __m256i bit_to(__m256i v, int from, int to) {
+  const __m256i moved = from <= to ? _mm256_slli_epi16(v, to - from) : _mm256_srli_epi16(v, from - to);
+  return _mm256_and_si256(moved, _mm256_set1_epi8(static_cast<char>(1 << to)));
 }
 
 // Q4_K's or Q5_K's eight rows of one group times activation rows
@@ -181,7 +183,7 @@ void q4_q5_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0
       if constexpr (kFifthBit) {
         if (k % 2 == 0) prefetch_lines_ahead(fifth_bits + 32 * k, ahead);
         const __m256i qh = load_lines(fifth_bits + 32 * k);
-        for (int g = 0; g < 8; ++g) q[g] = _mm256_or_si256(q[g], fifth_bit(qh, g));
+        for (int g = 0; g < 8; ++g) q[g] = _mm256_or_si256(q[g], bit_to(qh, g, 4));
       }
       for (int t = 0; t < T; ++t) {
         __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();  // two chains of dependent adds, not one
@@ -202,17 +204,53 @@ void q4_q5_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0
   store_lane_sums<T>(scaled, minsum, y + t0 * job.rows, job.rows, rows);
 }
 
-// Q6_K's sixteen signed scales of the eight rows: vector q holds scales
-// 4q..4q+3 of row r in lane r (row_groups_layout.h).
-struct Q6KScales {
+inline __m256i load_unaligned(const char* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+
+// Sixteen 8-bit scales (or minimums) per super-block of the eight rows, one
+// per 16 elements: vector q holds numbers 4q..4q+3 of row r in lane r.
+// Q6_K's and Q3_K's are signed; Q2_K's, 0..15, come out the same through
+// the sign extension.
+struct Scales16 {
   __m256i four[4];
-  explicit Q6KScales(const char* header) {
-    for (int q = 0; q < 4; ++q) four[q] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(header + 16 + 32 * q));
-  }
-  // Scale j as int16 in both halves of each lane.
+  // Number j as int16 in both halves of each lane.
   __m256i scale16(int j) const { return signed_bytes_as_int16(four[j / 4], j % 4, j % 4); }
-  // Scales 2l and 2l + 1 as each lane's low and high int16.
+  // Numbers 2l and 2l + 1 as each lane's low and high int16.
   __m256i pair16(int l) const { return signed_bytes_as_int16(four[l / 2], 2 * (l % 2), 2 * (l % 2) + 1); }
+};
+
+// Q6_K's, stored as they are used (row_groups_layout.h).
+inline Scales16 q6_k_scales(const char* header) {
+  Scales16 sc;
+  for (int q = 0; q < 4; ++q) sc.four[q] = load_unaligned(header + 16 + 32 * q);
+  return sc;
+}
+
+// Q3_K's from each row's 12 packed bytes (three words in a row's lane), less
+// 32: the nibbles and 2-bit pairs moved as ggml's dequantize_row_q3_K does,
+// the eight rows at once.
+inline Scales16 q3_k_scales(const char* header) {
+  const __m256i w0 = load_unaligned(header + 16), w1 = load_unaligned(header + 48), w2 = load_unaligned(header + 80);
+  const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03), bias = _mm256_set1_epi8(32);
+  const auto top = [&](int shift) {  // bits shift, shift + 1 of w2's bytes at bits 4, 5
+    return _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w2, shift), low2), 4);
+  };
+  const auto scales = [&](__m256i nibbles, int shift) {
+    return _mm256_sub_epi8(_mm256_or_si256(_mm256_and_si256(nibbles, low4), top(shift)), bias);
+  };
+  return {{scales(w0, 0), scales(w1, 2), scales(_mm256_srli_epi32(w0, 4), 4), scales(_mm256_srli_epi32(w1, 4), 6)}};
+}
+
+// Q2_K's scales (the bytes' low nibbles) and minimums (their high ones).
+struct Q2KScales {
+  Scales16 scales, mins;
+  explicit Q2KScales(const char* header) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int q = 0; q < 4; ++q) {
+      const __m256i bytes = load_unaligned(header + 32 + 32 * q);
+      scales.four[q] = _mm256_and_si256(bytes, low4);
+      mins.four[q] = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low4);
+    }
+  }
 };
 
 // Bits 2·part and 2·part + 1 of each byte of Q6_K's qh moved to bits 4 and 5
@@ -226,8 +264,6 @@ inline __m256i high_bits_at_4(__m256i qh, int part) {
   }
 }
 
-inline __m256i load_unaligned(const char* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-
 // Q6_K's eight rows of one group times activation rows t0..t0+T-1.
 template <class D, int T>
 void q6_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
@@ -239,7 +275,7 @@ void q6_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
   for (int64_t s = 0; s < job.supers; ++s) {
     for (int at = 0; at < kQ6KHeaderBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
     const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(line)));
-    const Q6KScales sc(line);
+    const Scales16 sc = q6_k_scales(line);
     __m256i scale16[16];
     for (int j = 0; j < 16; ++j) scale16[j] = sc.scale16(j);
     line += kQ6KHeaderBytes;
@@ -279,6 +315,88 @@ void q6_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
   store_lane_sums<T>(scaled, minsum, y + t0 * job.rows, job.rows, rows);
 }
 
+// Bits 2s and 2s + 1 of each byte: the low two bits of sub-block 4h + s's
+// codes in a unit's qs vector h (Q2_K, Q3_K).
+inline __m256i two_bits(__m256i qs, int s) { return _mm256_and_si256(_mm256_srli_epi16(qs, 2 * s), _mm256_set1_epi8(3)); }
+
+// A Q2_K or Q3_K super-block's header for the group's eight rows (its lines
+// prefetched like every line): d, the scales and (Q2_K) dmin and the
+// minimums; and the sizes of the header and of a unit (row_groups_layout.h).
+template <DType Type>
+struct LowBitsHeader {
+  static constexpr bool kQ3 = Type == DType::Q3_K;
+  static constexpr int64_t kBytes = kQ3 ? kQ3KHeaderBytes : kQ2KHeaderBytes;
+  static constexpr int64_t kUnitBytes = kQ3 ? 96 : 64;
+  __m256 d, dmin = _mm256_setzero_ps();
+  Scales16 scales, mins{};
+  LowBitsHeader(const char* line, Ahead ahead) : d(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(line)))) {
+    for (int at = 0; at < kBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
+    if constexpr (kQ3) {
+      scales = q3_k_scales(line);
+    } else {
+      dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(line + 16)));
+      const Q2KScales both(line);
+      scales = both.scales;
+      mins = both.mins;
+    }
+  }
+};
+
+// Q2_K's or Q3_K's eight rows of one group times activation rows
+// t0..t0+T-1. As the Q4_K kernel, vector k of every sub-block at once (one
+// unit); the scales are per 16 elements as Q6_K's: vector k of sub-block g
+// takes scale 2g + k/4. Q3_K's codes are stored plus 4 (offset 4·subs, as
+// Q6_K's 32); Q2_K's minimums are per 16 elements: mins(l) = Σ_{j = 2l,
+// 2l+1} m_j · Σ x over sub-block j.
+template <class D, DType Type, int T>
+void q2_q3_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
+  using Header = LowBitsHeader<Type>;
+  const Ahead ahead = job.ahead;
+  __m256 scaled[T][8], minsum[T][8];  // Q3_K has no minimums: minsum stays +0
+  for (int t = 0; t < T; ++t)
+    for (int l = 0; l < 8; ++l) scaled[t][l] = minsum[t][l] = _mm256_setzero_ps();
+  for (int64_t s = 0; s < job.supers; ++s) {
+    const Header header(line, ahead);
+    line += Header::kBytes;
+    const BlockQ8K* x[T];
+    __m256 dd[T], ddmin[T];
+    for (int t = 0; t < T; ++t) {
+      x[t] = job.xq + (t0 + t) * job.supers + s;
+      dd[t] = _mm256_mul_ps(header.d, _mm256_set1_ps(x[t]->d));
+      ddmin[t] = _mm256_xor_ps(_mm256_mul_ps(header.dmin, _mm256_set1_ps(x[t]->d)), _mm256_set1_ps(-0.0f));
+    }
+    __m256i scale16[16];
+    for (int j = 0; j < 16; ++j) scale16[j] = header.scales.scale16(j);
+    for (int k = 0; k < 8; ++k, line += Header::kUnitBytes) {
+      for (int at = 0; at < Header::kUnitBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
+      const char* low_bits = Header::kQ3 ? line + 32 : line;
+      const __m256i low[2] = {load_unaligned(low_bits), load_unaligned(low_bits + 32)};
+      __m256i q[8];
+      for (int g = 0; g < 8; ++g) q[g] = two_bits(low[g / 4], g % 4);
+      if constexpr (Header::kQ3) {
+        const __m256i third = load_unaligned(line);
+        for (int g = 0; g < 8; ++g) q[g] = _mm256_or_si256(q[g], bit_to(third, g, 2));
+      }
+      for (int t = 0; t < T; ++t) {
+        __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();
+        for (int g = 0; g < 8; g += 2) {
+          even = D::add(even, q[g], broadcast4(x[t]->qs + 32 * g + 4 * k), scale16[2 * g + k / 4]);
+          odd = D::add(odd, q[g + 1], broadcast4(x[t]->qs + 32 * (g + 1) + 4 * k), scale16[2 * (g + 1) + k / 4]);
+        }
+        __m256i codes = _mm256_add_epi32(even, odd);
+        const __m256i bsums = broadcast4(reinterpret_cast<const int8_t*>(x[t]->bsums + 2 * k));  // sub-blocks 2k, 2k + 1
+        if constexpr (Header::kQ3)
+          codes = _mm256_sub_epi32(codes, _mm256_slli_epi32(_mm256_madd_epi16(header.scales.pair16(k), bsums), 2));
+        scaled[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(codes), scaled[t][k]);
+        if constexpr (!Header::kQ3)
+          minsum[t][k] = _mm256_fmadd_ps(ddmin[t], _mm256_cvtepi32_ps(_mm256_madd_epi16(header.mins.pair16(k), bsums)),
+                                         minsum[t][k]);
+      }
+    }
+  }
+  store_lane_sums<T>(scaled, minsum, y + t0 * job.rows, job.rows, rows);
+}
+
 // Activation rows per block in a prefill: every group of the job's share
 // runs over one block before the next, so the block's quantized rows (up
 // to 64 · 6.4 KB for the FFN's 5632 columns) stay in L2 while the weights
@@ -307,6 +425,12 @@ void multiply_k_type(const KGroupJob& job, int64_t g0, int64_t g1) {
 template <class D>
 void multiply_k_with(const KGroupJob& job, int64_t g0, int64_t g1) {
   switch (job.type) {
+    case DType::Q2_K:
+      return multiply_k_type<q2_q3_k_group_times_rows<D, DType::Q2_K, 1>,
+                             q2_q3_k_group_times_rows<D, DType::Q2_K, kKTokens>>(job, g0, g1);
+    case DType::Q3_K:
+      return multiply_k_type<q2_q3_k_group_times_rows<D, DType::Q3_K, 1>,
+                             q2_q3_k_group_times_rows<D, DType::Q3_K, kKTokens>>(job, g0, g1);
     case DType::Q4_K:
       return multiply_k_type<q4_q5_k_group_times_rows<D, DType::Q4_K, 1>,
                              q4_q5_k_group_times_rows<D, DType::Q4_K, kKTokens>>(job, g0, g1);

@@ -13,7 +13,7 @@
 #include <span>
 
 #include "formats/tensor.h"
-#include "kernels/k_quant_dot.h"
+#include "kernels/q8_k.h"
 #include "kernels/cpu_features.h"
 #include "kernels/quant.h"
 #include "kernels/row_groups.h"
@@ -97,11 +97,32 @@ struct Panels {
 //   [8 rows][4 bytes]: ql[64h + 4k ..], ql[64h + 32 + 4k ..], qh[32h + 4k ..]
 //   (they hold elements 128h + 32g' + 4k .. for g' = 0..3, as ggml's
 //   dequantize_row_q6_K combines them)                          1536 bytes
+// Q2_K, 8 × 84 bytes, and Q3_K, 8 × 110 (not whole lines: loads are
+// unaligned), whose codes' low two bits are packed alike (ggml: element
+// 128h + 32s + l takes bits 2s of qs[32h + l]):
+//   Q2_K header: d[8 rows] F16, dmin[8] F16, then the 16 scale bytes as
+//            [4 vectors q][8 rows][scales 4q..4q+3] (scale in each low
+//            nibble, minimum in the high one)                   160 bytes
+//   Q3_K header: d[8 rows] F16, then each row's 12 packed 6-bit scale
+//            bytes as 3 words, [3 words][8 rows] u32            112 bytes
+//   then for each vector k < 8 a unit: (Q3_K only: [8 rows][4 bytes
+//   hmask[4k ..]],) [8 rows][4 bytes qs[4k ..]], [8 rows][4 bytes
+//   qs[32 + 4k ..]]: byte j of a row's lane in the unit's qs vector h holds,
+//   at bits 2s, element 32(4h + s) + 4k + j, whose third bit (Q3_K) is bit
+//   4h + s of hmask byte j                           8 × 96 or 8 × 64 bytes
 constexpr int64_t kQ4KHeaderBytes = 128;
 constexpr int64_t kQ5KFifthBitBytes = 256;
 constexpr int64_t kQ6KHeaderBytes = 144;
+constexpr int64_t kQ2KHeaderBytes = 160;
+constexpr int64_t kQ3KHeaderBytes = 112;
 constexpr int64_t k_super_bytes(DType type) {
-  return kRows * (type == DType::Q4_K ? 144 : type == DType::Q5_K ? 176 : 210);
+  switch (type) {
+    case DType::Q2_K: return kRows * 84;
+    case DType::Q3_K: return kRows * 110;
+    case DType::Q4_K: return kRows * 144;
+    case DType::Q5_K: return kRows * 176;
+    default: return kRows * 210;  // Q6_K
+  }
 }
 
 }  // namespace
@@ -122,10 +143,10 @@ struct GroupJob {
   Ahead ahead;                // how far ahead of each line read it prefetches (cpu_features.h)
 };
 
-// One product with packed Q4_K, Q5_K or Q6_K W {rows, supers·256} and n
-// activation rows quantized to Q8_K.
+// One product with packed K-quant W {rows, supers·256} and n activation
+// rows quantized to Q8_K.
 struct KGroupJob {
-  DType type;                 // Q4_K, Q5_K or Q6_K
+  DType type;                 // Q2_K, Q3_K, Q4_K, Q5_K or Q6_K
   const std::byte* packed;    // W's groups, group_stride bytes each
   size_t group_stride;
   int64_t rows, supers, n;

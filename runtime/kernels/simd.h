@@ -19,7 +19,7 @@ inline __m256i lanes_below(int64_t n) {
 }
 
 // The sum of a vector's lanes: lanes l and l+4, then 0+2 and 1+3, then the
-// two (kernels/k_quant_dot.h states this order; its tests follow it).
+// two (the K-quant kernels' order: kernels/row_groups_k_kernel.h).
 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));

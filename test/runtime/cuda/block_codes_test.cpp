@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "kernels/cuda/block_codes.h"
-#include "kernels/k_quant_dot.h"
+#include "kernels/q8_k.h"
 #include "kernels/matmul.h"
 #include "kernels/packed_storage.h"
 #include "kernels/quant.h"

@@ -8,7 +8,8 @@
 #include <random>
 
 #include "kernels/block_dot.h"
-#include "kernels/k_quant_dot.h"
+#include "k_quant_reference.h"
+#include "kernels/q8_k.h"
 #include "kernels/quant.h"
 #include "kernels/row_groups_layout.h"
 #include "reference.h"
@@ -16,13 +17,17 @@
 namespace reach::run {
 namespace {
 
+const DType kKQuants[] = {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+
+bool is_k_quant(DType type) { return std::find(std::begin(kKQuants), std::end(kKQuants), type) != std::end(kKQuants); }
+
 // The activation as each kernel sees it (llama.cpp's vec_dot_type): F32 as is,
 // rounded to F16 for F16 weights, quantized to Q8_0 for Q8_0/Q4_0 (and
 // Q4_1/Q5_0/Q5_1) weights
 // and to Q8_K for the K-quants.
 std::vector<float> activation_as_seen(DType w_type, const std::vector<float>& x) {
   std::vector<float> seen = x;
-  if (k_quant_rows_dot(w_type) || w_type == DType::Q4_K || w_type == DType::Q5_K || w_type == DType::Q6_K) {
+  if (is_k_quant(w_type)) {
     std::vector<BlockQ8K> q(x.size() / 256);
     quantize_row_q8_k(x.data(), q.data(), static_cast<int64_t>(x.size()));
     for (size_t i = 0; i < x.size(); ++i) seen[i] = q[i / 256].qs[i % 256] * q[i / 256].d;
@@ -218,7 +223,7 @@ TEST(MatMulKernel, QuantizedGemvExactAtExtremeQuants) {
 // decode's GEMV on each activation row: the same bits, so batched prefill and
 // token-by-token decode cannot drift apart.
 TEST(MatMulKernel, GemmAgreesWithGemvRowByRow) {
-  for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q5_K, DType::Q6_K})
+  for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K})
     for (auto [rows, cols] : {std::pair<int64_t, int64_t>{32, 256}, {64, 512}, {13, 256}, {130, 512}})
       for (int64_t n : {2, 5, 9}) {
         const auto w = testing::store_matrix(testing::random_floats(rows * cols, 9), rows, cols, type);
@@ -316,7 +321,7 @@ TEST_P(IsaVariant, ProductsOfOneInputGiveEachItsOwnBitsInOnePass) {
   const Set sets[] = {{{DType::Q4_0, DType::Q8_0, DType::Q4_0}, 1056, 2048, true},
                       {{DType::Q8_0, DType::Q4_0}, 1056, 128, true},  // three panels
                       {{DType::Q4_K, DType::Q6_K, DType::Q4_K}, 512, 2048, true},
-                      {{DType::Q5_K, DType::Q4_K, DType::Q5_K}, 512, 2048, true},
+                      {{DType::Q5_K, DType::Q2_K, DType::Q3_K}, 512, 2048, true},
                       {{DType::Q4_0, DType::Q4_K}, 512, 2048, false},  // different activations
                       {{DType::Q6_K, DType::F16}, 512, 2048, false}};
   const int64_t rows_of[] = {13, 130, 37};
@@ -402,78 +407,8 @@ TEST_P(IsaVariant, ExactAtTheEndsOfTheQuantRanges) {
   }
 }
 
-// Q4_K's and Q5_K's product as row_groups_k_kernel.h defines it (the
-// K-quant row dot's order, kernels/k_quant_dot.h), in scalar code from
-// ggml's block_q4_K (d, dmin, scales[12], qs[128]; get_scale_min_k4) and
-// block_q5_K (the same with qh[32] before qs: element 32g + l's code gains
-// 16 · bit g of qh[l]): per super-block eight lanes l of exact integers,
-// codes(l) over elements 32g + 4l + k weighted by sub-block g's scale and
-// mins(l) = m_l · Σ x over sub-block l, one FMA per lane each, the lanes
-// summed (l, l+4), then (0, 2) + (1, 3).
-float q4_q5_k_reference(DType type, const std::byte* row, const std::vector<BlockQ8K>& x) {
-  const bool q5 = type == DType::Q5_K;
-  float scaled[8] = {}, minsum[8] = {};
-  for (size_t b = 0; b < x.size(); ++b) {
-    const auto* p = reinterpret_cast<const uint8_t*>(row) + (q5 ? 176 : 144) * b;
-    const uint8_t* scales = p + 4;
-    const uint8_t *qh = p + 16, *qs = p + (q5 ? 48 : 16);
-    int32_t codes[8] = {}, mins[8] = {};
-    for (int g = 0; g < 8; ++g) {
-      const int sc = g < 4 ? scales[g] & 63 : (scales[g + 4] & 0xF) | ((scales[g - 4] >> 6) << 4);
-      const int m = g < 4 ? scales[g + 4] & 63 : (scales[g + 4] >> 4) | ((scales[g] >> 6) << 4);
-      int32_t xsum = 0;
-      for (int e = 0; e < 32; ++e) {
-        const uint8_t byte = qs[32 * (g / 2) + e];
-        const int8_t xq = x[b].qs[32 * g + e];
-        const int fifth = q5 ? 16 * ((qh[e] >> g) & 1) : 0;
-        codes[e / 4] += sc * ((g % 2 ? byte >> 4 : byte & 0xF) + fifth) * xq;
-        xsum += xq;
-      }
-      mins[g] = m * xsum;
-    }
-    const float d = testing::half_at(p), dmin = testing::half_at(p + 2);
-    for (int l = 0; l < 8; ++l) {
-      scaled[l] = std::fma(d * x[b].d, static_cast<float>(codes[l]), scaled[l]);
-      minsum[l] = std::fma(-(dmin * x[b].d), static_cast<float>(mins[l]), minsum[l]);
-    }
-  }
-  float v[8];
-  for (int l = 0; l < 8; ++l) v[l] = scaled[l] + minsum[l];
-  for (int l = 0; l < 4; ++l) v[l] += v[l + 4];
-  return (v[0] + v[2]) + (v[1] + v[3]);
-}
-
-// Q6_K's product in the same order, from ggml's block_q6_K (ql[128],
-// qh[64], scales[16] i8, d; element 128h + 32g + l of a half h takes the
-// low or high nibble of ql[64h + 32(g % 2) + l] and bits 2g, 2g+1 of
-// qh[32h + l]; stored codes are q + 32): codes(l) over elements 32g + 4l + k
-// weighted by their 16-element sub-block's scale, less 32·subs(l), subs(l)
-// = Σ_{j = 2l, 2l+1} sc_j · Σ x over sub-block j; no minimums (+0).
-float q6_k_reference(const std::byte* row, const std::vector<BlockQ8K>& x) {
-  float scaled[8] = {};
-  for (size_t b = 0; b < x.size(); ++b) {
-    const auto* p = reinterpret_cast<const uint8_t*>(row) + 210 * b;
-    const uint8_t *ql = p, *qh = p + 128;
-    const auto* sc = reinterpret_cast<const int8_t*>(p + 192);
-    int32_t codes[8] = {};
-    for (int e = 0; e < 256; ++e) {
-      const int h = e / 128, g = (e % 128) / 32, l = e % 32;
-      const uint8_t low = ql[64 * h + 32 * (g % 2) + l];
-      const int q = (g < 2 ? low & 0xF : low >> 4) | (((qh[32 * h + l] >> (2 * g)) & 3) << 4);
-      codes[(e % 32) / 4] += sc[e / 16] * q * x[b].qs[e];
-    }
-    const float d = testing::half_at(p + 208);
-    for (int l = 0; l < 8; ++l) {
-      const int32_t subs = x[b].bsums[2 * l] * sc[2 * l] + x[b].bsums[2 * l + 1] * sc[2 * l + 1];
-      scaled[l] = std::fma(d * x[b].d, static_cast<float>(codes[l] - 32 * subs), scaled[l]);
-    }
-  }
-  float v[8];
-  for (int l = 0; l < 8; ++l) v[l] = scaled[l] + 0.0f;
-  for (int l = 0; l < 4; ++l) v[l] += v[l + 4];
-  return (v[0] + v[2]) + (v[1] + v[3]);
-}
-
+// Y[t, r] for every token and row against the K-quants' definition
+// (k_quant_reference.h).
 void expect_k_reference_bits(DType type, const std::vector<std::byte>& w, int64_t rows, int64_t cols,
                              const std::vector<float>& x, int64_t n, const std::vector<float>& y) {
   const size_t row_bytes = w.size() / static_cast<size_t>(rows);
@@ -482,7 +417,7 @@ void expect_k_reference_bits(DType type, const std::vector<std::byte>& w, int64_
     quantize_row_q8_k(x.data() + t * cols, xq.data(), cols);
     for (int64_t r = 0; r < rows; ++r) {
       const std::byte* row = w.data() + r * row_bytes;
-      ASSERT_EQ(y[t * rows + r], type == DType::Q6_K ? q6_k_reference(row, xq) : q4_q5_k_reference(type, row, xq))
+      ASSERT_EQ(y[t * rows + r], testing::k_reference_dot(type, row, xq.data(), cols))
           << type_traits(type).name << " " << rows << "x" << cols << " n " << n << " token " << t << " row " << r;
     }
   }
@@ -490,7 +425,7 @@ void expect_k_reference_bits(DType type, const std::vector<std::byte>& w, int64_
 }
 
 TEST_P(IsaVariant, KQuantGemmGivesTheDefinitionBits) {
-  for (DType type : {DType::Q4_K, DType::Q5_K, DType::Q6_K})
+  for (DType type : kKQuants)
     for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 256}, {13, 512}, {37, 768}, {130, 2048}})
       for (int64_t n : {1, 3, 17, 512}) {
         const auto w = testing::store_matrix(testing::random_floats(rows * cols, 21), rows, cols, type);
@@ -503,20 +438,20 @@ TEST_P(IsaVariant, KQuantGemmGivesTheDefinitionBits) {
       }
 }
 
-// Random bytes reach every code, scale (Q6_K's negative ones) and minimum a
+// Random bytes reach every code, scale (Q3_K's and Q6_K's negative ones) and minimum a
 // block can hold (a quantizer's output may never show some), against
 // activations with an outlier that pushes the rest of its block's quants
 // near 0 and one of ±127.
 TEST_P(IsaVariant, KQuantEveryBitPatternGivesTheDefinitionBits) {
   const int64_t rows = 11, cols = 512, n = 5;
   std::mt19937 rng(3);
-  for (DType type : {DType::Q4_K, DType::Q5_K, DType::Q6_K})
+  for (DType type : kKQuants)
     for (int trial = 0; trial < 20; ++trial) {
       auto w = testing::store_matrix(std::vector<float>(rows * cols, 1.0f), rows, cols, type);
       const size_t block = static_cast<size_t>(type_traits(type).block_bytes);
       for (std::byte& b : w.bytes) b = static_cast<std::byte>(rng());
       for (size_t at = 0; at < w.bytes.size(); at += block)  // finite d (and dmin) in [0.5, 2)
-        for (size_t half : type == DType::Q6_K ? std::vector<size_t>{208} : std::vector<size_t>{0, 2}) {
+        for (size_t half : testing::k_f16_offsets(type)) {
           const uint16_t h = f32_to_f16(0.5f + static_cast<float>(rng() % 1000) / 666.f);
           std::memcpy(w.bytes.data() + at + half, &h, 2);
         }
