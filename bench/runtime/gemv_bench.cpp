@@ -116,7 +116,8 @@ void BM_Gemm(benchmark::State& state) {
 
 void gemv_shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"type", "rows", "cols", "threads"});
-  for (DType t : {DType::Q8_0, DType::Q4_0, DType::F16, DType::Q4_K, DType::Q6_K, DType::Q5_0})
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::F16, DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K,
+                  DType::Q5_0})
     for (int threads : {1, 2}) {
       b->Args({static_cast<int64_t>(t), 2048, 2048, threads});   // q_proj, o_proj
       b->Args({static_cast<int64_t>(t), 256, 2048, threads});    // k_proj, v_proj

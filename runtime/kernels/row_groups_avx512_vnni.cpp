@@ -8,6 +8,8 @@
 // (the activation's broadcast scale and correction, the float step) is
 // shared by them. Eight activation rows per pass. Same integer sums, same
 // float steps in the same order: the same bits as every other variant.
+#include <array>
+
 #include "kernels/row_groups_k_kernel.h"
 
 namespace reach::run::row_groups {
@@ -193,6 +195,45 @@ inline __m512i join(__m256i low, __m256i high) { return _mm512_inserti64x4(_mm51
 inline __m512 join_ps(__m256 low, __m256 high) {
   return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)), _mm256_castps_pd(high), 1));
 }
+
+// shuffle_lanes (row_groups_k_kernel.h) in 512 bits: the rows of the low
+// half (lanes 0-7) take their lane's bytes low[j], those of the high half
+// high[j] (-1: zero).
+inline __m512i shuffle_lanes_512(__m512i v, const std::array<int, 4>& low, const std::array<int, 4>& high) {
+  const auto lane = [](const std::array<int, 4>& at, int i) {  // lane i of a 128-bit lane's four
+    uint32_t control = 0;
+    for (int j = 0; j < 4; ++j) control |= (at[j] < 0 ? 0x80u : static_cast<uint32_t>(4 * i + at[j])) << (8 * j);
+    return static_cast<int>(control);
+  };
+  return _mm512_shuffle_epi8(v, _mm512_setr_epi32(lane(low, 0), lane(low, 1), lane(low, 2), lane(low, 3),  //
+                                                  lane(low, 0), lane(low, 1), lane(low, 2), lane(low, 3),  //
+                                                  lane(high, 0), lane(high, 1), lane(high, 2), lane(high, 3),  //
+                                                  lane(high, 0), lane(high, 1), lane(high, 2), lane(high, 3)));
+}
+
+// A group's Scales16 (row_groups_k_kernel.h) in both halves of 512-bit
+// vectors, broadcast once a super-block: then a scale, or the pairs of the
+// two halves' lanes, is one shuffle (signed numbers a shift more), where
+// unpacking in 256 bits and joining took three.
+template <bool Signed>
+struct Scales16x2 {
+  __m512i four[4];
+  explicit Scales16x2(const Scales16& scales) {
+    for (int q = 0; q < 4; ++q) four[q] = _mm512_broadcast_i64x4(scales.four[q]);
+  }
+  // Number j as int16 in both halves of each lane.
+  __m512i scale16(int j) const {
+    const int b = j % 4;
+    if constexpr (Signed) return _mm512_srai_epi16(shuffle_lanes_512(four[j / 4], {-1, b, -1, b}, {-1, b, -1, b}), 8);
+    else return shuffle_lanes_512(four[j / 4], {b, -1, b, -1}, {b, -1, b, -1});
+  }
+  // Numbers 4kp and 4kp + 1 as the low half's lanes' int16 pair, 4kp + 2
+  // and 4kp + 3 as the high half's: Scales16::pair16(2kp) and (2kp + 1).
+  __m512i pairs16(int kp) const {
+    if constexpr (Signed) return _mm512_srai_epi16(shuffle_lanes_512(four[kp], {-1, 0, -1, 1}, {-1, 2, -1, 3}), 8);
+    else return shuffle_lanes_512(four[kp], {0, -1, 1, -1}, {2, -1, 3, -1});
+  }
+};
 
 // bit_to (row_groups_k_kernel.h) in 512 bits.
 inline __m512i bit_to_512(__m512i v, int from, int to) {
@@ -456,6 +497,7 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
   for (int64_t s = 0; s < job.supers; ++s) {
     const Header header(line, ahead);
     line += Header::kBytes;
+    const Scales16x2<Header::kQ3> scales(header.scales), mins(header.mins);  // Q2_K's are 0..15
     const BlockQ8K* x = job.xq + s;
     __m512i xg[8];  // sub-block g's 32 activation quants
     for (int g = 0; g < 8; ++g)
@@ -479,21 +521,18 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
       __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
       for (int g = 0; g < 8; g += 2) {
         even = _mm512_dpwssd_epi32(even, _mm512_maddubs_epi16(q[g], _mm512_permutexvar_epi32(pick, xg[g])),
-                                   _mm512_broadcast_i64x4(header.scales.scale16(2 * g + kp / 2)));
+                                   scales.scale16(2 * g + kp / 2));
         odd = _mm512_dpwssd_epi32(odd, _mm512_maddubs_epi16(q[g + 1], _mm512_permutexvar_epi32(pick, xg[g + 1])),
-                                  _mm512_broadcast_i64x4(header.scales.scale16(2 * (g + 1) + kp / 2)));
+                                  scales.scale16(2 * (g + 1) + kp / 2));
       }
       __m512i codes = _mm512_add_epi32(even, odd);
       const __m512i bsum_pairs = join(broadcast4(bsums + 8 * kp), broadcast4(bsums + 8 * kp + 4));
-      if constexpr (Header::kQ3) {
-        const __m512i subs = _mm512_madd_epi16(join(header.scales.pair16(2 * kp), header.scales.pair16(2 * kp + 1)), bsum_pairs);
-        codes = _mm512_sub_epi32(codes, _mm512_slli_epi32(subs, 2));
-      }
+      if constexpr (Header::kQ3)
+        codes = _mm512_sub_epi32(codes, _mm512_slli_epi32(_mm512_madd_epi16(scales.pairs16(kp), bsum_pairs), 2));
       scaled_pair[kp] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(codes), scaled_pair[kp]);
-      if constexpr (!Header::kQ3) {
-        const __m512i mins = _mm512_madd_epi16(join(header.mins.pair16(2 * kp), header.mins.pair16(2 * kp + 1)), bsum_pairs);
-        minsum_pair[kp] = _mm512_fmadd_ps(ddmin, _mm512_cvtepi32_ps(mins), minsum_pair[kp]);
-      }
+      if constexpr (!Header::kQ3)
+        minsum_pair[kp] = _mm512_fmadd_ps(ddmin, _mm512_cvtepi32_ps(_mm512_madd_epi16(mins.pairs16(kp), bsum_pairs)),
+                                          minsum_pair[kp]);
     }
   }
   __m256 minsum[8];
