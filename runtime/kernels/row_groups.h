@@ -1,6 +1,7 @@
 #pragma once
-// Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights repacked into row groups, and their
-// products with activations quantized to Q8_0 (the K-quants: to Q8_K).
+// Q8_0, Q4_0 and K-quant (Q2_K to Q6_K) weights repacked into row groups,
+// and their products with activations quantized to Q8_0 (the K-quants: to
+// Q8_K).
 // matmul.cpp is the only user. (The K-quants' layouts and arithmetic:
 // row_groups_layout.h, row_groups_k.cpp and row_groups_k_kernel.h; the rest
 // of this comment is about Q8_0/Q4_0.)
@@ -49,7 +50,7 @@ namespace reach::run::row_groups {
 // 0: whole rows); the K-quants' rows are always whole. The three calls of
 // one matrix must be given the same panel_columns.
 
-// Bytes the packed form of W (Q8_0, Q4_0, Q4_K, Q5_K or Q6_K, {rows, cols}) takes.
+// Bytes the packed form of W (Q8_0, Q4_0 or a K-quant, {rows, cols}) takes.
 size_t packed_bytes(const TensorView& w, int64_t panel_columns);
 // Writes W's packed form to `out` (packed_bytes(w) bytes, 64-byte aligned).
 void pack(const TensorView& w, std::byte* out, ThreadPool& pool, int64_t panel_columns);
@@ -65,7 +66,7 @@ struct Product {
 
 // Whether products of types a and b read the same quantized activation and
 // can share one call of multiply: both Q8_0/Q4_0 (X in Q8_0) or both
-// Q4_K/Q5_K/Q6_K (X in Q8_K).
+// K-quants (X in Q8_K).
 bool share_activation(DType a, DType b);
 
 // Y_i[n, rows_i] = X[n, cols] · W_iᵀ for every product i, each row of X

@@ -44,7 +44,7 @@ struct Avx2 {
   }
 };
 
-// Q4_K and Q6_K (row_groups_k_kernel.h): maddubs's pair sums (codes < 64:
+// The K-quants (row_groups_k_kernel.h): maddubs's pair sums (codes < 64:
 // ≤ 2 · 63 · 127, exact in int16) times the scale by madd.
 struct Avx2KDot {
   static __m256i add(__m256i acc, __m256i u8, __m256i s8, __m256i scale16) {

@@ -17,8 +17,9 @@
 // test/e2e's greedy tokens equal to llama.cpp's (one sum per super-block
 // and row, tried first for Q4_K, was faster for prefill but parted from
 // llama.cpp on one of the 94 comparisons by 0.064 in logits: a flipped
-// rounding of the next layer's 8-bit activations grows). Here lane l of a row is vector k = l of each
-// sub-block: one accumulator per l. A variant supplies a policy D:
+// rounding of the next layer's 8-bit activations grows). Here lane l of a
+// row is vector k = l of each sub-block: one accumulator per l. A variant
+// supplies a policy D:
 //   D::add(acc, u8, s8, scale16)    acc + Σ over each lane's four bytes of
 //                                   u8·s8 (u8 < 64), times the lane's int16
 //                                   scale (exact)
@@ -106,7 +107,7 @@ struct Q4KHeader {
 // One activation row's minimums term of a Q4_K or Q5_K super-block:
 // minsum(l) = fma(-(dmin·d_x), float(min_l · Σ x over sub-block l), minsum(l)).
 inline void add_minimums(const __m256i (&min_of)[8], __m256 dmin, float x_d, const int32_t* xsum,
-                              __m256 (&minsum)[8]) {
+                         __m256 (&minsum)[8]) {
   const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(dmin, _mm256_set1_ps(x_d)), _mm256_set1_ps(-0.0f));
   for (int l = 0; l < 8; ++l) {
     const __m256i mins = _mm256_mullo_epi32(min_of[l], _mm256_set1_epi32(xsum[l]));
@@ -229,8 +230,8 @@ inline Scales16 q6_k_scales(const char* header) {
 // 32: the nibbles and 2-bit pairs moved as ggml's dequantize_row_q3_K does,
 // the eight rows at once. Written in place: a copied Scales16 was stored in
 // 16-byte halves and loaded whole, which the CPU cannot forward from its
-// store buffer (AVX2 decode of the Q2_K file, two rounds: 58-68 -> 62-74
-// t/s).
+// store buffer (AVX2 decode, two rounds: the Q2_K file 58-68 -> 62-74 t/s,
+// Q3_K_M 55-58 -> 58-59).
 inline void q3_k_scales(const char* header, Scales16& out) {
   const __m256i w0 = load_unaligned(header + 16), w1 = load_unaligned(header + 48), w2 = load_unaligned(header + 80);
   const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03), bias = _mm256_set1_epi8(32);
@@ -333,7 +334,8 @@ struct LowBitsHeader {
   static constexpr int64_t kUnitBytes = kQ3 ? 96 : 64;
   __m256 d, dmin = _mm256_setzero_ps();
   Scales16 scales, mins{};
-  LowBitsHeader(const char* line, Ahead ahead) : d(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(line)))) {
+  LowBitsHeader(const char* line, Ahead ahead)
+      : d(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(line)))) {
     for (int at = 0; at < kBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
     if constexpr (kQ3) {
       q3_k_scales(line, scales);
@@ -428,23 +430,30 @@ void multiply_k_type(const KGroupJob& job, int64_t g0, int64_t g1) {
   }
 }
 
+// Type's kernel for T activation rows at a time.
+template <class D, DType Type, int T>
+void group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
+  if constexpr (Type == DType::Q2_K || Type == DType::Q3_K)
+    q2_q3_k_group_times_rows<D, Type, T>(line, job, t0, y, rows);
+  else if constexpr (Type == DType::Q4_K || Type == DType::Q5_K)
+    q4_q5_k_group_times_rows<D, Type, T>(line, job, t0, y, rows);
+  else
+    q6_k_group_times_rows<D, T>(line, job, t0, y, rows);
+}
+
+template <class D, DType Type>
+void multiply_k_of(const KGroupJob& job, int64_t g0, int64_t g1) {
+  multiply_k_type<group_times_rows<D, Type, 1>, group_times_rows<D, Type, kKTokens>>(job, g0, g1);
+}
+
 template <class D>
 void multiply_k_with(const KGroupJob& job, int64_t g0, int64_t g1) {
   switch (job.type) {
-    case DType::Q2_K:
-      return multiply_k_type<q2_q3_k_group_times_rows<D, DType::Q2_K, 1>,
-                             q2_q3_k_group_times_rows<D, DType::Q2_K, kKTokens>>(job, g0, g1);
-    case DType::Q3_K:
-      return multiply_k_type<q2_q3_k_group_times_rows<D, DType::Q3_K, 1>,
-                             q2_q3_k_group_times_rows<D, DType::Q3_K, kKTokens>>(job, g0, g1);
-    case DType::Q4_K:
-      return multiply_k_type<q4_q5_k_group_times_rows<D, DType::Q4_K, 1>,
-                             q4_q5_k_group_times_rows<D, DType::Q4_K, kKTokens>>(job, g0, g1);
-    case DType::Q5_K:
-      return multiply_k_type<q4_q5_k_group_times_rows<D, DType::Q5_K, 1>,
-                             q4_q5_k_group_times_rows<D, DType::Q5_K, kKTokens>>(job, g0, g1);
-    default:
-      return multiply_k_type<q6_k_group_times_rows<D, 1>, q6_k_group_times_rows<D, kKTokens>>(job, g0, g1);
+    case DType::Q2_K: return multiply_k_of<D, DType::Q2_K>(job, g0, g1);
+    case DType::Q3_K: return multiply_k_of<D, DType::Q3_K>(job, g0, g1);
+    case DType::Q4_K: return multiply_k_of<D, DType::Q4_K>(job, g0, g1);
+    case DType::Q5_K: return multiply_k_of<D, DType::Q5_K>(job, g0, g1);
+    default: return multiply_k_of<D, DType::Q6_K>(job, g0, g1);
   }
 }
 
