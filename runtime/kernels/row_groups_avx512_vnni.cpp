@@ -8,8 +8,6 @@
 // (the activation's broadcast scale and correction, the float step) is
 // shared by them. Eight activation rows per pass. Same integer sums, same
 // float steps in the same order: the same bits as every other variant.
-#include <array>
-
 #include "kernels/row_groups_k_kernel.h"
 
 namespace reach::run::row_groups {
@@ -200,11 +198,7 @@ inline __m512 join_ps(__m256 low, __m256 high) {
 // half (lanes 0-7) take their lane's bytes low[j], those of the high half
 // high[j] (-1: zero).
 inline __m512i shuffle_lanes_512(__m512i v, const std::array<int, 4>& low, const std::array<int, 4>& high) {
-  const auto lane = [](const std::array<int, 4>& at, int i) {  // lane i of a 128-bit lane's four
-    uint32_t control = 0;
-    for (int j = 0; j < 4; ++j) control |= (at[j] < 0 ? 0x80u : static_cast<uint32_t>(4 * i + at[j])) << (8 * j);
-    return static_cast<int>(control);
-  };
+  const auto lane = [](const std::array<int, 4>& at, int i) { return lane_control(at, i); };
   return _mm512_shuffle_epi8(v, _mm512_setr_epi32(lane(low, 0), lane(low, 1), lane(low, 2), lane(low, 3),  //
                                                   lane(low, 0), lane(low, 1), lane(low, 2), lane(low, 3),  //
                                                   lane(high, 0), lane(high, 1), lane(high, 2), lane(high, 3),  //

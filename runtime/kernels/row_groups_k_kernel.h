@@ -25,6 +25,8 @@
 //                                   scale (exact)
 //
 // Internal linkage throughout (see row_groups_layout.h).
+#include <array>
+
 #include "kernels/row_groups_kernel.h"
 
 namespace reach::run::row_groups {
@@ -44,6 +46,14 @@ constexpr int kKTokens = 8;
 
 inline __m256i load_lines(const char* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
 
+// The vpshufb control of 32-bit lane i (0..3) of a 128-bit lane: byte j
+// takes the lane's byte at[j] (0..3), or zero where at[j] < 0.
+inline int lane_control(const std::array<int, 4>& at, int i) {
+  uint32_t control = 0;
+  for (int j = 0; j < 4; ++j) control |= (at[j] < 0 ? 0x80u : static_cast<uint32_t>(4 * i + at[j])) << (8 * j);
+  return static_cast<int>(control);
+}
+
 // Bytes of each row's 32-bit lane rearranged by one vpshufb: byte j of the
 // result takes the lane's byte at[j] (0..3), or zero where at[j] < 0.
 // Picking a scale this way costs one shuffle (Q6_K's signed ones a shift
@@ -51,12 +61,8 @@ inline __m256i load_lines(const char* p) { return _mm256_load_si256(reinterpret_
 // thread, 5632 x 2048, interleaved: Q4_K 34.2-35.1 -> 35.1-35.3 GB/s, Q6_K
 // 28.7-29.5 -> 30.9-31.3.
 inline __m256i shuffle_lanes(__m256i v, int b0, int b1, int b2, int b3) {
-  const auto lane = [&](int i) {
-    uint32_t control = 0;
-    const int at[4] = {b0, b1, b2, b3};
-    for (int j = 0; j < 4; ++j) control |= (at[j] < 0 ? 0x80u : static_cast<uint32_t>(4 * i + at[j])) << (8 * j);
-    return static_cast<int>(control);
-  };
+  const std::array<int, 4> at{b0, b1, b2, b3};
+  const auto lane = [&](int i) { return lane_control(at, i); };
   return _mm256_shuffle_epi8(v, _mm256_setr_epi32(lane(0), lane(1), lane(2), lane(3), lane(0), lane(1), lane(2), lane(3)));
 }
 // Unsigned byte k of each lane as an int32.
