@@ -31,6 +31,13 @@ inline __m512i broadcast4_512(const int8_t* q) {
   return _mm512_set1_epi32(v);
 }
 
+// Eight bytes (two 32-bit lanes' worth) in every 64-bit lane.
+inline __m512i broadcast8_512(const void* p) {
+  int64_t v;
+  std::memcpy(&v, p, 8);
+  return _mm512_set1_epi64(v);
+}
+
 // Vector v of a block in group a's lanes 0-7 and group b's lanes 8-15.
 inline __m512i pair_vector(const char* a, const char* b, int v) {
   const __m256i low = _mm256_load_si256(reinterpret_cast<const __m256i*>(a) + v);
@@ -516,11 +523,6 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
                                      _mm512_castsi256_si512(_mm256_loadu_si256(
                                          reinterpret_cast<const __m256i*>(p + Header::kUnitBytes))));
   };
-  const auto eight_bytes = [](const void* p) {
-    int64_t v;
-    std::memcpy(&v, p, 8);
-    return _mm512_set1_epi64(v);
-  };
   const __m512i low2 = _mm512_set1_epi8(3);
   __m512 scaled_pair[4], minsum_pair[4];  // Q3_K has no minimums: +0
   for (int kp = 0; kp < 4; ++kp) scaled_pair[kp] = minsum_pair[kp] = _mm512_setzero_ps();
@@ -545,13 +547,13 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
       }
       __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
       for (int g = 0; g < 8; g += 2) {
-        even = _mm512_dpwssd_epi32(even, _mm512_maddubs_epi16(q[g], eight_bytes(x->qs + 32 * g + 8 * kp)),
+        even = _mm512_dpwssd_epi32(even, _mm512_maddubs_epi16(q[g], broadcast8_512(x->qs + 32 * g + 8 * kp)),
                                    scales.scale16(2 * g + kp / 2));
-        odd = _mm512_dpwssd_epi32(odd, _mm512_maddubs_epi16(q[g + 1], eight_bytes(x->qs + 32 * (g + 1) + 8 * kp)),
+        odd = _mm512_dpwssd_epi32(odd, _mm512_maddubs_epi16(q[g + 1], broadcast8_512(x->qs + 32 * (g + 1) + 8 * kp)),
                                   scales.scale16(2 * (g + 1) + kp / 2));
       }
       __m512i codes = _mm512_add_epi32(even, odd);
-      const __m512i bsum_pairs = eight_bytes(x->bsums + 4 * kp);  // sub-blocks 4kp..4kp + 3
+      const __m512i bsum_pairs = broadcast8_512(x->bsums + 4 * kp);  // sub-blocks 4kp..4kp + 3
       if constexpr (Header::kQ3)
         codes = _mm512_sub_epi32(codes, _mm512_slli_epi32(_mm512_madd_epi16(scales.pairs16(kp), bsum_pairs), 2));
       scaled_pair[kp] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(codes), scaled_pair[kp]);
