@@ -240,11 +240,11 @@ struct Scales16x2 {
   explicit Scales16x2(const Scales16& scales) {
     for (int q = 0; q < 4; ++q) four[q] = rows_doubled(scales.four[q]);
   }
-  // Number j as int16 in both halves of each lane.
-  __m512i scale16(int j) const {
-    const int b = j % 4;
-    if constexpr (Signed) return _mm512_srai_epi16(shuffle_alternate_lanes(four[j / 4], {-1, b, -1, b}, {-1, b, -1, b}), 8);
-    else return shuffle_alternate_lanes(four[j / 4], {b, -1, b, -1}, {b, -1, b, -1});
+  // Numbers 2g + h and 2g + 2 + h (g even) as each lane's int16 pair: the
+  // scales of sub-blocks g and g + 1 of 32 in half h.
+  __m512i scales_of_pair(int g, int h) const {
+    if constexpr (Signed) return _mm512_srai_epi16(shuffle_alternate_lanes(four[g / 2], {-1, h, -1, 2 + h}, {-1, h, -1, 2 + h}), 8);
+    else return shuffle_alternate_lanes(four[g / 2], {h, -1, 2 + h, -1}, {h, -1, 2 + h, -1});
   }
   // Numbers 4kp and 4kp + 1 as the even lanes' int16 pair, 4kp + 2 and
   // 4kp + 3 as the odd lanes': Scales16::pair16(2kp) and (2kp + 1).
@@ -500,18 +500,21 @@ void q6_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
 // interleaved, row r's vector k in 32-bit lane 2r and vector k + 1 in lane
 // 2r + 1 (one vpermt2d from the two units, which sit side by side). Then
 // the activation quants the lanes need, 4k..4k + 3 and 4k + 4..4k + 7 of a
-// sub-block, are one 8-byte broadcast from memory (a load, no shuffle), where
-// halves (as Q4_K's decode) took a vpermd per sub-block; both vectors of a
-// pair take the same scale (2g + kp/2). The float accumulators are put back
-// in halves at the end, and the end of a super-block is the shared kernel's
-// per lane: the same bits. reach-gemv-bench in L3, Zen 5, best of eight
-// interleaved runs against halves: one thread (5632 x 2048 and 2048 x 5632)
-// Q2_K 30.0 -> 33.6 GiB/s, Q3_K 29.5 -> 31.6; two threads (5632 x 2048)
-// Q2_K 49.7 -> 55.3, Q3_K 51.7 -> 56.4. From memory the decode of the Q2_K
-// and Q3_K_M files moved within the spread of its share (two pairs each).
-// (An activation laid out ahead as the 64-byte vectors vpermd made, 2 KiB a
-// super-block, measured +10-18% at 2048 columns but lost at 5632, where it
-// no longer fits L1.)
+// sub-block, are one 8-byte broadcast from memory (a load, no shuffle).
+// Their definition sums a row's whole super-block as one integer
+// (row_groups_k_kernel.h), so the codes go straight into vpdpbusd, one
+// int32 accumulator per sub-block g of 32 for the two pairs of vectors
+// that share its scale (k = 4h..4h + 3: at most 8 · 7 · 128 a lane, an
+// int16), and the accumulators of g and g + 1, packed as a lane's two
+// int16, meet their scales in one vpdpwssd: 5.5 multiply-class
+// instructions per sub-block of a pair where vpmaddubsw and vpdpwssd took
+// 8. Lanes 2r and 2r + 1 are added as integers before the float step, so
+// both hold row r's. reach-gemv-bench in L3, Zen 5, best of eight
+// interleaved runs against vpmaddubsw + vpdpwssd per vector pair: one
+// thread Q2_K 33.0 -> 37.9 GiB/s, Q3_K 32.2 -> 36.9; two threads 56.4 ->
+// 62.4, 56.2 -> 61.2 (the prototype of session 26). (An activation laid
+// out ahead as 64-byte vectors, 2 KiB a super-block, measured +10-18% at
+// 2048 columns but lost at 5632, where it no longer fits L1.)
 template <DType Type>
 void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
   using Header = LowBitsHeader<Type>;
@@ -523,54 +526,54 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
                                      _mm512_castsi256_si512(_mm256_loadu_si256(
                                          reinterpret_cast<const __m256i*>(p + Header::kUnitBytes))));
   };
+  const auto row_total = [](__m512i v) { return _mm512_add_epi32(v, _mm512_shuffle_epi32(v, _MM_PERM_CDAB)); };
   const __m512i low2 = _mm512_set1_epi8(3);
-  __m512 scaled_pair[4], minsum_pair[4];  // Q3_K has no minimums: +0
-  for (int kp = 0; kp < 4; ++kp) scaled_pair[kp] = minsum_pair[kp] = _mm512_setzero_ps();
+  __m512 scaled = _mm512_setzero_ps(), minsum = _mm512_setzero_ps();  // Q3_K has no minimums: +0
   for (int64_t s = 0; s < job.supers; ++s) {
     const Header header(line, ahead);
     line += Header::kBytes;
-    const Scales16x2<Header::kQ3> scales(header.scales), mins(header.mins);  // Q2_K's are 0..15
+    const Scales16x2<Header::kQ3> scales(header.scales);
+    const Scales16x2<false> minimums(header.mins);  // Q2_K's; unused (and dropped) for Q3_K
     const BlockQ8K* x = job.xq + s;
-    const __m512 dd = rows_doubled_ps(_mm256_mul_ps(header.d, _mm256_set1_ps(x->d)));
-    const __m512 ddmin =
-        rows_doubled_ps(_mm256_xor_ps(_mm256_mul_ps(header.dmin, _mm256_set1_ps(x->d)), _mm256_set1_ps(-0.0f)));
-#pragma GCC unroll 4
-    for (int kp = 0; kp < 4; ++kp, line += 2 * Header::kUnitBytes) {  // vectors k = 2kp and 2kp + 1
-      for (int at = 0; at < 2 * Header::kUnitBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
-      const char* low_bits = Header::kQ3 ? line + 32 : line;
-      const __m512i low[2] = {pair_at(low_bits), pair_at(low_bits + 32)};
-      __m512i q[8];
-      for (int g = 0; g < 8; ++g) q[g] = _mm512_and_si512(_mm512_srli_epi16(low[g / 4], 2 * (g % 4)), low2);
-      if constexpr (Header::kQ3) {
-        const __m512i third = pair_at(line);
-        for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], bit_to_512(third, g, 2));
+    __m512i codes = _mm512_setzero_si512(), mins = _mm512_setzero_si512();
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {  // vectors 4h..4h + 3, scales 2g + h
+      __m512i sub_block[8];
+      for (int g = 0; g < 8; ++g) sub_block[g] = _mm512_setzero_si512();
+#pragma GCC unroll 2
+      for (int kp = 2 * h; kp < 2 * h + 2; ++kp, line += 2 * Header::kUnitBytes) {  // vectors 2kp, 2kp + 1
+        for (int at = 0; at < 2 * Header::kUnitBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
+        const char* low_bits = Header::kQ3 ? line + 32 : line;
+        const __m512i low[2] = {pair_at(low_bits), pair_at(low_bits + 32)};
+        __m512i q[8];
+        for (int g = 0; g < 8; ++g) q[g] = _mm512_and_si512(_mm512_srli_epi16(low[g / 4], 2 * (g % 4)), low2);
+        if constexpr (Header::kQ3) {
+          const __m512i third = pair_at(line);
+          for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], bit_to_512(third, g, 2));
+        }
+        for (int g = 0; g < 8; ++g)
+          sub_block[g] = _mm512_dpbusd_epi32(sub_block[g], q[g], broadcast8_512(x->qs + 32 * g + 8 * kp));
+        const __m512i bsum_pairs = broadcast8_512(x->bsums + 4 * kp);  // sub-blocks 4kp..4kp + 3
+        if constexpr (Header::kQ3)
+          codes = _mm512_sub_epi32(codes, _mm512_slli_epi32(_mm512_madd_epi16(scales.pairs16(kp), bsum_pairs), 2));
+        else
+          mins = _mm512_add_epi32(mins, _mm512_madd_epi16(minimums.pairs16(kp), bsum_pairs));
       }
-      __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
       for (int g = 0; g < 8; g += 2) {
-        even = _mm512_dpwssd_epi32(even, _mm512_maddubs_epi16(q[g], broadcast8_512(x->qs + 32 * g + 8 * kp)),
-                                   scales.scale16(2 * g + kp / 2));
-        odd = _mm512_dpwssd_epi32(odd, _mm512_maddubs_epi16(q[g + 1], broadcast8_512(x->qs + 32 * (g + 1) + 8 * kp)),
-                                  scales.scale16(2 * (g + 1) + kp / 2));
+        const __m512i packed = _mm512_mask_blend_epi16(0xAAAAAAAAu, sub_block[g], _mm512_slli_epi32(sub_block[g + 1], 16));
+        codes = _mm512_dpwssd_epi32(codes, packed, scales.scales_of_pair(g, h));
       }
-      __m512i codes = _mm512_add_epi32(even, odd);
-      const __m512i bsum_pairs = broadcast8_512(x->bsums + 4 * kp);  // sub-blocks 4kp..4kp + 3
-      if constexpr (Header::kQ3)
-        codes = _mm512_sub_epi32(codes, _mm512_slli_epi32(_mm512_madd_epi16(scales.pairs16(kp), bsum_pairs), 2));
-      scaled_pair[kp] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(codes), scaled_pair[kp]);
-      if constexpr (!Header::kQ3)
-        minsum_pair[kp] = _mm512_fmadd_ps(ddmin, _mm512_cvtepi32_ps(_mm512_madd_epi16(mins.pairs16(kp), bsum_pairs)),
-                                          minsum_pair[kp]);
+    }
+    const __m256 x_d = _mm256_set1_ps(x->d);
+    scaled = _mm512_fmadd_ps(rows_doubled_ps(_mm256_mul_ps(header.d, x_d)), _mm512_cvtepi32_ps(row_total(codes)), scaled);
+    if constexpr (!Header::kQ3) {
+      const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(header.dmin, x_d), _mm256_set1_ps(-0.0f));
+      minsum = _mm512_fmadd_ps(rows_doubled_ps(ddmin), _mm512_cvtepi32_ps(row_total(mins)), minsum);
     }
   }
-  // Lanes 2r, 2r + 1 back to halves (lane r vector 2kp, lane 8 + r 2kp + 1).
-  const __m512i halves = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-  for (int kp = 0; kp < 4; ++kp) {
-    scaled_pair[kp] = _mm512_permutexvar_ps(halves, scaled_pair[kp]);
-    minsum_pair[kp] = _mm512_permutexvar_ps(halves, minsum_pair[kp]);
-  }
-  __m256 minsum[8];
-  split_pairs(minsum_pair, minsum);
-  store_pair_lane_sums(scaled_pair, minsum, y, job.rows, rows);
+  const __m512i even_lanes = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+  const __m256 sum[1] = {_mm512_castps512_ps256(_mm512_permutexvar_ps(even_lanes, _mm512_add_ps(scaled, minsum)))};
+  store_row_sums<1>(sum, y, job.rows, rows);
 }
 
 // Q4_K and Q5_K prefill: multiply_k_type's order (blocks of activation

@@ -18,7 +18,11 @@
 // and row, tried first for Q4_K, was faster for prefill but parted from
 // llama.cpp on one of the 94 comparisons by 0.064 in logits: a flipped
 // rounding of the next layer's 8-bit activations grows). Here lane l of a
-// row is vector k = l of each sub-block: one accumulator per l. A variant
+// row is vector k = l of each sub-block: one accumulator per l.
+// Q2_K and Q3_K are the exception: one lane (l = 0 takes every element and
+// sub-block) and the dot scaled(0) + minsum(0), which lets their AVX-512
+// decode sum codes with vpdpbusd before it applies the scales (its
+// comment); test/e2e's 106 comparisons stayed identical with it. A variant
 // supplies a policy D:
 //   D::add(acc, u8, s8, scale16)    acc + Σ over each lane's four bytes of
 //                                   u8·s8 (u8 < 64), times the lane's int16
@@ -121,25 +125,35 @@ inline void add_minimums(const __m256i (&min_of)[8], __m256 dmin, float x_d, con
   }
 }
 
+// sum[t] (one float per row of the group) into y[t * y_stride + r] for
+// the group's `rows` real rows, for each of T activation rows.
+template <int T>
+void store_row_sums(const __m256 (&sum)[T], float* y, int64_t y_stride, int64_t rows) {
+  for (int t = 0; t < T; ++t) {
+    float* out = y + t * y_stride;
+    if (rows == kRows) {
+      _mm256_storeu_ps(out, sum[t]);
+    } else {
+      alignas(32) float lanes[kRows];
+      _mm256_store_ps(lanes, sum[t]);
+      for (int64_t r = 0; r < rows; ++r) out[r] = lanes[r];
+    }
+  }
+}
+
 // Σ_l scaled(l) + minsum(l) in the order the header gives, for each of T
 // activation rows, into y[t * y_stride + r] for the group's `rows` real rows.
 template <int T>
 void store_lane_sums(const __m256 (&scaled)[T][8], const __m256 (&minsum)[T][8], float* y, int64_t y_stride,
                      int64_t rows) {
+  __m256 sum[T];
   for (int t = 0; t < T; ++t) {
     __m256 v[8];
     for (int l = 0; l < 8; ++l) v[l] = _mm256_add_ps(scaled[t][l], minsum[t][l]);
     for (int l = 0; l < 4; ++l) v[l] = _mm256_add_ps(v[l], v[l + 4]);
-    const __m256 sum = _mm256_add_ps(_mm256_add_ps(v[0], v[2]), _mm256_add_ps(v[1], v[3]));
-    float* out = y + t * y_stride;
-    if (rows == kRows) {
-      _mm256_storeu_ps(out, sum);
-    } else {
-      alignas(32) float lanes[kRows];
-      _mm256_store_ps(lanes, sum);
-      for (int64_t r = 0; r < rows; ++r) out[r] = lanes[r];
-    }
+    sum[t] = _mm256_add_ps(_mm256_add_ps(v[0], v[2]), _mm256_add_ps(v[1], v[3]));
   }
+  store_row_sums<T>(sum, y, y_stride, rows);
 }
 
 // Bit `from` of each byte moved alone to bit `to` (Q5_K's fifth bit of a
@@ -356,24 +370,24 @@ struct LowBitsHeader {
 // t0..t0+T-1. As the Q4_K kernel, vector k of every sub-block at once (one
 // unit); the scales are per 16 elements as Q6_K's: vector k of sub-block g
 // takes scale 2g + k/4. Q3_K's codes are stored plus 4 (offset 4·subs, as
-// Q6_K's 32); Q2_K's minimums are per 16 elements: mins(l) = Σ_{j = 2l,
-// 2l+1} m_j · Σ x over sub-block j.
+// Q6_K's 32); Q2_K's minimums are per 16 elements. Unlike the other
+// K-quants, a row's whole super-block is one integer lane (the header's
+// definition with l = 0 only): codes, subs and mins summed over all 256
+// elements, then one float step each.
 template <class D, DType Type, int T>
 void q2_q3_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
   using Header = LowBitsHeader<Type>;
   const Ahead ahead = job.ahead;
-  __m256 scaled[T][8], minsum[T][8];  // Q3_K has no minimums: minsum stays +0
-  for (int t = 0; t < T; ++t)
-    for (int l = 0; l < 8; ++l) scaled[t][l] = minsum[t][l] = _mm256_setzero_ps();
+  __m256 scaled[T], minsum[T];  // Q3_K has no minimums: minsum stays +0
+  for (int t = 0; t < T; ++t) scaled[t] = minsum[t] = _mm256_setzero_ps();
   for (int64_t s = 0; s < job.supers; ++s) {
     const Header header(line, ahead);
     line += Header::kBytes;
     const BlockQ8K* x[T];
-    __m256 dd[T], ddmin[T];
+    __m256i codes[T], mins[T];  // codes less Q3_K's offset; Q2_K's minimums
     for (int t = 0; t < T; ++t) {
       x[t] = job.xq + (t0 + t) * job.supers + s;
-      dd[t] = _mm256_mul_ps(header.d, _mm256_set1_ps(x[t]->d));
-      ddmin[t] = _mm256_xor_ps(_mm256_mul_ps(header.dmin, _mm256_set1_ps(x[t]->d)), _mm256_set1_ps(-0.0f));
+      codes[t] = mins[t] = _mm256_setzero_si256();
     }
     __m256i scale16[16];
     for (int j = 0; j < 16; ++j) scale16[j] = header.scales.scale16(j);
@@ -392,23 +406,31 @@ void q2_q3_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0
         for (int g = 0; g < 8; ++g) q[g] = _mm256_or_si256(q[g], bit_to(third, g, 2));
       }
       for (int t = 0; t < T; ++t) {
-        __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();
+        __m256i even = codes[t], odd = _mm256_setzero_si256();
         for (int g = 0; g < 8; g += 2) {
           even = D::add(even, q[g], broadcast4(x[t]->qs + 32 * g + 4 * k), scale16[2 * g + k / 4]);
           odd = D::add(odd, q[g + 1], broadcast4(x[t]->qs + 32 * (g + 1) + 4 * k), scale16[2 * (g + 1) + k / 4]);
         }
-        __m256i codes = _mm256_add_epi32(even, odd);
+        codes[t] = _mm256_add_epi32(even, odd);
         const __m256i bsums = broadcast4(reinterpret_cast<const int8_t*>(x[t]->bsums + 2 * k));  // sub-blocks 2k, 2k + 1
         if constexpr (Header::kQ3)
-          codes = _mm256_sub_epi32(codes, _mm256_slli_epi32(_mm256_madd_epi16(header.scales.pair16(k), bsums), 2));
-        scaled[t][k] = _mm256_fmadd_ps(dd[t], _mm256_cvtepi32_ps(codes), scaled[t][k]);
-        if constexpr (!Header::kQ3)
-          minsum[t][k] = _mm256_fmadd_ps(ddmin[t], _mm256_cvtepi32_ps(_mm256_madd_epi16(header.mins.pair16(k), bsums)),
-                                         minsum[t][k]);
+          codes[t] = _mm256_sub_epi32(codes[t], _mm256_slli_epi32(_mm256_madd_epi16(header.scales.pair16(k), bsums), 2));
+        else
+          mins[t] = _mm256_add_epi32(mins[t], _mm256_madd_epi16(header.mins.pair16(k), bsums));
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const __m256 x_d = _mm256_set1_ps(x[t]->d);
+      scaled[t] = _mm256_fmadd_ps(_mm256_mul_ps(header.d, x_d), _mm256_cvtepi32_ps(codes[t]), scaled[t]);
+      if constexpr (!Header::kQ3) {
+        const __m256 ddmin = _mm256_xor_ps(_mm256_mul_ps(header.dmin, x_d), _mm256_set1_ps(-0.0f));
+        minsum[t] = _mm256_fmadd_ps(ddmin, _mm256_cvtepi32_ps(mins[t]), minsum[t]);
       }
     }
   }
-  store_lane_sums<T>(scaled, minsum, y + t0 * job.rows, job.rows, rows);
+  __m256 sum[T];
+  for (int t = 0; t < T; ++t) sum[t] = _mm256_add_ps(scaled[t], minsum[t]);
+  store_row_sums<T>(sum, y + t0 * job.rows, job.rows, rows);
 }
 
 // Activation rows per block in a prefill: every group of the job's share

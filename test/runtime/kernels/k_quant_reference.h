@@ -1,9 +1,9 @@
 #pragma once
 // The K-quants' product with a Q8_K activation as kernels/row_groups_k_kernel.h
 // defines it, in plain scalar code written from ggml's block_qN_K structs
-// (byte offsets, not the project's decoders), one element at a time: eight
-// lanes of exact integers per super-block, one FMA per lane, the lanes
-// summed in the kernel's order. The integer sums are exact, so a kernel
+// (byte offsets, not the project's decoders), one element at a time: lanes
+// of exact integers per super-block (eight, or one for Q2_K and Q3_K), one
+// FMA per lane, the lanes summed in the kernel's order. The integer sums are exact, so a kernel
 // must give the very bits.
 #include <gtest/gtest.h>
 
@@ -84,10 +84,17 @@ inline std::vector<size_t> k_f16_offsets(DType type) {
   }
 }
 
+// How many integer lanes a row's super-block is summed in: Q2_K and Q3_K
+// one (the whole super-block), the others eight (lane (e % 32) / 4 of
+// element e, sub-blocks 2l and 2l + 1 of 16 in lane l).
+inline int k_lanes(DType type) { return type == DType::Q2_K || type == DType::Q3_K ? 1 : 8; }
+
 // One row of n elements (n/256 super-blocks) times the activation x.
 inline float k_reference_dot(DType type, const std::byte* row, const BlockQ8K* x, int64_t n) {
   const size_t block_bytes = static_cast<size_t>(type_traits(type).block_bytes);
-  const int offset = k_offset(type);
+  const int offset = k_offset(type), lanes = k_lanes(type);
+  const auto lane_of_element = [&](int e) { return lanes == 1 ? 0 : (e % 32) / 4; };
+  const auto lane_of_sub_block = [&](int j) { return lanes == 1 ? 0 : j / 2; };  // j of 16 elements
   float scaled[8] = {}, minsum[8] = {};
   for (int64_t b = 0; b < n / 256; ++b) {
     const auto* p = reinterpret_cast<const uint8_t*>(row) + b * block_bytes;
@@ -96,22 +103,22 @@ inline float k_reference_dot(DType type, const std::byte* row, const BlockQ8K* x
     float d = 0, dmin = 0;
     for (int e = 0; e < 256; ++e) {
       const KElement el = k_element(type, p, e);
-      codes[(e % 32) / 4] += el.scale * (el.code + offset) * x[b].qs[e];  // the code as stored (unsigned)
+      codes[lane_of_element(e)] += el.scale * (el.code + offset) * x[b].qs[e];  // the code as stored (unsigned)
       scale[e / 16] = el.scale;
       min[e / 16] = el.min;
       d = el.d;
       dmin = el.dmin;
     }
-    for (int l = 0; l < 8; ++l)
-      for (int j = 2 * l; j <= 2 * l + 1; ++j) {
-        subs[l] += x[b].bsums[j] * scale[j];
-        mins[l] += x[b].bsums[j] * min[j];
-      }
-    for (int l = 0; l < 8; ++l) {
+    for (int j = 0; j < 16; ++j) {
+      subs[lane_of_sub_block(j)] += x[b].bsums[j] * scale[j];
+      mins[lane_of_sub_block(j)] += x[b].bsums[j] * min[j];
+    }
+    for (int l = 0; l < lanes; ++l) {
       scaled[l] = std::fma(d * x[b].d, static_cast<float>(codes[l] - offset * subs[l]), scaled[l]);
       minsum[l] = std::fma(-(dmin * x[b].d), static_cast<float>(mins[l]), minsum[l]);
     }
   }
+  if (lanes == 1) return scaled[0] + minsum[0];
   float v[8], s4[4];
   for (int l = 0; l < 8; ++l) v[l] = scaled[l] + minsum[l];
   for (int l = 0; l < 4; ++l) s4[l] = v[l] + v[l + 4];
