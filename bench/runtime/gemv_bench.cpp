@@ -134,12 +134,16 @@ void from_memory_shapes(benchmark::internal::Benchmark* b) {
     b->Args({static_cast<int64_t>(DType::Q4_0), 5632, 2048, threads, 160});  // 6.5 MB each
     b->Args({static_cast<int64_t>(DType::Q4_K), 5632, 2048, threads, 160});  // 6.5 MB each
     b->Args({static_cast<int64_t>(DType::Q6_K), 5632, 2048, threads, 112});  // 9.5 MB each
+    b->Args({static_cast<int64_t>(DType::Q2_K), 5632, 2048, threads, 280});  // 3.8 MB each
+    b->Args({static_cast<int64_t>(DType::Q3_K), 5632, 2048, threads, 216});  // 5.0 MB each
+    b->Args({static_cast<int64_t>(DType::Q5_K), 5632, 2048, threads, 136});  // 7.9 MB each
     // Decode's other shapes: down (gate's bytes in longer rows, which read
     // slower from memory on Zen 5) and q/o (smaller matrices).
     b->Args({static_cast<int64_t>(DType::Q4_0), 2048, 5632, threads, 160});  // 6.5 MB each
     b->Args({static_cast<int64_t>(DType::Q8_0), 2048, 5632, threads, 84});   // 12.3 MB each
     b->Args({static_cast<int64_t>(DType::Q4_K), 2048, 5632, threads, 160});  // 6.5 MB each
     b->Args({static_cast<int64_t>(DType::Q6_K), 2048, 5632, threads, 112});  // 9.5 MB each
+    b->Args({static_cast<int64_t>(DType::Q3_K), 2048, 5632, threads, 216});  // 5.0 MB each
     b->Args({static_cast<int64_t>(DType::Q4_0), 2048, 2048, threads, 440});  // 2.4 MB each
   }
 }

@@ -528,6 +528,13 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
   };
   const auto row_total = [](__m512i v) { return _mm512_add_epi32(v, _mm512_shuffle_epi32(v, _MM_PERM_CDAB)); };
   const __m512i low2 = _mm512_set1_epi8(3);
+  // Q2_K's code of sub-block g left where it sits in its byte, bits 2s and
+  // 2s + 1 (s = g % 4): one AND instead of a shift and an AND, and the
+  // code times 4^s (at most 192, still a u8) summed; the sum is shifted
+  // back once per sub-block and half, exactly (field_shift). Q3_K's third
+  // bit does not fit above field 3, so its codes are shifted down.
+  const auto field_shift = [](int g) { return Header::kQ3 ? 0 : g % 4; };
+  const auto field_of = [](int g) { return _mm512_set1_epi8(static_cast<char>(3 << (2 * (g % 4)))); };
   __m512 scaled = _mm512_setzero_ps(), minsum = _mm512_setzero_ps();  // Q3_K has no minimums: +0
   for (int64_t s = 0; s < job.supers; ++s) {
     const Header header(line, ahead);
@@ -546,10 +553,13 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
         const char* low_bits = Header::kQ3 ? line + 32 : line;
         const __m512i low[2] = {pair_at(low_bits), pair_at(low_bits + 32)};
         __m512i q[8];
-        for (int g = 0; g < 8; ++g) q[g] = _mm512_and_si512(_mm512_srli_epi16(low[g / 4], 2 * (g % 4)), low2);
         if constexpr (Header::kQ3) {
           const __m512i third = pair_at(line);
-          for (int g = 0; g < 8; ++g) q[g] = _mm512_or_si512(q[g], bit_to_512(third, g, 2));
+          for (int g = 0; g < 8; ++g)
+            q[g] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(low[g / 4], 2 * (g % 4)), low2),
+                                   bit_to_512(third, g, 2));
+        } else {
+          for (int g = 0; g < 8; ++g) q[g] = _mm512_and_si512(low[g / 4], field_of(g));
         }
         for (int g = 0; g < 8; ++g)
           sub_block[g] = _mm512_dpbusd_epi32(sub_block[g], q[g], broadcast8_512(x->qs + 32 * g + 8 * kp));
@@ -560,7 +570,10 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
           mins = _mm512_add_epi32(mins, _mm512_madd_epi16(minimums.pairs16(kp), bsum_pairs));
       }
       for (int g = 0; g < 8; g += 2) {
-        const __m512i packed = _mm512_mask_blend_epi16(0xAAAAAAAAu, sub_block[g], _mm512_slli_epi32(sub_block[g + 1], 16));
+        const int low_shift = 2 * field_shift(g), high_shift = 2 * field_shift(g + 1);
+        const __m512i low_half = low_shift ? _mm512_srli_epi32(sub_block[g], low_shift) : sub_block[g];
+        const __m512i packed =
+            _mm512_mask_blend_epi16(0xAAAAAAAAu, low_half, _mm512_slli_epi32(sub_block[g + 1], 16 - high_shift));
         codes = _mm512_dpwssd_epi32(codes, packed, scales.scales_of_pair(g, h));
       }
     }
