@@ -527,14 +527,22 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
                                          reinterpret_cast<const __m256i*>(p + Header::kUnitBytes))));
   };
   const auto row_total = [](__m512i v) { return _mm512_add_epi32(v, _mm512_shuffle_epi32(v, _MM_PERM_CDAB)); };
-  const __m512i low2 = _mm512_set1_epi8(3);
-  // Q2_K's code of sub-block g left where it sits in its byte, bits 2s and
+  // The code of sub-block g left where it sits in its byte, bits 2s and
   // 2s + 1 (s = g % 4): one AND instead of a shift and an AND, and the
-  // code times 4^s (at most 192, still a u8) summed; the sum is shifted
-  // back once per sub-block and half, exactly (field_shift). Q3_K's third
-  // bit does not fit above field 3, so its codes are shifted down.
-  const auto field_shift = [](int g) { return Header::kQ3 ? 0 : g % 4; };
+  // code times 4^s (Q2_K at most 192, still a u8) summed; the sum is
+  // shifted back once per sub-block and half, exactly (field_shift). Q3_K
+  // puts its third bit just above, at 2s + 2, where its group keeps it for
+  // g = 0..2 and one shift away for g = 4..6 (kQ3KThirdBitAt); field 3
+  // has no bit above it, so Q3_K moves it down to bits 4-5 (times 16, as
+  // field 2) with the third bit at 6.
+  const auto field_shift = [](int g) { return Header::kQ3 ? std::min(g % 4, 2) : g % 4; };
   const auto field_of = [](int g) { return _mm512_set1_epi8(static_cast<char>(3 << (2 * (g % 4)))); };
+  const auto q3_k_code = [&](__m512i low, __m512i third, int g) {
+    const int at = 2 * field_shift(g);  // the low bits' place, the third bit's at + 2
+    const __m512i field = g % 4 == 3 ? _mm512_srli_epi16(low, 2) : low;
+    return _mm512_or_si512(_mm512_and_si512(field, _mm512_set1_epi8(static_cast<char>(3 << at))),
+                           bit_to_512(third, kQ3KThirdBitAt[g], at + 2));
+  };
   __m512 scaled = _mm512_setzero_ps(), minsum = _mm512_setzero_ps();  // Q3_K has no minimums: +0
   for (int64_t s = 0; s < job.supers; ++s) {
     const Header header(line, ahead);
@@ -555,9 +563,7 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
         __m512i q[8];
         if constexpr (Header::kQ3) {
           const __m512i third = pair_at(line);
-          for (int g = 0; g < 8; ++g)
-            q[g] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(low[g / 4], 2 * (g % 4)), low2),
-                                   bit_to_512(third, g, 2));
+          for (int g = 0; g < 8; ++g) q[g] = q3_k_code(low[g / 4], third, g);
         } else {
           for (int g = 0; g < 8; ++g) q[g] = _mm512_and_si512(low[g / 4], field_of(g));
         }

@@ -69,6 +69,14 @@ void pack_block(const quants::BlockQ5K& block, int64_t r, std::byte* super) {
   for (int k = 0; k < 8; ++k) std::memcpy(super + kQ4KHeaderBytes + 32 * k + 4 * r, block.qh + 4 * k, 4);
 }
 
+// A Q3_K hmask byte with the third bit of sub-block g moved from bit g to
+// bit kQ3KThirdBitAt[g] (row_groups_layout.h).
+std::byte third_bits_moved(uint8_t hmask) {
+  unsigned moved = 0;
+  for (int g = 0; g < 8; ++g) moved |= ((hmask >> g) & 1u) << kQ3KThirdBitAt[g];
+  return static_cast<std::byte>(moved);
+}
+
 // Row r's low two bits of each code (and Q3_K's third bits) into the units
 // of its group's super-block (row_groups_layout.h), `header` bytes in.
 void pack_units(const uint8_t* qs, const uint8_t* hmask, int64_t r, std::byte* super, int64_t header) {
@@ -76,7 +84,7 @@ void pack_units(const uint8_t* qs, const uint8_t* hmask, int64_t r, std::byte* s
   for (int k = 0; k < 8; ++k) {
     std::byte* unit = super + header + unit_bytes * k;
     if (hmask) {
-      std::memcpy(unit + 4 * r, hmask + 4 * k, 4);
+      for (int j = 0; j < 4; ++j) unit[4 * r + j] = third_bits_moved(hmask[4 * k + j]);
       unit += 32;
     }
     std::memcpy(unit + 4 * r, qs + 4 * k, 4);

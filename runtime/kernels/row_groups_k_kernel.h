@@ -403,7 +403,7 @@ void q2_q3_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0
       for (int g = 0; g < 8; ++g) q[g] = two_bits(low[g / 4], g % 4);
       if constexpr (Header::kQ3) {
         const __m256i third = load_unaligned(line);
-        for (int g = 0; g < 8; ++g) q[g] = _mm256_or_si256(q[g], bit_to(third, g, 2));
+        for (int g = 0; g < 8; ++g) q[g] = _mm256_or_si256(q[g], bit_to(third, kQ3KThirdBitAt[g], 2));
       }
       for (int t = 0; t < T; ++t) {
         __m256i even = codes[t], odd = _mm256_setzero_si256();

@@ -109,7 +109,11 @@ struct Panels {
 //   hmask[4k ..]],) [8 rows][4 bytes qs[4k ..]], [8 rows][4 bytes
 //   qs[32 + 4k ..]]: byte j of a row's lane in the unit's qs vector h holds,
 //   at bits 2s, element 32(4h + s) + 4k + j, whose third bit (Q3_K) is bit
-//   4h + s of hmask byte j                           8 × 96 or 8 × 64 bytes
+//   kQ3KThirdBitAt[4h + s] of hmask byte j (bit 4h + s in ggml's; moved
+//   so AVX-512's decode finds it beside the low bits, its comment)
+//                                                    8 × 96 or 8 × 64 bytes
+// Where a Q3_K group's hmask bytes keep the third bit of sub-block g of 32.
+constexpr int kQ3KThirdBitAt[8] = {2, 4, 6, 0, 3, 5, 7, 1};
 constexpr int64_t kQ4KHeaderBytes = 128;
 constexpr int64_t kQ5KFifthBitBytes = 256;
 constexpr int64_t kQ6KHeaderBytes = 144;
