@@ -506,15 +506,15 @@ void q6_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
 // int32 accumulator per sub-block g of 32 for the two pairs of vectors
 // that share its scale (k = 4h..4h + 3: at most 8 · 7 · 128 a lane, an
 // int16), and the accumulators of g and g + 1, packed as a lane's two
-// int16, meet their scales in one vpdpwssd: 5.5 multiply-class
-// instructions per sub-block of a pair where vpmaddubsw and vpdpwssd took
-// 8. Lanes 2r and 2r + 1 are added as integers before the float step, so
-// both hold row r's. reach-gemv-bench in L3, Zen 5, best of eight
-// interleaved runs against vpmaddubsw + vpdpwssd per vector pair: one
-// thread Q2_K 33.0 -> 37.9 GiB/s, Q3_K 32.2 -> 36.9; two threads 56.4 ->
-// 62.4, 56.2 -> 61.2 (the prototype of session 26). (An activation laid
-// out ahead as 64-byte vectors, 2 KiB a super-block, measured +10-18% at
-// 2048 columns but lost at 5632, where it no longer fits L1.)
+// int16, meet their scales in one vpdpwssd: 40 multiply-class
+// instructions a super-block where vpmaddubsw and vpdpwssd per vector
+// pair took 64. Lanes 2r and 2r + 1 are added as integers before the
+// float step, so both hold row r's. Zen 5, reach-gemv-bench, 2 threads:
+// from memory against Q4_K in the same process Q2_K 0.735 -> 0.886, Q3_K
+// 0.722 -> 0.911 (six interleaved runs; docs/runtime.md, session 27). (An
+// activation laid out ahead as 64-byte vectors, 2 KiB a super-block,
+// measured +10-18% at 2048 columns but lost at 5632, where it no longer
+// fits L1.)
 template <DType Type>
 void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
   using Header = LowBitsHeader<Type>;

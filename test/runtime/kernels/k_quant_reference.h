@@ -3,8 +3,8 @@
 // defines it, in plain scalar code written from ggml's block_qN_K structs
 // (byte offsets, not the project's decoders), one element at a time: lanes
 // of exact integers per super-block (eight, or one for Q2_K and Q3_K), one
-// FMA per lane, the lanes summed in the kernel's order. The integer sums are exact, so a kernel
-// must give the very bits.
+// FMA per lane, the lanes summed in the kernel's order. The integer sums
+// are exact, so a kernel must give the very bits.
 #include <gtest/gtest.h>
 
 #include <cmath>
