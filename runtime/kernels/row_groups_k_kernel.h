@@ -125,22 +125,6 @@ inline void add_minimums(const __m256i (&min_of)[8], __m256 dmin, float x_d, con
   }
 }
 
-// sum[t] (one float per row of the group) into y[t * y_stride + r] for
-// the group's `rows` real rows, for each of T activation rows.
-template <int T>
-void store_row_sums(const __m256 (&sum)[T], float* y, int64_t y_stride, int64_t rows) {
-  for (int t = 0; t < T; ++t) {
-    float* out = y + t * y_stride;
-    if (rows == kRows) {
-      _mm256_storeu_ps(out, sum[t]);
-    } else {
-      alignas(32) float lanes[kRows];
-      _mm256_store_ps(lanes, sum[t]);
-      for (int64_t r = 0; r < rows; ++r) out[r] = lanes[r];
-    }
-  }
-}
-
 // Σ_l scaled(l) + minsum(l) in the order the header gives, for each of T
 // activation rows, into y[t * y_stride + r] for the group's `rows` real rows.
 template <int T>

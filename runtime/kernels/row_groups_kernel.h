@@ -54,6 +54,22 @@ inline __m256 load_lanes(const float* y, int64_t rows) {
   return _mm256_load_ps(lanes);
 }
 
+// sum[t] (one float per row of the group) into y[t * y_stride + r] for
+// the group's `rows` real rows, for each of T activation rows.
+template <int T>
+void store_row_sums(const __m256 (&sum)[T], float* y, int64_t y_stride, int64_t rows) {
+  for (int t = 0; t < T; ++t) {
+    float* out = y + t * y_stride;
+    if (rows == kRows) {
+      _mm256_storeu_ps(out, sum[t]);
+    } else {
+      alignas(32) float lanes[kRows];
+      _mm256_store_ps(lanes, sum[t]);
+      for (int64_t r = 0; r < rows; ++r) out[r] = lanes[r];
+    }
+  }
+}
+
 // The eight rows of one group times activation rows t0..t0+T-1; writes
 // y[(t0 + t) * job.rows + r] for the group's `rows` real rows. The group is
 // read front to back as one stream, line by line.
@@ -88,16 +104,7 @@ void group_times_rows(const std::byte* group, const GroupJob& job, int64_t t0, f
       }
     }
   }
-  for (int t = 0; t < T; ++t) {
-    float* out = y + (t0 + t) * job.rows;
-    if (rows == kRows) {
-      _mm256_storeu_ps(out, acc[t]);
-    } else {
-      alignas(32) float lanes[kRows];
-      _mm256_store_ps(lanes, acc[t]);
-      for (int64_t r = 0; r < rows; ++r) out[r] = lanes[r];
-    }
-  }
+  store_row_sums<T>(acc, y + t0 * job.rows, job.rows, rows);
 }
 
 // Groups [g0, g1) times all n activation rows: P::kTokens rows per pass
