@@ -536,12 +536,12 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
   // has no bit above it, so Q3_K moves it down to bits 4-5 (times 16, as
   // field 2) with the third bit at 6.
   const auto field_shift = [](int g) { return Header::kQ3 ? std::min(g % 4, 2) : g % 4; };
-  const auto field_of = [](int g) { return _mm512_set1_epi8(static_cast<char>(3 << (2 * (g % 4)))); };
-  const auto q3_k_code = [&](__m512i low, __m512i third, int g) {
+  const auto code = [&](__m512i low, __m512i third, int g) {  // third: Q3_K's only
     const int at = 2 * field_shift(g);  // the low bits' place, the third bit's at + 2
-    const __m512i field = g % 4 == 3 ? _mm512_srli_epi16(low, 2) : low;
-    return _mm512_or_si512(_mm512_and_si512(field, _mm512_set1_epi8(static_cast<char>(3 << at))),
-                           bit_to_512(third, kQ3KThirdBitAt[g], at + 2));
+    const __m512i field = Header::kQ3 && g % 4 == 3 ? _mm512_srli_epi16(low, 2) : low;
+    const __m512i low_bits = _mm512_and_si512(field, _mm512_set1_epi8(static_cast<char>(3 << at)));
+    if constexpr (Header::kQ3) return _mm512_or_si512(low_bits, bit_to_512(third, kQ3KThirdBitAt[g], at + 2));
+    else return low_bits;
   };
   __m512 scaled = _mm512_setzero_ps(), minsum = _mm512_setzero_ps();  // Q3_K has no minimums: +0
   for (int64_t s = 0; s < job.supers; ++s) {
@@ -560,15 +560,10 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
         for (int at = 0; at < 2 * Header::kUnitBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
         const char* low_bits = Header::kQ3 ? line + 32 : line;
         const __m512i low[2] = {pair_at(low_bits), pair_at(low_bits + 32)};
-        __m512i q[8];
-        if constexpr (Header::kQ3) {
-          const __m512i third = pair_at(line);
-          for (int g = 0; g < 8; ++g) q[g] = q3_k_code(low[g / 4], third, g);
-        } else {
-          for (int g = 0; g < 8; ++g) q[g] = _mm512_and_si512(low[g / 4], field_of(g));
-        }
+        const __m512i third = Header::kQ3 ? pair_at(line) : _mm512_setzero_si512();
         for (int g = 0; g < 8; ++g)
-          sub_block[g] = _mm512_dpbusd_epi32(sub_block[g], q[g], broadcast8_512(x->qs + 32 * g + 8 * kp));
+          sub_block[g] = _mm512_dpbusd_epi32(sub_block[g], code(low[g / 4], third, g),
+                                             broadcast8_512(x->qs + 32 * g + 8 * kp));
         const __m512i bsum_pairs = broadcast8_512(x->bsums + 4 * kp);  // sub-blocks 4kp..4kp + 3
         if constexpr (Header::kQ3)
           codes = _mm512_sub_epi32(codes, _mm512_slli_epi32(_mm512_madd_epi16(scales.pairs16(kp), bsum_pairs), 2));

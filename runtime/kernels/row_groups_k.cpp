@@ -1,6 +1,7 @@
 // K-quant weights (Q2_K to Q6_K) in row groups: packing and the product's
 // dispatch (row_groups.h is the interface, row_groups_layout.h the layout,
 // row_groups_k_kernel.h the arithmetic).
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -69,13 +70,18 @@ void pack_block(const quants::BlockQ5K& block, int64_t r, std::byte* super) {
   for (int k = 0; k < 8; ++k) std::memcpy(super + kQ4KHeaderBytes + 32 * k + 4 * r, block.qh + 4 * k, 4);
 }
 
-// A Q3_K hmask byte with the third bit of sub-block g moved from bit g to
-// bit kQ3KThirdBitAt[g] (row_groups_layout.h).
-std::byte third_bits_moved(uint8_t hmask) {
-  unsigned moved = 0;
-  for (int g = 0; g < 8; ++g) moved |= ((hmask >> g) & 1u) << kQ3KThirdBitAt[g];
-  return static_cast<std::byte>(moved);
-}
+// Each Q3_K hmask byte with the third bit of sub-block g moved from bit g
+// to bit kQ3KThirdBitAt[g] (row_groups_layout.h): a table, so packing pays
+// one lookup per byte.
+constexpr std::array<std::byte, 256> kThirdBitsMoved = [] {
+  std::array<std::byte, 256> table{};
+  for (unsigned hmask = 0; hmask < 256; ++hmask) {
+    unsigned moved = 0;
+    for (int g = 0; g < 8; ++g) moved |= ((hmask >> g) & 1u) << kQ3KThirdBitAt[g];
+    table[hmask] = static_cast<std::byte>(moved);
+  }
+  return table;
+}();
 
 // Row r's low two bits of each code (and Q3_K's third bits) into the units
 // of its group's super-block (row_groups_layout.h), `header` bytes in.
@@ -84,7 +90,7 @@ void pack_units(const uint8_t* qs, const uint8_t* hmask, int64_t r, std::byte* s
   for (int k = 0; k < 8; ++k) {
     std::byte* unit = super + header + unit_bytes * k;
     if (hmask) {
-      for (int j = 0; j < 4; ++j) unit[4 * r + j] = third_bits_moved(hmask[4 * k + j]);
+      for (int j = 0; j < 4; ++j) unit[4 * r + j] = kThirdBitsMoved[hmask[4 * k + j]];
       unit += 32;
     }
     std::memcpy(unit + 4 * r, qs + 4 * k, 4);
