@@ -198,7 +198,7 @@ WeightMatrix::WeightMatrix(const TensorView& w, PackedStorage& storage, ThreadPo
   data_ = w.data;
   if (kernel_->packed) {
     std::byte* packed = storage.take(packed_bytes(w, panel_columns));
-    row_groups::pack(w, packed, pool, panel_columns);
+    row_groups::pack(w, packed, pool, panel_columns, isa);
     data_ = packed;
   }
 }

@@ -108,8 +108,8 @@ size_t packed_bytes(const TensorView& w, int64_t panel_columns) {
   return panel_offset(w.dtype, w.rows(), panels, last) + groups * group_bytes(w.dtype, panels.size(last));
 }
 
-void pack(const TensorView& w, std::byte* out, ThreadPool& pool, int64_t panel_columns) {
-  if (is_k_quant(w.dtype)) return pack_k_groups(w, out, pool);
+void pack(const TensorView& w, std::byte* out, ThreadPool& pool, int64_t panel_columns, Isa isa) {
+  if (is_k_quant(w.dtype)) return pack_k_groups(w, out, pool, isa);
   const Panels panels = panels_of(w.cols(), panel_columns);
   for (int64_t p = 0; p < panels.count(); ++p) pack_panel(w, panels.begin(p), panels.size(p),
                                                           out + panel_offset(w.dtype, w.rows(), panels, p), pool);

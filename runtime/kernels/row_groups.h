@@ -53,7 +53,9 @@ namespace reach::run::row_groups {
 // Bytes the packed form of W (Q8_0, Q4_0 or a K-quant, {rows, cols}) takes.
 size_t packed_bytes(const TensorView& w, int64_t panel_columns);
 // Writes W's packed form to `out` (packed_bytes(w) bytes, 64-byte aligned).
-void pack(const TensorView& w, std::byte* out, ThreadPool& pool, int64_t panel_columns);
+// `isa`: the variant that will multiply it (Q2_K's and Q3_K's layout depends
+// on it, row_groups_layout.h).
+void pack(const TensorView& w, std::byte* out, ThreadPool& pool, int64_t panel_columns, Isa isa);
 
 // One of the products of an activation X: packed W {rows, cols} and where
 // Y[n, rows] goes.

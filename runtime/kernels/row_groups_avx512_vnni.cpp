@@ -13,6 +13,10 @@
 namespace reach::run::row_groups {
 namespace {
 
+// How this variant's matrices are packed: Q2_K's and Q3_K's units in pairs.
+constexpr bool kUnitsPaired = k_units_paired(Isa::avx512_vnni);
+static_assert(kUnitsPaired, "the Q2_K/Q3_K decode below loads paired units");
+
 struct Avx512Dpbusd {
   static __m256i apply(__m256i acc, __m256i u8, __m256i s8) { return _mm256_dpbusd_epi32(acc, u8, s8); }
 };
@@ -223,10 +227,11 @@ inline __m512i shuffle_alternate_lanes(__m512i v, const std::array<int, 4>& even
   return _mm512_shuffle_epi8(v, _mm512_setr_epi32(e0, o1, e2, o3, e0, o1, e2, o3, e0, o1, e2, o3, e0, o1, e2, o3));
 }
 
-// Row r's 32-bit lane of a 256-bit vector in lanes 2r and 2r + 1 of a
-// 512-bit one: the layout of the interleaved decode below.
+// Row r's 32-bit lane of a 256-bit vector in lanes 2i and 2i + 1 of a
+// 512-bit one, i = kPairLaneOfRow[r]: the rows' places in a Q2_K/Q3_K pair
+// of units (row_groups_layout.h), which the interleaved decode below loads.
 inline __m512i rows_doubled(__m256i v) {
-  return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+  return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 1, 1, 4, 4, 5, 5, 2, 2, 3, 3, 6, 6, 7, 7),
                                   _mm512_castsi256_si512(v));
 }
 inline __m512 rows_doubled_ps(__m256 v) { return _mm512_castsi512_ps(rows_doubled(_mm256_castps_si256(v))); }
@@ -497,8 +502,9 @@ void q6_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
 }
 
 // Q2_K and Q3_K decode, one group: vectors k and k + 1 of a pair
-// interleaved, row r's vector k in 32-bit lane 2r and vector k + 1 in lane
-// 2r + 1 (one vpermt2d from the two units, which sit side by side). Then
+// interleaved as this variant packs them (k_units_paired,
+// row_groups_layout.h), a row's vector k in an even 32-bit lane and
+// vector k + 1 in the odd one above, one load each. Then
 // the activation quants the lanes need, 4k..4k + 3 and 4k + 4..4k + 7 of a
 // sub-block, are one 8-byte broadcast from memory (a load, no shuffle).
 // Their definition sums a row's whole super-block as one integer
@@ -508,8 +514,8 @@ void q6_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t
 // int16), and the accumulators of g and g + 1, packed as a lane's two
 // int16, meet their scales in one vpdpwssd: 40 multiply-class
 // instructions a super-block where vpmaddubsw and vpdpwssd per vector
-// pair took 64. Lanes 2r and 2r + 1 are added as integers before the
-// float step, so both hold row r's. Zen 5, reach-gemv-bench, 2 threads:
+// pair took 64. Lanes 2i and 2i + 1 are added as integers before the
+// float step, so both hold their row's. Zen 5, reach-gemv-bench, 2 threads:
 // from memory against Q4_K in the same process Q2_K 0.735 -> 0.886, Q3_K
 // 0.722 -> 0.911 (six interleaved runs; docs/runtime.md, session 27). (An
 // activation laid out ahead as 64-byte vectors, 2 KiB a super-block,
@@ -519,13 +525,7 @@ template <DType Type>
 void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int64_t rows) {
   using Header = LowBitsHeader<Type>;
   const Ahead ahead = job.ahead;
-  const __m512i interleave = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const auto pair_at = [&](const char* p) {  // unit k's 32 bytes at p, unit k + 1's interleaved
-    return _mm512_permutex2var_epi32(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))),
-                                     interleave,
-                                     _mm512_castsi256_si512(_mm256_loadu_si256(
-                                         reinterpret_cast<const __m256i*>(p + Header::kUnitBytes))));
-  };
+  const auto pair_at = [](const char* p) { return _mm512_loadu_si512(p); };  // packed interleaved
   const auto row_total = [](__m512i v) { return _mm512_add_epi32(v, _mm512_shuffle_epi32(v, _MM_PERM_CDAB)); };
   // The code of sub-block g left where it sits in its byte, bits 2s and
   // 2s + 1 (s = g % 4): one AND instead of a shift and an AND, and the
@@ -558,8 +558,8 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
 #pragma GCC unroll 2
       for (int kp = 2 * h; kp < 2 * h + 2; ++kp, line += 2 * Header::kUnitBytes) {  // vectors 2kp, 2kp + 1
         for (int at = 0; at < 2 * Header::kUnitBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
-        const char* low_bits = Header::kQ3 ? line + 32 : line;
-        const __m512i low[2] = {pair_at(low_bits), pair_at(low_bits + 32)};
+        const char* low_bits = Header::kQ3 ? line + 64 : line;
+        const __m512i low[2] = {pair_at(low_bits), pair_at(low_bits + 64)};
         const __m512i third = Header::kQ3 ? pair_at(line) : _mm512_setzero_si512();
         for (int g = 0; g < 8; ++g)
           sub_block[g] = _mm512_dpbusd_epi32(sub_block[g], code(low[g / 4], third, g),
@@ -585,8 +585,8 @@ void q2_q3_k_decode_group(const char* line, const KGroupJob& job, float* y, int6
       minsum = _mm512_fmadd_ps(rows_doubled_ps(ddmin), _mm512_cvtepi32_ps(row_total(mins)), minsum);
     }
   }
-  const __m512i even_lanes = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
-  const __m256 sum[1] = {_mm512_castps512_ps256(_mm512_permutexvar_ps(even_lanes, _mm512_add_ps(scaled, minsum)))};
+  const __m512i row_lanes = _mm512_setr_epi32(0, 2, 8, 10, 4, 6, 12, 14, 0, 2, 8, 10, 4, 6, 12, 14);  // 2 kPairLaneOfRow[r]
+  const __m256 sum[1] = {_mm512_castps512_ps256(_mm512_permutexvar_ps(row_lanes, _mm512_add_ps(scaled, minsum)))};
   store_row_sums<1>(sum, y, job.rows, rows);
 }
 
@@ -608,7 +608,7 @@ void q4_q5_k_pairs(const KGroupJob& job, int64_t g0, int64_t g1) {
       for (; t < t1; ++t) q4_q5_k_pair_times_rows<Type, 1>(a, a + job.group_stride, job, t, y, rows);
     }
   }
-  if (paired_end < g1) multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, paired_end, g1);
+  if (paired_end < g1) multiply_k_with<VnniKDot<Avx512Dpwssd>, kUnitsPaired>(job, paired_end, g1);
 }
 
 }  // namespace
@@ -631,10 +631,10 @@ void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
   switch (job.type) {
     case DType::Q2_K:
       return decode ? decode_each_group<q2_q3_k_decode_group<DType::Q2_K>>(job, g0, g1)
-                    : multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
+                    : multiply_k_with<VnniKDot<Avx512Dpwssd>, kUnitsPaired>(job, g0, g1);
     case DType::Q3_K:
       return decode ? decode_each_group<q2_q3_k_decode_group<DType::Q3_K>>(job, g0, g1)
-                    : multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
+                    : multiply_k_with<VnniKDot<Avx512Dpwssd>, kUnitsPaired>(job, g0, g1);
     case DType::Q4_K:
       return decode ? decode_each_group<q4_q5_k_decode_group<DType::Q4_K>>(job, g0, g1)
                     : q4_q5_k_pairs<DType::Q4_K>(job, g0, g1);
@@ -643,7 +643,7 @@ void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
                     : q4_q5_k_pairs<DType::Q5_K>(job, g0, g1);
     default:
       return decode ? decode_each_group<q6_k_decode_group>(job, g0, g1)
-                    : multiply_k_with<VnniKDot<Avx512Dpwssd>>(job, g0, g1);
+                    : multiply_k_with<VnniKDot<Avx512Dpwssd>, kUnitsPaired>(job, g0, g1);
   }
 }
 }  // namespace avx512_vnni

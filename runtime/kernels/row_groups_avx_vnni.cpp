@@ -22,7 +22,7 @@ struct AvxVnni : VnniDots<AvxVnniDpbusd> {
 namespace avx_vnni {
 void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) { multiply_groups_with<AvxVnni>(job, g0, g1); }
 void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
-  multiply_k_with<VnniKDot<AvxVnniDpwssd>>(job, g0, g1);
+  multiply_k_with<VnniKDot<AvxVnniDpwssd>, k_units_paired(Isa::avx_vnni)>(job, g0, g1);
 }
 }  // namespace avx_vnni
 

@@ -84,33 +84,38 @@ constexpr std::array<std::byte, 256> kThirdBitsMoved = [] {
 }();
 
 // Row r's low two bits of each code (and Q3_K's third bits) into the units
-// of its group's super-block (row_groups_layout.h), `header` bytes in.
-void pack_units(const uint8_t* qs, const uint8_t* hmask, int64_t r, std::byte* super, int64_t header) {
+// of its group's super-block (row_groups_layout.h), `header` bytes in, one
+// unit per vector or (`paired`) interleaved in pairs.
+void pack_units(const uint8_t* qs, const uint8_t* hmask, int64_t r, std::byte* super, int64_t header, bool paired) {
   const int64_t unit_bytes = hmask ? 96 : 64;
   for (int k = 0; k < 8; ++k) {
-    std::byte* unit = super + header + unit_bytes * k;
+    // Row r's 4 bytes of vector k's first 32-byte vector, and the distance
+    // to its next ones.
+    std::byte* lane = paired ? super + header + 2 * unit_bytes * (k / 2) + 8 * kPairLaneOfRow[r] + 4 * (k % 2)
+                             : super + header + unit_bytes * k + 4 * r;
+    const int64_t next = paired ? 64 : 32;
     if (hmask) {
-      for (int j = 0; j < 4; ++j) unit[4 * r + j] = kThirdBitsMoved[hmask[4 * k + j]];
-      unit += 32;
+      for (int j = 0; j < 4; ++j) lane[j] = kThirdBitsMoved[hmask[4 * k + j]];
+      lane += next;
     }
-    std::memcpy(unit + 4 * r, qs + 4 * k, 4);
-    std::memcpy(unit + 32 + 4 * r, qs + 32 + 4 * k, 4);
+    std::memcpy(lane, qs + 4 * k, 4);
+    std::memcpy(lane + next, qs + 32 + 4 * k, 4);
   }
 }
 
 // Row r's super-block (ggml's 84 bytes) into its group's layout.
-void pack_block(const quants::BlockQ2K& block, int64_t r, std::byte* super) {
+void pack_block(const quants::BlockQ2K& block, int64_t r, std::byte* super, bool paired) {
   std::memcpy(super + 2 * r, &block.d, 2);
   std::memcpy(super + 16 + 2 * r, &block.dmin, 2);
   for (int q = 0; q < 4; ++q) std::memcpy(super + 32 + 32 * q + 4 * r, block.scales + 4 * q, 4);
-  pack_units(block.qs, nullptr, r, super, kQ2KHeaderBytes);
+  pack_units(block.qs, nullptr, r, super, kQ2KHeaderBytes, paired);
 }
 
 // Row r's super-block (ggml's 110 bytes) into its group's layout.
-void pack_block(const quants::BlockQ3K& block, int64_t r, std::byte* super) {
+void pack_block(const quants::BlockQ3K& block, int64_t r, std::byte* super, bool paired) {
   std::memcpy(super + 2 * r, &block.d, 2);
   for (int w = 0; w < 3; ++w) std::memcpy(super + 16 + 32 * w + 4 * r, block.scales + 4 * w, 4);
-  pack_units(block.qs, block.hmask, r, super, kQ3KHeaderBytes);
+  pack_units(block.qs, block.hmask, r, super, kQ3KHeaderBytes, paired);
 }
 
 // Row r's super-block (ggml's 210 bytes) into its group's layout.
@@ -127,12 +132,13 @@ void pack_block(const quants::BlockQ6K& block, int64_t r, std::byte* super) {
     }
 }
 
-template <class Block>
-void pack_group(const TensorView& w, int64_t g, std::byte* group) {
+// Group g's rows, super-block by super-block, each through pack(block, r, super).
+template <class Block, class Pack>
+void pack_group(const TensorView& w, int64_t g, std::byte* group, const Pack& pack) {
   const int64_t supers = w.cols() / 256;
   for (int64_t r = 0; r < kRows && g * kRows + r < w.rows(); ++r) {
     const auto* row = reinterpret_cast<const Block*>(w.data + static_cast<size_t>(g * kRows + r) * w.row_bytes());
-    for (int64_t b = 0; b < supers; ++b) pack_block(row[b], r, group + b * k_super_bytes(w.dtype));
+    for (int64_t b = 0; b < supers; ++b) pack(row[b], r, group + b * k_super_bytes(w.dtype));
   }
 }
 
@@ -142,18 +148,22 @@ size_t k_group_bytes(DType type, int64_t supers) {
   return static_cast<size_t>((supers * k_super_bytes(type) + 63) / 64 * 64);  // groups start on a cache line
 }
 
-void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool) {
+void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool, Isa isa) {
   const size_t stride = k_group_bytes(w.dtype, w.cols() / 256);
+  const auto plain = [](const auto& block, int64_t r, std::byte* super) { pack_block(block, r, super); };
+  const auto units = [paired = k_units_paired(isa)](const auto& block, int64_t r, std::byte* super) {
+    pack_block(block, r, super, paired);
+  };
   pool.parallel_for(group_count(w.rows()), 1, [&](int64_t g0, int64_t g1) {
     for (int64_t g = g0; g < g1; ++g) {
       std::byte* group = out + static_cast<size_t>(g) * stride;
       std::memset(group, 0, stride);  // missing rows: zero quants, scales 0
       switch (w.dtype) {
-        case DType::Q2_K: pack_group<quants::BlockQ2K>(w, g, group); break;
-        case DType::Q3_K: pack_group<quants::BlockQ3K>(w, g, group); break;
-        case DType::Q4_K: pack_group<quants::BlockQ4K>(w, g, group); break;
-        case DType::Q5_K: pack_group<quants::BlockQ5K>(w, g, group); break;
-        default: pack_group<quants::BlockQ6K>(w, g, group);
+        case DType::Q2_K: pack_group<quants::BlockQ2K>(w, g, group, units); break;
+        case DType::Q3_K: pack_group<quants::BlockQ3K>(w, g, group, units); break;
+        case DType::Q4_K: pack_group<quants::BlockQ4K>(w, g, group, plain); break;
+        case DType::Q5_K: pack_group<quants::BlockQ5K>(w, g, group, plain); break;
+        default: pack_group<quants::BlockQ6K>(w, g, group, plain);
       }
     }
   });

@@ -328,6 +328,19 @@ void q6_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, f
 // codes in a unit's qs vector h (Q2_K, Q3_K).
 inline __m256i two_bits(__m256i qs, int s) { return _mm256_and_si256(_mm256_srli_epi16(qs, 2 * s), _mm256_set1_epi8(3)); }
 
+// Field f's 32-byte vector of vector k of a Q2_K/Q3_K super-block's units
+// (f: Q3_K's third bits, then the two qs vectors) with rows 0..7 in lanes
+// 0..7, one unit per vector or (kPaired) paired (row_groups_layout.h): then
+// vector 2p's rows are the even lanes of the two halves of the pair's
+// 64-byte vector, 2p + 1's the odd ones, one vshufps.
+template <bool kPaired, int64_t kUnitBytes>
+inline __m256i unit_vector(const char* units, int k, int f) {
+  if constexpr (!kPaired) return load_unaligned(units + kUnitBytes * k + 32 * f);
+  const char* at = units + 2 * kUnitBytes * (k / 2) + 64 * f;
+  const __m256 low = _mm256_castsi256_ps(load_unaligned(at)), high = _mm256_castsi256_ps(load_unaligned(at + 32));
+  return _mm256_castps_si256(k % 2 ? _mm256_shuffle_ps(low, high, 0xDD) : _mm256_shuffle_ps(low, high, 0x88));
+}
+
 // A Q2_K or Q3_K super-block's header for the group's eight rows (its lines
 // prefetched like every line): d, the scales and (Q2_K) dmin and the
 // minimums; and the sizes of the header and of a unit (row_groups_layout.h).
@@ -357,8 +370,9 @@ struct LowBitsHeader {
 // Q6_K's 32); Q2_K's minimums are per 16 elements. Unlike the other
 // K-quants, a row's whole super-block is one integer lane (the header's
 // definition with l = 0 only): codes, subs and mins summed over all 256
-// elements, then one float step each.
-template <class D, DType Type, int T>
+// elements, then one float step each. kPaired: the units' order
+// (row_groups_layout.h).
+template <class D, DType Type, int T, bool kPaired>
 void q2_q3_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
   using Header = LowBitsHeader<Type>;
   const Ahead ahead = job.ahead;
@@ -375,18 +389,19 @@ void q2_q3_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0
     }
     __m256i scale16[16];
     for (int j = 0; j < 16; ++j) scale16[j] = header.scales.scale16(j);
+    const auto unit = [line](int k, int f) { return unit_vector<kPaired, Header::kUnitBytes>(line, k, f); };
     // Unrolled on purpose: with k a run-time index GCC built pair16(k)'s
     // shuffle control at run time (AVX2 decode of the Q2_K file 51 t/s, the
     // per-row dot it replaced 64).
 #pragma GCC unroll 8
-    for (int k = 0; k < 8; ++k, line += Header::kUnitBytes) {
-      for (int at = 0; at < Header::kUnitBytes; at += 64) prefetch_lines_ahead(line + at, ahead);
-      const char* low_bits = Header::kQ3 ? line + 32 : line;
-      const __m256i low[2] = {load_unaligned(low_bits), load_unaligned(low_bits + 32)};
+    for (int k = 0; k < 8; ++k) {
+      for (int at = 0; at < Header::kUnitBytes; at += 64) prefetch_lines_ahead(line + Header::kUnitBytes * k + at, ahead);
+      const int first = Header::kQ3 ? 1 : 0;  // the first qs vector's field
+      const __m256i low[2] = {unit(k, first), unit(k, first + 1)};
       __m256i q[8];
       for (int g = 0; g < 8; ++g) q[g] = two_bits(low[g / 4], g % 4);
       if constexpr (Header::kQ3) {
-        const __m256i third = load_unaligned(line);
+        const __m256i third = unit(k, 0);
         for (int g = 0; g < 8; ++g) q[g] = _mm256_or_si256(q[g], bit_to(third, kQ3KThirdBitAt[g], 2));
       }
       for (int t = 0; t < T; ++t) {
@@ -403,6 +418,7 @@ void q2_q3_k_group_times_rows(const char* line, const KGroupJob& job, int64_t t0
           mins[t] = _mm256_add_epi32(mins[t], _mm256_madd_epi16(header.mins.pair16(k), bsums));
       }
     }
+    line += 8 * Header::kUnitBytes;
     for (int t = 0; t < T; ++t) {
       const __m256 x_d = _mm256_set1_ps(x[t]->d);
       scaled[t] = _mm256_fmadd_ps(_mm256_mul_ps(header.d, x_d), _mm256_cvtepi32_ps(codes[t]), scaled[t]);
@@ -442,30 +458,33 @@ void multiply_k_type(const KGroupJob& job, int64_t g0, int64_t g1) {
   }
 }
 
-// Type's kernel for T activation rows at a time.
-template <class D, DType Type, int T>
+// Type's kernel for T activation rows at a time (kPaired: Q2_K's and Q3_K's
+// units' order, row_groups_layout.h).
+template <class D, DType Type, int T, bool kPaired>
 void group_times_rows(const char* line, const KGroupJob& job, int64_t t0, float* y, int64_t rows) {
   if constexpr (Type == DType::Q2_K || Type == DType::Q3_K)
-    q2_q3_k_group_times_rows<D, Type, T>(line, job, t0, y, rows);
+    q2_q3_k_group_times_rows<D, Type, T, kPaired>(line, job, t0, y, rows);
   else if constexpr (Type == DType::Q4_K || Type == DType::Q5_K)
     q4_q5_k_group_times_rows<D, Type, T>(line, job, t0, y, rows);
   else
     q6_k_group_times_rows<D, T>(line, job, t0, y, rows);
 }
 
-template <class D, DType Type>
+template <class D, DType Type, bool kPaired>
 void multiply_k_of(const KGroupJob& job, int64_t g0, int64_t g1) {
-  multiply_k_type<group_times_rows<D, Type, 1>, group_times_rows<D, Type, kKTokens>>(job, g0, g1);
+  multiply_k_type<group_times_rows<D, Type, 1, kPaired>, group_times_rows<D, Type, kKTokens, kPaired>>(job, g0, g1);
 }
 
-template <class D>
+// kPaired: whether the matrices were packed with k_units_paired (the
+// AVX-512 variant's).
+template <class D, bool kPaired = false>
 void multiply_k_with(const KGroupJob& job, int64_t g0, int64_t g1) {
   switch (job.type) {
-    case DType::Q2_K: return multiply_k_of<D, DType::Q2_K>(job, g0, g1);
-    case DType::Q3_K: return multiply_k_of<D, DType::Q3_K>(job, g0, g1);
-    case DType::Q4_K: return multiply_k_of<D, DType::Q4_K>(job, g0, g1);
-    case DType::Q5_K: return multiply_k_of<D, DType::Q5_K>(job, g0, g1);
-    default: return multiply_k_of<D, DType::Q6_K>(job, g0, g1);
+    case DType::Q2_K: return multiply_k_of<D, DType::Q2_K, kPaired>(job, g0, g1);
+    case DType::Q3_K: return multiply_k_of<D, DType::Q3_K, kPaired>(job, g0, g1);
+    case DType::Q4_K: return multiply_k_of<D, DType::Q4_K, kPaired>(job, g0, g1);
+    case DType::Q5_K: return multiply_k_of<D, DType::Q5_K, kPaired>(job, g0, g1);
+    default: return multiply_k_of<D, DType::Q6_K, kPaired>(job, g0, g1);
   }
 }
 

@@ -112,8 +112,24 @@ struct Panels {
 //   kQ3KThirdBitAt[4h + s] of hmask byte j (bit 4h + s in ggml's; moved
 //   so AVX-512's decode finds it beside the low bits, its comment)
 //                                                    8 × 96 or 8 × 64 bytes
+//   For the AVX-512 variant (k_units_paired) the units of vectors k = 2p
+//   and 2p + 1 are interleaved instead, 64-byte vector by vector (the
+//   hmask vectors, then qs[4k ..], then qs[32 + 4k ..]), each as [8
+//   rows][2 vectors][4 bytes]: row r in 32-bit lanes 2i (vector 2p) and
+//   2i + 1 (vector 2p + 1), i = kPairLaneOfRow[r]. Its decode loads them
+//   as they are, where it took a vpermt2d per 64 bytes (Zen 5, in L3: Q2_K
+//   10-16% faster; docs/runtime.md, session 28); its prefill's 256-bit
+//   kernel takes vector 2p from the even lanes of a vector's two halves,
+//   2p + 1 from the odd ones, one vshufps each, and kPairLaneOfRow (its own
+//   inverse) gives it rows 0..7 in order. The 256-bit variants keep one
+//   unit per vector: paired, their decode lost 13-20% (Zen 5, AVX2, in L3).
 // Where a Q3_K group's hmask bytes keep the third bit of sub-block g of 32.
 constexpr int kQ3KThirdBitAt[8] = {2, 4, 6, 0, 3, 5, 7, 1};
+// The lanes 2i, 2i + 1 of a Q2_K/Q3_K pair of units that row r takes: i =
+// kPairLaneOfRow[r] (and r = kPairLaneOfRow[i]).
+constexpr int kPairLaneOfRow[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+// Whether the Q2_K/Q3_K units of a matrix packed for `isa` are paired.
+constexpr bool k_units_paired(Isa isa) { return isa == Isa::avx512_vnni; }
 constexpr int64_t kQ4KHeaderBytes = 128;
 constexpr int64_t kQ5KFifthBitBytes = 256;
 constexpr int64_t kQ6KHeaderBytes = 144;
@@ -195,7 +211,7 @@ void run_side_by_side(const Job* jobs, size_t count, Kernel kernel, ThreadPool& 
 // K-quant groups (row_groups_k.cpp), for row_groups.cpp: bytes of one group
 // of rows of `supers` super-blocks, the packing, the product.
 size_t k_group_bytes(DType type, int64_t supers);
-void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool);
+void pack_k_groups(const TensorView& w, std::byte* out, ThreadPool& pool, Isa isa);
 void multiply_k(std::span<const Product> products, int64_t cols, const float* x, int64_t n, Isa isa,
                 ThreadPool& pool);
 
