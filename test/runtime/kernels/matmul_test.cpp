@@ -426,7 +426,7 @@ void expect_k_reference_bits(DType type, const std::vector<std::byte>& w, int64_
 
 TEST_P(IsaVariant, KQuantGemmGivesTheDefinitionBits) {
   for (DType type : kKQuants)
-    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 256}, {13, 512}, {37, 768}, {130, 2048}})
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 256}, {13, 512}, {37, 768}, {9, 1536}, {130, 2048}})
       for (int64_t n : {1, 3, 17, 512}) {
         const auto w = testing::store_matrix(testing::random_floats(rows * cols, 21), rows, cols, type);
         const auto x = testing::random_floats(n * cols, 22);
