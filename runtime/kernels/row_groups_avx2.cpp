@@ -56,7 +56,9 @@ struct Avx2KDot {
 
 namespace avx2 {
 void multiply_groups(const GroupJob& job, int64_t g0, int64_t g1) { multiply_groups_with<Avx2>(job, g0, g1); }
-void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) { multiply_k_with<Avx2KDot, k_units_paired(Isa::avx2)>(job, g0, g1); }
+void multiply_k_groups(const KGroupJob& job, int64_t g0, int64_t g1) {
+  multiply_k_with<Avx2KDot, k_units_paired(Isa::avx2)>(job, g0, g1);
+}
 }  // namespace avx2
 
 }  // namespace reach::run::row_groups
