@@ -476,8 +476,8 @@ void multiply_k_of(const KGroupJob& job, int64_t g0, int64_t g1) {
 }
 
 // kPaired: whether the matrices were packed with k_units_paired (the
-// AVX-512 variant's).
-template <class D, bool kPaired = false>
+// AVX-512 variant's); no default, so each variant states its packing.
+template <class D, bool kPaired>
 void multiply_k_with(const KGroupJob& job, int64_t g0, int64_t g1) {
   switch (job.type) {
     case DType::Q2_K: return multiply_k_of<D, DType::Q2_K, kPaired>(job, g0, g1);
