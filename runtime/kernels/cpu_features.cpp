@@ -115,8 +115,16 @@ PrefetchDistances by_identity(const CpuId& id) {
   // "Prefetch choices compared within one run"). Q5_K, once in row groups,
   // also 9 KiB (2026-12-06: the Q5_K_M file +5 to +7% against 6 KiB in two
   // runs of three repetitions).
+  // Then Q4_0 at 9 KiB and Q8_0 at 4 KiB (2026-12-07, --compare-prefetch
+  // against the row before, six or eight repetitions a run, medians: Q4_0
+  // +0.9, +2.4, -0.1, +1.0, +3.0% in five runs, Q8_0 +2.1, +3.9, +0.8,
+  // +2.2, +1.4, +1.1% in six; Q2_K and Q3_K at 9 KiB within ±1%, left at
+  // 6 KiB; bench/runtime/logs/decode-prefetch-amd-zen5-2026-12-07-s29.log).
   if (id.vendor == "AuthenticAMD" && id.family == 26)
-    return {0, 6144, true, {{DType::Q4_K, 9216}, {DType::Q5_K, 9216}, {DType::Q6_K, 9216}},
+    return {0,
+            6144,
+            true,
+            {{DType::Q8_0, 4096}, {DType::Q4_0, 9216}, {DType::Q4_K, 9216}, {DType::Q5_K, 9216}, {DType::Q6_K, 9216}},
             "table: AMD family 26 (measured on Zen 5 EPYC)"};
   // Zen 4 (family 25 model 17): no software prefetch at all was best in two
   // interleaved sweeps (Q8_0 +19-25%, Q4_0 +12-16% over 2048,5120;
@@ -155,17 +163,57 @@ const PrefetchDistances& prefetch_distances() {
   return p;
 }
 
+namespace {
+
+std::vector<std::string> comma_fields(const std::string& text) {
+  std::vector<std::string> fields(1);
+  for (char c : text) {
+    if (c == ',') fields.emplace_back();
+    else fields.back() += c;
+  }
+  return fields;
+}
+
+// A byte distance 0..1 MiB in decimal, or -1.
+int64_t distance(const std::string& field) {
+  if (field.empty() || field.size() > 7 || field.find_first_not_of("0123456789") != std::string::npos) return -1;
+  const int64_t bytes = std::stoll(field);
+  return bytes <= (1 << 20) ? bytes : -1;
+}
+
+}  // namespace
+
 PrefetchDistances parse_prefetch(const std::string& text, const std::string& what) {
-  char* end = nullptr;
-  const long long l1 = std::strtoll(text.c_str(), &end, 10);
-  const long long l2 = *end == ',' ? std::strtoll(end + 1, &end, 10) : -1;
-  const std::string hint = *end == ',' ? end + 1 : "t1";
-  if ((*end != '\0' && *end != ',') || (hint != "t1" && hint != "nta") || l1 < 0 || l2 < 0 || l1 > (1 << 20) ||
-      l2 > (1 << 20))
+  const auto fail = [&](const std::string& problem) {
     throw std::runtime_error(what + text +
-                             ": expected two byte distances 0..1048576, L1 and L2, and optionally the L2 "
-                             "prefetch's hint for every type, t1 or nta, as in 2048,5120 or 0,6144,nta");
-  return {l1, l2, hint == "nta", {}, what.substr(0, what.size() - 1)};
+                             ": expected L1,L2[,t1|nta[,TYPE=L2]...], byte distances 0..1048576 into L1 and L2, the "
+                             "L2 prefetch's hint for every type and further L2 distances of given types, as in "
+                             "2048,5120 or 0,6144,nta,Q4_K=9216; " +
+                             problem);
+  };
+  const std::vector<std::string> fields = comma_fields(text);
+  if (fields.size() < 2) fail("two distances needed");
+  PrefetchDistances p{distance(fields[0]), distance(fields[1]), false, {}, what.substr(0, what.size() - 1)};
+  if (p.l1 < 0) fail("L1 '" + fields[0] + "' is not a distance");
+  if (p.l2 < 0) fail("L2 '" + fields[1] + "' is not a distance");
+  if (fields.size() > 2) {
+    if (fields[2] != "t1" && fields[2] != "nta") fail("the hint '" + fields[2] + "' is neither t1 nor nta");
+    p.l2_nta = fields[2] == "nta";
+  }
+  for (size_t i = 3; i < fields.size(); ++i) {
+    const size_t eq = fields[i].find('=');
+    if (eq == std::string::npos) fail("'" + fields[i] + "' is not TYPE=L2");
+    const TypeTraits* type = type_by_name(fields[i].substr(0, eq));
+    if (!type)
+      fail("'" + fields[i].substr(0, eq) + "' is not a tensor type (" +
+           type_names([](const TypeTraits&) { return true; }) + ")");
+    const int64_t l2 = distance(fields[i].substr(eq + 1));
+    if (l2 < 0) fail("'" + fields[i] + "': '" + fields[i].substr(eq + 1) + "' is not a distance");
+    for (const auto& [listed, bytes] : p.l2_by_type)
+      if (listed == type->type) fail(std::string(type->name) + " given twice");
+    p.l2_by_type.emplace_back(type->type, l2);
+  }
+  return p;
 }
 
 const PrefetchDistances& active_prefetch() {

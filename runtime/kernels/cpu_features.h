@@ -46,16 +46,15 @@ struct Ahead {
 // and whether the L2 prefetch is prefetchnta (the line is read once) rather
 // than prefetcht1. The best choices depend on the CPU's memory system, so
 // they are made once, from the CPU's vendor and family (a table measured per
-// family, docs/runtime.md), or from REACH_PREFETCH=L1,L2[,nta|t1] (bytes,
-// and the hint; for every type; for tuning runs). `source` says which;
-// `reach-run bench` prints it.
+// family, docs/runtime.md), or from REACH_PREFETCH=L1,L2[,nta|t1[,TYPE=L2]...]
+// (bytes, the hint, and other types' L2 distances; for tuning runs).
+// `source` says which; `reach-run bench` prints it.
 struct PrefetchDistances {
   int64_t l1 = 2048, l2 = 5120;
   bool l2_nta = false;
-  // Types whose L2 prefetch runs further ahead than l2 (on Zen 5 Q4_K and
-  // Q6_K decode fastest 9 KiB ahead, Q4_0 and Q8_0 6 KiB; one reading: the
-  // K-quant kernels read a super-block's lines out of order, Q4_K's four at
-  // a time 256 bytes apart, so the same distance leaves them less time).
+  // Types whose L2 prefetch runs at another distance than l2 (on Zen 5 the
+  // Q4_K, Q5_K, Q6_K and Q4_0 decodes fastest 9 KiB ahead, Q8_0's 4 KiB, the
+  // rest 6 KiB).
   std::vector<std::pair<DType, int64_t>> l2_by_type;
   std::string source;
   // What the kernels of weights of `type` use.
@@ -65,8 +64,10 @@ struct PrefetchDistances {
   std::vector<Ahead> choices() const;
 };
 const PrefetchDistances& prefetch_distances();
-// REACH_PREFETCH's syntax, "L1,L2[,t1|nta]": both distances and the L2
-// prefetch's hint for every type (t1 when left out). `what` is what quotes
+// REACH_PREFETCH's syntax, "L1,L2[,t1|nta[,TYPE=L2]...]": both distances
+// and the L2 prefetch's hint for every type (t1 when left out), then the
+// types whose L2 prefetch runs at another distance (l2_by_type), so that
+// the text can say what any row of the table says. `what` is what quotes
 // the text in messages ("REACH_PREFETCH=", "--compare-prefetch "), and
 // without its last character the choice's `source`. Throws
 // std::runtime_error with that quote and what was expected when malformed.

@@ -65,7 +65,7 @@ const std::vector<OptionSpec> kBenchOptions = {
     {"--n-gen", "-n", "N", "tgN: N single-token forwards from an empty cache; 0 skips it (default 128)"},
     {"--repetitions", "-r", "N", "runs of each test after a warm-up, mean ± sd (default 3)"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
-    {"--compare-prefetch", "", "L1,L2[,t1|nta]",
+    {"--compare-prefetch", "", "L1,L2[,t1|nta[,TYPE=L2]...]",
      "tgN alternates, 8 tokens at a time, between the decode prefetch in use and this one (REACH_PREFETCH's "
      "syntax); the tgN row is then the one in use, and a compare_prefetch line gives both and their ratio"},
     {"--roofline", "", "",

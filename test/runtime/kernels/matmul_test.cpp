@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "kernels/block_dot.h"
@@ -506,6 +509,49 @@ TEST(Prefetch, ScopedPrefetchSwapsTheChoiceTheKernelsReadAndRestoresIt) {
   EXPECT_EQ(after.l2, before.l2);
   EXPECT_EQ(after.l2_nta, before.l2_nta);
   EXPECT_THROW(parse_prefetch("0,6144,t2", "test "), std::runtime_error);
+}
+
+// The text can say what a table row says: distances per type after the
+// hint. Malformed text names the part that is wrong.
+TEST(Prefetch, ParsesPerTypeDistancesAndNamesWhatIsMalformed) {
+  const PrefetchDistances p = parse_prefetch("0,6144,nta,Q8_0=4096,Q4_K=9216", "REACH_PREFETCH=");
+  EXPECT_EQ(p.for_type(DType::Q8_0).l2, 4096);
+  EXPECT_EQ(p.for_type(DType::Q4_K).l2, 9216);
+  EXPECT_EQ(p.for_type(DType::Q4_0).l2, 6144);
+  EXPECT_TRUE(p.for_type(DType::Q8_0).l2_nta);
+  EXPECT_EQ(p.source, "REACH_PREFETCH");
+  EXPECT_EQ(parse_prefetch("2048,5120,t1", "x ").l2_by_type.size(), 0u);
+  const auto message = [](const std::string& text) {
+    try {
+      parse_prefetch(text, "REACH_PREFETCH=");
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_NE(message("2048").find("two distances needed"), std::string::npos);
+  EXPECT_NE(message("x,5120").find("L1 'x' is not a distance"), std::string::npos);
+  EXPECT_NE(message("0,1048577").find("L2 '1048577' is not a distance"), std::string::npos);
+  EXPECT_NE(message("0,-1").find("L2 '-1'"), std::string::npos);
+  EXPECT_NE(message("0,6144,").find("the hint '' is neither"), std::string::npos);
+  EXPECT_NE(message("0,6144,nta,Q9_K=1").find("'Q9_K' is not a tensor type (F32, "), std::string::npos);
+  EXPECT_NE(message("0,6144,nta,Q4_K").find("'Q4_K' is not TYPE=L2"), std::string::npos);
+  EXPECT_NE(message("0,6144,nta,Q4_K=9k").find("'9k' is not a distance"), std::string::npos);
+  EXPECT_NE(message("0,6144,nta,Q4_K=1,Q4_K=2").find("Q4_K given twice"), std::string::npos);
+  EXPECT_NE(message("0,6144,nta,Q4_K=1,Q4_K=2").find("REACH_PREFETCH=0,6144,nta,Q4_K=1,Q4_K=2: "), std::string::npos);
+}
+
+// prefetch_spec_fuzzer's seeds are texts the parser accepts.
+TEST(Prefetch, FuzzSeedsParse) {
+  int seeds = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(REACH_SOURCE_DIR) /
+                                                           "fuzz/corpus/prefetch_spec")) {
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NO_THROW(parse_prefetch(text, "seed ")) << e.path();
+    ++seeds;
+  }
+  EXPECT_GE(seeds, 3);
 }
 
 // choices() is every Ahead that for_type hands out (what a roofline read

@@ -165,8 +165,8 @@ void expect_rejected(const std::string& variable, std::initializer_list<const ch
   }
 }
 
-// REACH_PREFETCH sets the decode prefetch distances and the L2 prefetch's
-// hint (kernels/cpu_features.h); bench prints them with where they came
+// REACH_PREFETCH sets the decode prefetch distances, the L2 prefetch's
+// hint and per-type distances (kernels/cpu_features.h); bench prints them with where they came
 // from; a malformed value is exit 2.
 TEST(ReachRun, ReachPrefetchSetsTheDistancesAndBenchSaysSo) {
   const std::string out = (work_dir() / "prefetch.txt").string();
@@ -178,7 +178,13 @@ TEST(ReachRun, ReachPrefetchSetsTheDistancesAndBenchSaysSo) {
   EXPECT_NE(slurp(out).find("prefetch: L1 0 B, L2 6144 B ahead, prefetchnta for every type (REACH_PREFETCH)"),
             std::string::npos)
       << slurp(out);
-  expect_rejected("REACH_PREFETCH", {"2048", "0,6144,t2", "0,6144nta", "0,6144,"}, "expected two byte distances", out);
+  const auto per_type = bench_with("REACH_PREFETCH", "0,6144,nta,Q8_0=4096", out);
+  EXPECT_EQ(per_type.status, 0) << per_type.err;
+  EXPECT_NE(slurp(out).find("prefetch: L1 0 B, L2 6144 B ahead, Q8_0 4096 B, prefetchnta for every type (REACH_PREFETCH)"),
+            std::string::npos)
+      << slurp(out);
+  expect_rejected("REACH_PREFETCH", {"2048", "0,6144,t2", "0,6144nta", "0,6144,", "0,6144,nta,Q8_0=4k"},
+                  "expected L1,L2[,t1|nta[,TYPE=L2]...]", out);
 }
 
 // --compare-prefetch alternates decode between the prefetch in use and the
@@ -199,7 +205,8 @@ TEST(ReachRun, BenchComparesTwoPrefetchChoicesInOneRun) {
   const auto bad = reach_run_raw("", {"bench", "--model", gguf_f32(), "-n", "2", "--compare-prefetch", "0,6144,t2"},
                                  (work_dir() / "compare.txt").string());
   EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.err.find("--compare-prefetch 0,6144,t2: expected two byte distances"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("--compare-prefetch 0,6144,t2: expected L1,L2["), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("; the hint 't2' is neither t1 nor nta"), std::string::npos) << bad.err;
 }
 
 // The numbers of a roofline line and of its roofline_reads line.
