@@ -48,14 +48,34 @@ struct TileRow {
   int64_t n_pos;
 };
 
+// In decode the cache comes from memory (the token's weights have streamed
+// through every cache since this layer last ran), a position's head_dim
+// floats of one KV head a few lines kv_stride apart: too little in flight
+// for the hardware's prefetchers to keep up, and the attention's time was
+// mostly waiting (BM_AttentionOneTokenFromMemory). So scores() prefetches
+// the K rows kPrefetchPositions ahead of the batch it computes into L1, and
+// the V rows of that batch, which weighted_sums() reads next, into L2.
+constexpr int64_t kPrefetchPositions = 32;
+
+// Every line of a position's head_dim floats at p.
+template <_mm_hint Hint>
+void prefetch_row(const float* p, int32_t hd) {
+  for (int32_t c = 0; c < hd; c += 16) _mm_prefetch(reinterpret_cast<const char*>(p + c), Hint);
+}
+
 // weights[h][p] = q_h · k_p · scale for every row of the tile, h < group and
 // p < its n_pos, k_p = k + p·stride. A row's short last batch repeats its
 // last position in the unused accumulators.
-void scores(const TileRow* rows, int64_t n_rows, int32_t group, const float* k, int64_t stride, int32_t hd,
-            float scale) {
+void scores(const TileRow* rows, int64_t n_rows, int32_t group, const float* k, const float* v, int64_t stride,
+            int32_t hd, float scale) {
   const __m256i tail = lanes_below(hd % 8);
   const int64_t most = rows[n_rows - 1].n_pos;  // rows are in token order: the last sees the most
-  for (int64_t p0 = 0; p0 < most; p0 += kScoreBatch)
+  for (int64_t p = 0; p < std::min(most, kPrefetchPositions); ++p) prefetch_row<_MM_HINT_T0>(k + p * stride, hd);
+  for (int64_t p0 = 0; p0 < most; p0 += kScoreBatch) {
+    for (int64_t p = p0; p < std::min(most, p0 + kScoreBatch); ++p) {
+      if (p + kPrefetchPositions < most) prefetch_row<_MM_HINT_T0>(k + (p + kPrefetchPositions) * stride, hd);
+      prefetch_row<_MM_HINT_T1>(v + p * stride, hd);
+    }
     for (const TileRow* row = rows; row != rows + n_rows; ++row) {
       const int64_t n_pos = row->n_pos;
       if (p0 >= n_pos) continue;
@@ -86,6 +106,7 @@ void scores(const TileRow* rows, int64_t n_rows, int32_t group, const float* k, 
         }
       }
     }
+  }
 }
 
 // A vector of 8 floats at p; past the row's end (mask) zeros, and nothing
@@ -174,7 +195,7 @@ void attention(const float* q, int64_t n_tokens, int64_t pos0, const float* k, c
         rows[i] = {q + heads_off, out + heads_off, next_weights, pos0 + t0 + i + 1};
         next_weights += group * rows[i].n_pos;
       }
-      scores(rows, n_rows, group, k + kv_off, kv_stride, hd, scale);
+      scores(rows, n_rows, group, k + kv_off, v + kv_off, kv_stride, hd, scale);
       for (int64_t i = 0; i < n_rows; ++i)
         for (int32_t h = 0; h < group; ++h) softmax(rows[i].weights + h * rows[i].n_pos, rows[i].n_pos);
       weighted_sums(rows, n_rows, group, v + kv_off, kv_stride, hd);
