@@ -36,6 +36,8 @@ struct TypeTraits {
   void (*from_float)(const float* x, std::byte* out, int64_t n);
 
   bool quantized() const { return block_elems > 1; }
+  // ggml's K-quants: super-blocks of 256 elements (Q2_K .. Q6_K).
+  bool k_quant() const { return block_elems == 256; }
   // Bytes of a row of n elements (n a multiple of block_elems).
   size_t row_bytes(int64_t n) const { return static_cast<size_t>(n / block_elems * block_bytes); }
 };

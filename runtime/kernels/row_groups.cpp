@@ -10,9 +10,7 @@ namespace reach::run::row_groups {
 
 namespace {
 
-bool is_k_quant(DType type) {
-  return type == DType::Q2_K || type == DType::Q3_K || type == DType::Q4_K || type == DType::Q5_K || type == DType::Q6_K;
-}
+bool is_k_quant(DType type) { return type_traits(type).k_quant(); }
 
 // `blocks`: 32-column blocks (Q8_0, Q4_0) or 256-column super-blocks (K-quants).
 size_t group_bytes(DType type, int64_t blocks) {

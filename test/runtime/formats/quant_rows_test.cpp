@@ -93,6 +93,15 @@ TEST_P(QuantRows, QuantizeGivesGgmlsBytesAndDequantizeItsFloats) {
   EXPECT_EQ(std::memcmp(y_ours.data(), y_theirs.data(), y_ours.size() * sizeof(float)), 0) << t.name;
 }
 
+// The kernels pick the K-quant path from the table (row_groups.cpp):
+// exactly ggml's K-quants, whose names end in _K, are k_quant().
+TEST(TypeTraits, KQuantsAreTheTypesNamedK) {
+  for (int i = 0; i <= static_cast<int>(DType::Q6_K); ++i) {
+    const TypeTraits& t = type_traits(static_cast<DType>(i));
+    EXPECT_EQ(t.k_quant(), t.name.ends_with("_K")) << t.name;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, QuantRows,
                          ::testing::Values(DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
                                            DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K),

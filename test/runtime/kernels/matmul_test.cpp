@@ -22,7 +22,7 @@ namespace {
 
 const DType kKQuants[] = {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
 
-bool is_k_quant(DType type) { return std::find(std::begin(kKQuants), std::end(kKQuants), type) != std::end(kKQuants); }
+bool is_k_quant(DType type) { return type_traits(type).k_quant(); }
 
 // The activation as each kernel sees it (llama.cpp's vec_dot_type): F32 as is,
 // rounded to F16 for F16 weights, quantized to Q8_0 for Q8_0/Q4_0 (and
