@@ -57,10 +57,15 @@ struct TileRow {
 // the V rows of that batch, which weighted_sums() reads next, into L2.
 constexpr int64_t kPrefetchPositions = 32;
 
-// Every line of a position's head_dim floats at p.
-template <_mm_hint Hint>
+// Every line of a position's head_dim floats at p, into L1 or L2.
+enum class Into { l1, l2 };
+template <Into Level>
 void prefetch_row(const float* p, int32_t hd) {
-  for (int32_t c = 0; c < hd; c += 16) _mm_prefetch(reinterpret_cast<const char*>(p + c), Hint);
+  for (int32_t c = 0; c < hd; c += 16) {
+    const char* line = reinterpret_cast<const char*>(p + c);
+    if constexpr (Level == Into::l1) _mm_prefetch(line, _MM_HINT_T0);
+    else _mm_prefetch(line, _MM_HINT_T1);
+  }
 }
 
 // weights[h][p] = q_h · k_p · scale for every row of the tile, h < group and
@@ -70,11 +75,11 @@ void scores(const TileRow* rows, int64_t n_rows, int32_t group, const float* k, 
             int32_t hd, float scale) {
   const __m256i tail = lanes_below(hd % 8);
   const int64_t most = rows[n_rows - 1].n_pos;  // rows are in token order: the last sees the most
-  for (int64_t p = 0; p < std::min(most, kPrefetchPositions); ++p) prefetch_row<_MM_HINT_T0>(k + p * stride, hd);
+  for (int64_t p = 0; p < std::min(most, kPrefetchPositions); ++p) prefetch_row<Into::l1>(k + p * stride, hd);
   for (int64_t p0 = 0; p0 < most; p0 += kScoreBatch) {
     for (int64_t p = p0; p < std::min(most, p0 + kScoreBatch); ++p) {
-      if (p + kPrefetchPositions < most) prefetch_row<_MM_HINT_T0>(k + (p + kPrefetchPositions) * stride, hd);
-      prefetch_row<_MM_HINT_T1>(v + p * stride, hd);
+      if (p + kPrefetchPositions < most) prefetch_row<Into::l1>(k + (p + kPrefetchPositions) * stride, hd);
+      prefetch_row<Into::l2>(v + p * stride, hd);
     }
     for (const TileRow* row = rows; row != rows + n_rows; ++row) {
       const int64_t n_pos = row->n_pos;
