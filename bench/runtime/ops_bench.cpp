@@ -35,7 +35,8 @@ void BM_AttentionOneToken(benchmark::State& state) {
   const auto v = random_floats(k.size());
   std::vector<float> out(q.size());
   for (auto _ : state) {
-    attention(q.data(), 1, positions - 1, k.data(), v.data(), shape, out.data(), pool);
+    attention(q.data(), 1, positions - 1, k.data(), v.data(), KVLayout::by_head(shape, positions), shape, out.data(),
+              pool);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * positions * shape.n_heads);  // (head, position) pairs
@@ -64,18 +65,20 @@ void BM_AttentionOneTokenFromMemory(benchmark::State& state) {
     std::copy(one.begin(), one.end(), v.begin() + static_cast<std::ptrdiff_t>(c * cache_floats));
   }
   std::vector<float> out(q.size());
+  // args: ..., 1: the cache laid out by KV head (the host's), 0: by position
+  const KVLayout layout = state.range(2) ? KVLayout::by_head(shape, positions) : KVLayout::by_position(shape);
   size_t c = 0;
   for (auto _ : state) {
-    attention(q.data(), 1, positions - 1, k.data() + c * cache_floats, v.data() + c * cache_floats, shape, out.data(),
-              pool);
+    attention(q.data(), 1, positions - 1, k.data() + c * cache_floats, v.data() + c * cache_floats, layout, shape,
+              out.data(), pool);
     benchmark::DoNotOptimize(out.data());
     c = (c + 1) % copies;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * positions * shape.n_heads);
 }
 BENCHMARK(BM_AttentionOneTokenFromMemory)
-    ->ArgNames({"positions", "threads"})
-    ->ArgsProduct({{64, 128, 512, 2048}, {2}})
+    ->ArgNames({"positions", "threads", "by_head"})
+    ->ArgsProduct({{64, 128, 512, 2048}, {2}, {0, 1}})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
@@ -92,7 +95,7 @@ void BM_AttentionPrompt(benchmark::State& state) {
   const auto v = random_floats(k.size());
   std::vector<float> out(q.size());
   for (auto _ : state) {
-    attention(q.data(), tokens, 0, k.data(), v.data(), shape, out.data(), pool);
+    attention(q.data(), tokens, 0, k.data(), v.data(), KVLayout::by_head(shape, tokens), shape, out.data(), pool);
     benchmark::DoNotOptimize(out.data());
   }
   const double pairs = static_cast<double>(tokens) * static_cast<double>(tokens + 1) / 2 * shape.n_heads;

@@ -38,7 +38,7 @@ std::vector<float> rope_frequencies(const ModelSource& source) {
   return freq;
 }
 
-void Model::Activations::resize(const ModelConfig& c, int64_t n, int64_t logit_rows, bool staged_kv) {
+void Model::Activations::resize(const ModelConfig& c, int64_t n, int64_t logit_rows) {
   const auto sz = [n](int64_t width) { return static_cast<size_t>(n * width); };
   x.resize(sz(c.dim));
   xb.resize(sz(c.dim));
@@ -48,8 +48,8 @@ void Model::Activations::resize(const ModelConfig& c, int64_t n, int64_t logit_r
   up.resize(sz(c.ffn_dim));
   cos.resize(sz(c.head_dim / 2));
   sin.resize(sz(c.head_dim / 2));
-  k.resize(staged_kv ? sz(int64_t{c.n_kv_heads} * c.head_dim) : 0);
-  v.resize(staged_kv ? sz(int64_t{c.n_kv_heads} * c.head_dim) : 0);
+  k.resize(sz(int64_t{c.n_kv_heads} * c.head_dim));
+  v.resize(sz(int64_t{c.n_kv_heads} * c.head_dim));
   logits.resize(static_cast<size_t>(logit_rows) * static_cast<size_t>(c.vocab_size));
 }
 
@@ -153,14 +153,13 @@ std::span<const float> Model::forward_each(std::span<const int32_t> tokens, std:
   return forward_segments(tokens, segments, Logits::Last);
 }
 
-// With several caches the new keys and values are computed into scratch
-// and copied to each cache's next rows; with one they are computed there.
+// The new keys and values, computed as rows {n, kv_dim}, into each
+// segment's cache (laid out by KV head: kv_cache.h).
 void Model::store_kv(std::span<const Segment> segments, int32_t layer, const float* k, const float* v) {
   const int64_t kv_dim = int64_t{config_.n_kv_heads} * config_.head_dim;
   int64_t row = 0;
   for (const Segment& s : segments) {
-    std::copy_n(k + row * kv_dim, s.n * kv_dim, s.cache->keys(layer, s.cache->length()));
-    std::copy_n(v + row * kv_dim, s.n * kv_dim, s.cache->values(layer, s.cache->length()));
+    s.cache->store(layer, k + row * kv_dim, v + row * kv_dim, s.n);
     row += s.n;
   }
 }
@@ -192,14 +191,14 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
     end += s.n;
     for (int64_t t = which == Logits::All ? end - s.n : end - 1; t < end; ++t) logit_rows.push_back(t);
   }
-  const bool staged = segments.size() > 1;
+  const bool rows_as_alone = segments.size() > 1;  // tokens of several sequences: each row its bits alone
   const int64_t dim = c.dim, hd = c.head_dim, q_dim = c.n_heads * hd, kv_dim = c.n_kv_heads * hd;
   const auto n_logits = static_cast<int64_t>(logit_rows.size());
   if (device_) {  // the host computes only the rotations; the device holds the rest
     act_.cos.resize(static_cast<size_t>(n * hd / 2));
     act_.sin.resize(static_cast<size_t>(n * hd / 2));
   } else {
-    act_.resize(c, n, n_logits, staged);
+    act_.resize(c, n, n_logits);
   }
   for (int64_t t = 0; t < n; ++t)
     rope_cos_sin(pos[static_cast<size_t>(t)], rope_inv_freq_, act_.cos.data() + t * hd / 2, act_.sin.data() + t * hd / 2);
@@ -211,6 +210,8 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
   float* x = act_.x.data();
   float* xb = act_.xb.data();
   float* q = act_.q.data();
+  float* k = act_.k.data();
+  float* v = act_.v.data();
   // Embedding rows, in whatever type the file stores them.
   for (int64_t t = 0; t < n; ++t)
     dequantize_row(weights_.embed->dtype,
@@ -221,14 +222,9 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
     const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
     static const LayerDeltas kNone;
     const LayerDeltas& d = lora_.empty() ? kNone : lora_[static_cast<size_t>(layer)];
-    // The new keys and values: straight into their rows of a single cache.
-    KVCache& first = *segments[0].cache;
-    float* k = staged ? act_.k.data() : first.keys(layer, first.length());
-    float* v = staged ? act_.v.data() : first.values(layer, first.length());
-
     // ---- attention block: x += o_proj(attention(rope(q), rope(k), v)) ----
     for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.attn_norm.data(), xb + t * dim, dim, c.rms_eps);
-    linear_each({{&w.q, &d.q, q}, {&w.k, &d.k, k}, {&w.v, &d.v, v}}, xb, n, staged);
+    linear_each({{&w.q, &d.q, q}, {&w.k, &d.k, k}, {&w.v, &d.v, v}}, xb, n, rows_as_alone);
     if (c.qkv_bias) {
       add_bias(q, w.q_bias, n);
       add_bias(k, w.k_bias, n);
@@ -244,32 +240,32 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
       rope(q + t * q_dim, c.n_heads, c.head_dim, cos, sin, rope_style_);
       rope(k + t * kv_dim, c.n_kv_heads, c.head_dim, cos, sin, rope_style_);
     }
-    if (staged) store_kv(segments, layer, k, v);
+    store_kv(segments, layer, k, v);
     int64_t row = 0;
     for (const Segment& s : segments) {
       attention(q + row * q_dim, s.n, s.cache->length(), s.cache->keys(layer, 0), s.cache->values(layer, 0),
-                {c.n_heads, c.n_kv_heads, c.head_dim}, act_.att.data() + row * q_dim, pool_);
+                s.cache->layout(), {c.n_heads, c.n_kv_heads, c.head_dim}, act_.att.data() + row * q_dim, pool_);
       row += s.n;
     }
     if (!masked_heads_.empty())
       for (int32_t h : masked_heads_[static_cast<size_t>(layer)])
         for (int64_t t = 0; t < n; ++t) std::fill_n(act_.att.data() + t * q_dim + h * hd, hd, 0.0f);
     if (attention_probe_) attention_probe_(layer, {act_.att.data(), static_cast<size_t>(n * q_dim)}, n);
-    linear(w.o, d.o, act_.att.data(), n, xb, staged);
+    linear(w.o, d.o, act_.att.data(), n, xb, rows_as_alone);
     add_inplace(x, xb, n * dim);
 
     // ---- feed-forward block: x += down(silu(gate(h)) * up(h)) ----
     for (int64_t t = 0; t < n; ++t) rmsnorm(x + t * dim, w.ffn_norm.data(), xb + t * dim, dim, c.rms_eps);
-    linear_each({{&w.gate, &d.gate, act_.gate.data()}, {&w.up, &d.up, act_.up.data()}}, xb, n, staged);
+    linear_each({{&w.gate, &d.gate, act_.gate.data()}, {&w.up, &d.up, act_.up.data()}}, xb, n, rows_as_alone);
     silu_mul(act_.gate.data(), act_.up.data(), n * c.ffn_dim);
-    linear(w.down, d.down, act_.gate.data(), n, xb, staged);
+    linear(w.down, d.down, act_.gate.data(), n, xb, rows_as_alone);
     add_inplace(x, xb, n * dim);
   }
   for (const Segment& s : segments) s.cache->advance(s.n);
 
   for (size_t r = 0; r < logit_rows.size(); ++r)
     rmsnorm(x + logit_rows[r] * dim, weights_.final_norm.data(), xb + static_cast<int64_t>(r) * dim, dim, c.rms_eps);
-  linear(weights_.lm_head, {}, xb, n_logits, act_.logits.data(), staged);
+  linear(weights_.lm_head, {}, xb, n_logits, act_.logits.data(), rows_as_alone);
   return act_.logits;
 }
 

@@ -92,7 +92,7 @@ class Model {
     AccountedVector<float> x{counted_as("activations")};            // {n, dim}        the residual stream
     AccountedVector<float> xb{counted_as("activations")};           // {n, dim}        normed input / block output
     AccountedVector<float> q{counted_as("activations")};            // {n, n_heads*head_dim}
-    AccountedVector<float> k{counted_as("activations")};            // {n, n_kv_heads*head_dim}  new keys of several caches
+    AccountedVector<float> k{counted_as("activations")};            // {n, n_kv_heads*head_dim}  new keys, then into the caches
     AccountedVector<float> v{counted_as("activations")};            // {n, n_kv_heads*head_dim}  and their values
     AccountedVector<float> att{counted_as("activations")};          // {n, n_heads*head_dim}  attention output
     AccountedVector<float> gate{counted_as("activations")};         // {n, ffn_dim}
@@ -100,7 +100,7 @@ class Model {
     AccountedVector<float> cos{counted_as("activations")};          // {n, head_dim/2} rotation of each new position
     AccountedVector<float> sin{counted_as("activations")};          // {n, head_dim/2}
     AccountedVector<float> logits{counted_as("logits")};            // {logit_rows, vocab}
-    void resize(const ModelConfig& c, int64_t n, int64_t logit_rows, bool staged_kv);
+    void resize(const ModelConfig& c, int64_t n, int64_t logit_rows);
   };
 
   // The LoRA updates of one layer's matrices (none: empty lists).

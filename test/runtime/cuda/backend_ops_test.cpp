@@ -284,7 +284,7 @@ TEST(CudaOps, AttentionMatchesCpu) {
     const auto k = random_floats(static_cast<size_t>(positions * kv_dim), 14, 2.0f);
     const auto v = random_floats(static_cast<size_t>(positions * kv_dim), 15);
     std::vector<float> want(q.size());
-    attention(q.data(), c.n, c.pos0, k.data(), v.data(), c.shape, want.data(), pool);
+    attention(q.data(), c.n, c.pos0, k.data(), v.data(), KVLayout::by_position(c.shape), c.shape, want.data(), pool);
     DeviceBuffer dq = to_device(q), dk = to_device(k), dv = to_device(v), out(q.size() * 4, "out");
     cuda::attention(dq.as<float>(), c.n, c.pos0, dk.as<float>(), dv.as<float>(), c.shape, out.as<float>(), nullptr);
     const std::vector<float> got = from_device(out, want.size());

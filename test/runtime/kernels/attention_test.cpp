@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "reference.h"
 
@@ -35,6 +37,33 @@ std::vector<double> attention_ref(const std::vector<float>& q, int64_t n_tokens,
   return out;
 }
 
+// k or v ({positions, n_kv_heads, head_dim}) laid out by KV head, with
+// room for `capacity` positions per head (the rows past `positions` NaN:
+// read, they would show).
+std::vector<float> by_head(const std::vector<float>& rows, AttentionShape s, int64_t capacity) {
+  const int64_t hd = s.head_dim, positions = static_cast<int64_t>(rows.size()) / (s.n_kv_heads * hd);
+  std::vector<float> out(static_cast<size_t>(s.n_kv_heads * capacity * hd), NAN);
+  for (int64_t p = 0; p < positions; ++p)
+    for (int64_t h = 0; h < s.n_kv_heads; ++h)
+      std::copy_n(rows.begin() + (p * s.n_kv_heads + h) * hd, hd, out.begin() + (h * capacity + p) * hd);
+  return out;
+}
+
+// attention() over k and v ({positions, n_kv_heads, head_dim}) as they are
+// (by position) or laid out by KV head in a cache of 3 more positions.
+std::vector<float> attend(const std::vector<float>& q, int64_t n_tokens, int64_t pos0, const std::vector<float>& k,
+                          const std::vector<float>& v, AttentionShape s, bool heads_major, ThreadPool& pool) {
+  std::vector<float> out(static_cast<size_t>(n_tokens * s.n_heads * s.head_dim), NAN);
+  if (!heads_major) {
+    attention(q.data(), n_tokens, pos0, k.data(), v.data(), KVLayout::by_position(s), s, out.data(), pool);
+  } else {
+    const int64_t capacity = pos0 + n_tokens + 3;
+    const auto hk = by_head(k, s, capacity), hv = by_head(v, s, capacity);
+    attention(q.data(), n_tokens, pos0, hk.data(), hv.data(), KVLayout::by_head(s, capacity), s, out.data(), pool);
+  }
+  return out;
+}
+
 TEST(Attention, CausalGqaMatchesDouble) {
   // Head sizes below, at and past the kernel's 8-float chunks and 32-float
   // passes; position counts that do and do not fill batches of eight; query
@@ -50,10 +79,12 @@ TEST(Attention, CausalGqaMatchesDouble) {
       const auto ref = attention_ref(q, n_tokens, pos0, k, v, s);
       for (int threads : {1, 2, 3}) {
         ThreadPool pool(threads);
-        std::vector<float> out(q.size(), NAN);
-        attention(q.data(), n_tokens, pos0, k.data(), v.data(), s, out.data(), pool);
-        for (size_t i = 0; i < out.size(); ++i)
-          ASSERT_NEAR(out[i], ref[i], 1e-5) << "heads " << s.n_heads << "/" << s.n_kv_heads << " i " << i;
+        for (bool heads_major : {false, true}) {
+          const std::vector<float> out = attend(q, n_tokens, pos0, k, v, s, heads_major, pool);
+          for (size_t i = 0; i < out.size(); ++i)
+            ASSERT_NEAR(out[i], ref[i], 1e-5)
+                << "heads " << s.n_heads << "/" << s.n_kv_heads << (heads_major ? " by head" : " by position") << " i " << i;
+        }
       }
     }
   }
@@ -70,10 +101,12 @@ TEST(Attention, ATileOfTokensGivesEachTokensBitsAlone) {
     const auto k = testing::random_floats(total * s.n_kv_heads * s.head_dim, 5 + total);
     const auto v = testing::random_floats(total * s.n_kv_heads * s.head_dim, 6 + total);
     ThreadPool pool(2);
-    std::vector<float> tiled(q.size()), alone(qs);
-    attention(q.data(), n_tokens, pos0, k.data(), v.data(), s, tiled.data(), pool);
+    const std::vector<float> tiled = attend(q, n_tokens, pos0, k, v, s, false, pool);
+    // By KV head: the same bits as by position, the layout only says where a row is.
+    EXPECT_TRUE(std::ranges::equal(attend(q, n_tokens, pos0, k, v, s, true, pool), tiled)) << n_tokens << " tokens";
     for (int64_t t = 0; t < n_tokens; ++t) {
-      attention(q.data() + t * qs, 1, pos0 + t, k.data(), v.data(), s, alone.data(), pool);
+      const std::vector<float> one(q.begin() + t * qs, q.begin() + (t + 1) * qs);
+      const std::vector<float> alone = attend(one, 1, pos0 + t, k, v, s, false, pool);
       ASSERT_TRUE(std::equal(alone.begin(), alone.end(), tiled.begin() + t * qs)) << n_tokens << " tokens, token " << t;
     }
   }
@@ -87,7 +120,7 @@ TEST(Attention, SharpScoresSelectOneValue) {
   const std::vector<float> q = {0, 10, 0, 0};
   ThreadPool pool(1);
   std::vector<float> out(4);
-  attention(q.data(), 1, 2, k.data(), v.data(), s, out.data(), pool);
+  attention(q.data(), 1, 2, k.data(), v.data(), KVLayout::by_position(s), s, out.data(), pool);
   for (float x : out) EXPECT_NEAR(x, 2.0f, 1e-6);
 }
 

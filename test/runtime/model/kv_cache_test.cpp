@@ -1,0 +1,76 @@
+// The host KV cache (model/kv_cache.h): rows stored where its layout says,
+// by KV head, batches after one another, and nothing past its capacity.
+#include "model/kv_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace reach::run {
+namespace {
+
+ModelConfig small_config() {
+  ModelConfig c;
+  c.n_layers = 2;
+  c.n_heads = 6;
+  c.n_kv_heads = 3;
+  c.head_dim = 4;
+  return c;
+}
+
+// Row values that name their layer, position, head and element.
+float value_of(int32_t layer, int64_t pos, int64_t head, int64_t i, bool key) {
+  return static_cast<float>(layer * 10000 + pos * 100 + head * 10 + i) * (key ? 1.0f : -1.0f);
+}
+
+// n positions from pos0 as the projections write them: {n, n_kv_heads * head_dim}.
+std::vector<float> rows(const ModelConfig& c, int32_t layer, int64_t pos0, int64_t n, bool key) {
+  std::vector<float> out;
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t h = 0; h < c.n_kv_heads; ++h)
+      for (int64_t i = 0; i < c.head_dim; ++i) out.push_back(value_of(layer, pos0 + t, h, i, key));
+  return out;
+}
+
+TEST(KVCache, StoresEachHeadsPositionsWhereItsLayoutSays) {
+  const ModelConfig c = small_config();
+  KVCache cache(c, 8);
+  const KVLayout layout = cache.layout();
+  EXPECT_EQ(layout.pos_stride, c.head_dim) << "host caches are laid out by KV head";
+  EXPECT_EQ(layout.head_stride, 8 * c.head_dim);
+  for (auto [pos0, n] : {std::pair<int64_t, int64_t>{0, 3}, {3, 1}, {4, 4}}) {
+    for (int32_t layer = 0; layer < c.n_layers; ++layer)
+      cache.store(layer, rows(c, layer, pos0, n, true).data(), rows(c, layer, pos0, n, false).data(), n);
+    cache.advance(n);
+  }
+  for (int32_t layer = 0; layer < c.n_layers; ++layer)
+    for (int64_t p = 0; p < 8; ++p)
+      for (int64_t h = 0; h < c.n_kv_heads; ++h)
+        for (int64_t i = 0; i < c.head_dim; ++i) {
+          const int64_t at = h * layout.head_stride + p * layout.pos_stride + i;
+          ASSERT_EQ(cache.keys(layer, 0)[at], value_of(layer, p, h, i, true)) << layer << " " << p << " " << h;
+          ASSERT_EQ(cache.values(layer, 0)[at], value_of(layer, p, h, i, false)) << layer << " " << p << " " << h;
+        }
+}
+
+TEST(KVCache, RefusesToStorePastItsCapacity) {
+  const ModelConfig c = small_config();
+  KVCache cache(c, 4);
+  cache.advance(3);
+  const std::vector<float> k = rows(c, 0, 3, 2, true), v = rows(c, 0, 3, 2, false);
+  EXPECT_THROW(cache.store(0, k.data(), v.data(), 2), std::out_of_range);
+  cache.store(0, k.data(), v.data(), 1);  // the last position fits
+}
+
+TEST(KVCache, ABackendsMemoryIsLaidOutByPosition) {
+  const ModelConfig c = small_config();
+  std::vector<float> keys(KVCache::bytes_for(c, 4) / 2 / sizeof(float)), values(keys.size());
+  KVCache cache(c, 4, {keys.data(), values.data(), nullptr});
+  EXPECT_EQ(cache.layout().head_stride, c.head_dim);
+  EXPECT_EQ(cache.layout().pos_stride, int64_t{c.n_kv_heads} * c.head_dim);
+  EXPECT_EQ(cache.keys(1, 2), keys.data() + (4 + 2) * c.n_kv_heads * c.head_dim);
+}
+
+}  // namespace
+}  // namespace reach::run
