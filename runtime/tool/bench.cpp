@@ -1,6 +1,7 @@
 // reach-run bench: llama-bench-style prompt processing (ppN: one batched
-// forward of N tokens) and text generation (tgN: N single-token forwards
-// from an empty cache) throughput, mean ± standard deviation over repeats.
+// forward of N tokens) and text generation (tgN: N single-token forwards)
+// throughput, mean ± standard deviation over repeats, from an empty cache
+// or after a context of D tokens (llama-bench's -d: "tg128 @ d2048").
 #include <chrono>
 #include <algorithm>
 #include <cstdio>
@@ -26,9 +27,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Tokens per second of one run of `n` tokens, in one batch or one at a time.
-double run_once(Model& model, KVCache& cache, const std::vector<int32_t>& tokens, bool batched) {
-  cache.clear();
+// Tokens per second of one run of `n` tokens after the cache's first
+// `depth` positions, in one batch or one at a time.
+double run_once(Model& model, KVCache& cache, int64_t depth, const std::vector<int32_t>& tokens, bool batched) {
+  cache.truncate(depth);
   const auto t0 = Clock::now();
   if (batched) {
     model.forward(tokens, cache);
@@ -45,15 +47,25 @@ struct Beside {
   const std::vector<ReadPattern>* reads = nullptr;
 };
 
-std::vector<Trial> repeat(Model& model, KVCache& cache, const std::vector<int32_t>& tokens, bool batched, int reps,
-                          Beside beside, ThreadPool& pool) {
+std::vector<Trial> repeat(Model& model, KVCache& cache, int64_t depth, const std::vector<int32_t>& tokens,
+                          bool batched, int reps, Beside beside, ThreadPool& pool) {
   std::vector<Trial> runs;
   for (int r = 0; r < reps; ++r) {
-    if (beside.compared) runs.push_back(run_alternating(model, cache, tokens, *beside.compared));
-    else if (beside.reads) runs.push_back(run_with_reads(model, cache, tokens, *beside.reads, pool));
-    else runs.push_back({.tps = run_once(model, cache, tokens, batched)});
+    if (beside.compared) runs.push_back(run_alternating(model, cache, depth, tokens, *beside.compared));
+    else if (beside.reads) runs.push_back(run_with_reads(model, cache, depth, tokens, *beside.reads, pool));
+    else runs.push_back({.tps = run_once(model, cache, depth, tokens, batched)});
   }
   return runs;
+}
+
+// Fills an empty cache with `tokens` (the depth), kDepthBatch at a time.
+constexpr int64_t kDepthBatch = 512;
+void fill(Model& model, KVCache& cache, const std::vector<int32_t>& tokens) {
+  cache.clear();
+  for (size_t i = 0; i < tokens.size(); i += kDepthBatch) {
+    const size_t n = std::min<size_t>(kDepthBatch, tokens.size() - i);
+    model.forward({tokens.data() + i, n}, cache);
+  }
 }
 
 }  // namespace
@@ -62,7 +74,8 @@ std::vector<Trial> repeat(Model& model, KVCache& cache, const std::vector<int32_
 const std::vector<OptionSpec> kBenchOptions = {
     {"--model", "-m", "PATH", "a folder or a .gguf file, as for generate"},
     {"--n-prompt", "-p", "N", "ppN: one batched forward of N random tokens; 0 skips it (default 512)"},
-    {"--n-gen", "-n", "N", "tgN: N single-token forwards from an empty cache; 0 skips it (default 128)"},
+    {"--n-gen", "-n", "N", "tgN: N single-token forwards; 0 skips it (default 128)"},
+    {"--n-depth", "-d", "D", "ppN and tgN after a context of D random tokens in the cache (rows \"tg128 @ d2048\"; filled once, untimed; default 0)"},
     {"--repetitions", "-r", "N", "runs of each test after a warm-up, mean ± sd (default 3)"},
     {"--threads", "-t", "N", "threads (default: all cores)"},
     {"--compare-prefetch", "", "L1,L2[,t1|nta[,TYPE=L2]...]",
@@ -85,6 +98,7 @@ int bench(int argc, char** argv) {
   const std::string path = a.str("--model");
   const int64_t n_prompt = a.integer("--n-prompt", 512, 0, 1 << 20);
   const int64_t n_gen = a.integer("--n-gen", 128, 0, 1 << 20);
+  const int64_t depth = a.integer("--n-depth", 0, 0, 1 << 20);
   const int reps = static_cast<int>(a.integer("--repetitions", 3, 1, 1000));
   std::optional<PrefetchDistances> compared;
   if (a.has("--compare-prefetch")) try {
@@ -95,8 +109,9 @@ int bench(int argc, char** argv) {
   if (compared && a.has("--roofline"))
     throw UsageError("--compare-prefetch and --roofline: each runs its own trial beside the decode; use one at a time");
   const auto source = open_model(path);
-  const int64_t positions = std::max<int64_t>({n_prompt, n_gen, int64_t{1}});
-  apply_memory_budget(a, *source, plan_memory(*source, positions, std::max<int64_t>(n_prompt, 1), 1));
+  const int64_t positions = depth + std::max<int64_t>({n_prompt, n_gen, int64_t{1}});
+  const int64_t batch = std::max<int64_t>({n_prompt, std::min(depth, kDepthBatch), 1});
+  apply_memory_budget(a, *source, plan_memory(*source, positions, batch, 1));
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
   Model model(*source, pool, device_option(a));
   const ModelConfig& c = model.config();
@@ -130,12 +145,12 @@ int bench(int argc, char** argv) {
     // for tgN (the second captures the decode step's CUDA graph).
     const std::vector<int32_t> warm_up =
         batched ? tokens : std::vector<int32_t>(tokens.begin(), tokens.begin() + std::min<size_t>(tokens.size(), 4));
-    run_once(model, cache, warm_up, batched);
+    run_once(model, cache, depth, warm_up, batched);
     const uint64_t calls_before = pool.calls();
     Beside beside;  // decode only
     if (!batched && compared) beside.compared = &*compared;
     if (!batched && !reads.empty()) beside.reads = &reads;
-    const std::vector<Trial> runs = repeat(model, cache, tokens, batched, reps, beside, pool);
+    const std::vector<Trial> runs = repeat(model, cache, depth, tokens, batched, reps, beside, pool);
     uint64_t decode_calls = pool.calls() - calls_before;
     for (const Trial& r : runs) decode_calls -= r.read_calls;
     if (!batched) passes_per_token = static_cast<double>(decode_calls) / (reps * tokens.size());
@@ -148,8 +163,10 @@ int bench(int argc, char** argv) {
     if (beside.compared) write_stdout(comparison(test, runs, *compared));
     if (beside.reads) write_stdout(roofline_report(test, runs, reads, model));
   };
-  if (n_prompt > 0) row("pp" + std::to_string(n_prompt), random_tokens(n_prompt), true);
-  if (n_gen > 0) row("tg" + std::to_string(n_gen), random_tokens(n_gen), false);
+  fill(model, cache, random_tokens(depth));
+  const std::string at = depth ? " @ d" + std::to_string(depth) : "";
+  if (n_prompt > 0) row("pp" + std::to_string(n_prompt) + at, random_tokens(n_prompt), true);
+  if (n_gen > 0) row("tg" + std::to_string(n_gen) + at, random_tokens(n_gen), false);
   write_stdout(formatted("weight_bytes_per_token: %zu\n", model.weight_bytes_per_token()));
   if (n_gen > 0) write_stdout(formatted("pool_passes_per_token: %.2f\n", passes_per_token));
   write_stdout(formatted("device: %s\n", model.device_description().c_str()));

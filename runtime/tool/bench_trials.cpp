@@ -37,9 +37,9 @@ Stats stats(const std::vector<double>& xs) {
   return {mean, xs.size() > 1 ? std::sqrt(var / static_cast<double>(xs.size() - 1)) : 0.0};
 }
 
-Trial run_alternating(Model& model, KVCache& cache, const std::vector<int32_t>& tokens,
+Trial run_alternating(Model& model, KVCache& cache, int64_t depth, const std::vector<int32_t>& tokens,
                       const PrefetchDistances& other) {
-  cache.clear();
+  cache.truncate(depth);
   std::array<double, 2> seconds{}, counted{};
   for (size_t i = 0; i < tokens.size(); ++i) {
     const size_t which = i / kBlock % 2;
@@ -53,9 +53,9 @@ Trial run_alternating(Model& model, KVCache& cache, const std::vector<int32_t>& 
   return {.tps = counted[0] / seconds[0], .other_tps = counted[1] / seconds[1]};
 }
 
-Trial run_with_reads(Model& model, KVCache& cache, const std::vector<int32_t>& tokens,
+Trial run_with_reads(Model& model, KVCache& cache, int64_t depth, const std::vector<int32_t>& tokens,
                      const std::vector<ReadPattern>& patterns, ThreadPool& pool) {
-  cache.clear();
+  cache.truncate(depth);
   Trial run{.read_seconds = std::vector<double>(patterns.size())};
   double decode_seconds = 0;
   for (size_t i = 0; i < tokens.size(); ++i) {

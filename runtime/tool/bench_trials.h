@@ -32,12 +32,14 @@ struct Trial {
   uint64_t read_calls = 0;  // the pool's passes those reads took (not the decode's)
 };
 
-// Decodes `tokens` from an empty cache, the odd blocks with `other`.
-Trial run_alternating(Model& model, KVCache& cache, const std::vector<int32_t>& tokens,
+// Each decodes `tokens` after the cache's first `depth` positions (kept
+// from the run before).
+// The odd blocks with `other`.
+Trial run_alternating(Model& model, KVCache& cache, int64_t depth, const std::vector<int32_t>& tokens,
                       const PrefetchDistances& other);
-// Decodes `tokens` from an empty cache and after each block reads the
-// weights' memory (Model::weight_memory) once in each of `patterns`.
-Trial run_with_reads(Model& model, KVCache& cache, const std::vector<int32_t>& tokens,
+// After each block, reads the weights' memory (Model::weight_memory) once
+// in each of `patterns`.
+Trial run_with_reads(Model& model, KVCache& cache, int64_t depth, const std::vector<int32_t>& tokens,
                      const std::vector<ReadPattern>& patterns, ThreadPool& pool);
 
 

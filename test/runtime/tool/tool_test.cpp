@@ -187,6 +187,21 @@ TEST(ReachRun, ReachPrefetchSetsTheDistancesAndBenchSaysSo) {
                   "expected L1,L2[,t1|nta[,TYPE=L2]...]", out);
 }
 
+// -d D runs ppN and tgN after D tokens in the cache (more than one batch
+// of the fill here), rows named as llama-bench names them; a depth that is
+// not a count is exit 2.
+TEST(ReachRun, BenchRunsAtADepthOfContext) {
+  const auto r = reach_run({"bench", "--model", gguf_f32(), "-p", "4", "-n", "3", "-d", "600", "-r", "1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\| pp4 @ d600 \| [0-9.]+ ± [0-9.]+ \|\n)"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\| tg3 @ d600 \| [0-9.]+ ± [0-9.]+ \|\n)"))) << r.out;
+  for (const char* depth : {"-1", "many"}) {
+    const auto bad = reach_run({"bench", "--model", gguf_f32(), "-n", "2", "-d", depth});
+    EXPECT_EQ(bad.status, 2) << depth;
+    EXPECT_NE(bad.err.find("--n-depth"), std::string::npos) << bad.err;
+  }
+}
+
 // --compare-prefetch alternates decode between the prefetch in use and the
 // one it names, 8 tokens at a time, and prints both rates and each
 // repetition's ratio; the tgN row is the choice in use. Malformed: exit 2.
