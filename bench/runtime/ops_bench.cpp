@@ -51,34 +51,37 @@ BENCHMARK(BM_AttentionOneToken)
 // token's matrix products having streamed hundreds of MiB through the
 // caches since this layer's attention last ran. Each iteration reads the
 // next of enough copies of the cache (as many layers) to hold 256 MiB.
+// args: positions, threads, cache: 0 by position (F32), 1 by KV head (F32,
+// the host cache's layout), 2 by KV head in F16 (--cache-type f16).
 void BM_AttentionOneTokenFromMemory(benchmark::State& state) {
   const AttentionShape shape{32, 4, 64};
   const int64_t positions = state.range(0);
   ThreadPool pool(static_cast<int>(state.range(1)));
+  const KVLayout layout = state.range(2) == 0   ? KVLayout::by_position(shape)
+                          : state.range(2) == 1 ? KVLayout::by_head(shape, positions)
+                                                : KVLayout::by_head(shape, positions, DType::F16);
   const auto q = random_floats(static_cast<size_t>(shape.n_heads * shape.head_dim));
-  const size_t cache_floats = static_cast<size_t>(positions * shape.n_kv_heads * shape.head_dim);
-  const size_t copies = std::max<size_t>(2, (size_t{256} << 20) / (2 * cache_floats * sizeof(float)));
-  const auto one = random_floats(cache_floats);
-  std::vector<float> k(copies * cache_floats), v(copies * cache_floats);
+  const auto elements = static_cast<int64_t>(positions * shape.n_kv_heads * shape.head_dim);
+  const size_t bytes = type_traits(layout.type).row_bytes(elements);
+  const size_t copies = std::max<size_t>(2, (size_t{256} << 20) / (2 * bytes));
+  std::vector<std::byte> one(bytes), k(copies * bytes), v(copies * bytes);
+  type_traits(layout.type).from_float(random_floats(static_cast<size_t>(elements)).data(), one.data(), elements);
   for (size_t c = 0; c < copies; ++c) {
-    std::copy(one.begin(), one.end(), k.begin() + static_cast<std::ptrdiff_t>(c * cache_floats));
-    std::copy(one.begin(), one.end(), v.begin() + static_cast<std::ptrdiff_t>(c * cache_floats));
+    std::copy(one.begin(), one.end(), k.begin() + static_cast<std::ptrdiff_t>(c * bytes));
+    std::copy(one.begin(), one.end(), v.begin() + static_cast<std::ptrdiff_t>(c * bytes));
   }
   std::vector<float> out(q.size());
-  // args: ..., 1: the cache laid out by KV head (the host's), 0: by position
-  const KVLayout layout = state.range(2) ? KVLayout::by_head(shape, positions) : KVLayout::by_position(shape);
   size_t c = 0;
   for (auto _ : state) {
-    attention(q.data(), 1, positions - 1, k.data() + c * cache_floats, v.data() + c * cache_floats, layout, shape,
-              out.data(), pool);
+    attention(q.data(), 1, positions - 1, k.data() + c * bytes, v.data() + c * bytes, layout, shape, out.data(), pool);
     benchmark::DoNotOptimize(out.data());
     c = (c + 1) % copies;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * positions * shape.n_heads);
 }
 BENCHMARK(BM_AttentionOneTokenFromMemory)
-    ->ArgNames({"positions", "threads", "by_head"})
-    ->ArgsProduct({{64, 128, 512, 2048}, {2}, {0, 1}})
+    ->ArgNames({"positions", "threads", "cache"})
+    ->ArgsProduct({{64, 128, 512, 2048}, {2}, {0, 1, 2}})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "kernels/ops.h"
+#include "kernels/quant.h"
 #include "kernels/simd.h"
 
 namespace reach::run {
@@ -177,11 +180,22 @@ void weighted_sums(const TileRow* rows, int64_t n_rows, int32_t group, const flo
 
 }  // namespace
 
-void attention(const float* q, int64_t n_tokens, int64_t pos0, const float* k, const float* v, KVLayout layout,
+// An F16 cache's rows [0, n_pos) of one KV head (at p, stride elements
+// apart) widened to F32 rows of hd in `to`: the F32 kernels above then read
+// the values the halves hold, with the same operations as an F32 cache's.
+void widen_rows(const uint16_t* p, int64_t stride, int64_t n_pos, int32_t hd, float* to) {
+  for (int64_t i = 0; i < n_pos; ++i)
+    dequantize_row(DType::F16, reinterpret_cast<const std::byte*>(p + i * stride), to + i * hd, hd);
+}
+
+void attention(const float* q, int64_t n_tokens, int64_t pos0, const void* k, const void* v, KVLayout layout,
                AttentionShape shape, float* out, ThreadPool& pool) {
+  if (layout.type != DType::F32 && layout.type != DType::F16)
+    throw std::invalid_argument("attention: a KV cache of " + std::string(type_traits(layout.type).name) +
+                                " (F32 and F16 are the types it reads)");
+  const bool f16 = layout.type == DType::F16;
   const int32_t hd = shape.head_dim;
   const int64_t q_stride = static_cast<int64_t>(shape.n_heads) * hd;
-  const int64_t kv_stride = layout.pos_stride;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
 
   // One task per (tile of tokens, KV head): the query heads that share the
@@ -191,10 +205,11 @@ void attention(const float* q, int64_t n_tokens, int64_t pos0, const float* k, c
   pool.parallel_for(tiles * shape.n_kv_heads, 1, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> weights;  // each row's [group][n_pos], one after another
     weights.resize(static_cast<size_t>(kTokenTile * group * (pos0 + n_tokens)));
+    thread_local std::vector<float> widened;  // an F16 head's K rows, then its V rows, as F32
+    widened.resize(f16 ? static_cast<size_t>(2 * (pos0 + n_tokens) * hd) : 0);
     for (int64_t task = begin; task < end; ++task) {
       const int64_t t0 = task / shape.n_kv_heads * kTokenTile;
       const int64_t kv_head = task % shape.n_kv_heads;
-      const int64_t kv_off = kv_head * layout.head_stride;
       TileRow rows[kTokenTile];
       const int64_t n_rows = std::min(kTokenTile, n_tokens - t0);
       float* next_weights = weights.data();
@@ -203,10 +218,25 @@ void attention(const float* q, int64_t n_tokens, int64_t pos0, const float* k, c
         rows[i] = {q + heads_off, out + heads_off, next_weights, pos0 + t0 + i + 1};
         next_weights += group * rows[i].n_pos;
       }
-      scores(rows, n_rows, group, k + kv_off, v + kv_off, kv_stride, hd, scale);
+      const int64_t n_pos = rows[n_rows - 1].n_pos;  // what the tile's last token sees
+      const float* k_head = nullptr;
+      const float* v_head = nullptr;
+      int64_t stride = layout.pos_stride;
+      if (!f16) {
+        k_head = static_cast<const float*>(k) + kv_head * layout.head_stride;
+        v_head = static_cast<const float*>(v) + kv_head * layout.head_stride;
+      } else {
+        widen_rows(static_cast<const uint16_t*>(k) + kv_head * layout.head_stride, stride, n_pos, hd, widened.data());
+        widen_rows(static_cast<const uint16_t*>(v) + kv_head * layout.head_stride, stride, n_pos, hd,
+                   widened.data() + n_pos * hd);
+        k_head = widened.data();
+        v_head = widened.data() + n_pos * hd;
+        stride = hd;
+      }
+      scores(rows, n_rows, group, k_head, v_head, stride, hd, scale);
       for (int64_t i = 0; i < n_rows; ++i)
         for (int32_t h = 0; h < group; ++h) softmax(rows[i].weights + h * rows[i].n_pos, rows[i].n_pos);
-      weighted_sums(rows, n_rows, group, v + kv_off, kv_stride, hd);
+      weighted_sums(rows, n_rows, group, v_head, stride, hd);
     }
   });
 }

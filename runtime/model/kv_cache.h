@@ -1,6 +1,11 @@
 #pragma once
 // Keys and values of every position seen so far, per layer, in F32 (as
-// llama.cpp with an F32 cache type). In host memory, laid out by KV head
+// llama.cpp with an F32 cache type) or, in host memory, F16 (llama.cpp's
+// default: half the memory, the keys and values rounded to F16 as they are
+// stored; attention widens a head's rows to F32 before it reads them, which
+// on Zen 5 costs 15-65% more time from memory at 512-2048 positions,
+// BM_AttentionOneTokenFromMemory cache:2 against cache:1).
+// In host memory, laid out by KV head
 // ({n_kv_heads, capacity, head_dim} per layer): decode's attention finds
 // the cache in memory, and one head's positions in one stream are what
 // the hardware prefetchers keep up with (a layer by position, a position's
@@ -30,26 +35,27 @@ class KVCache {
     std::shared_ptr<void> owner;
   };
 
-  KVCache(const ModelConfig& config, int64_t capacity);  // in host memory, by KV head
-  KVCache(const ModelConfig& config, int64_t capacity, External memory);  // a backend's, by position
+  // In host memory, by KV head; `type` F32 or F16 (else std::invalid_argument).
+  KVCache(const ModelConfig& config, int64_t capacity, DType type = DType::F32);
+  KVCache(const ModelConfig& config, int64_t capacity, External memory);  // a backend's, F32, by position
   // What a cache of `capacity` positions allocates: planned before it is.
-  static size_t bytes_for(const ModelConfig& config, int64_t capacity) {
-    return 2 * sizeof(float) * static_cast<size_t>(int64_t{config.n_layers} * capacity * config.n_kv_heads *
-                                                   config.head_dim);
+  static size_t bytes_for(const ModelConfig& config, int64_t capacity, DType type = DType::F32) {
+    return 2 * (type == DType::F16 ? 2 : 4) *
+           static_cast<size_t>(int64_t{config.n_layers} * capacity * config.n_kv_heads * config.head_dim);
   }
 
   int64_t capacity() const { return capacity_; }
   int64_t length() const { return length_; }  // positions filled
-  // Where position p of KV head h lies from keys(layer, 0) (and values(layer, 0)).
+  // Where position p of KV head h lies from layer_keys(layer) (and
+  // layer_values), and its type.
   KVLayout layout() const { return layout_; }
+  const void* layer_keys(int32_t layer) const { return host_keys_.data() + layer * layer_bytes(); }
+  const void* layer_values(int32_t layer) const { return host_values_.data() + layer * layer_bytes(); }
 
-  // Position `pos` of KV head 0 in layer `layer` (by position: the row of
-  // every KV head); rows up to capacity are addressable. In the memory of
-  // the backend that made the cache.
-  float* keys(int32_t layer, int64_t pos) { return (external_.keys ? external_.keys : keys_.data()) + offset(layer, pos); }
-  float* values(int32_t layer, int64_t pos) {
-    return (external_.values ? external_.values : values_.data()) + offset(layer, pos);
-  }
+  // A backend's cache: position `pos` of layer `layer`, the row of every KV
+  // head; rows up to capacity are addressable, in the backend's memory.
+  float* keys(int32_t layer, int64_t pos) { return external_.keys + offset(layer, pos); }
+  float* values(int32_t layer, int64_t pos) { return external_.values + offset(layer, pos); }
   // Writes n new positions' keys and values, each {n, n_kv_heads * head_dim},
   // as positions length() .. length() + n - 1 of `layer` (host memory).
   void store(int32_t layer, const float* k, const float* v, int64_t n);
@@ -62,16 +68,18 @@ class KVCache {
 
  private:
   size_t offset(int32_t layer, int64_t pos) const {
-    return static_cast<size_t>(int64_t{layer} * layer_floats_ + pos * layout_.pos_stride);
+    return static_cast<size_t>(int64_t{layer} * layer_elements_ + pos * layout_.pos_stride);
   }
+  size_t layer_bytes() const { return static_cast<size_t>(layer_elements_) * (layout_.type == DType::F16 ? 2 : 4); }
   int64_t capacity_;
   AttentionShape shape_;
-  int64_t layer_floats_;  // capacity × n_kv_heads × head_dim
+  int64_t layer_elements_;  // capacity × n_kv_heads × head_dim
   KVLayout layout_;
   int64_t length_ = 0;
-  AccountedVector<float> keys_{AccountedAllocator<float>("the KV cache")};    // {n_layers, n_kv_heads, capacity, head_dim}
-  AccountedVector<float> values_{AccountedAllocator<float>("the KV cache")};  // {n_layers, n_kv_heads, capacity, head_dim}
-  External external_;                                                          // or these, by position
+  using Bytes = AccountedVector<std::byte>;
+  Bytes host_keys_{AccountedAllocator<std::byte>("the KV cache")};    // {n_layers, n_kv_heads, capacity, head_dim}
+  Bytes host_values_{AccountedAllocator<std::byte>("the KV cache")};  // {n_layers, n_kv_heads, capacity, head_dim}
+  External external_;                                                  // or a backend's, by position
 };
 
 // How many leading tokens of `prompt` a cache that holds `cached` keeps for

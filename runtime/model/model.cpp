@@ -243,7 +243,7 @@ std::span<const float> Model::forward_segments(std::span<const int32_t> tokens, 
     store_kv(segments, layer, k, v);
     int64_t row = 0;
     for (const Segment& s : segments) {
-      attention(q + row * q_dim, s.n, s.cache->length(), s.cache->keys(layer, 0), s.cache->values(layer, 0),
+      attention(q + row * q_dim, s.n, s.cache->length(), s.cache->layer_keys(layer), s.cache->layer_values(layer),
                 s.cache->layout(), {c.n_heads, c.n_kv_heads, c.head_dim}, act_.att.data() + row * q_dim, pool_);
       row += s.n;
     }

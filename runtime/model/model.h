@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <span>
 #include <utility>
@@ -47,9 +48,13 @@ class Model {
     if (device_) return {};
     return weights_.streamed;
   }
-  // A cache in the memory of the device the model runs on.
-  KVCache make_cache(int64_t capacity) const {
-    return device_ ? device_->make_cache(capacity) : KVCache(config_, capacity);
+  // A cache in the memory of the device the model runs on; of `type` F32
+  // or F16 on the CPU, F32 on a GPU (else std::invalid_argument).
+  KVCache make_cache(int64_t capacity, DType type = DType::F32) const {
+    if (device_ && type != DType::F32)
+      throw std::invalid_argument("a KV cache of " + std::string(type_traits(type).name) + " on " +
+                                  device_description() + ": the GPU backend's cache is F32");
+    return device_ ? device_->make_cache(capacity) : KVCache(config_, capacity, type);
   }
 
   // Tokens sit at positions cache.length() onward. Returns {vocab} logits of

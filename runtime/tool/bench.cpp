@@ -14,6 +14,7 @@
 #include "formats/model_source.h"
 #include "kernels/cpu_features.h"
 #include "model/model.h"
+#include "tool/cache_type_option.h"
 #include "tool/device_option.h"
 #include "tool/args.h"
 #include "tool/bench_trials.h"
@@ -87,6 +88,7 @@ const std::vector<OptionSpec> kBenchOptions = {
      "row then counts decode time only"},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
     kDeviceOption,
+    kCacheTypeOption,
 };
 
 int bench(int argc, char** argv) {
@@ -111,11 +113,13 @@ int bench(int argc, char** argv) {
   const auto source = open_model(path);
   const int64_t positions = depth + std::max<int64_t>({n_prompt, n_gen, int64_t{1}});
   const int64_t batch = std::max<int64_t>({n_prompt, std::min(depth, kDepthBatch), 1});
-  apply_memory_budget(a, *source, plan_memory(*source, positions, batch, 1));
+  const Device device = device_option(a);
+  const DType cache_type = cache_type_option(a, device);
+  apply_memory_budget(a, *source, plan_memory(*source, positions, batch, 1, cache_type));
   ThreadPool pool(static_cast<int>(a.integer("--threads", 0, 0, 1024)));
-  Model model(*source, pool, device_option(a));
+  Model model(*source, pool, device);
   const ModelConfig& c = model.config();
-  KVCache cache = model.make_cache(positions);
+  KVCache cache = model.make_cache(positions, cache_type);
   std::vector<ReadPattern> reads;
   if (a.has("--roofline")) {
     if (model.weight_memory().empty())
@@ -170,6 +174,7 @@ int bench(int argc, char** argv) {
   write_stdout(formatted("weight_bytes_per_token: %zu\n", model.weight_bytes_per_token()));
   if (n_gen > 0) write_stdout(formatted("pool_passes_per_token: %.2f\n", passes_per_token));
   write_stdout(formatted("device: %s\n", model.device_description().c_str()));
+  write_stdout(formatted("kv_cache: %s\n", std::string(type_traits(cache.layout().type).name).c_str()));
   write_stdout(formatted("kernel_isa: %s\n", isa_name(chosen_isa())));
   write_stdout(formatted("cpu: %s\nprefetch: %s\n", cpu_identity().c_str(), describe(prefetch_distances()).c_str()));
   const PanelWidth& panel = panel_width();

@@ -48,16 +48,17 @@ size_t weight_bytes(const ModelSource& source) {
   return bytes;
 }
 
-MemoryPlan plan_memory(const ModelSource& source, int64_t positions, int64_t batch, int64_t logit_rows) {
+MemoryPlan plan_memory(const ModelSource& source, int64_t positions, int64_t batch, int64_t logit_rows,
+                       DType kv_type) {
   const ModelConfig& c = source.config();
   MemoryPlan p;
   p.weights = weight_bytes(source);
   p.positions = positions;
-  p.kv_cache = KVCache::bytes_for(c, positions);
-  // Per token of a batch: x, xb, q, att, gate, up, cos and sin (Model's
-  // Activations); then the rows of logits.
-  const int64_t per_token = 2 * int64_t{c.dim} + 2 * int64_t{c.n_heads} * c.head_dim + 2 * int64_t{c.ffn_dim} +
-                            c.head_dim;
+  p.kv_cache = KVCache::bytes_for(c, positions, kv_type);
+  // Per token of a batch: x, xb, q, att, k, v, gate, up, cos and sin
+  // (Model's Activations); then the rows of logits.
+  const int64_t per_token = 2 * int64_t{c.dim} + 2 * int64_t{c.n_heads} * c.head_dim +
+                            2 * int64_t{c.n_kv_heads} * c.head_dim + 2 * int64_t{c.ffn_dim} + c.head_dim;
   p.activations = sizeof(float) * static_cast<size_t>(per_token * batch + logit_rows * c.vocab_size);
   return p;
 }

@@ -24,8 +24,9 @@ struct MemoryPlan {
 };
 
 // `batch` tokens per pass, `logit_rows` rows of logits (1 for generation,
-// the batch for perplexity).
-MemoryPlan plan_memory(const ModelSource& source, int64_t positions, int64_t batch, int64_t logit_rows);
+// the batch for perplexity), a KV cache of `kv_type`.
+MemoryPlan plan_memory(const ModelSource& source, int64_t positions, int64_t batch, int64_t logit_rows,
+                       DType kv_type = DType::F32);
 
 // The bytes of the tensors the model reads (what it will keep resident).
 size_t weight_bytes(const ModelSource& source);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "formats/half.h"
 #include "reference.h"
 
 namespace reach::run {
@@ -49,19 +50,37 @@ std::vector<float> by_head(const std::vector<float>& rows, AttentionShape s, int
   return out;
 }
 
+std::vector<uint16_t> halves(const std::vector<float>& x) {
+  std::vector<uint16_t> h(x.size());
+  std::transform(x.begin(), x.end(), h.begin(), f32_to_f16);
+  return h;
+}
+
 // attention() over k and v ({positions, n_kv_heads, head_dim}) as they are
-// (by position) or laid out by KV head in a cache of 3 more positions.
+// (by position) or laid out by KV head in a cache of 3 more positions, held
+// as F32 or F16.
 std::vector<float> attend(const std::vector<float>& q, int64_t n_tokens, int64_t pos0, const std::vector<float>& k,
-                          const std::vector<float>& v, AttentionShape s, bool heads_major, ThreadPool& pool) {
+                          const std::vector<float>& v, AttentionShape s, bool heads_major, ThreadPool& pool,
+                          DType type = DType::F32) {
   std::vector<float> out(static_cast<size_t>(n_tokens * s.n_heads * s.head_dim), NAN);
-  if (!heads_major) {
-    attention(q.data(), n_tokens, pos0, k.data(), v.data(), KVLayout::by_position(s), s, out.data(), pool);
+  const int64_t capacity = pos0 + n_tokens + 3;
+  KVLayout layout = heads_major ? KVLayout::by_head(s, capacity) : KVLayout::by_position(s);
+  layout.type = type;
+  const std::vector<float> hk = heads_major ? by_head(k, s, capacity) : k, hv = heads_major ? by_head(v, s, capacity) : v;
+  if (type == DType::F32) {
+    attention(q.data(), n_tokens, pos0, hk.data(), hv.data(), layout, s, out.data(), pool);
   } else {
-    const int64_t capacity = pos0 + n_tokens + 3;
-    const auto hk = by_head(k, s, capacity), hv = by_head(v, s, capacity);
-    attention(q.data(), n_tokens, pos0, hk.data(), hv.data(), KVLayout::by_head(s, capacity), s, out.data(), pool);
+    const std::vector<uint16_t> k16 = halves(hk), v16 = halves(hv);
+    attention(q.data(), n_tokens, pos0, k16.data(), v16.data(), layout, s, out.data(), pool);
   }
   return out;
+}
+
+// Each value rounded to the nearest half and back.
+std::vector<float> rounded_to_f16(const std::vector<float>& x) {
+  std::vector<float> r(x.size());
+  std::transform(x.begin(), x.end(), r.begin(), [](float f) { return f16_to_f32(f32_to_f16(f)); });
+  return r;
 }
 
 TEST(Attention, CausalGqaMatchesDouble) {
@@ -110,6 +129,31 @@ TEST(Attention, ATileOfTokensGivesEachTokensBitsAlone) {
       ASSERT_TRUE(std::equal(alone.begin(), alone.end(), tiled.begin() + t * qs)) << n_tokens << " tokens, token " << t;
     }
   }
+}
+
+// An F16 cache is read as the F32 values its halves hold: the bits of an F32
+// cache of the rounded keys and values, for either layout, with tiles
+// (tokens) and batches (positions) full and short.
+TEST(Attention, AnF16CacheGivesTheBitsOfItsValuesInF32) {
+  for (AttentionShape s : {AttentionShape{8, 2, 64}, AttentionShape{6, 2, 12}, AttentionShape{5, 1, 7}}) {
+    for (auto [n_tokens, pos0] : {std::pair<int64_t, int64_t>{1, 0}, {1, 70}, {9, 15}, {3, 130}}) {
+      const int64_t total = pos0 + n_tokens, kv = total * s.n_kv_heads * s.head_dim;
+      const auto q = testing::random_floats(n_tokens * s.n_heads * s.head_dim, 7 + total);
+      const auto k = testing::random_floats(kv, 8 + total), v = testing::random_floats(kv, 9 + total);
+      ThreadPool pool(2);
+      for (bool heads_major : {false, true}) {
+        const auto want = attend(q, n_tokens, pos0, rounded_to_f16(k), rounded_to_f16(v), s, heads_major, pool);
+        const auto got = attend(q, n_tokens, pos0, k, v, s, heads_major, pool, DType::F16);
+        ASSERT_TRUE(std::ranges::equal(got, want)) << s.n_heads << "/" << s.n_kv_heads << "x" << s.head_dim << ", "
+                                                   << n_tokens << " tokens at " << pos0 << (heads_major ? ", by head" : "");
+      }
+    }
+  }
+  ThreadPool pool(1);
+  const auto one = testing::random_floats(8, 1);
+  float out[8];
+  EXPECT_THROW(attention(one.data(), 1, 0, one.data(), one.data(), {8, 8, DType::Q8_0}, {1, 1, 8}, out, pool),
+               std::invalid_argument);
 }
 
 // A query that matches one key far better than the others copies its value.

@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <stdexcept>
 #include <vector>
+
+#include "formats/half.h"
 
 namespace reach::run {
 namespace {
@@ -33,25 +36,49 @@ std::vector<float> rows(const ModelConfig& c, int32_t layer, int64_t pos0, int64
   return out;
 }
 
+// Element `at` of a layer's keys or values, as a float.
+float element(const void* layer, int64_t at, DType type) {
+  if (type == DType::F32) return static_cast<const float*>(layer)[at];
+  uint16_t h;
+  std::memcpy(&h, static_cast<const std::byte*>(layer) + 2 * at, 2);
+  return f16_to_f32(h);
+}
+
+// F32 keeps each value; F16 keeps it rounded to the nearest half.
+float kept(float x, DType type) { return type == DType::F32 ? x : f16_to_f32(f32_to_f16(x)); }
+
 TEST(KVCache, StoresEachHeadsPositionsWhereItsLayoutSays) {
   const ModelConfig c = small_config();
-  KVCache cache(c, 8);
-  const KVLayout layout = cache.layout();
-  EXPECT_EQ(layout.pos_stride, c.head_dim) << "host caches are laid out by KV head";
-  EXPECT_EQ(layout.head_stride, 8 * c.head_dim);
-  for (auto [pos0, n] : {std::pair<int64_t, int64_t>{0, 3}, {3, 1}, {4, 4}}) {
+  for (DType type : {DType::F32, DType::F16}) {
+    KVCache cache(c, 8, type);
+    const KVLayout layout = cache.layout();
+    EXPECT_EQ(layout.type, type);
+    EXPECT_EQ(layout.pos_stride, c.head_dim) << "host caches are laid out by KV head";
+    EXPECT_EQ(layout.head_stride, 8 * c.head_dim);
+    for (auto [pos0, n] : {std::pair<int64_t, int64_t>{0, 3}, {3, 1}, {4, 4}}) {
+      for (int32_t layer = 0; layer < c.n_layers; ++layer)
+        cache.store(layer, rows(c, layer, pos0, n, true).data(), rows(c, layer, pos0, n, false).data(), n);
+      cache.advance(n);
+    }
     for (int32_t layer = 0; layer < c.n_layers; ++layer)
-      cache.store(layer, rows(c, layer, pos0, n, true).data(), rows(c, layer, pos0, n, false).data(), n);
-    cache.advance(n);
+      for (int64_t p = 0; p < 8; ++p)
+        for (int64_t h = 0; h < c.n_kv_heads; ++h)
+          for (int64_t i = 0; i < c.head_dim; ++i) {
+            const int64_t at = h * layout.head_stride + p * layout.pos_stride + i;
+            ASSERT_EQ(element(cache.layer_keys(layer), at, type), kept(value_of(layer, p, h, i, true), type))
+                << layer << " " << p << " " << h;
+            ASSERT_EQ(element(cache.layer_values(layer), at, type), kept(value_of(layer, p, h, i, false), type))
+                << layer << " " << p << " " << h;
+          }
   }
-  for (int32_t layer = 0; layer < c.n_layers; ++layer)
-    for (int64_t p = 0; p < 8; ++p)
-      for (int64_t h = 0; h < c.n_kv_heads; ++h)
-        for (int64_t i = 0; i < c.head_dim; ++i) {
-          const int64_t at = h * layout.head_stride + p * layout.pos_stride + i;
-          ASSERT_EQ(cache.keys(layer, 0)[at], value_of(layer, p, h, i, true)) << layer << " " << p << " " << h;
-          ASSERT_EQ(cache.values(layer, 0)[at], value_of(layer, p, h, i, false)) << layer << " " << p << " " << h;
-        }
+}
+
+TEST(KVCache, F16HoldsHalfTheBytesAndOtherTypesAreRefused) {
+  const ModelConfig c = small_config();
+  EXPECT_EQ(KVCache::bytes_for(c, 8, DType::F16) * 2, KVCache::bytes_for(c, 8, DType::F32));
+  EXPECT_EQ(KVCache::bytes_for(c, 8, DType::F32), size_t{2 * 4 * 2 * 8 * 3 * 4});
+  EXPECT_THROW(KVCache(c, 8, DType::Q8_0), std::invalid_argument);
+  EXPECT_THROW(KVCache(c, 8, DType::BF16), std::invalid_argument);
 }
 
 TEST(KVCache, RefusesToStorePastItsCapacity) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
 #include <map>
 
 #include "formats/model_source.h"
@@ -185,6 +186,33 @@ TEST_P(ModelShapes, PrefillEqualsStepByStepDecode) {
     EXPECT_EQ(stepped.length(), batched.length());
     EXPECT_LT(relative_error({s.begin(), s.end()}, prefill), tol) << path;
   }
+}
+
+// An F16 KV cache (--cache-type f16) holds the keys and values rounded to
+// F16 (11 bits: 5e-4 relative a value): the logits stay within the
+// rounding's reach of the reference, and batched prefill agrees with
+// step-by-step decode as an F16-rounded activation does (a last-bit
+// difference of a key from the GEMM's order can round to the next half:
+// 2e-3, as PrefillEqualsStepByStepDecode allows such files).
+TEST_P(ModelShapes, AnF16CacheStaysNearTheReferenceAndPrefillEqualsDecode) {
+  const auto& f = files_for(GetParam());
+  const auto source = open_model(f.hf_dir);
+  ThreadPool pool(2);
+  Model model(*source, pool);
+  KVCache batched = model.make_cache(16, DType::F16), stepped = model.make_cache(16, DType::F16);
+  const auto b = model.forward(kTokens, batched);
+  const std::vector<float> prefill(b.begin(), b.end());
+  const auto ref = testing::reference_logits(f.hf_dir, kTokens);
+  const double error = relative_error(prefill, {ref.begin(), ref.end()});
+  EXPECT_LT(error, 2e-3);
+  EXPECT_GT(error, 1e-6) << "an F16 cache that rounds nothing";
+  std::span<const float> s;
+  for (const int32_t& t : kTokens) s = model.forward({&t, 1}, stepped);
+  const double steps = relative_error({s.begin(), s.end()}, prefill);
+  EXPECT_LT(steps, 2e-3);
+  std::cout << "F16 cache against the reference " << error << ", decode against prefill " << steps
+            << "\n";
+  EXPECT_THROW(model.make_cache(16, DType::Q8_0), std::invalid_argument);
 }
 
 // The server's decode step: one token for each of three sequences at

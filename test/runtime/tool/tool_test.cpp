@@ -202,6 +202,22 @@ TEST(ReachRun, BenchRunsAtADepthOfContext) {
   }
 }
 
+// --cache-type f16 runs with an F16 KV cache and bench says which ran;
+// another type is exit 2 naming the option.
+TEST(ReachRun, BenchRunsWithAnF16CacheAndRefusesOtherTypes) {
+  const auto r = reach_run({"bench", "--model", gguf_f32(), "-p", "4", "-n", "3", "-r", "1", "--cache-type", "f16"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\nkv_cache: F16\n"), std::string::npos) << r.out;
+  EXPECT_NE(reach_run({"bench", "--model", gguf_f32(), "-p", "0", "-n", "2", "-r", "1"}).out.find("\nkv_cache: F32\n"),
+            std::string::npos);
+  const auto bad = reach_run({"bench", "--model", gguf_f32(), "-n", "2", "--cache-type", "q8_0"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--cache-type q8_0: expected f32 or f16"), std::string::npos) << bad.err;
+  const auto gpu = reach_run({"bench", "--model", gguf_f32(), "-n", "2", "--device", "cuda", "--cache-type", "f16"});
+  EXPECT_EQ(gpu.status, 2);
+  EXPECT_NE(gpu.err.find("the CUDA backend's KV cache is F32"), std::string::npos) << gpu.err;
+}
+
 // --compare-prefetch alternates decode between the prefetch in use and the
 // one it names, 8 tokens at a time, and prints both rates and each
 // repetition's ratio; the tgN row is the choice in use. Malformed: exit 2.
