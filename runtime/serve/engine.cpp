@@ -62,10 +62,10 @@ struct Engine::Slot {
 };
 
 Engine::Engine(Model& model, const Tokenizer& tokenizer, std::vector<int32_t> eos_ids, int64_t positions, int slots,
-               size_t queue_limit)
+               size_t queue_limit, DType cache_type)
     : model_(model), tokenizer_(tokenizer), eos_(eos_ids.begin(), eos_ids.end()), positions_(positions),
       queue_limit_(queue_limit) {
-  for (int i = 0; i < slots; ++i) slots_.push_back(std::make_unique<Slot>(model.make_cache(positions)));
+  for (int i = 0; i < slots; ++i) slots_.push_back(std::make_unique<Slot>(model.make_cache(positions, cache_type)));
   worker_ = std::thread([this] { work(); });
 }
 

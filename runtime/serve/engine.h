@@ -72,10 +72,10 @@ class Job {
 
 class Engine {
  public:
-  // `slots` sequences decode together, each with a KV cache of `positions`;
-  // `queue_limit` jobs may wait besides them.
+  // `slots` sequences decode together, each with a KV cache of `positions`
+  // of `cache_type`; `queue_limit` jobs may wait besides them.
   Engine(Model& model, const Tokenizer& tokenizer, std::vector<int32_t> eos_ids, int64_t positions, int slots,
-         size_t queue_limit);
+         size_t queue_limit, DType cache_type = DType::F32);
   ~Engine();  // stops: waiting jobs end at once, running ones after their step
 
   // False when the queue is full (the server answers 503).

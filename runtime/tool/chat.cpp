@@ -145,7 +145,7 @@ int chat(int argc, char** argv) {
     throw UsageError(std::string("the model has no chat template; give one with --chat-template NAME|FILE (built-in: ") +
                      builtin_chat_template_names() + ")");
   const int64_t positions = s.load_weights(opt, 1, -1);
-  KVCache cache = s.model->make_cache(positions);
+  KVCache cache = s.model->make_cache(positions, opt.cache_type);
   Conversation conversation(s, opt, std::move(*tmpl), args.str("--system", ""));
   catch_interrupt();
   const bool interactive = isatty(STDIN_FILENO);

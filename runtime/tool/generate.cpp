@@ -80,7 +80,7 @@ int generate(int argc, char** argv) {
   apply_head_mask(args, *s.model);
   catch_interrupt();
   TextStream stream(opt.stops);
-  KVCache cache = s.model->make_cache(positions);
+  KVCache cache = s.model->make_cache(positions, opt.cache_type);
   Sampler sampler(opt.sampling);
   std::vector<int32_t> history;
   const Generation g = continue_generation(s, opt, cache, prompt, history, sampler, stream, [&](const std::string& text) {

@@ -8,8 +8,9 @@
 #include <random>
 #include <set>
 
-#include "tool/memory_plan.h"
+#include "tool/cache_type_option.h"
 #include "tool/device_option.h"
+#include "tool/memory_plan.h"
 #include "tool/lora_option.h"
 
 namespace reach::run::cli {
@@ -46,6 +47,7 @@ std::vector<OptionSpec> generation_option_specs(const char* max_tokens_help) {
       {"--stop", "", "TEXT", "stop before TEXT (repeatable)"},
       kLoraOption,
       kDeviceOption,
+      kCacheTypeOption,
   };
 }
 
@@ -59,6 +61,7 @@ GenerationOptions parse_generation_options(const Args& a, int64_t max_tokens_def
   o.ctx_size = a.integer("--ctx-size", 0, 0, int64_t{1} << 31);
   o.threads = static_cast<int>(a.integer("--threads", 0, 0, 1024));
   o.device = device_option(a);
+  o.cache_type = cache_type_option(a, o.device);
   o.ignore_eos = a.has("--ignore-eos");
   const char* t_flag = a.has("--temp") ? "--temp" : "--temperature";
   o.sampling.temperature = static_cast<float>(a.number(t_flag, 0.8, 0.0, 1e6));
@@ -117,7 +120,7 @@ int64_t Session::load_weights(const GenerationOptions& opt, int64_t prompt_token
   const bool whole_context = opt.max_tokens < 0 || prefill_tokens < 0;
   const int64_t positions = whole_context ? context : std::min<int64_t>(context, prompt_tokens + opt.max_tokens);
   const int64_t batch = prefill_tokens < 0 ? positions : std::max(prefill_tokens, sequences);
-  const MemoryPlan plan = plan_memory(*source, positions * sequences, batch, sequences);
+  const MemoryPlan plan = plan_memory(*source, positions * sequences, batch, sequences, opt.cache_type);
   const MemoryBudget budget = memory_budget(opt.max_memory_given, opt.max_memory);
   if (std::string refusal = plan_refusal(plan, budget, config); !refusal.empty()) throw UsageError(refusal);
   enforce_budget(budget, *source);

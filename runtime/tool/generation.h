@@ -31,6 +31,7 @@ struct GenerationOptions {
   bool max_memory_given = false;
   std::string max_memory;
   Device device;
+  DType cache_type = DType::F32;   // --cache-type
   std::vector<std::string> loras;  // --lora PATH[:SCALE]
 };
 

@@ -23,6 +23,7 @@
 #include "serve/api_response.h"
 #include "serve/engine.h"
 #include "tool/args.h"
+#include "tool/cache_type_option.h"
 #include "tool/device_option.h"
 #include "tool/lora_option.h"
 #include "tool/commands.h"
@@ -53,6 +54,7 @@ std::vector<OptionSpec> serve_options() {
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
     kLoraOption,
     kDeviceOption,
+    kCacheTypeOption,
   };
 }
 
@@ -262,6 +264,7 @@ int serve(int argc, char** argv) {
   opt.max_memory_given = args.has("--max-memory");
   opt.max_memory = args.str("--max-memory", "");
   opt.device = device_option(args);
+  opt.cache_type = cache_type_option(args, opt.device);
   opt.loras = args.all("--lora");
   const size_t queue = static_cast<size_t>(args.integer("--queue", 16, 0, 4096));
   Session session(opt);
@@ -305,7 +308,7 @@ int serve(int argc, char** argv) {
   try {
     const int64_t positions = session.load_weights(opt, 1, serve::Engine::kPrefillChunk, parallel);
     server.engine = std::make_unique<serve::Engine>(*session.model, *session.tokenizer, session.eos_ids(), positions,
-                                                    parallel, queue);
+                                                    parallel, queue, opt.cache_type);
     server.ready = true;
     std::fprintf(stderr, "reach-run: ready: model '%s', %d slot(s) of %lld positions\n", server.model_id.c_str(),
                  parallel, static_cast<long long>(positions));

@@ -370,6 +370,34 @@ TEST(ReachRun, ContextNoMachineHoldsIsRefusedWithTheSizes) {
   EXPECT_NE(r.err.find("MiB of memory available; try --ctx-size "), std::string::npos) << r.err;
 }
 
+// --cache-type f16 on generate and chat: the plan counts half the KV
+// cache's bytes (read from the refusals' breakdowns), and greedy
+// generation runs with it.
+TEST(ReachRun, GenerateWithAnF16CachePlansHalfTheCache) {
+  const auto kv_mib = [](const std::string& err) {
+    const std::string key = "KV cache for 2048 positions ";
+    const size_t at = err.find(key);
+    return at == std::string::npos ? -1.0 : std::stod(err.substr(at + key.size()));
+  };
+  std::map<std::string, double> planned;
+  for (const char* type : {"f32", "f16"}) {
+    const auto r = reach_run({"generate", "-m", gguf_f32(), "-p", "Hi", "-n", "2", "--ctx-size", "2048",
+                              "--max-tokens", "-1", "--max-memory", "1K", "--cache-type", type});
+    ASSERT_EQ(r.status, 2) << r.err;
+    planned[type] = kv_mib(r.err);
+    ASSERT_GT(planned[type], 0.0) << r.err;
+  }
+  EXPECT_NEAR(planned["f16"] * 2, planned["f32"], 0.1) << planned["f16"] << " against " << planned["f32"] << " MiB";
+  const auto run = reach_run({"generate", "-m", gguf_f32(), "-p", "Hi", "-n", "6", "--temperature", "0",
+                              "--ignore-eos", "--cache-type", "f16", "--output", "json"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.out.find("\"stop\":\"length\""), std::string::npos) << run.out;
+  for (const char* command : {"generate", "chat", "serve", "bench"}) {
+    const auto help = reach_run({command, "--help"});
+    EXPECT_NE(help.out.find("--cache-type f32|f16"), std::string::npos) << command;
+  }
+}
+
 // --max-memory: the plan (weights, KV cache, activations) against the
 // budget, before the model is loaded. The plan's total, read from a refusal,
 // then budgets 200 KiB above it (runs) and below it (refused, exit 2).
