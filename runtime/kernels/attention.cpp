@@ -178,8 +178,6 @@ void weighted_sums(const TileRow* rows, int64_t n_rows, int32_t group, const flo
     }
 }
 
-}  // namespace
-
 // An F16 cache's rows [0, n_pos) of one KV head (at p, stride elements
 // apart) widened to F32 rows of hd in `to`: the F32 kernels above then read
 // the values the halves hold, with the same operations as an F32 cache's.
@@ -187,6 +185,8 @@ void widen_rows(const uint16_t* p, int64_t stride, int64_t n_pos, int32_t hd, fl
   for (int64_t i = 0; i < n_pos; ++i)
     dequantize_row(DType::F16, reinterpret_cast<const std::byte*>(p + i * stride), to + i * hd, hd);
 }
+
+}  // namespace
 
 void attention(const float* q, int64_t n_tokens, int64_t pos0, const void* k, const void* v, KVLayout layout,
                AttentionShape shape, float* out, ThreadPool& pool) {
