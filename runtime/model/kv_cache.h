@@ -47,7 +47,7 @@ class KVCache {
   int64_t capacity() const { return capacity_; }
   int64_t length() const { return length_; }  // positions filled
   // Where position p of KV head h lies from layer_keys(layer) (and
-  // layer_values), and its type.
+  // layer_values), and its type. layer_keys/layer_values: a host cache's.
   KVLayout layout() const { return layout_; }
   const void* layer_keys(int32_t layer) const { return host_keys_.data() + layer * layer_bytes(); }
   const void* layer_values(int32_t layer) const { return host_values_.data() + layer * layer_bytes(); }
