@@ -1,6 +1,5 @@
 #include "model/kv_cache.h"
 
-#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -43,13 +42,12 @@ void KVCache::store(int32_t layer, const float* k, const float* v, int64_t n) {
   if (length_ + n > capacity_) throw std::out_of_range("KVCache::store: past the capacity");
   const TypeTraits& type = type_traits(layout_.type);
   const int64_t hd = shape_.head_dim, kv_dim = int64_t{shape_.n_kv_heads} * hd;
-  const size_t row_bytes = type.row_bytes(hd), element = row_bytes / static_cast<size_t>(hd);
   std::byte* keys_at = host_keys_.data() + layer * layer_bytes();
   std::byte* values_at = host_values_.data() + layer * layer_bytes();
   for (int64_t t = 0; t < n; ++t)
     for (int32_t h = 0; h < shape_.n_kv_heads; ++h) {
       const int64_t from = t * kv_dim + h * hd;
-      const auto to = static_cast<size_t>(h * layout_.head_stride + (length_ + t) * layout_.pos_stride) * element;
+      const size_t to = type.row_bytes(h * layout_.head_stride + (length_ + t) * layout_.pos_stride);
       type.from_float(k + from, keys_at + to, hd);
       type.from_float(v + from, values_at + to, hd);
     }

@@ -40,8 +40,7 @@ class KVCache {
   KVCache(const ModelConfig& config, int64_t capacity, External memory);  // a backend's, F32, by position
   // What a cache of `capacity` positions allocates: planned before it is.
   static size_t bytes_for(const ModelConfig& config, int64_t capacity, DType type = DType::F32) {
-    return 2 * (type == DType::F16 ? 2 : 4) *
-           static_cast<size_t>(int64_t{config.n_layers} * capacity * config.n_kv_heads * config.head_dim);
+    return 2 * type_traits(type).row_bytes(int64_t{config.n_layers} * capacity * config.n_kv_heads * config.head_dim);
   }
 
   int64_t capacity() const { return capacity_; }
@@ -70,7 +69,7 @@ class KVCache {
   size_t offset(int32_t layer, int64_t pos) const {
     return static_cast<size_t>(int64_t{layer} * layer_elements_ + pos * layout_.pos_stride);
   }
-  size_t layer_bytes() const { return static_cast<size_t>(layer_elements_) * (layout_.type == DType::F16 ? 2 : 4); }
+  size_t layer_bytes() const { return type_traits(layout_.type).row_bytes(layer_elements_); }
   int64_t capacity_;
   AttentionShape shape_;
   int64_t layer_elements_;  // capacity × n_kv_heads × head_dim
