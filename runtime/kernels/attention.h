@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "formats/tensor_type.h"
+#include "kernels/cpu_features.h"
 #include "kernels/thread_pool.h"
 
 namespace reach::run {
@@ -14,27 +15,51 @@ struct AttentionShape {
   int32_t head_dim;
 };
 
-// Where a layer's keys lie (its values likewise): position p of KV head h
-// at element h * head_stride + p * pos_stride of k, head_dim elements of
-// `type` (F32, or F16 as llama.cpp's default cache holds them).
+// Positions per key tile: a tile's keys are stored transposed, so that the
+// scores of a tile's positions are one vector per dimension (below).
+inline constexpr int64_t kKeyTile = 16;
+
+// Where a layer's keys and values lie in host memory: per KV head one block
+// of `capacity` positions (a whole number of key tiles), head h's at element
+// h * capacity * head_dim, each element of `type` (F32, or F16 as
+// llama.cpp's default cache holds them).
+// - values: position p's head_dim elements one row, at p * head_dim;
+// - keys: in tiles of kKeyTile positions, each tile {head_dim, kKeyTile}:
+//   element c of position p at (p / kKeyTile * head_dim + c) * kKeyTile +
+//   p % kKeyTile. A score is a dot product over the head's dimensions; with
+//   a tile's positions in the lanes of a vector, every lane is one score
+//   and the dimensions are the loop (no sums across lanes), and one key
+//   vector serves every query head of its KV head.
+// Each KV head's positions are one stream the hardware prefetchers follow.
 struct KVLayout {
-  int64_t head_stride;
-  int64_t pos_stride;
+  int64_t capacity;
   DType type = DType::F32;
-  // {positions, n_kv_heads, head_dim}: a batch of new positions is one block.
-  static KVLayout by_position(AttentionShape s) { return {s.head_dim, int64_t{s.n_kv_heads} * s.head_dim}; }
-  // {n_kv_heads, capacity, head_dim}: each KV head's positions one stream.
-  static KVLayout by_head(AttentionShape s, int64_t capacity, DType type = DType::F32) {
-    return {capacity * s.head_dim, s.head_dim, type};
+
+  static int64_t whole_tiles(int64_t positions) { return (positions + kKeyTile - 1) / kKeyTile * kKeyTile; }
+  static KVLayout for_positions(int64_t positions, DType type = DType::F32) { return {whole_tiles(positions), type}; }
+  int64_t head_elements(int32_t head_dim) const { return capacity * head_dim; }
+  int64_t key_at(int64_t head, int64_t pos, int64_t c, int32_t head_dim) const {
+    return head * head_elements(head_dim) + (pos / kKeyTile * head_dim + c) * kKeyTile + pos % kKeyTile;
+  }
+  int64_t value_at(int64_t head, int64_t pos, int64_t c, int32_t head_dim) const {
+    return head * head_elements(head_dim) + pos * head_dim + c;
   }
 };
 
+// Writes n positions' keys and values (each {n, n_kv_heads * head_dim}, F32)
+// as positions pos0 .. pos0 + n - 1 of a layer laid out as `layout` says,
+// rounded to its type. Positions past the capacity: std::out_of_range.
+void store_kv(const float* k, const float* v, int64_t pos0, int64_t n, KVLayout layout, AttentionShape shape,
+              void* keys, void* values);
+
 // q:   {n_tokens, n_heads * head_dim}; token t sits at position pos0 + t
-// k,v: as `layout` says, positions 0 .. pos0 + n_tokens - 1 filled
+// k,v: a layer's keys and values as `layout` says, positions 0 .. pos0 +
+//      n_tokens - 1 filled
 // out: {n_tokens, n_heads * head_dim}
 // Token t attends to positions 0 .. pos0 + t with scores q·k / sqrt(head_dim).
-// A layout of another type: std::invalid_argument.
+// `isa` picks the kernels' instruction set (every one gives the same bits).
+// A layout of another type than F32 or F16: std::invalid_argument.
 void attention(const float* q, int64_t n_tokens, int64_t pos0, const void* k, const void* v, KVLayout layout,
-               AttentionShape shape, float* out, ThreadPool& pool);
+               AttentionShape shape, float* out, ThreadPool& pool, Isa isa = chosen_isa());
 
 }  // namespace reach::run

@@ -141,7 +141,7 @@ float max_of(const float* x, int64_t n) {
 
 }  // namespace
 
-void softmax(float* x, int64_t n) {
+float exp_shifted(float* x, int64_t n) {
   const __m256 shift = _mm256_set1_ps(max_of(x, n));
   __m256d sum = _mm256_setzero_pd();  // double, so long rows lose nothing
   for_each_vector(n, [&](int64_t i, const Lanes& lanes) {
@@ -150,8 +150,7 @@ void softmax(float* x, int64_t n) {
     sum = _mm256_add_pd(sum, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)),
                                            _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1))));
   });
-  const float inv = static_cast<float>(1.0 / simd::hsum(sum));
-  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+  return static_cast<float>(1.0 / simd::hsum(sum));
 }
 
 void silu_mul(float* gate, const float* up, int64_t n) {

@@ -24,8 +24,10 @@ std::vector<float> rope_inv_freq(int32_t head_dim, float theta, const RopeScalin
 void rope_cos_sin(int64_t pos, const std::vector<float>& inv_freq, float* cos_out, float* sin_out);
 void rope(float* x, int32_t n_heads, int32_t head_dim, const float* cos, const float* sin, RopeStyle style);
 
-// In place: x = exp(x - max) / sum.
-void softmax(float* x, int64_t n);
+// Softmax without its division: x = exp(x - max) in place, and the return
+// value 1 / sum (attention scales its sums of values by it instead of
+// every weight: group × head_dim products instead of group × positions).
+float exp_shifted(float* x, int64_t n);
 
 // SwiGLU's gate: gate[i] = silu(gate[i]) * up[i].
 void silu_mul(float* gate, const float* up, int64_t n);

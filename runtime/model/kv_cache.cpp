@@ -16,9 +16,10 @@ void check_capacity(int64_t capacity) {
 
 KVCache::KVCache(const ModelConfig& config, int64_t capacity, DType type)
     : capacity_(capacity),
+      n_layers_(config.n_layers),
       shape_(shape_of(config)),
-      layer_elements_(capacity * config.n_kv_heads * config.head_dim),
-      layout_(KVLayout::by_head(shape_, capacity, type)) {
+      layer_elements_(KVLayout::whole_tiles(capacity) * config.n_kv_heads * config.head_dim),
+      layout_(KVLayout::for_positions(capacity, type)) {
   check_capacity(capacity);
   if (type != DType::F32 && type != DType::F16)
     throw std::invalid_argument("KV cache type " + std::string(type_traits(type).name) + ": f32 or f16");
@@ -29,9 +30,10 @@ KVCache::KVCache(const ModelConfig& config, int64_t capacity, DType type)
 
 KVCache::KVCache(const ModelConfig& config, int64_t capacity, External memory)
     : capacity_(capacity),
+      n_layers_(config.n_layers),
       shape_(shape_of(config)),
       layer_elements_(capacity * config.n_kv_heads * config.head_dim),
-      layout_(KVLayout::by_position(shape_)),
+      layout_(KVLayout::for_positions(capacity)),
       external_(std::move(memory)) {
   check_capacity(capacity);
   if (!external_.keys || !external_.values) throw std::invalid_argument("KV cache: a backend's memory without keys or values");
@@ -40,17 +42,8 @@ KVCache::KVCache(const ModelConfig& config, int64_t capacity, External memory)
 void KVCache::store(int32_t layer, const float* k, const float* v, int64_t n) {
   if (external_.keys) throw std::logic_error("KVCache::store: the cache is in a backend's memory");
   if (length_ + n > capacity_) throw std::out_of_range("KVCache::store: past the capacity");
-  const TypeTraits& type = type_traits(layout_.type);
-  const int64_t hd = shape_.head_dim, kv_dim = int64_t{shape_.n_kv_heads} * hd;
-  std::byte* keys_at = host_keys_.data() + layer * layer_bytes();
-  std::byte* values_at = host_values_.data() + layer * layer_bytes();
-  for (int64_t t = 0; t < n; ++t)
-    for (int32_t h = 0; h < shape_.n_kv_heads; ++h) {
-      const int64_t from = t * kv_dim + h * hd;
-      const size_t to = type.row_bytes(h * layout_.head_stride + (length_ + t) * layout_.pos_stride);
-      type.from_float(k + from, keys_at + to, hd);
-      type.from_float(v + from, values_at + to, hd);
-    }
+  store_kv(k, v, length_, n, layout_, shape_, host_keys_.data() + layer * layer_bytes(),
+           host_values_.data() + layer * layer_bytes());
 }
 
 }  // namespace reach::run

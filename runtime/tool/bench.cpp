@@ -84,8 +84,8 @@ const std::vector<OptionSpec> kBenchOptions = {
      "syntax); the tgN row is then the one in use, and a compare_prefetch line gives both and their ratio"},
     {"--roofline", "", "",
      "after each 8 tokens of tgN, reads the weights' memory once in each of several ways (no prefetch, prefetcht0, "
-     "prefetchnta, the decode's own) and prints the decode's share of the fastest read (roofline lines); the tgN "
-     "row then counts decode time only"},
+     "prefetchnta, the decode's own) and prints the decode's share of the fastest read (roofline lines: its bytes the "
+     "weights' and the KV cache's it reads at its depth); the tgN row then counts decode time only"},
     {"--max-memory", "", "SIZE", kMaxMemoryHelp},
     kDeviceOption,
     kCacheTypeOption,
@@ -165,7 +165,11 @@ int bench(int argc, char** argv) {
                            std::string(type_traits(model.main_weight_type()).name).c_str(), mib, pool.size(), test.c_str(),
                            s.mean, s.sd));
     if (beside.compared) write_stdout(comparison(test, runs, *compared));
-    if (beside.reads) write_stdout(roofline_report(test, runs, reads, model));
+    if (beside.reads) {
+      double kv_bytes = 0;  // the timed steps see depth + 1 .. depth + n positions
+      for (size_t t = 1; t <= tokens.size(); ++t) kv_bytes += static_cast<double>(cache.bytes_read(depth + t));
+      write_stdout(roofline_report(test, runs, reads, model, kv_bytes / static_cast<double>(tokens.size())));
+    }
   };
   fill(model, cache, random_tokens(depth));
   const std::string at = depth ? " @ d" + std::to_string(depth) : "";

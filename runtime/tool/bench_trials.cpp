@@ -112,12 +112,12 @@ std::string comparison(const std::string& test, const std::vector<Trial>& runs, 
 // read's the bytes it read; a share is the decode's rate over the best
 // pattern's, the repetition's own for each repetition's share.
 std::string roofline_report(const std::string& test, const std::vector<Trial>& runs,
-                            const std::vector<ReadPattern>& patterns, const Model& model) {
+                            const std::vector<ReadPattern>& patterns, const Model& model, double kv_bytes_per_token) {
   const double read_bytes = static_cast<double>(bytes_of(model.weight_memory()));
   const auto read_gbps = [&](size_t reads, double seconds) {
     return read_bytes * static_cast<double>(reads) / seconds / 1e9;
   };
-  const double token_bytes = static_cast<double>(model.weight_bytes_per_token());
+  const double token_bytes = static_cast<double>(model.weight_bytes_per_token()) + kv_bytes_per_token;
   std::vector<double> total_seconds(patterns.size()), decode_gbps, shares;
   size_t total_reads = 0;
   for (const Trial& r : runs) {
@@ -139,9 +139,11 @@ std::string roofline_report(const std::string& test, const std::vector<Trial>& r
   }
   const double best_gbps = read_gbps(total_reads, total_seconds[best]);
   return formatted("roofline: %s, after each block of %zu tokens one read of the weights' %.2f MiB in each of %zu "
-                   "patterns: decode %.2f GB/s, best read %.2f GB/s (%s); decode's share %.1f%% (each repetition %s; "
-                   "median %.1f%%)\nroofline_reads: GB/s over %zu reads each: %s\n",
+                   "patterns: decode %.2f GB/s (weights and %.2f MiB of KV cache a token), best read %.2f GB/s (%s); "
+                   "decode's share %.1f%% (each repetition %s; median %.1f%%)\nroofline_reads: GB/s over %zu reads "
+                   "each: %s\n",
                    test.c_str(), kBlock, read_bytes / (1024.0 * 1024.0), patterns.size(), stats(decode_gbps).mean,
+                   kv_bytes_per_token / (1024.0 * 1024.0),
                    best_gbps, patterns[best].name.c_str(), 100 * stats(decode_gbps).mean / best_gbps, each.c_str(),
                    100 * median(shares), total_reads, rates.c_str());
 }

@@ -53,8 +53,10 @@ Stats stats(const std::vector<double>& xs);
 std::string describe(const PrefetchDistances& ahead);
 // The compare_prefetch line (bench.cpp's help shows it).
 std::string comparison(const std::string& test, const std::vector<Trial>& runs, const PrefetchDistances& compared);
-// The roofline and roofline_reads lines.
+// The roofline and roofline_reads lines. The decode's bytes a token: the
+// weights' and kv_bytes_per_token (the cache attention reads, on average
+// over the test's tokens).
 std::string roofline_report(const std::string& test, const std::vector<Trial>& runs,
-                            const std::vector<ReadPattern>& patterns, const Model& model);
+                            const std::vector<ReadPattern>& patterns, const Model& model, double kv_bytes_per_token);
 
 }  // namespace reach::run::cli

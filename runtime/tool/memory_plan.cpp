@@ -112,9 +112,8 @@ std::string plan_refusal(const MemoryPlan& plan, const MemoryBudget& budget, con
                   mib(plan.total()) + " > " + (budget.from_option ? "budget " : "") + mib(budget.bytes) +
                   (budget.from_option ? " (--max-memory)" : " of memory available");
   const size_t fixed = plan.weights + plan.activations;
-  const size_t per_position = KVCache::bytes_for(config, 1);
-  if (fixed < budget.bytes && (budget.bytes - fixed) / per_position >= 1)
-    return s + "; try --ctx-size " + std::to_string((budget.bytes - fixed) / per_position);
+  const int64_t fits = fixed < budget.bytes ? KVCache::positions_within(config, budget.bytes - fixed) : 0;
+  if (fits >= 1) return s + "; try --ctx-size " + std::to_string(fits);
   return s + "; the weights and one pass do not fit: a smaller model or type, or a larger budget";
 }
 

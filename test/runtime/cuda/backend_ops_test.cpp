@@ -284,7 +284,11 @@ TEST(CudaOps, AttentionMatchesCpu) {
     const auto k = random_floats(static_cast<size_t>(positions * kv_dim), 14, 2.0f);
     const auto v = random_floats(static_cast<size_t>(positions * kv_dim), 15);
     std::vector<float> want(q.size());
-    attention(q.data(), c.n, c.pos0, k.data(), v.data(), KVLayout::by_position(c.shape), c.shape, want.data(), pool);
+    const KVLayout host = KVLayout::for_positions(positions);  // the CPU's cache, from the same rows
+    std::vector<float> host_k(static_cast<size_t>(c.shape.n_kv_heads * host.head_elements(c.shape.head_dim)));
+    std::vector<float> host_v(host_k.size());
+    store_kv(k.data(), v.data(), 0, positions, host, c.shape, host_k.data(), host_v.data());
+    attention(q.data(), c.n, c.pos0, host_k.data(), host_v.data(), host, c.shape, want.data(), pool);
     DeviceBuffer dq = to_device(q), dk = to_device(k), dv = to_device(v), out(q.size() * 4, "out");
     cuda::attention(dq.as<float>(), c.n, c.pos0, dk.as<float>(), dv.as<float>(), c.shape, out.as<float>(), nullptr);
     const std::vector<float> got = from_device(out, want.size());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "formats/half.h"
+#include "kernels/ops.h"
 #include "reference.h"
 
 namespace reach::run {
@@ -38,41 +39,50 @@ std::vector<double> attention_ref(const std::vector<float>& q, int64_t n_tokens,
   return out;
 }
 
-// k or v ({positions, n_kv_heads, head_dim}) laid out by KV head, with
-// room for `capacity` positions per head (the rows past `positions` NaN:
-// read, they would show).
-std::vector<float> by_head(const std::vector<float>& rows, AttentionShape s, int64_t capacity) {
-  const int64_t hd = s.head_dim, positions = static_cast<int64_t>(rows.size()) / (s.n_kv_heads * hd);
-  std::vector<float> out(static_cast<size_t>(s.n_kv_heads * capacity * hd), NAN);
-  for (int64_t p = 0; p < positions; ++p)
-    for (int64_t h = 0; h < s.n_kv_heads; ++h)
-      std::copy_n(rows.begin() + (p * s.n_kv_heads + h) * hd, hd, out.begin() + (h * capacity + p) * hd);
+// attention() over k and v ({positions, n_kv_heads, head_dim}) stored by
+// store_kv in a cache of 3 more positions (whole key tiles) of `type`, the
+// rest of it NaN (read, it would show), with the kernels of `isa`.
+std::vector<float> attend(const std::vector<float>& q, int64_t n_tokens, int64_t pos0, const std::vector<float>& k,
+                          const std::vector<float>& v, AttentionShape s, ThreadPool& pool, DType type = DType::F32,
+                          Isa isa = chosen_isa()) {
+  std::vector<float> out(static_cast<size_t>(n_tokens * s.n_heads * s.head_dim), NAN);
+  const KVLayout layout = KVLayout::for_positions(pos0 + n_tokens + 3, type);
+  const size_t elements = static_cast<size_t>(s.n_kv_heads * layout.head_elements(s.head_dim));
+  std::vector<float> k32(elements, NAN), v32(elements, NAN);
+  std::vector<uint16_t> k16(elements, f32_to_f16(NAN)), v16(elements, f32_to_f16(NAN));
+  void* keys = type == DType::F32 ? static_cast<void*>(k32.data()) : k16.data();
+  void* values = type == DType::F32 ? static_cast<void*>(v32.data()) : v16.data();
+  store_kv(k.data(), v.data(), 0, pos0 + n_tokens, layout, s, keys, values);
+  attention(q.data(), n_tokens, pos0, keys, values, layout, s, out.data(), pool, isa);
   return out;
 }
 
-std::vector<uint16_t> halves(const std::vector<float>& x) {
-  std::vector<uint16_t> h(x.size());
-  std::transform(x.begin(), x.end(), h.begin(), f32_to_f16);
-  return h;
-}
-
-// attention() over k and v ({positions, n_kv_heads, head_dim}) as they are
-// (by position) or laid out by KV head in a cache of 3 more positions, held
-// as F32 or F16.
-std::vector<float> attend(const std::vector<float>& q, int64_t n_tokens, int64_t pos0, const std::vector<float>& k,
-                          const std::vector<float>& v, AttentionShape s, bool heads_major, ThreadPool& pool,
-                          DType type = DType::F32) {
-  std::vector<float> out(static_cast<size_t>(n_tokens * s.n_heads * s.head_dim), NAN);
-  const int64_t capacity = pos0 + n_tokens + 3;
-  KVLayout layout = heads_major ? KVLayout::by_head(s, capacity) : KVLayout::by_position(s);
-  layout.type = type;
-  const std::vector<float> hk = heads_major ? by_head(k, s, capacity) : k, hv = heads_major ? by_head(v, s, capacity) : v;
-  if (type == DType::F32) {
-    attention(q.data(), n_tokens, pos0, hk.data(), hv.data(), layout, s, out.data(), pool);
-  } else {
-    const std::vector<uint16_t> k16 = halves(hk), v16 = halves(hv);
-    attention(q.data(), n_tokens, pos0, k16.data(), v16.data(), layout, s, out.data(), pool);
-  }
+// The kernels' definition, one lane at a time: a score is one chain of FMAs
+// over the head's dimensions in order, times the scale; the weights are
+// exp_shifted's (softmax before its division); an output element is one
+// chain of FMAs over the positions in order, times exp_shifted's 1 / sum.
+// Every variant must give these bits.
+std::vector<float> attention_chains(const std::vector<float>& q, int64_t n_tokens, int64_t pos0,
+                                    const std::vector<float>& k, const std::vector<float>& v, AttentionShape s) {
+  const int64_t hd = s.head_dim, qs = s.n_heads * hd, kvs = s.n_kv_heads * hd;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  std::vector<float> out(static_cast<size_t>(n_tokens * qs));
+  for (int64_t t = 0; t < n_tokens; ++t)
+    for (int h = 0; h < s.n_heads; ++h) {
+      const int64_t kvh = h / (s.n_heads / s.n_kv_heads), n_pos = pos0 + t + 1;
+      std::vector<float> w(static_cast<size_t>(n_pos));
+      for (int64_t p = 0; p < n_pos; ++p) {
+        float acc = 0;
+        for (int64_t c = 0; c < hd; ++c) acc = std::fma(q[t * qs + h * hd + c], k[p * kvs + kvh * hd + c], acc);
+        w[p] = acc * scale;
+      }
+      const float inv_sum = exp_shifted(w.data(), n_pos);
+      for (int64_t c = 0; c < hd; ++c) {
+        float acc = 0;
+        for (int64_t p = 0; p < n_pos; ++p) acc = std::fma(w[p], v[p * kvs + kvh * hd + c], acc);
+        out[t * qs + h * hd + c] = acc * inv_sum;
+      }
+    }
   return out;
 }
 
@@ -84,12 +94,12 @@ std::vector<float> rounded_to_f16(const std::vector<float>& x) {
 }
 
 TEST(Attention, CausalGqaMatchesDouble) {
-  // Head sizes below, at and past the kernel's 8-float chunks and 32-float
-  // passes; position counts that do and do not fill batches of eight; query
-  // heads per KV head 1 to 5 (the weighted sums take three heads at a time,
-  // then two or one).
+  // Head sizes below, at and past the kernels' vectors and passes of four;
+  // position counts that do and do not fill key tiles of 16; query heads per
+  // KV head 1 to 5 and 12 (past what a variant scores at once).
   for (AttentionShape s : {AttentionShape{4, 4, 8}, AttentionShape{6, 2, 12}, AttentionShape{5, 1, 7},
-                           AttentionShape{8, 2, 64}, AttentionShape{4, 2, 80}, AttentionShape{2, 1, 128}}) {
+                           AttentionShape{8, 2, 64}, AttentionShape{4, 2, 80}, AttentionShape{2, 1, 128},
+                           AttentionShape{12, 1, 16}}) {
     for (auto [n_tokens, pos0] : {std::pair<int64_t, int64_t>{1, 0}, {1, 9}, {6, 0}, {3, 4}, {1, 40}, {9, 15}}) {
       const int64_t total = pos0 + n_tokens;
       const auto q = testing::random_floats(n_tokens * s.n_heads * s.head_dim, 1 + total);
@@ -98,74 +108,76 @@ TEST(Attention, CausalGqaMatchesDouble) {
       const auto ref = attention_ref(q, n_tokens, pos0, k, v, s);
       for (int threads : {1, 2, 3}) {
         ThreadPool pool(threads);
-        for (bool heads_major : {false, true}) {
-          const std::vector<float> out = attend(q, n_tokens, pos0, k, v, s, heads_major, pool);
-          for (size_t i = 0; i < out.size(); ++i)
-            ASSERT_NEAR(out[i], ref[i], 1e-5)
-                << "heads " << s.n_heads << "/" << s.n_kv_heads << (heads_major ? " by head" : " by position") << " i " << i;
-        }
+        const std::vector<float> out = attend(q, n_tokens, pos0, k, v, s, pool);
+        for (size_t i = 0; i < out.size(); ++i)
+          ASSERT_NEAR(out[i], ref[i], 1e-5) << "heads " << s.n_heads << "/" << s.n_kv_heads << " i " << i;
       }
     }
   }
 }
 
-// Tokens are attended to in tiles that share each batch of K and V rows;
-// every output must still be the bits of that token attended to alone (as
-// decode does it), for token counts that fill tiles and do not.
-TEST(Attention, ATileOfTokensGivesEachTokensBitsAlone) {
-  const AttentionShape s{8, 2, 64};
-  for (auto [n_tokens, pos0] : {std::pair<int64_t, int64_t>{3, 0}, {8, 5}, {17, 0}, {40, 21}}) {
-    const int64_t total = pos0 + n_tokens, qs = int64_t{s.n_heads} * s.head_dim;
-    const auto q = testing::random_floats(n_tokens * qs, 4 + total);
-    const auto k = testing::random_floats(total * s.n_kv_heads * s.head_dim, 5 + total);
-    const auto v = testing::random_floats(total * s.n_kv_heads * s.head_dim, 6 + total);
-    ThreadPool pool(2);
-    const std::vector<float> tiled = attend(q, n_tokens, pos0, k, v, s, false, pool);
-    // By KV head: the same bits as by position, the layout only says where a row is.
-    EXPECT_TRUE(std::ranges::equal(attend(q, n_tokens, pos0, k, v, s, true, pool), tiled)) << n_tokens << " tokens";
-    for (int64_t t = 0; t < n_tokens; ++t) {
-      const std::vector<float> one(q.begin() + t * qs, q.begin() + (t + 1) * qs);
-      const std::vector<float> alone = attend(one, 1, pos0 + t, k, v, s, false, pool);
-      ASSERT_TRUE(std::equal(alone.begin(), alone.end(), tiled.begin() + t * qs)) << n_tokens << " tokens, token " << t;
+// Tokens are attended to in tiles that share each pass over the keys and
+// values, and heads scored and summed several at a time; every output must
+// still be the kernels' definition (attention_chains): the bits of that
+// token attended to alone, as decode does it, in every instruction-set
+// variant this CPU runs. Token and position counts that fill tiles and do
+// not; groups of query heads past what one pass takes.
+TEST(Attention, EveryVariantGivesTheChainsBitsForEachToken) {
+  for (AttentionShape s : {AttentionShape{8, 2, 64}, AttentionShape{12, 1, 16}, AttentionShape{6, 2, 80},
+                           AttentionShape{5, 1, 7}, AttentionShape{2, 2, 128}}) {
+    for (auto [n_tokens, pos0] : {std::pair<int64_t, int64_t>{1, 0}, {3, 0}, {8, 5}, {17, 0}, {1, 70}, {40, 21}}) {
+      const int64_t total = pos0 + n_tokens, kv = total * s.n_kv_heads * s.head_dim;
+      const auto q = testing::random_floats(n_tokens * s.n_heads * s.head_dim, 4 + total);
+      const auto k = testing::random_floats(kv, 5 + total), v = testing::random_floats(kv, 6 + total);
+      const std::vector<float> want = attention_chains(q, n_tokens, pos0, k, v, s);
+      ThreadPool pool(2);
+      for (Isa isa : kAllIsas) {
+        if (!cpu_runs(isa)) continue;
+        const std::vector<float> got = attend(q, n_tokens, pos0, k, v, s, pool, DType::F32, isa);
+        for (size_t i = 0; i < got.size(); ++i)
+          ASSERT_EQ(got[i], want[i]) << isa_name(isa) << " " << s.n_heads << "/" << s.n_kv_heads << "x" << s.head_dim
+                                     << ", " << n_tokens << " tokens at " << pos0 << ", element " << i;
+      }
     }
   }
+  if (!cpu_runs(Isa::avx512_vnni)) GTEST_SKIP() << "the AVX-512 variant is not checked: this CPU cannot run it";
 }
 
 // An F16 cache is read as the F32 values its halves hold: the bits of an F32
-// cache of the rounded keys and values, for either layout, with tiles
+// cache of the rounded keys and values, in every variant, with tiles
 // (tokens) and batches (positions) full and short.
 TEST(Attention, AnF16CacheGivesTheBitsOfItsValuesInF32) {
-  for (AttentionShape s : {AttentionShape{8, 2, 64}, AttentionShape{6, 2, 12}, AttentionShape{5, 1, 7}}) {
+  for (AttentionShape s : {AttentionShape{8, 2, 64}, AttentionShape{6, 2, 12}, AttentionShape{5, 1, 7},
+                           AttentionShape{4, 2, 80}}) {
     for (auto [n_tokens, pos0] : {std::pair<int64_t, int64_t>{1, 0}, {1, 70}, {9, 15}, {3, 130}}) {
       const int64_t total = pos0 + n_tokens, kv = total * s.n_kv_heads * s.head_dim;
       const auto q = testing::random_floats(n_tokens * s.n_heads * s.head_dim, 7 + total);
       const auto k = testing::random_floats(kv, 8 + total), v = testing::random_floats(kv, 9 + total);
       ThreadPool pool(2);
-      for (bool heads_major : {false, true}) {
-        const auto want = attend(q, n_tokens, pos0, rounded_to_f16(k), rounded_to_f16(v), s, heads_major, pool);
-        const auto got = attend(q, n_tokens, pos0, k, v, s, heads_major, pool, DType::F16);
-        ASSERT_TRUE(std::ranges::equal(got, want)) << s.n_heads << "/" << s.n_kv_heads << "x" << s.head_dim << ", "
-                                                   << n_tokens << " tokens at " << pos0 << (heads_major ? ", by head" : "");
+      for (Isa isa : kAllIsas) {
+        if (!cpu_runs(isa)) continue;
+        const auto want = attend(q, n_tokens, pos0, rounded_to_f16(k), rounded_to_f16(v), s, pool, DType::F32, isa);
+        const auto got = attend(q, n_tokens, pos0, k, v, s, pool, DType::F16, isa);
+        ASSERT_TRUE(std::ranges::equal(got, want)) << isa_name(isa) << " " << s.n_heads << "/" << s.n_kv_heads << "x"
+                                                   << s.head_dim << ", " << n_tokens << " tokens at " << pos0;
       }
     }
   }
   ThreadPool pool(1);
   const auto one = testing::random_floats(8, 1);
   float out[8];
-  EXPECT_THROW(attention(one.data(), 1, 0, one.data(), one.data(), {8, 8, DType::Q8_0}, {1, 1, 8}, out, pool),
+  EXPECT_THROW(attention(one.data(), 1, 0, one.data(), one.data(), {16, DType::Q8_0}, {1, 1, 8}, out, pool),
                std::invalid_argument);
 }
 
 // A query that matches one key far better than the others copies its value.
 TEST(Attention, SharpScoresSelectOneValue) {
   AttentionShape s{1, 1, 4};
-  const std::vector<float> k = {10, 0, 0, 0, 0, 10, 0, 0, 0, 0, 10, 0};
+  const std::vector<float> k = {10, 0, 0, 0, 0, 10, 0, 0, 0, 0, 10, 0};  // three positions
   const std::vector<float> v = {1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3};
   const std::vector<float> q = {0, 10, 0, 0};
   ThreadPool pool(1);
-  std::vector<float> out(4);
-  attention(q.data(), 1, 2, k.data(), v.data(), KVLayout::by_position(s), s, out.data(), pool);
-  for (float x : out) EXPECT_NEAR(x, 2.0f, 1e-6);
+  for (float x : attend(q, 1, 2, k, v, s, pool)) EXPECT_NEAR(x, 2.0f, 1e-6);
 }
 
 }  // namespace

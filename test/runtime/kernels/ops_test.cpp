@@ -116,16 +116,20 @@ TEST(Ops, AdjacentPairsOnPermutedEqualsHalfSplit) {
   }
 }
 
-TEST(Ops, SoftmaxMatchesDouble) {
+// exp_shifted is softmax before its division: e^(x - max) in place, 1 / Σ
+// returned (attention divides its sums of values instead).
+TEST(Ops, ExpShiftedIsSoftmaxBeforeItsDivision) {
   for (int64_t n : {1, 5, 100}) {
     auto x = testing::random_floats(n, 10, 5.0f);
     x[0] = 80.0f;  // large values must not overflow
     const auto orig = x;
-    softmax(x.data(), n);
+    const float inv = exp_shifted(x.data(), n);
     double m = -1e300, sum = 0;
     for (float v : orig) m = std::max(m, static_cast<double>(v));
     for (float v : orig) sum += std::exp(v - m);
-    for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(x[i], std::exp(orig[i] - m) / sum, 1e-6);
+    EXPECT_EQ(x[0], 1.0f);
+    EXPECT_NEAR(inv, 1 / sum, 1e-6 / sum);
+    for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(x[i] * inv, std::exp(orig[i] - m) / sum, 1e-6);
   }
 }
 
@@ -177,23 +181,23 @@ TEST(Ops, VectorOpsWriteNothingPastTheRow) {
     std::fill(g.begin() + n, g.end(), kGuard);
     std::fill(x.begin() + n, x.end(), kGuard);
     silu_mul(g.data(), up.data(), n);
-    softmax(x.data(), n);
+    exp_shifted(x.data(), n);
     rmsnorm(g.data(), w.data(), out.data(), n, 1e-5f);
     for (int64_t i = n; i < n + 8; ++i) {
       EXPECT_EQ(g[static_cast<size_t>(i)], kGuard) << "silu_mul, n = " << n;
-      EXPECT_EQ(x[static_cast<size_t>(i)], kGuard) << "softmax, n = " << n;
+      EXPECT_EQ(x[static_cast<size_t>(i)], kGuard) << "exp_shifted, n = " << n;
       EXPECT_EQ(out[static_cast<size_t>(i)], kGuard) << "rmsnorm, n = " << n;
     }
   }
 }
 
-TEST(Ops, SoftmaxGivesMaskedEntriesZeroWeight) {
+TEST(Ops, ExpShiftedGivesMaskedEntriesZeroWeight) {
   std::vector<float> x = {0.0f, -INFINITY, 1.0f, -200.0f};
-  softmax(x.data(), 4);
+  const float inv = exp_shifted(x.data(), 4);
   const double e = std::exp(-1.0);
-  EXPECT_NEAR(x[0], e / (1 + e), 1e-7);
+  EXPECT_NEAR(x[0] * inv, e / (1 + e), 1e-7);
   EXPECT_EQ(x[1], 0.0f);
-  EXPECT_NEAR(x[2], 1 / (1 + e), 1e-7);
+  EXPECT_NEAR(x[2] * inv, 1 / (1 + e), 1e-7);
   EXPECT_EQ(x[3], 0.0f);  // e^-201 is below the smallest normal float
 }
 

@@ -1,5 +1,6 @@
-// The host KV cache (model/kv_cache.h): rows stored where its layout says,
-// by KV head, batches after one another, and nothing past its capacity.
+// The host KV cache (model/kv_cache.h): rows stored where its layout says
+// (by KV head, keys in transposed tiles), batches after one another, and
+// nothing past its capacity.
 #include "model/kv_cache.h"
 
 #include <gtest/gtest.h>
@@ -53,8 +54,10 @@ TEST(KVCache, StoresEachHeadsPositionsWhereItsLayoutSays) {
     KVCache cache(c, 8, type);
     const KVLayout layout = cache.layout();
     EXPECT_EQ(layout.type, type);
-    EXPECT_EQ(layout.pos_stride, c.head_dim) << "host caches are laid out by KV head";
-    EXPECT_EQ(layout.head_stride, 8 * c.head_dim);
+    EXPECT_EQ(layout.capacity, 16) << "whole key tiles";
+    // Head 1's key tile 1 is {head_dim, 16}: element 2 of position 17 at 1 × 16 × 4 + (4 + 2) × 16 + 1.
+    EXPECT_EQ(layout.key_at(1, 17, 2, c.head_dim), 64 + 96 + 1);
+    EXPECT_EQ(layout.value_at(1, 17, 2, c.head_dim), 64 + 17 * 4 + 2);
     for (auto [pos0, n] : {std::pair<int64_t, int64_t>{0, 3}, {3, 1}, {4, 4}}) {
       for (int32_t layer = 0; layer < c.n_layers; ++layer)
         cache.store(layer, rows(c, layer, pos0, n, true).data(), rows(c, layer, pos0, n, false).data(), n);
@@ -64,10 +67,10 @@ TEST(KVCache, StoresEachHeadsPositionsWhereItsLayoutSays) {
       for (int64_t p = 0; p < 8; ++p)
         for (int64_t h = 0; h < c.n_kv_heads; ++h)
           for (int64_t i = 0; i < c.head_dim; ++i) {
-            const int64_t at = h * layout.head_stride + p * layout.pos_stride + i;
-            ASSERT_EQ(element(cache.layer_keys(layer), at, type), kept(value_of(layer, p, h, i, true), type))
+            const int64_t key = layout.key_at(h, p, i, c.head_dim), value = layout.value_at(h, p, i, c.head_dim);
+            ASSERT_EQ(element(cache.layer_keys(layer), key, type), kept(value_of(layer, p, h, i, true), type))
                 << layer << " " << p << " " << h;
-            ASSERT_EQ(element(cache.layer_values(layer), at, type), kept(value_of(layer, p, h, i, false), type))
+            ASSERT_EQ(element(cache.layer_values(layer), value, type), kept(value_of(layer, p, h, i, false), type))
                 << layer << " " << p << " " << h;
           }
   }
@@ -76,7 +79,12 @@ TEST(KVCache, StoresEachHeadsPositionsWhereItsLayoutSays) {
 TEST(KVCache, F16HoldsHalfTheBytesAndOtherTypesAreRefused) {
   const ModelConfig c = small_config();
   EXPECT_EQ(KVCache::bytes_for(c, 8, DType::F16) * 2, KVCache::bytes_for(c, 8, DType::F32));
-  EXPECT_EQ(KVCache::bytes_for(c, 8, DType::F32), size_t{2 * 4 * 2 * 8 * 3 * 4});
+  EXPECT_EQ(KVCache::bytes_for(c, 8, DType::F32), size_t{2 * 4 * 2 * 16 * 3 * 4}) << "a whole key tile";
+  EXPECT_EQ(KVCache::bytes_for(c, 17, DType::F32), KVCache::bytes_for(c, 32, DType::F32));
+  EXPECT_EQ(KVCache::positions_within(c, KVCache::bytes_for(c, 48) - 1), 32);
+  EXPECT_EQ(KVCache::positions_within(c, KVCache::bytes_for(c, 48)), 48);
+  EXPECT_EQ(KVCache::positions_within(c, KVCache::bytes_for(c, 48, DType::F16), DType::F16), 48);
+  EXPECT_EQ(KVCache::positions_within(c, 100), 0);
   EXPECT_THROW(KVCache(c, 8, DType::Q8_0), std::invalid_argument);
   EXPECT_THROW(KVCache(c, 8, DType::BF16), std::invalid_argument);
 }
@@ -94,8 +102,6 @@ TEST(KVCache, ABackendsMemoryIsLaidOutByPosition) {
   const ModelConfig c = small_config();
   std::vector<float> keys(KVCache::bytes_for(c, 4) / 2 / sizeof(float)), values(keys.size());
   KVCache cache(c, 4, {keys.data(), values.data(), nullptr});
-  EXPECT_EQ(cache.layout().head_stride, c.head_dim);
-  EXPECT_EQ(cache.layout().pos_stride, int64_t{c.n_kv_heads} * c.head_dim);
   EXPECT_EQ(cache.keys(1, 2), keys.data() + (4 + 2) * c.n_kv_heads * c.head_dim);
 }
 

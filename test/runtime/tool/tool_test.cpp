@@ -242,7 +242,7 @@ TEST(ReachRun, BenchComparesTwoPrefetchChoicesInOneRun) {
 
 // The numbers of a roofline line and of its roofline_reads line.
 struct RooflineLines {
-  double tps, decode_gbps, best_gbps, share, weight_bytes;
+  double tps, decode_gbps, kv_mib, best_gbps, share, weight_bytes;
   size_t patterns, reads;
   std::string best_name;
   std::vector<double> each;
@@ -252,7 +252,8 @@ struct RooflineLines {
 RooflineLines parse_roofline(const std::string& out) {
   const std::regex line(
       R"(\| tg16 \| ([0-9.]+) ± [0-9.]+ \|\nroofline: tg16, after each block of 8 tokens one read of the weights' )"
-      R"([0-9.]+ MiB in each of ([0-9]+) patterns: decode ([0-9.]+) GB/s, best read ([0-9.]+) GB/s \(([^)]+)\); )"
+      R"([0-9.]+ MiB in each of ([0-9]+) patterns: decode ([0-9.]+) GB/s \(weights and ([0-9.]+) MiB of KV cache a )"
+      R"(token\), best read ([0-9.]+) GB/s \(([^)]+)\); )"
       R"(decode's share ([0-9.]+)% \(each repetition ([0-9.% ]+); median [0-9.]+%\)\n)"
       R"(roofline_reads: GB/s over ([0-9]+) reads each: ([^\n]+)\n)");
   std::smatch m;
@@ -261,13 +262,14 @@ RooflineLines parse_roofline(const std::string& out) {
   r.tps = std::stod(m[1]);
   r.patterns = std::stoul(m[2]);
   r.decode_gbps = std::stod(m[3]);
-  r.best_gbps = std::stod(m[4]);
-  r.best_name = m[5];
-  r.share = std::stod(m[6]);
-  std::istringstream each(m[7].str());
+  r.kv_mib = std::stod(m[4]);
+  r.best_gbps = std::stod(m[5]);
+  r.best_name = m[6];
+  r.share = std::stod(m[7]);
+  std::istringstream each(m[8].str());
   for (std::string s; each >> s;) r.each.push_back(std::stod(s));
-  r.reads = std::stoul(m[8]);
-  const std::string rates = m[9];
+  r.reads = std::stoul(m[9]);
+  const std::string rates = m[10];
   const std::regex rate("([^;]+) ([0-9.]+)(; |$)");
   for (auto it = std::sregex_iterator(rates.begin(), rates.end(), rate); it != std::sregex_iterator(); ++it)
     r.rates.emplace_back((*it)[1].str(), std::stod((*it)[2].str()));
@@ -278,8 +280,9 @@ RooflineLines parse_roofline(const std::string& out) {
 
 // --roofline reads the weights' memory after each block of 8 decode tokens
 // in each pattern and sets the decode's rate beside the fastest: the lines'
-// figures agree with each other and with the tgN row. Quantized weights
-// (packed) and F32 ones (read in place from the file) alike.
+// figures agree with each other and with the tgN row, the decode's bytes
+// the weights' and the KV cache's it reads (more at a depth). Quantized
+// weights (packed) and F32 ones (read in place from the file) alike.
 TEST(ReachRun, BenchRooflineReadsTheWeightsBetweenDecodeBlocks) {
   for (const std::string& path : {model().gguf.at(reach::run::DType::Q8_0).string(), gguf_f32()}) {
     const auto r = reach_run({"bench", "--model", path, "-p", "0", "-n", "16", "-r", "2", "--threads", "2",
@@ -290,7 +293,8 @@ TEST(ReachRun, BenchRooflineReadsTheWeightsBetweenDecodeBlocks) {
     EXPECT_EQ(l.rates.size(), l.patterns) << r.out;
     EXPECT_EQ(l.reads, 4u);  // 2 blocks of 8 tokens, 2 repetitions
     EXPECT_EQ(l.each.size(), 2u);
-    EXPECT_NEAR(l.decode_gbps, l.tps * l.weight_bytes / 1e9, 0.01 * l.decode_gbps + 0.01) << r.out;
+    EXPECT_GT(l.kv_mib, 0.0) << r.out;
+    EXPECT_NEAR(l.decode_gbps, l.tps * (l.weight_bytes + l.kv_mib * 1048576) / 1e9, 0.01 * l.decode_gbps + 0.01) << r.out;
     double fastest = 0;
     std::string fastest_name;
     for (const auto& [name, gbps] : l.rates)
@@ -298,6 +302,11 @@ TEST(ReachRun, BenchRooflineReadsTheWeightsBetweenDecodeBlocks) {
     EXPECT_NEAR(l.best_gbps, fastest, 0.011) << r.out;
     EXPECT_EQ(l.best_name, fastest_name);
     EXPECT_NEAR(l.share, 100 * l.decode_gbps / l.best_gbps, 0.2) << r.out;
+    const auto deep = reach_run({"bench", "--model", path, "-p", "0", "-n", "16", "-r", "1", "-d", "100", "--threads",
+                                 "2", "--roofline"});
+    ASSERT_EQ(deep.status, 0) << deep.err;
+    const double kv_mib = parse_roofline(std::regex_replace(deep.out, std::regex(" @ d100"), "")).kv_mib;
+    EXPECT_GT(kv_mib, 4 * l.kv_mib) << "at depth 100 a token reads more of the cache than at 1-16 positions";
   }
   const std::string out = (work_dir() / "roofline.txt").string();
   const auto both = reach_run_raw("", {"bench", "--model", gguf_f32(), "-n", "2", "--roofline", "--compare-prefetch",
