@@ -120,7 +120,7 @@ int64_t Session::load_weights(const GenerationOptions& opt, int64_t prompt_token
   const bool whole_context = opt.max_tokens < 0 || prefill_tokens < 0;
   const int64_t positions = whole_context ? context : std::min<int64_t>(context, prompt_tokens + opt.max_tokens);
   const int64_t batch = prefill_tokens < 0 ? positions : std::max(prefill_tokens, sequences);
-  const MemoryPlan plan = plan_memory(*source, positions * sequences, batch, sequences, opt.cache_type);
+  const MemoryPlan plan = plan_memory(*source, positions, batch, sequences, opt.cache_type, sequences);
   const MemoryBudget budget = memory_budget(opt.max_memory_given, opt.max_memory);
   if (std::string refusal = plan_refusal(plan, budget, config); !refusal.empty()) throw UsageError(refusal);
   enforce_budget(budget, *source);

@@ -49,12 +49,14 @@ size_t weight_bytes(const ModelSource& source) {
 }
 
 MemoryPlan plan_memory(const ModelSource& source, int64_t positions, int64_t batch, int64_t logit_rows,
-                       DType kv_type) {
+                       DType kv_type, int64_t caches) {
   const ModelConfig& c = source.config();
   MemoryPlan p;
   p.weights = weight_bytes(source);
-  p.positions = positions;
-  p.kv_cache = KVCache::bytes_for(c, positions, kv_type);
+  p.positions = positions * caches;
+  p.caches = caches;
+  p.kv_type = kv_type;
+  p.kv_cache = static_cast<size_t>(caches) * KVCache::bytes_for(c, positions, kv_type);  // each in whole key tiles
   // Per token of a batch: x, xb, q, att, k, v, gate, up, cos and sin
   // (Model's Activations); then the rows of logits.
   const int64_t per_token = 2 * int64_t{c.dim} + 2 * int64_t{c.n_heads} * c.head_dim +
@@ -112,7 +114,9 @@ std::string plan_refusal(const MemoryPlan& plan, const MemoryBudget& budget, con
                   mib(plan.total()) + " > " + (budget.from_option ? "budget " : "") + mib(budget.bytes) +
                   (budget.from_option ? " (--max-memory)" : " of memory available");
   const size_t fixed = plan.weights + plan.activations;
-  const int64_t fits = fixed < budget.bytes ? KVCache::positions_within(config, budget.bytes - fixed) : 0;
+  const int64_t fits = fixed < budget.bytes
+                           ? KVCache::positions_within(config, (budget.bytes - fixed) / plan.caches, plan.kv_type)
+                           : 0;
   if (fits >= 1) return s + "; try --ctx-size " + std::to_string(fits);
   return s + "; the weights and one pass do not fit: a smaller model or type, or a larger budget";
 }

@@ -18,15 +18,18 @@ namespace reach::run::cli {
 struct MemoryPlan {
   size_t weights = 0;      // every tensor the model reads: repacked copies or mapped file pages
   size_t kv_cache = 0;     // keys and values of every position
-  int64_t positions = 0;   // ... that many
+  int64_t positions = 0;   // ... that many, in `caches` caches of `kv_type`
+  int64_t caches = 1;
+  DType kv_type = DType::F32;
   size_t activations = 0;  // one forward pass over the largest batch, and its logits
   size_t total() const { return weights + kv_cache + activations; }
 };
 
 // `batch` tokens per pass, `logit_rows` rows of logits (1 for generation,
-// the batch for perplexity), a KV cache of `kv_type`.
+// the batch for perplexity), `caches` KV caches (one a sequence) of
+// `positions` each, of `kv_type`.
 MemoryPlan plan_memory(const ModelSource& source, int64_t positions, int64_t batch, int64_t logit_rows,
-                       DType kv_type = DType::F32);
+                       DType kv_type = DType::F32, int64_t caches = 1);
 
 // The bytes of the tensors the model reads (what it will keep resident).
 size_t weight_bytes(const ModelSource& source);
