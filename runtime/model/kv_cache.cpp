@@ -18,7 +18,6 @@ KVCache::KVCache(const ModelConfig& config, int64_t capacity, DType type)
     : capacity_(capacity),
       n_layers_(config.n_layers),
       shape_(shape_of(config)),
-      layer_elements_(KVLayout::whole_tiles(capacity) * config.n_kv_heads * config.head_dim),
       layout_(KVLayout::for_positions(capacity, type)) {
   check_capacity(capacity);
   if (type != DType::F32 && type != DType::F16)
@@ -32,7 +31,6 @@ KVCache::KVCache(const ModelConfig& config, int64_t capacity, External memory)
     : capacity_(capacity),
       n_layers_(config.n_layers),
       shape_(shape_of(config)),
-      layer_elements_(capacity * config.n_kv_heads * config.head_dim),
       layout_(KVLayout::for_positions(capacity)),
       external_(std::move(memory)) {
   check_capacity(capacity);

@@ -81,11 +81,12 @@ class KVCache {
   size_t offset(int32_t layer, int64_t pos) const {  // a backend's, by position
     return static_cast<size_t>((int64_t{layer} * capacity_ + pos) * shape_.n_kv_heads * shape_.head_dim);
   }
-  size_t layer_bytes() const { return type_traits(layout_.type).row_bytes(layer_elements_); }
+  size_t layer_bytes() const {  // a host cache's
+    return type_traits(layout_.type).row_bytes(shape_.n_kv_heads * layout_.head_elements(shape_.head_dim));
+  }
   int64_t capacity_;
   int32_t n_layers_;
   AttentionShape shape_;
-  int64_t layer_elements_;  // layout_.capacity × n_kv_heads × head_dim
   KVLayout layout_;
   int64_t length_ = 0;
   using Bytes = AccountedVector<std::byte>;
