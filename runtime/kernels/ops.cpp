@@ -3,45 +3,20 @@
 #include <immintrin.h>
 
 #include <cmath>
-#include <limits>
-#include <numbers>
 
 #include "formats/rope_scaling.h"
+#include "kernels/f32x8.h"
 #include "kernels/simd.h"
+#include "kernels/vector_exp.h"
 
 namespace reach::run {
 
 namespace {
 
-// e^x for 8 floats, within 2 ulp of std::exp: Cephes' expf (x = n·ln 2 + r
-// with ln 2 in two parts, a degree-6 polynomial for e^r), and 2^n applied
-// as two factors so that every n of [-126, 128] stays a normal float.
-// Below ln(FLT_MIN) the result is 0 (the true value is a denormal), above
-// ln(FLT_MAX) it is +inf, and NaN stays NaN. Decode calls it for every FFN
+// e^x for 8 floats (kernels/vector_exp.h). Decode calls it for every FFN
 // element of every layer, where the scalar std::exp loop cost ~1.8% of a
 // token.
-[[gnu::always_inline]] inline __m256 exp8(__m256 x) {
-  const __m256 lowest = _mm256_set1_ps(-87.33654475f), highest = _mm256_set1_ps(88.72283905f);
-  // min/max return their second operand when either is NaN: NaN passes.
-  const __m256 xc = _mm256_max_ps(lowest, _mm256_min_ps(highest, x));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(std::numbers::log2e_v<float>)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  for (float c : {1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f})
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
-  p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
-  const __m256i ni = _mm256_cvtps_epi32(n);
-  const __m256i half = _mm256_srai_epi32(ni, 1);
-  const auto pow2 = [](__m256i e) {
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127)), 23));
-  };
-  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, pow2(half)), pow2(_mm256_sub_epi32(ni, half)));
-  y = _mm256_blendv_ps(y, _mm256_setzero_ps(), _mm256_cmp_ps(x, lowest, _CMP_LT_OQ));
-  return _mm256_blendv_ps(y, _mm256_set1_ps(std::numeric_limits<float>::infinity()),
-                          _mm256_cmp_ps(x, highest, _CMP_GT_OQ));
-}
+[[gnu::always_inline]] inline __m256 exp8(__m256 x) { return vector_exp::exp<F32x8>(x); }
 
 // The lanes of one 8-float vector of a row: all of them, or in the row's
 // short last vector [0, n - i). Whole vectors use plain loads and stores:
@@ -120,38 +95,8 @@ void rope(float* x, int32_t n_heads, int32_t head_dim, const float* cos, const f
   }
 }
 
-namespace {
-
-// The largest of x[0..n), eight lanes at a time (the scalar loop waited on
-// each comparison; attention's softmax runs over every score). The maximum
-// does not depend on the order, and NaN is skipped as std::max(max, x[i])
-// skips it: maxps returns its second operand, the running maximum, when x
-// is NaN.
-float max_of(const float* x, int64_t n) {
-  __m256 lanes = _mm256_set1_ps(-INFINITY);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) lanes = _mm256_max_ps(_mm256_loadu_ps(x + i), lanes);
-  alignas(32) float each[8];
-  _mm256_store_ps(each, lanes);
-  float max = -INFINITY;
-  for (const float m : each) max = std::max(max, m);
-  for (; i < n; ++i) max = std::max(max, x[i]);
-  return max;
-}
-
-}  // namespace
-
-float exp_shifted(float* x, int64_t n) {
-  const __m256 shift = _mm256_set1_ps(max_of(x, n));
-  __m256d sum = _mm256_setzero_pd();  // double, so long rows lose nothing
-  for_each_vector(n, [&](int64_t i, const Lanes& lanes) {
-    const __m256 e = lanes.clear_past(exp8(_mm256_sub_ps(lanes.load(x + i), shift)));
-    lanes.store(x + i, e);
-    sum = _mm256_add_pd(sum, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)),
-                                           _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1))));
-  });
-  return static_cast<float>(1.0 / simd::hsum(sum));
-}
+// 8 lanes at a time (attention's AVX-512 variant runs the same in 16).
+float exp_shifted(float* x, int64_t n) { return vector_exp::exp_shifted<F32x8>(x, n); }
 
 void silu_mul(float* gate, const float* up, int64_t n) {
   const __m256 one = _mm256_set1_ps(1.0f);
