@@ -35,7 +35,7 @@ void attention(const float* q, int64_t n_tokens, int64_t pos0, const void* k, co
   if (layout.type != DType::F32 && layout.type != DType::F16)
     throw std::invalid_argument("attention: a KV cache of " + std::string(type_traits(layout.type).name) +
                                 " (F32 and F16 are the types it reads)");
-  const attention_kernel::Job job{q, n_tokens, pos0, k, v, layout, shape, out};
+  const attention_kernel::Job job{q, n_tokens, pos0, k, v, layout, shape, out, active_prefetch().for_type(layout.type)};
   const auto run = isa == Isa::avx512_vnni ? attention_avx512::run_tasks : attention_avx2::run_tasks;
   const int64_t tiles = (n_tokens + attention_kernel::kTokenTile - 1) / attention_kernel::kTokenTile;
   pool.parallel_for(tiles * shape.n_kv_heads, 1, [&](int64_t begin, int64_t end) { run(job, begin, end); });

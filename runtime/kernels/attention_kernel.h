@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/prefetch_ahead.h"
 #include "kernels/vector_exp.h"
 
 namespace reach::run::attention_kernel {
@@ -29,20 +30,31 @@ struct Job {
   KVLayout layout;
   AttentionShape shape;
   float* out;
+  // How far ahead of its reads each KV head's stream is prefetched: the
+  // CPU's distances for a weight stream (kernels/cpu_features.h), one
+  // prefetch per line read.
+  Ahead ahead;
 };
+
+// No prefetch: the calls that read lines another call has prefetched.
+constexpr Ahead kNoPrefetch{0, 0, false};
 
 // Query tokens that share each pass over a KV head's keys and values: the
 // head is read from the cache once per tile of tokens, not once per token.
 constexpr int64_t kTokenTile = 8;
 // Key tiles a pass over the scores takes: 64 positions, 16 KiB of F32 keys
 // at head_dim 64, which stay in L1 while every row and head of a tile of
-// tokens passes over them; the pass after next is prefetched into L1
-// meanwhile (decode finds the cache in memory: the token's weights have
-// streamed through every cache since this layer last ran). Zen 5, from
-// memory, 2048 positions, four interleaved rounds: two passes ahead against
-// one F32 141-150 against 148-161 µs, F16 126-130 against 139-143; one
-// prefetch per line read, spread over the FMAs instead of a pass at once,
-// lost with F32 (164-197 µs).
+// tokens passes over them.
+//
+// Decode finds the cache in memory (the token's weights have streamed
+// through every cache since this layer last ran), so each line of keys and
+// values is prefetched as it is read, Job::ahead on: one prefetch per line,
+// among the FMAs. Zen 5, BM_AttentionOneTokenFromMemory, 2 threads, three
+// interleaved rounds, against bursts of a pass at once (keys two passes
+// ahead into L1, the values into L2 while the keys are scored, which held
+// the FMAs up until the bursts' lines came): 2048 positions F32 152-169 ->
+// 85-118 µs, F16 124-132 -> 72-82; 512 positions F32 37-42 -> 27-28, F16
+// 33-34 -> 22-25 (prefetchnta 6-8 KiB ahead, as the weights' streams there).
 constexpr int64_t kKeyTilesPerPass = 4;
 // Positions per pass of the weighted sums: each pass loads and stores its
 // accumulators once (BM_AttentionPrompt pp2048, one thread, AVX2: 32
@@ -63,25 +75,13 @@ struct TileRow {
 
 inline int64_t tiles_of(int64_t positions) { return (positions + kKeyTile - 1) / kKeyTile; }
 
-// Every line of `elements` from `from`, into L1 or L2.
-enum class Into { l1, l2 };
-template <Into Level, class E>
-void prefetch(const E* from, int64_t elements) {
-  const char* p = reinterpret_cast<const char*>(from);
-  const char* end = p + elements * static_cast<int64_t>(sizeof(E));
-  for (; p < end; p += 64) {
-    if constexpr (Level == Into::l1) _mm_prefetch(p, _MM_HINT_T0);
-    else _mm_prefetch(p, _MM_HINT_T1);
-  }
-}
-
 // Scores of H query heads (at q, hd apart) against B neighbouring key tiles
 // (at kt): weights[h][b · kKeyTile + j] = scale · Σ_c q_h[c] · k[c][j], the
 // dimensions c in order. H · B · kKeyTile / kLanes independent chains (the
 // variant's kScoreChains, what its registers hold beside the keys): enough
 // to keep the FMA units busy, and each broadcast of q_h[c] serves B tiles.
 template <class V, class E, int H, int B>
-void score_tiles(const float* q, int32_t hd, const E* kt, float scale, float* weights, int64_t w_stride) {
+void score_tiles(const float* q, int32_t hd, const E* kt, float scale, float* weights, int64_t w_stride, Ahead ahead) {
   constexpr int kPerTile = static_cast<int>(kKeyTile / V::kLanes);
   typename V::F acc[H][B * kPerTile];
   for (auto& head : acc)
@@ -91,6 +91,8 @@ void score_tiles(const float* q, int32_t hd, const E* kt, float scale, float* we
     typename V::F keys[B * kPerTile];
     for (int b = 0; b < B; ++b)
       for (int i = 0; i < kPerTile; ++i) keys[b * kPerTile + i] = V::load(kt + b * tile + c * kKeyTile + i * V::kLanes);
+    if (c * kKeyTile * sizeof(E) % 64 == 0)  // a tile's dimension c starts a line (F32 each, F16 every other)
+      for (int b = 0; b < B; ++b) prefetch_lines_ahead(reinterpret_cast<const char*>(kt + b * tile + c * kKeyTile), ahead);
     for (int h = 0; h < H; ++h) {
       const typename V::F qc = V::set1(q[h * hd + c]);
       for (int i = 0; i < B * kPerTile; ++i) acc[h][i] = V::fmadd(qc, keys[i], acc[h][i]);
@@ -103,43 +105,45 @@ void score_tiles(const float* q, int32_t hd, const E* kt, float scale, float* we
 // Key tiles [j0, j1) of H heads from h0 of one row: B tiles a call, the rest
 // one by one.
 template <class V, class E, int H>
-void score_heads(const TileRow& row, int32_t h0, int32_t hd, const E* k, int64_t j0, int64_t j1, float scale) {
+void score_heads(const TileRow& row, int32_t h0, int32_t hd, const E* k, int64_t j0, int64_t j1, float scale,
+                 Ahead ahead) {
   constexpr int kPerTile = static_cast<int>(kKeyTile / V::kLanes);
   constexpr int B = std::clamp(V::kScoreChains / (H * kPerTile), 1, static_cast<int>(kKeyTilesPerPass));
   const float* q = row.q + int64_t{h0} * hd;
   float* w = row.weights + h0 * row.w_stride;
   int64_t j = j0;
-  for (; j + B <= j1; j += B) score_tiles<V, E, H, B>(q, hd, k + j * kKeyTile * hd, scale, w + j * kKeyTile, row.w_stride);
-  for (; j < j1; ++j) score_tiles<V, E, H, 1>(q, hd, k + j * kKeyTile * hd, scale, w + j * kKeyTile, row.w_stride);
+  for (; j + B <= j1; j += B)
+    score_tiles<V, E, H, B>(q, hd, k + j * kKeyTile * hd, scale, w + j * kKeyTile, row.w_stride, ahead);
+  for (; j < j1; ++j) score_tiles<V, E, H, 1>(q, hd, k + j * kKeyTile * hd, scale, w + j * kKeyTile, row.w_stride, ahead);
 }
 
 // H a run-time count (1 .. V::kMaxScoreHeads) to the template above.
 template <class V, class E, int H = 1>
 void score_some_heads(int32_t heads, const TileRow& row, int32_t h0, int32_t hd, const E* k, int64_t j0, int64_t j1,
-                      float scale) {
+                      float scale, Ahead ahead) {
   if constexpr (H < V::kMaxScoreHeads) {
-    if (heads != H) return score_some_heads<V, E, H + 1>(heads, row, h0, hd, k, j0, j1, scale);
+    if (heads != H) return score_some_heads<V, E, H + 1>(heads, row, h0, hd, k, j0, j1, scale, ahead);
   }
-  score_heads<V, E, H>(row, h0, hd, k, j0, j1, scale);
+  score_heads<V, E, H>(row, h0, hd, k, j0, j1, scale, ahead);
 }
 
 // weights[h][p] = q_h · k_p · scale for every row of the tile, h < group
 // and p < its n_pos (a row's last tile is computed whole: its weights row
-// has room, and the positions past n_pos are never read).
+// has room, and the positions past n_pos are never read). The last row's
+// first heads prefetch the keys: rows are in token order, the last sees
+// the most positions.
 template <class V, class E>
-void scores(const TileRow* rows, int64_t n_rows, int32_t group, const E* k, const E* v, int32_t hd, float scale) {
-  const int64_t most = tiles_of(rows[n_rows - 1].n_pos);  // rows are in token order: the last sees the most
-  const int64_t tile = kKeyTile * hd;
-  prefetch<Into::l1>(k, std::min(most, 2 * kKeyTilesPerPass) * tile);
+void scores(const TileRow* rows, int64_t n_rows, int32_t group, const E* k, int32_t hd, float scale, Ahead ahead) {
+  const TileRow* last = rows + n_rows - 1;
+  const int64_t most = tiles_of(last->n_pos);
   for (int64_t j0 = 0; j0 < most; j0 += kKeyTilesPerPass) {
-    const int64_t j1 = std::min(most, j0 + kKeyTilesPerPass), j2 = std::min(most, j1 + kKeyTilesPerPass);
-    prefetch<Into::l1>(k + j2 * tile, (std::min(most, j2 + kKeyTilesPerPass) - j2) * tile);
-    prefetch<Into::l2>(v + j0 * tile, (j1 - j0) * tile);  // what weighted_sums reads next
+    const int64_t j1 = std::min(most, j0 + kKeyTilesPerPass);
     for (const TileRow* row = rows; row != rows + n_rows; ++row) {
       const int64_t row_j1 = std::min(j1, tiles_of(row->n_pos));
       if (j0 >= row_j1) continue;
       for (int32_t h = 0; h < group; h += V::kMaxScoreHeads)
-        score_some_heads<V, E>(std::min(group - h, V::kMaxScoreHeads), *row, h, hd, k, j0, row_j1, scale);
+        score_some_heads<V, E>(std::min(group - h, V::kMaxScoreHeads), *row, h, hd, k, j0, row_j1, scale,
+                               row == last && h == 0 ? ahead : kNoPrefetch);
     }
   }
 }
@@ -151,7 +155,9 @@ void scores(const TileRow* rows, int64_t n_rows, int32_t group, const E* k, cons
 // variant's registers hold beside the values (AVX2 three heads, BM_AttentionPrompt
 // one thread, pp2048 shape: 436 -> 393 ms against one; two no faster than one).
 template <class V, class E, int H>
-void weighted_sums_of_heads(const TileRow& row, int32_t h0, int64_t p0, int64_t p1, const E* v, int32_t hd) {
+void weighted_sums_of_heads(const TileRow& row, int32_t h0, int64_t p0, int64_t p1, const E* v, int32_t hd,
+                            Ahead ahead) {
+  constexpr int64_t kLineElements = 64 / sizeof(E);
   constexpr int kVectors = 4;
   const float* w[H];
   for (int h = 0; h < H; ++h) w[h] = row.weights + (h0 + h) * row.w_stride;
@@ -165,6 +171,8 @@ void weighted_sums_of_heads(const TileRow& row, int32_t h0, int64_t p0, int64_t 
       for (int i = 0; i < kVectors; ++i) acc[h][i] = V::load(out(h, c0 + i * V::kLanes), mask[i], whole);
     for (int64_t p = p0; p < p1; ++p) {
       const E* vp = v + p * hd + c0;
+      for (int64_t e = 0; e < kVectors * V::kLanes; e += kLineElements)
+        prefetch_lines_ahead(reinterpret_cast<const char*>(vp + e), ahead);
       typename V::F vv[kVectors];
       for (int i = 0; i < kVectors; ++i) vv[i] = V::load(vp + i * V::kLanes, mask[i], whole);
       for (int h = 0; h < H; ++h) {
@@ -180,9 +188,10 @@ void weighted_sums_of_heads(const TileRow& row, int32_t h0, int64_t p0, int64_t 
 // out_h = (Σ_p weights[h][p] · v_p) · inv_sums[h] for every row of the tile
 // and its heads, in batches of positions taken in order, the sums kept in
 // out between batches (a batch's values stay in L1 while every row and head
-// passes).
+// passes). The last row's first heads prefetch the values (as scores()).
 template <class V, class E>
-void weighted_sums(const TileRow* rows, int64_t n_rows, int32_t group, const E* v, int32_t hd) {
+void weighted_sums(const TileRow* rows, int64_t n_rows, int32_t group, const E* v, int32_t hd, Ahead ahead) {
+  const TileRow* last = rows + n_rows - 1;
   constexpr int32_t kHeads = V::kSumHeads;
   for (const TileRow* row = rows; row != rows + n_rows; ++row) std::fill(row->out, row->out + int64_t{group} * hd, 0.0f);
   const int64_t most = rows[n_rows - 1].n_pos;
@@ -191,8 +200,9 @@ void weighted_sums(const TileRow* rows, int64_t n_rows, int32_t group, const E* 
       if (p0 >= row->n_pos) continue;
       const int64_t p1 = std::min(row->n_pos, p0 + kValueBatch);
       int32_t h = 0;  // kHeads at a time, then what is left one by one
-      for (; h + kHeads <= group; h += kHeads) weighted_sums_of_heads<V, E, kHeads>(*row, h, p0, p1, v, hd);
-      for (; h < group; ++h) weighted_sums_of_heads<V, E, 1>(*row, h, p0, p1, v, hd);
+      const auto prefetching = [&](int32_t h) { return row == last && h == 0 ? ahead : kNoPrefetch; };
+      for (; h + kHeads <= group; h += kHeads) weighted_sums_of_heads<V, E, kHeads>(*row, h, p0, p1, v, hd, prefetching(h));
+      for (; h < group; ++h) weighted_sums_of_heads<V, E, 1>(*row, h, p0, p1, v, hd, prefetching(h));
     }
   for (const TileRow* row = rows; row != rows + n_rows; ++row)
     for (int32_t h = 0; h < group; ++h)
@@ -223,10 +233,10 @@ void run_tasks(const Job& job, int64_t begin, int64_t end) {
     }
     const E* k = static_cast<const E*>(job.k) + kv_head * job.layout.head_elements(hd);
     const E* v = static_cast<const E*>(job.v) + kv_head * job.layout.head_elements(hd);
-    scores<V, E>(rows, n_rows, group, k, v, hd, scale);
+    scores<V, E>(rows, n_rows, group, k, hd, scale, job.ahead);
     for (int64_t i = 0; i < n_rows; ++i)
       for (int32_t h = 0; h < group; ++h) rows[i].inv_sums[h] = vector_exp::exp_shifted<V>(rows[i].weights + h * w_stride, rows[i].n_pos);
-    weighted_sums<V, E>(rows, n_rows, group, v, hd);
+    weighted_sums<V, E>(rows, n_rows, group, v, hd, job.ahead);
   }
 }
 
