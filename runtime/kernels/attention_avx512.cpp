@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "kernels/attention_kernel.h"
+#include "kernels/vector_exp.h"
 
 namespace reach::run::attention_avx512 {
 namespace {
@@ -62,6 +63,8 @@ struct F32x16 {
     _mm512_store_pd(l + 8, sum.half[1]);
   }
   static float max_lane(F x) { return _mm512_reduce_max_ps(x); }
+  // Softmax's numerator over a row in 16 lanes: the bits of ops.h's (8 lanes).
+  static float exp_shifted(float* x, int64_t n) { return vector_exp::exp_shifted<F32x16>(x, n); }
 
   static F load(const float* p) { return _mm512_loadu_ps(p); }
   static F load(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }

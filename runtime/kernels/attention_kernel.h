@@ -7,8 +7,8 @@
 // and prefill (tokens in tiles) gives decode's.
 //
 // V: the vector (F, kLanes, Mask, zero, set1, fmadd, mul, lanes_below,
-// load/store of floats and loads of F16 halves, whole or masked, and what
-// vector_exp.h asks).
+// load/store of floats and loads of F16 halves, whole or masked, and
+// exp_shifted: ops.h's, in V's width).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -18,7 +18,6 @@
 
 #include "kernels/attention.h"
 #include "kernels/prefetch_ahead.h"
-#include "kernels/vector_exp.h"
 
 namespace reach::run::attention_kernel {
 
@@ -235,7 +234,7 @@ void run_tasks(const Job& job, int64_t begin, int64_t end) {
     const E* v = static_cast<const E*>(job.v) + kv_head * job.layout.head_elements(hd);
     scores<V, E>(rows, n_rows, group, k, hd, scale, job.ahead);
     for (int64_t i = 0; i < n_rows; ++i)
-      for (int32_t h = 0; h < group; ++h) rows[i].inv_sums[h] = vector_exp::exp_shifted<V>(rows[i].weights + h * w_stride, rows[i].n_pos);
+      for (int32_t h = 0; h < group; ++h) rows[i].inv_sums[h] = V::exp_shifted(rows[i].weights + h * w_stride, rows[i].n_pos);
     weighted_sums<V, E>(rows, n_rows, group, v, hd, job.ahead);
   }
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/ops.h"
 #include "kernels/simd.h"
 
 namespace reach::run {
@@ -63,6 +64,9 @@ struct F32x8 {
   static void lanes_into(const Sum& sum, double* l) {
     for (int j = 0; j < 4; ++j) _mm256_store_pd(l + 4 * j, sum.q[j]);
   }
+  // Softmax's numerator over a row (ops.h's, which is vector_exp.h's in
+  // this width).
+  static float exp_shifted(float* x, int64_t n) { return reach::run::exp_shifted(x, n); }
   static float max_lane(F x) {
     alignas(32) float each[kLanes];
     _mm256_store_ps(each, x);

@@ -31,8 +31,6 @@ struct Lanes {
     if (whole) _mm256_storeu_ps(p, v);
     else _mm256_maskstore_ps(p, mask, v);
   }
-  // v with the lanes past the row cleared.
-  __m256 clear_past(__m256 v) const { return whole ? v : _mm256_and_ps(v, _mm256_castsi256_ps(mask)); }
 };
 
 // Calls fn(i, lanes) for i = 0, 8, 16, ... < n.
