@@ -48,12 +48,12 @@ struct F32x16 {
     return n >= kLanes ? Mask{0xFFFF} : n <= 0 ? Mask{0} : static_cast<Mask>((1u << n) - 1);
   }
   static F clear_past(Mask mask, F x) { return _mm512_maskz_mov_ps(mask, x); }
-  // vector_exp.h's sixteen double lanes, eight to a register: x (elements
-  // i.. of a row, i a multiple of 16) widened exactly into lanes 0-15.
+  // vector_exp.h's sixteen double lanes, eight to a register: x (part 0,
+  // the whole sixteen) widened exactly into lanes 0-15.
   struct Sum {
     __m512d half[2];
   };
-  static void add_to(Sum& sum, F x, int64_t) {
+  static void add_to(Sum& sum, F x, int /*part*/) {
     sum.half[0] = _mm512_add_pd(sum.half[0], _mm512_cvtps_pd(_mm512_castps512_ps256(x)));
     sum.half[1] = _mm512_add_pd(sum.half[1],
                                 _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))));

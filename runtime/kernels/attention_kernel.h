@@ -37,6 +37,7 @@ struct Job {
 
 // No prefetch: the calls that read lines another call has prefetched.
 constexpr Ahead kNoPrefetch{0, 0, false};
+inline bool prefetches(Ahead ahead) { return ahead.l1 != 0 || ahead.l2 != 0; }
 
 // Query tokens that share each pass over a KV head's keys and values: the
 // head is read from the cache once per tile of tokens, not once per token.
@@ -46,14 +47,15 @@ constexpr int64_t kTokenTile = 8;
 // tokens passes over them.
 //
 // Decode finds the cache in memory (the token's weights have streamed
-// through every cache since this layer last ran), so each line of keys and
-// values is prefetched as it is read, Job::ahead on: one prefetch per line,
-// among the FMAs. Zen 5, BM_AttentionOneTokenFromMemory, 2 threads, three
-// interleaved rounds, against bursts of a pass at once (keys two passes
-// ahead into L1, the values into L2 while the keys are scored, which held
-// the FMAs up until the bursts' lines came): 2048 positions F32 152-169 ->
-// 85-118 µs, F16 124-132 -> 72-82; 512 positions F32 37-42 -> 27-28, F16
-// 33-34 -> 22-25 (prefetchnta 6-8 KiB ahead, as the weights' streams there).
+// through every cache since this layer last ran), so its single-token tiles
+// prefetch each line of keys and values as they read it (Job::ahead: one
+// prefetch per line, among the FMAs). Zen 5, BM_AttentionOneTokenFromMemory,
+// 2 threads, three interleaved rounds, against bursts of a pass at once
+// (keys two passes ahead into L1, the values into L2 while the keys were
+// scored, which held the FMAs up until the bursts' lines came), µs: 2048
+// positions F32 152-169 -> 109-126, F16 124-132 -> 72-80; 512 positions
+// F32 37-42 -> 30-32, F16 33-34 -> 21-24 (prefetchnta 6 KiB ahead, the
+// weights' distance there).
 constexpr int64_t kKeyTilesPerPass = 4;
 // Positions per pass of the weighted sums: each pass loads and stores its
 // accumulators once (BM_AttentionPrompt pp2048, one thread, AVX2: 32
@@ -79,7 +81,9 @@ inline int64_t tiles_of(int64_t positions) { return (positions + kKeyTile - 1) /
 // dimensions c in order. H · B · kKeyTile / kLanes independent chains (the
 // variant's kScoreChains, what its registers hold beside the keys): enough
 // to keep the FMA units busy, and each broadcast of q_h[c] serves B tiles.
-template <class V, class E, int H, int B>
+// Prefetch: whether `ahead` is used (a template argument: the AVX2 variant,
+// 16 registers, lost 10-25% in cache and prefill with the check in its loop).
+template <class V, class E, int H, int B, bool Prefetch>
 void score_tiles(const float* q, int32_t hd, const E* kt, float scale, float* weights, int64_t w_stride, Ahead ahead) {
   constexpr int kPerTile = static_cast<int>(kKeyTile / V::kLanes);
   typename V::F acc[H][B * kPerTile];
@@ -90,7 +94,7 @@ void score_tiles(const float* q, int32_t hd, const E* kt, float scale, float* we
     typename V::F keys[B * kPerTile];
     for (int b = 0; b < B; ++b)
       for (int i = 0; i < kPerTile; ++i) keys[b * kPerTile + i] = V::load(kt + b * tile + c * kKeyTile + i * V::kLanes);
-    if (c * kKeyTile * sizeof(E) % 64 == 0)  // a tile's dimension c starts a line (F32 each, F16 every other)
+    if (Prefetch && c * kKeyTile * sizeof(E) % 64 == 0)  // a tile's dimension c starts a line (F32 each, F16 every other)
       for (int b = 0; b < B; ++b) prefetch_lines_ahead(reinterpret_cast<const char*>(kt + b * tile + c * kKeyTile), ahead);
     for (int h = 0; h < H; ++h) {
       const typename V::F qc = V::set1(q[h * hd + c]);
@@ -110,10 +114,15 @@ void score_heads(const TileRow& row, int32_t h0, int32_t hd, const E* k, int64_t
   constexpr int B = std::clamp(V::kScoreChains / (H * kPerTile), 1, static_cast<int>(kKeyTilesPerPass));
   const float* q = row.q + int64_t{h0} * hd;
   float* w = row.weights + h0 * row.w_stride;
-  int64_t j = j0;
-  for (; j + B <= j1; j += B)
-    score_tiles<V, E, H, B>(q, hd, k + j * kKeyTile * hd, scale, w + j * kKeyTile, row.w_stride, ahead);
-  for (; j < j1; ++j) score_tiles<V, E, H, 1>(q, hd, k + j * kKeyTile * hd, scale, w + j * kKeyTile, row.w_stride, ahead);
+  const auto tiles = [&]<bool Prefetch>() {
+    int64_t j = j0;
+    for (; j + B <= j1; j += B)
+      score_tiles<V, E, H, B, Prefetch>(q, hd, k + j * kKeyTile * hd, scale, w + j * kKeyTile, row.w_stride, ahead);
+    for (; j < j1; ++j)
+      score_tiles<V, E, H, 1, Prefetch>(q, hd, k + j * kKeyTile * hd, scale, w + j * kKeyTile, row.w_stride, ahead);
+  };
+  if (prefetches(ahead)) tiles.template operator()<true>();
+  else tiles.template operator()<false>();
 }
 
 // H a run-time count (1 .. V::kMaxScoreHeads) to the template above.
@@ -128,13 +137,11 @@ void score_some_heads(int32_t heads, const TileRow& row, int32_t h0, int32_t hd,
 
 // weights[h][p] = q_h · k_p · scale for every row of the tile, h < group
 // and p < its n_pos (a row's last tile is computed whole: its weights row
-// has room, and the positions past n_pos are never read). The last row's
-// first heads prefetch the keys: rows are in token order, the last sees
-// the most positions.
+// has room, and the positions past n_pos are never read). The first heads
+// prefetch the keys as `ahead` says.
 template <class V, class E>
 void scores(const TileRow* rows, int64_t n_rows, int32_t group, const E* k, int32_t hd, float scale, Ahead ahead) {
-  const TileRow* last = rows + n_rows - 1;
-  const int64_t most = tiles_of(last->n_pos);
+  const int64_t most = tiles_of(rows[n_rows - 1].n_pos);  // rows are in token order: the last sees the most
   for (int64_t j0 = 0; j0 < most; j0 += kKeyTilesPerPass) {
     const int64_t j1 = std::min(most, j0 + kKeyTilesPerPass);
     for (const TileRow* row = rows; row != rows + n_rows; ++row) {
@@ -142,7 +149,7 @@ void scores(const TileRow* rows, int64_t n_rows, int32_t group, const E* k, int3
       if (j0 >= row_j1) continue;
       for (int32_t h = 0; h < group; h += V::kMaxScoreHeads)
         score_some_heads<V, E>(std::min(group - h, V::kMaxScoreHeads), *row, h, hd, k, j0, row_j1, scale,
-                               row == last && h == 0 ? ahead : kNoPrefetch);
+                               h == 0 ? ahead : kNoPrefetch);
     }
   }
 }
@@ -153,7 +160,7 @@ void scores(const TileRow* rows, int64_t n_rows, int32_t group, const E* k, int3
 // on the FMA's latency: H heads of 4 vectors are 4H chains, as many as the
 // variant's registers hold beside the values (AVX2 three heads, BM_AttentionPrompt
 // one thread, pp2048 shape: 436 -> 393 ms against one; two no faster than one).
-template <class V, class E, int H>
+template <class V, class E, int H, bool Prefetch>
 void weighted_sums_of_heads(const TileRow& row, int32_t h0, int64_t p0, int64_t p1, const E* v, int32_t hd,
                             Ahead ahead) {
   constexpr int64_t kLineElements = 64 / sizeof(E);
@@ -170,8 +177,9 @@ void weighted_sums_of_heads(const TileRow& row, int32_t h0, int64_t p0, int64_t 
       for (int i = 0; i < kVectors; ++i) acc[h][i] = V::load(out(h, c0 + i * V::kLanes), mask[i], whole);
     for (int64_t p = p0; p < p1; ++p) {
       const E* vp = v + p * hd + c0;
-      for (int64_t e = 0; e < kVectors * V::kLanes; e += kLineElements)
-        prefetch_lines_ahead(reinterpret_cast<const char*>(vp + e), ahead);
+      if constexpr (Prefetch)
+        for (int64_t e = 0; e < kVectors * V::kLanes; e += kLineElements)
+          prefetch_lines_ahead(reinterpret_cast<const char*>(vp + e), ahead);
       typename V::F vv[kVectors];
       for (int i = 0; i < kVectors; ++i) vv[i] = V::load(vp + i * V::kLanes, mask[i], whole);
       for (int h = 0; h < H; ++h) {
@@ -187,10 +195,9 @@ void weighted_sums_of_heads(const TileRow& row, int32_t h0, int64_t p0, int64_t 
 // out_h = (Σ_p weights[h][p] · v_p) · inv_sums[h] for every row of the tile
 // and its heads, in batches of positions taken in order, the sums kept in
 // out between batches (a batch's values stay in L1 while every row and head
-// passes). The last row's first heads prefetch the values (as scores()).
+// passes). The first heads prefetch the values as `ahead` says.
 template <class V, class E>
 void weighted_sums(const TileRow* rows, int64_t n_rows, int32_t group, const E* v, int32_t hd, Ahead ahead) {
-  const TileRow* last = rows + n_rows - 1;
   constexpr int32_t kHeads = V::kSumHeads;
   for (const TileRow* row = rows; row != rows + n_rows; ++row) std::fill(row->out, row->out + int64_t{group} * hd, 0.0f);
   const int64_t most = rows[n_rows - 1].n_pos;
@@ -199,9 +206,12 @@ void weighted_sums(const TileRow* rows, int64_t n_rows, int32_t group, const E* 
       if (p0 >= row->n_pos) continue;
       const int64_t p1 = std::min(row->n_pos, p0 + kValueBatch);
       int32_t h = 0;  // kHeads at a time, then what is left one by one
-      const auto prefetching = [&](int32_t h) { return row == last && h == 0 ? ahead : kNoPrefetch; };
-      for (; h + kHeads <= group; h += kHeads) weighted_sums_of_heads<V, E, kHeads>(*row, h, p0, p1, v, hd, prefetching(h));
-      for (; h < group; ++h) weighted_sums_of_heads<V, E, 1>(*row, h, p0, p1, v, hd, prefetching(h));
+      const auto sums = [&]<int Heads>(int32_t h) {
+        if (h == 0 && prefetches(ahead)) weighted_sums_of_heads<V, E, Heads, true>(*row, h, p0, p1, v, hd, ahead);
+        else weighted_sums_of_heads<V, E, Heads, false>(*row, h, p0, p1, v, hd, ahead);
+      };
+      for (; h + kHeads <= group; h += kHeads) sums.template operator()<kHeads>(h);
+      for (; h < group; ++h) sums.template operator()<1>(h);
     }
   for (const TileRow* row = rows; row != rows + n_rows; ++row)
     for (int32_t h = 0; h < group; ++h)
@@ -232,10 +242,14 @@ void run_tasks(const Job& job, int64_t begin, int64_t end) {
     }
     const E* k = static_cast<const E*>(job.k) + kv_head * job.layout.head_elements(hd);
     const E* v = static_cast<const E*>(job.v) + kv_head * job.layout.head_elements(hd);
-    scores<V, E>(rows, n_rows, group, k, hd, scale, job.ahead);
+    // Decode prefetches (kKeyTilesPerPass); a prefill's tile reads the keys
+    // and values it shares from cache (the AVX2 variant's prefill lost
+    // 15-20% prefetching them).
+    const Ahead ahead = n_rows == 1 ? job.ahead : kNoPrefetch;
+    scores<V, E>(rows, n_rows, group, k, hd, scale, ahead);
     for (int64_t i = 0; i < n_rows; ++i)
       for (int32_t h = 0; h < group; ++h) rows[i].inv_sums[h] = V::exp_shifted(rows[i].weights + h * w_stride, rows[i].n_pos);
-    weighted_sums<V, E>(rows, n_rows, group, v, hd, job.ahead);
+    weighted_sums<V, E>(rows, n_rows, group, v, hd, ahead);
   }
 }
 

@@ -51,13 +51,13 @@ struct F32x8 {
   }
   static Mask lanes_below(int64_t n) { return simd::lanes_below(n); }
   static F clear_past(Mask mask, F x) { return _mm256_and_ps(x, _mm256_castsi256_ps(mask)); }
-  // vector_exp.h's sixteen double lanes, four to a register: x (elements
-  // i.. of a row, i a multiple of 8) widened exactly into lanes i % 16...
+  // vector_exp.h's sixteen double lanes, four to a register: x, part 0 or
+  // 1 of sixteen elements, widened exactly into lanes 8 · part...
   struct Sum {
     __m256d q[4];
   };
-  static void add_to(Sum& sum, F x, int64_t i) {
-    __m256d* half = sum.q + (i / 8 % 2) * 2;
+  [[gnu::always_inline]] static void add_to(Sum& sum, F x, int part) {
+    __m256d* half = sum.q + 2 * part;
     half[0] = _mm256_add_pd(half[0], _mm256_cvtps_pd(_mm256_castps256_ps128(x)));
     half[1] = _mm256_add_pd(half[1], _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)));
   }

@@ -69,20 +69,29 @@ double sum_of_lanes(const typename V::Sum& sum) {
 // which adds nothing.
 template <class V>
 float exp_shifted(float* x, int64_t n) {
+  constexpr int kParts = 16 / V::kLanes;  // vectors per sixteen lanes of the sum
   const typename V::F shift = V::set1(max_of<V>(x, n));
   typename V::Sum sum{};
+  // Part `part` of the sixteen: whole vectors, or the row's last lanes.
+  const auto one = [&](int64_t at, int part, bool whole) [[gnu::always_inline]] {
+    if (whole) {
+      const typename V::F e = exp<V>(V::sub(V::load(x + at), shift));
+      V::store(x + at, e);
+      V::add_to(sum, e, part);
+    } else {
+      const typename V::Mask lanes = V::lanes_below(n - at);
+      const typename V::F e = V::clear_past(lanes, exp<V>(V::sub(V::load(x + at, lanes, false), shift)));
+      V::store(x + at, lanes, e);
+      V::add_to(sum, e, part);
+    }
+  };
   int64_t i = 0;
-  for (; i + V::kLanes <= n; i += V::kLanes) {
-    const typename V::F e = exp<V>(V::sub(V::load(x + i), shift));
-    V::store(x + i, e);
-    V::add_to(sum, e, i);
+  for (; i + 16 <= n; i += 16) {
+    one(i, 0, true);
+    if constexpr (kParts == 2) one(i + 8, 1, true);
   }
-  if (i < n) {
-    const typename V::Mask part = V::lanes_below(n - i);
-    const typename V::F e = V::clear_past(part, exp<V>(V::sub(V::load(x + i, part, false), shift)));
-    V::store(x + i, part, e);
-    V::add_to(sum, e, i);
-  }
+  if (i < n) one(i, 0, false);
+  if (kParts == 2 && i + 8 < n) one(i + 8, 1, false);
   return static_cast<float>(1.0 / sum_of_lanes<V>(sum));
 }
 
