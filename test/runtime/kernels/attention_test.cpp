@@ -86,6 +86,20 @@ std::vector<float> attention_chains(const std::vector<float>& q, int64_t n_token
   return out;
 }
 
+// Every variant this CPU runs gives attention_chains' bits.
+void expect_every_variant_gives_the_chains(const std::vector<float>& q, int64_t n_tokens, int64_t pos0,
+                                           const std::vector<float>& k, const std::vector<float>& v, AttentionShape s) {
+  const std::vector<float> want = attention_chains(q, n_tokens, pos0, k, v, s);
+  ThreadPool pool(2);
+  for (Isa isa : kAllIsas) {
+    if (!cpu_runs(isa)) continue;
+    const std::vector<float> got = attend(q, n_tokens, pos0, k, v, s, pool, DType::F32, isa);
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_EQ(got[i], want[i]) << isa_name(isa) << " " << s.n_heads << "/" << s.n_kv_heads << "x" << s.head_dim
+                                 << ", " << n_tokens << " tokens at " << pos0 << ", element " << i;
+  }
+}
+
 // Each value rounded to the nearest half and back.
 std::vector<float> rounded_to_f16(const std::vector<float>& x) {
   std::vector<float> r(x.size());
@@ -129,15 +143,7 @@ TEST(Attention, EveryVariantGivesTheChainsBitsForEachToken) {
       const int64_t total = pos0 + n_tokens, kv = total * s.n_kv_heads * s.head_dim;
       const auto q = testing::random_floats(n_tokens * s.n_heads * s.head_dim, 4 + total);
       const auto k = testing::random_floats(kv, 5 + total), v = testing::random_floats(kv, 6 + total);
-      const std::vector<float> want = attention_chains(q, n_tokens, pos0, k, v, s);
-      ThreadPool pool(2);
-      for (Isa isa : kAllIsas) {
-        if (!cpu_runs(isa)) continue;
-        const std::vector<float> got = attend(q, n_tokens, pos0, k, v, s, pool, DType::F32, isa);
-        for (size_t i = 0; i < got.size(); ++i)
-          ASSERT_EQ(got[i], want[i]) << isa_name(isa) << " " << s.n_heads << "/" << s.n_kv_heads << "x" << s.head_dim
-                                     << ", " << n_tokens << " tokens at " << pos0 << ", element " << i;
-      }
+      expect_every_variant_gives_the_chains(q, n_tokens, pos0, k, v, s);
     }
   }
   if (!cpu_runs(Isa::avx512_vnni)) GTEST_SKIP() << "the AVX-512 variant is not checked: this CPU cannot run it";
@@ -170,7 +176,6 @@ TEST(Attention, AnF16CacheGivesTheBitsOfItsValuesInF32) {
                std::invalid_argument);
 }
 
-// A query that matches one key far better than the others copies its value.
 // Rows up to 1024 positions, and scores spread over ~±50: weights from 1
 // down to below e^-87, where e^x is 0. Every variant's e^x (eight or sixteen
 // lanes) gives the definition's bits. (The order of the weights' sum in
@@ -182,17 +187,11 @@ TEST(Attention, EveryVariantGivesTheBitsOfLongRowsOfWideScores) {
     const int64_t total = pos0 + n_tokens, kv = total * s.n_kv_heads * s.head_dim;
     const auto q = testing::random_floats(n_tokens * s.n_heads * s.head_dim, 10 + total, 6.0f);
     const auto k = testing::random_floats(kv, 11 + total, 6.0f), v = testing::random_floats(kv, 12 + total);
-    const std::vector<float> want = attention_chains(q, n_tokens, pos0, k, v, s);
-    ThreadPool pool(2);
-    for (Isa isa : kAllIsas) {
-      if (!cpu_runs(isa)) continue;
-      const std::vector<float> got = attend(q, n_tokens, pos0, k, v, s, pool, DType::F32, isa);
-      for (size_t i = 0; i < got.size(); ++i)
-        ASSERT_EQ(got[i], want[i]) << isa_name(isa) << ", " << n_tokens << " tokens at " << pos0 << ", element " << i;
-    }
+    expect_every_variant_gives_the_chains(q, n_tokens, pos0, k, v, s);
   }
 }
 
+// A query that matches one key far better than the others copies its value.
 TEST(Attention, SharpScoresSelectOneValue) {
   AttentionShape s{1, 1, 4};
   const std::vector<float> k = {10, 0, 0, 0, 0, 10, 0, 0, 0, 0, 10, 0};  // three positions
