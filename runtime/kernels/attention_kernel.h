@@ -81,8 +81,8 @@ inline int64_t tiles_of(int64_t positions) { return (positions + kKeyTile - 1) /
 // dimensions c in order. H · B · kKeyTile / kLanes independent chains (the
 // variant's kScoreChains, what its registers hold beside the keys): enough
 // to keep the FMA units busy, and each broadcast of q_h[c] serves B tiles.
-// Prefetch: whether `ahead` is used (a template argument: the AVX2 variant,
-// 16 registers, lost 10-25% in cache and prefill with the check in its loop).
+// Prefetch: whether `ahead` is used (a template argument, so that the calls
+// that do not prefetch carry no check in their loop).
 template <class V, class E, int H, int B, bool Prefetch>
 void score_tiles(const float* q, int32_t hd, const E* kt, float scale, float* weights, int64_t w_stride, Ahead ahead) {
   constexpr int kPerTile = static_cast<int>(kKeyTile / V::kLanes);

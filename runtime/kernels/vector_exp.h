@@ -12,7 +12,6 @@
 #include <limits>
 #include <numbers>
 
-
 namespace reach::run::vector_exp {
 
 // e^x in every lane, within 2 ulp of std::exp: Cephes' expf (x = n·ln 2 + r
