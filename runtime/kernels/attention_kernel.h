@@ -94,8 +94,10 @@ void score_tiles(const float* q, int32_t hd, const E* kt, float scale, float* we
     typename V::F keys[B * kPerTile];
     for (int b = 0; b < B; ++b)
       for (int i = 0; i < kPerTile; ++i) keys[b * kPerTile + i] = V::load(kt + b * tile + c * kKeyTile + i * V::kLanes);
-    if (Prefetch && c * kKeyTile * sizeof(E) % 64 == 0)  // a tile's dimension c starts a line (F32 each, F16 every other)
-      for (int b = 0; b < B; ++b) prefetch_lines_ahead(reinterpret_cast<const char*>(kt + b * tile + c * kKeyTile), ahead);
+    // A tile's dimension c starts a line: for F32 every c, for F16 every other.
+    if (Prefetch && c * kKeyTile * sizeof(E) % 64 == 0)
+      for (int b = 0; b < B; ++b)
+        prefetch_lines_ahead(reinterpret_cast<const char*>(kt + b * tile + c * kKeyTile), ahead);
     for (int h = 0; h < H; ++h) {
       const typename V::F qc = V::set1(q[h * hd + c]);
       for (int i = 0; i < B * kPerTile; ++i) acc[h][i] = V::fmadd(qc, keys[i], acc[h][i]);
@@ -248,7 +250,8 @@ void run_tasks(const Job& job, int64_t begin, int64_t end) {
     const Ahead ahead = n_rows == 1 ? job.ahead : kNoPrefetch;
     scores<V, E>(rows, n_rows, group, k, hd, scale, ahead);
     for (int64_t i = 0; i < n_rows; ++i)
-      for (int32_t h = 0; h < group; ++h) rows[i].inv_sums[h] = V::exp_shifted(rows[i].weights + h * w_stride, rows[i].n_pos);
+      for (int32_t h = 0; h < group; ++h)
+        rows[i].inv_sums[h] = V::exp_shifted(rows[i].weights + h * w_stride, rows[i].n_pos);
     weighted_sums<V, E>(rows, n_rows, group, v, hd, ahead);
   }
 }

@@ -45,11 +45,12 @@ struct Ahead {
 // the KV cache's F32 or F16 streams, at the distances of a type not listed):
 // bytes ahead of each 64-byte line into L1 and into L2 (further for the
 // types that say so), and whether the L2 prefetch is prefetchnta (the line
-// is read once) rather than prefetcht1. The best choices depend on the CPU's memory system, so
-// they are made once, from the CPU's vendor and family (a table measured per
-// family, docs/runtime.md), or from REACH_PREFETCH=L1,L2[,nta|t1[,TYPE=L2]...]
-// (bytes, the hint, and other types' L2 distances; for tuning runs).
-// `source` says which; `reach-run bench` prints it.
+// is read once) rather than prefetcht1. The best choices depend on the
+// CPU's memory system, so they are made once, from the CPU's vendor and
+// family (a table measured per family, docs/runtime.md), or from
+// REACH_PREFETCH=L1,L2[,nta|t1[,TYPE=L2]...] (bytes, the hint, and other
+// types' L2 distances; for tuning runs). `source` says which; `reach-run
+// bench` prints it.
 struct PrefetchDistances {
   int64_t l1 = 2048, l2 = 5120;
   bool l2_nta = false;

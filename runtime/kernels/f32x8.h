@@ -44,8 +44,11 @@ struct F32x8 {
     };
     return _mm256_mul_ps(_mm256_mul_ps(p, pow2(half)), pow2(_mm256_sub_epi32(ni, half)));
   }
-  // `then` in the lanes where a < b (a > b), `otherwise` elsewhere and where either is NaN.
-  static F where_less(F a, F b, F then, F otherwise) { return _mm256_blendv_ps(otherwise, then, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
+  // `then` in the lanes where a < b (a > b), `otherwise` elsewhere and
+  // where either is NaN.
+  static F where_less(F a, F b, F then, F otherwise) {
+    return _mm256_blendv_ps(otherwise, then, _mm256_cmp_ps(a, b, _CMP_LT_OQ));
+  }
   static F where_greater(F a, F b, F then, F otherwise) {
     return _mm256_blendv_ps(otherwise, then, _mm256_cmp_ps(a, b, _CMP_GT_OQ));
   }
