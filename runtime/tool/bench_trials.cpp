@@ -139,11 +139,11 @@ std::string roofline_report(const std::string& test, const std::vector<Trial>& r
   }
   const double best_gbps = read_gbps(total_reads, total_seconds[best]);
   return formatted("roofline: %s, after each block of %zu tokens one read of the weights' %.2f MiB in each of %zu "
-                   "patterns: decode %.2f GB/s (weights and %.2f MiB of KV cache a token), best read %.2f GB/s (%s); "
+                   "patterns: decode %.2f GB/s (weights and %.1f KiB of KV cache a token), best read %.2f GB/s (%s); "
                    "decode's share %.1f%% (each repetition %s; median %.1f%%)\nroofline_reads: GB/s over %zu reads "
                    "each: %s\n",
                    test.c_str(), kBlock, read_bytes / (1024.0 * 1024.0), patterns.size(), stats(decode_gbps).mean,
-                   kv_bytes_per_token / (1024.0 * 1024.0),
+                   kv_bytes_per_token / 1024.0,
                    best_gbps, patterns[best].name.c_str(), 100 * stats(decode_gbps).mean / best_gbps, each.c_str(),
                    100 * median(shares), total_reads, rates.c_str());
 }

@@ -31,7 +31,7 @@ struct GenerationOptions {
   bool max_memory_given = false;
   std::string max_memory;
   Device device;
-  DType cache_type = DType::F32;   // --cache-type
+  DType cache_type = DType::F16;   // --cache-type (cache_type_option: F32 on a GPU)
   std::vector<std::string> loras;  // --lora PATH[:SCALE]
 };
 

@@ -4,7 +4,8 @@
 #   generate_vs_llama_cpp.sh REACH_RUN REACH_MAKE_TEST_MODEL WORK_DIR REACH_MAKE_TEST_ADAPTER
 # Tiny random models of several shapes are written by the project's own
 # writer into WORK_DIR (the build dir, not git); llama.cpp runs through
-# node-llama-cpp (llama_cpp_generate.mjs). init-scale 0.5 makes the random
+# node-llama-cpp (llama_cpp_generate.mjs). Both engines with F32 KV caches
+# (the closest comparison), then, at the end, with their default F16 ones. init-scale 0.5 makes the random
 # logits peaked enough that the argmax is not decided by rounding noise.
 set -euo pipefail
 reach_run=$1 make_model=$2 work=$3 make_adapter=$4
@@ -62,7 +63,7 @@ compare_file() {
   for prompt in "${prompts[@]}"; do
     want=$(node "$here/llama_cpp_generate.mjs" "$gguf" "$prompt" "$max_tokens" 512)
     got=$("$reach_run" generate --model "$gguf" --prompt "$prompt" --max-tokens "$max_tokens" \
-            --temperature 0 --threads 2 --output json)
+            --temperature 0 --threads 2 --cache-type f32 --output json)
     compare "$label \"$prompt\"" "$want" "$got"
   done
 }
@@ -79,11 +80,11 @@ run_case() {
       local want got
       want=$(node "$here/llama_cpp_generate.mjs" "$gguf" "$prompt" "$max_tokens" 512)
       got=$("$reach_run" generate --model "$gguf" --prompt "$prompt" --max-tokens "$max_tokens" \
-              --temperature 0 --threads 2 --output json)
+              --temperature 0 --threads 2 --cache-type f32 --output json)
       compare "$name $type.gguf \"$prompt\"" "$want" "$got"
       if [[ $type == f32 ]]; then
         got=$("$reach_run" generate --model "$dir/hf" --prompt "$prompt" --max-tokens "$max_tokens" \
-                --temperature 0 --threads 2 --output json)
+                --temperature 0 --threads 2 --cache-type f32 --output json)
         compare "$name hf-folder \"$prompt\"" "$want" "$got"
       fi
     done
@@ -153,11 +154,33 @@ for adapted in "llama2-gqa 1" "qwen2-biases 0.5" "phi3-fused 1"; do
     base=$(node "$here/llama_cpp_generate.mjs" "$work/$model/model-f32.gguf" "$prompt" "$max_tokens" 512)
     [[ $want != "$base" ]] || { echo "FAIL $model lora: the adapter changes nothing in llama.cpp"; failures=$((failures + 1)); }
     got=$("$reach_run" generate --model "$work/$model/model-f32.gguf" --lora "$work/$model/lora.gguf:$scale" \
-            --prompt "$prompt" --max-tokens "$max_tokens" --temperature 0 --threads 2 --output json)
+            --prompt "$prompt" --max-tokens "$max_tokens" --temperature 0 --threads 2 --cache-type f32 --output json)
     compare "$model lora.gguf:$scale \"$prompt\"" "$want" "$got"
     got=$("$reach_run" generate --model "$work/$model/hf" --lora "$work/$model/lora-peft:$scale" \
-            --prompt "$prompt" --max-tokens "$max_tokens" --temperature 0 --threads 2 --output json)
+            --prompt "$prompt" --max-tokens "$max_tokens" --temperature 0 --threads 2 --cache-type f32 --output json)
     compare "$model hf + PEFT adapter:$scale \"$prompt\"" "$want" "$got"
+  done
+done
+
+# Both engines with their default KV cache, F16 (reach-run given no
+# --cache-type): keys and values rounded to F16 as they are stored. Files
+# whose products take the activations as floats (F32 and F16 weights) only:
+# before a Q8_0, Q4_0 or K-quant product the activations are quantized to 8
+# bits (a step of 1/127 of a block's largest, ~16 times F16's rounding), so
+# a last-bit difference becomes a different code, and llama.cpp's F16
+# attention also rounds q and the softmax's weights to F16 (its F16 matrix
+# product converts the F32 side), reach-run's does not. On such files the
+# two engines' F16 runs part on margins of 0.02-0.4 logits, as llama.cpp's
+# own F16 and F32 runs do (llama2-k-quants Q4_K at token 2, phi3-fused Q8_0
+# at token 7).
+for gguf in llama2-gqa/model-{f32,f16}.gguf llama2-mha-tied/model-f32.gguf llama3-odd-gqa/model-f32.gguf \
+            qwen3-qknorm/model-f32.gguf qwen2-biases/model-f32.gguf llama3-rope-scaled/model-f32.gguf \
+            llama2-rows384/model-f32.gguf phi3-fused/model-f32.gguf; do
+  for prompt in "${prompts[@]}"; do
+    want=$(KV_CACHE=F16 node "$here/llama_cpp_generate.mjs" "$work/$gguf" "$prompt" "$max_tokens" 512)
+    got=$("$reach_run" generate --model "$work/$gguf" --prompt "$prompt" --max-tokens "$max_tokens" \
+            --temperature 0 --threads 2 --output json)
+    compare "$gguf, F16 caches \"$prompt\"" "$want" "$got"
   done
 done
 

@@ -7,9 +7,9 @@
 // rounding decides (another summation order flips it) from a real
 // difference.
 // Same conditions as `reach-run generate --temperature 0`: BOS when the
-// model's tokenizer says so, no chat template, an F32 KV cache (llama.cpp
-// defaults to F16), one sequence, 2 threads, EOS ends generation and is not
-// reported.
+// model's tokenizer says so, no chat template, an F32 KV cache (both
+// engines default to F16; KV_CACHE=F16 in the environment gives F16), one
+// sequence, 2 threads, EOS ends generation and is not reported.
 // The oracles are installed in test/node (package.json pinned there).
 const {getLlama} = await import(new URL("../node/node_modules/node-llama-cpp/dist/index.js", import.meta.url));
 
@@ -19,6 +19,7 @@ if (!modelPath || prompt === undefined) {
   process.exit(2);
 }
 const maxTokens = Number(maxTokensArg ?? 32);
+const cacheType = process.env.KV_CACHE ?? "F32";
 const contextSize = Number(contextSizeArg ?? 512);
 
 const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
@@ -28,8 +29,8 @@ const context = await model.createContext({
   batchSize: contextSize,
   threads: 2,
   flashAttention: false,
-  experimentalKvCacheKeyType: "F32",
-  experimentalKvCacheValueType: "F32",
+  experimentalKvCacheKeyType: cacheType,
+  experimentalKvCacheValueType: cacheType,
   ...(loraPath ? {lora: {adapters: [{filePath: loraPath, scale: Number(loraScale ?? 1)}]}} : {}),
 });
 const sequence = context.getSequence();

@@ -202,14 +202,15 @@ TEST(ReachRun, BenchRunsAtADepthOfContext) {
   }
 }
 
-// --cache-type f16 runs with an F16 KV cache and bench says which ran;
-// another type is exit 2 naming the option.
-TEST(ReachRun, BenchRunsWithAnF16CacheAndRefusesOtherTypes) {
-  const auto r = reach_run({"bench", "--model", gguf_f32(), "-p", "4", "-n", "3", "-r", "1", "--cache-type", "f16"});
+// bench runs with an F16 KV cache by default (the CPU's; --cache-type f32
+// for F32) and says which ran; another type is exit 2 naming the option.
+TEST(ReachRun, BenchRunsWithAnF16CacheByDefaultOrF32AndRefusesOtherTypes) {
+  const auto r = reach_run({"bench", "--model", gguf_f32(), "-p", "4", "-n", "3", "-r", "1"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("\nkv_cache: F16\n"), std::string::npos) << r.out;
-  EXPECT_NE(reach_run({"bench", "--model", gguf_f32(), "-p", "0", "-n", "2", "-r", "1"}).out.find("\nkv_cache: F32\n"),
-            std::string::npos);
+  const auto f32 = reach_run({"bench", "--model", gguf_f32(), "-p", "4", "-n", "2", "-r", "1", "--cache-type", "f32"});
+  ASSERT_EQ(f32.status, 0) << f32.err;
+  EXPECT_NE(f32.out.find("\nkv_cache: F32\n"), std::string::npos) << f32.out;
   const auto bad = reach_run({"bench", "--model", gguf_f32(), "-n", "2", "--cache-type", "q8_0"});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("--cache-type q8_0: expected f32 or f16"), std::string::npos) << bad.err;
@@ -242,7 +243,7 @@ TEST(ReachRun, BenchComparesTwoPrefetchChoicesInOneRun) {
 
 // The numbers of a roofline line and of its roofline_reads line.
 struct RooflineLines {
-  double tps, decode_gbps, kv_mib, best_gbps, share, weight_bytes;
+  double tps, decode_gbps, kv_kib, best_gbps, share, weight_bytes;
   size_t patterns, reads;
   std::string best_name;
   std::vector<double> each;
@@ -252,7 +253,7 @@ struct RooflineLines {
 RooflineLines parse_roofline(const std::string& out) {
   const std::regex line(
       R"(\| tg16 \| ([0-9.]+) ± [0-9.]+ \|\nroofline: tg16, after each block of 8 tokens one read of the weights' )"
-      R"([0-9.]+ MiB in each of ([0-9]+) patterns: decode ([0-9.]+) GB/s \(weights and ([0-9.]+) MiB of KV cache a )"
+      R"([0-9.]+ MiB in each of ([0-9]+) patterns: decode ([0-9.]+) GB/s \(weights and ([0-9.]+) KiB of KV cache a )"
       R"(token\), best read ([0-9.]+) GB/s \(([^)]+)\); )"
       R"(decode's share ([0-9.]+)% \(each repetition ([0-9.% ]+); median [0-9.]+%\)\n)"
       R"(roofline_reads: GB/s over ([0-9]+) reads each: ([^\n]+)\n)");
@@ -262,7 +263,7 @@ RooflineLines parse_roofline(const std::string& out) {
   r.tps = std::stod(m[1]);
   r.patterns = std::stoul(m[2]);
   r.decode_gbps = std::stod(m[3]);
-  r.kv_mib = std::stod(m[4]);
+  r.kv_kib = std::stod(m[4]);
   r.best_gbps = std::stod(m[5]);
   r.best_name = m[6];
   r.share = std::stod(m[7]);
@@ -293,8 +294,8 @@ TEST(ReachRun, BenchRooflineReadsTheWeightsBetweenDecodeBlocks) {
     EXPECT_EQ(l.rates.size(), l.patterns) << r.out;
     EXPECT_EQ(l.reads, 4u);  // 2 blocks of 8 tokens, 2 repetitions
     EXPECT_EQ(l.each.size(), 2u);
-    EXPECT_GT(l.kv_mib, 0.0) << r.out;
-    EXPECT_NEAR(l.decode_gbps, l.tps * (l.weight_bytes + l.kv_mib * 1048576) / 1e9, 0.01 * l.decode_gbps + 0.01) << r.out;
+    EXPECT_GT(l.kv_kib, 0.0) << r.out;
+    EXPECT_NEAR(l.decode_gbps, l.tps * (l.weight_bytes + l.kv_kib * 1024) / 1e9, 0.01 * l.decode_gbps + 0.01) << r.out;
     double fastest = 0;
     std::string fastest_name;
     for (const auto& [name, gbps] : l.rates)
@@ -305,8 +306,8 @@ TEST(ReachRun, BenchRooflineReadsTheWeightsBetweenDecodeBlocks) {
     const auto deep = reach_run({"bench", "--model", path, "-p", "0", "-n", "16", "-r", "1", "-d", "100", "--threads",
                                  "2", "--roofline"});
     ASSERT_EQ(deep.status, 0) << deep.err;
-    const double kv_mib = parse_roofline(std::regex_replace(deep.out, std::regex(" @ d100"), "")).kv_mib;
-    EXPECT_GT(kv_mib, 4 * l.kv_mib) << "at depth 100 a token reads more of the cache than at 1-16 positions";
+    const double kv_kib = parse_roofline(std::regex_replace(deep.out, std::regex(" @ d100"), "")).kv_kib;
+    EXPECT_GT(kv_kib, 4 * l.kv_kib) << "at depth 100 a token reads more of the cache than at 1-16 positions";
   }
   const std::string out = (work_dir() / "roofline.txt").string();
   const auto both = reach_run_raw("", {"bench", "--model", gguf_f32(), "-n", "2", "--roofline", "--compare-prefetch",
