@@ -70,9 +70,10 @@ for type in $types; do
   bytes_of[$type]=$bytes
   our_pp=$(awk -F'|' '$6 ~ /pp512/ {gsub(/ /, "", $7); print $7}' <<<"$ours")
   our_tg=$(awk -F'|' '$6 ~ /tg128/ {gsub(/ /, "", $7); print $7}' <<<"$ours")
-  rows+=("$type reach-run f32 $our_pp $our_tg $bytes")
-  # llama-bench has no F32 KV cache (its -ctk takes f16, bf16 and quantized
-  # types): its default F16 is what it reports, reach-run's cache is F32.
+  our_kv=$(awk '$1 == "kv_cache:" {print tolower($2)}' <<<"$ours")
+  rows+=("$type reach-run $our_kv $our_pp $our_tg $bytes")
+  # Both engines with their default KV cache, F16 (llama-bench's -ctk/-ctv
+  # f16, reach-run's --cache-type f16 on the CPU); the table says which ran.
   bandwidths+=("$(read_bandwidth)")
   theirs=$("$llama_bench" -m "$gguf" -p 512 -n 128 -r 3 -t "$threads" -o jsonl 2>/dev/null | llama_rows)
   echo "$theirs" | sed 's/^/  llama-bench: /'
@@ -164,8 +165,10 @@ for type in $types; do
 import os, re, sys
 out = os.environ["OUT"]
 tg = re.search(r"\| tg128 \| ([0-9.]+) ± ([0-9.]+) \|", out)
-r = re.search(r"decode ([0-9.]+) GB/s, best read ([0-9.]+) GB/s \(([^)]+)\); decode's share ([0-9.]+)% "
-              r"\(each repetition ([^;]+);", out)
+r = re.search(r"decode ([0-9.]+) GB/s \(weights and [0-9.]+ KiB of KV cache a token\), best read ([0-9.]+) GB/s "
+              r"\(([^)]+)\); decode's share ([0-9.]+)% \(each repetition ([^;]+);", out)
+if not tg or not r:
+    sys.exit("bench_vs_llama_cpp.sh: reach-run bench --roofline printed no line this script reads:\n" + out)
 print("| %s | %s ± %s | %s | %s (%s) | %s%% (%s) |" % (sys.argv[1], tg[1], tg[2], r[1], r[2], r[3], r[4], r[5]))
 PY
 done

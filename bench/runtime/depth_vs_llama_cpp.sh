@@ -5,19 +5,19 @@
 # bench_vs_llama_cpp.sh writes, same file and thread count, the two engines
 # interleaved round by round. At depth D a decode step reads D positions of
 # keys and values besides the weights: 22 layers x 4 KV heads x 64 x 2 x D
-# values, at D = 2048 92 MB in reach-run's F32 cache and 46 MB in llama.cpp's
-# F16 (its default) or in reach-run's with CACHE_TYPE=f16, against 582-1099
-# MB of weights.
+# values, at D = 2048 46 MB in either engine's F16 cache (both engines'
+# default) and 92 MB in reach-run's with CACHE_TYPE=f32, against 582-1099 MB
+# of weights.
 #   bench/runtime/depth_vs_llama_cpp.sh BUILD_DIR [THREADS=2] [WORK=/tmp/reach-bench]
 #   TYPES ("q4_0 q8_0"), DEPTHS ("0 512 2048"), N_GEN (64), ROUNDS (3), REPS (2),
-#   CACHE_TYPE (f32: reach-run's --cache-type)
+#   CACHE_TYPE (f16: reach-run's --cache-type)
 set -euo pipefail
 build=$(cd "$1" && pwd) threads=${2:-2} work=${3:-/tmp/reach-bench}
 here=$(cd "$(dirname "$0")" && pwd)
 reach_run="$build/runtime/tool/reach-run"
 llama_bench=$("$here/build_llama_bench.sh" "$work" 2>/dev/null)
 types=${TYPES:-q4_0 q8_0} depths=${DEPTHS:-0 512 2048} n=${N_GEN:-64} rounds=${ROUNDS:-3} reps=${REPS:-2}
-cache=${CACHE_TYPE:-f32}  # reach-run's --cache-type (llama-bench's cache is F16, its default)
+cache=${CACHE_TYPE:-f16}  # reach-run's --cache-type (llama-bench's cache is F16, its default)
 for type in $types; do
   [[ -f $work/tinyllama/model-$type.gguf ]] ||
     { echo "no $work/tinyllama/model-$type.gguf: TYPES=$type bench/runtime/bench_vs_llama_cpp.sh writes it" >&2; exit 2; }
