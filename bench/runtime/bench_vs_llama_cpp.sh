@@ -66,11 +66,9 @@ for type in $types; do
   bandwidths+=("$(read_bandwidth)")
   ours=$("$reach_run" bench --model "$gguf" -p 512 -n 128 -r 3 --threads "$threads")
   echo "$ours" | sed 's/^/  reach-run: /'
-  bytes=$(awk '/weight_bytes_per_token/ {print $2}' <<<"$ours")
+  summary=$(python3 "$here/reach_bench_rows.py" summary pp512 tg128 <<<"$ours")
+  read -r our_kv our_pp our_tg bytes <<<"$summary"
   bytes_of[$type]=$bytes
-  our_pp=$(awk -F'|' '$6 ~ /pp512/ {gsub(/ /, "", $7); print $7}' <<<"$ours")
-  our_tg=$(awk -F'|' '$6 ~ /tg128/ {gsub(/ /, "", $7); print $7}' <<<"$ours")
-  our_kv=$(awk '$1 == "kv_cache:" {print tolower($2)}' <<<"$ours")
   rows+=("$type reach-run $our_kv $our_pp $our_tg $bytes")
   # Both engines with their default KV cache, F16 (llama-bench's -ctk/-ctv
   # f16, reach-run's --cache-type f16 on the CPU); the table says which ran.
@@ -161,15 +159,6 @@ for type in $types; do
   out=$("$reach_run" bench --model "$work/tinyllama/model-$type.gguf" -p 0 -n 128 -r "${ROOFLINE_REPS:-3}" \
     --threads "$threads" --roofline)
   details+="$(echo "$out" | grep '^roofline' | sed "s/^/  $type: /")"$'\n'
-  OUT="$out" python3 - "$type" <<'PY'
-import os, re, sys
-out = os.environ["OUT"]
-tg = re.search(r"\| tg128 \| ([0-9.]+) ± ([0-9.]+) \|", out)
-r = re.search(r"decode ([0-9.]+) GB/s \(weights and [0-9.]+ KiB of KV cache a token\), best read ([0-9.]+) GB/s "
-              r"\(([^)]+)\); decode's share ([0-9.]+)% \(each repetition ([^;]+);", out)
-if not tg or not r:
-    sys.exit("bench_vs_llama_cpp.sh: reach-run bench --roofline printed no line this script reads:\n" + out)
-print("| %s | %s ± %s | %s | %s (%s) | %s%% (%s) |" % (sys.argv[1], tg[1], tg[2], r[1], r[2], r[3], r[4], r[5]))
-PY
+  python3 "$here/reach_bench_rows.py" roofline "$type" tg128 <<<"$out"
 done
 printf "%s" "$details"
