@@ -176,6 +176,59 @@ TEST(Attention, AnF16CacheGivesTheBitsOfItsValuesInF32) {
                std::invalid_argument);
 }
 
+// Floats whose rounding to a half is at its edges: ties between two halves
+// (even and odd), the largest finite half and what rounds past it, the
+// smallest normal and the subnormals below it, signed zeros and
+// infinities, each with a neighbour one float away; the rest random.
+std::vector<float> halves_edge_cases(int64_t n) {
+  std::vector<float> x = testing::random_floats(n, 11);
+  const float edges[] = {1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f, 65504.0f, 65519.99f, 65520.0f, -70000.0f,
+                         0x1p-14f, 0x1p-15f + 0x1p-25f, 0x1p-24f, 0x1p-25f, 0x1p-26f, -0x1p-20f,
+                         0.0f, -0.0f, INFINITY, -INFINITY, 3.0e-5f, -6.1e-5f, 2049.0f, -2051.0f};
+  for (size_t i = 0; i < std::size(edges) && 2 * i + 1 < x.size(); ++i) {
+    x[2 * i] = edges[i];
+    x[2 * i + 1] = std::nextafter(edges[i], 0.0f);
+  }
+  return x;
+}
+
+// store_kv puts each key and value element where the layout says, rounded
+// as f32_to_f16 rounds (F16C eight at a time and the scalar tail): head
+// sizes of whole vectors and of a tail, at positions across key tiles.
+TEST(Attention, StoreKvRoundsEachElementAsTheHalfConversionAndPutsItWhereTheLayoutSays) {
+  for (AttentionShape s : {AttentionShape{4, 2, 64}, AttentionShape{3, 3, 12}, AttentionShape{1, 1, 5}}) {
+    const int64_t pos0 = 13, n = 6, kv = n * s.n_kv_heads * s.head_dim;
+    const std::vector<float> k = halves_edge_cases(kv), v = testing::random_floats(kv, 12);
+    std::vector<float> negated(k.size());
+    std::transform(k.begin(), k.end(), negated.begin(), [](float f) { return -f; });
+    using Rows = std::pair<const std::vector<float>*, const std::vector<float>*>;  // keys, values
+    for (const auto& [keys_in, values_in] : {Rows{&k, &v}, Rows{&v, &negated}}) {
+      const KVLayout layout = KVLayout::for_positions(pos0 + n, DType::F16);
+      const size_t elements = static_cast<size_t>(s.n_kv_heads * layout.head_elements(s.head_dim));
+      std::vector<uint16_t> keys(elements, 0x7E00), values(elements, 0x7E00);
+      store_kv(keys_in->data(), values_in->data(), pos0, n, layout, s, keys.data(), values.data());
+      for (int64_t t = 0; t < n; ++t)
+        for (int32_t h = 0; h < s.n_kv_heads; ++h)
+          for (int32_t c = 0; c < s.head_dim; ++c) {
+            const size_t from = static_cast<size_t>((t * s.n_kv_heads + h) * s.head_dim + c);
+            const int64_t pos = pos0 + t;
+            ASSERT_EQ(keys[static_cast<size_t>(layout.key_at(h, pos, c, s.head_dim))], f32_to_f16((*keys_in)[from]))
+                << "key " << (*keys_in)[from] << " head_dim " << s.head_dim << " position " << pos << " element " << c;
+            ASSERT_EQ(values[static_cast<size_t>(layout.value_at(h, pos, c, s.head_dim))],
+                      f32_to_f16((*values_in)[from]))
+                << "value " << (*values_in)[from] << " head_dim " << s.head_dim << " element " << c;
+          }
+    }
+  }
+  const float nan[8] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+  std::vector<uint16_t> keys(16 * 8), values(16 * 8);
+  store_kv(nan, nan, 0, 1, KVLayout::for_positions(1, DType::F16), {1, 1, 8}, keys.data(), values.data());
+  EXPECT_TRUE(std::isnan(f16_to_f32(keys[0]))) << "a NaN stays a NaN";
+  EXPECT_TRUE(std::isnan(f16_to_f32(values[7])));
+  EXPECT_THROW(store_kv(nan, nan, 0, 1, {16, DType::Q8_0}, {1, 1, 8}, keys.data(), values.data()),
+               std::invalid_argument);
+}
+
 // Rows up to 1024 positions, and widely spread scores (sums of 16 products
 // of N(0, 6²) values, over 4: a standard deviation of 36): weights from 1
 // down to below e^-87, where e^x is 0. Every variant's e^x (eight or sixteen
