@@ -26,7 +26,7 @@ void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n, int32_t* sums,
     // quantizes to zeros (its F16 scale is 0 anyway; ggml's bytes are -128).
     const float d = amax / 127.0f;
     const float id = amax != 0.0f && 127.0f / amax != INFINITY ? 127.0f / amax : 0.0f;
-    out[b].d = f32_to_f16(d);
+    out[b].d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);  // F16C: f32_to_f16's bits, without its branches
     __m256i q[4];
     for (int k = 0; k < 4; ++k)
       q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], _mm256_set1_ps(id)),
@@ -43,7 +43,7 @@ void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n, int32_t* sums,
       s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, _MM_SHUFFLE(2, 3, 0, 1)));
       const int32_t sum = _mm_cvtsi128_si32(s4);
       if (sums) sums[b] = sum;
-      if (scaled_sums) scaled_sums[b] = f16_to_f32(f32_to_f16(d * static_cast<float>(sum)));
+      if (scaled_sums) scaled_sums[b] = _cvtsh_ss(_cvtss_sh(d * static_cast<float>(sum), _MM_FROUND_TO_NEAREST_INT));
     }
   }
 }

@@ -2,6 +2,8 @@
 
 #include "kernels/row_groups_layout.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -44,7 +46,7 @@ void quantize(const float* x, int64_t n, int64_t cols, Activations& out, ThreadP
     for (int64_t t = begin; t < end; ++t) {
       BlockQ8_0* q = out.q.data() + t * blocks;
       quantize_row_q8_0(x + t * cols, q, cols, out.sum.data() + t * blocks);
-      for (int64_t b = 0; b < blocks; ++b) out.d[static_cast<size_t>(t * blocks + b)] = f16_to_f32(q[b].d);
+      for (int64_t b = 0; b < blocks; ++b) out.d[static_cast<size_t>(t * blocks + b)] = _cvtsh_ss(q[b].d);  // F16C
     }
   };
   if (n == 1) rows(0, 1);  // decode: ~2 µs of work, less than waking the pool
