@@ -17,7 +17,7 @@ namespace {
 // elements. F16 eight at a time with F16C's round-to-nearest-even, which
 // gives formats/half.h's f32_to_f16 bits for every number and infinity
 // (KVCache and attention tests; a NaN stays a NaN); the type table's scalar
-// conversion took most of a decode step's serial time with an F16 cache.
+// conversion took 13 times as long (BM_StoreKv, an F16 cache).
 void store_row(const float* x, int64_t n, DType type, void* out, int64_t stride) {
   if (type == DType::F32) {
     auto* o = static_cast<float*>(out);
