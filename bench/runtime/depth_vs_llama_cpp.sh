@@ -34,8 +34,9 @@ for type in $types; do
   for d in $depths; do
     ours=() theirs=()
     for ((r = 0; r < rounds; r++)); do
+      if ((d == 0)); then test="tg$n"; else test="tg$n @ d$d"; fi  # reach-run bench's row
       ours+=("$("$reach_run" bench --model "$gguf" -p 0 -n "$n" -d "$d" -r "$reps" --threads "$threads" --cache-type "$cache" |
-        awk -F'|' '$6 ~ /tg/ {split($7, m, "±"); gsub(/ /, "", m[1]); print m[1]}')")
+        python3 "$here/reach_bench_rows.py" rate "$test")")
       theirs+=("$("$llama_bench" -m "$gguf" -p 0 -n "$n" -d "$d" -r "$reps" -t "$threads" -o jsonl 2>/dev/null |
         python3 -c 'import json, sys; print("%.2f" % json.loads(sys.stdin.readline())["avg_ts"])')")
     done

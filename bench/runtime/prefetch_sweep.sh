@@ -32,7 +32,7 @@ for type in "${types[@]}"; do
   for ((round = 1; round <= rounds; round++)); do
     for pair in "${order[@]}"; do
       out=$(REACH_PREFETCH=$pair "$reach_run" bench -m "$work/tinyllama/model-$type.gguf" -p 0 -n "$tokens" -r 1 -t "$threads")
-      tps[$pair,$type]+="$(awk -F'|' '$6 ~ /tg/ {split($7, a, "±"); gsub(/ /, "", a[1]); print a[1]}' <<<"$out") "
+      tps[$pair,$type]+="$(python3 "$(dirname "$0")/reach_bench_rows.py" rate "tg$tokens" <<<"$out") "
       bytes[$type]=$(awk '/weight_bytes_per_token/ {print $2}' <<<"$out")
     done
     order=("${order[@]:1}" "${order[0]}")

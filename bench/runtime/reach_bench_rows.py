@@ -9,6 +9,9 @@ measurement. Exits 1 naming the line it did not find.
       TG (e.g. pp512, tg128) and the weight bytes one decode step reads
   reach_bench_rows.py roofline TYPE TG -> bench_vs_llama_cpp.sh's last table's
       row for a --roofline run of test TG
+  reach_bench_rows.py rate TEST          -> test TEST's mean t/s (e.g. tg64,
+      or "tg64 @ d2048" after -d 2048), for depth_vs_llama_cpp.sh and
+      prefetch_sweep.sh
 """
 import re
 import sys
@@ -25,6 +28,10 @@ def cell(test, text):
     m = found(r"^\|[^|\n]*\|[^|\n]*\|[^|\n]*\|[^|\n]*\| %s \| ([0-9.]+) ± ([0-9.]+) \|$" % re.escape(test), text,
               "row of test " + test)
     return "%s±%s" % (m[1], m[2])
+
+
+def rate(text, test):
+    return cell(test, text).split("±")[0]
 
 
 def summary(text, pp, tg):
@@ -47,5 +54,7 @@ if __name__ == "__main__":
         print(summary(text, args[1], args[2]))
     elif len(args) == 3 and args[0] == "roofline":
         print(roofline(text, args[1], args[2]))
+    elif len(args) == 2 and args[0] == "rate":
+        print(rate(text, args[1]))
     else:
         sys.exit(__doc__)

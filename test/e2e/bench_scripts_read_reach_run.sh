@@ -29,4 +29,9 @@ row=$(echo "roofline: tg16, decode 1.0 GB/s, best read 2.0 GB/s" | python3 "$row
   { echo "FAIL roofline from a line of another shape: $row"; failures=$((failures + 1)); } ||
   expect "roofline from a line of another shape" "$row" 'no roofline line of tg16'
 
+rate=$("$reach_run" bench --model "$model" -p 0 -n 8 -d 20 -r 1 | python3 "$rows" rate "tg8 @ d20")
+expect "rate after a depth" "$rate" '^[0-9]+\.[0-9]+$'
+rate=$("$reach_run" bench --model "$model" -p 0 -n 8 -r 1 | python3 "$rows" rate tg8)
+expect "rate" "$rate" '^[0-9]+\.[0-9]+$'
+
 ((failures == 0))
