@@ -13,6 +13,7 @@
 #   env: PAIRS="0,6144 0,6144,nta ..."  TYPES="q8_0 q4_0"  TOKENS=64
 set -euo pipefail
 build=$(cd "$1" && pwd) threads=${2:-2} work=${3:-/tmp/reach-bench} rounds=${4:-3}
+here=$(cd "$(dirname "$0")" && pwd)
 reach_run="$build/runtime/tool/reach-run"
 types=(${TYPES:-q8_0 q4_0}) tokens=${TOKENS:-64}
 for type in "${types[@]}"; do
@@ -21,7 +22,7 @@ done
 pairs=(${PAIRS:-1024,4096 1536,4096 2048,4096 2048,5120 2048,6144 2560,5120 3072,6144 3072,8192 4096,8192 2048,0 0,5120 0,0})
 
 echo "cpu: $("$reach_run" bench -m "$work/tinyllama/model-${types[0]}.gguf" -p 0 -n 1 -r 1 -t "$threads" | awk '/^cpu:/ {sub(/^cpu: /, ""); print}'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "commit: $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown); tg$tokens, $threads threads, $rounds rounds"
+echo "commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown); tg$tokens, $threads threads, $rounds rounds"
 bw=$("$build/bench/runtime/reach-membw" --threads "$threads" | awk '$1 == "read_GBps" {print $2}')
 echo "read bandwidth ($threads threads, reach-membw): $bw GB/s"
 declare -A tps bytes
@@ -32,7 +33,7 @@ for type in "${types[@]}"; do
   for ((round = 1; round <= rounds; round++)); do
     for pair in "${order[@]}"; do
       out=$(REACH_PREFETCH=$pair "$reach_run" bench -m "$work/tinyllama/model-$type.gguf" -p 0 -n "$tokens" -r 1 -t "$threads")
-      tps[$pair,$type]+="$(python3 "$(dirname "$0")/reach_bench_rows.py" rate "tg$tokens" <<<"$out") "
+      tps[$pair,$type]+="$(python3 "$here/reach_bench_rows.py" rate "tg$tokens" <<<"$out") "
       bytes[$type]=$(awk '/weight_bytes_per_token/ {print $2}' <<<"$out")
     done
     order=("${order[@]:1}" "${order[0]}")

@@ -25,27 +25,27 @@ def found(pattern, text, what):
 
 
 def cell(test, text):
+    """Test `test`'s row: its mean and standard deviation, as printed."""
     m = found(r"^\|[^|\n]*\|[^|\n]*\|[^|\n]*\|[^|\n]*\| %s \| ([0-9.]+) ± ([0-9.]+) \|$" % re.escape(test), text,
               "row of test " + test)
-    return "%s±%s" % (m[1], m[2])
+    return m[1], m[2]
 
 
 def rate(text, test):
-    return cell(test, text).split("±")[0]
+    return cell(test, text)[0]
 
 
 def summary(text, pp, tg):
     kv = found(r"^kv_cache: (\S+)$", text, "kv_cache line")[1].lower()
     weight_bytes = found(r"^weight_bytes_per_token: ([0-9]+)$", text, "weight_bytes_per_token line")[1]
-    return "%s %s %s %s" % (kv, cell(pp, text), cell(tg, text), weight_bytes)
+    return "%s %s±%s %s±%s %s" % (kv, *cell(pp, text), *cell(tg, text), weight_bytes)
 
 
 def roofline(text, type_name, tg):
     r = found(r"^roofline: " + re.escape(tg) + r", .* decode ([0-9.]+) GB/s \(weights and [0-9.]+ KiB of KV cache "
               r"a token\), best read ([0-9.]+) GB/s \(([^)]+)\); decode's share ([0-9.]+)% \(each repetition ([^;]+);",
               text, "roofline line of " + tg)
-    return "| %s | %s | %s | %s (%s) | %s%% (%s) |" % (type_name, cell(tg, text).replace("±", " ± "), r[1], r[2], r[3],
-                                                      r[4], r[5])
+    return "| %s | %s ± %s | %s | %s (%s) | %s%% (%s) |" % (type_name, *cell(tg, text), r[1], r[2], r[3], r[4], r[5])
 
 
 if __name__ == "__main__":

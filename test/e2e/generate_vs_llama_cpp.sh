@@ -5,8 +5,9 @@
 # Tiny random models of several shapes are written by the project's own
 # writer into WORK_DIR (the build dir, not git); llama.cpp runs through
 # node-llama-cpp (llama_cpp_generate.mjs). Both engines with F32 KV caches
-# (the closest comparison), then, at the end, with their default F16 ones. init-scale 0.5 makes the random
-# logits peaked enough that the argmax is not decided by rounding noise.
+# (the closest comparison), then, at the end, with their default F16 ones.
+# init-scale 0.5 makes the random logits peaked enough that the argmax is
+# not decided by rounding noise.
 set -euo pipefail
 reach_run=$1 make_model=$2 work=$3 make_adapter=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,13 +58,16 @@ compare() {
 
 prompts=("Hello world" "The year 2024: reach-run, llama.cpp & friends!")
 
-# compare_file LABEL GGUF: llama.cpp and reach-run on the same file, each prompt.
+# compare_file LABEL GGUF [default]: llama.cpp and reach-run on the same
+# file, each prompt, both with F32 KV caches, or with "default" both with
+# their default ones (F16; reach-run given no --cache-type).
 compare_file() {
-  local label=$1 gguf=$2 prompt want got
+  local label=$1 gguf=$2 prompt want got llama_cache=F32 cache=(--cache-type f32)
+  [[ ${3:-} != default ]] || { llama_cache=F16; cache=(); }
   for prompt in "${prompts[@]}"; do
-    want=$(node "$here/llama_cpp_generate.mjs" "$gguf" "$prompt" "$max_tokens" 512)
+    want=$(KV_CACHE=$llama_cache node "$here/llama_cpp_generate.mjs" "$gguf" "$prompt" "$max_tokens" 512)
     got=$("$reach_run" generate --model "$gguf" --prompt "$prompt" --max-tokens "$max_tokens" \
-            --temperature 0 --threads 2 --cache-type f32 --output json)
+            --temperature 0 --threads 2 "${cache[@]}" --output json)
     compare "$label \"$prompt\"" "$want" "$got"
   done
 }
@@ -176,12 +180,7 @@ done
 for gguf in llama2-gqa/model-{f32,f16}.gguf llama2-mha-tied/model-f32.gguf llama3-odd-gqa/model-f32.gguf \
             qwen3-qknorm/model-f32.gguf qwen2-biases/model-f32.gguf llama3-rope-scaled/model-f32.gguf \
             llama2-rows384/model-f32.gguf phi3-fused/model-f32.gguf; do
-  for prompt in "${prompts[@]}"; do
-    want=$(KV_CACHE=F16 node "$here/llama_cpp_generate.mjs" "$work/$gguf" "$prompt" "$max_tokens" 512)
-    got=$("$reach_run" generate --model "$work/$gguf" --prompt "$prompt" --max-tokens "$max_tokens" \
-            --temperature 0 --threads 2 --output json)
-    compare "$gguf, F16 caches \"$prompt\"" "$want" "$got"
-  done
+  compare_file "$gguf, F16 caches" "$work/$gguf" default
 done
 
 echo "$((checks - failures - ties)) of $checks comparisons identical, $ties identical up to a near-tie, $failures failed"
