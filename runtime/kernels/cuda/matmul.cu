@@ -1,6 +1,5 @@
 #include "kernels/cuda/matmul.h"
 
-#include <cublas_v2.h>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -8,6 +7,7 @@
 #include <string>
 
 #include "kernels/cuda/block_codes.h"
+#include "kernels/cuda/cublas_api.h"
 #include "kernels/cuda/device_element.cuh"
 #include "kernels/cuda/reduce.cuh"
 
@@ -21,7 +21,7 @@ constexpr int kWarpsPerBlock = 4;
 constexpr int64_t kSliceElements = int64_t{32} << 20;
 
 void check_blas(cublasStatus_t s, const char* what) {
-  if (s != CUBLAS_STATUS_SUCCESS) throw CudaError(std::string(what) + ": " + cublasGetStatusString(s));
+  if (s != CUBLAS_STATUS_SUCCESS) throw CudaError(std::string(what) + ": " + cublas().status_string(s));
 }
 
 // ---- X as Q8_0, as quantize_row_q8_0 does it on the CPU: d = amax/127
@@ -372,12 +372,12 @@ unsigned blocks_of_256(int64_t n) { return static_cast<unsigned>((n + 255) / 256
 
 Matmul::Matmul(cudaStream_t stream) : stream_(stream) {
   cublasHandle_t h = nullptr;
-  check_blas(cublasCreate(&h), "creating the cuBLAS handle");
+  check_blas(cublas().create(&h), "creating the cuBLAS handle");
   blas_ = h;
-  check_blas(cublasSetStream(h, stream), "setting cuBLAS's stream");
+  check_blas(cublas().set_stream(h, stream), "setting cuBLAS's stream");
 }
 
-Matmul::~Matmul() { cublasDestroy(static_cast<cublasHandle_t>(blas_)); }
+Matmul::~Matmul() { cublas().destroy(static_cast<cublasHandle_t>(blas_)); }
 
 void Matmul::grow(DeviceBuffer& b, size_t bytes, const char* what) {
   if (b.size() >= bytes) return;
@@ -450,8 +450,8 @@ void Matmul::gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y, bo
   const auto m = static_cast<int>(w.rows), k = static_cast<int>(w.cols), cols = static_cast<int>(n);
   // Row-major Y{n, rows} = X{n, cols} · Wᵀ is column-major Y'{rows, n} = W'ᵀ · X' with W'{cols, rows}.
   if (w.dtype == DType::F32) {
-    check_blas(cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, m, cols, k, &one, reinterpret_cast<const float*>(w.data), k, x,
-                           k, &beta, y, m),
+    check_blas(cublas().sgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, m, cols, k, &one, reinterpret_cast<const float*>(w.data), k,
+                              x, k, &beta, y, m),
                "cuBLAS SGEMM");
     return;
   }
@@ -462,9 +462,9 @@ void Matmul::gemm(const DeviceMatrix& w, const float* x, int64_t n, float* y, bo
   else round_to_16bit_kernel<false><<<blocks_of_256(n * w.cols), 256, 0, stream_>>>(x, n * w.cols, x_half_.as<uint16_t>());
   check(cudaGetLastError(), "rounding activations to 16 bits");
   auto product = [&](const void* w16, int64_t r0, int64_t rows) {
-    check_blas(cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows), cols, k, &one, w16, type16, k,
-                            x_half_.data(), type16, k, &beta, y + r0, CUDA_R_32F, m, CUBLAS_COMPUTE_32F,
-                            CUBLAS_GEMM_DEFAULT),
+    check_blas(cublas().gemm_ex(h, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(rows), cols, k, &one, w16, type16, k,
+                                x_half_.data(), type16, k, &beta, y + r0, CUDA_R_32F, m, CUBLAS_COMPUTE_32F,
+                                CUBLAS_GEMM_DEFAULT),
                "cuBLAS GEMM");
   };
   if (w.dtype == DType::F16 || bf16) return product(w.data, 0, w.rows);
