@@ -34,7 +34,7 @@ for type in "${types[@]}"; do
     for pair in "${order[@]}"; do
       out=$(REACH_PREFETCH=$pair "$reach_run" bench -m "$work/tinyllama/model-$type.gguf" -p 0 -n "$tokens" -r 1 -t "$threads")
       tps[$pair,$type]+="$(python3 "$here/reach_bench_rows.py" rate "tg$tokens" <<<"$out") "
-      bytes[$type]=$(awk '/weight_bytes_per_token/ {print $2}' <<<"$out")
+      bytes[$type]=$(python3 "$here/reach_bench_rows.py" weight_bytes <<<"$out")
     done
     order=("${order[@]:1}" "${order[0]}")
   done

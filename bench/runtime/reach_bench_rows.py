@@ -12,6 +12,8 @@ measurement. Exits 1 naming the line it did not find.
   reach_bench_rows.py rate TEST          -> test TEST's mean t/s (e.g. tg64,
       or "tg64 @ d2048" after -d 2048), for depth_vs_llama_cpp.sh and
       prefetch_sweep.sh
+  reach_bench_rows.py weight_bytes       -> the weight bytes one decode step
+      reads, for prefetch_sweep.sh
 """
 import re
 import sys
@@ -35,10 +37,13 @@ def rate(text, test):
     return cell(test, text)[0]
 
 
+def weight_bytes(text):
+    return found(r"^weight_bytes_per_token: ([0-9]+)$", text, "weight_bytes_per_token line")[1]
+
+
 def summary(text, pp, tg):
     kv = found(r"^kv_cache: (\S+)$", text, "kv_cache line")[1].lower()
-    weight_bytes = found(r"^weight_bytes_per_token: ([0-9]+)$", text, "weight_bytes_per_token line")[1]
-    return "%s %s±%s %s±%s %s" % (kv, *cell(pp, text), *cell(tg, text), weight_bytes)
+    return "%s %s±%s %s±%s %s" % (kv, *cell(pp, text), *cell(tg, text), weight_bytes(text))
 
 
 def roofline(text, type_name, tg):
@@ -56,5 +61,7 @@ if __name__ == "__main__":
         print(roofline(text, args[1], args[2]))
     elif len(args) == 2 and args[0] == "rate":
         print(rate(text, args[1]))
+    elif args == ["weight_bytes"]:
+        print(weight_bytes(text))
     else:
         sys.exit(__doc__)

@@ -33,5 +33,10 @@ rate=$("$reach_run" bench --model "$model" -p 0 -n 8 -d 20 -r 1 | python3 "$rows
 expect "rate after a depth" "$rate" '^[0-9]+\.[0-9]+$'
 rate=$("$reach_run" bench --model "$model" -p 0 -n 8 -r 1 | python3 "$rows" rate tg8)
 expect "rate" "$rate" '^[0-9]+\.[0-9]+$'
+bytes=$("$reach_run" bench --model "$model" -p 0 -n 8 -r 1 | python3 "$rows" weight_bytes)
+expect "weight_bytes" "$bytes" '^[1-9][0-9]*$'
+bytes=$(echo "weight_bytes_per_token: 1.5 MiB" | python3 "$rows" weight_bytes 2>&1) &&
+  { echo "FAIL weight_bytes from a line of another shape: $bytes"; failures=$((failures + 1)); } ||
+  expect "weight_bytes from a line of another shape" "$bytes" 'no weight_bytes_per_token line'
 
 ((failures == 0))
