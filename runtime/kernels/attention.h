@@ -35,7 +35,9 @@ struct KVLayout {
   int64_t capacity;
   DType type = DType::F32;
 
-  static int64_t whole_tiles(int64_t positions) { return (positions + kKeyTile - 1) / kKeyTile * kKeyTile; }
+  // Key tiles that hold `positions`, and the positions they have room for.
+  static int64_t tiles(int64_t positions) { return (positions + kKeyTile - 1) / kKeyTile; }
+  static int64_t whole_tiles(int64_t positions) { return tiles(positions) * kKeyTile; }
   static KVLayout for_positions(int64_t positions, DType type = DType::F32) { return {whole_tiles(positions), type}; }
   int64_t head_elements(int32_t head_dim) const { return capacity * head_dim; }
   int64_t key_at(int64_t head, int64_t pos, int64_t c, int32_t head_dim) const {

@@ -74,8 +74,6 @@ struct TileRow {
   int64_t n_pos, w_stride;
 };
 
-inline int64_t tiles_of(int64_t positions) { return (positions + kKeyTile - 1) / kKeyTile; }
-
 // Scores of H query heads (at q, hd apart) against B neighbouring key tiles
 // (at kt): weights[h][b · kKeyTile + j] = scale · Σ_c q_h[c] · k[c][j], the
 // dimensions c in order. H · B · kKeyTile / kLanes independent chains (the
@@ -143,11 +141,11 @@ void score_some_heads(int32_t heads, const TileRow& row, int32_t h0, int32_t hd,
 // prefetch the keys as `ahead` says.
 template <class V, class E>
 void scores(const TileRow* rows, int64_t n_rows, int32_t group, const E* k, int32_t hd, float scale, Ahead ahead) {
-  const int64_t most = tiles_of(rows[n_rows - 1].n_pos);  // rows are in token order: the last sees the most
+  const int64_t most = KVLayout::tiles(rows[n_rows - 1].n_pos);  // rows are in token order: the last sees the most
   for (int64_t j0 = 0; j0 < most; j0 += kKeyTilesPerPass) {
     const int64_t j1 = std::min(most, j0 + kKeyTilesPerPass);
     for (const TileRow* row = rows; row != rows + n_rows; ++row) {
-      const int64_t row_j1 = std::min(j1, tiles_of(row->n_pos));
+      const int64_t row_j1 = std::min(j1, KVLayout::tiles(row->n_pos));
       if (j0 >= row_j1) continue;
       for (int32_t h = 0; h < group; h += V::kMaxScoreHeads)
         score_some_heads<V, E>(std::min(group - h, V::kMaxScoreHeads), *row, h, hd, k, j0, row_j1, scale,
