@@ -7,7 +7,7 @@
 #include <string>
 
 #include "kernels/cuda/block_codes.h"
-#include "kernels/cuda/cublas_api.h"
+#include "kernels/cuda/cublas_loader.h"
 #include "kernels/cuda/device_element.cuh"
 #include "kernels/cuda/reduce.cuh"
 

@@ -1,4 +1,4 @@
-#include "kernels/cuda/cublas_api.h"
+#include "kernels/cuda/cublas_loader.h"
 
 #include <dlfcn.h>
 

@@ -19,8 +19,9 @@ struct CublasApi {
   decltype(&cublasDestroy_v2) destroy = nullptr;
   decltype(&cublasSetStream_v2) set_stream = nullptr;
   decltype(&cublasSgemm_v2) sgemm = nullptr;
-  // The exported one (cublas_api.h's C++ overload taking a cudaDataType as
-  // the compute type is an inline wrapper).
+  // The exported function: the toolkit's <cublas_api.h> also declares a
+  // C++ overload that takes a cudaDataType as the compute type, an inline
+  // wrapper, so &cublasGemmEx names no one function.
   cublasStatus_t (*gemm_ex)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int m, int n, int k,
                             const void* alpha, const void* a, cudaDataType a_type, int lda, const void* b,
                             cudaDataType b_type, int ldb, const void* beta, void* c, cudaDataType c_type, int ldc,
@@ -30,9 +31,9 @@ struct CublasApi {
 
 // Opens the first of `libraries` (paths, or sonames for the loader's search)
 // that loads and resolves every function; the library stays loaded for the
-// life of the process. Throws naming each library tried and why
-// it failed (the loader's message, or the missing function): a
-// DeviceError, as every CUDA failure (cuda_ops.h's CudaError).
+// life of the process. Throws naming each library tried and why it failed
+// (the loader's message, or the missing function): a DeviceError, as every
+// CUDA failure (cuda_ops.h's CudaError).
 CublasApi load_cublas(std::span<const std::string> libraries);
 
 // load_cublas of this build's toolkit (the path configured at build time,

@@ -1,8 +1,8 @@
-// cuBLAS opened on demand (cublas_api.h): every function the backend calls
+// cuBLAS opened on demand (cublas_loader.h): every function the backend calls
 // resolves from this toolkit's library, and a library that is missing or
 // lacks them is an error naming each one tried. Runs without a GPU: opening
 // the library and asking it for a status's text need none.
-#include "kernels/cuda/cublas_api.h"
+#include "kernels/cuda/cublas_loader.h"
 
 #include <gtest/gtest.h>
 
