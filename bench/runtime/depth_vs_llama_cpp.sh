@@ -33,8 +33,8 @@ for type in $types; do
   gguf="$work/tinyllama/model-$type.gguf"
   for d in $depths; do
     ours=() theirs=()
+    if ((d == 0)); then test="tg$n"; else test="tg$n @ d$d"; fi  # reach-run bench's row
     for ((r = 0; r < rounds; r++)); do
-      if ((d == 0)); then test="tg$n"; else test="tg$n @ d$d"; fi  # reach-run bench's row
       ours+=("$("$reach_run" bench --model "$gguf" -p 0 -n "$n" -d "$d" -r "$reps" --threads "$threads" --cache-type "$cache" |
         python3 "$here/reach_bench_rows.py" rate "$test")")
       theirs+=("$("$llama_bench" -m "$gguf" -p 0 -n "$n" -d "$d" -r "$reps" -t "$threads" -o jsonl 2>/dev/null |
