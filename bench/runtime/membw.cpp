@@ -1,4 +1,4 @@
-// reach-membw [--threads N] [--mib 1024] [--seconds S]: main-memory bandwidth
+// reach-membw [--threads N] [--mib 1024] [--seconds S | --passes KIB,...]: main-memory bandwidth
 // the way a decode step uses it. "read" streams one large array (as GEMV streams the
 // weights); "triad" is STREAM's a = b + s*c (bytes counted: 3 arrays).
 // Best of 5 runs, GB/s = 1e9 bytes per second. Both are measured on arrays
@@ -22,6 +22,14 @@
 // run just before and after a decode run is the roofline that run had
 // (bench/runtime/bench_vs_llama_cpp.sh pairs them). `reach-run bench
 // --roofline` goes further: its reads alternate with the decode in one run.
+//
+// --passes KIB[,KIB...] measures what splitting a read into passes costs: a
+// decode reads one product's weights per call of the pool (155 calls a
+// token for TinyLlama's shape, 1.8-13 MiB each), and each call starts and
+// joins the threads. The array (2 MiB pages) is read whole and in
+// consecutive passes of each size (one call of the pool per pass), five
+// interleaved rounds, with the pattern that read the whole array fastest;
+// each size's best is printed with its share of the whole read's best.
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -117,6 +125,38 @@ void sustained_read(ThreadPool& pool, size_t n, double seconds) {
   std::printf("sustained_read_GBps %.2f\n", best);
 }
 
+// Seconds to read `all` once in consecutive passes of `pass_bytes` (0: one
+// pass), one call of the pool each.
+double passes_seconds(ThreadPool& pool, std::span<const std::byte> all, size_t pass_bytes, Ahead ahead) {
+  std::vector<std::span<const std::byte>> passes;
+  if (pass_bytes == 0) pass_bytes = all.size();
+  for (size_t at = 0; at < all.size(); at += pass_bytes)
+    passes.push_back(all.subspan(at, std::min(pass_bytes, all.size() - at)));
+  return best_seconds(1, [&] { stream_read(passes, ahead, pool); });
+}
+
+// The --passes mode (top of file).
+void read_in_passes(ThreadPool& pool, size_t n, const std::vector<size_t>& pass_kib) {
+  const Array a(n, 2.0f, true);
+  const std::span<const std::byte> all(reinterpret_cast<const std::byte*>(a.p), n * sizeof(float));
+  ReadPattern fastest = patterns().front();
+  double fastest_seconds = 1e30;
+  for (const ReadPattern& pattern : patterns()) {
+    const double seconds = passes_seconds(pool, all, 0, pattern.ahead);
+    if (seconds < fastest_seconds) fastest = pattern, fastest_seconds = seconds;
+  }
+  std::vector<double> best(pass_kib.size() + 1, 1e30);  // [0]: the whole read
+  for (int round = 0; round < 5; ++round)
+    for (size_t i = 0; i < best.size(); ++i)
+      best[i] = std::min(best[i], passes_seconds(pool, all, i ? pass_kib[i - 1] << 10 : 0, fastest.ahead));
+  const auto gbps = [&](double seconds) { return static_cast<double>(all.size()) / seconds / 1e9; };
+  std::printf("pattern %s (the fastest whole read)\n", fastest.name.c_str());
+  std::printf("read_GBps_whole %.2f\n", gbps(best[0]));
+  for (size_t i = 1; i < best.size(); ++i)
+    std::printf("read_GBps_passes_of_%zuk %.2f (%.1f%% of the whole read)\n", pass_kib[i - 1], gbps(best[i]),
+                100.0 * best[0] / best[i]);
+}
+
 // STREAM's triad a = b + 3c over the same ranges; bytes counted: 3 arrays.
 double triad_gbps(int threads, Array& a, const Array& b, const Array& c, size_t chunk) {
   const double s = best_seconds(5, [&] {  // threads started within the time, as always here
@@ -130,14 +170,33 @@ double triad_gbps(int threads, Array& a, const Array& b, const Array& c, size_t 
   return 3.0 * static_cast<double>(chunk) * threads * sizeof(float) / s / 1e9;
 }
 
+// "256,2048" as {256, 2048}; exits with a message on anything but whole
+// numbers from 1 KiB to 1 TiB.
+std::vector<size_t> kib_list(const char* text) {
+  std::vector<size_t> out;
+  for (const char* p = text;;) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(p, &end, 10);
+    if (end == p || v == 0 || v > (1ull << 30) || (*end != ',' && *end != '\0')) {
+      std::fprintf(stderr, "reach-membw: --passes %s: expected sizes in KiB, as 256,2048\n", text);
+      std::exit(2);
+    }
+    out.push_back(v);
+    if (*end == '\0') return out;
+    p = end + 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int threads = static_cast<int>(std::thread::hardware_concurrency());
   size_t mib = 1024;
   double seconds = 0;
+  std::vector<size_t> pass_kib;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--passes")) pass_kib = kib_list(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--mib")) mib = std::strtoull(argv[i + 1], nullptr, 10);
     else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
   }
@@ -147,6 +206,10 @@ int main(int argc, char** argv) {
   ThreadPool pool(threads);
   if (seconds > 0) {
     sustained_read(pool, n, seconds);
+    return 0;
+  }
+  if (!pass_kib.empty()) {
+    read_in_passes(pool, n, pass_kib);
     return 0;
   }
   const size_t chunk = n / threads / 8 * 8;
