@@ -38,6 +38,13 @@ struct Job {
 // No prefetch: the calls that read lines another call has prefetched.
 constexpr Ahead kNoPrefetch{0, 0, false};
 inline bool prefetches(Ahead ahead) { return ahead.l1 != 0 || ahead.l2 != 0; }
+// fn.operator()<true>() where `ahead` prefetches, <false>() where it does
+// not: the test is made once, outside the loops the template compiles.
+template <class Fn>
+void with_prefetch(Ahead ahead, const Fn& fn) {
+  if (prefetches(ahead)) fn.template operator()<true>();
+  else fn.template operator()<false>();
+}
 
 // Query tokens that share each pass over a KV head's keys and values: the
 // head is read from the cache once per tile of tokens, not once per token.
@@ -121,8 +128,7 @@ void score_heads(const TileRow& row, int32_t h0, int32_t hd, const E* k, int64_t
     for (; j < j1; ++j)
       score_tiles<V, E, H, 1, Prefetch>(q, hd, k + j * kKeyTile * hd, scale, w + j * kKeyTile, row.w_stride, ahead);
   };
-  if (prefetches(ahead)) tiles.template operator()<true>();
-  else tiles.template operator()<false>();
+  with_prefetch(ahead, tiles);
 }
 
 // H a run-time count (1 .. V::kMaxScoreHeads) to the template above.
@@ -207,8 +213,10 @@ void weighted_sums(const TileRow* rows, int64_t n_rows, int32_t group, const E* 
       const int64_t p1 = std::min(row->n_pos, p0 + kValueBatch);
       int32_t h = 0;  // kHeads at a time, then what is left one by one
       const auto sums = [&]<int Heads>(int32_t h) {
-        if (h == 0 && prefetches(ahead)) weighted_sums_of_heads<V, E, Heads, true>(*row, h, p0, p1, v, hd, ahead);
-        else weighted_sums_of_heads<V, E, Heads, false>(*row, h, p0, p1, v, hd, ahead);
+        const Ahead here = h == 0 ? ahead : kNoPrefetch;
+        with_prefetch(here, [&]<bool Prefetch>() {
+          weighted_sums_of_heads<V, E, Heads, Prefetch>(*row, h, p0, p1, v, hd, here);
+        });
       };
       for (; h + kHeads <= group; h += kHeads) sums.template operator()<kHeads>(h);
       for (; h < group; ++h) sums.template operator()<1>(h);
