@@ -21,7 +21,8 @@ for type in "${types[@]}"; do
 done
 pairs=(${PAIRS:-1024,4096 1536,4096 2048,4096 2048,5120 2048,6144 2560,5120 3072,6144 3072,8192 4096,8192 2048,0 0,5120 0,0})
 
-echo "cpu: $("$reach_run" bench -m "$work/tinyllama/model-${types[0]}.gguf" -p 0 -n 1 -r 1 -t "$threads" | awk '/^cpu:/ {sub(/^cpu: /, ""); print}'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+first=$("$reach_run" bench -m "$work/tinyllama/model-${types[0]}.gguf" -p 0 -n 1 -r 1 -t "$threads")
+echo "cpu: $(python3 "$here/reach_bench_rows.py" cpu <<<"$first"); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown); tg$tokens, $threads threads, $rounds rounds"
 bw=$("$build/bench/runtime/reach-membw" --threads "$threads" | awk '$1 == "read_GBps" {print $2}')
 echo "read bandwidth ($threads threads, reach-membw): $bw GB/s"
@@ -34,7 +35,7 @@ for type in "${types[@]}"; do
     for pair in "${order[@]}"; do
       out=$(REACH_PREFETCH=$pair "$reach_run" bench -m "$work/tinyllama/model-$type.gguf" -p 0 -n "$tokens" -r 1 -t "$threads")
       tps[$pair,$type]+="$(python3 "$here/reach_bench_rows.py" rate "tg$tokens" <<<"$out") "
-      bytes[$type]=$(python3 "$here/reach_bench_rows.py" weight_bytes <<<"$out")
+      [[ -n ${bytes[$type]:-} ]] || bytes[$type]=$(python3 "$here/reach_bench_rows.py" weight_bytes <<<"$out")
     done
     order=("${order[@]:1}" "${order[0]}")
   done

@@ -14,6 +14,8 @@ measurement. Exits 1 naming the line it did not find.
       prefetch_sweep.sh
   reach_bench_rows.py weight_bytes       -> the weight bytes one decode step
       reads, for prefetch_sweep.sh
+  reach_bench_rows.py cpu                -> the CPU's identity as reach-run
+      chose its parameters by (vendor, family, model), for prefetch_sweep.sh
 """
 import re
 import sys
@@ -41,6 +43,10 @@ def weight_bytes(text):
     return found(r"^weight_bytes_per_token: ([0-9]+)$", text, "weight_bytes_per_token line")[1]
 
 
+def cpu(text):
+    return found(r"^cpu: (.+)$", text, "cpu line")[1]
+
+
 def summary(text, pp, tg):
     kv = found(r"^kv_cache: (\S+)$", text, "kv_cache line")[1].lower()
     return "%s %s±%s %s±%s %s" % (kv, *cell(pp, text), *cell(tg, text), weight_bytes(text))
@@ -63,5 +69,7 @@ if __name__ == "__main__":
         print(rate(text, args[1]))
     elif args == ["weight_bytes"]:
         print(weight_bytes(text))
+    elif args == ["cpu"]:
+        print(cpu(text))
     else:
         sys.exit(__doc__)

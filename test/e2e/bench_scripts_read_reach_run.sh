@@ -35,6 +35,8 @@ rate=$("$reach_run" bench --model "$model" -p 0 -n 8 -r 1 | python3 "$rows" rate
 expect "rate" "$rate" '^[0-9]+\.[0-9]+$'
 bytes=$("$reach_run" bench --model "$model" -p 0 -n 8 -r 1 | python3 "$rows" weight_bytes)
 expect "weight_bytes" "$bytes" '^[1-9][0-9]*$'
+cpu=$("$reach_run" bench --model "$model" -p 0 -n 8 -r 1 | python3 "$rows" cpu)
+expect "cpu" "$cpu" '^[A-Za-z]+ family [0-9]+ model [0-9]+$'
 bytes=$(echo "weight_bytes_per_token: 1.5 MiB" | python3 "$rows" weight_bytes 2>&1) &&
   { echo "FAIL weight_bytes from a line of another shape: $bytes"; failures=$((failures + 1)); } ||
   expect "weight_bytes from a line of another shape" "$bytes" 'no weight_bytes_per_token line'
