@@ -125,11 +125,10 @@ void sustained_read(ThreadPool& pool, size_t n, double seconds) {
   std::printf("sustained_read_GBps %.2f\n", best);
 }
 
-// Seconds to read `all` once in consecutive passes of `pass_bytes` (0: one
-// pass), one call of the pool each.
+// Seconds to read `all` once in consecutive passes of `pass_bytes`, one
+// call of the pool each.
 double passes_seconds(ThreadPool& pool, std::span<const std::byte> all, size_t pass_bytes, Ahead ahead) {
   std::vector<std::span<const std::byte>> passes;
-  if (pass_bytes == 0) pass_bytes = all.size();
   for (size_t at = 0; at < all.size(); at += pass_bytes)
     passes.push_back(all.subspan(at, std::min(pass_bytes, all.size() - at)));
   return best_seconds(1, [&] { stream_read(passes, ahead, pool); });
@@ -142,13 +141,15 @@ void read_in_passes(ThreadPool& pool, size_t n, const std::vector<size_t>& pass_
   ReadPattern fastest = patterns().front();
   double fastest_seconds = 1e30;
   for (const ReadPattern& pattern : patterns()) {
-    const double seconds = passes_seconds(pool, all, 0, pattern.ahead);
+    const double seconds = read_seconds(pool, a, all.size(), pattern.ahead, 1);
     if (seconds < fastest_seconds) fastest = pattern, fastest_seconds = seconds;
   }
   std::vector<double> best(pass_kib.size() + 1, 1e30);  // [0]: the whole read
-  for (int round = 0; round < 5; ++round)
-    for (size_t i = 0; i < best.size(); ++i)
-      best[i] = std::min(best[i], passes_seconds(pool, all, i ? pass_kib[i - 1] << 10 : 0, fastest.ahead));
+  for (int round = 0; round < 5; ++round) {
+    best[0] = std::min(best[0], read_seconds(pool, a, all.size(), fastest.ahead, 1));
+    for (size_t i = 1; i < best.size(); ++i)
+      best[i] = std::min(best[i], passes_seconds(pool, all, pass_kib[i - 1] << 10, fastest.ahead));
+  }
   const auto gbps = [&](double seconds) { return static_cast<double>(all.size()) / seconds / 1e9; };
   std::printf("pattern %s (the fastest whole read)\n", fastest.name.c_str());
   std::printf("read_GBps_whole %.2f\n", gbps(best[0]));
