@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # reach-run vs llama.cpp on TinyLlama-1.1B's shape (dim 2048, 22 layers, 32
 # heads, 4 KV heads, FFN 5632, vocab 32000) with random weights, Q8_0,
-# Q4_0 and the K-quant mixes Q4_K_M and Q6_K (written by reach-run quantize,
-# which gives llama-quantize's bytes), same file and same thread count,
-# interleaved; plus the memory-
+# Q4_0 and every K-quant mix reach-run decodes, Q2_K to Q6_K (written by
+# reach-run quantize, which gives llama-quantize's bytes), same file and
+# same thread count, interleaved; plus the memory-
 # bandwidth roofline for decode (tokens/s x weight bytes read per token /
 # read bandwidth). llama.cpp is measured by its own llama-bench (built from
 # the source node-llama-cpp ships, by build_llama_bench.sh): the C API's
 # llama_decode timed alone, no sampling, as reach-run bench times forward().
 #   bench/runtime/bench_vs_llama_cpp.sh BUILD_DIR [THREADS=2] [WORK=/tmp/reach-bench]
-#   TYPES="q8_0 q4_0 q4_k_m q6_k" (the default; also q5_k_m, q3_k_m, q2_k, written
-#   when missing) picks the files; ROUNDS (5) and
+#   TYPES="q8_0 q4_0 q2_k q3_k_m q4_k_m q5_k_m q6_k" (the default: issue #24
+#   asks its share of every type; files written when missing) picks the
+#   files; ROUNDS (5) and
 #   READ_SECONDS (2) the decode-between-reads rounds, ROOFLINE_REPS (3) the
 #   repetitions of the last table (reach-run bench --roofline).
 set -euo pipefail
@@ -21,7 +22,7 @@ reach_run="$build/runtime/tool/reach-run"
 mkdir -p "$work"
 llama_bench=$("$here/build_llama_bench.sh" "$work" 2>/dev/null)
 
-types=${TYPES:-q8_0 q4_0 q4_k_m q6_k}
+types=${TYPES:-q8_0 q4_0 q2_k q3_k_m q4_k_m q5_k_m q6_k}
 missing=()
 for type in $types; do [[ -f $work/tinyllama/model-$type.gguf ]] || missing+=("$type"); done
 if (( ${#missing[@]} )); then
