@@ -90,6 +90,15 @@ class Model {
   std::span<const float> forward_segments(std::span<const int32_t> tokens, std::span<const Segment> segments,
                                           Logits which);
   void store_kv(std::span<const Segment> segments, int32_t layer, const float* k, const float* v);
+  // fn(begin, end) over token rows [0, n) of `width` floats each: the
+  // per-row ops between the products (norms, rotations, SwiGLU, residual
+  // adds), on the pool for a batch, on the caller for a few rows.
+  template <class Fn>
+  void each_row(int64_t n, int64_t width, const Fn& fn);
+  // x += y and out = RMSNorm(x) · weight, for n rows of the residual stream.
+  void add_residual(float* x, const float* y, int64_t n);
+  void norm_rows(const float* x, const std::vector<float>& weight, float* out, int64_t n);
+  void position_qkv(const LayerWeights& w, int64_t t);
 
   // Scratch for a batch of n tokens, grown on demand and reused.
   struct Activations {

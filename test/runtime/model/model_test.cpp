@@ -270,6 +270,41 @@ TEST_P(ModelShapes, QuantizedGgufWithinStatedToleranceOfF32) {
 INSTANTIATE_TEST_SUITE_P(Tiny, ModelShapes, ::testing::ValuesIn(shapes()),
                          [](const auto& info) { return info.param.name; });
 
+// A prompt long enough (160 tokens of 64 floats) that the per-row ops
+// between the products (norms, rotations, SwiGLU, residual adds) run on
+// the pool (Model::each_row), split by token rows over three threads: the
+// bits of one thread, which runs them whole, in the row-group types (whose
+// products give the same bits on any pool). And the pool is called for
+// them: a pass per op and layer more than a prompt too short for it makes.
+TEST(Model, ALongPromptsRowOpsOnThePoolGiveOneThreadsBits) {
+  const auto& f = files_for(shapes()[0]);
+  std::vector<int32_t> prompt(160);
+  for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>((i * 977 + 1) % 32000);
+  for (DType type : {DType::Q8_0, DType::Q4_0}) {
+    const auto source = open_model(f.gguf.at(type));
+    std::vector<std::vector<float>> logits;
+    for (int threads : {1, 3}) {
+      ThreadPool pool(threads);
+      Model model(*source, pool);
+      KVCache cache = model.make_cache(256);
+      const auto out = model.forward(prompt, cache, Logits::All);
+      logits.emplace_back(out.begin(), out.end());
+    }
+    EXPECT_EQ(logits[0], logits[1]) << type_traits(type).name;
+  }
+  const auto source = open_model(f.gguf.at(DType::Q8_0));
+  ThreadPool pool(3);
+  Model model(*source, pool);
+  const auto passes = [&](size_t tokens) {
+    KVCache cache = model.make_cache(256);
+    const uint64_t before = pool.calls();
+    model.forward({prompt.data(), tokens}, cache);
+    return pool.calls() - before;
+  };
+  const int64_t row_ops = 6;  // two norms, the rotations, SwiGLU, two residual adds
+  EXPECT_EQ(passes(160), passes(4) + static_cast<uint64_t>(row_ops * source->config().n_layers));
+}
+
 TEST(Model, RejectsTokensOutsideVocabularyAndOverfullCache) {
   const auto& f = files_for(shapes()[0]);
   const auto source = open_model(f.gguf.at(DType::F32));
