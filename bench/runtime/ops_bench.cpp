@@ -121,8 +121,12 @@ BENCHMARK(BM_AttentionPrompt)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+// range(1): the variant, 0 the 8-lane one, 1 the 16-lane one (where the CPU
+// runs AVX-512).
 void BM_SiluMul(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0));
+  const Isa isa = state.range(1) ? Isa::avx512_vnni : Isa::avx2;
+  if (!cpu_runs(isa)) return state.SkipWithError("this CPU cannot run the 16-lane variant");
   const auto gate0 = random_floats(n, 3.0f), up = random_floats(n);
   // silu of silu would drift into denormals, so each call gets a fresh copy
   // of gate0, restored outside the timing once per kCopies calls: on a VM a
@@ -137,12 +141,12 @@ void BM_SiluMul(benchmark::State& state) {
       next = 0;
       state.ResumeTiming();
     }
-    silu_mul(gates[next].data(), up.data(), static_cast<int64_t>(n));
+    silu_mul(gates[next].data(), up.data(), static_cast<int64_t>(n), isa);
     benchmark::DoNotOptimize(gates[next++].data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
 }
-BENCHMARK(BM_SiluMul)->Arg(5632)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SiluMul)->ArgNames({"n", "sixteen_lanes"})->Args({5632, 0})->Args({5632, 1})->Unit(benchmark::kMicrosecond);
 
 void BM_RmsNorm(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0));

@@ -7,6 +7,7 @@
 
 #include "formats/model_config.h"
 #include "formats/model_source.h"
+#include "kernels/cpu_features.h"
 
 namespace reach::run {
 
@@ -29,8 +30,9 @@ void rope(float* x, int32_t n_heads, int32_t head_dim, const float* cos, const f
 // every weight: group × head_dim products instead of group × positions).
 float exp_shifted(float* x, int64_t n);
 
-// SwiGLU's gate: gate[i] = silu(gate[i]) * up[i].
-void silu_mul(float* gate, const float* up, int64_t n);
+// SwiGLU's gate: gate[i] = silu(gate[i]) * up[i]. `isa`: 8 lanes at a time,
+// or 16 for avx512_vnni (the same bits; tests try each).
+void silu_mul(float* gate, const float* up, int64_t n, Isa isa = chosen_isa());
 
 // y[i] += x[i]
 void add_inplace(float* y, const float* x, int64_t n);

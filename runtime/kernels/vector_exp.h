@@ -94,4 +94,24 @@ float exp_shifted(float* x, int64_t n) {
   return static_cast<float>(1.0 / sum_of_lanes<V>(sum));
 }
 
+// ops.h's silu_mul: gate = gate / (1 + e^-gate) · up, a vector at a time.
+// Whole vectors use plain loads and stores (on AMD Zen AVX2's masked store
+// is microcoded: with three masked accesses a vector SwiGLU over 5632
+// floats took 5.3 µs, serial work in every layer of decode), the row's
+// short last vector masked ones.
+template <class V>
+void silu_mul(float* gate, const float* up, int64_t n) {
+  using F = typename V::F;
+  const auto one = [&](int64_t at, typename V::Mask lanes, bool whole) [[gnu::always_inline]] {
+    const F g = V::load(gate + at, lanes, whole);
+    const F out = V::mul(V::div(g, V::add(V::set1(1.0f), exp<V>(V::sub(V::zero(), g)))), V::load(up + at, lanes, whole));
+    if (whole) V::store(gate + at, out);
+    else V::store(gate + at, lanes, out);
+  };
+  const typename V::Mask all = V::lanes_below(V::kLanes);
+  int64_t i = 0;
+  for (; i + V::kLanes <= n; i += V::kLanes) one(i, all, true);
+  if (i < n) one(i, V::lanes_below(n - i), false);
+}
+
 }  // namespace reach::run::vector_exp

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 #include "reference.h"
@@ -133,14 +134,39 @@ TEST(Ops, ExpShiftedIsSoftmaxBeforeItsDivision) {
   }
 }
 
+// The instruction-set variants of silu_mul this CPU runs (8 lanes, or 16
+// with AVX-512): the tests below hold for each.
+std::vector<Isa> silu_variants() {
+  std::vector<Isa> v = {Isa::avx2};
+  if (cpu_runs(Isa::avx512_vnni)) v.push_back(Isa::avx512_vnni);
+  return v;
+}
+
 TEST(Ops, SiluMulMatchesDouble) {
-  auto g = testing::random_floats(37, 11, 4.0f);
-  const auto u = testing::random_floats(37, 12);
-  const auto orig = g;
-  silu_mul(g.data(), u.data(), 37);
-  for (int i = 0; i < 37; ++i) {
-    const double want = orig[i] / (1.0 + std::exp(-static_cast<double>(orig[i]))) * u[i];
-    EXPECT_NEAR(g[i], want, 1e-5 * (1 + std::fabs(want)));
+  for (Isa isa : silu_variants()) {
+    auto g = testing::random_floats(37, 11, 4.0f);
+    const auto u = testing::random_floats(37, 12);
+    const auto orig = g;
+    silu_mul(g.data(), u.data(), 37, isa);
+    for (int i = 0; i < 37; ++i) {
+      const double want = orig[i] / (1.0 + std::exp(-static_cast<double>(orig[i]))) * u[i];
+      EXPECT_NEAR(g[i], want, 1e-5 * (1 + std::fabs(want))) << isa_name(isa);
+    }
+  }
+}
+
+// 16 lanes run the 8-lane operations in every lane: the same bits, whole
+// vectors and every tail length, so decode's output does not depend on the
+// CPU's vector width.
+TEST(Ops, SiluMulInSixteenLanesGivesEightLanesBits) {
+  if (!cpu_runs(Isa::avx512_vnni)) GTEST_SKIP() << "the AVX-512 variant is not checked: this CPU cannot run it";
+  for (int64_t n : {1, 7, 8, 15, 16, 17, 31, 33, 5632, 5632 + 13}) {
+    auto eight = testing::random_floats(static_cast<size_t>(n), 31, 6.0f);
+    const auto up = testing::random_floats(static_cast<size_t>(n), 32);
+    auto sixteen = eight;
+    silu_mul(eight.data(), up.data(), n, Isa::avx2);
+    silu_mul(sixteen.data(), up.data(), n, Isa::avx512_vnni);
+    EXPECT_EQ(0, std::memcmp(eight.data(), sixteen.data(), eight.size() * sizeof(float))) << "n = " << n;
   }
 }
 
@@ -153,37 +179,43 @@ TEST(Ops, SiluMulMatchesDoubleFromEndToEnd) {
   for (float v : {-88.8f, -88.7f, -87.4f, -87.3f, -0.0f, 0.0f, 1e-30f, 87.3f, 88.5f, 88.7f, 88.8f}) g.push_back(v);
   const std::vector<float> up(g.size(), 1.5f);
   const auto orig = g;
-  silu_mul(g.data(), up.data(), static_cast<int64_t>(g.size()));
-  for (size_t i = 0; i < g.size(); ++i) {
-    const double want = orig[i] / (1.0 + std::exp(-static_cast<double>(orig[i]))) * 1.5;
-    // Below -88.7 e^-g overflows and silu gives -0 (as the float formula
-    // with std::exp does), where the exact value is under 4e-37.
-    EXPECT_NEAR(g[i], want, 4e-7 * std::fabs(want) + 4e-37) << "silu(" << orig[i] << ")";
+  for (Isa isa : silu_variants()) {
+    g = orig;
+    silu_mul(g.data(), up.data(), static_cast<int64_t>(g.size()), isa);
+    for (size_t i = 0; i < g.size(); ++i) {
+      const double want = orig[i] / (1.0 + std::exp(-static_cast<double>(orig[i]))) * 1.5;
+      // Below -88.7 e^-g overflows and silu gives -0 (as the float formula
+      // with std::exp does), where the exact value is under 4e-37.
+      EXPECT_NEAR(g[i], want, 4e-7 * std::fabs(want) + 4e-37) << "silu(" << orig[i] << "), " << isa_name(isa);
+    }
   }
 }
 
 TEST(Ops, SiluMulKeepsNaNAndInfinity) {
-  std::vector<float> g = {NAN, INFINITY, 2.0f}, up = {1.0f, 1.0f, NAN};
-  silu_mul(g.data(), up.data(), 3);
-  EXPECT_TRUE(std::isnan(g[0]));
-  EXPECT_EQ(g[1], INFINITY);
-  EXPECT_TRUE(std::isnan(g[2]));
+  for (Isa isa : silu_variants()) {
+    std::vector<float> g = {NAN, INFINITY, 2.0f}, up = {1.0f, 1.0f, NAN};
+    silu_mul(g.data(), up.data(), 3, isa);
+    EXPECT_TRUE(std::isnan(g[0])) << isa_name(isa);
+    EXPECT_EQ(g[1], INFINITY) << isa_name(isa);
+    EXPECT_TRUE(std::isnan(g[2])) << isa_name(isa);
+  }
 }
 
 // Whole vectors take plain loads and stores, a row's short last vector
-// masked ones: nothing past the row may change, for every tail length.
+// masked ones: nothing past the row may change, for every tail length (of
+// 8 lanes and, for silu_mul, of 16).
 TEST(Ops, VectorOpsWriteNothingPastTheRow) {
   constexpr float kGuard = 12345.0f;
-  for (int64_t n = 1; n <= 17; ++n) {
-    auto g = testing::random_floats(n + 8, 21, 3.0f), x = testing::random_floats(n + 8, 22, 3.0f);
-    const auto up = testing::random_floats(n + 8, 23);
-    std::vector<float> w(static_cast<size_t>(n), 1.0f), out(static_cast<size_t>(n + 8), kGuard);
+  for (int64_t n = 1; n <= 33; ++n) {
+    auto g = testing::random_floats(n + 16, 21, 3.0f), x = testing::random_floats(n + 16, 22, 3.0f);
+    const auto up = testing::random_floats(n + 16, 23);
+    std::vector<float> w(static_cast<size_t>(n), 1.0f), out(static_cast<size_t>(n + 16), kGuard);
     std::fill(g.begin() + n, g.end(), kGuard);
     std::fill(x.begin() + n, x.end(), kGuard);
-    silu_mul(g.data(), up.data(), n);
+    for (Isa isa : silu_variants()) silu_mul(g.data(), up.data(), n, isa);
     exp_shifted(x.data(), n);
     rmsnorm(g.data(), w.data(), out.data(), n, 1e-5f);
-    for (int64_t i = n; i < n + 8; ++i) {
+    for (int64_t i = n; i < n + 16; ++i) {
       EXPECT_EQ(g[static_cast<size_t>(i)], kGuard) << "silu_mul, n = " << n;
       EXPECT_EQ(x[static_cast<size_t>(i)], kGuard) << "exp_shifted, n = " << n;
       EXPECT_EQ(out[static_cast<size_t>(i)], kGuard) << "rmsnorm, n = " << n;
