@@ -12,42 +12,23 @@
 
 namespace reach::run {
 
-namespace {
-
-// The lanes of one 8-float vector of a row: all of them, or in the row's
-// short last vector [0, n - i). Whole vectors use plain loads (masked
-// accesses cost more on AMD Zen: vector_exp.h's silu_mul).
-struct Lanes {
-  __m256i mask;
-  bool whole;
-  __m256 load(const float* p) const { return whole ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask); }
-};
-
-// Calls fn(i, lanes) for i = 0, 8, 16, ... < n.
-template <class Fn>
-void for_each_vector(int64_t n, Fn fn) {
-  const Lanes all{_mm256_set1_epi32(-1), true};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) fn(i, all);
-  if (i < n) fn(i, Lanes{simd::lanes_below(n - i), false});
-}
-
-}  // namespace
-
 void rmsnorm(const float* x, const float* w, float* out, int64_t n, float eps) {
   // Σx² in double, as ggml does, so long rows lose nothing; in 8 lanes,
-  // not one chain of dependent adds.
+  // not one chain of dependent adds. Whole vectors are plain loads, the
+  // row's short last one a masked load (F32x8's).
   __m256d lanes[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
-  for_each_vector(n, [&](int64_t i, const Lanes& part) {
-    const __m256 v = part.load(x + i);
+  const auto add_squares = [&](__m256 v) {
     for (int h = 0; h < 2; ++h) {
       const __m256d d = _mm256_cvtps_pd(h ? _mm256_extractf128_ps(v, 1) : _mm256_castps256_ps128(v));
       lanes[h] = _mm256_fmadd_pd(d, d, lanes[h]);
     }
-  });
+  };
+  int64_t i = 0;
+  for (; i + F32x8::kLanes <= n; i += F32x8::kLanes) add_squares(F32x8::load(x + i));
+  if (i < n) add_squares(F32x8::load(x + i, F32x8::lanes_below(n - i), false));
   const double sum_sq = simd::hsum(_mm256_add_pd(lanes[0], lanes[1]));
   const float scale = 1.0f / std::sqrt(static_cast<float>(sum_sq / static_cast<double>(n)) + eps);
-  for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * w[i];
+  for (int64_t e = 0; e < n; ++e) out[e] = x[e] * scale * w[e];
 }
 
 std::vector<float> rope_inv_freq(int32_t head_dim, float theta, const RopeScaling& scaling) {

@@ -152,7 +152,8 @@ std::span<const float> Model::forward_each(std::span<const int32_t> tokens, std:
 // of RMSNorm or SwiGLU (reach-ops-bench), where a pass of the pool costs
 // 0.4-1.2 µs and the caller then reads half the rows from the other cores'
 // caches. Decode's single row is always below it; a prompt of 512 tokens
-// is 2.9 million floats of SwiGLU a layer, about 1.7 ms on one core.
+// is 2.9 million floats of SwiGLU a layer, 1.0-1.7 ms on one core (16 or
+// 8 lanes).
 constexpr int64_t kRowOpsOnPool = 8192;
 
 template <class Fn>
